@@ -1,0 +1,137 @@
+import { isFullSha } from './commit-graph.js';
+import { indexGraph } from './graph-index.js';
+import type { BisectState, Verdict } from './state.js';
+
+/**
+ * The history as a `git bisect log`: `git bisect replay` on it reproduces the
+ * same good/bad/skip marks (and so the same answer) in any clone.
+ */
+export function toBisectLog(state: BisectState): string {
+  const index = indexGraph(state.graph);
+  const subject = (sha: string): string => {
+    const i = index.indexOf.get(sha);
+    const s = i === undefined ? undefined : state.graph.subjects?.[i];
+    return s === undefined ? `[${sha}]` : `[${sha}] ${s}`;
+  };
+  const lines = [state.firstParent ? "git bisect start '--first-parent'" : 'git bisect start'];
+  for (const r of state.history) {
+    lines.push(`# ${r.verdict}: ${subject(r.commit)}${r.reason ? ` (${oneLine(r.reason)})` : ''}`);
+    lines.push(`git bisect ${r.verdict} ${r.commit}`);
+  }
+  if (state.status === 'found' && state.culprit) lines.push(`# first bad commit: ${subject(state.culprit)}`);
+  if (state.status === 'ambiguous' && state.candidates) {
+    lines.push('# only skipped commits left to test');
+    for (const c of state.candidates) lines.push(`# possible first bad commit: ${subject(c)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').slice(0, 200);
+}
+
+export interface ParsedBisectLog {
+  readonly firstParent: boolean;
+  /** Revisions named on the `git bisect start` line: bad first, then goods (may be symbolic). */
+  readonly startBad?: string;
+  readonly startGoods: readonly string[];
+  /** good/bad/skip marks in order; revisions as written (git writes full shas). */
+  readonly marks: readonly { readonly verdict: Verdict; readonly rev: string; readonly line: number }[];
+}
+
+export type ParseLogOutcome = { readonly ok: true; readonly log: ParsedBisectLog } | { readonly ok: false; readonly line: number; readonly message: string };
+
+const REV_RE = /^[A-Za-z0-9_][A-Za-z0-9_./~^@{}+-]*$/;
+
+/**
+ * Reads a `git bisect log` (as written by git or by kbisect). Only what replay
+ * needs is taken; anything else is an error naming the line, because a log
+ * silently half-applied would bisect the wrong range.
+ */
+export function parseBisectLog(text: string): ParseLogOutcome {
+  let firstParent = false;
+  let startBad: string | undefined;
+  const startGoods: string[] = [];
+  const marks: { verdict: Verdict; rev: string; line: number }[] = [];
+  let started = false;
+  let terms: { bad: string; good: string } = { bad: 'bad', good: 'good' };
+  const lines = text.split(/\r?\n/);
+  for (let n = 0; n < lines.length; n++) {
+    const lineNo = n + 1;
+    const line = lines[n]!.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const words = splitShellWords(line);
+    if (words === undefined) return { ok: false, line: lineNo, message: `line ${lineNo}: unbalanced quotes` };
+    if (words[0] !== 'git' || words[1] !== 'bisect') return { ok: false, line: lineNo, message: `line ${lineNo}: not a 'git bisect' command` };
+    const verb = words[2];
+    const args = words.slice(3);
+    if (verb === 'start') {
+      if (started) return { ok: false, line: lineNo, message: `line ${lineNo}: a second 'git bisect start'` };
+      started = true;
+      const revs: string[] = [];
+      for (let k = 0; k < args.length; k++) {
+        const a = args[k]!;
+        if (a === '--') break;
+        if (a === '--first-parent') firstParent = true;
+        else if (a === '--no-checkout') continue;
+        else if (a.startsWith('--term-bad=') || a.startsWith('--term-new=')) terms = { ...terms, bad: a.slice(a.indexOf('=') + 1) };
+        else if (a.startsWith('--term-good=') || a.startsWith('--term-old=')) terms = { ...terms, good: a.slice(a.indexOf('=') + 1) };
+        else if (a.startsWith('-')) return { ok: false, line: lineNo, message: `line ${lineNo}: unsupported option '${a}'` };
+        else if (!REV_RE.test(a)) return { ok: false, line: lineNo, message: `line ${lineNo}: '${a}' is not a revision` };
+        else revs.push(a);
+      }
+      [startBad] = revs;
+      startGoods.push(...revs.slice(1));
+      continue;
+    }
+    if (!started) return { ok: false, line: lineNo, message: `line ${lineNo}: '${verb ?? ''}' before 'git bisect start'` };
+    const verdict = toVerdict(verb, terms);
+    if (verdict === undefined) return { ok: false, line: lineNo, message: `line ${lineNo}: unsupported 'git bisect ${verb ?? ''}'` };
+    if (args.length === 0) return { ok: false, line: lineNo, message: `line ${lineNo}: 'git bisect ${verb}' without a revision` };
+    for (const rev of args) {
+      if (!REV_RE.test(rev) || rev.includes('..')) return { ok: false, line: lineNo, message: `line ${lineNo}: '${rev}' is not a single revision` };
+      marks.push({ verdict, rev, line: lineNo });
+    }
+  }
+  if (!started) return { ok: false, line: 0, message: "no 'git bisect start' line" };
+  return { ok: true, log: { firstParent, ...(startBad !== undefined ? { startBad } : {}), startGoods, marks } };
+}
+
+function toVerdict(verb: string | undefined, terms: { bad: string; good: string }): Verdict | undefined {
+  if (verb === 'skip') return 'skip';
+  if (verb === 'bad' || verb === 'new' || verb === terms.bad) return 'bad';
+  if (verb === 'good' || verb === 'old' || verb === terms.good) return 'good';
+  return undefined;
+}
+
+/** Splits a line the way git writes bisect logs: words, with 'single-quoted' ones (git's sq_quote, with '\'' escapes). */
+function splitShellWords(line: string): string[] | undefined {
+  const words: string[] = [];
+  let i = 0;
+  while (i < line.length) {
+    while (line[i] === ' ' || line[i] === '\t') i++;
+    if (i >= line.length) break;
+    let word = '';
+    while (i < line.length && line[i] !== ' ' && line[i] !== '\t') {
+      if (line[i] === "'") {
+        const end = line.indexOf("'", i + 1);
+        if (end < 0) return undefined;
+        word += line.slice(i + 1, end);
+        i = end + 1;
+      } else if (line[i] === '\\' && i + 1 < line.length) {
+        word += line[i + 1];
+        i += 2;
+      } else {
+        word += line[i];
+        i++;
+      }
+    }
+    words.push(word);
+  }
+  return words;
+}
+
+/** True when every mark already names a full sha (no git needed to resolve it). */
+export function logIsResolved(log: ParsedBisectLog): boolean {
+  return log.marks.every((m) => isFullSha(m.rev));
+}
