@@ -23,7 +23,7 @@ export interface GitChoiceInput {
  * without skips, the first commit found "approximately halfway" in git's own
  * evaluation order, else the best one in list order; with skips, the list
  * sorted by distance then sha, skipping away from skipped commits with git's
- * deterministic pseudo-random bias. Halfway is git 2.39's strict ±1 test.
+ * deterministic pseudo-random bias.
  */
 export function chooseLikeGit(input: GitChoiceInput): GitChoice {
   const { index, candidates, weights, bad } = input;
@@ -52,9 +52,11 @@ export function chooseLikeGit(input: GitChoiceInput): GitChoice {
   return tried.length > 0 ? { kind: 'ambiguous', commits: [...tried, bad] } : { kind: 'found', commit: bad };
 }
 
+// git's approx_halfway: ±1 for small ranges, and within ~0.1% of the middle
+// (|diff| < nr/1024) for large ones, where it stops counting early.
 function isHalfway(weight: number, nr: number): boolean {
   const diff = 2 * weight - nr;
-  return diff >= -1 && diff <= 1;
+  return (diff >= -1 && diff <= 1) || Math.abs(diff) < Math.trunc(nr / 1024);
 }
 
 // git fills weights merges-first, then sweeps single-parent commits, and
