@@ -7,3 +7,4 @@ export { candidatesOf } from './inspect.js';
 export type {
   Verdict, VerdictSource, VerdictRecord, BisectStatus, BisectState, BisectEvent, Progress, RejectionCode, BisectCommand, Step,
 } from './state.js';
+export { verdictFromExit, type ProbeOutcome } from './exit-code-verdict.js';
