@@ -1,1 +1,7 @@
-export {};
+export { openRepo, GitRepo, type CommitInfo, type Worktree, type OpenRepoOptions } from './git-repo.js';
+export { validateRepoSource, type RepoSource } from './repo-source.js';
+export { checkRefSyntax, checkTreePath } from './ref-syntax.js';
+export { mirrorPathFor } from './mirror-cache.js';
+export {
+  InvalidRepoSourceError, NotARepositoryError, InvalidRefError, UnknownRefError, GoodEqualsBadError, GoodNotAncestorError, InvalidPathError, GitCommandError,
+} from './errors/git-errors.js';

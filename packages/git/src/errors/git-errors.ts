@@ -1,0 +1,77 @@
+/**
+ * Typed failures of the git layer. The first group is the user's to fix
+ * (bad ref, wrong range, not a repository) and is reported as one line; a
+ * GitCommandError is the machinery failing and may be retried.
+ */
+abstract class GitError extends Error {
+  abstract readonly code: string;
+}
+
+export class InvalidRepoSourceError extends GitError {
+  readonly code = 'KBISECT_ERR_INVALID_REPO_SOURCE';
+  constructor(field: string, source: string, reason: string) {
+    super(`${field}: refusing '${printable(source)}': ${reason}`);
+    this.name = 'InvalidRepoSourceError';
+  }
+}
+
+export class NotARepositoryError extends GitError {
+  readonly code = 'KBISECT_ERR_NOT_A_REPOSITORY';
+  constructor(field: string, path: string) {
+    super(`${field}: '${printable(path)}' is not a git repository`);
+    this.name = 'NotARepositoryError';
+  }
+}
+
+export class InvalidRefError extends GitError {
+  readonly code = 'KBISECT_ERR_INVALID_REF';
+  constructor(field: string, ref: string, reason: string) {
+    super(`${field}: refusing ref '${printable(ref)}': ${reason}`);
+    this.name = 'InvalidRefError';
+  }
+}
+
+export class UnknownRefError extends GitError {
+  readonly code = 'KBISECT_ERR_UNKNOWN_REF';
+  constructor(field: string, ref: string, source: string) {
+    super(`${field}: unknown revision '${printable(ref)}' (not found in ${printable(source)})`);
+    this.name = 'UnknownRefError';
+  }
+}
+
+export class GoodEqualsBadError extends GitError {
+  readonly code = 'KBISECT_ERR_GOOD_EQUALS_BAD';
+  constructor(sha: string) {
+    super(`--good and --bad are the same commit ${sha}`);
+    this.name = 'GoodEqualsBadError';
+  }
+}
+
+export class GoodNotAncestorError extends GitError {
+  readonly code = 'KBISECT_ERR_GOOD_NOT_ANCESTOR';
+  constructor(goodRef: string, goodSha: string, badSha: string) {
+    super(`--good ${printable(goodRef)} (${goodSha.slice(0, 12)}) is not an ancestor of --bad (${badSha.slice(0, 12)}); did you swap good and bad?`);
+    this.name = 'GoodNotAncestorError';
+  }
+}
+
+export class InvalidPathError extends GitError {
+  readonly code = 'KBISECT_ERR_INVALID_PATH';
+  constructor(path: string, reason: string) {
+    super(`refusing path '${printable(path)}': ${reason}`);
+    this.name = 'InvalidPathError';
+  }
+}
+
+export class GitCommandError extends GitError {
+  readonly code = 'KBISECT_ERR_GIT';
+  constructor(what: string, detail: string) {
+    super(`git ${what} failed: ${detail.split('\n')[0]}`);
+    this.name = 'GitCommandError';
+  }
+}
+
+/** Keeps error messages on one line and free of control characters. */
+function printable(s: string): string {
+  return s.replace(/[\x00-\x1f\x7f]/g, '?').slice(0, 200);
+}

@@ -1,0 +1,166 @@
+import { rm } from 'node:fs/promises';
+import type { SimpleGit } from 'simple-git';
+import type { CommitGraph } from '@kbisect/bisect';
+import { GitCommandError, GoodEqualsBadError, GoodNotAncestorError, UnknownRefError } from './errors/git-errors.js';
+import { ensureMirror, gitAt } from './mirror-cache.js';
+import { checkRefSyntax, checkTreePath } from './ref-syntax.js';
+import type { RepoSource } from './repo-source.js';
+
+const SHA = /^[0-9a-f]{40}$/;
+
+export interface CommitInfo {
+  readonly subject: string;
+  readonly authorName: string;
+  readonly authorEmail: string;
+  readonly authorDate: string;
+}
+
+export interface Worktree {
+  readonly dir: string;
+  remove(): Promise<void>;
+}
+
+export interface OpenRepoOptions {
+  /** Mirrors (and, by the callers' choice, worktrees) live here. */
+  readonly cacheDir: string;
+  /** Update an existing mirror from its origin. @defaultValue true */
+  readonly fetch?: boolean;
+  /** Field name used in error messages. @defaultValue '--repo' */
+  readonly field?: string;
+}
+
+/** Opens (mirroring first) a repository; see {@link GitRepo}. */
+export async function openRepo(source: RepoSource, opts: OpenRepoOptions): Promise<GitRepo> {
+  const field = opts.field ?? '--repo';
+  const gitDir = await ensureMirror(source, opts.cacheDir, { fetch: opts.fetch ?? true, field });
+  return new GitRepo(source, gitDir);
+}
+
+/**
+ * Real git on a mirror: ref resolution that never lets user input become an
+ * option, the commit graph of a range in one pass, files at a revision
+ * without a checkout, and worktrees for jobs.
+ */
+export class GitRepo {
+  private readonly git: SimpleGit;
+
+  constructor(readonly source: RepoSource, readonly gitDir: string) {
+    this.git = gitAt(gitDir);
+  }
+
+  private get label(): string {
+    return this.source.kind === 'path' ? this.source.path : this.source.url;
+  }
+
+  /** A user's revision → full sha. Syntax is checked before git runs; git gets it after --end-of-options. */
+  async resolveCommit(ref: string, field: string): Promise<string> {
+    checkRefSyntax(ref, field);
+    let out: string;
+    try {
+      out = await this.git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+    } catch {
+      throw new UnknownRefError(field, ref, this.label);
+    }
+    const sha = out.trim();
+    if (!SHA.test(sha)) throw new UnknownRefError(field, ref, this.label);
+    return sha;
+  }
+
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    assertShas([ancestor, descendant]);
+    // Any commit reachable from `ancestor` but not from `descendant` disproves it.
+    // (simple-git reports merge-base --is-ancestor's silent exit 1 as success.)
+    const out = await this.git.raw(['rev-list', '-n', '1', ancestor, '--not', descendant]);
+    return out.trim() === '';
+  }
+
+  /** Each good must differ from bad and be its ancestor; the error names the good at fault. */
+  async checkRange(bad: string, goods: readonly string[], goodRefs: readonly string[] = goods): Promise<void> {
+    for (const [i, good] of goods.entries()) {
+      if (good === bad) throw new GoodEqualsBadError(bad);
+      if (!(await this.isAncestor(good, bad))) throw new GoodNotAncestorError(goodRefs[i] ?? good, good, bad);
+    }
+  }
+
+  /**
+   * The range `bad --not goods…` as the engine's graph, from one
+   * `git rev-list` in git's default order (the order git bisect breaks ties by).
+   */
+  async readGraph(bad: string, goods: readonly string[]): Promise<CommitGraph> {
+    assertShas([bad, ...goods]);
+    const out = await this.git.raw(['rev-list', '--no-commit-header', '--format=%H%x09%P%x09%s', bad, '--not', ...goods]);
+    const commits: string[] = [];
+    const parentShas: string[][] = [];
+    const subjects: string[] = [];
+    for (const line of out.split('\n')) {
+      if (line === '') continue;
+      const t1 = line.indexOf('\t');
+      const t2 = line.indexOf('\t', t1 + 1);
+      commits.push(line.slice(0, t1));
+      const parents = line.slice(t1 + 1, t2);
+      parentShas.push(parents === '' ? [] : parents.split(' '));
+      subjects.push(line.slice(t2 + 1));
+    }
+    const index = new Map(commits.map((c, i) => [c, i]));
+    return { commits, parents: parentShas.map((ps) => ps.map((p) => index.get(p) ?? -1)), subjects };
+  }
+
+  /** Author and subject of many commits in one git call. */
+  async commitInfo(shas: readonly string[]): Promise<Map<string, CommitInfo>> {
+    const info = new Map<string, CommitInfo>();
+    if (shas.length === 0) return info;
+    assertShas(shas);
+    const out = await this.git.raw(['show', '-s', '--no-walk=unsorted', '--format=%H%x09%an%x09%ae%x09%aI%x09%s', ...shas]);
+    for (const line of out.split('\n')) {
+      const [sha, authorName, authorEmail, authorDate, ...rest] = line.split('\t');
+      if (!sha || !SHA.test(sha)) continue;
+      info.set(sha, { authorName: authorName ?? '', authorEmail: authorEmail ?? '', authorDate: authorDate ?? '', subject: rest.join('\t') });
+    }
+    return info;
+  }
+
+  /** A file's text at a revision, or null when the path does not exist there. No checkout. */
+  async readFileAt(sha: string, path: string): Promise<string | null> {
+    assertShas([sha]);
+    checkTreePath(path);
+    try {
+      await this.git.raw(['cat-file', '-e', `${sha}:${path}`]);
+    } catch {
+      return null;
+    }
+    return this.git.raw(['cat-file', 'blob', `${sha}:${path}`]);
+  }
+
+  /** Commits of the range that touch `paths`, newest first, in one call. */
+  async logTouching(bad: string, goods: readonly string[], paths: readonly string[]): Promise<string[]> {
+    assertShas([bad, ...goods]);
+    paths.forEach(checkTreePath);
+    const out = await this.git.raw(['rev-list', bad, '--not', ...goods, '--', ...paths]);
+    return out.split('\n').filter((l) => SHA.test(l));
+  }
+
+  /** A detached worktree of `sha` at `dir`; remove() deletes it and prunes the record. */
+  async addWorktree(sha: string, dir: string): Promise<Worktree> {
+    assertShas([sha]);
+    try {
+      await this.git.raw(['worktree', 'add', '--detach', '--force', '--quiet', dir, sha]);
+    } catch (err) {
+      throw new GitCommandError('worktree add', err instanceof Error ? err.message : String(err));
+    }
+    return {
+      dir,
+      remove: async () => {
+        try {
+          await this.git.raw(['worktree', 'remove', '--force', '--force', dir]);
+        } catch {
+          await rm(dir, { recursive: true, force: true });
+        }
+        await this.git.raw(['worktree', 'prune']).catch(() => undefined);
+      },
+    };
+  }
+}
+
+function assertShas(shas: readonly string[]): void {
+  for (const s of shas) if (!SHA.test(s)) throw new GitCommandError('internal', `expected a full sha, got '${s.slice(0, 50)}'`);
+}
