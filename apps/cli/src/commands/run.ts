@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseBisectLog, toBisectLog, type Verdict } from '@kbisect/bisect';
+import { openRepo, validateRepoSource } from '@kbisect/git';
+import { cacheDirFrom } from '../cache-dir.js';
+import { commandProbe } from '../command-probe.js';
+import { parseOptions, requireOption } from '../parse-options.js';
+import { formatOutcome } from '../format-outcome.js';
+import { runBisection } from '../run-bisection.js';
+import { terminalReporter } from '../terminal-reporter.js';
+import { UsageError } from '../usage-error.js';
+
+export const RUN_USAGE = `usage: kbisect run --repo <path|url> --good <ref> [--good <ref>…] --bad <ref> --test-cmd '<shell command>'
+                  [--first-parent] [--json] [--import-log FILE] [--write-log FILE] [--cache-dir DIR]
+
+Bisects locally with the command probe (git bisect run's protocol: exit 0 good,
+125 skip, 1-127 bad, anything else aborts). Each commit is checked out in its
+own worktree of a mirror kept under the cache dir; your repository is not touched.`;
+
+const OPTIONS = {
+  repo: { type: 'string' },
+  good: { type: 'string', multiple: true },
+  bad: { type: 'string' },
+  'test-cmd': { type: 'string' },
+  'first-parent': { type: 'boolean' },
+  json: { type: 'boolean' },
+  'import-log': { type: 'string' },
+  'write-log': { type: 'string' },
+  'cache-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function runCommand(argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+  const { values, positionals } = parseOptions('run', argv, OPTIONS);
+  if (values.help) {
+    io.out(RUN_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`kbisect run: unexpected argument '${positionals[0]}'`);
+  const source = validateRepoSource(requireOption('run', 'repo', values.repo), '--repo');
+  const badRef = requireOption('run', 'bad', values.bad);
+  const goodRefs = values.good ?? [];
+  if (goodRefs.length === 0) throw new UsageError('kbisect run: --good is required (repeat it for several good commits)');
+  const testCmd = requireOption('run', 'test-cmd', values['test-cmd']);
+  const cacheDir = cacheDirFrom(values['cache-dir'], process.env);
+  const importText = values['import-log'] ? await readLogFile(values['import-log']) : undefined;
+
+  const repo = await openRepo(source, { cacheDir, fetch: true });
+  const imported = importText === undefined ? [] : await resolveImportedLog(importText, repo);
+  const id = randomUUID();
+  const scratch = join(cacheDir, 'worktrees', id);
+  try {
+    const { result, state } = await runBisection(
+      {
+        id,
+        goodRefs,
+        badRef,
+        firstParent: values['first-parent'] ?? false,
+        imported,
+        worktreeDir: (step) => join(scratch, `step-${step}`),
+      },
+      {
+        git: repo,
+        probe: commandProbe({ command: testCmd, output: values.json ? 'stderr' : 'inherit' }),
+        reporter: terminalReporter(io.err),
+      },
+    );
+    if (values['write-log']) await writeFile(values['write-log'], toBisectLog(state));
+    if (values.json) io.out(JSON.stringify(result, null, 2));
+    else io.out(await formatOutcome(result, repo));
+    return result.status === 'failed' ? 1 : 0;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function readLogFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    throw new UsageError(`kbisect run: --import-log: cannot read '${path}'`);
+  }
+}
+
+async function resolveImportedLog(text: string, repo: { resolveCommit(ref: string, field: string): Promise<string> }): Promise<{ commit: string; verdict: Verdict }[]> {
+  const parsed = parseBisectLog(text);
+  if (!parsed.ok) throw new UsageError(`kbisect run: --import-log: ${parsed.message}`);
+  const marks: { commit: string; verdict: Verdict }[] = [];
+  for (const m of parsed.log.marks) marks.push({ commit: await repo.resolveCommit(m.rev, `--import-log line ${m.line}`), verdict: m.verdict });
+  return marks;
+}

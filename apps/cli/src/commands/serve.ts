@@ -1,0 +1,68 @@
+import { pino } from 'pino';
+import { apiConfigFromEnv, startApi } from '@kbisect/api';
+import { gitOpener, startWorkers, workerConfigFromEnv } from '@kbisect/worker';
+import { cacheDirFrom } from '../cache-dir.js';
+import { ensureLocalAdminToken } from '../local-tokens.js';
+import { parseOptions } from '../parse-options.js';
+import { startPrivateRedis, type PrivateRedis } from '../private-redis.js';
+import { stateDirFrom } from '../state-dir.js';
+import { UsageError } from '../usage-error.js';
+
+export const SERVE_USAGE = `usage: kbisect serve [--port N] [--host ADDR] [--state-dir DIR]
+
+Runs the API and every worker role in one process. Without REDIS_URL it starts
+a private redis-server (data under the state dir) and stops it on exit. On
+first start it creates a local admin token and prints where it put it.`;
+
+const OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'state-dir': { type: 'string' },
+  'cache-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function serveCommand(argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void }, onReady?: (url: string) => void): Promise<number> {
+  const { values, positionals } = parseOptions('serve', argv, OPTIONS);
+  if (values.help) {
+    io.out(SERVE_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`kbisect serve: unexpected argument '${positionals[0]}'`);
+  const port = values.port === undefined ? 8080 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`kbisect serve: --port: '${values.port}' is not a port number`);
+  const stateDir = stateDirFrom(values['state-dir'], process.env);
+  const cacheDir = cacheDirFrom(values['cache-dir'], process.env);
+  const logger = pino({ name: 'kbisect', level: process.env.KBISECT_LOG_LEVEL ?? 'warn' });
+
+  let redis: PrivateRedis | undefined;
+  const env = { ...process.env };
+  if (!env.REDIS_URL) {
+    redis = await startPrivateRedis(stateDir);
+    env.REDIS_URL = redis.url;
+  }
+  try {
+    const tokens = env.KBISECT_TOKENS_FILE || env.KBISECT_TOKENS ? undefined : await ensureLocalAdminToken(stateDir);
+    // Embedded default: one local user, so the local admin may use command probes.
+    if (tokens && env.KBISECT_ALLOW_COMMAND_PROBE === undefined) env.KBISECT_ALLOW_COMMAND_PROBE = '1';
+    const apiConfig = apiConfigFromEnv(env, { port, ...(values.host ? { host: values.host } : {}), ...(tokens ? { tokensFile: tokens.tokensPath } : {}) });
+    const workers = await startWorkers(workerConfigFromEnv(env, ['orchestrator', 'build', 'test'], { cacheDir }), { openRepo: gitOpener(cacheDir), logger });
+    const { loadTokens } = await import('@kbisect/api');
+    const api = await startApi(apiConfig, tokens?.registry ?? (await loadTokens(apiConfig, env)), logger);
+    io.err(`kbisect: serving on ${api.url} (OpenAPI at ${api.url}/docs)`);
+    io.err(`kbisect: redis ${redis ? `${redis.url} (private, data in ${stateDir}/redis)` : env.REDIS_URL}`);
+    if (tokens) io.err(`kbisect: ${tokens.created ? 'created' : 'using'} a local admin token in ${tokens.tokenPath}`);
+    io.err(`kbisect: try  KBISECT_URL=${api.url} npx kbisect submit --repo <path> --good <ref> --bad <ref> --test-cmd '<cmd>' --watch`);
+    onReady?.(api.url);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    io.err('kbisect: stopping');
+    await api.close();
+    await workers.close();
+    return 0;
+  } finally {
+    await redis?.stop();
+  }
+}

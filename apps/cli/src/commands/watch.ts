@@ -1,0 +1,89 @@
+import { apiClientFromEnv, type ApiClient } from '../api-client.js';
+import { parseOptions } from '../parse-options.js';
+import { formatEta, progressBar } from '../progress-bar.js';
+import { SseParser } from '../sse-parser.js';
+import { UsageError } from '../usage-error.js';
+
+type Io = { out: (s: string) => void; err: (s: string) => void; isTty: boolean };
+
+const short = (s: unknown): string => (typeof s === 'string' ? s.slice(0, 12) : '?');
+
+/**
+ * Follows a bisection's SSE stream until it finishes, redrawing a progress
+ * bar on a terminal (a line per event otherwise). A dropped connection is
+ * resumed with Last-Event-ID, so no event is missed or shown twice.
+ */
+export async function watchBisection(client: ApiClient, id: string, io: Io): Promise<string> {
+  let lastId: string | undefined;
+  let status = 'unknown';
+  let tested = 0;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const controller = new AbortController();
+    let res: Response;
+    try {
+      res = await client.stream(`/api/v1/bisections/${id}/events`, lastId ? { 'last-event-id': lastId } : {}, controller.signal);
+    } catch (err) {
+      if (err instanceof Error && 'code' in err) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
+      continue;
+    }
+    const parser = new SseParser();
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        for (const msg of parser.push(decoder.decode(chunk, { stream: true }))) {
+          if (msg.id) lastId = msg.id;
+          const data = JSON.parse(msg.data) as Record<string, unknown>;
+          const line = describe(msg.event, data, tested);
+          if (msg.event === 'verdict' && data.source !== undefined) tested += 1;
+          if (line) {
+            if (io.isTty) io.err(`\r\x1b[2K${line}`);
+            else io.err(line);
+          }
+          if (msg.event === 'finished') {
+            status = String(data.status);
+            controller.abort();
+            return status;
+          }
+        }
+      }
+    } catch {
+      // connection dropped: resume from lastId
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return status;
+}
+
+function describe(event: string, d: Record<string, unknown>, tested: number): string | undefined {
+  switch (event) {
+    case 'created':
+      return `queued by ${String(d.by)}`;
+    case 'initialized':
+      return `range read: ${String(d.commits)} commits to bisect`;
+    case 'step-started': {
+      const p = d.progress as { candidatesLeft: number; stepsLeft: number; tested: number };
+      return `${progressBar(p.tested ?? tested, p.stepsLeft)} step ${p.tested + 1}: testing ${short(d.commit)}${d.subject ? ` ${JSON.stringify(d.subject)}` : ''}: ${p.candidatesLeft} candidates, ~${p.stepsLeft} steps after this${formatEta(typeof d.etaSeconds === 'number' ? d.etaSeconds : undefined)}`;
+    }
+    case 'verdict':
+      return `  ${short(d.commit)} is ${String(d.verdict)} (${String(d.reason)})${d.source === 'manual' ? ` [by ${String(d.by ?? 'a maintainer')}]` : ''}`;
+    case 'cancel-requested':
+      return `cancel requested by ${String(d.by)}`;
+    case 'failed':
+      return `failed: ${String(d.error)}`;
+    case 'finished':
+      return d.status === 'found' ? `found: ${String(d.culprit)} is the first bad commit` : `finished: ${String(d.status)}${d.error ? ` (${String(d.error)})` : ''}`;
+    default:
+      return undefined;
+  }
+}
+
+export async function watchCommand(argv: readonly string[], io: Io): Promise<number> {
+  const { positionals } = parseOptions('watch', argv, {});
+  const id = positionals[0];
+  if (!id || positionals.length > 1) throw new UsageError('usage: kbisect watch <id>');
+  const client = await apiClientFromEnv(process.env);
+  const status = await watchBisection(client, id, io);
+  io.out((await client.request('GET', `/api/v1/bisections/${id}/report`, undefined, 'text/plain')).text.trimEnd());
+  return status === 'found' || status === 'ambiguous' ? 0 : 1;
+}

@@ -1,0 +1,73 @@
+import { demoCommand } from './commands/demo.js';
+import { remoteTextCommand } from './commands/remote-text.js';
+import { runCommand, RUN_USAGE } from './commands/run.js';
+import { serveCommand, SERVE_USAGE } from './commands/serve.js';
+import { submitCommand, SUBMIT_USAGE } from './commands/submit.js';
+import { watchCommand } from './commands/watch.js';
+
+const USAGE = `usage: kbisect <command> [options]
+
+commands:
+  demo      bisect a miniature of the 2016 THP case and compare with git bisect run
+  run       bisect a repository locally with a shell command as the test
+  serve     run the API and all workers in one process (private Redis when REDIS_URL is unset)
+  submit    submit a bisection to a running API (--watch to follow it)
+  watch     follow a bisection's progress: kbisect watch <id>
+  log       print a bisection as a git bisect log: kbisect log <id>
+  report    print a plain-text report for a mailing-list reply: kbisect report <id>
+
+${RUN_USAGE}
+
+${SERVE_USAGE}
+
+${SUBMIT_USAGE}`;
+
+function isCoded(err: unknown): err is Error & { code: string } {
+  if (!(err instanceof Error)) return false;
+  const code: unknown = (err as Error & { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('KBISECT_ERR_');
+}
+
+/** Entry point: one line per error, never a stack trace, unless KBISECT_DEBUG is set. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const io = {
+    out: (s: string) => void process.stdout.write(`${s}\n`),
+    err: (s: string) => void process.stderr.write(`${s}\n`),
+    isTty: process.stderr.isTTY === true,
+  };
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest, io);
+      case 'demo':
+        return await demoCommand(rest, io);
+      case 'serve':
+        return await serveCommand(rest, io);
+      case 'submit':
+        return await submitCommand(rest, io);
+      case 'watch':
+        return await watchCommand(rest, io);
+      case 'log':
+      case 'report':
+        return await remoteTextCommand(command, rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        io.err(`kbisect: unknown command '${command}' (try 'kbisect help')`);
+        return 2;
+    }
+  } catch (err) {
+    if (process.env.KBISECT_DEBUG && err instanceof Error) io.err(err.stack ?? err.message);
+    if (isCoded(err)) {
+      io.err(err.message.startsWith('kbisect') ? err.message : `kbisect: ${err.message}`);
+      return err.code === 'KBISECT_ERR_USAGE' ? 2 : 1;
+    }
+    io.err(`kbisect: internal error: ${err instanceof Error ? err.message : String(err)}`);
+    return 70;
+  }
+}

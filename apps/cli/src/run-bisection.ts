@@ -1,0 +1,92 @@
+import { next, startBisection, toResult, type BisectResult, type BisectState, type CommitGraph, type Progress, type Step, type Verdict } from '@kbisect/bisect';
+import type { ProbeOutcome } from '@kbisect/bisect';
+
+/** The git operations a local bisection needs; GitRepo provides them, tests may fake them. */
+export interface RunGit {
+  resolveCommit(ref: string, field: string): Promise<string>;
+  checkRange(bad: string, goods: readonly string[]): Promise<void>;
+  readGraph(bad: string, goods: readonly string[]): Promise<CommitGraph>;
+  addWorktree(sha: string, dir: string): Promise<{ remove(): Promise<void> }>;
+}
+
+export interface RunReporter {
+  stepStarted(step: number, commit: string, subject: string | undefined, progress: Progress): void;
+  stepFinished(step: number, commit: string, verdict: Verdict, reason: string): void;
+  autoSkipped(commit: string, reason: string): void;
+}
+
+export interface RunRequest {
+  readonly id: string;
+  readonly goodRefs: readonly string[];
+  readonly badRef: string;
+  readonly firstParent: boolean;
+  /** Marks from an imported `git bisect log`, already resolved to shas. */
+  readonly imported?: readonly { readonly commit: string; readonly verdict: Verdict }[];
+  /** Commits known untestable before any build, with reasons. */
+  readonly untestable?: (graph: CommitGraph, bad: string, goods: readonly string[]) => Promise<Readonly<Record<string, string>>>;
+  readonly worktreeDir: (step: number, commit: string) => string;
+}
+
+export interface RunDeps {
+  readonly git: RunGit;
+  readonly probe: { test(commit: string, worktree: string): Promise<ProbeOutcome> };
+  readonly reporter: RunReporter;
+}
+
+export class BisectionRefusedError extends Error {
+  readonly code = 'KBISECT_ERR_BISECTION_REFUSED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'BisectionRefusedError';
+  }
+}
+
+/**
+ * A whole local bisection: resolve and check the range, then loop the engine
+ * over worktree + probe until it answers. All wiring to real git, processes
+ * and the terminal arrives through `deps` (syzkaller's Run/runImpl split).
+ */
+export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ result: BisectResult; state: BisectState }> {
+  const bad = await deps.git.resolveCommit(req.badRef, '--bad');
+  const goods: string[] = [];
+  for (const ref of req.goodRefs) goods.push(await deps.git.resolveCommit(ref, '--good'));
+  await deps.git.checkRange(bad, goods);
+  const graph = await deps.git.readGraph(bad, goods);
+  const untestable = req.untestable ? await req.untestable(graph, bad, goods) : {};
+  let step: Step = startBisection({ graph, bad, goods, firstParent: req.firstParent, untestable });
+  for (const mark of req.imported ?? []) {
+    step = expectAccepted(next(step.state, { type: 'verdict', commit: mark.commit, verdict: mark.verdict, source: 'log' }));
+  }
+  const subjects = new Map(graph.commits.map((c, i) => [c, graph.subjects?.[i]]));
+  let reported = step.state.history.length;
+  let n = 0;
+  for (;;) {
+    expectAccepted(step);
+    for (const r of step.state.history.slice(reported)) if (r.source === 'untestable') deps.reporter.autoSkipped(r.commit, r.reason ?? 'untestable');
+    reported = step.state.history.length;
+    const command = step.commands[0];
+    if (command?.type !== 'test') break;
+    n += 1;
+    deps.reporter.stepStarted(n, command.commit, subjects.get(command.commit), command.progress);
+    const worktree = await deps.git.addWorktree(command.commit, req.worktreeDir(n, command.commit));
+    let outcome: ProbeOutcome;
+    try {
+      outcome = await deps.probe.test(command.commit, req.worktreeDir(n, command.commit));
+    } finally {
+      await worktree.remove();
+    }
+    if (outcome.kind === 'abort') {
+      step = next(step.state, { type: 'fail', reason: `${command.commit}: ${outcome.reason}` });
+      break;
+    }
+    deps.reporter.stepFinished(n, command.commit, outcome.verdict, outcome.reason);
+    step = next(step.state, { type: 'verdict', commit: command.commit, verdict: outcome.verdict, reason: outcome.reason });
+  }
+  return { result: toResult(req.id, step.state), state: step.state };
+}
+
+function expectAccepted(step: Step): Step {
+  const rejected = step.commands.find((c) => c.type === 'rejected');
+  if (rejected?.type === 'rejected') throw new BisectionRefusedError(rejected.message);
+  return step;
+}

@@ -1,0 +1,20 @@
+import type { Progress, Verdict } from '@kbisect/bisect';
+import type { RunReporter } from './run-bisection.js';
+
+const short = (sha: string): string => sha.slice(0, 12);
+
+/** One progress line per step on stderr, so stdout stays clean for --json. */
+export function terminalReporter(write: (line: string) => void): RunReporter {
+  return {
+    stepStarted(step: number, commit: string, subject: string | undefined, p: Progress) {
+      const title = subject ? ` ${JSON.stringify(subject)}` : '';
+      write(`[step ${step}] testing ${short(commit)}${title}: ${p.candidatesLeft} candidates left (${p.testableLeft} testable), roughly ${p.stepsLeft} steps after this`);
+    },
+    stepFinished(step: number, commit: string, verdict: Verdict, reason: string) {
+      write(`[step ${step}] ${short(commit)} is ${verdict} (${reason})`);
+    },
+    autoSkipped(commit: string, reason: string) {
+      write(`[skip] ${short(commit)} stepped around without a build: ${reason}`);
+    },
+  };
+}
