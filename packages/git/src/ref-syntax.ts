@@ -1,3 +1,4 @@
+import { hasControlChars } from './control-chars.js';
 import { InvalidPathError, InvalidRefError } from './errors/git-errors.js';
 
 /**
@@ -9,7 +10,7 @@ export function checkRefSyntax(ref: string, field: string): void {
   if (ref.length === 0) throw new InvalidRefError(field, ref, 'it is empty');
   if (ref.startsWith('-')) throw new InvalidRefError(field, ref, "refs may not start with '-'");
   if (ref.length > 255) throw new InvalidRefError(field, ref, 'it is longer than 255 characters');
-  if (ref.includes('..') || /[\x00-\x20\x7f\\]/.test(ref)) throw new InvalidRefError(field, ref, 'it contains spaces, control characters or a range');
+  if (ref.includes('..') || ref.includes(' ') || ref.includes('\\') || hasControlChars(ref)) throw new InvalidRefError(field, ref, 'it contains spaces, control characters or a range');
   if (!/^[A-Za-z0-9_./@{}~^+-]+$/.test(ref)) throw new InvalidRefError(field, ref, 'it contains characters a revision cannot have');
 }
 
@@ -17,6 +18,6 @@ export function checkRefSyntax(ref: string, field: string): void {
 export function checkTreePath(path: string): void {
   if (path.length === 0 || path.length > 4096) throw new InvalidPathError(path, 'empty or too long');
   if (path.startsWith('-') || path.startsWith('/')) throw new InvalidPathError(path, "paths are relative to the tree and may not start with '-' or '/'");
-  if (/[\x00-\x1f\x7f]/.test(path)) throw new InvalidPathError(path, 'it contains control characters');
+  if (hasControlChars(path)) throw new InvalidPathError(path, 'it contains control characters');
   if (path.split('/').some((part) => part === '..' || part === '')) throw new InvalidPathError(path, "'..' and empty components are not allowed");
 }

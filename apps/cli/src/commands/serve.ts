@@ -59,8 +59,11 @@ export async function serveCommand(argv: readonly string[], io: { out: (s: strin
       process.once('SIGTERM', resolve);
     });
     io.err('kbisect: stopping');
-    await api.close();
-    await workers.close();
+    try {
+      await api.close();
+    } finally {
+      await workers.close();
+    }
     return 0;
   } finally {
     await redis?.stop();

@@ -42,7 +42,7 @@ export async function watchBisection(client: ApiClient, id: string, io: Io): Pro
           }
           if (msg.event === 'finished') {
             status = String(data.status);
-            controller.abort();
+            // Leaving the loop cancels the body; the server ends the stream after 'finished' anyway.
             return status;
           }
         }

@@ -1,3 +1,5 @@
+import { printable } from '../control-chars.js';
+
 /**
  * Typed failures of the git layer. The first group is the user's to fix
  * (bad ref, wrong range, not a repository) and is reported as one line; a
@@ -69,9 +71,4 @@ export class GitCommandError extends GitError {
     super(`git ${what} failed: ${detail.split('\n')[0]}`);
     this.name = 'GitCommandError';
   }
-}
-
-/** Keeps error messages on one line and free of control characters. */
-function printable(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f]/g, '?').slice(0, 200);
 }

@@ -1,0 +1,49 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+export const ApiConfigSchema = Type.Object({
+  redisUrl: Type.String({ minLength: 1 }),
+  /** @defaultValue 'kbisect' */
+  namespace: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+  /** @defaultValue 8080 */
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  /** @defaultValue '127.0.0.1' */
+  host: Type.String({ minLength: 1 }),
+  /** Token file (JSON with sha256 hashes), or KBISECT_TOKENS in the environment. */
+  tokensFile: Type.Optional(Type.String()),
+  /**
+   * Whether `command` probes (a submitter's shell command run on a worker) are
+   * accepted over the API at all; even then only from tokens allowed to.
+   * @defaultValue false
+   */
+  allowCommandProbe: Type.Boolean(),
+  /** @defaultValue 65536 */
+  bodyLimit: Type.Integer({ minimum: 1024 }),
+});
+export type ApiConfig = Static<typeof ApiConfigSchema>;
+
+export class ApiConfigError extends Error {
+  readonly code = 'KBISECT_ERR_API_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ApiConfigError';
+  }
+}
+
+export function apiConfigFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<ApiConfig> = {}): ApiConfig {
+  const config: Record<string, unknown> = {
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    namespace: env.KBISECT_NAMESPACE ?? 'kbisect',
+    port: env.KBISECT_PORT ? Number(env.KBISECT_PORT) : 8080,
+    host: env.KBISECT_HOST ?? '127.0.0.1',
+    allowCommandProbe: env.KBISECT_ALLOW_COMMAND_PROBE === '1' || env.KBISECT_ALLOW_COMMAND_PROBE === 'true',
+    bodyLimit: env.KBISECT_BODY_LIMIT ? Number(env.KBISECT_BODY_LIMIT) : 65536,
+    ...(env.KBISECT_TOKENS_FILE ? { tokensFile: env.KBISECT_TOKENS_FILE } : {}),
+    ...overrides,
+  };
+  if (!Value.Check(ApiConfigSchema, config)) {
+    const first = Value.Errors(ApiConfigSchema, config).First();
+    throw new ApiConfigError(`api configuration: ${first ? `${first.path} ${first.message}` : 'invalid'}`);
+  }
+  return config;
+}

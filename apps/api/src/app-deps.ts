@@ -1,0 +1,17 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { BisectionStore, TokenRegistry } from '@kbisect/service';
+
+/** What the API is built from; the composition root (server or tests) supplies it. */
+export interface AppDeps {
+  readonly store: BisectionStore;
+  readonly redis: Redis;
+  readonly queues: { readonly orchestrate: Queue; readonly test: Queue };
+  readonly tokens: TokenRegistry;
+  readonly allowCommandProbe: boolean;
+  readonly bodyLimit: number;
+  readonly enqueueOrchestrate: (bisectionId: string) => Promise<void>;
+  readonly now: () => Date;
+  /** How long an SSE read blocks before a heartbeat. @defaultValue 15000 */
+  readonly sseHeartbeatMs?: number;
+}

@@ -1,0 +1,38 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Logger } from 'pino';
+import type { AppDeps } from './app-deps.js';
+import { installErrorHandler } from './error-handler.js';
+import { bisectionRoutes } from './routes/bisections.js';
+import { serviceRoutes } from './routes/service-routes.js';
+
+/**
+ * Builds the API without listening (fastify/demo's app/server split): tests
+ * use inject(), the server owns ports and shutdown. The API only reads and
+ * enqueues; it never runs git or boots anything.
+ */
+export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean } = {}): Promise<FastifyInstance> {
+  const common = {
+    bodyLimit: deps.bodyLimit,
+    // Open SSE streams must not hold up shutdown.
+    forceCloseConnections: true,
+    ajv: { customOptions: { removeAdditional: false as const, coerceTypes: 'array' as const, useDefaults: true, allErrors: false } },
+  };
+  // pino's Logger is a FastifyBaseLogger; the cast only forgets pino's extra fields.
+  const app: FastifyInstance = typeof opts.logger === 'object' ? Fastify({ ...common, loggerInstance: opts.logger as FastifyBaseLogger }) : Fastify({ ...common, logger: opts.logger ?? false });
+  // JSON only: any other body is a 415, not a confusing schema error.
+  app.removeContentTypeParser('text/plain');
+  installErrorHandler(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'kbisect', version: '0.1.0', description: 'Kernel bisection as a service: submit a range and a probe, watch progress, read the culprit.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(bisectionRoutes(deps), { prefix: '/api/v1' });
+  await app.register(serviceRoutes(deps));
+  return app;
+}

@@ -1,0 +1,5 @@
+export { buildApp } from './app.js';
+export { apiConfigFromEnv, ApiConfigSchema, type ApiConfig } from './api-config.js';
+export type { AppDeps } from './app-deps.js';
+export { ApiError, API_ERRORS, type ApiErrorCode } from './api-errors.js';
+export { startApi, loadTokens, type RunningApi } from './server.js';

@@ -1,0 +1,20 @@
+import { pino } from 'pino';
+import { apiConfigFromEnv } from './api-config.js';
+import { loadTokens, startApi } from './server.js';
+
+/** `node apps/api/dist/main.js` — the API alone, configured by environment (see docker-compose.yml). */
+const logger = pino({ name: 'kbisect-api', level: process.env.KBISECT_LOG_LEVEL ?? 'info' });
+try {
+  const config = apiConfigFromEnv(process.env);
+  const api = await startApi(config, await loadTokens(config, process.env), logger);
+  logger.info({ url: api.url }, 'api listening');
+  const stop = async (): Promise<void> => {
+    await api.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+} catch (err) {
+  logger.error(err instanceof Error ? err.message : String(err));
+  process.exitCode = 1;
+}

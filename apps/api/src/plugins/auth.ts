@@ -1,0 +1,22 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { roleAllows, type Principal, type Role, type TokenRegistry } from '@kbisect/service';
+import { ApiError } from '../api-errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/** A preHandler that admits bearer tokens holding at least `role`: 401 without one, 403 below it. */
+export function requireRole(tokens: TokenRegistry, role: Role) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match) throw new ApiError('KBISECT_ERR_UNAUTHENTICATED', 'a bearer token is required (Authorization: Bearer <token>)');
+    const principal = tokens.lookup(match[1]!);
+    if (!principal) throw new ApiError('KBISECT_ERR_UNAUTHENTICATED', 'the bearer token is not valid');
+    if (!roleAllows(principal.role, role)) throw new ApiError('KBISECT_ERR_FORBIDDEN', `this needs the '${role}' role; the token has '${principal.role}'`);
+    request.principal = principal;
+  };
+}

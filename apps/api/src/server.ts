@@ -1,0 +1,52 @@
+import { readFile } from 'node:fs/promises';
+import { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { BisectionStore, TokenRegistry, connectRedis, enqueueOrchestrate, queueNames } from '@kbisect/service';
+import type { ApiConfig } from './api-config.js';
+import { buildApp } from './app.js';
+
+export interface RunningApi {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Loads tokens from the operator's file, else KBISECT_TOKENS; both hold only hashes. */
+export async function loadTokens(config: ApiConfig, env: NodeJS.ProcessEnv): Promise<TokenRegistry> {
+  if (config.tokensFile) return TokenRegistry.parse(await readFile(config.tokensFile, 'utf8'), config.tokensFile);
+  if (env.KBISECT_TOKENS) return TokenRegistry.fromEnv(env.KBISECT_TOKENS);
+  return new TokenRegistry({ tokens: [] });
+}
+
+/** Owns the port, the Redis connection and graceful close; app.ts stays listen-free. */
+export async function startApi(config: ApiConfig, tokens: TokenRegistry, logger: Logger): Promise<RunningApi> {
+  const redis = connectRedis(config.redisUrl);
+  const names = queueNames(config.namespace);
+  const store = new BisectionStore(redis, config.namespace);
+  const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
+  const app = await buildApp(
+    {
+      store,
+      redis,
+      queues,
+      tokens,
+      allowCommandProbe: config.allowCommandProbe,
+      bodyLimit: config.bodyLimit,
+      now: () => new Date(),
+      enqueueOrchestrate: (id) => enqueueOrchestrate(queues.orchestrate, redis, store.keys, id),
+    },
+    { logger },
+  );
+  app.server.keepAliveTimeout = 65_000;
+  const url = await app.listen({ port: config.port, host: config.host });
+  return {
+    app,
+    url,
+    async close() {
+      await app.close();
+      await Promise.all([queues.orchestrate.close(), queues.test.close()]);
+      redis.disconnect();
+    },
+  };
+}

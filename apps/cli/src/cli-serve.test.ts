@@ -1,0 +1,88 @@
+/**
+ * `kbisect serve` on the embedded default, driven by `kbisect submit --watch`,
+ * `log` and `report` — as a new user would, in separate processes.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateHistory, seededRandom } from '@kbisect/bisect/testing';
+import { oracleRepo, type OracleRepo } from '../../../test/support/service-harness.js';
+import { freePort } from './private-redis.js';
+
+const BIN = resolve(import.meta.dirname, '../bin/kbisect.js');
+let state: string;
+let serve: ResultPromise;
+let url: string;
+let repo: OracleRepo;
+const history = generateHistory(seededRandom(77), { commits: 90 });
+const culprit = 61;
+let serveErr = '';
+
+beforeAll(async () => {
+  state = await mkdtemp(join(tmpdir(), 'kbisect-serve-'));
+  repo = await oracleRepo(history, culprit, []);
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  const env = { ...process.env, KBISECT_STATE_DIR: state, KBISECT_CACHE_DIR: join(state, 'cache') };
+  delete env.REDIS_URL;
+  serve = execa('node', [BIN, 'serve', '--port', String(port)], { env, reject: false, stdin: 'ignore' });
+  serve.stderr?.on('data', (d: Buffer) => (serveErr += d.toString()));
+  for (let i = 0; i < 150 && !serveErr.includes('serving on'); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!serveErr.includes('serving on')) throw new Error(`serve did not start: ${serveErr}`);
+}, 60_000);
+
+afterAll(async () => {
+  serve.kill('SIGTERM');
+  await serve;
+  await repo.cleanup();
+  await rm(state, { recursive: true, force: true });
+});
+
+const cli = (args: string[]) => execa('node', [BIN, ...args], { reject: false, timeout: 60_000, env: { ...process.env, KBISECT_URL: url, KBISECT_STATE_DIR: state } });
+
+describe('kbisect serve + submit/watch/log/report', () => {
+  it('creates a local admin token, says where, and keeps only its hash at rest', async () => {
+    expect(serveErr).toContain(join(state, 'admin-token'));
+    const token = (await readFile(join(state, 'admin-token'), 'utf8')).trim();
+    expect(await readFile(join(state, 'tokens.json'), 'utf8')).not.toContain(token);
+    expect((await fetch(`${url}/api/v1/bisections`)).status).toBe(401);
+    expect(existsSync(join(state, 'redis', 'appendonlydir'))).toBe(true);
+  });
+
+  it('bisects to the culprit with a live watch, then prints a replayable log and a report', async () => {
+    const sub = await cli(['submit', '--repo', repo.fx.dir, '--good', repo.fx.shas[0]!, '--bad', 'main', '--test-cmd', `sh ${repo.script}`, '--watch']);
+    expect(sub.exitCode, `${sub.stderr}\n--- serve:\n${serveErr}`).toBe(0);
+    const id = /submitted ([0-9a-f-]{36})/.exec(sub.stderr)?.[1];
+    expect(id).toBeDefined();
+    expect(sub.stderr).toMatch(/\[#*-*\] step 1: testing [0-9a-f]{12}/);
+    expect(sub.stdout).toContain(`The first bad commit is ${repo.fx.shas[culprit]}`);
+
+    const log = await cli(['log', id!]);
+    expect(log.exitCode).toBe(0);
+    const logFile = join(state, 'bisect.log');
+    await writeFile(logFile, `${log.stdout}\n`);
+    const replay = await execa('git', ['-C', repo.fx.dir, 'bisect', 'replay', logFile], { reject: false });
+    await execa('git', ['-C', repo.fx.dir, 'bisect', 'reset']);
+    expect(replay.stdout).toContain(`${repo.fx.shas[culprit]} is the first bad commit`);
+
+    const report = await cli(['report', id!]);
+    expect(report.stdout).toContain(`Fixes: ${repo.fx.shas[culprit]!.slice(0, 12)} ("commit ${culprit}")`);
+    expect(report.stdout).toMatch(/Verdicts \(\d+ commits tested\)/);
+
+    const watch = await cli(['watch', id!]);
+    expect(watch.exitCode).toBe(0);
+    expect(watch.stderr).toContain('is the first bad commit');
+  }, 120_000);
+
+  it('reports API errors as one line', async () => {
+    const res = await cli(['report', '00000000-0000-4000-8000-000000000000']);
+    expect(res.exitCode).toBe(1);
+    expect(res.stderr.trim()).toMatch(/^kbisect: GET .*404 no bisection/);
+    const bad = await cli(['submit', '--repo', repo.fx.dir, '--good', '--upload-pack=x', '--bad', 'main', '--test-cmd', 'true']);
+    expect(bad.exitCode).not.toBe(0);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,95 @@
+import type { BisectionStore, CommitInfo, LogEvent } from '@kbisect/service';
+import type { OpenRepo } from './repo-port.js';
+import { userErrorMessage } from './user-error.js';
+
+export interface OrchestratorDeps {
+  readonly store: BisectionStore;
+  readonly openRepo: OpenRepo;
+  readonly enqueueTest: (job: { bisectionId: string; commit: string; subject?: string; progress?: { candidatesLeft: number; testableLeft: number; stepsLeft: number; tested: number } }, opts: { attempts: number; priority: number }) => Promise<void>;
+  readonly now: () => Date;
+}
+
+export type OrchestrateOutcome = 'initialized' | 'enqueued' | 'finished' | 'already-finished' | 'failed-to-start';
+
+/**
+ * One orchestration pass: recompute the bisection from its log and do the one
+ * thing it needs next. Idempotent — every write is append-once or a
+ * deterministic job id — so a pass replayed after a crash changes nothing.
+ */
+export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): Promise<OrchestrateOutcome> {
+  let loaded = await deps.store.load(bisectionId);
+  if (loaded.replayed.phase === 'initializing') {
+    const { request } = loaded.replayed;
+    if (!request) throw new Error(`bisection ${bisectionId} has no 'created' event`);
+    if (loaded.replayed.cancelRequested) {
+      await finishOnce(deps, bisectionId, { type: 'finished', at: deps.now().toISOString(), status: 'cancelled' });
+      return 'finished';
+    }
+    try {
+      const repo = await deps.openRepo(request.repo);
+      const bad = await repo.resolveCommit(request.bad, 'bad');
+      const goods: string[] = [];
+      for (const [i, g] of request.good.entries()) goods.push(await repo.resolveCommit(g, `good[${i}]`));
+      await repo.checkRange(bad, goods);
+      const graph = await repo.readGraph(bad, goods);
+      await deps.store.saveGraph(bisectionId, graph);
+      await deps.store.log.appendOnce(bisectionId, 'initialized', { type: 'initialized', at: deps.now().toISOString(), bad, goods, commits: graph.commits.length, untestable: {} });
+    } catch (err) {
+      const message = userErrorMessage(err);
+      if (message === undefined) throw err;
+      await deps.store.log.appendOnce(bisectionId, 'failed-start', { type: 'failed', at: deps.now().toISOString(), error: message });
+      await finishOnce(deps, bisectionId, { type: 'finished', at: deps.now().toISOString(), status: 'failed', error: message });
+      return 'failed-to-start';
+    }
+    loaded = await deps.store.load(bisectionId);
+  }
+  const { replayed } = loaded;
+  if (replayed.phase === 'failed-to-start') {
+    await finishOnce(deps, bisectionId, { type: 'finished', at: deps.now().toISOString(), status: 'failed', error: replayed.error });
+    return 'failed-to-start';
+  }
+  if (replayed.phase !== 'bisecting') return 'initialized';
+  const { state } = replayed;
+  if (state.status === 'running') {
+    await deps.store.setStatus(bisectionId, 'running');
+    const command = replayed.commands.find((c) => c.type === 'test');
+    if (command?.type !== 'test') return 'initialized';
+    const request = loaded.log.find((e) => e.event.type === 'created')?.event;
+    const options = request?.type === 'created' ? request.request.options : undefined;
+    const index = state.graph.commits.indexOf(command.commit);
+    const subject = state.graph.subjects?.[index];
+    await deps.enqueueTest(
+      { bisectionId, commit: command.commit, progress: command.progress, ...(subject !== undefined ? { subject } : {}) },
+      { attempts: 1 + (options?.retries ?? 2), priority: options?.priority ?? 50 },
+    );
+    return 'enqueued';
+  }
+  if (loaded.log.some((e) => e.event.type === 'finished')) return 'already-finished';
+  const shas = state.culprit ? [state.culprit] : [...(state.candidates ?? [])];
+  let commits: CommitInfo[] = [];
+  if (shas.length > 0) {
+    const request = loaded.log.find((e) => e.event.type === 'created')?.event;
+    if (request?.type === 'created') {
+      const info = await (await deps.openRepo(request.request.repo)).commitInfo(shas);
+      commits = shas.flatMap((sha) => {
+        const c = info.get(sha);
+        return c ? [{ sha, ...c }] : [];
+      });
+    }
+  }
+  await finishOnce(deps, bisectionId, {
+    type: 'finished',
+    at: deps.now().toISOString(),
+    status: state.status,
+    ...(state.culprit ? { culprit: state.culprit } : {}),
+    ...(state.candidates ? { candidates: [...state.candidates] } : {}),
+    ...(state.error ? { error: state.error } : {}),
+    commits,
+  });
+  return 'finished';
+}
+
+async function finishOnce(deps: OrchestratorDeps, id: string, event: Extract<LogEvent, { type: 'finished' }>): Promise<void> {
+  await deps.store.log.appendOnce(id, 'finished', event);
+  await deps.store.setStatus(id, event.status);
+}

@@ -1,0 +1,12 @@
+import type { CommitGraph } from '@kbisect/bisect';
+
+/** The git operations workers need; @kbisect/git's GitRepo provides them, tests may fake them. */
+export interface WorkerRepo {
+  resolveCommit(ref: string, field: string): Promise<string>;
+  checkRange(bad: string, goods: readonly string[]): Promise<void>;
+  readGraph(bad: string, goods: readonly string[]): Promise<CommitGraph>;
+  commitInfo(shas: readonly string[]): Promise<ReadonlyMap<string, { readonly subject: string; readonly authorName: string; readonly authorEmail: string; readonly authorDate: string }>>;
+  addWorktree(sha: string, dir: string): Promise<{ remove(): Promise<void> }>;
+}
+
+export type OpenRepo = (source: string) => Promise<WorkerRepo>;

@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import { verdictFromExit } from '@kbisect/bisect';
+import type { BisectionStore, TestJob } from '@kbisect/service';
+import { runShellCommand } from './command-runner.js';
+import type { OpenRepo } from './repo-port.js';
+
+export interface TestJobDeps {
+  readonly store: BisectionStore;
+  readonly openRepo: OpenRepo;
+  readonly scratchDir: string;
+  readonly now: () => Date;
+  /** @defaultValue 3600 s when the probe gives none */
+  readonly defaultTimeoutSec: number;
+  /** How often a running test checks for cancellation. @defaultValue 1000 */
+  readonly cancelPollMs?: number;
+  readonly attempt: number;
+}
+
+export type TestJobOutcome = 'recorded' | 'duplicate' | 'stale' | 'cancelled' | 'aborted';
+
+/** Thrown for failures of the machinery, not of the code under test: BullMQ retries these. */
+export class InfrastructureError extends Error {
+  readonly code = 'KBISECT_ERR_INFRASTRUCTURE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InfrastructureError';
+  }
+}
+
+/**
+ * Tests one commit with the command probe and records the verdict once. A
+ * verdict is a result, never an error: only the machinery failing throws.
+ */
+export async function runTestJob(job: TestJob, deps: TestJobDeps): Promise<TestJobOutcome> {
+  const loaded = await deps.store.load(job.bisectionId);
+  if (loaded.replayed.phase !== 'bisecting' || loaded.replayed.state.status !== 'running') return 'stale';
+  const { state } = loaded.replayed;
+  if (state.history.some((r) => r.commit === job.commit && r.source !== 'start')) return 'duplicate';
+  const created = loaded.log.find((e) => e.event.type === 'created')?.event;
+  if (created?.type !== 'created' || created.request.probe.type !== 'command') throw new InfrastructureError('only the command probe runs on workers so far');
+  const probe = created.request.probe;
+
+  await deps.store.log.append(job.bisectionId, {
+    type: 'step-started',
+    at: deps.now().toISOString(),
+    commit: job.commit,
+    ...(job.subject !== undefined ? { subject: job.subject } : {}),
+    progress: job.progress ?? { candidatesLeft: 0, testableLeft: 0, stepsLeft: 0, tested: 0 },
+    attempt: deps.attempt,
+  });
+
+  const repo = await deps.openRepo(created.request.repo);
+  const dir = join(deps.scratchDir, `${job.bisectionId}-${job.commit.slice(0, 12)}-${process.pid}-${deps.attempt}`);
+  const worktree = await repo.addWorktree(job.commit, dir);
+  const controller = new AbortController();
+  const poll = setInterval(() => {
+    deps.store.isCancelled(job.bisectionId).then(
+      (c) => c && controller.abort(),
+      () => undefined,
+    );
+  }, deps.cancelPollMs ?? 1000);
+  let run;
+  try {
+    run = await runShellCommand(probe.command, {
+      cwd: dir,
+      timeoutMs: (probe.timeoutSec ?? deps.defaultTimeoutSec) * 1000,
+      signal: controller.signal,
+      env: { KBISECT_COMMIT: job.commit, KBISECT_BISECTION: job.bisectionId },
+    });
+  } finally {
+    clearInterval(poll);
+    await worktree.remove();
+  }
+  if (run.kind === 'cancelled') return 'cancelled';
+  if (run.kind === 'timed-out') throw new InfrastructureError(`test of ${job.commit} timed out`);
+  const evidence = await deps.store.putEvidence(job.bisectionId, `test-${job.commit}`, run.output);
+  const at = deps.now().toISOString();
+  const outcome = verdictFromExit(run.kind === 'exited' ? run.exitCode : undefined, run.kind === 'signalled' ? run.signal : undefined);
+  if (outcome.kind === 'abort') {
+    await deps.store.log.appendOnce(job.bisectionId, 'abort', { type: 'failed', at, error: `${job.commit}: ${outcome.reason}` });
+    return 'aborted';
+  }
+  const appended = await deps.store.log.appendOnce(job.bisectionId, `verdict:${job.commit}`, {
+    type: 'verdict', at, commit: job.commit, verdict: outcome.verdict, reason: outcome.reason, source: 'probe', durationMs: run.durationMs, evidence,
+  });
+  return appended === undefined ? 'duplicate' : 'recorded';
+}

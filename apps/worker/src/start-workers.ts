@@ -1,0 +1,101 @@
+import { join } from 'node:path';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Value } from '@sinclair/typebox/value';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { BisectionStore, KEEP_JOBS, OrchestrateJobSchema, TestJobSchema, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, type TestJob } from '@kbisect/service';
+import { orchestrate } from './orchestrate.js';
+import type { OpenRepo } from './repo-port.js';
+import { runTestJob } from './run-test-job.js';
+import type { WorkerConfig } from './worker-config.js';
+
+export interface RunningWorkers {
+  close(): Promise<void>;
+}
+
+/**
+ * Starts this process's share of the roles. Processors are thin: validate the
+ * job data, call the core, return a typed result; retries with backoff are
+ * for infrastructure failures only.
+ */
+export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenRepo; logger: Logger }): Promise<RunningWorkers> {
+  const redis = connectRedis(config.redisUrl);
+  const names = queueNames(config.namespace);
+  const store = new BisectionStore(redis, config.namespace);
+  const orchestrateQueue = new Queue(names.orchestrate, { connection: redis });
+  const testQueue = new Queue(names.test, { connection: redis });
+  const workers: Worker[] = [];
+  const connections: Redis[] = [redis];
+  const connection = (): Redis => {
+    const c = connectRedis(config.redisUrl);
+    connections.push(c);
+    return c;
+  };
+  const common = { lockDuration: config.lockDurationMs, stalledInterval: Math.max(1000, Math.floor(config.lockDurationMs / 2)), maxStalledCount: 3 };
+
+  if (config.roles.includes('orchestrator')) {
+    const w = new Worker(
+      names.orchestrate,
+      async (job: Job) => {
+        if (!Value.Check(OrchestrateJobSchema, job.data)) throw new UnrecoverableError('orchestrate job data does not match its schema');
+        const log = deps.logger.child({ bisection: job.data.bisectionId, job: job.id });
+        const outcome = await orchestrate(job.data.bisectionId, {
+          store,
+          openRepo: deps.openRepo,
+          now: () => new Date(),
+          enqueueTest: async (data, opts) => {
+            await testQueue.add('test', data, { jobId: jobIds.test(data.bisectionId, data.commit), attempts: opts.attempts, priority: opts.priority, backoff: { type: 'exponential', delay: 2000 }, ...KEEP_JOBS });
+          },
+        });
+        log.info({ outcome }, 'orchestrated');
+        return outcome;
+      },
+      { connection: connection(), concurrency: config.concurrency.orchestrator, ...common },
+    );
+    workers.push(w);
+  }
+
+  if (config.roles.includes('test')) {
+    const w = new Worker(
+      names.test,
+      async (job: Job) => {
+        if (!Value.Check(TestJobSchema, job.data)) throw new UnrecoverableError('test job data does not match its schema');
+        const data: TestJob = job.data;
+        const log = deps.logger.child({ bisection: data.bisectionId, job: job.id, commit: data.commit });
+        const started = Date.now();
+        const outcome = await runTestJob(data, {
+          store,
+          openRepo: deps.openRepo,
+          scratchDir: join(config.cacheDir, 'worktrees'),
+          now: () => new Date(),
+          defaultTimeoutSec: config.defaultTestTimeoutSec,
+          attempt: job.attemptsMade + 1,
+        });
+        if (outcome === 'recorded') await recordStepDuration(redis, store.keys, (Date.now() - started) / 1000, 'verdict');
+        await enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId);
+        log.info({ outcome }, 'tested');
+        return outcome;
+      },
+      { connection: connection(), concurrency: config.concurrency.test, ...common },
+    );
+    // Out of retries: the machinery, not the kernel, failed; say so and stop the bisection.
+    w.on('failed', (job, err) => {
+      if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      const data = job.data as TestJob;
+      void store.log
+        .appendOnce(data.bisectionId, `infra-failed:${data.commit}`, { type: 'failed', at: new Date().toISOString(), error: `infrastructure failure testing ${data.commit} after ${job.attemptsMade} attempts: ${err.message}` })
+        .then(() => enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId))
+        .catch((e: unknown) => deps.logger.error({ err: e }, 'could not record an infrastructure failure'));
+    });
+    workers.push(w);
+  }
+
+  for (const w of workers) w.on('error', (err) => deps.logger.error({ err }, 'worker error'));
+  return {
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([orchestrateQueue.close(), testQueue.close()]);
+      for (const c of connections) c.disconnect();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+export const WorkerRoleSchema = Type.Union([Type.Literal('orchestrator'), Type.Literal('build'), Type.Literal('test')]);
+export type WorkerRole = Static<typeof WorkerRoleSchema>;
+
+export const WorkerConfigSchema = Type.Object({
+  redisUrl: Type.String({ minLength: 1 }),
+  /** Prefix of every Redis key and queue name. @defaultValue 'kbisect' */
+  namespace: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+  roles: Type.Array(WorkerRoleSchema, { minItems: 1 }),
+  /** Mirrors and worktrees on this host. */
+  cacheDir: Type.String({ minLength: 1 }),
+  /** Concurrent jobs per role on this process. @defaultValue orchestrator 8, build 1, test 2 */
+  concurrency: Type.Object({ orchestrator: Type.Integer({ minimum: 1 }), build: Type.Integer({ minimum: 1 }), test: Type.Integer({ minimum: 1 }) }),
+  /** How long a job's lock lives without renewal; after that a stalled job is retried elsewhere. @defaultValue 30000 */
+  lockDurationMs: Type.Integer({ minimum: 1000 }),
+  /** Per-run timeout for command probes that give none. @defaultValue 3600 */
+  defaultTestTimeoutSec: Type.Integer({ minimum: 1 }),
+});
+export type WorkerConfig = Static<typeof WorkerConfigSchema>;
+
+export class WorkerConfigError extends Error {
+  readonly code = 'KBISECT_ERR_WORKER_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerConfigError';
+  }
+}
+
+/** Validated once at startup; a bad setting names itself and stops the process. */
+export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly string[], defaults: { cacheDir: string }): WorkerConfig {
+  const int = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n)) throw new WorkerConfigError(`${name}: '${raw}' is not an integer`);
+    return n;
+  };
+  const config = {
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    namespace: env.KBISECT_NAMESPACE ?? 'kbisect',
+    roles: [...roles],
+    cacheDir: env.KBISECT_CACHE_DIR ?? defaults.cacheDir,
+    concurrency: { orchestrator: int('KBISECT_ORCHESTRATOR_CONCURRENCY', 8), build: int('KBISECT_BUILD_CONCURRENCY', 1), test: int('KBISECT_TEST_CONCURRENCY', 2) },
+    lockDurationMs: int('KBISECT_LOCK_DURATION_MS', 30_000),
+    defaultTestTimeoutSec: int('KBISECT_TEST_TIMEOUT_SEC', 3600),
+  };
+  if (!Value.Check(WorkerConfigSchema, config)) {
+    const first = Value.Errors(WorkerConfigSchema, config).First();
+    throw new WorkerConfigError(`worker configuration: ${first ? `${first.path} ${first.message}` : 'invalid'}`);
+  }
+  return config;
+}

@@ -1,0 +1,64 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { candidatesOf, toResult, type Progress } from '@kbisect/bisect';
+import { CommitInfoSchema, ProgressSchema, type LogEvent, type StoredLogEvent } from './log-event.js';
+import type { Replayed } from './replay.js';
+
+const Sha = Type.String({ pattern: '^[0-9a-f]{40}$' });
+
+/** What GET /bisections/:id returns: the result JSON of ARCHITECTURE.md plus live fields. */
+export const BisectionViewSchema = Type.Object({
+  id: Type.String(),
+  status: Type.Union(['queued', 'running', 'found', 'ambiguous', 'failed', 'cancelled'].map((s) => Type.Literal(s))),
+  culprit: Type.Optional(Sha),
+  candidates: Type.Optional(Type.Array(Sha)),
+  steps: Type.Integer(),
+  verdicts: Type.Array(Type.Object({ commit: Sha, verdict: Type.String(), reason: Type.String(), source: Type.String() })),
+  error: Type.Optional(Type.String()),
+  repo: Type.String(),
+  good: Type.Array(Type.String()),
+  bad: Type.String(),
+  createdAt: Type.String(),
+  submittedBy: Type.String(),
+  current: Type.Optional(Type.Object({ commit: Sha, progress: ProgressSchema })),
+  candidatesLeft: Type.Optional(Type.Integer()),
+  commits: Type.Optional(Type.Array(CommitInfoSchema)),
+});
+export type BisectionView = Static<typeof BisectionViewSchema>;
+
+export function toView(id: string, log: readonly StoredLogEvent[], replayed: Replayed): BisectionView {
+  const events = log.map((s) => s.event);
+  const created = events.find((e): e is Extract<LogEvent, { type: 'created' }> => e.type === 'created');
+  const finished = [...events].reverse().find((e): e is Extract<LogEvent, { type: 'finished' }> => e.type === 'finished');
+  const lastStart = [...events].reverse().find((e): e is Extract<LogEvent, { type: 'step-started' }> => e.type === 'step-started');
+  const base = {
+    id,
+    repo: created?.request.repo ?? '',
+    good: created?.request.good ?? [],
+    bad: created?.request.bad ?? '',
+    createdAt: created?.at ?? '',
+    submittedBy: created?.by ?? '',
+    ...(finished?.commits ? { commits: finished.commits } : {}),
+  };
+  if (replayed.phase === 'failed-to-start') return { ...base, status: 'failed', steps: 0, verdicts: [], error: replayed.error };
+  if (replayed.phase === 'initializing') {
+    return { ...base, status: replayed.cancelRequested ? 'cancelled' : 'queued', steps: 0, verdicts: [] };
+  }
+  const { state } = replayed;
+  const result = toResult(id, state);
+  const verdicts = result.verdicts.map((v) => ({ commit: v.commit, verdict: v.verdict, reason: v.reason, source: v.source }));
+  const view: BisectionView = {
+    ...base,
+    status: state.status,
+    steps: result.steps,
+    verdicts,
+    ...(result.culprit ? { culprit: result.culprit } : {}),
+    ...(result.candidates ? { candidates: [...result.candidates] } : {}),
+    ...(result.error ? { error: result.error } : {}),
+  };
+  if (state.status === 'running') {
+    const progress: Progress | undefined = lastStart && lastStart.commit === state.next ? lastStart.progress : undefined;
+    if (state.next && progress) view.current = { commit: state.next, progress };
+    view.candidatesLeft = candidatesOf(state).length;
+  }
+  return view;
+}

@@ -1,0 +1,12 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.js';
+import { jobIds } from './queues.js';
+
+export const KEEP_JOBS = { removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } } as const;
+
+/** Enqueues an orchestration pass; the id carries the log length, so one pass runs per new event. */
+export async function enqueueOrchestrate(queue: Queue, redis: Redis, keys: Keys, bisectionId: string): Promise<void> {
+  const length = await redis.xlen(keys.log(bisectionId));
+  await queue.add('orchestrate', { bisectionId }, { jobId: jobIds.orchestrate(bisectionId, length), attempts: 5, backoff: { type: 'exponential', delay: 1000 }, ...KEEP_JOBS });
+}

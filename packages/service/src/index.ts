@@ -1,0 +1,16 @@
+export { BisectionRequestSchema, CommandProbeSchema, KernelProbeSchema, ProbeSchema, RefSchema, ConfigSymbolSchema, BisectionOptionsSchema } from './request-schema.js';
+export type { BisectionRequest, CommandProbe, KernelProbe } from './request-schema.js';
+export { LogEventSchema, ProgressSchema, CommitInfoSchema, type LogEvent, type StoredLogEvent, type CommitInfo } from './log-event.js';
+export { EventLog } from './event-log.js';
+export { CorruptLogError } from './corrupt-log-error.js';
+export { keysFor, type Keys } from './keys.js';
+export { replay, type Replayed } from './replay.js';
+export { BisectionStore, type Loaded, type ListedBisection } from './bisection-store.js';
+export { BisectionViewSchema, toView, type BisectionView } from './bisection-view.js';
+export { queueNames, jobIds, OrchestrateJobSchema, TestJobSchema, type QueueNames, type OrchestrateJob, type TestJob } from './queues.js';
+export { ROLES, roleAllows, isRole, type Role } from './roles.js';
+export { TokenRegistry, TokenFileSchema, TokenConfigError, hashToken, newToken, type Principal, type TokenFile } from './token-registry.js';
+export { connectRedis } from './redis-connection.js';
+export { formatReport } from './report.js';
+export { recordStepDuration, readStepMetrics, STEP_BUCKETS } from './step-metrics.js';
+export { enqueueOrchestrate, KEEP_JOBS } from './enqueue-orchestrate.js';

@@ -1,0 +1,49 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { BisectionRequestSchema } from './request-schema.js';
+
+const Sha = Type.String({ pattern: '^[0-9a-f]{40}$' });
+const VerdictSchema = Type.Union([Type.Literal('good'), Type.Literal('bad'), Type.Literal('skip')]);
+export const ProgressSchema = Type.Object({
+  candidatesLeft: Type.Integer(),
+  testableLeft: Type.Integer(),
+  stepsLeft: Type.Integer(),
+  tested: Type.Integer(),
+});
+export const CommitInfoSchema = Type.Object({ sha: Sha, subject: Type.String(), authorName: Type.String(), authorEmail: Type.String(), authorDate: Type.String() });
+
+/**
+ * One entry of a bisection's append-only log. The engine state is recomputed
+ * from these (plus the stored graph); nothing else is authoritative.
+ */
+export const LogEventSchema = Type.Union([
+  Type.Object({ type: Type.Literal('created'), at: Type.String(), by: Type.String(), request: BisectionRequestSchema }),
+  Type.Object({ type: Type.Literal('initialized'), at: Type.String(), bad: Sha, goods: Type.Array(Sha), commits: Type.Integer(), untestable: Type.Record(Type.String(), Type.String()) }),
+  Type.Object({ type: Type.Literal('step-started'), at: Type.String(), commit: Sha, subject: Type.Optional(Type.String()), progress: ProgressSchema, attempt: Type.Integer() }),
+  Type.Object({
+    type: Type.Literal('verdict'),
+    at: Type.String(),
+    commit: Sha,
+    verdict: VerdictSchema,
+    reason: Type.String(),
+    source: Type.Union([Type.Literal('probe'), Type.Literal('manual')]),
+    by: Type.Optional(Type.String()),
+    durationMs: Type.Optional(Type.Number()),
+    evidence: Type.Optional(Type.String({ description: 'Key of the stored test output' })),
+  }),
+  Type.Object({ type: Type.Literal('cancel-requested'), at: Type.String(), by: Type.String(), reason: Type.Optional(Type.String()) }),
+  Type.Object({ type: Type.Literal('failed'), at: Type.String(), error: Type.String() }),
+  Type.Object({
+    type: Type.Literal('finished'),
+    at: Type.String(),
+    status: Type.Union([Type.Literal('found'), Type.Literal('ambiguous'), Type.Literal('failed'), Type.Literal('cancelled')]),
+    culprit: Type.Optional(Sha),
+    candidates: Type.Optional(Type.Array(Sha)),
+    error: Type.Optional(Type.String()),
+    commits: Type.Optional(Type.Array(CommitInfoSchema)),
+  }),
+]);
+
+export type LogEvent = Static<typeof LogEventSchema>;
+export type CommitInfo = Static<typeof CommitInfoSchema>;
+/** A log event with its stream id (the SSE event id, resumable with Last-Event-ID). */
+export type StoredLogEvent = { readonly id: string; readonly event: LogEvent };

@@ -1,0 +1,38 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Queue names, per namespace so tests and deployments never share queues by accident. */
+export interface QueueNames {
+  readonly orchestrate: string;
+  readonly build: string;
+  readonly test: string;
+}
+
+export function queueNames(namespace: string): QueueNames {
+  return { orchestrate: `${namespace}-orchestrate`, build: `${namespace}-build`, test: `${namespace}-test` };
+}
+
+const BisectionId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
+
+export const OrchestrateJobSchema = Type.Object({ bisectionId: BisectionId }, { additionalProperties: false });
+export type OrchestrateJob = Static<typeof OrchestrateJobSchema>;
+
+export const TestJobSchema = Type.Object(
+  {
+    bisectionId: BisectionId,
+    commit: Type.String({ pattern: '^[0-9a-f]{40}$' }),
+    subject: Type.Optional(Type.String()),
+    progress: Type.Optional(Type.Object({ candidatesLeft: Type.Integer(), testableLeft: Type.Integer(), stepsLeft: Type.Integer(), tested: Type.Integer() })),
+  },
+  { additionalProperties: false },
+);
+export type TestJob = Static<typeof TestJobSchema>;
+
+/**
+ * Deterministic job ids: the same step of the same bisection always maps to
+ * the same id, so a replayed orchestration cannot enqueue a step twice.
+ * (BullMQ refuses ':' in custom ids.)
+ */
+export const jobIds = {
+  orchestrate: (bisectionId: string, logLength: number): string => `orch-${bisectionId}-${logLength}`,
+  test: (bisectionId: string, commit: string): string => `test-${bisectionId}-${commit}`,
+};

@@ -1,0 +1,46 @@
+import type { BisectionView } from './bisection-view.js';
+
+const short = (sha: string): string => sha.slice(0, 12);
+
+/**
+ * A plain-text report a maintainer can paste into a mailing-list reply:
+ * the answer first, then how it was reached. Fixed-width, no markup.
+ */
+export function formatReport(view: BisectionView): string {
+  const info = new Map((view.commits ?? []).map((c) => [c.sha, c]));
+  const lines: string[] = [];
+  const title = (sha: string): string => {
+    const c = info.get(sha);
+    return c ? `${short(sha)} ("${c.subject}")` : short(sha);
+  };
+  lines.push(`kbisect bisection ${view.id}`);
+  lines.push(`repository: ${view.repo}`);
+  lines.push(`range:      good ${view.good.join(', ')}  bad ${view.bad}`);
+  lines.push('');
+  if (view.status === 'found' && view.culprit) {
+    const c = info.get(view.culprit);
+    lines.push(`The first bad commit is ${view.culprit}`);
+    if (c) {
+      lines.push(`  ${c.subject}`);
+      lines.push(`  Author: ${c.authorName} <${c.authorEmail}>`);
+      lines.push(`  Date:   ${c.authorDate}`);
+      lines.push('');
+      lines.push(`Fixes: ${view.culprit.slice(0, 12)} ("${c.subject}")`);
+    }
+  } else if (view.status === 'ambiguous' && view.candidates) {
+    const reasons = new Map(view.verdicts.filter((v) => v.verdict === 'skip').map((v) => [v.commit, v.reason]));
+    lines.push('Only skipped or untestable commits are left; the first bad commit could be any of:');
+    for (const c of view.candidates) {
+      const why = reasons.get(c);
+      lines.push(`  ${title(c)}${why ? ` - ${why}` : ' - the last bad commit tested'}`);
+    }
+  } else {
+    lines.push(`Status: ${view.status}${view.error ? ` (${view.error})` : ''}`);
+  }
+  lines.push('');
+  lines.push(`Verdicts (${view.steps} commit${view.steps === 1 ? '' : 's'} tested):`);
+  for (const v of view.verdicts) lines.push(`  ${short(v.commit)}  ${v.verdict.padEnd(4)}  ${v.source.padEnd(10)}  ${v.reason}`);
+  lines.push('');
+  lines.push(`Reproduce the marks with: kbisect log ${view.id} > bisect.log && git bisect replay bisect.log`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,72 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * A git revision as users may name it. Anything starting with `-` would be an
+ * option to git; the pattern refuses it, along with spaces and control
+ * characters, before the request is even queued.
+ */
+export const RefSchema = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  pattern: '^(?!-)[A-Za-z0-9_./@{}~^+-]+$',
+  description: "A commit, tag or branch (e.g. v4.4, HEAD~3, a sha); never starting with '-'.",
+});
+
+export const ConfigSymbolSchema = Type.String({ pattern: '^CONFIG_[A-Za-z0-9_]+$', maxLength: 128, description: 'A kernel config symbol, e.g. CONFIG_TRANSPARENT_HUGEPAGE' });
+
+export const CommandProbeSchema = Type.Object(
+  {
+    type: Type.Literal('command'),
+    command: Type.String({ minLength: 1, maxLength: 4096, description: "Shell command run in the commit's worktree; git bisect run's exit-code protocol." }),
+    timeoutSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, description: 'Per-run timeout; a timed-out run is an infrastructure failure and is retried.' })),
+  },
+  { additionalProperties: false },
+);
+
+/** Designed now so the kernel probe (build + boot + reproducer) fits when the build and lab work lands. */
+export const KernelProbeSchema = Type.Object(
+  {
+    type: Type.Literal('kernel'),
+    configFragments: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.-]+$', maxLength: 64 }), { maxItems: 32, description: 'Names of fragments in kernel-configs/' }),
+    requireConfig: Type.Optional(Type.Array(ConfigSymbolSchema, { maxItems: 64 })),
+    untestable: Type.Optional(Type.Union([Type.Literal('skip'), Type.Literal('force')], { description: "What to do with commits where a required symbol cannot be enabled: step around them ('skip', the default) or patch the dependency out and test anyway ('force')." })),
+    pool: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
+    reproducer: Type.Object(
+      {
+        name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
+        args: Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 32 })),
+        timeoutSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+        crashesCount: Type.Optional(Type.Boolean({ description: 'A kernel crash during the test counts as bad.' })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ProbeSchema = Type.Union([CommandProbeSchema, KernelProbeSchema]);
+
+export const BisectionOptionsSchema = Type.Object(
+  {
+    firstParent: Type.Optional(Type.Boolean({ default: false })),
+    retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, default: 2, description: 'Retries of a step after an infrastructure failure (never after a verdict).' })),
+    priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'Lower runs first.' })),
+    requireConfig: Type.Optional(Type.Array(ConfigSymbolSchema, { maxItems: 64, description: 'Commits where these symbols cannot be enabled are stepped around.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const BisectionRequestSchema = Type.Object(
+  {
+    repo: Type.String({ minLength: 1, maxLength: 2048, description: 'A local path on the workers, or an https/ssh/git/file URL.' }),
+    good: Type.Array(RefSchema, { minItems: 1, maxItems: 16 }),
+    bad: RefSchema,
+    probe: ProbeSchema,
+    options: Type.Optional(BisectionOptionsSchema),
+  },
+  { additionalProperties: false },
+);
+
+export type BisectionRequest = Static<typeof BisectionRequestSchema>;
+export type CommandProbe = Static<typeof CommandProbeSchema>;
+export type KernelProbe = Static<typeof KernelProbeSchema>;

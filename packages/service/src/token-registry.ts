@@ -1,0 +1,83 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { isRole, type Role } from './roles.js';
+
+/** The operator's token file: only sha256 hashes are kept at rest. */
+export const TokenFileSchema = Type.Object({
+  tokens: Type.Array(
+    Type.Object({
+      name: Type.String({ minLength: 1, maxLength: 64 }),
+      role: Type.Union([Type.Literal('read'), Type.Literal('submit'), Type.Literal('maintain'), Type.Literal('admin')]),
+      sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+      /** May submit `command` probes (a shell command run on a worker) when the operator allows them at all. */
+      commandProbe: Type.Optional(Type.Boolean()),
+    }),
+  ),
+});
+export type TokenFile = Static<typeof TokenFileSchema>;
+
+export interface Principal {
+  readonly name: string;
+  readonly role: Role;
+  readonly commandProbe: boolean;
+}
+
+export class TokenConfigError extends Error {
+  readonly code = 'KBISECT_ERR_TOKEN_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenConfigError';
+  }
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export function newToken(): string {
+  return `kb_${randomBytes(24).toString('base64url')}`;
+}
+
+/** Looks bearer tokens up by hash, in constant time per candidate. */
+export class TokenRegistry {
+  private readonly entries: { hash: Buffer; principal: Principal }[];
+
+  constructor(file: TokenFile) {
+    this.entries = file.tokens.map((t) => ({ hash: Buffer.from(t.sha256, 'hex'), principal: { name: t.name, role: t.role, commandProbe: t.commandProbe ?? false } }));
+  }
+
+  static parse(json: string, source: string): TokenRegistry {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch {
+      throw new TokenConfigError(`${source}: not valid JSON`);
+    }
+    if (!Value.Check(TokenFileSchema, parsed)) {
+      const first = Value.Errors(TokenFileSchema, parsed).First();
+      throw new TokenConfigError(`${source}: ${first ? `${first.path || '/'} ${first.message}` : 'invalid token file'}`);
+    }
+    return new TokenRegistry(parsed);
+  }
+
+  /** KBISECT_TOKENS="role:name:sha256[:command],…" for deployments that configure by environment. */
+  static fromEnv(value: string): TokenRegistry {
+    const tokens: TokenFile['tokens'] = [];
+    for (const item of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const [role, name, sha256, flag] = item.split(':');
+      if (!role || !isRole(role) || !name || !sha256 || !/^[0-9a-f]{64}$/.test(sha256)) {
+        throw new TokenConfigError(`KBISECT_TOKENS: '${item.slice(0, 40)}' is not role:name:sha256[:command]`);
+      }
+      tokens.push({ name, role, sha256, ...(flag === 'command' ? { commandProbe: true } : {}) });
+    }
+    return new TokenRegistry({ tokens });
+  }
+
+  lookup(token: string): Principal | undefined {
+    const hash = Buffer.from(hashToken(token), 'hex');
+    let found: Principal | undefined;
+    for (const e of this.entries) if (timingSafeEqual(e.hash, hash)) found = e.principal;
+    return found;
+  }
+}

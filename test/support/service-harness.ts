@@ -1,0 +1,104 @@
+/**
+ * An in-process kbisect service for integration tests: the real API on a
+ * loopback port and real BullMQ workers, on the shared Redis under a unique
+ * namespace, with one admin token allowed to run command probes.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { apiConfigFromEnv, startApi, type RunningApi } from '@kbisect/api';
+import { hashToken, TokenRegistry } from '@kbisect/service';
+import { gitOpener, startWorkers, workerConfigFromEnv, type RunningWorkers } from '@kbisect/worker';
+import type { GeneratedHistory } from '@kbisect/bisect/testing';
+import { descendantsOf } from '@kbisect/bisect/testing';
+import { REDIS_URL, dropNamespace, uniqueNamespace } from './redis-namespace.js';
+import { oracleScript, writeGitHistory, type GitFixture } from './git-fixture.js';
+
+export const TOKEN = 'test-admin-token';
+
+export interface Harness {
+  readonly namespace: string;
+  readonly url: string;
+  readonly cacheDir: string;
+  readonly env: Record<string, string>;
+  api: RunningApi;
+  workers?: RunningWorkers;
+  startWorkers(): Promise<void>;
+  stopWorkers(): Promise<void>;
+  close(): Promise<void>;
+  fetchJson<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+}
+
+export async function startHarness(label: string, opts: { inProcessWorkers?: boolean; lockDurationMs?: number } = {}): Promise<Harness> {
+  const namespace = uniqueNamespace(label);
+  const cacheDir = await mkdtemp(join(tmpdir(), `kbisect-${label}-`));
+  const env: Record<string, string> = {
+    REDIS_URL,
+    KBISECT_NAMESPACE: namespace,
+    KBISECT_CACHE_DIR: cacheDir,
+    KBISECT_LOCK_DURATION_MS: String(opts.lockDurationMs ?? 5000),
+    KBISECT_TEST_CONCURRENCY: '4',
+  };
+  const logger = pino({ level: 'silent' });
+  const config = apiConfigFromEnv(env, { port: 0, allowCommandProbe: true });
+  const api = await startApi(config, new TokenRegistry({ tokens: [{ name: 'tester', role: 'admin', sha256: hashToken(TOKEN), commandProbe: true }] }), logger);
+  const h: Harness = {
+    namespace,
+    url: api.url,
+    cacheDir,
+    env,
+    api,
+    async startWorkers() {
+      h.workers = await startWorkers(workerConfigFromEnv(env, ['orchestrator', 'test'], { cacheDir }), { openRepo: gitOpener(cacheDir), logger });
+    },
+    async stopWorkers() {
+      await h.workers?.close();
+      delete h.workers;
+    },
+    async close() {
+      await h.stopWorkers();
+      await api.close();
+      await dropNamespace(namespace);
+      await rm(cacheDir, { recursive: true, force: true });
+    },
+    async fetchJson<T>(method: string, path: string, body?: unknown) {
+      const res = await fetch(`${api.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: (await res.json()) as T };
+    },
+  };
+  if (opts.inProcessWorkers ?? true) await h.startWorkers();
+  return h;
+}
+
+/** A generated repository with an oracle script answering for a given culprit and skip set. */
+export interface OracleRepo {
+  readonly fx: GitFixture;
+  readonly script: string;
+  readonly badSet: Set<string>;
+  readonly skipSet: Set<string>;
+  readonly scratch: string;
+  cleanup(): Promise<void>;
+}
+
+export async function oracleRepo(history: GeneratedHistory, culprit: number, skips: readonly number[]): Promise<OracleRepo> {
+  const fx = await writeGitHistory(history);
+  const scratch = await mkdtemp(join(tmpdir(), 'kbisect-oracle-'));
+  const badSet = new Set([...descendantsOf(history, culprit)].map((i) => fx.shas[i]!));
+  const skipSet = new Set(skips.map((i) => fx.shas[i]!));
+  await writeFile(join(scratch, 'bad.txt'), [...badSet].join('\n') + '\n');
+  await writeFile(join(scratch, 'skip.txt'), [...skipSet].join('\n') + '\n');
+  const script = join(scratch, 'oracle.sh');
+  await writeFile(script, oracleScript(join(scratch, 'bad.txt'), join(scratch, 'skip.txt')), { mode: 0o755 });
+  return {
+    fx, script, badSet, skipSet, scratch,
+    async cleanup() {
+      await fx.cleanup();
+      await rm(scratch, { recursive: true, force: true });
+    },
+  };
+}
