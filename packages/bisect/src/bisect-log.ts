@@ -1,4 +1,6 @@
 import { isFullSha } from './commit-graph.js';
+import { isAncestorInRange } from './ancestry.js';
+import { decidedVerdicts, engineVerdict } from './decided-verdicts.js';
 import { indexGraph } from './graph-index.js';
 import type { BisectState, Verdict } from './state.js';
 
@@ -13,10 +15,15 @@ export function toBisectLog(state: BisectState): string {
     const s = i === undefined ? undefined : state.graph.subjects?.[i];
     return s === undefined ? `[${sha}]` : `[${sha}] ${s}`;
   };
-  const lines = [state.firstParent ? "git bisect start '--first-parent'" : 'git bisect start'];
-  for (const r of state.history) {
-    lines.push(`# ${r.verdict}: ${subject(r.commit)}${r.reason ? ` (${oneLine(r.reason)})` : ''}`);
-    lines.push(`git bisect ${r.verdict} ${r.commit}`);
+  const fix = state.terms === 'fix';
+  // For a fix, git's own old/new terms name the marks; engine "bad" is new.
+  const term = (engine: Verdict): string => (engine === 'skip' ? 'skip' : fix ? (engine === 'bad' ? 'fixed' : 'broken') : engine);
+  const start = ['git bisect start', ...(state.firstParent ? ["'--first-parent'"] : []), ...(fix ? ["'--term-old=broken'", "'--term-new=fixed'"] : [])];
+  const lines = [start.join(' ')];
+  for (const mark of marksOf(state)) {
+    if (mark.comment) lines.push(`# ${mark.comment}`);
+    lines.push(`# ${term(mark.verdict)}: ${subject(mark.commit)}${mark.reason ? ` (${oneLine(mark.reason)})` : ''}`);
+    lines.push(`git bisect ${term(mark.verdict)} ${mark.commit}`);
   }
   if (state.status === 'found' && state.culprit) lines.push(`# first bad commit: ${subject(state.culprit)}`);
   if (state.status === 'ambiguous' && state.candidates) {
@@ -24,6 +31,42 @@ export function toBisectLog(state: BisectState): string {
     for (const c of state.candidates) lines.push(`# possible first bad commit: ${subject(c)}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+interface Mark { commit: string; verdict: Verdict; reason?: string; comment?: string }
+
+/**
+ * One mark per commit, as git wants it. Deterministic and repeat policies mark
+ * what was decided. A Bayesian run can only be summarised: commits are marked
+ * by whether they contain the answer, each with its tally of runs, so replay
+ * lands on the same culprit.
+ */
+function marksOf(state: BisectState): Mark[] {
+  if (state.policy?.kind !== 'bayes') {
+    return decidedVerdicts(state).map((r) => ({ commit: r.commit, verdict: r.verdict, ...(r.reason !== undefined ? { reason: r.reason } : {}) }));
+  }
+  const index = indexGraph(state.graph);
+  const culprit = state.culprit !== undefined ? index.indexOf.get(state.culprit) : undefined;
+  const tallies = new Map<string, { shown: number; runs: number; skip: boolean }>();
+  for (const r of state.history) {
+    if (r.source === 'start' || (r.purpose ?? 'bisect') !== 'bisect') continue;
+    const t = tallies.get(r.commit) ?? { shown: 0, runs: 0, skip: false };
+    if (r.verdict === 'skip') t.skip = true;
+    else {
+      t.runs++;
+      if (r.verdict === 'bad') t.shown++;
+    }
+    tallies.set(r.commit, t);
+  }
+  const marks: Mark[] = state.history.filter((r) => r.source === 'start').map((r) => ({ commit: r.commit, verdict: r.verdict }));
+  for (const [commit, t] of tallies) {
+    const c = index.indexOf.get(commit);
+    const comment = `runs: ${t.runs}, bug shown in ${t.shown}`;
+    if (t.skip) marks.push({ commit, verdict: 'skip', comment });
+    else if (culprit !== undefined && c !== undefined) marks.push({ commit, verdict: isAncestorInRange(index, culprit, c) ? 'bad' : 'good', comment });
+    else if (t.shown > 0) marks.push({ commit, verdict: engineVerdict('bad', state.terms), comment });
+  }
+  return marks;
 }
 
 function oneLine(text: string): string {

@@ -1,5 +1,6 @@
 import { isAncestorInRange } from './ancestry.js';
 import type { GraphIndex } from './graph-index.js';
+import { decidedVerdicts } from './decided-verdicts.js';
 import type { BisectState } from './state.js';
 
 /** The current bad commit, good commits and skipped commits, derived from the history. */
@@ -17,7 +18,7 @@ export function deriveBounds(state: BisectState, index: GraphIndex): Bounds {
     const i = index.indexOf.get(g);
     if (i !== undefined) goods.push(i);
   }
-  for (const record of state.history) {
+  for (const record of decidedVerdicts(state)) {
     const i = index.indexOf.get(record.commit);
     if (i === undefined) continue;
     if (record.verdict === 'good') goods.push(i);

@@ -1,26 +1,38 @@
 import { isAncestorInRange } from './ancestry.js';
+import { chooseBayes } from './bayes-choice.js';
 import { deriveBounds } from './bounds.js';
 import { computeCandidates } from './candidates.js';
 import { isFullSha, validateGraph, type CommitGraph } from './commit-graph.js';
+import { bisectRunsOf, decidedVerdicts, engineVerdict } from './decided-verdicts.js';
 import { chooseLikeGit } from './git-choice.js';
 import { indexGraph, type GraphIndex } from './graph-index.js';
+import { normalizePolicy, type PolicyInput } from './policy.js';
 import { estimateBisectSteps } from './progress.js';
-import type { BisectCommand, BisectEvent, BisectState, Progress, RejectionCode, Step, VerdictRecord } from './state.js';
+import type { BisectCommand, BisectEvent, BisectState, Progress, RejectionCode, Step, Terms, VerdictRecord } from './state.js';
+import { nextVerification } from './verification.js';
 import { computeWeights } from './weights.js';
 
 export interface StartParams {
   readonly graph: CommitGraph;
+  /** The "new" end: the bad commit of a regression (the fixed one when `terms` is 'fix'). */
   readonly bad: string;
   readonly goods: readonly string[];
   /** Follow only first parents, as `git bisect start --first-parent`. @defaultValue false */
   readonly firstParent?: boolean;
   /** Commits known untestable before testing, with reasons; never built, stepped around. */
   readonly untestable?: Readonly<Record<string, string>>;
+  /** How runs become decisions. @defaultValue { kind: 'deterministic' } */
+  readonly policy?: PolicyInput;
+  /** @defaultValue 'regression' */
+  readonly terms?: Terms;
+  /** Verify a found culprit (and, with `revert`, test the bad end with it reverted). */
+  readonly verify?: { readonly revert: boolean };
 }
 
 /** Starts a bisection and says which commit to test first (or the answer, when the range is trivial). */
 export function startBisection(params: StartParams): Step {
   const problems = validateGraph(params.graph);
+  const policy = normalizePolicy(params.policy);
   const base: BisectState = {
     schema: 1,
     graph: params.graph,
@@ -33,7 +45,11 @@ export function startBisection(params: StartParams): Step {
       ...params.goods.map((g): VerdictRecord => ({ commit: g, verdict: 'good', source: 'start' })),
     ],
     status: 'running',
+    ...(typeof policy === 'object' && policy.kind !== 'deterministic' ? { policy } : {}),
+    ...(params.terms === 'fix' ? { terms: 'fix' as const } : {}),
+    ...(params.verify ? { verify: params.verify } : {}),
   };
+  if (typeof policy === 'string') return failStart(base, 'KBISECT_ERR_INVALID_POLICY', policy);
   if (problems.length > 0) return failStart(base, 'KBISECT_ERR_INVALID_GRAPH', `invalid commit graph: ${problems.slice(0, 3).join('; ')}`);
   const index = indexGraph(params.graph);
   if (!index.indexOf.has(params.bad)) return failStart(base, 'KBISECT_ERR_INVALID_START', `bad commit ${params.bad} is not in the commit graph`);
@@ -42,7 +58,7 @@ export function startBisection(params: StartParams): Step {
     if (!isFullSha(g)) return failStart(base, 'KBISECT_ERR_INVALID_START', `good commit '${g}' is not a full sha`);
     if (g === params.bad) return failStart(base, 'KBISECT_ERR_INVALID_START', `good and bad are the same commit ${g}`);
   }
-  return decide(base, index);
+  return advance(base, index);
 }
 
 /** The reducer: one event in, the new state and what to do next out. Never throws on bad input. */
@@ -55,89 +71,157 @@ export function next(state: BisectState, event: BisectEvent): Step {
     case 'fail':
       return finish({ ...state, status: 'failed', error: event.reason });
     case 'untestable':
-      return decide({ ...state, untestable: { ...state.untestable, ...event.commits } }, index);
+      return advance({ ...state, untestable: { ...state.untestable, ...event.commits } }, index);
+    case 'revert-unavailable':
+      return advance({ ...state, verification: { ...state.verification, revert: { outcome: 'unavailable', reason: event.reason } } }, index);
     case 'verdict':
       return applyVerdict(state, index, event);
   }
 }
 
 function applyVerdict(state: BisectState, index: GraphIndex, event: Extract<BisectEvent, { type: 'verdict' }>): Step {
-  const c = index.indexOf.get(event.commit);
-  const previous = state.history.find((r) => r.commit === event.commit);
+  const purpose = event.purpose ?? 'bisect';
+  const run = event.run ?? 0;
+  const flaky = state.policy !== undefined || purpose !== 'bisect';
+  const same = (r: VerdictRecord): boolean => r.commit === event.commit && (r.purpose ?? 'bisect') === purpose && (r.run ?? 0) === run && r.source !== 'start';
+  const previous = flaky ? state.history.find(same) : state.history.find((r) => r.commit === event.commit && (r.purpose ?? 'bisect') === 'bisect');
   if (previous) {
     // Replayed results (a retried job, a re-imported log) must not count twice.
-    if (previous.verdict === event.verdict) return { state, commands: currentCommands(state, index) };
+    if (previous.verdict === engineOrRaw(previous, event.verdict, state.terms)) return { state, commands: currentCommands(state, index) };
     return reject(state, 'KBISECT_ERR_CONFLICTING_VERDICT', `commit ${event.commit} is already marked ${previous.verdict}`);
   }
-  if (c === undefined) return reject(state, 'KBISECT_ERR_UNKNOWN_COMMIT', `commit ${event.commit} is not in the bisection range`);
-  const bounds = deriveBounds(state, index);
-  if (event.verdict === 'good' && isAncestorInRange(index, bounds.bad, c)) {
-    return reject(state, 'KBISECT_ERR_CONTRADICTS_HISTORY', `commit ${event.commit} cannot be good: it contains the bad commit ${state.graph.commits[bounds.bad]}`);
-  }
-  if (event.verdict !== 'skip' && !isAncestorInRange(index, c, bounds.bad)) {
-    return reject(state, 'KBISECT_ERR_CONTRADICTS_HISTORY', `commit ${event.commit} is not an ancestor of the current bad commit ${state.graph.commits[bounds.bad]}`);
-  }
-  if (event.verdict === 'bad') {
-    const goodAncestor = bounds.goods.find((g) => isAncestorInRange(index, c, g));
-    if (goodAncestor !== undefined) {
-      return reject(state, 'KBISECT_ERR_CONTRADICTS_HISTORY', `commit ${event.commit} cannot be bad: good commit ${state.graph.commits[goodAncestor]} contains it`);
-    }
+  const c = index.indexOf.get(event.commit);
+  const knownEnd = state.goods.includes(event.commit) || event.commit === state.bad;
+  if (c === undefined && !(knownEnd && flaky)) return reject(state, 'KBISECT_ERR_UNKNOWN_COMMIT', `commit ${event.commit} is not in the bisection range`);
+  if (!flaky && c !== undefined) {
+    const problem = contradiction(state, index, c, engineVerdict(event.verdict, state.terms));
+    if (problem) return reject(state, 'KBISECT_ERR_CONTRADICTS_HISTORY', problem);
   }
   const record: VerdictRecord = {
     commit: event.commit,
     verdict: event.verdict,
     source: event.source ?? 'probe',
     ...(event.reason !== undefined ? { reason: event.reason } : {}),
+    ...(run !== 0 ? { run } : {}),
+    ...(purpose !== 'bisect' ? { purpose } : {}),
+    ...(event.metrics !== undefined ? { metrics: event.metrics } : {}),
   };
-  return decide({ ...state, history: [...state.history, record] }, index);
+  return advance({ ...state, history: [...state.history, record] }, index);
+}
+
+// A start record is stored in engine terms, probe records as the probe said them.
+function engineOrRaw(previous: VerdictRecord, raw: VerdictRecord['verdict'], _terms: Terms | undefined): VerdictRecord['verdict'] {
+  return previous.source === 'start' ? previous.verdict : raw;
+}
+
+function contradiction(state: BisectState, index: GraphIndex, c: number, verdict: VerdictRecord['verdict']): string | undefined {
+  const bounds = deriveBounds(state, index);
+  const sha = index.graph.commits[c]!;
+  const badSha = index.graph.commits[bounds.bad]!;
+  if (verdict === 'good' && isAncestorInRange(index, bounds.bad, c)) return `commit ${sha} cannot be good: it contains the bad commit ${badSha}`;
+  if (verdict !== 'skip' && !isAncestorInRange(index, c, bounds.bad)) return `commit ${sha} is not an ancestor of the current bad commit ${badSha}`;
+  if (verdict === 'bad') {
+    const goodAncestor = bounds.goods.find((g) => isAncestorInRange(index, c, g));
+    if (goodAncestor !== undefined) return `commit ${sha} cannot be bad: good commit ${index.graph.commits[goodAncestor]} contains it`;
+  }
+  return undefined;
+}
+
+type Search =
+  | { kind: 'test'; commit: string; run: number; purpose: 'bisect' | 'calibrate'; progress: Progress; history: VerdictRecord[] }
+  | { kind: 'done'; state: BisectState };
+
+/** Decides the next step: bisect until an answer, then verify it when asked to. */
+function advance(state: BisectState, index: GraphIndex): Step {
+  const search = state.policy?.kind === 'bayes' ? searchBayes(state, index) : searchLikeGit(state, index);
+  if (search.kind === 'test') {
+    const { next: _n, pending: _p, ...rest } = state;
+    const pending = { run: search.run, purpose: search.purpose };
+    return {
+      state: { ...rest, history: search.history, next: search.commit, pending },
+      commands: [{ type: 'test', commit: search.commit, progress: search.progress, ...(search.run ? { run: search.run } : {}), ...(search.purpose !== 'bisect' ? { purpose: search.purpose } : {}) }],
+    };
+  }
+  const answered = search.state;
+  if (answered.status === 'found' && answered.verify && answered.culprit) {
+    const step = nextVerification(answered, index);
+    if (step.kind === 'test') {
+      const { next: _n, pending: _p, ...rest } = answered;
+      return {
+        state: { ...rest, status: 'running', next: step.commit, pending: { run: step.run, purpose: step.purpose, ...(step.revert ? { revert: step.revert } : {}) } },
+        commands: [{ type: 'test', commit: step.commit, run: step.run, purpose: step.purpose, ...(step.revert ? { revert: step.revert } : {}), progress: { candidatesLeft: 1, testableLeft: 1, stepsLeft: step.remaining, tested: tested(answered.history) } }],
+      };
+    }
+    return finish({ ...answered, verification: step.summary });
+  }
+  return finish(answered);
 }
 
 // Picks the next commit the way git would; commits known to be untestable are
 // recorded as skipped at no cost and the choice is made again, so the path —
 // and the final answer — stay exactly git's, minus the wasted builds.
-function decide(state: BisectState, index: GraphIndex): Step {
-  const bounds = deriveBounds(state, index);
-  const candidates = computeCandidates(index, bounds.bad, bounds.goods, state.firstParent);
-  const weights = computeWeights(index, candidates, state.firstParent);
-  const skipped = new Set(bounds.skipped);
+function searchLikeGit(state: BisectState, index: GraphIndex): Search {
   const history = [...state.history];
   const shas = state.graph.commits;
   for (;;) {
-    const choice = chooseLikeGit({ index, candidates, weights, bad: bounds.bad, firstParent: state.firstParent, skipped });
-    const { next: _next, culprit: _c, candidates: _a, ...rest } = state;
-    if (choice.kind === 'found') return finish({ ...rest, history, status: 'found', culprit: shas[choice.commit]! });
-    if (choice.kind === 'ambiguous') return finish({ ...rest, history, status: 'ambiguous', candidates: choice.commits.map((i) => shas[i]!) });
+    const current = { ...state, history };
+    const bounds = deriveBounds(current, index);
+    const candidates = computeCandidates(index, bounds.bad, bounds.goods, state.firstParent);
+    const weights = computeWeights(index, candidates, state.firstParent);
+    const choice = chooseLikeGit({ index, candidates, weights, bad: bounds.bad, firstParent: state.firstParent, skipped: bounds.skipped });
+    const { next: _next, pending: _p, culprit: _c, candidates: _a, ...rest } = current;
+    if (choice.kind === 'found') return { kind: 'done', state: { ...rest, status: 'found', culprit: shas[choice.commit]! } };
+    if (choice.kind === 'ambiguous') return { kind: 'done', state: { ...rest, status: 'ambiguous', candidates: choice.commits.map((i) => shas[i]!) } };
     const sha = shas[choice.commit]!;
     const reason = state.untestable[sha];
     if (reason === undefined) {
-      const progress = progressOf(candidates.list, skipped, history);
-      return { state: { ...rest, history, next: sha }, commands: [{ type: 'test', commit: sha, progress }] };
+      const progress = progressOf(candidates.list, bounds.skipped, history);
+      return { kind: 'test', commit: sha, run: bisectRunsOf(current, sha), purpose: 'bisect', progress, history };
     }
     history.push({ commit: sha, verdict: 'skip', source: 'untestable', reason: `untestable: ${reason}` });
-    skipped.add(choice.commit);
   }
+}
+
+function searchBayes(state: BisectState, index: GraphIndex): Search {
+  const outcome = chooseBayes(state, index, state.policy as Extract<NonNullable<BisectState['policy']>, { kind: 'bayes' }>);
+  const shas = state.graph.commits;
+  const { next: _next, pending: _p, ...rest } = state;
+  const history = [...state.history];
+  const posterior = (list: readonly { commit: number; probability: number }[]) => list.map((p) => ({ commit: shas[p.commit]!, probability: p.probability }));
+  switch (outcome.kind) {
+    case 'calibrate':
+      return { kind: 'test', commit: outcome.commit, run: outcome.run, purpose: 'calibrate', progress: { candidatesLeft: shas.length, testableLeft: shas.length, stepsLeft: estimateBisectSteps(shas.length), tested: tested(history) }, history };
+    case 'test':
+      return { kind: 'test', commit: shas[outcome.commit]!, run: outcome.run, purpose: 'bisect', progress: { candidatesLeft: outcome.support, testableLeft: outcome.support, stepsLeft: estimateBisectSteps(outcome.support), tested: tested(history) }, history };
+    case 'found':
+      return { kind: 'done', state: { ...rest, status: 'found', culprit: shas[outcome.commit]!, confidence: outcome.confidence, posterior: posterior(outcome.posterior) } };
+    case 'ambiguous':
+      return { kind: 'done', state: { ...rest, status: 'ambiguous', candidates: outcome.commits.map((i) => shas[i]!), confidence: outcome.confidence, posterior: posterior(outcome.posterior) } };
+    case 'failed':
+      return { kind: 'done', state: { ...rest, status: 'failed', error: outcome.error } };
+  }
+}
+
+function tested(history: readonly VerdictRecord[]): number {
+  return history.filter((r) => r.source === 'probe' || r.source === 'manual').length;
 }
 
 function progressOf(list: Int32Array, skipped: ReadonlySet<number>, history: readonly VerdictRecord[]): Progress {
   let testable = 0;
   for (const c of list) if (!skipped.has(c)) testable++;
-  return {
-    candidatesLeft: list.length,
-    testableLeft: testable,
-    stepsLeft: estimateBisectSteps(list.length),
-    tested: history.filter((r) => r.source === 'probe' || r.source === 'manual').length,
-  };
+  return { candidatesLeft: list.length, testableLeft: testable, stepsLeft: estimateBisectSteps(list.length), tested: tested(history) };
 }
 
 function currentCommands(state: BisectState, index: GraphIndex): BisectCommand[] {
   if (state.status !== 'running' || state.next === undefined) return [];
   const bounds = deriveBounds(state, index);
   const candidates = computeCandidates(index, bounds.bad, bounds.goods, state.firstParent);
-  return [{ type: 'test', commit: state.next, progress: progressOf(candidates.list, bounds.skipped, state.history) }];
+  const p = state.pending;
+  return [{ type: 'test', commit: state.next, progress: progressOf(candidates.list, bounds.skipped, state.history), ...(p?.run ? { run: p.run } : {}), ...(p && p.purpose !== 'bisect' ? { purpose: p.purpose } : {}), ...(p?.revert ? { revert: p.revert } : {}) }];
 }
 
 function finish(state: BisectState): Step {
-  const { next: _next, ...done } = state;
+  const { next: _next, pending: _p, ...done } = state;
   if (done.status === 'running') return { state: done, commands: [] };
   return {
     state: done,
@@ -158,3 +242,4 @@ function reject(state: BisectState, code: RejectionCode, message: string): Step 
 function failStart(state: BisectState, code: RejectionCode, message: string): Step {
   return { state: { ...state, status: 'failed', error: message }, commands: [{ type: 'rejected', code, message }] };
 }
+

@@ -1,4 +1,4 @@
-import type { BisectState, BisectStatus, Verdict, VerdictSource } from './state.js';
+import type { BisectState, BisectStatus, Verdict, VerdictSource, VerificationSummary } from './state.js';
 
 /** The result JSON of ARCHITECTURE.md, as `kbisect run --json` and the API report it. */
 export interface BisectResult {
@@ -10,6 +10,13 @@ export interface BisectResult {
   readonly steps: number;
   readonly verdicts: readonly { readonly commit: string; readonly verdict: Verdict; readonly reason: string; readonly source: VerdictSource }[];
   readonly error?: string;
+  /** Posterior of the answer (flaky policies). */
+  readonly confidence?: number;
+  readonly posterior?: readonly { readonly commit: string; readonly probability: number }[];
+  /** Per commit, every run and its outcome, in order (the evidence behind the verdicts). */
+  readonly runs?: readonly { readonly commit: string; readonly outcomes: readonly string[] }[];
+  readonly verification?: VerificationSummary;
+  readonly policy?: string;
 }
 
 export function toResult(id: string, state: BisectState): BisectResult {
@@ -24,7 +31,25 @@ export function toResult(id: string, state: BisectState): BisectResult {
     steps: state.history.filter((r) => r.source === 'probe' || r.source === 'manual').length,
     verdicts,
     ...(state.error !== undefined ? { error: state.error } : {}),
+    ...(state.confidence !== undefined ? { confidence: round(state.confidence) } : {}),
+    ...(state.posterior !== undefined ? { posterior: state.posterior.map((p) => ({ commit: p.commit, probability: round(p.probability) })) } : {}),
+    ...(state.policy !== undefined || state.verify !== undefined ? { runs: runsByCommit(state) } : {}),
+    ...(state.verification !== undefined ? { verification: state.verification } : {}),
+    ...(state.policy !== undefined ? { policy: state.policy.kind } : {}),
   };
+}
+
+const round = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+function runsByCommit(state: BisectState): { commit: string; outcomes: string[] }[] {
+  const out = new Map<string, string[]>();
+  for (const r of state.history) {
+    if (r.source === 'start') continue;
+    const list = out.get(r.commit) ?? [];
+    list.push(r.purpose && r.purpose !== 'bisect' ? `${r.verdict} (${r.purpose})` : r.verdict);
+    out.set(r.commit, list);
+  }
+  return [...out].map(([commit, outcomes]) => ({ commit, outcomes }));
 }
 
 function defaultReason(source: VerdictSource, verdict: Verdict): string {

@@ -1,4 +1,15 @@
 import type { CommitGraph } from './commit-graph.js';
+import type { Policy } from './policy.js';
+
+/**
+ * Why a commit is run: to bisect, to calibrate a flaky reproducer at a known
+ * end, or to verify a culprit (re-test it, its parent, the bad end, and the bad
+ * end with the culprit reverted).
+ */
+export type RunPurpose = 'bisect' | 'calibrate' | 'verify-culprit' | 'verify-parent' | 'verify-bad' | 'verify-revert';
+
+/** `regression`: find the first bad commit. `fix`: find the first commit where the bug is gone (good and bad swapped). */
+export type Terms = 'regression' | 'fix';
 
 export type Verdict = 'good' | 'bad' | 'skip';
 
@@ -10,9 +21,26 @@ export type VerdictSource = 'start' | 'probe' | 'manual' | 'untestable' | 'log';
 
 export interface VerdictRecord {
   readonly commit: string;
+  /** As the probe or person said it: `bad` means the bug showed. */
   readonly verdict: Verdict;
   readonly source: VerdictSource;
   readonly reason?: string;
+  /** Which run of this commit for this purpose (flaky policies run a commit several times). @defaultValue 0 */
+  readonly run?: number;
+  /** @defaultValue 'bisect' */
+  readonly purpose?: RunPurpose;
+  readonly metrics?: Readonly<Record<string, number>>;
+}
+
+export interface VerificationSummary {
+  /** The culprit must show the bug within the runs. */
+  readonly culprit?: { readonly outcome: 'confirmed' | 'refuted'; readonly runs: number; readonly failures: number };
+  /** Its parents must not. */
+  readonly parents?: { readonly outcome: 'confirmed' | 'refuted'; readonly runs: number; readonly failures: number };
+  /** The bad end with the culprit reverted, against the bad end as is. */
+  readonly revert?:
+    | { readonly outcome: 'fixed' | 'improved' | 'unchanged'; readonly runs: number; readonly failures: number; readonly baselineRuns: number; readonly baselineFailures: number; readonly pValue: number }
+    | { readonly outcome: 'unavailable'; readonly reason: string };
 }
 
 export type BisectStatus = 'running' | 'found' | 'ambiguous' | 'failed' | 'cancelled';
@@ -34,8 +62,21 @@ export interface BisectState {
   /** Every verdict in the order it arrived; the bisection's history. */
   readonly history: readonly VerdictRecord[];
   readonly status: BisectStatus;
+  /** @defaultValue deterministic */
+  readonly policy?: Policy;
+  /** @defaultValue 'regression' */
+  readonly terms?: Terms;
+  /** Verify a found culprit; with `revert`, also test the bad end with it reverted. */
+  readonly verify?: { readonly revert: boolean };
   /** The commit waiting to be tested, while running. */
   readonly next?: string;
+  /** Which run of `next`, why, and (for a revert check) what to revert on top of it. */
+  readonly pending?: { readonly run: number; readonly purpose: RunPurpose; readonly revert?: string };
+  /** Posterior probability of the answer (flaky policies), or of the credible set when ambiguous. */
+  readonly confidence?: number;
+  /** The most likely first bad commits with their posterior (bayes). */
+  readonly posterior?: readonly { readonly commit: string; readonly probability: number }[];
+  readonly verification?: VerificationSummary;
   readonly culprit?: string;
   /** When ambiguous: the commits any of which could be the first bad one. */
   readonly candidates?: readonly string[];
@@ -50,7 +91,13 @@ export type BisectEvent =
       readonly reason?: string;
       /** @defaultValue 'probe' */
       readonly source?: 'probe' | 'manual' | 'log';
+      /** @defaultValue 0 */
+      readonly run?: number;
+      /** @defaultValue 'bisect' */
+      readonly purpose?: RunPurpose;
+      readonly metrics?: Readonly<Record<string, number>>;
     }
+  | { readonly type: 'revert-unavailable'; readonly reason: string }
   | { readonly type: 'untestable'; readonly commits: Readonly<Record<string, string>> }
   | { readonly type: 'cancel'; readonly reason?: string }
   | { readonly type: 'fail'; readonly reason: string };
@@ -72,10 +119,21 @@ export type RejectionCode =
   | 'KBISECT_ERR_CONFLICTING_VERDICT'
   | 'KBISECT_ERR_CONTRADICTS_HISTORY'
   | 'KBISECT_ERR_INVALID_GRAPH'
-  | 'KBISECT_ERR_INVALID_START';
+  | 'KBISECT_ERR_INVALID_START'
+  | 'KBISECT_ERR_INVALID_POLICY';
 
 export type BisectCommand =
-  | { readonly type: 'test'; readonly commit: string; readonly progress: Progress }
+  | {
+      readonly type: 'test';
+      readonly commit: string;
+      readonly progress: Progress;
+      /** @defaultValue 0 */
+      readonly run?: number;
+      /** @defaultValue 'bisect' */
+      readonly purpose?: RunPurpose;
+      /** Revert this commit on top of `commit` before testing (a revert check). */
+      readonly revert?: string;
+    }
   | {
       readonly type: 'finished';
       readonly status: Exclude<BisectStatus, 'running'>;

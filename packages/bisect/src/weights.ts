@@ -19,15 +19,43 @@ export function computeWeights(index: GraphIndex, candidates: CandidateSet, firs
     const [first, ...others] = parents;
     if (first === undefined) weights[c] = 1;
     else if (others.length === 0) weights[c] = weights[first]! + 1;
-    else weights[c] = weights[first]! + 1 + walk.countOnlyFrom(others, first);
+    else weights[c] = weights[first]! + 1 + walk.onlyFrom(others, first, () => 1);
   }
   return weights;
+}
+
+/**
+ * For each candidate c and each value array v, the sum of v over the
+ * candidates c reaches (itself included) — the weighted form of
+ * {@link computeWeights}, used by the Bayesian policy for posterior mass below c.
+ */
+export function ancestorSums(index: GraphIndex, candidates: CandidateSet, firstParent: boolean, values: readonly Float64Array[]): Float64Array[] {
+  const { mask } = candidates;
+  const sums = values.map(() => new Float64Array(index.n));
+  const walk = new PaintWalk(index, mask);
+  const extra = new Float64Array(values.length);
+  for (let k = 0; k < index.n; k++) {
+    const c = index.topo[k]!;
+    if (!mask[c]) continue;
+    const [first, ...others] = interestingParents(index, mask, c, firstParent);
+    extra.fill(0);
+    if (first !== undefined && others.length > 0) {
+      walk.onlyFrom(others, first, (x) => {
+        for (let v = 0; v < values.length; v++) extra[v]! += values[v]![x]!;
+        return 1;
+      });
+    }
+    for (let v = 0; v < values.length; v++) {
+      sums[v]![c] = (first === undefined ? 0 : sums[v]![first]!) + values[v]![c]! + extra[v]!;
+    }
+  }
+  return sums;
 }
 
 const SIDE_A = 1;
 const SIDE_B = 2;
 
-/** Counts commits reachable from `others` but not from `first`, within the candidates. */
+/** Finds the commits reachable from some parents of a merge but not from its first, within the candidates. */
 class PaintWalk {
   private readonly flags: Uint8Array;
   private readonly touched: number[] = [];
@@ -37,7 +65,8 @@ class PaintWalk {
     this.flags = new Uint8Array(index.n);
   }
 
-  countOnlyFrom(others: readonly number[], first: number): number {
+  /** Visits each commit reachable from `others` but not from `first`; returns the sum of what `visit` returns. */
+  onlyFrom(others: readonly number[], first: number, visit: (c: number) => number): number {
     let onlyB = 0;
     let count = 0;
     this.paint(first, SIDE_A);
@@ -51,7 +80,7 @@ class PaintWalk {
       const f = this.flags[c]!;
       if (f === SIDE_B) {
         onlyB--;
-        count++;
+        count += visit(c);
       }
       for (const p of this.index.graph.parents[c] ?? []) {
         if (p < 0 || !this.mask[p]) continue;

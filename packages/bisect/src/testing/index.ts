@@ -1,3 +1,3 @@
 export { seededRandom, randomInt, type Random } from './seeded-random.js';
 export { generateHistory, graphOf, descendantsOf, fakeSha, type GeneratedHistory, type HistoryShape } from './random-history.js';
-export { simulate, type SimulationOutcome } from './simulate.js';
+export { simulate, type SimulationOutcome, type RunContext } from './simulate.js';
