@@ -1,4 +1,4 @@
-import { next, startBisection, toResult, type BisectResult, type BisectState, type CommitGraph, type Progress, type Step, type Verdict } from '@kbisect/bisect';
+import { next, startBisection, toResult, type BisectResult, type BisectState, type CommitGraph, type PolicyInput, type Progress, type Step, type Terms, type Verdict } from '@kbisect/bisect';
 import type { ProbeOutcome } from '@kbisect/bisect';
 
 /** The git operations a local bisection needs; GitRepo provides them, tests may fake them. */
@@ -7,10 +7,11 @@ export interface RunGit {
   checkRange(bad: string, goods: readonly string[]): Promise<void>;
   readGraph(bad: string, goods: readonly string[]): Promise<CommitGraph>;
   addWorktree(sha: string, dir: string): Promise<{ remove(): Promise<void> }>;
+  revertInWorktree(dir: string, culprit: string): Promise<void>;
 }
 
 export interface RunReporter {
-  stepStarted(step: number, commit: string, subject: string | undefined, progress: Progress): void;
+  stepStarted(step: number, commit: string, subject: string | undefined, progress: Progress, note?: string): void;
   stepFinished(step: number, commit: string, verdict: Verdict, reason: string): void;
   autoSkipped(commit: string, reason: string): void;
 }
@@ -25,6 +26,11 @@ export interface RunRequest {
   /** Commits known untestable before any build, with reasons. */
   readonly untestable?: (graph: CommitGraph, bad: string, goods: readonly string[]) => Promise<Readonly<Record<string, string>>>;
   readonly worktreeDir: (step: number, commit: string) => string;
+  /** @defaultValue deterministic */
+  readonly policy?: PolicyInput;
+  /** @defaultValue 'regression' */
+  readonly terms?: Terms;
+  readonly verify?: { readonly revert: boolean };
 }
 
 export interface RunDeps {
@@ -53,7 +59,12 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
   await deps.git.checkRange(bad, goods);
   const graph = await deps.git.readGraph(bad, goods);
   const untestable = req.untestable ? await req.untestable(graph, bad, goods) : {};
-  let step: Step = startBisection({ graph, bad, goods, firstParent: req.firstParent, untestable });
+  let step: Step = startBisection({
+    graph, bad, goods, firstParent: req.firstParent, untestable,
+    ...(req.policy ? { policy: req.policy } : {}),
+    ...(req.terms ? { terms: req.terms } : {}),
+    ...(req.verify ? { verify: req.verify } : {}),
+  });
   for (const mark of req.imported ?? []) {
     step = expectAccepted(next(step.state, { type: 'verdict', commit: mark.commit, verdict: mark.verdict, source: 'log' }));
   }
@@ -67,11 +78,22 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
     const command = step.commands[0];
     if (command?.type !== 'test') break;
     n += 1;
-    deps.reporter.stepStarted(n, command.commit, subjects.get(command.commit), command.progress);
-    const worktree = await deps.git.addWorktree(command.commit, req.worktreeDir(n, command.commit));
+    const purpose = command.purpose ?? 'bisect';
+    const note = purpose === 'bisect' ? (command.run ? `run ${command.run + 1}` : undefined) : `${purpose}${command.revert ? ` with ${command.revert.slice(0, 12)} reverted` : ''}, run ${(command.run ?? 0) + 1}`;
+    deps.reporter.stepStarted(n, command.commit, subjects.get(command.commit), command.progress, note);
+    const dir = req.worktreeDir(n, command.commit);
+    const worktree = await deps.git.addWorktree(command.commit, dir);
     let outcome: ProbeOutcome;
     try {
-      outcome = await deps.probe.test(command.commit, req.worktreeDir(n, command.commit));
+      if (command.revert) {
+        try {
+          await deps.git.revertInWorktree(dir, command.revert);
+        } catch (err) {
+          step = next(step.state, { type: 'revert-unavailable', reason: `reverting ${command.revert} conflicts: ${err instanceof Error ? err.message : String(err)}` });
+          continue;
+        }
+      }
+      outcome = await deps.probe.test(command.commit, dir);
     } finally {
       await worktree.remove();
     }
@@ -80,7 +102,7 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
       break;
     }
     deps.reporter.stepFinished(n, command.commit, outcome.verdict, outcome.reason);
-    step = next(step.state, { type: 'verdict', commit: command.commit, verdict: outcome.verdict, reason: outcome.reason });
+    step = next(step.state, { type: 'verdict', commit: command.commit, verdict: outcome.verdict, reason: outcome.reason, ...(command.run ? { run: command.run } : {}), ...(purpose !== 'bisect' ? { purpose } : {}) });
   }
   return { result: toResult(req.id, step.state), state: step.state };
 }

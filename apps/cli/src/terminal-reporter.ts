@@ -6,9 +6,10 @@ const short = (sha: string): string => sha.slice(0, 12);
 /** One progress line per step on stderr, so stdout stays clean for --json. */
 export function terminalReporter(write: (line: string) => void): RunReporter {
   return {
-    stepStarted(step: number, commit: string, subject: string | undefined, p: Progress) {
+    stepStarted(step: number, commit: string, subject: string | undefined, p: Progress, note?: string) {
       const title = subject ? ` ${JSON.stringify(subject)}` : '';
-      write(`[step ${step}] testing ${short(commit)}${title}: ${p.candidatesLeft} candidates left (${p.testableLeft} testable), roughly ${p.stepsLeft} steps after this`);
+      const what = note ? ` (${note})` : '';
+      write(`[step ${step}] testing ${short(commit)}${title}${what}: ${p.candidatesLeft} candidates left (${p.testableLeft} testable), roughly ${p.stepsLeft} steps after this`);
     },
     stepFinished(step: number, commit: string, verdict: Verdict, reason: string) {
       write(`[step ${step}] ${short(commit)} is ${verdict} (${reason})`);

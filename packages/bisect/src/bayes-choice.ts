@@ -18,6 +18,8 @@ export type BayesOutcome =
 const MAX_CALIBRATION_RUNS = 30;
 /** Showings of the bug wanted at the known end before bisecting, when detection is unknown. */
 const CALIBRATION_SHOWINGS = 3;
+/** …and runs there, so one lucky streak cannot make a rare bug look reliable. */
+const CALIBRATION_RUNS = 8;
 /** Below this expected gain (nats) no test can tell the remaining candidates apart. */
 const MIN_GAIN = 1e-9;
 
@@ -43,7 +45,7 @@ export function chooseBayes(state: BisectState, index: GraphIndex, policy: Bayes
   // showings there pin the detection rate down for every hypothesis alike,
   // which keeps the first few clean runs elsewhere from looking like proof.
   const shownAtAnchor = anchorRuns.filter((r) => r.verdict === 'bad').length;
-  if (policy.detection === undefined && shownAtAnchor < CALIBRATION_SHOWINGS && anchorRuns.length < MAX_CALIBRATION_RUNS) {
+  if (policy.detection === undefined && (shownAtAnchor < CALIBRATION_SHOWINGS || anchorRuns.length < CALIBRATION_RUNS) && anchorRuns.length < MAX_CALIBRATION_RUNS) {
     return { kind: 'calibrate', commit: anchor, run: anchorRuns.length };
   }
   if (shownAtAnchor === 0) {
@@ -132,7 +134,8 @@ export function chooseBayes(state: BisectState, index: GraphIndex, policy: Bayes
     // than it seems (the low end of its credible range): an answer that only
     // holds for an optimistic detection rate needs more runs.
     const leader = ranked[0]!.commit;
-    const stillLeads = policy.detection !== undefined || pessimisticPosterior(list, leader, shownOn, cleanOn, plugIn, impossible) >= policy.confidence;
+    const anchorShown = anchorRuns.filter((r) => r.verdict === 'bad').length;
+    const stillLeads = policy.detection !== undefined || pessimisticPosterior(list, anchorShown, anchorRuns.length - anchorShown, shownOn, cleanOn, plugIn, impossible, leader) >= policy.confidence;
     if (stillLeads) return { kind: 'found', commit: leader, confidence: ranked[0]!.probability, posterior: top };
   }
 
@@ -143,12 +146,14 @@ export function chooseBayes(state: BisectState, index: GraphIndex, policy: Bayes
   return { kind: 'test', commit: best, run, support: ranked.filter((r) => r.probability > 1e-6).length };
 }
 
-function pessimisticPosterior(list: Int32Array, leader: number, shown: Float64Array, clean: Float64Array, plugIn: Float64Array, impossible: Uint8Array): number {
-  const a = 1 + shown[leader]!;
-  const b = 1 + clean[leader]!;
+// The leader's posterior with detection fixed low in its credible range, as
+// estimated from the known end alone (the only runs no hypothesis can bias).
+function pessimisticPosterior(list: Int32Array, anchorShown: number, anchorClean: number, shown: Float64Array, clean: Float64Array, plugIn: Float64Array, impossible: Uint8Array, leader: number): number {
+  const a = 1 + anchorShown;
+  const b = 1 + anchorClean;
   const mean = a / (a + b);
   const sd = Math.sqrt((a * b) / ((a + b) ** 2 * (a + b + 1)));
-  const p = Math.max(0.01, mean - 2.33 * sd);
+  const p = Math.max(0.01, mean - 1.64 * sd);
   let max = -Infinity;
   const logs = new Float64Array(list.length);
   list.forEach((x, i) => {

@@ -3,7 +3,7 @@ import { chooseBayes } from './bayes-choice.js';
 import { deriveBounds } from './bounds.js';
 import { computeCandidates } from './candidates.js';
 import { isFullSha, validateGraph, type CommitGraph } from './commit-graph.js';
-import { bisectRunsOf, decidedVerdicts, engineVerdict } from './decided-verdicts.js';
+import { bisectRunsOf, engineVerdict } from './decided-verdicts.js';
 import { chooseLikeGit } from './git-choice.js';
 import { indexGraph, type GraphIndex } from './graph-index.js';
 import { normalizePolicy, type PolicyInput } from './policy.js';
@@ -87,7 +87,7 @@ function applyVerdict(state: BisectState, index: GraphIndex, event: Extract<Bise
   const previous = flaky ? state.history.find(same) : state.history.find((r) => r.commit === event.commit && (r.purpose ?? 'bisect') === 'bisect');
   if (previous) {
     // Replayed results (a retried job, a re-imported log) must not count twice.
-    if (previous.verdict === engineOrRaw(previous, event.verdict, state.terms)) return { state, commands: currentCommands(state, index) };
+    if (previous.verdict === engineOrRaw(previous, event.verdict)) return { state, commands: currentCommands(state, index) };
     return reject(state, 'KBISECT_ERR_CONFLICTING_VERDICT', `commit ${event.commit} is already marked ${previous.verdict}`);
   }
   const c = index.indexOf.get(event.commit);
@@ -110,7 +110,7 @@ function applyVerdict(state: BisectState, index: GraphIndex, event: Extract<Bise
 }
 
 // A start record is stored in engine terms, probe records as the probe said them.
-function engineOrRaw(previous: VerdictRecord, raw: VerdictRecord['verdict'], _terms: Terms | undefined): VerdictRecord['verdict'] {
+function engineOrRaw(previous: VerdictRecord, raw: VerdictRecord['verdict']): VerdictRecord['verdict'] {
   return previous.source === 'start' ? previous.verdict : raw;
 }
 

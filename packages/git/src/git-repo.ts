@@ -139,6 +139,21 @@ export class GitRepo {
     return out.split('\n').filter((l) => SHA.test(l));
   }
 
+  /**
+   * Reverts `culprit` (uncommitted) in an existing worktree, for a revert
+   * check; a conflict is reported as a GitCommandError and the tree reset.
+   */
+  async revertInWorktree(dir: string, culprit: string): Promise<void> {
+    assertShas([culprit]);
+    const wt = gitAt(dir);
+    try {
+      await wt.raw(['revert', '--no-commit', '--no-edit', culprit]);
+    } catch (err) {
+      await wt.raw(['revert', '--abort']).catch(() => undefined);
+      throw new GitCommandError('revert', err instanceof Error ? err.message : String(err));
+    }
+  }
+
   /** A detached worktree of `sha` at `dir`; remove() deletes it and prunes the record. */
   async addWorktree(sha: string, dir: string): Promise<Worktree> {
     assertShas([sha]);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseBisectLog, toBisectLog, type Verdict } from '@kbisect/bisect';
+import { normalizePolicy, parseBisectLog, toBisectLog, type PolicyInput, type Verdict } from '@kbisect/bisect';
 import { openRepo, validateRepoSource } from '@kbisect/git';
 import { cacheDirFrom } from '../cache-dir.js';
 import { commandProbe } from '../command-probe.js';
@@ -13,10 +13,16 @@ import { UsageError } from '../usage-error.js';
 
 export const RUN_USAGE = `usage: kbisect run --repo <path|url> --good <ref> [--good <ref>…] --bad <ref> --test-cmd '<shell command>'
                   [--first-parent] [--json] [--import-log FILE] [--write-log FILE] [--cache-dir DIR]
+                  [--policy deterministic|repeat|bayes] [--confidence P] [--max-runs N] [--detection P]
+                  [--bad-after K] [--good-after N] [--verify] [--verify-revert] [--fix]
 
 Bisects locally with the command probe (git bisect run's protocol: exit 0 good,
 125 skip, 1-127 bad, anything else aborts). Each commit is checked out in its
-own worktree of a mirror kept under the cache dir; your repository is not touched.`;
+own worktree of a mirror kept under the cache dir; your repository is not touched.
+A flaky test wants --policy bayes (or repeat); --verify re-tests the culprit and
+its parent, --verify-revert also tests the bad end with the culprit reverted.
+--fix finds the first commit that FIXES the bug: --bad is a commit with the bug,
+--good a later one without it.`;
 
 const OPTIONS = {
   repo: { type: 'string' },
@@ -28,8 +34,41 @@ const OPTIONS = {
   'import-log': { type: 'string' },
   'write-log': { type: 'string' },
   'cache-dir': { type: 'string' },
+  policy: { type: 'string' },
+  confidence: { type: 'string' },
+  'max-runs': { type: 'string' },
+  detection: { type: 'string' },
+  'bad-after': { type: 'string' },
+  'good-after': { type: 'string' },
+  verify: { type: 'boolean' },
+  'verify-revert': { type: 'boolean' },
+  fix: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+function numberOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`kbisect run: --${name}: '${value}' is not a number`);
+  return n;
+}
+
+function policyFrom(values: { policy?: string; confidence?: string; 'max-runs'?: string; detection?: string; 'bad-after'?: string; 'good-after'?: string }): PolicyInput {
+  const kind = values.policy ?? 'deterministic';
+  const confidence = numberOption('confidence', values.confidence);
+  const maxRuns = numberOption('max-runs', values['max-runs']);
+  const detection = numberOption('detection', values.detection);
+  const badAfter = numberOption('bad-after', values['bad-after']);
+  const goodAfter = numberOption('good-after', values['good-after']);
+  let input: PolicyInput;
+  if (kind === 'deterministic') input = { kind };
+  else if (kind === 'repeat') input = { kind, ...(badAfter !== undefined ? { badAfter } : {}), ...(goodAfter !== undefined ? { goodAfter } : {}) };
+  else if (kind === 'bayes') input = { kind, ...(confidence !== undefined ? { confidence } : {}), ...(maxRuns !== undefined ? { maxRuns } : {}), ...(detection !== undefined ? { detection } : {}) };
+  else throw new UsageError(`kbisect run: --policy: '${kind}' is not one of deterministic, repeat, bayes`);
+  const checked = normalizePolicy(input);
+  if (typeof checked === 'string') throw new UsageError(`kbisect run: --${checked.replace(/^policy\./, '').replace('maxRuns', 'max-runs').replace('badAfter', 'bad-after').replace('goodAfter', 'good-after')}`);
+  return input;
+}
 
 export async function runCommand(argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
   const { values, positionals } = parseOptions('run', argv, OPTIONS);
@@ -43,6 +82,9 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   const goodRefs = values.good ?? [];
   if (goodRefs.length === 0) throw new UsageError('kbisect run: --good is required (repeat it for several good commits)');
   const testCmd = requireOption('run', 'test-cmd', values['test-cmd']);
+  const policy = policyFrom(values);
+  const fix = values.fix ?? false;
+  if (fix && goodRefs.length !== 1) throw new UsageError('kbisect run: --fix takes exactly one --good (the commit where the bug is gone)');
   const cacheDir = cacheDirFrom(values['cache-dir'], process.env);
   const importText = values['import-log'] ? await readLogFile(values['import-log']) : undefined;
 
@@ -54,9 +96,13 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
     const { result, state } = await runBisection(
       {
         id,
-        goodRefs,
-        badRef,
+        // The engine looks for the first "new" commit: for a fix, new is the fixed (good) end.
+        goodRefs: fix ? [badRef] : goodRefs,
+        badRef: fix ? goodRefs[0]! : badRef,
         firstParent: values['first-parent'] ?? false,
+        policy,
+        ...(fix ? { terms: 'fix' as const } : {}),
+        ...(values.verify || values['verify-revert'] ? { verify: { revert: values['verify-revert'] ?? false } } : {}),
         imported,
         worktreeDir: (step) => join(scratch, `step-${step}`),
       },

@@ -1,0 +1,76 @@
+/**
+ * Flaky reproducers and fix bisection through `kbisect run`, end to end: a
+ * real repository where one commit adds a BUG file, a test that shows it only
+ * every other run, Bayesian search, verification and a revert check.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = resolve(import.meta.dirname, '../bin/kbisect.js');
+let dir: string;
+let repo: string;
+const shas: string[] = [];
+const env = { GIT_AUTHOR_NAME: 'Dev', GIT_AUTHOR_EMAIL: 'dev@example.org', GIT_COMMITTER_NAME: 'Dev', GIT_COMMITTER_EMAIL: 'dev@example.org' };
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kbisect-flaky-'));
+  repo = join(dir, 'repo');
+  await execa('git', ['init', '-q', '-b', 'main', repo]);
+  for (let i = 0; i < 30; i++) {
+    const files: Record<string, string> = { [`file-${i}.txt`]: `${i}\n` };
+    if (i === 17) files.BUG = 'pinned pages move\n';
+    for (const [f, text] of Object.entries(files)) await writeFile(join(repo, f), text);
+    if (i === 24) await rm(join(repo, 'BUG'));
+    await execa('git', ['-C', repo, 'add', '-A'], { env });
+    await execa('git', ['-C', repo, 'commit', '-q', '-m', i === 17 ? 'mm: break pinning' : i === 24 ? 'mm: fix pinning' : `commit ${i}`], { env: { ...env, GIT_COMMITTER_DATE: `${1_600_000_000 + i * 60} +0000`, GIT_AUTHOR_DATE: `${1_600_000_000 + i * 60} +0000` } });
+    shas.push((await execa('git', ['-C', repo, 'rev-parse', 'HEAD'])).stdout);
+  }
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const kbisect = (args: string[]) => execa('node', [BIN, ...args], { reject: false, env: { KBISECT_CACHE_DIR: join(dir, 'cache') } });
+
+describe('flaky reproducers', () => {
+  it('finds and verifies the culprit with --policy bayes --verify-revert when the bug shows every other run', async () => {
+    const counter = join(dir, 'counter');
+    await writeFile(counter, '0\n');
+    // Shows the bug on even-numbered runs only: detection 0.5, deterministic for the test.
+    const test = `n=$(cat ${counter}); echo $((n + 1)) > ${counter}; if [ -f BUG ] && [ $((n % 2)) -eq 0 ]; then exit 1; fi; exit 0`;
+    const res = await kbisect(['run', '--repo', repo, '--good', shas[0]!, '--bad', shas[23]!, '--test-cmd', test, '--policy', 'bayes', '--confidence', '0.999', '--verify-revert', '--json']);
+    expect(res.exitCode, res.stderr).toBe(0);
+    const result = JSON.parse(res.stdout) as { status: string; culprit: string; confidence: number; runs: { commit: string; outcomes: string[] }[]; verification: { culprit: { outcome: string }; parents: { outcome: string }; revert: { outcome: string; failures: number; baselineFailures: number; pValue: number } } };
+    expect(result.status).toBe('found');
+    expect(result.culprit).toBe(shas[17]);
+    expect(result.confidence).toBeGreaterThanOrEqual(0.999);
+    expect(result.runs.find((r) => r.commit === shas[17])!.outcomes.length).toBeGreaterThan(1);
+    expect(result.verification.culprit.outcome).toBe('confirmed');
+    expect(result.verification.parents.outcome).toBe('confirmed');
+    expect(result.verification.revert.outcome).toBe('fixed');
+    expect(result.verification.revert.failures).toBe(0);
+    expect(result.verification.revert.baselineFailures).toBeGreaterThan(0);
+    expect(res.stderr).toMatch(/verify-revert with [0-9a-f]{12} reverted/);
+  }, 120_000);
+
+  it('refuses an out-of-range policy setting with one line', async () => {
+    const res = await kbisect(['run', '--repo', repo, '--good', shas[0]!, '--bad', shas[23]!, '--test-cmd', 'true', '--policy', 'bayes', '--confidence', '2']);
+    expect(res.exitCode).toBe(2);
+    expect(res.stderr.trim()).toMatch(/^kbisect run: --confidence must be between/);
+  });
+});
+
+describe('fix bisection', () => {
+  it('finds the first commit where the bug is gone, with a log git bisect replay accepts', async () => {
+    const log = join(dir, 'fix.log');
+    const res = await kbisect(['run', '--repo', repo, '--fix', '--bad', shas[18]!, '--good', shas[29]!, '--test-cmd', 'test ! -f BUG', '--json', '--write-log', log]);
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ status: 'found', culprit: shas[24] });
+    const replay = await execa('git', ['-C', repo, 'bisect', 'replay', log], { reject: false });
+    await execa('git', ['-C', repo, 'bisect', 'reset']);
+    expect(replay.stdout).toContain(`${shas[24]} is the first fixed commit`);
+  }, 60_000);
+});
