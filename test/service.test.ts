@@ -238,4 +238,23 @@ describe('kbisect service', () => {
     expect(view.body.verdicts).toContainEqual(expect.objectContaining({ commit: repo.fx.shas[50], source: 'manual', reason: 'reproduced by hand' }));
     await h.fetchJson('POST', `/api/v1/bisections/${body.id}/cancel`, {});
   }, 60_000);
+
+  it('runs a Bayesian bisection with verification over the API for a reproducer that fails every other run', async () => {
+    const h = await startHarness('bayes');
+    cleanups.push(() => h.close());
+    const history = generateHistory(seededRandom(41), { commits: 60 });
+    const repo = await oracleRepo(history, 37, []);
+    cleanups.push(() => repo.cleanup());
+    const counter = `${repo.scratch}/counter`;
+    const command = `n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n + 1)) > ${counter}; if grep -qx "$(git rev-parse HEAD)" ${repo.scratch}/bad.txt && [ $((n % 2)) -eq 0 ]; then exit 1; fi; exit 0`;
+    const { status, body } = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', {
+      repo: repo.fx.dir, good: [repo.fx.shas[0]!], bad: 'main', probe: { type: 'command', command }, options: { policy: 'bayes', confidence: 0.99, verify: true },
+    });
+    expect(status).toBe(201);
+    const views = await waitAll(h, [body.id], 240_000);
+    expect(views.get(body.id)).toMatchObject({ status: 'found', culprit: repo.fx.shas[37] });
+    const report = await fetch(`${h.url}/api/v1/bisections/${body.id}/report`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(await report.text()).toContain(`The first bad commit is ${repo.fx.shas[37]}`);
+    for (const id of [body.id]) expect(Math.max(0, ...(await verdictCounts(h, id)))).toBeGreaterThan(1);
+  }, 300_000);
 });

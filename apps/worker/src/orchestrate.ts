@@ -1,11 +1,11 @@
-import type { BisectionStore, CommitInfo, LogEvent } from '@kbisect/service';
+import type { BisectionStore, CommitInfo, LogEvent, TestJob } from '@kbisect/service';
 import type { OpenRepo } from './repo-port.js';
 import { userErrorMessage } from './user-error.js';
 
 export interface OrchestratorDeps {
   readonly store: BisectionStore;
   readonly openRepo: OpenRepo;
-  readonly enqueueTest: (job: { bisectionId: string; commit: string; subject?: string; progress?: { candidatesLeft: number; testableLeft: number; stepsLeft: number; tested: number } }, opts: { attempts: number; priority: number }) => Promise<void>;
+  readonly enqueueTest: (job: TestJob, opts: { attempts: number; priority: number }) => Promise<void>;
   readonly now: () => Date;
 }
 
@@ -59,7 +59,15 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
     const index = state.graph.commits.indexOf(command.commit);
     const subject = state.graph.subjects?.[index];
     await deps.enqueueTest(
-      { bisectionId, commit: command.commit, progress: command.progress, ...(subject !== undefined ? { subject } : {}) },
+      {
+        bisectionId,
+        commit: command.commit,
+        progress: command.progress,
+        ...(subject !== undefined ? { subject } : {}),
+        ...(command.run ? { run: command.run } : {}),
+        ...(command.purpose && command.purpose !== 'bisect' ? { purpose: command.purpose } : {}),
+        ...(command.revert ? { revert: command.revert } : {}),
+      },
       { attempts: 1 + (options?.retries ?? 2), priority: options?.priority ?? 50 },
     );
     return 'enqueued';

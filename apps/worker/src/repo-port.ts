@@ -7,6 +7,7 @@ export interface WorkerRepo {
   readGraph(bad: string, goods: readonly string[]): Promise<CommitGraph>;
   commitInfo(shas: readonly string[]): Promise<ReadonlyMap<string, { readonly subject: string; readonly authorName: string; readonly authorEmail: string; readonly authorDate: string }>>;
   addWorktree(sha: string, dir: string): Promise<{ remove(): Promise<void> }>;
+  revertInWorktree(dir: string, culprit: string): Promise<void>;
 }
 
 export type OpenRepo = (source: string) => Promise<WorkerRepo>;

@@ -35,7 +35,9 @@ export async function runTestJob(job: TestJob, deps: TestJobDeps): Promise<TestJ
   const loaded = await deps.store.load(job.bisectionId);
   if (loaded.replayed.phase !== 'bisecting' || loaded.replayed.state.status !== 'running') return 'stale';
   const { state } = loaded.replayed;
-  if (state.history.some((r) => r.commit === job.commit && r.source !== 'start')) return 'duplicate';
+  const purpose = job.purpose ?? 'bisect';
+  const run = job.run ?? 0;
+  if (state.history.some((r) => r.commit === job.commit && r.source !== 'start' && (r.purpose ?? 'bisect') === purpose && (r.run ?? 0) === run)) return 'duplicate';
   const created = loaded.log.find((e) => e.event.type === 'created')?.event;
   if (created?.type !== 'created' || created.request.probe.type !== 'command') throw new InfrastructureError('only the command probe runs on workers so far');
   const probe = created.request.probe;
@@ -50,8 +52,17 @@ export async function runTestJob(job: TestJob, deps: TestJobDeps): Promise<TestJ
   });
 
   const repo = await deps.openRepo(created.request.repo);
-  const dir = join(deps.scratchDir, `${job.bisectionId}-${job.commit.slice(0, 12)}-${process.pid}-${deps.attempt}`);
+  const dir = join(deps.scratchDir, `${job.bisectionId}-${job.commit.slice(0, 12)}-${purpose}-${run}-${process.pid}-${deps.attempt}`);
   const worktree = await repo.addWorktree(job.commit, dir);
+  if (job.revert) {
+    try {
+      await repo.revertInWorktree(dir, job.revert);
+    } catch (err) {
+      await worktree.remove();
+      await deps.store.log.appendOnce(job.bisectionId, `revert-unavailable:${job.revert}`, { type: 'revert-unavailable', at: deps.now().toISOString(), reason: `reverting ${job.revert} conflicts: ${err instanceof Error ? err.message : String(err)}` });
+      return 'recorded';
+    }
+  }
   const controller = new AbortController();
   const poll = setInterval(() => {
     deps.store.isCancelled(job.bisectionId).then(
@@ -59,9 +70,9 @@ export async function runTestJob(job: TestJob, deps: TestJobDeps): Promise<TestJ
       () => undefined,
     );
   }, deps.cancelPollMs ?? 1000);
-  let run;
+  let result;
   try {
-    run = await runShellCommand(probe.command, {
+    result = await runShellCommand(probe.command, {
       cwd: dir,
       timeoutMs: (probe.timeoutSec ?? deps.defaultTimeoutSec) * 1000,
       signal: controller.signal,
@@ -71,17 +82,20 @@ export async function runTestJob(job: TestJob, deps: TestJobDeps): Promise<TestJ
     clearInterval(poll);
     await worktree.remove();
   }
-  if (run.kind === 'cancelled') return 'cancelled';
-  if (run.kind === 'timed-out') throw new InfrastructureError(`test of ${job.commit} timed out`);
-  const evidence = await deps.store.putEvidence(job.bisectionId, `test-${job.commit}`, run.output);
+  if (result.kind === 'cancelled') return 'cancelled';
+  if (result.kind === 'timed-out') throw new InfrastructureError(`test of ${job.commit} timed out`);
+  const evidence = await deps.store.putEvidence(job.bisectionId, purpose === 'bisect' && run === 0 ? `test-${job.commit}` : `test-${job.commit}-${purpose}-${run}`, result.output);
   const at = deps.now().toISOString();
-  const outcome = verdictFromExit(run.kind === 'exited' ? run.exitCode : undefined, run.kind === 'signalled' ? run.signal : undefined);
+  const outcome = verdictFromExit(result.kind === 'exited' ? result.exitCode : undefined, result.kind === 'signalled' ? result.signal : undefined);
   if (outcome.kind === 'abort') {
     await deps.store.log.appendOnce(job.bisectionId, 'abort', { type: 'failed', at, error: `${job.commit}: ${outcome.reason}` });
     return 'aborted';
   }
-  const appended = await deps.store.log.appendOnce(job.bisectionId, `verdict:${job.commit}`, {
-    type: 'verdict', at, commit: job.commit, verdict: outcome.verdict, reason: outcome.reason, source: 'probe', durationMs: run.durationMs, evidence,
+  const token = purpose === 'bisect' && run === 0 ? `verdict:${job.commit}` : `verdict:${job.commit}:${purpose}:${run}`;
+  const appended = await deps.store.log.appendOnce(job.bisectionId, token, {
+    type: 'verdict', at, commit: job.commit, verdict: outcome.verdict, reason: outcome.reason, source: 'probe', durationMs: result.durationMs, evidence,
+    ...(run ? { run } : {}),
+    ...(purpose !== 'bisect' ? { purpose } : {}),
   });
   return appended === undefined ? 'duplicate' : 'recorded';
 }

@@ -44,7 +44,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
           openRepo: deps.openRepo,
           now: () => new Date(),
           enqueueTest: async (data, opts) => {
-            await testQueue.add('test', data, { jobId: jobIds.test(data.bisectionId, data.commit), attempts: opts.attempts, priority: opts.priority, backoff: { type: 'exponential', delay: 2000 }, ...KEEP_JOBS });
+            await testQueue.add('test', data, { jobId: jobIds.test(data.bisectionId, data.commit, data.purpose, data.run), attempts: opts.attempts, priority: opts.priority, backoff: { type: 'exponential', delay: 2000 }, ...KEEP_JOBS });
           },
         });
         log.info({ outcome }, 'orchestrated');

@@ -22,6 +22,10 @@ export const BisectionViewSchema = Type.Object({
   current: Type.Optional(Type.Object({ commit: Sha, progress: ProgressSchema })),
   candidatesLeft: Type.Optional(Type.Integer()),
   commits: Type.Optional(Type.Array(CommitInfoSchema)),
+  policy: Type.Optional(Type.String()),
+  confidence: Type.Optional(Type.Number()),
+  posterior: Type.Optional(Type.Array(Type.Object({ commit: Sha, probability: Type.Number() }))),
+  verification: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 export type BisectionView = Static<typeof BisectionViewSchema>;
 
@@ -54,6 +58,10 @@ export function toView(id: string, log: readonly StoredLogEvent[], replayed: Rep
     ...(result.culprit ? { culprit: result.culprit } : {}),
     ...(result.candidates ? { candidates: [...result.candidates] } : {}),
     ...(result.error ? { error: result.error } : {}),
+    ...(result.policy ? { policy: result.policy } : {}),
+    ...(result.confidence !== undefined ? { confidence: result.confidence } : {}),
+    ...(result.posterior ? { posterior: result.posterior.map((p) => ({ ...p })) } : {}),
+    ...(result.verification ? { verification: { ...result.verification } } : {}),
   };
   if (state.status === 'running') {
     const progress: Progress | undefined = lastStart && lastStart.commit === state.next ? lastStart.progress : undefined;

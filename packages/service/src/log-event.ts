@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import type { RunPurpose } from '@kbisect/bisect';
 import { BisectionRequestSchema } from './request-schema.js';
 
 const Sha = Type.String({ pattern: '^[0-9a-f]{40}$' });
@@ -29,7 +30,10 @@ export const LogEventSchema = Type.Union([
     by: Type.Optional(Type.String()),
     durationMs: Type.Optional(Type.Number()),
     evidence: Type.Optional(Type.String({ description: 'Key of the stored test output' })),
+    run: Type.Optional(Type.Integer({ minimum: 0 })),
+    purpose: Type.Optional(Type.Union(['bisect', 'calibrate', 'verify-culprit', 'verify-parent', 'verify-bad', 'verify-revert'].map((p) => Type.Literal(p as RunPurpose)))),
   }),
+  Type.Object({ type: Type.Literal('revert-unavailable'), at: Type.String(), reason: Type.String() }),
   Type.Object({ type: Type.Literal('cancel-requested'), at: Type.String(), by: Type.String(), reason: Type.Optional(Type.String()) }),
   Type.Object({ type: Type.Literal('failed'), at: Type.String(), error: Type.String() }),
   Type.Object({

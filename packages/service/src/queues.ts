@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import type { RunPurpose } from '@kbisect/bisect';
 
 /** Queue names, per namespace so tests and deployments never share queues by accident. */
 export interface QueueNames {
@@ -21,6 +22,9 @@ export const TestJobSchema = Type.Object(
     bisectionId: BisectionId,
     commit: Type.String({ pattern: '^[0-9a-f]{40}$' }),
     subject: Type.Optional(Type.String()),
+    run: Type.Optional(Type.Integer({ minimum: 0 })),
+    purpose: Type.Optional(Type.Union(['bisect', 'calibrate', 'verify-culprit', 'verify-parent', 'verify-bad', 'verify-revert'].map((p) => Type.Literal(p as RunPurpose)))),
+    revert: Type.Optional(Type.String({ pattern: '^[0-9a-f]{40}$' })),
     progress: Type.Optional(Type.Object({ candidatesLeft: Type.Integer(), testableLeft: Type.Integer(), stepsLeft: Type.Integer(), tested: Type.Integer() })),
   },
   { additionalProperties: false },
@@ -34,5 +38,6 @@ export type TestJob = Static<typeof TestJobSchema>;
  */
 export const jobIds = {
   orchestrate: (bisectionId: string, logLength: number): string => `orch-${bisectionId}-${logLength}`,
-  test: (bisectionId: string, commit: string): string => `test-${bisectionId}-${commit}`,
+  test: (bisectionId: string, commit: string, purpose = 'bisect', run = 0): string =>
+    purpose === 'bisect' && run === 0 ? `test-${bisectionId}-${commit}` : `test-${bisectionId}-${commit}-${purpose}-${run}`,
 };

@@ -1,5 +1,13 @@
 import { next, startBisection, type BisectCommand, type BisectState, type CommitGraph, type Step } from '@kbisect/bisect';
+import type { PolicyInput } from '@kbisect/bisect';
 import type { LogEvent } from './log-event.js';
+import type { BisectionRequest } from './request-schema.js';
+
+function policyOf(o: NonNullable<BisectionRequest['options']>): PolicyInput {
+  if (o.policy === 'repeat') return { kind: 'repeat', ...(o.badAfter !== undefined ? { badAfter: o.badAfter } : {}), ...(o.goodAfter !== undefined ? { goodAfter: o.goodAfter } : {}) };
+  if (o.policy === 'bayes') return { kind: 'bayes', ...(o.confidence !== undefined ? { confidence: o.confidence } : {}), ...(o.maxRuns !== undefined ? { maxRuns: o.maxRuns } : {}), ...(o.detection !== undefined ? { detection: o.detection } : {}) };
+  return { kind: 'deterministic' };
+}
 
 export type Replayed =
   | { readonly phase: 'initializing'; readonly request: Extract<LogEvent, { type: 'created' }>['request'] | undefined; readonly cancelRequested: boolean }
@@ -26,18 +34,23 @@ export function replay(graph: CommitGraph | undefined, events: readonly LogEvent
     if (failedEarly) return { phase: 'failed-to-start', error: failedEarly.error };
     return { phase: 'initializing', request: created?.request, cancelRequested: events.some((e) => e.type === 'cancel-requested') };
   }
+  const options = created?.request.options;
   let step: Step = startBisection({
     graph,
     bad: init.bad,
     goods: init.goods,
-    firstParent: created?.request.options?.firstParent ?? false,
+    firstParent: options?.firstParent ?? false,
     untestable: init.untestable,
+    ...(options ? { policy: policyOf(options) } : {}),
+    ...(options?.verify || options?.verifyRevert ? { verify: { revert: options.verifyRevert ?? false } } : {}),
   });
   const ignored: { event: LogEvent; message: string }[] = [];
   for (const event of events) {
     let after: Step | undefined;
     if (event.type === 'verdict') {
-      after = next(step.state, { type: 'verdict', commit: event.commit, verdict: event.verdict, reason: event.reason, source: event.source });
+      after = next(step.state, { type: 'verdict', commit: event.commit, verdict: event.verdict, reason: event.reason, source: event.source, ...(event.run ? { run: event.run } : {}), ...(event.purpose && event.purpose !== 'bisect' ? { purpose: event.purpose } : {}) });
+    } else if (event.type === 'revert-unavailable') {
+      after = next(step.state, { type: 'revert-unavailable', reason: event.reason });
     } else if (event.type === 'cancel-requested') {
       after = next(step.state, { type: 'cancel', reason: `cancelled by ${event.by}${event.reason ? `: ${event.reason}` : ''}` });
     } else if (event.type === 'failed') {

@@ -37,6 +37,11 @@ export function formatReport(view: BisectionView): string {
   } else {
     lines.push(`Status: ${view.status}${view.error ? ` (${view.error})` : ''}`);
   }
+  if (view.confidence !== undefined) lines.push(`Posterior probability (${view.policy ?? 'bayes'} policy): ${view.confidence.toFixed(4)}`);
+  if (view.verification) {
+    lines.push('Verification:');
+    for (const [what, v] of Object.entries(view.verification)) lines.push(`  ${what}: ${JSON.stringify(v)}`);
+  }
   lines.push('');
   lines.push(`Verdicts (${view.steps} commit${view.steps === 1 ? '' : 's'} tested):`);
   for (const v of view.verdicts) lines.push(`  ${short(v.commit)}  ${v.verdict.padEnd(4)}  ${v.source.padEnd(10)}  ${v.reason}`);
