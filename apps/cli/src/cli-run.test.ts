@@ -83,6 +83,23 @@ describe('kbisect run', () => {
   });
 });
 
+describe('kbisect run --require-config', () => {
+  it('steps around commits whose Kconfig makes the symbol impossible, without testing them', async () => {
+    const { createDemoRepository } = await import('./demo-repository.js');
+    const demo = await createDemoRepository(join(work, 'thp'));
+    const res = await kbisect(['run', '--repo', demo.dir, '--good', demo.good, '--bad', demo.bad, '--test-cmd', demo.testCommand, '--require-config', 'CONFIG_TRANSPARENT_HUGEPAGE', '--json']);
+    expect(res.exitCode, res.stderr).toBe(0);
+    const result = JSON.parse(res.stdout) as { status: string; candidates: string[]; steps: number; verdicts: { commit: string; reason: string; source: string }[] };
+    expect(result.status).toBe('ambiguous');
+    expect(result.candidates).toContain(demo.culprit);
+    expect(result.candidates).toContain(demo.reenable);
+    const auto = result.verdicts.filter((v) => v.source === 'untestable');
+    expect(auto.length).toBe(result.candidates.length - 1);
+    expect(auto[0]!.reason).toBe('untestable: CONFIG_TRANSPARENT_HUGEPAGE depends on BROKEN at this commit (mm/Kconfig)');
+    expect(result.verdicts.filter((v) => v.source === 'probe').every((v) => !v.reason.includes('125'))).toBe(true);
+  }, 60_000);
+});
+
 describe('kbisect run refuses bad input with one line and runs nothing', () => {
   const marker = (): string => join(work, 'ran');
   const cases: [string, () => string[], RegExp][] = [
@@ -94,6 +111,7 @@ describe('kbisect run refuses bad input with one line and runs nothing', () => {
     ['an ext:: URL', () => ['--repo', 'ext::sh -c touch% /tmp/kbisect-pwned', '--good', 'a', '--bad', 'b'], /--repo/],
     ['a missing --bad', () => ['--good', 'main'], /--bad is required/],
     ['an unknown option', () => ['--good', 'main', '--bad', 'main', '--frobnicate'], /unknown option '--frobnicate'/],
+    ['a required symbol that is not a symbol name', () => ['--good', 'main~3', '--bad', 'main', '--require-config', 'THP'], /--require-config: 'THP' is not a kernel config symbol/],
   ];
   for (const [name, args, message] of cases) {
     it(name, async () => {

@@ -131,6 +131,25 @@ export class GitRepo {
     return this.git.raw(['cat-file', 'blob', `${sha}:${path}`]);
   }
 
+  /** For each Kconfig symbol name, the file defining it at `sha` (`git grep` on the tree, no checkout). */
+  async findSymbolFiles(sha: string, names: readonly string[]): Promise<Map<string, string>> {
+    assertShas([sha]);
+    const found = new Map<string, string>();
+    const valid = names.filter((n) => /^[A-Za-z0-9_]+$/.test(n));
+    if (valid.length === 0) return found;
+    let out = '';
+    try {
+      out = await this.git.raw(['grep', '-n', '-E', `^[[:space:]]*(menu)?config[[:space:]]+(${valid.join('|')})[[:space:]]*$`, sha, '--', '*Kconfig*']);
+    } catch {
+      return found; // git grep exits 1 when nothing matches
+    }
+    for (const line of out.split('\n')) {
+      const m = /^[0-9a-f]{40}:([^:]+):\d+:\s*(?:menu)?config\s+([A-Za-z0-9_]+)\s*$/.exec(line);
+      if (m && !found.has(m[2]!)) found.set(m[2]!, m[1]!);
+    }
+    return found;
+  }
+
   /** Commits of the range that touch `paths`, newest first, in one call. */
   async logTouching(bad: string, goods: readonly string[], paths: readonly string[]): Promise<string[]> {
     assertShas([bad, ...goods]);

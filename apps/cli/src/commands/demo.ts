@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { openRepo, validateRepoSource } from '@kbisect/git';
+import { probeUntestable } from '@kbisect/kbuild';
 import { cacheDirFrom } from '../cache-dir.js';
 import { commandProbe } from '../command-probe.js';
 import { createDemoRepository } from '../demo-repository.js';
@@ -43,9 +44,22 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
       ? [...(result.candidates ?? [])].sort().join() === [...gitSet].sort().join()
       : result.culprit === gitFound;
     io.out(`\ngit bisect run on the same history ${same ? 'reaches the same answer' : 'DISAGREES'}.`);
-    const blamed = result.culprit === demo.reenable;
+    // Again, now letting the cheap Kconfig probe mark the BROKEN stretch up front.
+    io.out('\nAgain with --require-config CONFIG_TRANSPARENT_HUGEPAGE (Kconfig read from git, no checkout, no build):');
+    const probed = await runBisection(
+      {
+        id: randomUUID(), goodRefs: [demo.good], badRef: demo.bad, firstParent: false,
+        worktreeDir: (step) => join(scratch, `probed-${step}`),
+        untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required: ['CONFIG_TRANSPARENT_HUGEPAGE'] }),
+      },
+      { git: repo, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
+    );
+    io.out(await formatOutcome(probed.result, repo));
+    const sameSet = [...(probed.result.candidates ?? [])].sort().join() === [...(result.candidates ?? [])].sort().join();
+    io.out(`Same answer: ${sameSet ? 'yes' : 'NO'}; tests run: ${probed.result.steps} instead of ${result.steps}.`);
+    const blamed = result.culprit === demo.reenable || probed.result.culprit === demo.reenable;
     io.out(`The true culprit ${demo.culprit.slice(0, 12)} is ${result.candidates?.includes(demo.culprit) || result.culprit === demo.culprit ? 'in the answer' : 'NOT in the answer'}; "mm: re-enable THP" is ${blamed ? 'WRONGLY blamed alone' : 'not blamed alone'}.`);
-    return same && !blamed ? 0 : 1;
+    return same && sameSet && !blamed ? 0 : 1;
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

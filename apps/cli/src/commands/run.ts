@@ -3,6 +3,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normalizePolicy, parseBisectLog, toBisectLog, type PolicyInput, type Verdict } from '@kbisect/bisect';
 import { openRepo, validateRepoSource } from '@kbisect/git';
+import { probeUntestable, symbolNames } from '@kbisect/kbuild';
 import { cacheDirFrom } from '../cache-dir.js';
 import { commandProbe } from '../command-probe.js';
 import { parseOptions, requireOption } from '../parse-options.js';
@@ -15,6 +16,7 @@ export const RUN_USAGE = `usage: kbisect run --repo <path|url> --good <ref> [--g
                   [--first-parent] [--json] [--import-log FILE] [--write-log FILE] [--cache-dir DIR]
                   [--policy deterministic|repeat|bayes] [--confidence P] [--max-runs N] [--detection P]
                   [--bad-after K] [--good-after N] [--verify] [--verify-revert] [--fix]
+                  [--require-config CONFIG_X …]
 
 Bisects locally with the command probe (git bisect run's protocol: exit 0 good,
 125 skip, 1-127 bad, anything else aborts). Each commit is checked out in its
@@ -22,7 +24,9 @@ own worktree of a mirror kept under the cache dir; your repository is not touche
 A flaky test wants --policy bayes (or repeat); --verify re-tests the culprit and
 its parent, --verify-revert also tests the bad end with the culprit reverted.
 --fix finds the first commit that FIXES the bug: --bad is a commit with the bug,
---good a later one without it.`;
+--good a later one without it. --require-config CONFIG_X steps around commits
+where the Kconfig files show X cannot be enabled (e.g. it depends on BROKEN),
+read from git without a checkout or a build.`;
 
 const OPTIONS = {
   repo: { type: 'string' },
@@ -34,6 +38,7 @@ const OPTIONS = {
   'import-log': { type: 'string' },
   'write-log': { type: 'string' },
   'cache-dir': { type: 'string' },
+  'require-config': { type: 'string', multiple: true },
   policy: { type: 'string' },
   confidence: { type: 'string' },
   'max-runs': { type: 'string' },
@@ -83,6 +88,12 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   if (goodRefs.length === 0) throw new UsageError('kbisect run: --good is required (repeat it for several good commits)');
   const testCmd = requireOption('run', 'test-cmd', values['test-cmd']);
   const policy = policyFrom(values);
+  const required = values['require-config'] ?? [];
+  try {
+    symbolNames(required);
+  } catch (err) {
+    throw new UsageError(`kbisect run: ${err instanceof Error ? err.message : String(err)}`);
+  }
   const fix = values.fix ?? false;
   if (fix && goodRefs.length !== 1) throw new UsageError('kbisect run: --fix takes exactly one --good (the commit where the bug is gone)');
   const cacheDir = cacheDirFrom(values['cache-dir'], process.env);
@@ -101,6 +112,7 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
         badRef: fix ? goodRefs[0]! : badRef,
         firstParent: values['first-parent'] ?? false,
         policy,
+        ...(required.length > 0 ? { untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required }) } : {}),
         ...(fix ? { terms: 'fix' as const } : {}),
         ...(values.verify || values['verify-revert'] ? { verify: { revert: values['verify-revert'] ?? false } } : {}),
         imported,
