@@ -257,4 +257,19 @@ describe('kbisect service', () => {
     expect(await report.text()).toContain(`The first bad commit is ${repo.fx.shas[37]}`);
     for (const id of [body.id]) expect(Math.max(0, ...(await verdictCounts(h, id)))).toBeGreaterThan(1);
   }, 300_000);
+
+  it('steps around commits the Kconfig probe marks untestable when the request names required symbols', async () => {
+    const h = await startHarness('kconfig');
+    cleanups.push(() => h.close());
+    const { createDemoRepository } = await import('../apps/cli/src/demo-repository.js');
+    const demo = await createDemoRepository(`${h.cacheDir}/thp-demo`);
+    const { body } = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', {
+      repo: demo.dir, good: [demo.good], bad: demo.bad, probe: { type: 'command', command: demo.testCommand }, options: { requireConfig: ['CONFIG_TRANSPARENT_HUGEPAGE'] },
+    });
+    const view = (await waitAll(h, [body.id], 120_000)).get(body.id) as View & { verdicts: { reason: string; source: string }[] };
+    expect(view.status).toBe('ambiguous');
+    expect(view.candidates).toContain(demo.culprit);
+    expect(view.verdicts.filter((v) => v.source === 'untestable')[0]?.reason).toBe('untestable: CONFIG_TRANSPARENT_HUGEPAGE depends on BROKEN at this commit (mm/Kconfig)');
+    expect(view.verdicts.filter((v) => v.source === 'probe').length).toBeLessThan(5);
+  }, 180_000);
 });

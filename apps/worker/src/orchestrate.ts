@@ -1,4 +1,5 @@
 import type { BisectionStore, CommitInfo, LogEvent, TestJob } from '@kbisect/service';
+import { probeUntestable } from '@kbisect/kbuild';
 import type { OpenRepo } from './repo-port.js';
 import { userErrorMessage } from './user-error.js';
 
@@ -32,8 +33,11 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
       for (const [i, g] of request.good.entries()) goods.push(await repo.resolveCommit(g, `good[${i}]`));
       await repo.checkRange(bad, goods);
       const graph = await repo.readGraph(bad, goods);
+      // The cheap Kconfig probe: commits where a required symbol cannot be enabled are never tested.
+      const required = request.options?.requireConfig ?? [];
+      const untestable = required.length > 0 ? await probeUntestable(repo, { graph, bad, goods, required }) : {};
       await deps.store.saveGraph(bisectionId, graph);
-      await deps.store.log.appendOnce(bisectionId, 'initialized', { type: 'initialized', at: deps.now().toISOString(), bad, goods, commits: graph.commits.length, untestable: {} });
+      await deps.store.log.appendOnce(bisectionId, 'initialized', { type: 'initialized', at: deps.now().toISOString(), bad, goods, commits: graph.commits.length, untestable });
     } catch (err) {
       const message = userErrorMessage(err);
       if (message === undefined) throw err;

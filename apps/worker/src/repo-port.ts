@@ -8,6 +8,9 @@ export interface WorkerRepo {
   commitInfo(shas: readonly string[]): Promise<ReadonlyMap<string, { readonly subject: string; readonly authorName: string; readonly authorEmail: string; readonly authorDate: string }>>;
   addWorktree(sha: string, dir: string): Promise<{ remove(): Promise<void> }>;
   revertInWorktree(dir: string, culprit: string): Promise<void>;
+  readFileAt(sha: string, path: string): Promise<string | null>;
+  findSymbolFiles(sha: string, names: readonly string[]): Promise<Map<string, string>>;
+  logTouching(bad: string, goods: readonly string[], paths: readonly string[]): Promise<string[]>;
 }
 
 export type OpenRepo = (source: string) => Promise<WorkerRepo>;

@@ -11,6 +11,8 @@ const USER_CODES = new Set([
   'KBISECT_ERR_NOT_A_REPOSITORY',
   'KBISECT_ERR_INVALID_REPO_SOURCE',
   'KBISECT_ERR_BISECTION_REFUSED',
+  'KBISECT_ERR_KCONFIG_SYNTAX',
+  'KBISECT_ERR_INVALID_CONFIG_SYMBOL',
 ]);
 
 export function userErrorMessage(err: unknown): string | undefined {

@@ -10,6 +10,8 @@ import type { BisectionRequest } from './request-schema.js';
 
 /** Cap on stored test output per step: evidence, not an archive. */
 const EVIDENCE_LIMIT = 256 * 1024;
+/** Bisections whose replayed state a process keeps. */
+const REPLAY_CACHE = 500;
 
 export interface ListedBisection {
   readonly id: string;
@@ -105,9 +107,34 @@ export class BisectionStore {
     return graph;
   }
 
+  // Replaying a bisection costs an engine decision per event; a log only
+  // grows, so a replay is reused until its length changes (XLEN is O(1)).
+  private readonly replays = new Map<string, { length: number; loaded: Loaded }>();
+  private readonly graphs = new Map<string, CommitGraph>();
+
   async load(id: string): Promise<Loaded> {
-    const [log, graph] = await Promise.all([this.log.read(id), this.loadGraph(id)]);
-    return { log, replayed: replay(graph, log.map((s) => s.event)) };
+    const length = await this.redis.xlen(this.keys.log(id));
+    const hit = this.replays.get(id);
+    if (hit && hit.length === length) {
+      this.replays.delete(id);
+      this.replays.set(id, hit);
+      return hit.loaded;
+    }
+    const log = await this.log.read(id);
+    let graph = this.graphs.get(id);
+    if (!graph) {
+      graph = await this.loadGraph(id);
+      // A stored graph never changes once written.
+      if (graph) this.graphs.set(id, graph);
+    }
+    const loaded = { log, replayed: replay(graph, log.map((s) => s.event)) };
+    this.replays.set(id, { length: log.length, loaded });
+    for (const key of this.replays.keys()) {
+      if (this.replays.size <= REPLAY_CACHE) break;
+      this.replays.delete(key);
+      this.graphs.delete(key);
+    }
+    return loaded;
   }
 
   async view(id: string): Promise<BisectionView> {
