@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import type { CommitGraph } from '@kbisect/bisect';
 import { GitCommandError, GoodEqualsBadError, GoodNotAncestorError, UnknownRefError } from './errors/git-errors.js';
@@ -170,6 +171,43 @@ export class GitRepo {
     } catch (err) {
       await wt.raw(['revert', '--abort']).catch(() => undefined);
       throw new GitCommandError('revert', err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /** The tree object of a commit: commits with equal trees build the same kernel. */
+  async treeOf(sha: string): Promise<string> {
+    assertShas([sha]);
+    return (await this.git.raw(['rev-parse', `${sha}^{tree}`])).trim();
+  }
+
+  /**
+   * A worktree kept at `dir` and moved to `sha`: only files that differ are
+   * rewritten, so an out-of-tree build beside it stays incremental.
+   */
+  async checkoutWorktree(dir: string, sha: string): Promise<void> {
+    assertShas([sha]);
+    // A worktree has a .git file pointing back at the mirror.
+    const exists = await stat(join(dir, '.git')).then(() => true, () => false);
+    try {
+      if (!exists) await this.git.raw(['worktree', 'add', '--detach', '--force', '--quiet', dir, sha]);
+      else {
+        await gitAt(dir).raw(['reset', '--hard', '--quiet']);
+        await gitAt(dir).raw(['checkout', '--quiet', '--detach', '--force', sha]);
+      }
+    } catch (err) {
+      throw new GitCommandError('checkout', err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /** Applies a fix commit (uncommitted) in a worktree; a conflict is a GitCommandError. */
+  async cherryPickInWorktree(dir: string, fix: string): Promise<void> {
+    assertShas([fix]);
+    try {
+      await gitAt(dir).raw(['cherry-pick', '--no-commit', fix]);
+    } catch (err) {
+      await gitAt(dir).raw(['cherry-pick', '--abort']).catch(() => undefined);
+      await gitAt(dir).raw(['reset', '--hard', '--quiet']).catch(() => undefined);
+      throw new GitCommandError('cherry-pick', err instanceof Error ? err.message : String(err));
     }
   }
 

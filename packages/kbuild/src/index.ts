@@ -1,3 +1,12 @@
 export { parseExpr, evaluate, printExpr, symbolsOf, KconfigSyntaxError, type Expr, type Tri } from './kconfig-expr.js';
 export { parseKconfig, type KconfigSymbol } from './kconfig-file.js';
 export { probeUntestable, judgeRevision, symbolNames, InvalidConfigSymbolError, type RevisionReader } from './kconfig-probe.js';
+export { parseConfig, mergeConfigs, configHash, missingRequired, type Fragment } from './config-merge.js';
+export { loadFragments, FragmentError, DEFAULT_FRAGMENT_DIR } from './fragments.js';
+export { configureKernel, type Configured } from './configure-kernel.js';
+export { buildKernel, type BuildTree, type BuildRequest, type BuildOutcome, type Fixup } from './build-kernel.js';
+export { ArtifactCache, type ArtifactKey, type CachedBuild } from './artifact-cache.js';
+export { classifyBuildFailure, type BuildFailure } from './build-failure.js';
+export { BuildInfraError } from './build-errors.js';
+export { pickToolchain, kernelVersion, ccString, DEFAULT_TOOLCHAINS, DEFAULT_TOOLCHAIN, type Toolchain, type ToolchainRule } from './toolchain.js';
+export { runMake, type MakeRun } from './kernel-make.js';

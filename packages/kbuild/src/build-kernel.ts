@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { ArtifactCache, type CachedBuild } from './artifact-cache.js';
+import { BuildInfraError } from './build-errors.js';
+import { classifyBuildFailure } from './build-failure.js';
+import type { Fragment } from './config-merge.js';
+import { configureKernel } from './configure-kernel.js';
+import { runMake } from './kernel-make.js';
+import { ccString, kernelVersion, pickToolchain, type Toolchain } from './toolchain.js';
+
+/** The git operations a build needs; GitRepo provides them. */
+export interface BuildTree {
+  treeOf(sha: string): Promise<string>;
+  readFileAt(sha: string, path: string): Promise<string | null>;
+  checkoutWorktree(dir: string, sha: string): Promise<void>;
+  isAncestor(ancestor: string, descendant: string): Promise<boolean>;
+  cherryPickInWorktree(dir: string, fix: string): Promise<void>;
+}
+
+/** A fix some old commits lack: applied when `fixes` is an ancestor of the commit and `fix` is not. */
+export interface Fixup {
+  readonly fix: string;
+  readonly fixes: string;
+}
+
+export interface BuildRequest {
+  readonly commit: string;
+  readonly fragments: readonly Fragment[];
+  /** e.g. CONFIG_TRANSPARENT_HUGEPAGE: a commit where olddefconfig drops one is a skip. */
+  readonly required: readonly string[];
+  /** @defaultValue 2 */
+  readonly jobs?: number;
+  /** @defaultValue 3600 s */
+  readonly timeoutSec?: number;
+  /** @defaultValue true */
+  readonly ccache?: boolean;
+  /** @defaultValue $CCACHE_DIR or the worker dir's ccache/ */
+  readonly ccacheDir?: string;
+  /** Overrides the version table. */
+  readonly toolchain?: Toolchain;
+  readonly fixups?: readonly Fixup[];
+}
+
+export type BuildOutcome =
+  | { readonly kind: 'built'; readonly artifacts: CachedBuild; readonly fromCache: boolean; readonly seconds: number }
+  | { readonly kind: 'skip'; readonly reason: string; readonly log: string };
+
+/**
+ * Builds the kernel of one commit for a build worker that keeps `workDir`
+ * from step to step: one worktree moved from commit to commit, and one
+ * out-of-tree build directory per merged-config hash, so a step recompiles
+ * only what changed and a config flip never spoils another config's objects.
+ */
+export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir: string, req: BuildRequest): Promise<BuildOutcome> {
+  const started = Date.now();
+  const toolchain = req.toolchain ?? pickToolchain(kernelVersion((await tree.readFileAt(req.commit, 'Makefile')) ?? ''));
+  const toolchainId = await toolchainIdOf(toolchain);
+  const applicable: string[] = [];
+  for (const f of req.fixups ?? []) {
+    if ((await tree.isAncestor(f.fixes, req.commit)) && !(await tree.isAncestor(f.fix, req.commit))) applicable.push(f.fix);
+  }
+  const configInput = createHash('sha256').update(JSON.stringify(['tinyconfig', req.fragments.map((f) => [f.name, f.text]), [...req.required].sort()])).digest('hex');
+  const key = ArtifactCache.keyOf({ tree: await tree.treeOf(req.commit), configInput, toolchain: toolchainId, fixups: applicable });
+  const hit = await cache.get(key);
+  if (hit) return { kind: 'built', artifacts: hit, fromCache: true, seconds: (Date.now() - started) / 1000 };
+
+  const src = join(workDir, 'src');
+  const log = join(workDir, `build-${req.commit.slice(0, 12)}.log`);
+  await mkdir(workDir, { recursive: true });
+  await rm(log, { force: true });
+  await tree.checkoutWorktree(src, req.commit);
+  for (const fix of applicable) {
+    try {
+      await tree.cherryPickInWorktree(src, fix);
+    } catch (err) {
+      return { kind: 'skip', reason: `build fixup ${fix.slice(0, 12)} does not apply: ${err instanceof Error ? err.message : String(err)}`, log };
+    }
+  }
+  const ccache = req.ccache ?? true;
+  const cc = ccString(toolchain, ccache);
+  const env = { CCACHE_DIR: req.ccacheDir ?? process.env.CCACHE_DIR ?? join(workDir, 'ccache'), CCACHE_BASEDIR: src };
+  const configured = await configureKernel({ srcDir: src, outDir: join(workDir, 'config-scratch'), fragments: req.fragments, required: req.required, cc, logFile: log });
+  if (!configured.ok) return { kind: 'skip', reason: configured.reason, log };
+  const out = join(workDir, 'build', configured.hash.slice(0, 16));
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, '.config'), configured.config);
+  const run = await runMake(['bzImage'], { srcDir: src, outDir: out, cc, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log });
+  if (run.exitCode !== 0 || run.timedOut) {
+    const failure = classifyBuildFailure(run);
+    if (failure.kind === 'infra') throw new BuildInfraError(`${req.commit}: ${failure.reason}`);
+    return { kind: 'skip', reason: failure.reason, log };
+  }
+  await copyFile(join(out, '.config'), join(workDir, 'last.config'));
+  const artifacts = await cache.put(
+    key,
+    { bzImage: join(out, 'arch/x86/boot/bzImage'), config: join(out, '.config'), systemMap: join(out, 'System.map'), log },
+    { commit: req.commit, configHash: configured.hash, toolchain: toolchainId, cc, fixups: applicable, fragments: req.fragments.map((f) => f.name), seconds: (Date.now() - started) / 1000 },
+  );
+  return { kind: 'built', artifacts, fromCache: false, seconds: (Date.now() - started) / 1000 };
+}
+
+async function toolchainIdOf(t: Toolchain): Promise<string> {
+  const r = await execa(t.cc, ['-dumpfullversion'], { reject: false });
+  if (r.exitCode !== 0) throw new BuildInfraError(`compiler ${t.cc} is not installed (scripts/setup installs gcc-11 and gcc-12)`);
+  return `${t.cc}-${String(r.stdout).trim()}${t.flags.length ? ` ${t.flags.join(' ')}` : ''}`;
+}

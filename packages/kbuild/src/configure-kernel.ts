@@ -1,0 +1,35 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { configHash, mergeConfigs, missingRequired, type Fragment } from './config-merge.js';
+import { BuildInfraError } from './build-errors.js';
+import { runMake } from './kernel-make.js';
+
+export type Configured =
+  | { readonly ok: true; readonly config: string; readonly hash: string }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * tinyconfig at this commit, the fragments merged onto it, olddefconfig, then
+ * the safety net: every required symbol must still be `=y`, because
+ * olddefconfig drops what it cannot satisfy without a word.
+ */
+export async function configureKernel(opts: { srcDir: string; outDir: string; fragments: readonly Fragment[]; required: readonly string[]; cc: string; timeoutMs?: number; logFile?: string }): Promise<Configured> {
+  await mkdir(opts.outDir, { recursive: true });
+  const make = (target: string) => runMake([target], { srcDir: opts.srcDir, outDir: opts.outDir, cc: opts.cc, timeoutMs: opts.timeoutMs ?? 600_000, ...(opts.logFile ? { logFile: opts.logFile } : {}) });
+  const tiny = await make('tinyconfig');
+  if (tiny.exitCode !== 0) throw new BuildInfraError(`make tinyconfig failed: ${lastLines(tiny.output)}`);
+  const base = await readFile(join(opts.outDir, '.config'), 'utf8');
+  await writeFile(join(opts.outDir, '.config'), mergeConfigs(base, opts.fragments));
+  const old = await make('olddefconfig');
+  if (old.exitCode !== 0) throw new BuildInfraError(`make olddefconfig failed: ${lastLines(old.output)}`);
+  const config = await readFile(join(opts.outDir, '.config'), 'utf8');
+  const missing = missingRequired(config, opts.required);
+  if (missing.length > 0) {
+    return { ok: false, reason: `untestable: ${missing.join(', ')} not set (make olddefconfig dropped ${missing.length === 1 ? 'it' : 'them'}: dependencies not met at this commit)` };
+  }
+  return { ok: true, config, hash: configHash(config) };
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' | ');
+}
