@@ -18,6 +18,8 @@ export interface CachedBuild {
   readonly config: string;
   readonly systemMap: string;
   readonly log: string;
+  /** Present when the config builds modules. */
+  readonly modules?: string;
   readonly meta: Readonly<Record<string, unknown>>;
 }
 
@@ -40,13 +42,15 @@ export class ArtifactCache {
       const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as Record<string, unknown>;
       const now = new Date();
       await utimes(join(dir, 'meta.json'), now, now);
-      return { dir, bzImage: join(dir, 'bzImage'), config: join(dir, 'config'), systemMap: join(dir, 'System.map'), log: join(dir, 'build.log'), meta };
+      const modules = join(dir, 'modules.tar.gz');
+      const hasModules = await stat(modules).then(() => true, () => false);
+      return { dir, bzImage: join(dir, 'bzImage'), config: join(dir, 'config'), systemMap: join(dir, 'System.map'), log: join(dir, 'build.log'), meta, ...(hasModules ? { modules } : {}) };
     } catch {
       return undefined;
     }
   }
 
-  async put(key: string, files: { bzImage: string; config: string; systemMap: string; log: string }, meta: Record<string, unknown>): Promise<CachedBuild> {
+  async put(key: string, files: { bzImage: string; config: string; systemMap: string; log: string }, meta: Record<string, unknown>, modules?: string): Promise<CachedBuild> {
     await mkdir(this.root, { recursive: true });
     const tmp = join(this.root, `.tmp-${key}-${process.pid}`);
     await rm(tmp, { recursive: true, force: true });
@@ -55,6 +59,7 @@ export class ArtifactCache {
     await cp(files.config, join(tmp, 'config'));
     await cp(files.systemMap, join(tmp, 'System.map'));
     await cp(files.log, join(tmp, 'build.log'));
+    if (modules) await cp(modules, join(tmp, 'modules.tar.gz'));
     await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2));
     try {
       await rename(tmp, join(this.root, key));

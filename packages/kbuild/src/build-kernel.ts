@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ArtifactCache, type CachedBuild } from './artifact-cache.js';
@@ -41,10 +41,16 @@ export interface BuildRequest {
   /** Overrides the version table. */
   readonly toolchain?: Toolchain;
   readonly fixups?: readonly Fixup[];
+  /**
+   * `force`: where a required symbol depends on BROKEN, drop that dependency
+   * (in the worktree only) and build anyway; the outcome says `forced`.
+   * @defaultValue 'skip'
+   */
+  readonly untestable?: 'skip' | 'force';
 }
 
 export type BuildOutcome =
-  | { readonly kind: 'built'; readonly artifacts: CachedBuild; readonly fromCache: boolean; readonly seconds: number }
+  | { readonly kind: 'built'; readonly artifacts: CachedBuild; readonly fromCache: boolean; readonly seconds: number; readonly forced: readonly string[] }
   | { readonly kind: 'skip'; readonly reason: string; readonly log: string };
 
 /**
@@ -61,10 +67,11 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
   for (const f of req.fixups ?? []) {
     if ((await tree.isAncestor(f.fixes, req.commit)) && !(await tree.isAncestor(f.fix, req.commit))) applicable.push(f.fix);
   }
-  const configInput = createHash('sha256').update(JSON.stringify(['tinyconfig', req.fragments.map((f) => [f.name, f.text]), [...req.required].sort()])).digest('hex');
+  const force = req.untestable === 'force';
+  const configInput = createHash('sha256').update(JSON.stringify(['tinyconfig', req.fragments.map((f) => [f.name, f.text]), [...req.required].sort(), force])).digest('hex');
   const key = ArtifactCache.keyOf({ tree: await tree.treeOf(req.commit), configInput, toolchain: toolchainId, fixups: applicable });
   const hit = await cache.get(key);
-  if (hit) return { kind: 'built', artifacts: hit, fromCache: true, seconds: (Date.now() - started) / 1000 };
+  if (hit) return { kind: 'built', artifacts: hit, fromCache: true, seconds: (Date.now() - started) / 1000, forced: (hit.meta.forced as string[] | undefined) ?? [] };
 
   const src = join(workDir, 'src');
   const log = join(workDir, `build-${req.commit.slice(0, 12)}.log`);
@@ -78,6 +85,7 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
       return { kind: 'skip', reason: `build fixup ${fix.slice(0, 12)} does not apply: ${err instanceof Error ? err.message : String(err)}`, log };
     }
   }
+  const forced = force ? await dropBrokenDependencies(src, req.required) : [];
   const ccache = req.ccache ?? true;
   const cc = ccString(toolchain, ccache);
   const env = { CCACHE_DIR: req.ccacheDir ?? process.env.CCACHE_DIR ?? join(workDir, 'ccache'), CCACHE_BASEDIR: src };
@@ -93,16 +101,62 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
     return { kind: 'skip', reason: failure.reason, log };
   }
   await copyFile(join(out, '.config'), join(workDir, 'last.config'));
+  let modules: string | undefined;
+  if (/^CONFIG_MODULES=y$/m.test(configured.config)) {
+    // Modules go into a staging dir and a tarball, for the lab's initramfs.
+    const staging = join(workDir, 'modules-staging');
+    await rm(staging, { recursive: true, force: true });
+    const m = await runMake(['modules'], { srcDir: src, outDir: out, cc, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log });
+    if (m.exitCode !== 0) {
+      const failure = classifyBuildFailure(m);
+      if (failure.kind === 'infra') throw new BuildInfraError(`${req.commit}: ${failure.reason}`);
+      return { kind: 'skip', reason: failure.reason, log };
+    }
+    await runMake(['modules_install', `INSTALL_MOD_PATH=${staging}`], { srcDir: src, outDir: out, cc, timeoutMs: 600_000, env, logFile: log });
+    modules = join(workDir, 'modules.tar.gz');
+    await execa('tar', ['-czf', modules, '-C', staging, '.']);
+  }
   const artifacts = await cache.put(
     key,
     { bzImage: join(out, 'arch/x86/boot/bzImage'), config: join(out, '.config'), systemMap: join(out, 'System.map'), log },
-    { commit: req.commit, configHash: configured.hash, toolchain: toolchainId, cc, fixups: applicable, fragments: req.fragments.map((f) => f.name), seconds: (Date.now() - started) / 1000 },
+    { commit: req.commit, configHash: configured.hash, toolchain: toolchainId, cc, fixups: applicable, fragments: req.fragments.map((f) => f.name), forced, seconds: (Date.now() - started) / 1000 },
+    modules,
   );
-  return { kind: 'built', artifacts, fromCache: false, seconds: (Date.now() - started) / 1000 };
+  return { kind: 'built', artifacts, fromCache: false, seconds: (Date.now() - started) / 1000, forced };
 }
 
 async function toolchainIdOf(t: Toolchain): Promise<string> {
   const r = await execa(t.cc, ['-dumpfullversion'], { reject: false });
   if (r.exitCode !== 0) throw new BuildInfraError(`compiler ${t.cc} is not installed (scripts/setup installs gcc-11 and gcc-12)`);
   return `${t.cc}-${String(r.stdout).trim()}${t.flags.length ? ` ${t.flags.join(' ')}` : ''}`;
+}
+
+/**
+ * For `untestable: force`: removes BROKEN from the `depends on` lines of the
+ * required symbols' Kconfig entries in the worktree. Returns what it changed
+ * ("CONFIG_X in mm/Kconfig"), which the outcome carries as evidence.
+ */
+export async function dropBrokenDependencies(src: string, required: readonly string[]): Promise<string[]> {
+  const changed: string[] = [];
+  const names = required.map((r) => r.replace(/^CONFIG_/, ''));
+  const grep = await execa('git', ['-C', src, 'grep', '-l', '-E', `^[[:space:]]*(menu)?config[[:space:]]+(${names.join('|')})[[:space:]]*$`, '--', '*Kconfig*'], { reject: false });
+  for (const file of String(grep.stdout).split('\n').filter(Boolean)) {
+    const path = join(src, file);
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    let inTarget: string | undefined;
+    let touched = false;
+    for (let i = 0; i < lines.length; i++) {
+      const head = /^\s*(?:menu)?config\s+([A-Za-z0-9_]+)\s*$/.exec(lines[i]!);
+      if (head) inTarget = names.includes(head[1]!) ? head[1] : undefined;
+      else if (/^\S/.test(lines[i]!)) inTarget = undefined;
+      if (inTarget && /^\s*depends on .*\bBROKEN\b/.test(lines[i]!)) {
+        const cleaned = lines[i]!.replace(/\s*&&\s*BROKEN\b/, '').replace(/\bBROKEN\s*&&\s*/, '');
+        lines[i] = /depends on\s+BROKEN\s*$/.test(cleaned) ? '' : cleaned;
+        touched = true;
+        changed.push(`CONFIG_${inTarget} in ${file}`);
+      }
+    }
+    if (touched) await writeFile(path, lines.join('\n'));
+  }
+  return changed;
 }

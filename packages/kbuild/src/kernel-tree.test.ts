@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRepo, validateRepoSource, type GitRepo } from '@kbisect/git';
 import { ArtifactCache } from './artifact-cache.js';
-import { buildKernel } from './build-kernel.js';
+import { buildKernel, dropBrokenDependencies } from './build-kernel.js';
 import { configureKernel } from './configure-kernel.js';
 import { loadFragments } from './fragments.js';
 import { probeUntestable } from './kconfig-probe.js';
@@ -57,6 +57,11 @@ describe.skipIf(!haveSource)('on linux-source-6.1', () => {
     await repo.checkoutWorktree(src, broken);
     const result = await configureKernel({ srcDir: src, outDir: join(scratch, 'out'), fragments: await loadFragments(['qemu-x86_64', 'iommu-vfio', 'thp']), required: REQUIRED, cc: 'gcc-12' });
     expect(result).toEqual({ ok: false, reason: 'untestable: CONFIG_TRANSPARENT_HUGEPAGE not set (make olddefconfig dropped it: dependencies not met at this commit)' });
+
+    // untestable: force — the same commit with BROKEN dropped in the worktree keeps THP.
+    expect(await dropBrokenDependencies(src, REQUIRED)).toEqual(['CONFIG_TRANSPARENT_HUGEPAGE in mm/Kconfig']);
+    const forced = await configureKernel({ srcDir: src, outDir: join(scratch, 'out'), fragments: await loadFragments(['qemu-x86_64', 'iommu-vfio', 'thp']), required: REQUIRED, cc: 'gcc-12' });
+    expect(forced.ok).toBe(true);
   }, 600_000);
 
   it.skipIf(!process.env.KBISECT_KERNEL_TESTS)('builds the QEMU target whose bzImage boots, and never builds an identical tree twice (KBISECT_KERNEL_TESTS=1)', async () => {
