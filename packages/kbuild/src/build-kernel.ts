@@ -63,10 +63,7 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
   const started = Date.now();
   const toolchain = req.toolchain ?? pickToolchain(kernelVersion((await tree.readFileAt(req.commit, 'Makefile')) ?? ''));
   const toolchainId = await toolchainIdOf(toolchain);
-  const applicable: string[] = [];
-  for (const f of req.fixups ?? []) {
-    if ((await tree.isAncestor(f.fixes, req.commit)) && !(await tree.isAncestor(f.fix, req.commit))) applicable.push(f.fix);
-  }
+  const applicable = await applicableFixups(tree, req.commit, req.fixups ?? []);
   const force = req.untestable === 'force';
   const configInput = createHash('sha256').update(JSON.stringify(['tinyconfig', req.fragments.map((f) => [f.name, f.text]), [...req.required].sort(), force])).digest('hex');
   const key = ArtifactCache.keyOf({ tree: await tree.treeOf(req.commit), configInput, toolchain: toolchainId, fixups: applicable });
@@ -123,6 +120,15 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
     modules,
   );
   return { kind: 'built', artifacts, fromCache: false, seconds: (Date.now() - started) / 1000, forced };
+}
+
+/** The fixes a commit needs: it contains the broken commit but not yet its fix (syzbot's rule). */
+export async function applicableFixups(tree: Pick<BuildTree, 'isAncestor'>, commit: string, fixups: readonly Fixup[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of fixups) {
+    if ((await tree.isAncestor(f.fixes, commit)) && !(await tree.isAncestor(f.fix, commit))) out.push(f.fix);
+  }
+  return out;
 }
 
 async function toolchainIdOf(t: Toolchain): Promise<string> {

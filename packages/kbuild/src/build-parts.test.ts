@@ -74,3 +74,24 @@ describe('artifact cache', () => {
     }
   });
 });
+
+describe('build fixups', () => {
+  it('applies a fix only to commits that contain what it fixes and not the fix itself', async () => {
+    const { writeGitHistory } = await import('../../../test/support/git-fixture.js');
+    const { openRepo, validateRepoSource } = await import('@kbisect/git');
+    const { applicableFixups } = await import('./build-kernel.js');
+    const linear = { parents: Array.from({ length: 20 }, (_, i) => (i === 0 ? [] : [i - 1])), tip: 19 };
+    const fx = await writeGitHistory(linear);
+    const cache = await mkdtemp(join(tmpdir(), 'kbisect-fixups-'));
+    try {
+      const repo = await openRepo(validateRepoSource(fx.dir), { cacheDir: cache });
+      const fixups = [{ fixes: fx.shas[5]!, fix: fx.shas[12]! }];
+      expect(await applicableFixups(repo, fx.shas[3]!, fixups)).toEqual([]);
+      expect(await applicableFixups(repo, fx.shas[8]!, fixups)).toEqual([fx.shas[12]]);
+      expect(await applicableFixups(repo, fx.shas[15]!, fixups)).toEqual([]);
+    } finally {
+      await fx.cleanup();
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
+});
