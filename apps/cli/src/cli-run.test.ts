@@ -100,6 +100,18 @@ describe('kbisect run --require-config', () => {
   }, 60_000);
 });
 
+describe('kbisect run --untestable force', () => {
+  it('drops the BROKEN dependency in each worktree, tests anyway, and marks those verdicts forced', async () => {
+    const { createDemoRepository } = await import('./demo-repository.js');
+    const demo = await createDemoRepository(join(work, 'thp-force'));
+    const res = await kbisect(['run', '--repo', demo.dir, '--good', demo.good, '--bad', demo.bad, '--test-cmd', demo.testCommand, '--require-config', 'CONFIG_TRANSPARENT_HUGEPAGE', '--untestable', 'force', '--json']);
+    expect(res.exitCode, res.stderr).toBe(0);
+    const result = JSON.parse(res.stdout) as { status: string; culprit: string; verdicts: { reason: string }[] };
+    expect(result).toMatchObject({ status: 'found', culprit: demo.culprit });
+    expect(result.verdicts.some((v) => v.reason.startsWith('forced (CONFIG_TRANSPARENT_HUGEPAGE in mm/Kconfig without BROKEN): exit code'))).toBe(true);
+  }, 60_000);
+});
+
 describe('kbisect run refuses bad input with one line and runs nothing', () => {
   const marker = (): string => join(work, 'ran');
   const cases: [string, () => string[], RegExp][] = [

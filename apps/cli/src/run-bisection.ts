@@ -31,6 +31,11 @@ export interface RunRequest {
   /** @defaultValue 'regression' */
   readonly terms?: Terms;
   readonly verify?: { readonly revert: boolean };
+  /**
+   * Changes the worktree before the test (e.g. `untestable: force` dropping a
+   * BROKEN dependency); what it returns is recorded in the verdict's reason.
+   */
+  readonly prepareWorktree?: (dir: string) => Promise<readonly string[]>;
 }
 
 export interface RunDeps {
@@ -93,7 +98,9 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
           continue;
         }
       }
+      const forced = req.prepareWorktree ? await req.prepareWorktree(dir) : [];
       outcome = await deps.probe.test(command.commit, dir);
+      if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: `forced (${forced.join(', ')} without BROKEN): ${outcome.reason}` };
     } finally {
       await worktree.remove();
     }

@@ -3,7 +3,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normalizePolicy, parseBisectLog, toBisectLog, type PolicyInput, type Verdict } from '@kbisect/bisect';
 import { openRepo, validateRepoSource } from '@kbisect/git';
-import { probeUntestable, symbolNames } from '@kbisect/kbuild';
+import { dropBrokenDependencies, probeUntestable, symbolNames } from '@kbisect/kbuild';
 import { cacheDirFrom } from '../cache-dir.js';
 import { commandProbe } from '../command-probe.js';
 import { parseOptions, requireOption } from '../parse-options.js';
@@ -16,7 +16,7 @@ export const RUN_USAGE = `usage: kbisect run --repo <path|url> --good <ref> [--g
                   [--first-parent] [--json] [--import-log FILE] [--write-log FILE] [--cache-dir DIR]
                   [--policy deterministic|repeat|bayes] [--confidence P] [--max-runs N] [--detection P]
                   [--bad-after K] [--good-after N] [--verify] [--verify-revert] [--fix]
-                  [--require-config CONFIG_X …]
+                  [--require-config CONFIG_X …] [--untestable skip|force]
 
 Bisects locally with the command probe (git bisect run's protocol: exit 0 good,
 125 skip, 1-127 bad, anything else aborts). Each commit is checked out in its
@@ -26,7 +26,8 @@ its parent, --verify-revert also tests the bad end with the culprit reverted.
 --fix finds the first commit that FIXES the bug: --bad is a commit with the bug,
 --good a later one without it. --require-config CONFIG_X steps around commits
 where the Kconfig files show X cannot be enabled (e.g. it depends on BROKEN),
-read from git without a checkout or a build.`;
+read from git without a checkout or a build; --untestable force instead drops
+the BROKEN dependency in each worktree and tests anyway (reasons say 'forced').`;
 
 const OPTIONS = {
   repo: { type: 'string' },
@@ -39,6 +40,7 @@ const OPTIONS = {
   'write-log': { type: 'string' },
   'cache-dir': { type: 'string' },
   'require-config': { type: 'string', multiple: true },
+  untestable: { type: 'string' },
   policy: { type: 'string' },
   confidence: { type: 'string' },
   'max-runs': { type: 'string' },
@@ -89,6 +91,9 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   const testCmd = requireOption('run', 'test-cmd', values['test-cmd']);
   const policy = policyFrom(values);
   const required = values['require-config'] ?? [];
+  const untestableMode = values.untestable ?? 'skip';
+  if (untestableMode !== 'skip' && untestableMode !== 'force') throw new UsageError(`kbisect run: --untestable: '${untestableMode}' is not one of skip, force`);
+  if (untestableMode === 'force' && required.length === 0) throw new UsageError('kbisect run: --untestable force needs --require-config');
   try {
     symbolNames(required);
   } catch (err) {
@@ -112,7 +117,8 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
         badRef: fix ? goodRefs[0]! : badRef,
         firstParent: values['first-parent'] ?? false,
         policy,
-        ...(required.length > 0 ? { untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required }) } : {}),
+        ...(required.length > 0 && untestableMode === 'skip' ? { untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required }) } : {}),
+        ...(untestableMode === 'force' ? { prepareWorktree: (dir: string) => dropBrokenDependencies(dir, required) } : {}),
         ...(fix ? { terms: 'fix' as const } : {}),
         ...(values.verify || values['verify-revert'] ? { verify: { revert: values['verify-revert'] ?? false } } : {}),
         imported,
