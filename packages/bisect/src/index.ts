@@ -12,3 +12,4 @@ export { normalizePolicy, runsForConfidence, type Policy, type PolicyInput } fro
 export { fisherExactTwoSided } from './fisher-exact.js';
 export { engineVerdict } from './decided-verdicts.js';
 export type { RunPurpose, Terms, VerificationSummary } from './state.js';
+export { indexGraph, type GraphIndex } from './graph-index.js';

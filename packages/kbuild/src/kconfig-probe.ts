@@ -1,4 +1,4 @@
-import type { CommitGraph } from '@kbisect/bisect';
+import { indexGraph, type CommitGraph } from '@kbisect/bisect';
 import { evaluate, printExpr, type Expr, type Tri } from './kconfig-expr.js';
 import { parseKconfig, type KconfigSymbol } from './kconfig-file.js';
 
@@ -51,9 +51,8 @@ export async function probeUntestable(reader: RevisionReader, args: { graph: Com
 
   const { commits, parents } = args.graph;
   const answer = new Array<string | null | undefined>(commits.length);
-  // Parents before children: rev-list order reversed is topological here.
-  const order = topoOrder(args.graph);
-  for (const c of order) {
+  // Parents before children, so every commit can inherit its parent's answer.
+  for (const c of indexGraph(args.graph).topo) {
     const sha = commits[c]!;
     const ps = parents[c] ?? [];
     const inRange = ps.filter((p) => p >= 0);
@@ -116,23 +115,4 @@ function falsePart(e: Expr, lookup: (name: string) => Tri): Expr {
     if (evaluate(e.right, lookup) === 'n') return falsePart(e.right, lookup);
   }
   return e;
-}
-
-function topoOrder(graph: CommitGraph): number[] {
-  const n = graph.commits.length;
-  const pending = new Int32Array(n);
-  const children: number[][] = Array.from({ length: n }, () => []);
-  graph.parents.forEach((ps, c) => {
-    for (const p of ps) {
-      if (p < 0) continue;
-      pending[c]!++;
-      children[p]!.push(c);
-    }
-  });
-  const out: number[] = [];
-  for (let i = n - 1; i >= 0; i--) if (pending[i] === 0) out.push(i);
-  for (let k = 0; k < out.length; k++) {
-    for (const child of children[out[k]!]!) if (--pending[child]! === 0) out.push(child);
-  }
-  return out;
 }
