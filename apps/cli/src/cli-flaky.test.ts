@@ -72,5 +72,7 @@ describe('fix bisection', () => {
     const replay = await execa('git', ['-C', repo, 'bisect', 'replay', log], { reject: false });
     await execa('git', ['-C', repo, 'bisect', 'reset']);
     expect(replay.stdout).toContain(`${shas[24]} is the first fixed commit`);
+    const human = await kbisect(['run', '--repo', repo, '--fix', '--bad', shas[18]!, '--good', shas[29]!, '--test-cmd', 'test ! -f BUG']);
+    expect(human.stdout).toContain(`${shas[24]} is the first fixed commit`);
   }, 60_000);
 });

@@ -5,19 +5,21 @@ export interface CommitInfoSource {
 }
 
 /** The human summary printed after a run, in the words `git bisect` uses. */
-export async function formatOutcome(result: BisectResult, repo: CommitInfoSource): Promise<string> {
+export async function formatOutcome(result: BisectResult, repo: CommitInfoSource, terms: 'regression' | 'fix' = 'regression'): Promise<string> {
+  // git's words for a fix search (--term-new=fixed).
+  const first = terms === 'fix' ? 'first fixed commit' : 'first bad commit';
   const skipped = result.verdicts.filter((v) => v.source === 'untestable').length;
   const tail = `\n${result.steps} commit${result.steps === 1 ? '' : 's'} tested${skipped ? `; ${skipped} untestable commit${skipped === 1 ? '' : 's'} stepped around without a build` : ''}.`;
   if (result.status === 'found' && result.culprit) {
     const info = (await repo.commitInfo([result.culprit])).get(result.culprit);
-    const lines = [`${result.culprit} is the first bad commit`];
+    const lines = [`${result.culprit} is the ${first}`];
     if (info) lines.push(`Author: ${info.authorName} <${info.authorEmail}>`, `Date:   ${info.authorDate}`, '', `    ${info.subject}`);
     return lines.join('\n') + '\n' + tail;
   }
   if (result.status === 'ambiguous' && result.candidates) {
     const infos = await repo.commitInfo(result.candidates);
     const reasons = new Map(result.verdicts.filter((v) => v.verdict === 'skip').map((v) => [v.commit, v.reason]));
-    const lines = ["There are only 'skip'ped commits left to test.", 'The first bad commit could be any of:'];
+    const lines = ["There are only 'skip'ped commits left to test.", `The ${first} could be any of:`];
     for (const c of result.candidates) {
       const why = reasons.get(c);
       lines.push(`${c} ${infos.get(c)?.subject ?? ''}${why ? `  [${why}]` : ''}`);

@@ -132,7 +132,7 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
     );
     if (values['write-log']) await writeFile(values['write-log'], toBisectLog(state));
     if (values.json) io.out(JSON.stringify(result, null, 2));
-    else io.out(await formatOutcome(result, repo));
+    else io.out(await formatOutcome(result, repo, fix ? 'fix' : 'regression'));
     return result.status === 'failed' ? 1 : 0;
   } finally {
     await rm(scratch, { recursive: true, force: true });
