@@ -17,15 +17,12 @@ import { next, startBisection } from '@kbisect/bisect';
 import { descendantsOf, fakeSha, generateHistory, graphOf, seededRandom } from '@kbisect/bisect/testing';
 import { BisectionStore, TokenRegistry, connectRedis, enqueueOrchestrate, hashToken, queueNames } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../test/support/redis-namespace.js';
+import { numberFlag } from './flags.js';
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const inflight = flag('inflight', 200);
-const commits = flag('commits', 2000);
-const seconds = flag('seconds', 5);
-const concurrency = flag('concurrency', 16);
+const inflight = numberFlag('inflight', 200);
+const commits = numberFlag('commits', 2000);
+const seconds = numberFlag('seconds', 5);
+const concurrency = numberFlag('concurrency', 16);
 
 const ns = uniqueNamespace('bench');
 const redis = connectRedis(REDIS_URL);

@@ -15,19 +15,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
-import { next, startBisection, type CommitGraph, type Verdict } from '@kbisect/bisect';
+import { next, startBisection, type Verdict } from '@kbisect/bisect';
+import { openRepo, validateRepoSource } from '@kbisect/git';
 import { descendantsOf, generateHistory, graphOf, seededRandom, simulate, type GeneratedHistory } from '@kbisect/bisect/testing';
 import { gitBisectRun, writeGitHistory } from '../test/support/git-fixture.js';
+import { numberFlag } from './flags.js';
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const cases = flag('cases', 30);
-const commits = flag('commits', 5000);
-const big = flag('big', 100_000);
-const seed = flag('seed', 2016);
+const cases = numberFlag('cases', 30);
+const commits = numberFlag('commits', 5000);
+const big = numberFlag('big', 100_000);
+const seed = numberFlag('seed', 2016);
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -37,12 +34,6 @@ const median = (xs: number[]): number => {
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
-async function readGraph(dir: string, bad: string, good: string): Promise<CommitGraph> {
-  const lines = (await execa('git', ['-C', dir, 'rev-list', '--parents', bad, '--not', good])).stdout.trim().split('\n');
-  const commitsList = lines.map((l) => l.slice(0, 40));
-  const pos = new Map(commitsList.map((c, i) => [c, i]));
-  return { commits: commitsList, parents: lines.map((l) => l.split(' ').slice(1).map((p) => pos.get(p) ?? -1)) };
-}
 
 interface Row { setting: string; kb: number[]; git: number[]; agree: number }
 
@@ -56,7 +47,7 @@ async function compare(): Promise<Row[]> {
     try {
       const bad = fx.shas[history.tip]!;
       const good = fx.shas[0]!;
-      const graph = await readGraph(fx.dir, bad, good);
+      const graph = await (await openRepo(validateRepoSource(fx.dir), { cacheDir: scratch })).readGraph(bad, [good]);
       const culprit = 1 + Math.floor(random() * (history.parents.length - 2));
       const badSet = new Set([...descendantsOf(history, culprit)].map((i) => fx.shas[i]!));
       const bandStart = 1 + Math.floor(random() * (history.parents.length * 0.9 - 2));

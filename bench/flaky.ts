@@ -14,13 +14,10 @@
  */
 import { runsForConfidence, type PolicyInput } from '@kbisect/bisect';
 import { descendantsOf, fakeSha, generateHistory, graphOf, seededRandom, simulate } from '@kbisect/bisect/testing';
+import { numberFlag } from './flags.js';
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const cases = process.argv.includes('--quick') ? 60 : flag('cases', 500);
-const seed = flag('seed', 2016);
+const cases = process.argv.includes('--quick') ? 60 : numberFlag('cases', 500);
+const seed = numberFlag('seed', 2016);
 
 interface Row { exact: number; runs: number; n: number; ms: number }
 

@@ -1,4 +1,3 @@
-import { isFullSha } from './commit-graph.js';
 import { isAncestorInRange } from './ancestry.js';
 import { decidedVerdicts, engineVerdict } from './decided-verdicts.js';
 import { indexGraph } from './graph-index.js';
@@ -174,7 +173,3 @@ function splitShellWords(line: string): string[] | undefined {
   return words;
 }
 
-/** True when every mark already names a full sha (no git needed to resolve it). */
-export function logIsResolved(log: ParsedBisectLog): boolean {
-  return log.marks.every((m) => isFullSha(m.rev));
-}

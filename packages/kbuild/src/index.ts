@@ -1,4 +1,4 @@
-export { parseExpr, evaluate, printExpr, symbolsOf, KconfigSyntaxError, type Expr, type Tri } from './kconfig-expr.js';
+export { parseExpr, evaluate, printExpr, KconfigSyntaxError, type Expr, type Tri } from './kconfig-expr.js';
 export { parseKconfig, type KconfigSymbol } from './kconfig-file.js';
 export { probeUntestable, judgeRevision, symbolNames, InvalidConfigSymbolError, type RevisionReader } from './kconfig-probe.js';
 export { parseConfig, mergeConfigs, configHash, missingRequired, type Fragment } from './config-merge.js';

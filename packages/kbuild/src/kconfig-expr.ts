@@ -125,23 +125,6 @@ export function evaluate(e: Expr, lookup: (name: string) => Tri): Tri {
   }
 }
 
-/** Names of the symbols an expression mentions. */
-export function symbolsOf(e: Expr): string[] {
-  switch (e.op) {
-    case 'sym':
-      return [e.name];
-    case 'const':
-      return [];
-    case 'not':
-      return symbolsOf(e.arg);
-    case 'and':
-    case 'or':
-      return [...symbolsOf(e.left), ...symbolsOf(e.right)];
-    case 'eq':
-    case 'neq':
-      return [e.left, e.right].filter((s) => /^[A-Z0-9_]+$/.test(s));
-  }
-}
 
 export function printExpr(e: Expr): string {
   switch (e.op) {
