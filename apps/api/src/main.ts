@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { closeOnSignal } from '@kbisect/service';
 import { apiConfigFromEnv } from './api-config.js';
 import { loadTokens, startApi } from './server.js';
 
@@ -8,12 +9,7 @@ try {
   const config = apiConfigFromEnv(process.env);
   const api = await startApi(config, await loadTokens(config, process.env), logger);
   logger.info({ url: api.url }, 'api listening');
-  const stop = async (): Promise<void> => {
-    await api.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
+  closeOnSignal(() => api.close(), (err) => logger.error({ err }, 'shutdown failed'));
 } catch (err) {
   logger.error(err instanceof Error ? err.message : String(err));
   process.exitCode = 1;

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { closeOnSignal } from '@kbisect/service';
 import { gitOpener } from './git-repo-adapter.js';
 import { startWorkers } from './start-workers.js';
 import { workerConfigFromEnv } from './worker-config.js';
@@ -16,12 +17,7 @@ try {
   const config = workerConfigFromEnv(process.env, roles.length > 0 ? roles : ['orchestrator', 'test'], { cacheDir: join(homedir(), '.cache', 'kbisect') });
   const workers = await startWorkers(config, { openRepo: gitOpener(config.cacheDir), logger });
   logger.info({ roles: config.roles, namespace: config.namespace }, 'workers started');
-  const stop = async (): Promise<void> => {
-    await workers.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
+  closeOnSignal(() => workers.close(), (err) => logger.error({ err }, 'shutdown failed'));
 } catch (err) {
   logger.error(err instanceof Error ? err.message : String(err));
   process.exitCode = 1;

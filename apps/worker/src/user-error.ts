@@ -10,7 +10,6 @@ const USER_CODES = new Set([
   'KBISECT_ERR_GOOD_NOT_ANCESTOR',
   'KBISECT_ERR_NOT_A_REPOSITORY',
   'KBISECT_ERR_INVALID_REPO_SOURCE',
-  'KBISECT_ERR_BISECTION_REFUSED',
   'KBISECT_ERR_KCONFIG_SYNTAX',
   'KBISECT_ERR_INVALID_CONFIG_SYMBOL',
 ]);
@@ -18,5 +17,5 @@ const USER_CODES = new Set([
 export function userErrorMessage(err: unknown): string | undefined {
   if (!(err instanceof Error)) return undefined;
   const code: unknown = (err as Error & { code?: unknown }).code;
-  return typeof code === 'string' && (USER_CODES.has(code) || code.startsWith('KBISECT_ERR_REF') || code.startsWith('KBISECT_ERR_RANGE')) ? err.message : undefined;
+  return typeof code === 'string' && USER_CODES.has(code) ? err.message : undefined;
 }

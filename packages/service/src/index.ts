@@ -14,3 +14,4 @@ export { connectRedis } from './redis-connection.js';
 export { formatReport } from './report.js';
 export { recordStepDuration, readStepMetrics, STEP_BUCKETS } from './step-metrics.js';
 export { enqueueOrchestrate, KEEP_JOBS } from './enqueue-orchestrate.js';
+export { closeOnSignal } from './run-until-signal.js';

@@ -6,6 +6,7 @@ import { openRepo, validateRepoSource } from '@kbisect/git';
 import { dropBrokenDependencies, probeUntestable, symbolNames } from '@kbisect/kbuild';
 import { cacheDirFrom } from '../cache-dir.js';
 import { commandProbe } from '../command-probe.js';
+import { RANGE_OPTIONS } from '../range-options.js';
 import { parseOptions, requireOption } from '../parse-options.js';
 import { formatOutcome } from '../format-outcome.js';
 import { runBisection } from '../run-bisection.js';
@@ -30,11 +31,7 @@ read from git without a checkout or a build; --untestable force instead drops
 the BROKEN dependency in each worktree and tests anyway (reasons say 'forced').`;
 
 const OPTIONS = {
-  repo: { type: 'string' },
-  good: { type: 'string', multiple: true },
-  bad: { type: 'string' },
-  'test-cmd': { type: 'string' },
-  'first-parent': { type: 'boolean' },
+  ...RANGE_OPTIONS,
   json: { type: 'boolean' },
   'import-log': { type: 'string' },
   'write-log': { type: 'string' },

@@ -1,4 +1,5 @@
 import { apiClientFromEnv } from '../api-client.js';
+import { RANGE_OPTIONS } from '../range-options.js';
 import { parseOptions, requireOption } from '../parse-options.js';
 import { UsageError } from '../usage-error.js';
 import { watchBisection } from './watch.js';
@@ -8,11 +9,7 @@ export const SUBMIT_USAGE = `usage: kbisect submit --repo <path|url> --good <ref
 Talks to a running API (KBISECT_URL, KBISECT_TOKEN).`;
 
 const OPTIONS = {
-  repo: { type: 'string' },
-  good: { type: 'string', multiple: true },
-  bad: { type: 'string' },
-  'test-cmd': { type: 'string' },
-  'first-parent': { type: 'boolean' },
+  ...RANGE_OPTIONS,
   retries: { type: 'string' },
   priority: { type: 'string' },
   watch: { type: 'boolean' },
