@@ -1,3 +1,13 @@
 export { classifyConsole, judge, CRASH_SIGNATURES, DEFAULT_VERDICT_POLICY, type BootOutcome, type BootPhase, type VerdictPolicy, type Judgement } from './console-classifier.js';
 export { buildInitramfs, INIT_SCRIPT, InitramfsError } from './initramfs.js';
 export { bootDirect, type DirectBoot } from './qemu-direct-boot.js';
+export { MachineSpecSchema, SecretRefSchema, ConsoleSourceSchema, normalizeMac, macWithHyphens, type MachineSpec, type Machine, type MachineStatus, type MachineState, type SecretRef, type ConsoleSource } from './machine.js';
+export { LabInfraError, LabConfigError, type InfraFailureKind } from './lab-errors.js';
+export { resolveSecret } from './secret.js';
+export { IpmiClient, type BmcAddress, type IpmiOptions, type PowerState } from './ipmi-client.js';
+export { classifyIpmiFailure } from './ipmi-failure.js';
+export { stagePxeBoot, type StagedBoot, type StageRequest } from './pxe-staging.js';
+export { IPXE_ENTRY_SCRIPT, ipxeTestScript, pxelinuxConfig, cmdlineProblem } from './pxe-boot-files.js';
+export { openConsole, type ConsoleCapture, type CaptureOptions } from './console-capture.js';
+export { runBootTest, type BootTestRequest, type BootTestResult, type BootTestTuning } from './boot-test.js';
+export { VirtualLab, isLive, type VirtualLabOptions } from './virtual-lab/virtual-lab.js';
