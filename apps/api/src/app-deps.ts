@@ -1,10 +1,11 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { BisectionStore, TokenRegistry } from '@kbisect/service';
+import type { BisectionStore, MachineStore, TokenRegistry } from '@kbisect/service';
 
 /** What the API is built from; the composition root (server or tests) supplies it. */
 export interface AppDeps {
   readonly store: BisectionStore;
+  readonly machines: MachineStore;
   readonly redis: Redis;
   readonly queues: { readonly orchestrate: Queue; readonly test: Queue };
   readonly tokens: TokenRegistry;

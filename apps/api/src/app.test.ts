@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BisectionStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
+import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../test/support/redis-namespace.js';
 import { buildApp } from './app.js';
 
@@ -26,6 +26,7 @@ const auth = (t: string) => ({ authorization: `Bearer ${t}` });
 beforeAll(async () => {
   app = await buildApp({
     store: new BisectionStore(redis, ns),
+    machines: new MachineStore(redis, ns),
     redis,
     queues,
     tokens,

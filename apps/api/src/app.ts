@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { AppDeps } from './app-deps.js';
 import { installErrorHandler } from './error-handler.js';
 import { bisectionRoutes } from './routes/bisections.js';
+import { machineRoutes } from './routes/machines.js';
 import { serviceRoutes } from './routes/service-routes.js';
 
 /**
@@ -33,6 +34,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(bisectionRoutes(deps), { prefix: '/api/v1' });
+  await app.register(machineRoutes(deps), { prefix: '/api/v1' });
   await app.register(serviceRoutes(deps));
   return app;
 }

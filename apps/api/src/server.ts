@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { BisectionStore, TokenRegistry, connectRedis, enqueueOrchestrate, queueNames } from '@kbisect/service';
+import { BisectionStore, MachineStore, TokenRegistry, connectRedis, enqueueOrchestrate, queueNames } from '@kbisect/service';
 import type { ApiConfig } from './api-config.js';
 import { buildApp } from './app.js';
 
@@ -28,6 +28,7 @@ export async function startApi(config: ApiConfig, tokens: TokenRegistry, logger:
   const app = await buildApp(
     {
       store,
+      machines: new MachineStore(redis, config.namespace),
       redis,
       queues,
       tokens,

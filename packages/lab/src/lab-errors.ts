@@ -11,7 +11,8 @@ export type InfraFailureKind =
   | 'console-unavailable'
   | 'pxe-staging'
   | 'power-state'
-  | 'no-boot';
+  | 'no-boot'
+  | 'no-machine';
 
 export class LabInfraError extends Error {
   readonly code = 'KBISECT_ERR_LAB_INFRA';

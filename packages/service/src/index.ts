@@ -15,3 +15,4 @@ export { formatReport } from './report.js';
 export { recordStepDuration, readStepMetrics, STEP_BUCKETS } from './step-metrics.js';
 export { enqueueOrchestrate, KEEP_JOBS } from './enqueue-orchestrate.js';
 export { closeOnSignal } from './run-until-signal.js';
+export { MachineStore, MachineNotFoundError, MachineBusyError } from './machine-store.js';

@@ -1,0 +1,104 @@
+import { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
+import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../../test/support/redis-namespace.js';
+import { buildApp } from '../app.js';
+
+const ns = uniqueNamespace('api-machines');
+const redis = connectRedis(REDIS_URL);
+const names = queueNames(ns);
+const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
+const tokens = new TokenRegistry({
+  tokens: [
+    { name: 'reader', role: 'read', sha256: hashToken('t-read') },
+    { name: 'operator', role: 'maintain', sha256: hashToken('t-maintain') },
+    { name: 'labadmin', role: 'admin', sha256: hashToken('t-admin') },
+  ],
+});
+const auth = (t: string) => ({ authorization: `Bearer ${t}` });
+let app: FastifyInstance;
+
+const machine = {
+  id: 'lab-01', pool: 'iommu', mac: '52:54:00:AB:CD:01',
+  bmc: { host: 'bmc-01.lab', user: 'admin', password: { env: 'LAB01_BMC_PASSWORD' } },
+  console: { type: 'sol' }, pxe: { tftpRoot: '/srv/tftp' }, pciAddress: '0000:00:05.0',
+};
+
+beforeAll(async () => {
+  app = await buildApp({
+    store: new BisectionStore(redis, ns), machines: new MachineStore(redis, ns), redis, queues, tokens,
+    allowCommandProbe: false, bodyLimit: 8192, now: () => new Date('2026-11-25T00:00:00Z'), enqueueOrchestrate: async () => undefined,
+  });
+});
+afterAll(async () => {
+  await app.close();
+  await queues.orchestrate.close();
+  await queues.test.close();
+  redis.disconnect();
+  await dropNamespace(ns);
+});
+
+describe('/api/v1/machines', () => {
+  it('registers a machine with defaults filled in, lists it, and replaces its spec on a second POST', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/machines', headers: auth('t-admin'), payload: machine });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ id: 'lab-01', mac: '52:54:00:ab:cd:01', arch: 'x86_64', bmc: { port: 623, password: { env: 'LAB01_BMC_PASSWORD' } }, pxe: { loader: 'ipxe' }, status: { state: 'ready', infraFailures: 0 } });
+    const again = await app.inject({ method: 'POST', url: '/api/v1/machines', headers: auth('t-admin'), payload: { ...machine, cmdline: 'console=ttyS1,115200' } });
+    expect(again.statusCode).toBe(200);
+    const list = await app.inject({ method: 'GET', url: '/api/v1/machines?pool=iommu', headers: auth('t-read') });
+    expect(list.json<{ items: { id: string; cmdline: string }[] }>().items).toEqual([expect.objectContaining({ id: 'lab-01', cmdline: 'console=ttyS1,115200' })]);
+  });
+
+  it('refuses a literal password without storing or echoing it', async () => {
+    const secret = 'hunter2-literal-pw';
+    const res = await app.inject({ method: 'POST', url: '/api/v1/machines', headers: auth('t-admin'), payload: { ...machine, id: 'lab-02', mac: '52:54:00:ab:cd:02', bmc: { ...machine.bmc, password: secret } } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: { code: 'KBISECT_ERR_VALIDATION', field: 'bmc.password' } });
+    expect(res.body).not.toContain(secret);
+    const one = await app.inject({ method: 'GET', url: '/api/v1/machines/lab-02', headers: auth('t-read') });
+    expect(one.statusCode).toBe(404);
+    const all = await app.inject({ method: 'GET', url: '/api/v1/machines', headers: auth('t-read') });
+    expect(all.body).not.toContain(secret);
+  });
+
+  const bad: [string, Record<string, unknown>, string][] = [
+    ['a MAC with the wrong shape', { ...machine, mac: '52:54:00:ab:cd' }, 'mac'],
+    ['an id that is an option', { ...machine, id: '-rf' }, 'id'],
+    ['a BMC host with a space', { ...machine, bmc: { ...machine.bmc, host: 'bmc 01' } }, 'bmc.host'],
+    ['an IPMI user longer than 16', { ...machine, bmc: { ...machine.bmc, user: 'a'.repeat(17) } }, 'bmc.user'],
+    ['a relative TFTP root', { ...machine, pxe: { tftpRoot: 'srv/tftp' } }, 'pxe.tftpRoot'],
+    ['a TFTP root climbing out', { ...machine, pxe: { tftpRoot: '/srv/../etc' } }, 'pxe.tftpRoot'],
+    ['a command line with a newline', { ...machine, cmdline: 'console=ttyS0\nboot' }, 'cmdline'],
+    ['a PCI address in the wrong form', { ...machine, pciAddress: '00:05.0' }, 'pciAddress'],
+    ['an unknown field', { ...machine, ipmiPassword: 'x' }, 'ipmiPassword'],
+  ];
+  it.each(bad)('refuses %s, naming the field', async (_name, payload, field) => {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/machines', headers: auth('t-admin'), payload });
+    expect(res.statusCode).toBe(400);
+    expect(res.json<{ error: { field: string } }>().error.field).toBe(field);
+  });
+
+  it('refuses a second machine with the same MAC', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/machines', headers: auth('t-admin'), payload: { ...machine, id: 'lab-09' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: { field: 'mac', message: expect.stringContaining('lab-01') } });
+  });
+
+  it('drains and undrains for operators; registering needs admin; reading needs a token', async () => {
+    expect((await app.inject({ method: 'POST', url: '/api/v1/machines', headers: auth('t-maintain'), payload: machine })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/machines' })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'POST', url: '/api/v1/machines/lab-01/drain', headers: auth('t-read'), payload: {} })).statusCode).toBe(403);
+    const drained = await app.inject({ method: 'POST', url: '/api/v1/machines/lab-01/drain', headers: auth('t-maintain'), payload: { reason: 'fan failure' } });
+    expect(drained.json()).toMatchObject({ status: { state: 'drained', reason: 'fan failure' } });
+    const undrained = await app.inject({ method: 'POST', url: '/api/v1/machines/lab-01/undrain', headers: auth('t-maintain') });
+    expect(undrained.json()).toMatchObject({ status: { state: 'ready', infraFailures: 0 } });
+    expect((await app.inject({ method: 'POST', url: '/api/v1/machines/nope/drain', headers: auth('t-maintain'), payload: {} })).json()).toMatchObject({ error: { code: 'KBISECT_ERR_NOT_FOUND' } });
+  });
+
+  it('forgets a machine for admins', async () => {
+    await app.inject({ method: 'POST', url: '/api/v1/machines', headers: auth('t-admin'), payload: { ...machine, id: 'lab-03', mac: '52:54:00:ab:cd:03' } });
+    expect((await app.inject({ method: 'DELETE', url: '/api/v1/machines/lab-03', headers: auth('t-admin') })).statusCode).toBe(204);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/machines/lab-03', headers: auth('t-read') })).statusCode).toBe(404);
+  });
+});
