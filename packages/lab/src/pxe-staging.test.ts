@@ -1,0 +1,61 @@
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LabConfigError } from './lab-errors.js';
+import { stagePxeBoot } from './pxe-staging.js';
+
+let dir: string;
+let kernel: string;
+let initrd: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kbisect-pxe-'));
+  kernel = join(dir, 'bzImage');
+  initrd = join(dir, 'initrd');
+  await writeFile(kernel, 'KERNEL');
+  await writeFile(initrd, 'INITRD');
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('staging a PXE boot', () => {
+  it('iPXE: entry script, per-MAC script, files; removed afterwards', async () => {
+    const root = join(dir, 'tftp1');
+    const staged = await stagePxeBoot({ tftpRoot: root, loader: 'ipxe', mac: '52:54:00:AB:00:01', jobId: 'b1-step3', kernel, initrd, cmdline: 'console=ttyS0 kbisect.test=good' });
+    expect(await readFile(join(root, 'boot.ipxe'), 'utf8')).toContain('chain /kbisect/mac/${net0/mac:hexhyp}.ipxe');
+    expect(await readFile(join(root, 'kbisect/mac/52-54-00-ab-00-01.ipxe'), 'utf8')).toBe('#!ipxe\n# kbisect job b1-step3\nkernel /kbisect/b1-step3/vmlinuz console=ttyS0 kbisect.test=good\ninitrd /kbisect/b1-step3/initrd.img\nboot\n');
+    expect(await readFile(join(root, 'kbisect/b1-step3/vmlinuz'), 'utf8')).toBe('KERNEL');
+    await staged.remove();
+    expect(await readdir(join(root, 'kbisect'))).toEqual(['mac']);
+    expect(await readdir(join(root, 'kbisect/mac'))).toEqual([]);
+  });
+
+  it('pxelinux: pxelinux.cfg/01-<mac>', async () => {
+    const root = join(dir, 'tftp2');
+    const staged = await stagePxeBoot({ tftpRoot: root, loader: 'pxelinux', mac: '52:54:00:ab:00:02', jobId: 'j2', kernel, initrd, cmdline: 'console=ttyS0' });
+    const cfg = await readFile(join(root, 'pxelinux.cfg/01-52-54-00-ab-00-02'), 'utf8');
+    expect(cfg).toContain('KERNEL kbisect/j2/vmlinuz');
+    expect(cfg).toContain('INITRD kbisect/j2/initrd.img');
+    expect(cfg).toContain('APPEND console=ttyS0');
+    await staged.remove();
+    expect(await readdir(join(root, 'pxelinux.cfg'))).toEqual([]);
+  });
+
+  it("removing an old test never removes the next test's boot script", async () => {
+    const root = join(dir, 'tftp3');
+    const old = await stagePxeBoot({ tftpRoot: root, loader: 'ipxe', mac: '52:54:00:ab:00:03', jobId: 'old', kernel, initrd, cmdline: '' });
+    await stagePxeBoot({ tftpRoot: root, loader: 'ipxe', mac: '52:54:00:ab:00:03', jobId: 'new', kernel, initrd, cmdline: '' });
+    await old.remove();
+    expect(await readFile(join(root, 'kbisect/mac/52-54-00-ab-00-03.ipxe'), 'utf8')).toContain('kbisect job new');
+  });
+
+  it.each([
+    ['a job id with a slash', { jobId: '../etc' }, 'jobId'],
+    ['a job id that is hidden', { jobId: '.x' }, 'jobId'],
+    ["a command line with '$'", { cmdline: 'x=${net0/ip}' }, 'cmdline'],
+    ['a command line with a newline', { cmdline: 'a\nshell' }, 'cmdline'],
+  ])('refuses %s', async (_name, change, field) => {
+    const err = await stagePxeBoot({ tftpRoot: join(dir, 'tftp4'), loader: 'ipxe', mac: '52:54:00:ab:00:04', jobId: 'ok', kernel, initrd, cmdline: '', ...change }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LabConfigError);
+    expect((err as LabConfigError).field).toBe(field);
+  });
+});
