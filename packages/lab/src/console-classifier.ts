@@ -8,7 +8,7 @@
 export type BootPhase = 'before-init' | 'before-test' | 'during-test';
 
 export type BootOutcome =
-  | { readonly kind: 'result'; readonly verdict: 'good' | 'bad' | 'skip'; readonly metrics: Readonly<Record<string, number>>; readonly line: string }
+  | { readonly kind: 'result'; readonly verdict: 'good' | 'bad' | 'skip'; readonly metrics: Readonly<Record<string, number>>; readonly line: string; readonly reason?: string }
   | { readonly kind: 'crash'; readonly phase: BootPhase; readonly signature: string; readonly lines: readonly string[] }
   | { readonly kind: 'reboot'; readonly phase: BootPhase }
   | { readonly kind: 'hang'; readonly phase: BootPhase }
@@ -55,11 +55,11 @@ export function classifyConsole(log: string, facts: { poweredOff: boolean; deadl
       return { kind: 'bad-result-line', line: resultLine.trim(), problem: 'not valid JSON' };
     }
     if (typeof parsed !== 'object' || parsed === null) return { kind: 'bad-result-line', line: resultLine.trim(), problem: 'not a JSON object' };
-    const { verdict, ...rest } = parsed as Record<string, unknown>;
+    const { verdict, reason, ...rest } = parsed as Record<string, unknown>;
     if (verdict !== 'good' && verdict !== 'bad' && verdict !== 'skip') return { kind: 'bad-result-line', line: resultLine.trim(), problem: "verdict must be 'good', 'bad' or 'skip'" };
     const metrics: Record<string, number> = {};
     for (const [k, v] of Object.entries(rest)) if (typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
-    return { kind: 'result', verdict, metrics, line: resultLine.trim() };
+    return { kind: 'result', verdict, metrics, line: resultLine.trim(), ...(typeof reason === 'string' && reason !== '' ? { reason: reason.slice(0, 300) } : {}) };
   }
   const banners = lines.filter((l) => /Linux version \d/.test(l)).length;
   if (banners >= 2) return { kind: 'reboot', phase: lastPhase };
@@ -84,7 +84,7 @@ export type Judgement = { readonly verdict: 'good' | 'bad' | 'skip'; readonly re
 export function judge(outcome: BootOutcome, policy: VerdictPolicy = DEFAULT_VERDICT_POLICY): Judgement {
   switch (outcome.kind) {
     case 'result':
-      return { verdict: outcome.verdict, reason: `test reported ${outcome.verdict}` };
+      return { verdict: outcome.verdict, reason: `test reported ${outcome.verdict}${outcome.reason ? `: ${outcome.reason}` : ''}` };
     case 'crash':
       if (outcome.phase === 'during-test') return { verdict: policy.crashesCount ? 'bad' : 'skip', reason: `${outcome.signature} during the test` };
       return { verdict: policy.crashBeforeTest, reason: `${outcome.signature} ${outcome.phase === 'before-init' ? 'before init' : 'before the test'}` };

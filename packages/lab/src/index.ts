@@ -1,5 +1,5 @@
 export { classifyConsole, judge, CRASH_SIGNATURES, DEFAULT_VERDICT_POLICY, type BootOutcome, type BootPhase, type VerdictPolicy, type Judgement } from './console-classifier.js';
-export { buildInitramfs, INIT_SCRIPT, InitramfsError } from './initramfs.js';
+export { buildInitramfs, INIT_SCRIPT, InitramfsError, type InitramfsOptions } from './initramfs.js';
 export { bootDirect, type DirectBoot } from './qemu-direct-boot.js';
 export { MachineSpecSchema, SecretRefSchema, ConsoleSourceSchema, normalizeMac, macWithHyphens, type MachineSpec, type Machine, type MachineStatus, type MachineState, type SecretRef, type ConsoleSource } from './machine.js';
 export { LabInfraError, LabConfigError, type InfraFailureKind } from './lab-errors.js';

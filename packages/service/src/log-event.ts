@@ -32,6 +32,18 @@ export const LogEventSchema = Type.Union([
     evidence: Type.Optional(Type.String({ description: 'Key of the stored test output' })),
     run: Type.Optional(Type.Integer({ minimum: 0 })),
     purpose: Type.Optional(Type.Union(['bisect', 'calibrate', 'verify-culprit', 'verify-parent', 'verify-bad', 'verify-revert'].map((p) => Type.Literal(p as RunPurpose)))),
+    buildEvidence: Type.Optional(Type.String({ description: 'Key of the stored build log (kernel probes)' })),
+    metrics: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: "The reproducer's numbers from its KBISECT-RESULT line, plus boot timings" })),
+    machine: Type.Optional(Type.String({ description: 'The machine the kernel ran on' })),
+  }),
+  /** Live progress inside a step (build, boot, console lines); never changes the bisection's state. */
+  Type.Object({
+    type: Type.Literal('step-progress'),
+    at: Type.String(),
+    commit: Sha,
+    phase: Type.Union([Type.Literal('build'), Type.Literal('boot'), Type.Literal('console'), Type.Literal('lab')]),
+    message: Type.String(),
+    lines: Type.Optional(Type.Array(Type.String())),
   }),
   Type.Object({ type: Type.Literal('revert-unavailable'), at: Type.String(), reason: Type.String() }),
   Type.Object({ type: Type.Literal('cancel-requested'), at: Type.String(), by: Type.String(), reason: Type.Optional(Type.String()) }),

@@ -26,6 +26,21 @@ export const TestJobSchema = Type.Object(
     purpose: Type.Optional(Type.Union(['bisect', 'calibrate', 'verify-culprit', 'verify-parent', 'verify-bad', 'verify-revert'].map((p) => Type.Literal(p as RunPurpose)))),
     revert: Type.Optional(Type.String({ pattern: '^[0-9a-f]{40}$' })),
     progress: Type.Optional(Type.Object({ candidatesLeft: Type.Integer(), testableLeft: Type.Integer(), stepsLeft: Type.Integer(), tested: Type.Integer() })),
+    /** Set by the build worker for kernel probes: what the lab boots. Paths are on the shared cache. */
+    kernel: Type.Optional(
+      Type.Object(
+        {
+          bzImage: Type.String({ minLength: 1 }),
+          modules: Type.Optional(Type.String({ minLength: 1 })),
+          configHash: Type.String(),
+          fromCache: Type.Boolean(),
+          buildSeconds: Type.Number(),
+          forced: Type.Array(Type.String()),
+          buildEvidence: Type.String(),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -38,6 +53,8 @@ export type TestJob = Static<typeof TestJobSchema>;
  */
 export const jobIds = {
   orchestrate: (bisectionId: string, logLength: number): string => `orch-${bisectionId}-${logLength}`,
+  build: (bisectionId: string, commit: string, purpose = 'bisect', run = 0): string =>
+    purpose === 'bisect' && run === 0 ? `build-${bisectionId}-${commit}` : `build-${bisectionId}-${commit}-${purpose}-${run}`,
   test: (bisectionId: string, commit: string, purpose = 'bisect', run = 0): string =>
     purpose === 'bisect' && run === 0 ? `test-${bisectionId}-${commit}` : `test-${bisectionId}-${commit}-${purpose}-${run}`,
 };
