@@ -1,12 +1,15 @@
 import type { BisectionStore, CommitInfo, LogEvent, TestJob } from '@kbisect/service';
 import { probeUntestable } from '@kbisect/kbuild';
 import type { OpenRepo } from './repo-port.js';
+import { requiredSymbols } from './build-step-job.js';
 import { userErrorMessage } from './user-error.js';
 
 export interface OrchestratorDeps {
   readonly store: BisectionStore;
   readonly openRepo: OpenRepo;
   readonly enqueueTest: (job: TestJob, opts: { attempts: number; priority: number }) => Promise<void>;
+  /** Kernel probes start a step with a build; command probes go straight to a test. */
+  readonly enqueueBuild: (job: TestJob, opts: { attempts: number; priority: number }) => Promise<void>;
   readonly now: () => Date;
 }
 
@@ -33,9 +36,11 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
       for (const [i, g] of request.good.entries()) goods.push(await repo.resolveCommit(g, `good[${i}]`));
       await repo.checkRange(bad, goods);
       const graph = await repo.readGraph(bad, goods);
-      // The cheap Kconfig probe: commits where a required symbol cannot be enabled are never tested.
-      const required = request.options?.requireConfig ?? [];
-      const untestable = required.length > 0 ? await probeUntestable(repo, { graph, bad, goods, required }) : {};
+      // The cheap Kconfig probe: commits where a required symbol cannot be enabled are never tested
+      // (unless the kernel probe forces them: then they are built with BROKEN dropped).
+      const required = request.probe.type === 'kernel' ? requiredSymbols(request.probe, request.options) : (request.options?.requireConfig ?? []);
+      const forcing = request.probe.type === 'kernel' && request.probe.untestable === 'force';
+      const untestable = required.length > 0 && !forcing ? await probeUntestable(repo, { graph, bad, goods, required }) : {};
       await deps.store.saveGraph(bisectionId, graph);
       await deps.store.log.appendOnce(bisectionId, 'initialized', { type: 'initialized', at: deps.now().toISOString(), bad, goods, commits: graph.commits.length, untestable });
     } catch (err) {
@@ -62,7 +67,8 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
     const options = request?.type === 'created' ? request.request.options : undefined;
     const index = state.graph.commits.indexOf(command.commit);
     const subject = state.graph.subjects?.[index];
-    await deps.enqueueTest(
+    const enqueue = request?.type === 'created' && request.request.probe.type === 'kernel' ? deps.enqueueBuild : deps.enqueueTest;
+    await enqueue(
       {
         bisectionId,
         commit: command.commit,

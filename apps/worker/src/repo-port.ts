@@ -1,7 +1,8 @@
 import type { CommitGraph } from '@kbisect/bisect';
+import type { BuildTree } from '@kbisect/kbuild';
 
-/** The git operations workers need; @kbisect/git's GitRepo provides them, tests may fake them. */
-export interface WorkerRepo {
+/** The git operations workers need (kernel builds included); @kbisect/git's GitRepo provides them, tests may fake them. */
+export interface WorkerRepo extends BuildTree {
   resolveCommit(ref: string, field: string): Promise<string>;
   checkRange(bad: string, goods: readonly string[]): Promise<void>;
   readGraph(bad: string, goods: readonly string[]): Promise<CommitGraph>;

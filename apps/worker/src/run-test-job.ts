@@ -3,6 +3,7 @@ import { verdictFromExit } from '@kbisect/bisect';
 import type { BisectionStore, TestJob } from '@kbisect/service';
 import { runShellCommand } from './command-runner.js';
 import type { OpenRepo } from './repo-port.js';
+import { loadStep, stepSuffix, verdictToken } from './step-context.js';
 
 export interface TestJobDeps {
   readonly store: BisectionStore;
@@ -32,15 +33,11 @@ export class InfrastructureError extends Error {
  * verdict is a result, never an error: only the machinery failing throws.
  */
 export async function runTestJob(job: TestJob, deps: TestJobDeps): Promise<TestJobOutcome> {
-  const loaded = await deps.store.load(job.bisectionId);
-  if (loaded.replayed.phase !== 'bisecting' || loaded.replayed.state.status !== 'running') return 'stale';
-  const { state } = loaded.replayed;
-  const purpose = job.purpose ?? 'bisect';
-  const run = job.run ?? 0;
-  if (state.history.some((r) => r.commit === job.commit && r.source !== 'start' && (r.purpose ?? 'bisect') === purpose && (r.run ?? 0) === run)) return 'duplicate';
-  const created = loaded.log.find((e) => e.event.type === 'created')?.event;
-  if (created?.type !== 'created' || created.request.probe.type !== 'command') throw new InfrastructureError('only the command probe runs on workers so far');
-  const probe = created.request.probe;
+  const step = await loadStep(deps.store, job);
+  if (step.kind !== 'ready') return step.kind;
+  const { request, purpose, run } = step;
+  if (request.probe.type !== 'command') throw new InfrastructureError('a command test job for a bisection without a command probe');
+  const probe = request.probe;
 
   await deps.store.log.append(job.bisectionId, {
     type: 'step-started',
@@ -51,7 +48,7 @@ export async function runTestJob(job: TestJob, deps: TestJobDeps): Promise<TestJ
     attempt: deps.attempt,
   });
 
-  const repo = await deps.openRepo(created.request.repo);
+  const repo = await deps.openRepo(request.repo);
   const dir = join(deps.scratchDir, `${job.bisectionId}-${job.commit.slice(0, 12)}-${purpose}-${run}-${process.pid}-${deps.attempt}`);
   const worktree = await repo.addWorktree(job.commit, dir);
   if (job.revert) {
@@ -84,15 +81,14 @@ export async function runTestJob(job: TestJob, deps: TestJobDeps): Promise<TestJ
   }
   if (result.kind === 'cancelled') return 'cancelled';
   if (result.kind === 'timed-out') throw new InfrastructureError(`test of ${job.commit} timed out`);
-  const evidence = await deps.store.putEvidence(job.bisectionId, purpose === 'bisect' && run === 0 ? `test-${job.commit}` : `test-${job.commit}-${purpose}-${run}`, result.output);
+  const evidence = await deps.store.putEvidence(job.bisectionId, `test-${stepSuffix(job)}`, result.output);
   const at = deps.now().toISOString();
   const outcome = verdictFromExit(result.kind === 'exited' ? result.exitCode : undefined, result.kind === 'signalled' ? result.signal : undefined);
   if (outcome.kind === 'abort') {
     await deps.store.log.appendOnce(job.bisectionId, 'abort', { type: 'failed', at, error: `${job.commit}: ${outcome.reason}` });
     return 'aborted';
   }
-  const token = purpose === 'bisect' && run === 0 ? `verdict:${job.commit}` : `verdict:${job.commit}:${purpose}:${run}`;
-  const appended = await deps.store.log.appendOnce(job.bisectionId, token, {
+  const appended = await deps.store.log.appendOnce(job.bisectionId, verdictToken(job), {
     type: 'verdict', at, commit: job.commit, verdict: outcome.verdict, reason: outcome.reason, source: 'probe', durationMs: result.durationMs, evidence,
     ...(run ? { run } : {}),
     ...(purpose !== 'bisect' ? { purpose } : {}),

@@ -3,7 +3,10 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Value } from '@sinclair/typebox/value';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { BisectionStore, KEEP_JOBS, OrchestrateJobSchema, TestJobSchema, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, type TestJob } from '@kbisect/service';
+import { ArtifactCache } from '@kbisect/kbuild';
+import { BisectionStore, KEEP_JOBS, MachineStore, OrchestrateJobSchema, TestJobSchema, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, type TestJob } from '@kbisect/service';
+import { buildSlotDir, runBuildJob } from './build-step-job.js';
+import { runLabTestJob } from './lab-test-job.js';
 import { orchestrate } from './orchestrate.js';
 import type { OpenRepo } from './repo-port.js';
 import { runTestJob } from './run-test-job.js';
@@ -24,12 +27,26 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
   const store = new BisectionStore(redis, config.namespace);
   const orchestrateQueue = new Queue(names.orchestrate, { connection: redis });
   const testQueue = new Queue(names.test, { connection: redis });
+  const buildQueue = new Queue(names.build, { connection: redis });
+  const machines = new MachineStore(redis, config.namespace);
+  const stepOpts = (opts: { attempts: number; priority: number }) => ({ attempts: opts.attempts, priority: opts.priority, backoff: { type: 'exponential' as const, delay: 2000 }, ...KEEP_JOBS });
   const workers: Worker[] = [];
   const connections: Redis[] = [redis];
   const connection = (): Redis => {
     const c = connectRedis(config.redisUrl);
     connections.push(c);
     return c;
+  };
+  // Out of retries: the machinery, not the kernel, failed; say so and stop the bisection.
+  const failStepWhenRetriesRunOut = (w: Worker, doing: string): void => {
+    w.on('failed', (job, err) => {
+      if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      const data = job.data as TestJob;
+      void store.log
+        .appendOnce(data.bisectionId, `infra-failed:${data.commit}`, { type: 'failed', at: new Date().toISOString(), error: `infrastructure failure ${doing} ${data.commit} after ${job.attemptsMade} attempts: ${err.message}` })
+        .then(() => enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId))
+        .catch((e: unknown) => deps.logger.error({ err: e }, 'could not record an infrastructure failure'));
+    });
   };
   const common = { lockDuration: config.lockDurationMs, stalledInterval: Math.max(1000, Math.floor(config.lockDurationMs / 2)), maxStalledCount: 3 };
 
@@ -44,7 +61,10 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
           openRepo: deps.openRepo,
           now: () => new Date(),
           enqueueTest: async (data, opts) => {
-            await testQueue.add('test', data, { jobId: jobIds.test(data.bisectionId, data.commit, data.purpose, data.run), attempts: opts.attempts, priority: opts.priority, backoff: { type: 'exponential', delay: 2000 }, ...KEEP_JOBS });
+            await testQueue.add('test', data, { jobId: jobIds.test(data.bisectionId, data.commit, data.purpose, data.run), ...stepOpts(opts) });
+          },
+          enqueueBuild: async (data, opts) => {
+            await buildQueue.add('build', data, { jobId: jobIds.build(data.bisectionId, data.commit, data.purpose, data.run), ...stepOpts(opts) });
           },
         });
         log.info({ outcome }, 'orchestrated');
@@ -63,14 +83,17 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         const data: TestJob = job.data;
         const log = deps.logger.child({ bisection: data.bisectionId, job: job.id, commit: data.commit });
         const started = Date.now();
-        const outcome = await runTestJob(data, {
-          store,
-          openRepo: deps.openRepo,
-          scratchDir: join(config.cacheDir, 'worktrees'),
-          now: () => new Date(),
-          defaultTimeoutSec: config.defaultTestTimeoutSec,
-          attempt: job.attemptsMade + 1,
-        });
+        // A job carrying a built kernel boots it in the lab; otherwise it runs the command probe.
+        const outcome = data.kernel
+          ? await runLabTestJob(data, { store, machines, cacheDir: config.cacheDir, now: () => new Date(), attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
+          : await runTestJob(data, {
+              store,
+              openRepo: deps.openRepo,
+              scratchDir: join(config.cacheDir, 'worktrees'),
+              now: () => new Date(),
+              defaultTimeoutSec: config.defaultTestTimeoutSec,
+              attempt: job.attemptsMade + 1,
+            });
         if (outcome === 'recorded') await recordStepDuration(redis, store.keys, (Date.now() - started) / 1000, 'verdict');
         await enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId);
         log.info({ outcome }, 'tested');
@@ -78,15 +101,38 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
       },
       { connection: connection(), concurrency: config.concurrency.test, ...common },
     );
-    // Out of retries: the machinery, not the kernel, failed; say so and stop the bisection.
-    w.on('failed', (job, err) => {
-      if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
-      const data = job.data as TestJob;
-      void store.log
-        .appendOnce(data.bisectionId, `infra-failed:${data.commit}`, { type: 'failed', at: new Date().toISOString(), error: `infrastructure failure testing ${data.commit} after ${job.attemptsMade} attempts: ${err.message}` })
-        .then(() => enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId))
-        .catch((e: unknown) => deps.logger.error({ err: e }, 'could not record an infrastructure failure'));
-    });
+    failStepWhenRetriesRunOut(w, 'testing');
+    workers.push(w);
+  }
+
+  if (config.roles.includes('build')) {
+    const cache = new ArtifactCache(join(config.cacheDir, 'artifacts'), config.artifactCacheGb * 1024 ** 3);
+    // Each concurrent build gets its own slot: a worktree and build dirs nobody else touches.
+    const freeSlots = Array.from({ length: config.concurrency.build }, (_, i) => i);
+    const w = new Worker(
+      names.build,
+      async (job: Job) => {
+        if (!Value.Check(TestJobSchema, job.data)) throw new UnrecoverableError('build job data does not match its schema');
+        const data: TestJob = job.data;
+        const log = deps.logger.child({ bisection: data.bisectionId, job: job.id, commit: data.commit });
+        const slot = freeSlots.shift() ?? 0;
+        try {
+          const outcome = await runBuildJob(data, {
+            store, openRepo: deps.openRepo, cache, workDir: buildSlotDir(config.cacheDir, slot), jobs: config.buildJobs, now: () => new Date(), attempt: job.attemptsMade + 1,
+            enqueueTest: async (next) => {
+              await testQueue.add('test', next, { jobId: jobIds.test(next.bisectionId, next.commit, next.purpose, next.run), attempts: job.opts.attempts ?? 3, priority: job.opts.priority ?? 50, backoff: { type: 'exponential', delay: 2000 }, ...KEEP_JOBS });
+            },
+          });
+          if (outcome !== 'built') await enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId);
+          log.info({ outcome }, 'built');
+          return outcome;
+        } finally {
+          freeSlots.push(slot);
+        }
+      },
+      { connection: connection(), concurrency: config.concurrency.build, ...common },
+    );
+    failStepWhenRetriesRunOut(w, 'building');
     workers.push(w);
   }
 
@@ -94,7 +140,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
   return {
     async close() {
       await Promise.all(workers.map((w) => w.close()));
-      await Promise.all([orchestrateQueue.close(), testQueue.close()]);
+      await Promise.all([orchestrateQueue.close(), testQueue.close(), buildQueue.close()]);
       for (const c of connections) c.disconnect();
     },
   };

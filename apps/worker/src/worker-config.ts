@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { availableParallelism } from 'node:os';
 import { Value } from '@sinclair/typebox/value';
 
 export const WorkerRoleSchema = Type.Union([Type.Literal('orchestrator'), Type.Literal('build'), Type.Literal('test')]);
@@ -17,6 +18,12 @@ export const WorkerConfigSchema = Type.Object({
   lockDurationMs: Type.Integer({ minimum: 1000 }),
   /** Per-run timeout for command probes that give none. @defaultValue 3600 */
   defaultTestTimeoutSec: Type.Integer({ minimum: 1 }),
+  /** make -j for kernel builds. @defaultValue the number of cores */
+  buildJobs: Type.Integer({ minimum: 1, maximum: 256 }),
+  /** Size limit of the built-kernel cache (LRU). @defaultValue 20 */
+  artifactCacheGb: Type.Number({ exclusiveMinimum: 0 }),
+  /** Infrastructure failures in a row that quarantine a lab machine. @defaultValue 3 */
+  quarantineAfter: Type.Integer({ minimum: 1, maximum: 100 }),
 });
 export type WorkerConfig = Static<typeof WorkerConfigSchema>;
 
@@ -37,6 +44,13 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     if (!Number.isInteger(n)) throw new WorkerConfigError(`${name}: '${raw}' is not an integer`);
     return n;
   };
+  const num = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n)) throw new WorkerConfigError(`${name}: '${raw}' is not a number`);
+    return n;
+  };
   const config = {
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     namespace: env.KBISECT_NAMESPACE ?? 'kbisect',
@@ -45,6 +59,9 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     concurrency: { orchestrator: int('KBISECT_ORCHESTRATOR_CONCURRENCY', 8), build: int('KBISECT_BUILD_CONCURRENCY', 1), test: int('KBISECT_TEST_CONCURRENCY', 2) },
     lockDurationMs: int('KBISECT_LOCK_DURATION_MS', 30_000),
     defaultTestTimeoutSec: int('KBISECT_TEST_TIMEOUT_SEC', 3600),
+    buildJobs: int('KBISECT_BUILD_JOBS', availableParallelism()),
+    artifactCacheGb: num('KBISECT_ARTIFACT_CACHE_GB', 20),
+    quarantineAfter: int('KBISECT_QUARANTINE_AFTER', 3),
   };
   if (!Value.Check(WorkerConfigSchema, config)) {
     const first = Value.Errors(WorkerConfigSchema, config).First();

@@ -8,6 +8,8 @@ import type { AppDeps } from '../app-deps.js';
 import { errorResponses } from '../error-body.js';
 import { requireRole } from '../plugins/auth.js';
 import { streamEvents } from '../sse-stream.js';
+import { checkKernelProbe } from './kernel-probe-check.js';
+import { probeProblem } from './probe-problem.js';
 
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Bisection id' }) });
 const Sha = Type.String({ pattern: '^[0-9a-f]{40}$', description: 'A full commit sha' });
@@ -24,6 +26,10 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
 
     app.post('/bisections', {
       preHandler: submit,
+      preValidation: async (request) => {
+        const problem = probeProblem((request.body as { probe?: unknown } | undefined)?.probe);
+        if (problem) throw new ApiError('KBISECT_ERR_VALIDATION', problem.message, problem.field);
+      },
       schema: {
         summary: 'Submit a bisection',
         body: BisectionRequestSchema,
@@ -41,7 +47,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         const p = request.principal!;
         if (!p.commandProbe && p.role !== 'admin') throw new ApiError('KBISECT_ERR_COMMAND_PROBE_DISABLED', `token '${p.name}' may not submit command probes`, 'probe');
       } else {
-        throw new ApiError('KBISECT_ERR_PROBE_UNAVAILABLE', "probe.type 'kernel' needs build and lab workers, which this deployment does not run yet", 'probe.type');
+        await checkKernelProbe(body.probe, deps);
       }
       const id = await deps.store.create(body, request.principal!.name, deps.now());
       await deps.enqueueOrchestrate(id);

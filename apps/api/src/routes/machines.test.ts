@@ -102,3 +102,26 @@ describe('/api/v1/machines', () => {
     expect((await app.inject({ method: 'GET', url: '/api/v1/machines/lab-03', headers: auth('t-read') })).statusCode).toBe(404);
   });
 });
+
+describe('POST /api/v1/bisections with a kernel probe', () => {
+  const probe = { type: 'kernel', configFragments: ['qemu-x86_64', 'iommu-vfio', 'thp'], requireConfig: ['CONFIG_TRANSPARENT_HUGEPAGE'], pool: 'iommu', reproducer: { name: 'vfio-pin-check', args: ['--mode=fork', '--seconds=10'] } };
+  const submit = (p: Record<string, unknown>) => app.inject({ method: 'POST', url: '/api/v1/bisections', headers: auth('t-admin'), payload: { repo: '/srv/linux', good: ['v4.4'], bad: 'v4.6-rc5', probe: p } });
+
+  it('queues a probe whose fragments, reproducer and pool exist', async () => {
+    await app.inject({ method: 'POST', url: '/api/v1/machines', headers: auth('t-admin'), payload: machine });
+    const res = await submit(probe);
+    expect(res.statusCode).toBe(201);
+  });
+
+  it.each([
+    ['an unknown config fragment', { ...probe, configFragments: ['qemu-x86_64', 'no-such-fragment'] }, 'probe.configFragments', /no no-such-fragment.config/],
+    ['a fragment name that is a path', { ...probe, configFragments: ['../etc/passwd'] }, 'probe.configFragments.0', /Expected string to match/],
+    ['an unknown reproducer', { ...probe, reproducer: { name: 'syz-repro' } }, 'probe.reproducer.name', /unknown reproducer 'syz-repro'/],
+    ['a reproducer argument it does not take', { ...probe, reproducer: { name: 'vfio-pin-check', args: ['--seconds=5;reboot'] } }, 'probe.reproducer.args', /not one of/],
+    ['a pool with no machines', { ...probe, pool: 'gpu-lab' }, 'probe.pool', /pool 'gpu-lab' has no machines/],
+  ])('refuses %s, naming the field', async (_name, p, field, message) => {
+    const res = await submit(p);
+    expect(res.statusCode).toBe(400);
+    expect(res.json<{ error: { field: string; message: string } }>().error).toMatchObject({ field, message: expect.stringMatching(message) });
+  });
+});

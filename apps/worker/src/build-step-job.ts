@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ArtifactCache} from '@kbisect/kbuild';
+import { buildKernel, loadFragments } from '@kbisect/kbuild';
+import type { BisectionStore, KernelProbe, TestJob } from '@kbisect/service';
+import type { OpenRepo } from './repo-port.js';
+import { loadStep, stepSuffix, verdictToken } from './step-context.js';
+
+export interface BuildJobDeps {
+  readonly store: BisectionStore;
+  readonly openRepo: OpenRepo;
+  readonly cache: ArtifactCache;
+  /** This build slot's directory: one worktree and per-config build dirs, kept between steps. */
+  readonly workDir: string;
+  readonly jobs: number;
+  readonly enqueueTest: (job: TestJob) => Promise<void>;
+  readonly now: () => Date;
+  readonly attempt: number;
+  /** Where kernel-configs/ lives. @defaultValue the repository's */
+  readonly fragmentDir?: string;
+}
+
+export type BuildJobOutcome = 'built' | 'recorded' | 'duplicate' | 'stale';
+
+/** The config symbols a kernel probe needs: the bisection's and the probe's. */
+export function requiredSymbols(probe: KernelProbe, options: { requireConfig?: readonly string[] } | undefined): string[] {
+  return [...new Set([...(options?.requireConfig ?? []), ...(probe.requireConfig ?? [])])].sort();
+}
+
+/**
+ * The first half of a kernel-probe step: build the commit's kernel (or take
+ * it from the artifact cache) and hand it to the lab queue. A kernel that
+ * cannot be built or configured is a `skip` recorded here, with the build
+ * log as evidence; a broken build machine throws and is retried.
+ */
+export async function runBuildJob(job: TestJob, deps: BuildJobDeps): Promise<BuildJobOutcome> {
+  const step = await loadStep(deps.store, job);
+  if (step.kind !== 'ready') return step.kind;
+  const { request, purpose, run } = step;
+  if (request.probe.type !== 'kernel') throw new Error('a build job for a bisection without a kernel probe');
+  const probe = request.probe;
+  const at = () => deps.now().toISOString();
+  await deps.store.log.append(job.bisectionId, {
+    type: 'step-started', at: at(), commit: job.commit, progress: job.progress ?? { candidatesLeft: 0, testableLeft: 0, stepsLeft: 0, tested: 0 }, attempt: deps.attempt,
+    ...(job.subject !== undefined ? { subject: job.subject } : {}),
+  });
+  const required = requiredSymbols(probe, request.options);
+  await deps.store.log.append(job.bisectionId, { type: 'step-progress', at: at(), commit: job.commit, phase: 'build', message: `building with ${probe.configFragments.join(' + ') || 'tinyconfig'}${required.length ? `, requiring ${required.join(' ')}` : ''}` });
+  if (job.revert) {
+    await deps.store.log.appendOnce(job.bisectionId, `revert-unavailable:${job.revert}`, { type: 'revert-unavailable', at: at(), reason: 'kernel probes do not verify by reverting the culprit yet' });
+    return 'recorded';
+  }
+  const fragments = await loadFragments(probe.configFragments, deps.fragmentDir);
+  const repo = await deps.openRepo(request.repo);
+  const started = Date.now();
+  const outcome = await buildKernel(repo, deps.cache, deps.workDir, { commit: job.commit, fragments, required, jobs: deps.jobs, untestable: probe.untestable ?? 'skip' });
+  const logText = await readFile(outcome.kind === 'built' ? outcome.artifacts.log : outcome.log, 'utf8').catch(() => '(no build log)');
+  const buildEvidence = await deps.store.putEvidence(job.bisectionId, `build-${stepSuffix(job)}`, logText);
+  if (outcome.kind === 'skip') {
+    await deps.store.log.appendOnce(job.bisectionId, verdictToken(job), {
+      type: 'verdict', at: at(), commit: job.commit, verdict: 'skip', reason: `build: ${outcome.reason}`, source: 'probe', durationMs: Date.now() - started, buildEvidence,
+      ...(run ? { run } : {}),
+      ...(purpose !== 'bisect' ? { purpose } : {}),
+    });
+    return 'recorded';
+  }
+  const { artifacts } = outcome;
+  await deps.store.log.append(job.bisectionId, {
+    type: 'step-progress', at: at(), commit: job.commit, phase: 'build',
+    message: outcome.fromCache ? `kernel from the artifact cache (${String(artifacts.meta.configHash ?? '').slice(0, 12)})` : `built in ${outcome.seconds.toFixed(0)} s${outcome.forced.length ? `, forced: ${outcome.forced.join(', ')}` : ''}`,
+  });
+  await deps.enqueueTest({
+    ...job,
+    kernel: {
+      bzImage: artifacts.bzImage,
+      ...(artifacts.modules ? { modules: artifacts.modules } : {}),
+      configHash: String(artifacts.meta.configHash ?? ''),
+      fromCache: outcome.fromCache,
+      buildSeconds: outcome.seconds,
+      forced: [...outcome.forced],
+      buildEvidence,
+    },
+  });
+  return 'built';
+}
+
+export const buildSlotDir = (cacheDir: string, slot: number): string => join(cacheDir, 'kbuild', `slot-${slot}`);

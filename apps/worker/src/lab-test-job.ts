@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_VERDICT_POLICY, LabConfigError, LabInfraError, resolveSecret, runBootTest, runOnPool, type MachineRegistry, type PoolEvent } from '@kbisect/lab';
+import { prepareInitramfs, ReproducerError } from '@kbisect/reproducers';
+import type { BisectionStore, LogEvent, TestJob } from '@kbisect/service';
+import { ConsoleThrottle } from './console-throttle.js';
+import { InfrastructureError } from './run-test-job.js';
+import { loadStep, stepSuffix, verdictToken } from './step-context.js';
+
+export interface LabJobDeps {
+  readonly store: BisectionStore;
+  readonly machines: MachineRegistry;
+  /** Initramfs cache and console logs live under it. */
+  readonly cacheDir: string;
+  readonly now: () => Date;
+  readonly attempt: number;
+  /** Infrastructure failures in a row that quarantine a machine. @defaultValue 3 */
+  readonly quarantineAfter?: number;
+  /** @defaultValue 1000 */
+  readonly cancelPollMs?: number;
+  /** @defaultValue 2000 */
+  readonly consoleIntervalMs?: number;
+}
+
+export type LabJobOutcome = 'recorded' | 'duplicate' | 'stale' | 'cancelled' | 'aborted';
+
+/**
+ * The second half of a kernel-probe step: boot the built kernel with the
+ * reproducer's initramfs on a machine of the probe's pool and record the
+ * verdict, with the console log, the reproducer's metrics and the machine.
+ * The console is streamed into step-progress events as it arrives.
+ */
+export async function runLabTestJob(job: TestJob, deps: LabJobDeps): Promise<LabJobOutcome> {
+  const step = await loadStep(deps.store, job);
+  if (step.kind !== 'ready') return step.kind;
+  const { request, purpose, run } = step;
+  if (request.probe.type !== 'kernel' || !job.kernel) throw new InfrastructureError('a lab job without a kernel probe or a built kernel');
+  const probe = request.probe;
+  const kernel = job.kernel;
+  const at = () => deps.now().toISOString();
+  // Progress events are appended in order, never blocking the console reader.
+  let chain = Promise.resolve();
+  const progress = (phase: 'boot' | 'console' | 'lab', message: string, lines?: string[]): void => {
+    const event: LogEvent = { type: 'step-progress', at: at(), commit: job.commit, phase, message, ...(lines ? { lines } : {}) };
+    chain = chain.then(() => deps.store.log.append(job.bisectionId, event).then(() => undefined)).catch(() => undefined);
+  };
+  const fail = async (message: string): Promise<LabJobOutcome> => {
+    await deps.store.log.appendOnce(job.bisectionId, `lab-failed:${stepSuffix(job)}`, { type: 'failed', at: at(), error: message });
+    return 'aborted';
+  };
+
+  let initrd;
+  try {
+    initrd = await prepareInitramfs(probe.reproducer.name, probe.reproducer.args ?? [], { cacheDir: deps.cacheDir, ...(kernel.modules ? { modulesTar: kernel.modules } : {}) });
+  } catch (err) {
+    if (err instanceof ReproducerError) return fail(`reproducer: ${err.message}`);
+    throw err;
+  }
+  let cancelled = false;
+  const poll = setInterval(() => void deps.store.isCancelled(job.bisectionId).then((c) => { cancelled ||= c; }, () => undefined), deps.cancelPollMs ?? 1000);
+  const throttle = new ConsoleThrottle({ intervalMs: deps.consoleIntervalMs ?? 2000 });
+  const name = `${job.bisectionId.slice(0, 8)}-${stepSuffix(job).slice(0, 60)}-a${deps.attempt}`;
+  const onPool = (e: PoolEvent): void => {
+    if (e.type === 'leased') progress('lab', `booting on ${e.machineId} (attempt ${e.attempt})`);
+    else if (e.type === 'infra-failure') progress('lab', `${e.machineId}: infrastructure failure (${e.kind}), ${e.infraFailures} in a row: ${e.message}`);
+    else progress('lab', `${e.machineId} quarantined: ${e.reason}`);
+  };
+  let ran;
+  try {
+    ran = await runOnPool(deps.machines, probe.pool, `${job.bisectionId}:${stepSuffix(job)}`, async (machine) =>
+      runBootTest(machine, await resolveSecret(machine.bmc.password), {
+        jobId: name,
+        kernel: kernel.bzImage,
+        initrd: initrd.path,
+        cmdline: `kbisect.test=${probe.reproducer.name}${machine.pciAddress ? ` kbisect.pci=${machine.pciAddress}` : ''}`,
+        deadlineSec: probe.reproducer.timeoutSec ?? 900,
+        evidenceDir: join(deps.cacheDir, 'evidence', job.bisectionId),
+        policy: { ...DEFAULT_VERDICT_POLICY, crashesCount: probe.reproducer.crashesCount ?? false },
+        onConsole: (chunk) => {
+          const lines = throttle.push(chunk, Date.now());
+          if (lines) progress('console', `${lines.length} console line(s)`, lines);
+        },
+        cancelled: () => cancelled,
+      }), { quarantineAfter: deps.quarantineAfter ?? 3, onEvent: onPool });
+  } catch (err) {
+    if (err instanceof LabConfigError) return fail(err.message);
+    if (err instanceof LabInfraError) throw new InfrastructureError(err.message);
+    throw err;
+  } finally {
+    clearInterval(poll);
+    const rest = throttle.flush(Date.now());
+    if (rest) progress('console', `${rest.length} console line(s)`, rest);
+    await chain;
+  }
+  const result = ran.result;
+  if (result.cancelled) return 'cancelled';
+  const evidence = await deps.store.putEvidence(job.bisectionId, `console-${stepSuffix(job)}`, await readFile(result.consoleLog, 'utf8').catch(() => ''));
+  const metrics: Record<string, number> = { ...(result.outcome.kind === 'result' ? result.outcome.metrics : {}), buildSeconds: kernel.buildSeconds, totalSeconds: result.timings.totalSec };
+  if (result.timings.resultSec !== undefined) metrics.resultSeconds = result.timings.resultSec;
+  const forced = kernel.forced.length > 0 ? `forced (${kernel.forced.join(', ')} without BROKEN): ` : '';
+  const appended = await deps.store.log.appendOnce(job.bisectionId, verdictToken(job), {
+    type: 'verdict', at: at(), commit: job.commit, verdict: result.verdict, reason: `${forced}${result.reason}`, source: 'probe',
+    durationMs: Math.round((kernel.fromCache ? 0 : kernel.buildSeconds * 1000) + result.timings.totalSec * 1000),
+    evidence, buildEvidence: kernel.buildEvidence, metrics, machine: result.machineId,
+    ...(run ? { run } : {}),
+    ...(purpose !== 'bisect' ? { purpose } : {}),
+  });
+  return appended === undefined ? 'duplicate' : 'recorded';
+}
