@@ -270,6 +270,8 @@ describe('kbisect service', () => {
     expect(view.status).toBe('ambiguous');
     expect(view.candidates).toContain(demo.culprit);
     expect(view.verdicts.filter((v) => v.source === 'untestable')[0]?.reason).toBe('untestable: CONFIG_TRANSPARENT_HUGEPAGE depends on BROKEN at this commit (mm/Kconfig)');
-    expect(view.verdicts.filter((v) => v.source === 'probe').length).toBeLessThan(5);
+    // The two endpoint checks, then only a few bisect steps.
+    expect(view.verdicts.filter((v) => v.source === 'probe').length).toBeLessThan(7);
+    expect((view as View & { endpoints?: unknown[] }).endpoints).toHaveLength(2);
   }, 180_000);
 });

@@ -52,3 +52,6 @@ exec /bin/vfio-pin-check \${KBISECT_PCI:+--device=$KBISECT_PCI} ${args.map(shQuo
 };
 
 export const REPRODUCERS: ReadonlyMap<string, ReproducerDefinition> = new Map([boot, vfioPinCheck].map((r) => [r.name, r]));
+
+/** Builds (once) the demo history: linux-source-6.1 with an injected vfio pinning regression. Prints its path. */
+export const DEMO_FIXTURE_SCRIPT = `${REPRODUCERS_DIR}scripts/make-vfio-demo-fixture.sh`;

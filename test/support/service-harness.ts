@@ -30,7 +30,7 @@ export interface Harness {
   fetchJson<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
 }
 
-export async function startHarness(label: string, opts: { inProcessWorkers?: boolean; lockDurationMs?: number } = {}): Promise<Harness> {
+export async function startHarness(label: string, opts: { inProcessWorkers?: boolean; lockDurationMs?: number; roles?: readonly ('orchestrator' | 'build' | 'test')[]; env?: Record<string, string> } = {}): Promise<Harness> {
   const namespace = uniqueNamespace(label);
   const cacheDir = await mkdtemp(join(tmpdir(), `kbisect-${label}-`));
   const env: Record<string, string> = {
@@ -39,6 +39,7 @@ export async function startHarness(label: string, opts: { inProcessWorkers?: boo
     KBISECT_CACHE_DIR: cacheDir,
     KBISECT_LOCK_DURATION_MS: String(opts.lockDurationMs ?? 5000),
     KBISECT_TEST_CONCURRENCY: '4',
+    ...opts.env,
   };
   const logger = pino({ level: 'silent' });
   const config = apiConfigFromEnv(env, { port: 0, allowCommandProbe: true });
@@ -50,7 +51,7 @@ export async function startHarness(label: string, opts: { inProcessWorkers?: boo
     env,
     api,
     async startWorkers() {
-      h.workers = await startWorkers(workerConfigFromEnv(env, ['orchestrator', 'test'], { cacheDir }), { openRepo: gitOpener(cacheDir), logger });
+      h.workers = await startWorkers(workerConfigFromEnv(env, opts.roles ?? ['orchestrator', 'test'], { cacheDir }), { openRepo: gitOpener(cacheDir), logger });
     },
     async stopWorkers() {
       await h.workers?.close();

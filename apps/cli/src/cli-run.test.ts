@@ -37,6 +37,19 @@ afterAll(async () => {
 const kbisect = (args: string[], cwd = work) => execa('node', [BIN, ...args], { cwd, reject: false, env: { KBISECT_CACHE_DIR: join(work, 'cache') } });
 
 describe('kbisect run', () => {
+  it('--check-endpoints stops before the first step when the good end fails, and proceeds when both ends are right', async () => {
+    const failing = await kbisect(['run', '--repo', fx.dir, '--good', fx.shas[0]!, '--bad', 'main', '--test-cmd', 'exit 1', '--check-endpoints', '--json']);
+    expect(failing.exitCode).not.toBe(0);
+    const failed = JSON.parse(failing.stdout) as { status: string; error: string; steps: number; endpoints: { end: string; outcome: string }[] };
+    expect(failed).toMatchObject({ status: 'failed', steps: 2 });
+    expect(failed.error).toMatch(/the reproducer fails at the good commit .*: it detects an older bug/);
+    expect(failed.endpoints.map((e) => `${e.end}:${e.outcome}`)).toEqual(['bad:as-expected', 'good:unexpected']);
+    const right = await kbisect(['run', '--repo', fx.dir, '--good', fx.shas[0]!, '--bad', 'main', '--test-cmd', `sh ${oracle}`, '--check-endpoints', '--json']);
+    const found = JSON.parse(right.stdout) as { status: string; culprit?: string; candidates?: string[]; endpoints: unknown[] };
+    expect(found.endpoints).toHaveLength(2);
+    expect(found.culprit ?? found.candidates).toBeDefined();
+  });
+
   it('finds what git bisect run finds, prints only the result JSON with --json, and writes a replayable log', async () => {
     const log = join(work, 'bisect.log');
     const res = await kbisect(['run', '--repo', fx.dir, '--good', fx.shas[0]!, '--bad', 'main', '--test-cmd', `sh ${oracle}`, '--json', '--write-log', log]);

@@ -8,7 +8,8 @@ import { watchCommand } from './commands/watch.js';
 const USAGE = `usage: kbisect <command> [options]
 
 commands:
-  demo      bisect a miniature of the 2016 THP case and compare with git bisect run
+  demo      a real kernel bisection on the virtual lab (build, PXE boot, vfio reproducer);
+            --quick: a miniature of the 2016 THP case compared with git bisect run
   run       bisect a repository locally with a shell command as the test
   serve     run the API and all workers in one process (private Redis when REDIS_URL is unset)
   submit    submit a bisection to a running API (--watch to follow it)

@@ -31,6 +31,8 @@ export interface RunRequest {
   /** @defaultValue 'regression' */
   readonly terms?: Terms;
   readonly verify?: { readonly revert: boolean };
+  /** Test the ends before the first step. @defaultValue false (run follows `git bisect run`) */
+  readonly checkEndpoints?: boolean;
   /**
    * Changes the worktree before the test (e.g. `untestable: force` dropping a
    * BROKEN dependency); what it returns is recorded in the verdict's reason.
@@ -69,6 +71,7 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
     ...(req.policy ? { policy: req.policy } : {}),
     ...(req.terms ? { terms: req.terms } : {}),
     ...(req.verify ? { verify: req.verify } : {}),
+    ...(req.checkEndpoints ? { checkEndpoints: true } : {}),
   });
   for (const mark of req.imported ?? []) {
     step = expectAccepted(next(step.state, { type: 'verdict', commit: mark.commit, verdict: mark.verdict, source: 'log' }));

@@ -13,6 +13,7 @@ export interface BuildJobDeps {
   /** This build slot's directory: one worktree and per-config build dirs, kept between steps. */
   readonly workDir: string;
   readonly jobs: number;
+  readonly ccacheDir: string;
   readonly enqueueTest: (job: TestJob) => Promise<void>;
   readonly now: () => Date;
   readonly attempt: number;
@@ -53,7 +54,7 @@ export async function runBuildJob(job: TestJob, deps: BuildJobDeps): Promise<Bui
   const fragments = await loadFragments(probe.configFragments, deps.fragmentDir);
   const repo = await deps.openRepo(request.repo);
   const started = Date.now();
-  const outcome = await buildKernel(repo, deps.cache, deps.workDir, { commit: job.commit, fragments, required, jobs: deps.jobs, untestable: probe.untestable ?? 'skip' });
+  const outcome = await buildKernel(repo, deps.cache, deps.workDir, { commit: job.commit, fragments, required, jobs: deps.jobs, ccacheDir: deps.ccacheDir, untestable: probe.untestable ?? 'skip' });
   const logText = await readFile(outcome.kind === 'built' ? outcome.artifacts.log : outcome.log, 'utf8').catch(() => '(no build log)');
   const buildEvidence = await deps.store.putEvidence(job.bisectionId, `build-${stepSuffix(job)}`, logText);
   if (outcome.kind === 'skip') {

@@ -118,7 +118,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         const slot = freeSlots.shift() ?? 0;
         try {
           const outcome = await runBuildJob(data, {
-            store, openRepo: deps.openRepo, cache, workDir: buildSlotDir(config.cacheDir, slot), jobs: config.buildJobs, now: () => new Date(), attempt: job.attemptsMade + 1,
+            store, openRepo: deps.openRepo, cache, workDir: buildSlotDir(config.cacheDir, slot), jobs: config.buildJobs, ccacheDir: config.ccacheDir, now: () => new Date(), attempt: job.attemptsMade + 1,
             enqueueTest: async (next) => {
               await testQueue.add('test', next, { jobId: jobIds.test(next.bisectionId, next.commit, next.purpose, next.run), attempts: job.opts.attempts ?? 3, priority: job.opts.priority ?? 50, backoff: { type: 'exponential', delay: 2000 }, ...KEEP_JOBS });
             },

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 
 export const WorkerRoleSchema = Type.Union([Type.Literal('orchestrator'), Type.Literal('build'), Type.Literal('test')]);
@@ -22,6 +23,8 @@ export const WorkerConfigSchema = Type.Object({
   buildJobs: Type.Integer({ minimum: 1, maximum: 256 }),
   /** Size limit of the built-kernel cache (LRU). @defaultValue 20 */
   artifactCacheGb: Type.Number({ exclusiveMinimum: 0 }),
+  /** ccache's directory, shared by every build slot (ccache is safe for concurrent use). @defaultValue $CCACHE_DIR, else <cacheDir>/ccache */
+  ccacheDir: Type.String({ minLength: 1 }),
   /** Infrastructure failures in a row that quarantine a lab machine. @defaultValue 3 */
   quarantineAfter: Type.Integer({ minimum: 1, maximum: 100 }),
 });
@@ -62,6 +65,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     buildJobs: int('KBISECT_BUILD_JOBS', availableParallelism()),
     artifactCacheGb: num('KBISECT_ARTIFACT_CACHE_GB', 20),
     quarantineAfter: int('KBISECT_QUARANTINE_AFTER', 3),
+    ccacheDir: env.CCACHE_DIR ?? join(env.KBISECT_CACHE_DIR ?? defaults.cacheDir, 'ccache'),
   };
   if (!Value.Check(WorkerConfigSchema, config)) {
     const first = Value.Errors(WorkerConfigSchema, config).First();

@@ -13,3 +13,4 @@ export { fisherExactTwoSided } from './fisher-exact.js';
 export { engineVerdict } from './decided-verdicts.js';
 export type { RunPurpose, Terms, VerificationSummary } from './state.js';
 export { indexGraph, type GraphIndex } from './graph-index.js';
+export { nextEndpointCheck, endpointRuns, type EndpointResult, type EndpointStep } from './endpoint-check.js';

@@ -9,6 +9,7 @@ import { indexGraph, type GraphIndex } from './graph-index.js';
 import { normalizePolicy, type PolicyInput } from './policy.js';
 import { estimateBisectSteps } from './progress.js';
 import type { BisectCommand, BisectEvent, BisectState, Progress, RejectionCode, Step, Terms, VerdictRecord } from './state.js';
+import { nextEndpointCheck } from './endpoint-check.js';
 import { nextVerification } from './verification.js';
 import { computeWeights } from './weights.js';
 
@@ -27,6 +28,11 @@ export interface StartParams {
   readonly terms?: Terms;
   /** Verify a found culprit (and, with `revert`, test the bad end with it reverted). */
   readonly verify?: { readonly revert: boolean };
+  /**
+   * Test the good end(s) and the bad end before the first step, and stop with
+   * the reason when the good end fails or the bad end passes. @defaultValue false
+   */
+  readonly checkEndpoints?: boolean;
 }
 
 /** Starts a bisection and says which commit to test first (or the answer, when the range is trivial). */
@@ -48,6 +54,7 @@ export function startBisection(params: StartParams): Step {
     ...(typeof policy === 'object' && policy.kind !== 'deterministic' ? { policy } : {}),
     ...(params.terms === 'fix' ? { terms: 'fix' as const } : {}),
     ...(params.verify ? { verify: params.verify } : {}),
+    ...(params.checkEndpoints ? { checkEndpoints: true } : {}),
   };
   if (typeof policy === 'string') return failStart(base, 'KBISECT_ERR_INVALID_POLICY', policy);
   if (problems.length > 0) return failStart(base, 'KBISECT_ERR_INVALID_GRAPH', `invalid commit graph: ${problems.slice(0, 3).join('; ')}`);
@@ -131,8 +138,22 @@ type Search =
   | { kind: 'test'; commit: string; run: number; purpose: 'bisect' | 'calibrate'; progress: Progress; history: VerdictRecord[] }
   | { kind: 'done'; state: BisectState };
 
-/** Decides the next step: bisect until an answer, then verify it when asked to. */
-function advance(state: BisectState, index: GraphIndex): Step {
+/** Decides the next step: check the ends when asked to, bisect until an answer, then verify it when asked to. */
+function advance(before: BisectState, index: GraphIndex): Step {
+  let state = before;
+  if (state.checkEndpoints && state.endpoints === undefined) {
+    const check = nextEndpointCheck(state);
+    if (check.kind === 'test') {
+      const { next: _n, pending: _p, ...rest } = state;
+      const progress = { candidatesLeft: state.graph.commits.length, testableLeft: state.graph.commits.length, stepsLeft: estimateBisectSteps(state.graph.commits.length), tested: tested(state.history) };
+      return {
+        state: { ...rest, next: check.commit, pending: { run: check.run, purpose: check.purpose } },
+        commands: [{ type: 'test', commit: check.commit, progress, purpose: check.purpose, ...(check.run ? { run: check.run } : {}) }],
+      };
+    }
+    if (check.kind === 'failed') return finish({ ...state, status: 'failed', error: check.error, endpoints: check.endpoints });
+    state = { ...state, endpoints: check.endpoints };
+  }
   const search = state.policy?.kind === 'bayes' ? searchBayes(state, index) : searchLikeGit(state, index);
   if (search.kind === 'test') {
     const { next: _n, pending: _p, ...rest } = state;

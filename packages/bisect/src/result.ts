@@ -1,3 +1,4 @@
+import type { EndpointResult } from './endpoint-check.js';
 import type { BisectState, BisectStatus, Verdict, VerdictSource, VerificationSummary } from './state.js';
 
 /** The result JSON of ARCHITECTURE.md, as `kbisect run --json` and the API report it. */
@@ -17,6 +18,8 @@ export interface BisectResult {
   readonly runs?: readonly { readonly commit: string; readonly outcomes: readonly string[] }[];
   readonly verification?: VerificationSummary;
   readonly policy?: string;
+  /** What testing the ends before the first step showed, when it was done. */
+  readonly endpoints?: readonly EndpointResult[];
 }
 
 export function toResult(id: string, state: BisectState): BisectResult {
@@ -33,9 +36,10 @@ export function toResult(id: string, state: BisectState): BisectResult {
     ...(state.error !== undefined ? { error: state.error } : {}),
     ...(state.confidence !== undefined ? { confidence: round(state.confidence) } : {}),
     ...(state.posterior !== undefined ? { posterior: state.posterior.map((p) => ({ commit: p.commit, probability: round(p.probability) })) } : {}),
-    ...(state.policy !== undefined || state.verify !== undefined ? { runs: runsByCommit(state) } : {}),
+    ...(state.policy !== undefined || state.verify !== undefined || state.checkEndpoints ? { runs: runsByCommit(state) } : {}),
     ...(state.verification !== undefined ? { verification: state.verification } : {}),
     ...(state.policy !== undefined ? { policy: state.policy.kind } : {}),
+    ...(state.endpoints !== undefined ? { endpoints: state.endpoints } : {}),
   };
 }
 

@@ -1,12 +1,14 @@
 import type { CommitGraph } from './commit-graph.js';
+import type { EndpointResult } from './endpoint-check.js';
 import type { Policy } from './policy.js';
 
 /**
  * Why a commit is run: to bisect, to calibrate a flaky reproducer at a known
- * end, or to verify a culprit (re-test it, its parent, the bad end, and the bad
- * end with the culprit reverted).
+ * end, to check the ends before the first step, or to verify a culprit
+ * (re-test it, its parent, the bad end, and the bad end with the culprit
+ * reverted).
  */
-export type RunPurpose = 'bisect' | 'calibrate' | 'verify-culprit' | 'verify-parent' | 'verify-bad' | 'verify-revert';
+export type RunPurpose = 'bisect' | 'calibrate' | 'verify-culprit' | 'verify-parent' | 'verify-bad' | 'verify-revert' | 'check-good' | 'check-bad';
 
 /** `regression`: find the first bad commit. `fix`: find the first commit where the bug is gone (good and bad swapped). */
 export type Terms = 'regression' | 'fix';
@@ -68,6 +70,10 @@ export interface BisectState {
   readonly terms?: Terms;
   /** Verify a found culprit; with `revert`, also test the bad end with it reverted. */
   readonly verify?: { readonly revert: boolean };
+  /** Test the good and bad ends before the first step. */
+  readonly checkEndpoints?: boolean;
+  /** What the endpoint check found, once it is done. */
+  readonly endpoints?: readonly EndpointResult[];
   /** The commit waiting to be tested, while running. */
   readonly next?: string;
   /** Which run of `next`, why, and (for a revert check) what to revert on top of it. */

@@ -12,7 +12,13 @@ export const BisectionViewSchema = Type.Object({
   culprit: Type.Optional(Sha),
   candidates: Type.Optional(Type.Array(Sha)),
   steps: Type.Integer(),
-  verdicts: Type.Array(Type.Object({ commit: Sha, verdict: Type.String(), reason: Type.String(), source: Type.String() })),
+  verdicts: Type.Array(Type.Object({
+    commit: Sha, verdict: Type.String(), reason: Type.String(), source: Type.String(),
+    evidence: Type.Optional(Type.String({ description: 'GET …/evidence/<name>: the test output or console log' })),
+    buildEvidence: Type.Optional(Type.String({ description: 'GET …/evidence/<name>: the build log (kernel probes)' })),
+    metrics: Type.Optional(Type.Record(Type.String(), Type.Number())),
+    machine: Type.Optional(Type.String()),
+  })),
   error: Type.Optional(Type.String()),
   repo: Type.String(),
   good: Type.Array(Type.String()),
@@ -26,6 +32,10 @@ export const BisectionViewSchema = Type.Object({
   confidence: Type.Optional(Type.Number()),
   posterior: Type.Optional(Type.Array(Type.Object({ commit: Sha, probability: Type.Number() }))),
   verification: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  endpoints: Type.Optional(Type.Array(Type.Object({
+    commit: Sha, end: Type.Union([Type.Literal('good'), Type.Literal('bad')]), outcome: Type.Union([Type.Literal('as-expected'), Type.Literal('unexpected'), Type.Literal('untestable')]),
+    runs: Type.Integer(), failures: Type.Integer(), reason: Type.Optional(Type.String()),
+  }), { description: 'What testing the ends before the first step showed' })),
 });
 export type BisectionView = Static<typeof BisectionViewSchema>;
 
@@ -49,7 +59,19 @@ export function toView(id: string, log: readonly StoredLogEvent[], replayed: Rep
   }
   const { state } = replayed;
   const result = toResult(id, state);
-  const verdicts = result.verdicts.map((v) => ({ commit: v.commit, verdict: v.verdict, reason: v.reason, source: v.source }));
+  // The evidence behind each verdict: the latest recorded verdict event of that commit.
+  const recorded = new Map<string, Extract<LogEvent, { type: 'verdict' }>>();
+  for (const e of events) if (e.type === 'verdict') recorded.set(e.commit, e);
+  const verdicts = result.verdicts.map((v) => {
+    const r = v.source === 'probe' ? recorded.get(v.commit) : undefined;
+    return {
+      commit: v.commit, verdict: v.verdict, reason: v.reason, source: v.source,
+      ...(r?.evidence ? { evidence: r.evidence } : {}),
+      ...(r?.buildEvidence ? { buildEvidence: r.buildEvidence } : {}),
+      ...(r?.metrics ? { metrics: r.metrics } : {}),
+      ...(r?.machine ? { machine: r.machine } : {}),
+    };
+  });
   const view: BisectionView = {
     ...base,
     status: state.status,
@@ -62,6 +84,7 @@ export function toView(id: string, log: readonly StoredLogEvent[], replayed: Rep
     ...(result.confidence !== undefined ? { confidence: result.confidence } : {}),
     ...(result.posterior ? { posterior: result.posterior.map((p) => ({ ...p })) } : {}),
     ...(result.verification ? { verification: { ...result.verification } } : {}),
+    ...(result.endpoints ? { endpoints: result.endpoints.map((e) => ({ ...e })) } : {}),
   };
   if (state.status === 'running') {
     const progress: Progress | undefined = lastStart && lastStart.commit === state.next ? lastStart.progress : undefined;

@@ -31,7 +31,7 @@ export const LogEventSchema = Type.Union([
     durationMs: Type.Optional(Type.Number()),
     evidence: Type.Optional(Type.String({ description: 'Key of the stored test output' })),
     run: Type.Optional(Type.Integer({ minimum: 0 })),
-    purpose: Type.Optional(Type.Union(['bisect', 'calibrate', 'verify-culprit', 'verify-parent', 'verify-bad', 'verify-revert'].map((p) => Type.Literal(p as RunPurpose)))),
+    purpose: Type.Optional(Type.Union(['bisect', 'calibrate', 'verify-culprit', 'verify-parent', 'verify-bad', 'verify-revert', 'check-good', 'check-bad'].map((p) => Type.Literal(p as RunPurpose)))),
     buildEvidence: Type.Optional(Type.String({ description: 'Key of the stored build log (kernel probes)' })),
     metrics: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: "The reproducer's numbers from its KBISECT-RESULT line, plus boot timings" })),
     machine: Type.Optional(Type.String({ description: 'The machine the kernel ran on' })),

@@ -43,6 +43,8 @@ export function replay(graph: CommitGraph | undefined, events: readonly LogEvent
     untestable: init.untestable,
     ...(options ? { policy: policyOf(options) } : {}),
     ...(options?.verify || options?.verifyRevert ? { verify: { revert: options.verifyRevert ?? false } } : {}),
+    // Requests stored before the option existed carry no value: they keep their old behaviour.
+    ...(options?.checkEndpoints ? { checkEndpoints: true } : {}),
   });
   const ignored: { event: LogEvent; message: string }[] = [];
   for (const event of events) {

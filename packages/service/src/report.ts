@@ -1,6 +1,8 @@
 import type { BisectionView } from './bisection-view.js';
 
 const short = (sha: string): string => sha.slice(0, 12);
+/** The reproducer and lab numbers worth a line in a mailing-list reply; the rest stays in the JSON. */
+const REPORTED_METRICS = ['mismatches', 'pages', 'iterations', 'control_moved', 'resultSeconds', 'buildSeconds'];
 
 /**
  * A plain-text report a maintainer can paste into a mailing-list reply:
@@ -42,9 +44,21 @@ export function formatReport(view: BisectionView): string {
     lines.push('Verification:');
     for (const [what, v] of Object.entries(view.verification)) lines.push(`  ${what}: ${JSON.stringify(v)}`);
   }
+  if (view.endpoints) {
+    lines.push('Endpoints tested before bisecting:');
+    for (const e of view.endpoints) {
+      const what = e.outcome === 'untestable' ? `cannot be tested (${e.reason ?? 'skip'})` : `${e.failures > 0 ? 'shows the bug' : 'clean'} in ${e.failures > 0 ? `${e.failures} of ` : ''}${e.runs} run(s)${e.outcome === 'unexpected' ? ' - NOT as expected' : ''}`;
+      lines.push(`  ${e.end.padEnd(4)} ${short(e.commit)}  ${what}`);
+    }
+  }
   lines.push('');
   lines.push(`Verdicts (${view.steps} commit${view.steps === 1 ? '' : 's'} tested):`);
-  for (const v of view.verdicts) lines.push(`  ${short(v.commit)}  ${v.verdict.padEnd(4)}  ${v.source.padEnd(10)}  ${v.reason}`);
+  for (const v of view.verdicts) {
+    lines.push(`  ${short(v.commit)}  ${v.verdict.padEnd(4)}  ${v.source.padEnd(10)}  ${v.reason}`);
+    const shown = v.metrics ? Object.entries(v.metrics).filter(([k]) => REPORTED_METRICS.includes(k)) : [];
+    const facts = [v.machine ? `on ${v.machine}` : '', shown.map(([k, n]) => `${k}=${Number.isInteger(n) ? n : n.toFixed(1)}`).join(' '), [v.evidence, v.buildEvidence].filter(Boolean).join(', ')].filter((s) => s !== '');
+    if (facts.length > 0) lines.push(`${' '.repeat(38)}${facts.join('; ')}`);
+  }
   lines.push('');
   lines.push(`Reproduce the marks with: kbisect log ${view.id} > bisect.log && git bisect replay bisect.log`);
   return `${lines.join('\n')}\n`;

@@ -58,6 +58,7 @@ export const BisectionOptionsSchema = Type.Object(
     detection: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'bayes: chance one run on a bad commit shows the bug; estimated when absent.' })),
     badAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'repeat: bad after this many failing runs (default 1).' })),
     goodAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'repeat: good after this many clean runs (default 10).' })),
+    checkEndpoints: Type.Optional(Type.Boolean({ description: 'Test the good and bad ends before the first step (with the run policy); stop with the reason when the good end fails or the bad end passes. On unless turned off.' })),
     verify: Type.Optional(Type.Boolean({ description: 'Re-test the culprit and its parent after the search.' })),
     verifyRevert: Type.Optional(Type.Boolean({ description: 'Also test the bad end with the culprit reverted and compare failure rates.' })),
   },

@@ -49,7 +49,8 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       } else {
         await checkKernelProbe(body.probe, deps);
       }
-      const id = await deps.store.create(body, request.principal!.name, deps.now());
+      // The endpoint check is on unless the submitter turned it off; stored explicitly so replays never change.
+      const id = await deps.store.create({ ...body, options: { checkEndpoints: true, ...body.options } }, request.principal!.name, deps.now());
       await deps.enqueueOrchestrate(id);
       const self = `/api/v1/bisections/${id}`;
       return reply.status(201).send({ id, status: 'queued', links: { self, events: `${self}/events`, report: `${self}/report` } });

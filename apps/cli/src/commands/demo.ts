@@ -10,16 +10,20 @@ import { createDemoRepository } from '../demo-repository.js';
 import { formatOutcome } from '../format-outcome.js';
 import { parseOptions } from '../parse-options.js';
 import { runBisection } from '../run-bisection.js';
+import { stateDirFrom } from '../state-dir.js';
 import { terminalReporter } from '../terminal-reporter.js';
+import { kernelDemo } from './kernel-demo.js';
 
 /**
- * `kbisect demo`: the 2016 THP case in miniature, end to end through the same
+ * `kbisect demo` runs the real-kernel demonstration (kernel-demo.ts);
+ * `kbisect demo --quick`: the 2016 THP case in miniature, end to end through the same
  * code as `kbisect run` — real git, a mirror, a worktree per step — and then
  * `git bisect run` on the same history, to show both reach the same answer.
  */
-export async function demoCommand(argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
-  const { values } = parseOptions('demo', argv, { 'cache-dir': { type: 'string' } } as const);
+export async function demoCommand(argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void; isTty: boolean }): Promise<number> {
+  const { values } = parseOptions('demo', argv, { 'cache-dir': { type: 'string' }, 'state-dir': { type: 'string' }, quick: { type: 'boolean' } } as const);
   const cacheDir = cacheDirFrom(values['cache-dir'], process.env);
+  if (!values.quick) return kernelDemo(io, { cacheDir, stateDir: stateDirFrom(values['state-dir'], process.env) });
   const demo = await createDemoRepository(join(cacheDir, 'demo', 'linux-thp-2016'));
   io.out(`kbisect demo: a history like v4.4..v4.6-rc5, where THP "depends on BROKEN" for a stretch and the regression lands inside it`);
   io.out(`  repository: ${demo.dir}`);

@@ -17,6 +17,7 @@ export const RUN_USAGE = `usage: kbisect run --repo <path|url> --good <ref> [--g
                   [--first-parent] [--json] [--import-log FILE] [--write-log FILE] [--cache-dir DIR]
                   [--policy deterministic|repeat|bayes] [--confidence P] [--max-runs N] [--detection P]
                   [--bad-after K] [--good-after N] [--verify] [--verify-revert] [--fix]
+                  [--check-endpoints]
                   [--require-config CONFIG_X …] [--untestable skip|force]
 
 Bisects locally with the command probe (git bisect run's protocol: exit 0 good,
@@ -46,6 +47,7 @@ const OPTIONS = {
   'good-after': { type: 'string' },
   verify: { type: 'boolean' },
   'verify-revert': { type: 'boolean' },
+  'check-endpoints': { type: 'boolean' },
   fix: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -118,6 +120,7 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
         ...(untestableMode === 'force' ? { prepareWorktree: (dir: string) => dropBrokenDependencies(dir, required) } : {}),
         ...(fix ? { terms: 'fix' as const } : {}),
         ...(values.verify || values['verify-revert'] ? { verify: { revert: values['verify-revert'] ?? false } } : {}),
+        ...(values['check-endpoints'] ? { checkEndpoints: true } : {}),
         imported,
         worktreeDir: (step) => join(scratch, `step-${step}`),
       },

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { apiConfigFromEnv, startApi } from '@kbisect/api';
 import { gitOpener, startWorkers, workerConfigFromEnv } from '@kbisect/worker';
@@ -7,18 +8,22 @@ import { parseOptions } from '../parse-options.js';
 import { startPrivateRedis, type PrivateRedis } from '../private-redis.js';
 import { stateDirFrom } from '../state-dir.js';
 import { UsageError } from '../usage-error.js';
+import { startVirtualLab } from '../virtual-lab-service.js';
 
-export const SERVE_USAGE = `usage: kbisect serve [--port N] [--host ADDR] [--state-dir DIR]
+export const SERVE_USAGE = `usage: kbisect serve [--port N] [--host ADDR] [--state-dir DIR] [--virtual-machines N]
 
 Runs the API and every worker role in one process. Without REDIS_URL it starts
 a private redis-server (data under the state dir) and stops it on exit. On
-first start it creates a local admin token and prints where it put it.`;
+first start it creates a local admin token and prints where it put it. It
+also starts the virtual lab — N QEMU machines behind ipmi_sim BMCs (default
+1, 0 for none), registered in pool 'virtual' — and stops it on exit.`;
 
 const OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   'state-dir': { type: 'string' },
   'cache-dir': { type: 'string' },
+  'virtual-machines': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -31,6 +36,8 @@ export async function serveCommand(argv: readonly string[], io: { out: (s: strin
   if (positionals.length > 0) throw new UsageError(`kbisect serve: unexpected argument '${positionals[0]}'`);
   const port = values.port === undefined ? 8080 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`kbisect serve: --port: '${values.port}' is not a port number`);
+  const vms = values['virtual-machines'] === undefined ? 1 : Number(values['virtual-machines']);
+  if (!Number.isInteger(vms) || vms < 0 || vms > 16) throw new UsageError(`kbisect serve: --virtual-machines: '${values['virtual-machines']}' is not a number from 0 to 16`);
   const stateDir = stateDirFrom(values['state-dir'], process.env);
   const cacheDir = cacheDirFrom(values['cache-dir'], process.env);
   const logger = pino({ name: 'kbisect', level: process.env.KBISECT_LOG_LEVEL ?? 'warn' });
@@ -49,6 +56,7 @@ export async function serveCommand(argv: readonly string[], io: { out: (s: strin
     const workers = await startWorkers(workerConfigFromEnv(env, ['orchestrator', 'build', 'test'], { cacheDir }), { openRepo: gitOpener(cacheDir), logger });
     const { loadTokens } = await import('@kbisect/api');
     const api = await startApi(apiConfig, tokens?.registry ?? (await loadTokens(apiConfig, env)), logger);
+    const lab = vms > 0 ? await startVirtualLab(join(stateDir, 'virtual-lab'), vms, env.REDIS_URL!, apiConfig.namespace, io) : undefined;
     io.err(`kbisect: serving on ${api.url} (OpenAPI at ${api.url}/docs)`);
     io.err(`kbisect: redis ${redis ? `${redis.url} (private, data in ${stateDir}/redis)` : env.REDIS_URL}`);
     if (tokens) io.err(`kbisect: ${tokens.created ? 'created' : 'using'} a local admin token in ${tokens.tokenPath}`);
@@ -63,6 +71,7 @@ export async function serveCommand(argv: readonly string[], io: { out: (s: strin
       await api.close();
     } finally {
       await workers.close();
+      await lab?.stop();
     }
     return 0;
   } finally {

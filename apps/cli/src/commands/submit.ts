@@ -4,8 +4,21 @@ import { parseOptions, requireOption } from '../parse-options.js';
 import { UsageError } from '../usage-error.js';
 import { watchBisection } from './watch.js';
 
-export const SUBMIT_USAGE = `usage: kbisect submit --repo <path|url> --good <ref> [--good <ref>…] --bad <ref> --test-cmd '<shell>'
-                     [--first-parent] [--retries N] [--priority N] [--watch] [--json]
+export const SUBMIT_USAGE = `usage: kbisect submit --repo <path|url> --good <ref> [--good <ref>…] --bad <ref>
+                     (--test-cmd '<shell>' | --reproducer NAME --pool POOL --config FRAGMENT…)
+                     [--first-parent] [--retries N] [--priority N] [--skip-endpoint-check] [--watch [--console]] [--json]
+Kernel probes (build, boot on a lab machine, run a reproducer):
+  --config FRAGMENT       a kernel-configs/ fragment (repeatable), e.g. qemu-x86_64
+  --require-config CONFIG_X  commits where it cannot be enabled are untestable (repeatable)
+  --untestable skip|force    step around them (default) or build them with BROKEN dropped
+  --pool POOL             the machine pool to boot on
+  --reproducer NAME       vfio-pin-check | boot
+  --reproducer-arg ARG    passed to the reproducer (repeatable), e.g. --reproducer-arg=--mode=fork
+  --timeout SEC           deadline from power-on to the result line
+  --crashes-count         a kernel crash during the test counts as bad
+The service tests the good and bad ends before the first step (the bisection
+stops with the reason when the good end fails or the bad end passes);
+--skip-endpoint-check turns that off.
 Talks to a running API (KBISECT_URL, KBISECT_TOKEN).`;
 
 const OPTIONS = {
@@ -13,7 +26,17 @@ const OPTIONS = {
   retries: { type: 'string' },
   priority: { type: 'string' },
   watch: { type: 'boolean' },
+  console: { type: 'boolean' },
   json: { type: 'boolean' },
+  config: { type: 'string', multiple: true },
+  'require-config': { type: 'string', multiple: true },
+  untestable: { type: 'string' },
+  pool: { type: 'string' },
+  reproducer: { type: 'string' },
+  'reproducer-arg': { type: 'string', multiple: true },
+  timeout: { type: 'string' },
+  'crashes-count': { type: 'boolean' },
+  'skip-endpoint-check': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -39,11 +62,12 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
     repo: requireOption('submit', 'repo', values.repo),
     good,
     bad: requireOption('submit', 'bad', values.bad),
-    probe: { type: 'command', command: requireOption('submit', 'test-cmd', values['test-cmd']) },
+    probe: probeFrom(values),
     options: {
       ...(values['first-parent'] ? { firstParent: true } : {}),
       ...(retries !== undefined ? { retries } : {}),
       ...(priority !== undefined ? { priority } : {}),
+      ...(values['skip-endpoint-check'] ? { checkEndpoints: false } : {}),
     },
   };
   const client = await apiClientFromEnv(process.env);
@@ -53,8 +77,29 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
     return 0;
   }
   io.err(`kbisect: submitted ${created.id}`);
-  const status = await watchBisection(client, created.id, io);
+  const status = await watchBisection(client, created.id, io, { console: values.console ?? false });
   if (values.json) io.out((await client.request('GET', `/api/v1/bisections/${created.id}`)).text);
   else io.out((await client.request('GET', `/api/v1/bisections/${created.id}/report`, undefined, 'text/plain')).text.trimEnd());
   return status === 'found' || status === 'ambiguous' ? 0 : 1;
+}
+
+/** Exactly one probe: a shell command, or a kernel build + boot + reproducer. */
+function probeFrom(values: { 'test-cmd'?: string; reproducer?: string; pool?: string; config?: string[]; 'require-config'?: string[]; untestable?: string; 'reproducer-arg'?: string[]; timeout?: string; 'crashes-count'?: boolean }): Record<string, unknown> {
+  if (values['test-cmd'] !== undefined && values.reproducer !== undefined) throw new UsageError('kbisect submit: give --test-cmd or --reproducer, not both');
+  if (values.reproducer === undefined) return { type: 'command', command: requireOption('submit', 'test-cmd', values['test-cmd']) };
+  if (values.untestable !== undefined && values.untestable !== 'skip' && values.untestable !== 'force') throw new UsageError(`kbisect submit: --untestable: '${values.untestable}' is not 'skip' or 'force'`);
+  const timeoutSec = intOption('timeout', values.timeout);
+  return {
+    type: 'kernel',
+    configFragments: values.config ?? [],
+    pool: requireOption('submit', 'pool', values.pool),
+    ...(values['require-config'] ? { requireConfig: values['require-config'] } : {}),
+    ...(values.untestable ? { untestable: values.untestable } : {}),
+    reproducer: {
+      name: values.reproducer,
+      ...(values['reproducer-arg'] ? { args: values['reproducer-arg'] } : {}),
+      ...(timeoutSec !== undefined ? { timeoutSec } : {}),
+      ...(values['crashes-count'] ? { crashesCount: true } : {}),
+    },
+  };
 }

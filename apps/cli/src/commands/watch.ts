@@ -13,7 +13,7 @@ const short = (s: unknown): string => (typeof s === 'string' ? s.slice(0, 12) : 
  * bar on a terminal (a line per event otherwise). A dropped connection is
  * resumed with Last-Event-ID, so no event is missed or shown twice.
  */
-export async function watchBisection(client: ApiClient, id: string, io: Io): Promise<string> {
+export async function watchBisection(client: ApiClient, id: string, io: Io, opts: { console?: boolean } = {}): Promise<string> {
   let lastId: string | undefined;
   let status = 'unknown';
   let tested = 0;
@@ -34,7 +34,7 @@ export async function watchBisection(client: ApiClient, id: string, io: Io): Pro
         for (const msg of parser.push(decoder.decode(chunk, { stream: true }))) {
           if (msg.id) lastId = msg.id;
           const data = JSON.parse(msg.data) as Record<string, unknown>;
-          const line = describe(msg.event, data, tested);
+          const line = describe(msg.event, data, tested, opts.console ?? false);
           if (msg.event === 'verdict' && data.source !== undefined) tested += 1;
           if (line) {
             if (io.isTty) io.err(`\r\x1b[2K${line}`);
@@ -55,8 +55,11 @@ export async function watchBisection(client: ApiClient, id: string, io: Io): Pro
   return status;
 }
 
-function describe(event: string, d: Record<string, unknown>, tested: number): string | undefined {
+function describe(event: string, d: Record<string, unknown>, tested: number, showConsole: boolean): string | undefined {
   switch (event) {
+    case 'step-progress':
+      if (d.phase === 'console') return showConsole && Array.isArray(d.lines) ? d.lines.map((l) => `    | ${String(l)}`).join('\n') : undefined;
+      return `    ${String(d.phase)}: ${String(d.message)}`;
     case 'created':
       return `queued by ${String(d.by)}`;
     case 'initialized':
@@ -79,11 +82,11 @@ function describe(event: string, d: Record<string, unknown>, tested: number): st
 }
 
 export async function watchCommand(argv: readonly string[], io: Io): Promise<number> {
-  const { positionals } = parseOptions('watch', argv, {});
+  const { values, positionals } = parseOptions('watch', argv, { console: { type: 'boolean' } } as const);
   const id = positionals[0];
-  if (!id || positionals.length > 1) throw new UsageError('usage: kbisect watch <id>');
+  if (!id || positionals.length > 1) throw new UsageError('usage: kbisect watch <id> [--console]');
   const client = await apiClientFromEnv(process.env);
-  const status = await watchBisection(client, id, io);
+  const status = await watchBisection(client, id, io, { console: values.console ?? false });
   io.out((await client.request('GET', `/api/v1/bisections/${id}/report`, undefined, 'text/plain')).text.trimEnd());
   return status === 'found' || status === 'ambiguous' ? 0 : 1;
 }
