@@ -44,6 +44,22 @@ try {
     const banner = /Linux version 6\.1[^\n]*/.exec(boot.all ?? '')?.[0];
     console.log(`boots under QEMU: ${banner ? `yes — "${banner.slice(0, 80)}"` : 'NO'}`);
   }
+  // The seed's era, when a v4.4 tree is at hand (KBISECT_V44_TREE; never part of this repository).
+  const v44Tree = process.env.KBISECT_V44_TREE;
+  if (v44Tree) {
+    const v44 = (await execa(resolve(import.meta.dirname, '../packages/kbuild/scripts/make-v44-fixture.sh'), [v44Tree])).stdout.trim();
+    const r44 = await openRepo(validateRepoSource(v44), { cacheDir: join(scratch, 'cache') });
+    const tip = await r44.resolveCommit('v44-bad', 'v44');
+    const before = await r44.resolveCommit('v44-bad~1', 'v44');
+    const build44 = async (label: string, commit: string): Promise<void> => {
+      const t0 = performance.now();
+      const out = await buildKernel(r44, new ArtifactCache(join(scratch, 'a44'), 20e9), join(scratch, 'w44'), { commit, fragments, required, jobs, ccache: false });
+      console.log(`${label.padEnd(44)} ${((performance.now() - t0) / 1000).toFixed(1).padStart(7)} s  ${out.kind === 'built' ? `built with ${String(out.artifacts.meta.cc)}` : `skip: ${out.reason}`}`);
+    };
+    console.log(`v4.4-era builds (${v44Tree}), toolchain from the table:`);
+    await build44('v4.4: clean build (no ccache)', before);
+    await build44('v4.4: incremental, one file in mm/', tip);
+  }
 } finally {
   await rm(scratch, { recursive: true, force: true });
 }

@@ -1,11 +1,12 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configHash, mergeConfigs, missingRequired, type Fragment } from './config-merge.js';
 import { BuildInfraError } from './build-errors.js';
+import { droppedSymbols, explainDropped } from './dropped-symbols.js';
 import { runMake } from './kernel-make.js';
 
 export type Configured =
-  | { readonly ok: true; readonly config: string; readonly hash: string }
+  | { readonly ok: true; readonly config: string; readonly hash: string; readonly dropped: readonly string[] }
   | { readonly ok: false; readonly reason: string };
 
 /**
@@ -23,11 +24,16 @@ export async function configureKernel(opts: { srcDir: string; outDir: string; fr
   const old = await make('olddefconfig');
   if (old.exitCode !== 0) throw new BuildInfraError(`make olddefconfig failed: ${lastLines(old.output)}`);
   const config = await readFile(join(opts.outDir, '.config'), 'utf8');
+  const dropped = droppedSymbols(config, opts.fragments);
   const missing = missingRequired(config, opts.required);
+  const why = await explainDropped(opts.srcDir, [...new Set([...missing, ...dropped])]);
+  // Every symbol a fragment asked for and olddefconfig dropped goes into the build log, with its Kconfig dependencies.
+  if (why.length > 0 && opts.logFile) await appendFile(opts.logFile, `kbisect: make olddefconfig dropped: ${why.join('; ')}\n`);
   if (missing.length > 0) {
-    return { ok: false, reason: `untestable: ${missing.join(', ')} not set (make olddefconfig dropped ${missing.length === 1 ? 'it' : 'them'}: dependencies not met at this commit)` };
+    const reasons = why.filter((w) => missing.some((m) => w.startsWith(`${m} `)));
+    return { ok: false, reason: `untestable: ${missing.join(', ')} not set (make olddefconfig dropped ${missing.length === 1 ? 'it' : 'them'}: ${reasons.join('; ')})` };
   }
-  return { ok: true, config, hash: configHash(config) };
+  return { ok: true, config, hash: configHash(config), dropped: why };
 }
 
 function lastLines(text: string): string {

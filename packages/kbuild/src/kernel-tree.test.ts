@@ -56,7 +56,7 @@ describe.skipIf(!haveSource)('on linux-source-6.1', () => {
     const src = join(scratch, 'src');
     await repo.checkoutWorktree(src, broken);
     const result = await configureKernel({ srcDir: src, outDir: join(scratch, 'out'), fragments: await loadFragments(['qemu-x86_64', 'iommu-vfio', 'thp']), required: REQUIRED, cc: 'gcc-12' });
-    expect(result).toEqual({ ok: false, reason: 'untestable: CONFIG_TRANSPARENT_HUGEPAGE not set (make olddefconfig dropped it: dependencies not met at this commit)' });
+    expect(result).toEqual({ ok: false, reason: 'untestable: CONFIG_TRANSPARENT_HUGEPAGE not set (make olddefconfig dropped it: CONFIG_TRANSPARENT_HUGEPAGE (mm/Kconfig: depends on HAVE_ARCH_TRANSPARENT_HUGEPAGE && !PREEMPT_RT && BROKEN))' });
 
     // untestable: force — the same commit with BROKEN dropped in the worktree keeps THP.
     expect(await dropBrokenDependencies(src, REQUIRED)).toEqual(['CONFIG_TRANSPARENT_HUGEPAGE in mm/Kconfig']);
