@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { classifyConsole, judge } from './console-classifier.js';
 
@@ -32,5 +33,19 @@ describe('console classification', () => {
     const got = classifyConsole(excerpts[3]![1], { poweredOff: true, deadlinePassed: false });
     expect(judge(got, { crashBeforeTest: 'skip', crashesCount: true, hang: 'skip' })).toEqual({ verdict: 'bad', reason: 'BUG during the test' });
     expect(got.kind === 'crash' && got.lines.some((l) => l.includes('RIP: 0010:follow_page_mask'))).toBe(true);
+  });
+});
+
+describe('whole console logs captured from Debian 6.1 under QEMU q35 + intel-iommu', () => {
+  const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+  it('a clean boot to a good result', () => {
+    const got = classifyConsole(fixture('debian-6.1-clean-boot.console.log'), { poweredOff: true, deadlinePassed: false });
+    expect(got).toMatchObject({ kind: 'result', verdict: 'good' });
+  });
+  it('rdinit pointing nowhere: the panic before init, with the panic line among the lines kept', () => {
+    const got = classifyConsole(fixture('debian-6.1-no-init-panic.console.log'), { poweredOff: true, deadlinePassed: false });
+    expect(got).toMatchObject({ kind: 'crash', phase: 'before-init', signature: 'cannot mount root' });
+    expect(got.kind === 'crash' && got.lines.some((l) => l.includes('Kernel panic - not syncing: VFS: Unable to mount root fs'))).toBe(true);
+    expect(judge(got)).toMatchObject({ verdict: 'skip', reason: 'cannot mount root before init' });
   });
 });
