@@ -146,7 +146,7 @@ describe.skipIf(!kernel || !haveTools)('the boot lab on the virtual lab', () => 
     const events3: PoolEvent[] = [];
     const run3 = await onPool('job-e3', test('e3', 'kbisect.test=good'), events3);
     expect(run3.attempts.map((a) => a.machineId)).toEqual([lab.machines[1]!.id]);
-    await expect(runOnPool(machines, 'no-such-pool', 'job-x', test('x', ''))).rejects.toThrow(/pool 'no-such-pool' has no machines/);
+    await expect(runOnPool(machines, 'no-such-pool', 'job-x', test('x', ''), { waitForMachineMs: 500 })).rejects.toThrow(/pool 'no-such-pool' has no machines/);
     expect(LabInfraError.name).toBe('LabInfraError');
   }, 300_000);
 

@@ -16,6 +16,8 @@ export interface LabJobDeps {
   readonly attempt: number;
   /** Infrastructure failures in a row that quarantine a machine. @defaultValue 3 */
   readonly quarantineAfter?: number;
+  /** How long a step waits for a ready machine of its pool before it fails as an infrastructure problem. @defaultValue 1800000 */
+  readonly machineWaitMs?: number;
   /** @defaultValue 1000 */
   readonly cancelPollMs?: number;
   /** @defaultValue 2000 */
@@ -63,7 +65,8 @@ export async function runLabTestJob(job: TestJob, deps: LabJobDeps): Promise<Lab
   const onPool = (e: PoolEvent): void => {
     if (e.type === 'leased') progress('lab', `booting on ${e.machineId} (attempt ${e.attempt})`);
     else if (e.type === 'infra-failure') progress('lab', `${e.machineId}: infrastructure failure (${e.kind}), ${e.infraFailures} in a row: ${e.message}`);
-    else progress('lab', `${e.machineId} quarantined: ${e.reason}`);
+    else if (e.type === 'quarantined') progress('lab', `${e.machineId} quarantined: ${e.reason}`);
+    else progress('lab', `waiting: ${e.reason}`);
   };
   let ran;
   try {
@@ -81,7 +84,7 @@ export async function runLabTestJob(job: TestJob, deps: LabJobDeps): Promise<Lab
           if (lines) progress('console', `${lines.length} console line(s)`, lines);
         },
         cancelled: () => cancelled,
-      }), { quarantineAfter: deps.quarantineAfter ?? 3, onEvent: onPool });
+      }), { quarantineAfter: deps.quarantineAfter ?? 3, waitForMachineMs: deps.machineWaitMs ?? 1_800_000, onEvent: onPool });
   } catch (err) {
     if (err instanceof LabConfigError) return fail(err.message);
     if (err instanceof LabInfraError) throw new InfrastructureError(err.message);

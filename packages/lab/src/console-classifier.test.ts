@@ -19,6 +19,7 @@ const excerpts: [string, string, { poweredOff: boolean; deadlinePassed: boolean 
   ['second boot banner (triple fault)', BOOT + INIT + TEST + BOOT, { poweredOff: true, deadlinePassed: false }, { kind: 'reboot', phase: 'during-test' }, { verdict: 'skip' }],
   ['power lost before the kernel reached init', BOOT, { poweredOff: true, deadlinePassed: false }, { kind: 'powered-off', phase: 'before-init' }, { retry: expect.stringMatching(/before the kernel reached init/) }],
   ['a skip with the reproducer\'s reason', BOOT + INIT + TEST + 'KBISECT-RESULT {"verdict":"skip","reason":"no IOMMU group","pages":0}\n', { poweredOff: true, deadlinePassed: false }, { kind: 'result', verdict: 'skip', reason: 'no IOMMU group', metrics: { pages: 0 } }, { verdict: 'skip', reason: 'test reported skip: no IOMMU group' }],
+  ['a reproducer that crashed: the test ended without a result line', BOOT + INIT + TEST + 'Segmentation fault\nKBISECT-TEST-END\n', { poweredOff: true, deadlinePassed: false }, { kind: 'powered-off', phase: 'during-test' }, { verdict: 'skip', reason: 'machine powered off during test without a result' }],
   ['unreadable result line', BOOT + INIT + TEST + 'KBISECT-RESULT {"verdict":"maybe"}\n', { poweredOff: true, deadlinePassed: false }, { kind: 'bad-result-line' }, { verdict: 'skip' }],
 ];
 

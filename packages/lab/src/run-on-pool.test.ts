@@ -74,9 +74,19 @@ describe('running a test on a pool', () => {
     }, { maxAttempts: 3, quarantineAfter: 10 })).rejects.toThrow(/3 machine attempt\(s\).*m1: m1 did not boot \| m2: m2 did not boot \| m1: m1 did not boot/);
   });
 
-  it('an empty pool is a configuration error; a pool with nothing ready says why', async () => {
-    await expect(runOnPool(registry([]), 'gpu', 'job', async () => 1)).rejects.toBeInstanceOf(LabConfigError);
-    await expect(runOnPool(registry(['m1'], { m1: 'drained' }), 'p', 'job', async () => 1)).rejects.toThrow(/no machine of pool 'p' is ready \(m1 drained\)/);
+  it('an empty pool or one with nothing ready waits, saying why, and gives up at the limit', async () => {
+    const events: PoolEvent[] = [];
+    await expect(runOnPool(registry([]), 'gpu', 'job', async () => 1, { waitForMachineMs: 300, onEvent: (e) => events.push(e) })).rejects.toThrow(/machine pool 'gpu' has no machines; waited/);
+    expect(events).toEqual([{ type: 'waiting', reason: "machine pool 'gpu' has no machines" }]);
+    await expect(runOnPool(registry(['m1'], { m1: 'drained' }), 'p', 'job', async () => 1, { waitForMachineMs: 300 })).rejects.toThrow(/no machine of pool 'p' is ready \(m1 drained\)/);
+  });
+
+  it('continues once an operator undrains a machine', async () => {
+    const state: Record<string, 'ready' | 'drained' | 'quarantined'> = { m1: 'quarantined' };
+    const reg = registry(['m1'], state);
+    setTimeout(() => { state.m1 = 'ready'; }, 400);
+    expect((await runOnPool(reg, 'p', 'job', async (m) => m.id, { waitForMachineMs: 10_000 })).result).toBe('m1');
+    expect(LabConfigError.name).toBe('LabConfigError');
   });
 
   it('waits for a busy machine, up to a limit', async () => {
@@ -85,6 +95,6 @@ describe('running a test on a pool', () => {
     setTimeout(() => reg.leases.delete('m1'), 300);
     expect((await runOnPool(reg, 'p', 'job', async () => 'late', { waitForMachineMs: 5000 })).result).toBe('late');
     reg.leases.set('m1', 'other');
-    await expect(runOnPool(reg, 'p', 'job', async () => 'never', { waitForMachineMs: 300 })).rejects.toThrow(/became available/);
+    await expect(runOnPool(reg, 'p', 'job', async () => 'never', { waitForMachineMs: 300 })).rejects.toThrow(/every machine of pool 'p' is busy .*; waited 0 s/);
   });
 });

@@ -7,7 +7,7 @@ export interface PoolRunOptions {
   readonly quarantineAfter?: number;
   /** Machines tried for one test before giving up. @defaultValue 3 */
   readonly maxAttempts?: number;
-  /** How long to wait for a free machine when all are busy. @defaultValue 600000 */
+  /** How long to wait for a machine when all are busy, drained or quarantined, or the pool is empty. @defaultValue 600000 */
   readonly waitForMachineMs?: number;
   /** @defaultValue 120000 */
   readonly leaseTtlMs?: number;
@@ -17,7 +17,8 @@ export interface PoolRunOptions {
 export type PoolEvent =
   | { readonly type: 'leased'; readonly machineId: string; readonly attempt: number }
   | { readonly type: 'infra-failure'; readonly machineId: string; readonly kind: string; readonly message: string; readonly infraFailures: number }
-  | { readonly type: 'quarantined'; readonly machineId: string; readonly reason: string };
+  | { readonly type: 'quarantined'; readonly machineId: string; readonly reason: string }
+  | { readonly type: 'waiting'; readonly reason: string };
 
 export interface PoolAttempt {
   readonly machineId: string;
@@ -42,7 +43,7 @@ export async function runOnPool<R>(registry: MachineRegistry, pool: string, hold
   const attempts: PoolAttempt[] = [];
   const tried: string[] = [];
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const machine = await leaseWaiting(registry, pool, holder, ttl, tried, opts.waitForMachineMs ?? 600_000);
+    const machine = await leaseWaiting(registry, pool, holder, ttl, tried, opts.waitForMachineMs ?? 600_000, opts.onEvent);
     opts.onEvent?.({ type: 'leased', machineId: machine.id, attempt });
     // Keep the lease alive for tests longer than its TTL.
     const renew = setInterval(() => void registry.renew(machine.id, holder, ttl).catch(() => undefined), Math.max(1000, ttl / 3));
@@ -69,14 +70,20 @@ export async function runOnPool<R>(registry: MachineRegistry, pool: string, hold
   throw new LabConfigError('maxAttempts must be at least 1', 'maxAttempts');
 }
 
-async function leaseWaiting(registry: MachineRegistry, pool: string, holder: string, ttl: number, avoid: readonly string[], waitMs: number): Promise<MachineSpec> {
+async function leaseWaiting(registry: MachineRegistry, pool: string, holder: string, ttl: number, avoid: readonly string[], waitMs: number, onEvent?: (e: PoolEvent) => void): Promise<MachineSpec> {
   const until = Date.now() + waitMs;
+  let announced: string | undefined;
   for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
     const got = await registry.lease(pool, holder, ttl, avoid);
     if ('machine' in got) return got.machine;
-    if (got.none === 'empty-pool') throw new LabConfigError(`machine pool '${pool}' has no machines: register one (POST /api/v1/machines) or choose another pool`, 'pool');
- if (got.none === 'none-ready') throw new LabInfraError('no-machine', `no machine of pool '${pool}' is ready (${got.detail}); undrain or fix one`);
-    if (Date.now() + delay > until) throw new LabInfraError('no-machine', `no machine of pool '${pool}' became available within ${Math.round(waitMs / 1000)} s (${got.detail})`);
+    // Busy machines free up; drained, quarantined or removed ones come back when
+    // an operator fixes them — the step waits for that instead of failing.
+    const why = got.none === 'empty-pool' ? `machine pool '${pool}' has no machines` : got.none === 'none-ready' ? `no machine of pool '${pool}' is ready (${got.detail})` : `every machine of pool '${pool}' is busy (${got.detail})`;
+    if (Date.now() + delay > until) throw new LabInfraError('no-machine', `${why}; waited ${Math.round(waitMs / 1000)} s`);
+    if (announced !== got.none) {
+      announced = got.none;
+      onEvent?.({ type: 'waiting', reason: why });
+    }
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }
