@@ -91,6 +91,6 @@ describe.skipIf(!ready)('a real kernel bisection on the virtual lab', () => {
     expect(report).toContain(`The first bad commit is ${culprit}`);
     expect(report).toMatch(/mismatches=\d+/);
     // The service checked both ends before bisecting.
-    expect(report).toMatch(/Endpoints tested before bisecting:\n  bad  [0-9a-f]{12}  shows the bug/);
+    expect(report).toMatch(/Endpoints tested before bisecting:\n {2}bad {2}[0-9a-f]{12} {2}shows the bug/);
   }, 3_600_000);
 });
