@@ -52,6 +52,14 @@ describe('kbisect serve + submit/watch/log/report', () => {
     expect(existsSync(join(state, 'redis', 'appendonlydir'))).toBe(true);
   });
 
+  it('starts the virtual lab and registers its machine in pool virtual', async () => {
+    expect(serveErr).toMatch(/virtual lab: vm1 \(BMC 127\.0\.0\.1:\d+\) in pool 'virtual'/);
+    const token = (await readFile(join(state, 'admin-token'), 'utf8')).trim();
+    const res = await fetch(`${url}/api/v1/machines?pool=virtual`, { headers: { authorization: `Bearer ${token}` } });
+    const body = (await res.json()) as { items: { id: string; status: { state: string }; bmc: { password: unknown } }[] };
+    expect(body.items).toEqual([expect.objectContaining({ id: 'vm1', status: expect.objectContaining({ state: 'ready' }), bmc: expect.objectContaining({ password: { file: join(state, 'virtual-lab', 'bmc-password') } }) })]);
+  });
+
   it('bisects to the culprit with a live watch, then prints a replayable log and a report', async () => {
     const sub = await cli(['submit', '--repo', repo.fx.dir, '--good', repo.fx.shas[0]!, '--bad', 'main', '--test-cmd', `sh ${repo.script}`, '--watch']);
     expect(sub.exitCode, `${sub.stderr}\n--- serve:\n${serveErr}`).toBe(0);
