@@ -143,16 +143,45 @@ async function fileReader(path: string, sink: ConsoleSink, pollMs: number): Prom
 
 async function solReader(ipmi: IpmiClient, sink: ConsoleSink): Promise<() => Promise<void>> {
   // A session left open by a crashed worker would make activate fail.
-  await ipmi.solDeactivate();
-  const cmd = ipmi.solActivateCommand();
-  const child = execa(cmd.file, cmd.args, { env: cmd.env, reject: false, stdin: 'pipe', buffer: false });
-  child.stdout?.on('data', (d: Buffer) => sink.push(d));
+  await ipmi.solDeactivate().catch(() => undefined);
+  let closed = false;
+  const spawnSol = () => {
+    const cmd = ipmi.solActivateCommand();
+    return execa(cmd.file, cmd.args, { env: cmd.env, reject: false, stdin: 'pipe', buffer: false });
+  };
+  let child: ReturnType<typeof spawnSol> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  // Some BMCs (ipmi_sim among them) can only open SOL once the host's serial
+  // port is up, so a session that ends or fails is opened again until closed.
+  const attempt = (): void => {
+    if (closed) return;
+    const c = spawnSol();
+    child = c;
+    c.stdout?.on('data', (d: Buffer) => sink.push(stripSolBanner(d)));
+    void c.then(() => {
+      if (child === c) child = undefined;
+      if (!closed) timer = setTimeout(() => void ipmi.solDeactivate().catch(() => undefined).then(attempt), 1000);
+    });
+  };
+  attempt();
   return async () => {
-    // "~." is SOL's escape to end the session cleanly; the kill is the backstop.
-    child.stdin?.end('~.\n');
-    const done = await Promise.race([child.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 2000))]);
-    if (!done) child.kill('SIGKILL');
-    await child.catch(() => undefined);
+    closed = true;
+    if (timer) clearTimeout(timer);
+    const c = child;
+    if (c) {
+      // "~." is SOL's escape to end the session cleanly; the kill is the backstop.
+      c.stdin?.end('~.\n');
+      const done = await Promise.race([c.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 2000))]);
+      if (!done) c.kill('SIGKILL');
+      await c.catch(() => undefined);
+    }
     await ipmi.solDeactivate().catch(() => undefined);
   };
+}
+
+/** ipmitool's own session chatter is not console output. */
+function stripSolBanner(d: Buffer): Buffer {
+  const text = d.toString('latin1');
+  if (!text.includes('[SOL Session operational') && !text.includes('[terminated ipmitool]')) return d;
+  return Buffer.from(text.replace(/\[SOL Session operational\.[^\]]*\]\r?\n?/g, '').replace(/\[terminated ipmitool\]\r?\n?/g, ''), 'latin1');
 }

@@ -103,3 +103,29 @@ describe.skipIf(!haveTools)('the virtual lab through ipmitool lanplus', () => {
     expect(pids.filter(isLive)).toEqual([]);
   }, 45_000);
 });
+
+describe.skipIf(!haveTools || !existsSync('/boot'))('a console read over IPMI serial-over-LAN', () => {
+  it('boots the Debian kernel with the console through ipmitool sol activate, and classifies the result', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { buildInitramfs } = await import('../initramfs.js');
+    const { runBootTest } = await import('../boot-test.js');
+    const kernel = readdirSync('/boot').filter((f) => f.startsWith('vmlinuz-')).map((f) => join('/boot', f))[0];
+    if (!kernel) return;
+    const dir = await mkdtemp(join(tmpdir(), 'kbisect-sol-'));
+    const lab = await VirtualLab.start({ dir: join(dir, 'lab'), machines: 1, console: 'sol' });
+    try {
+      const initrd = join(dir, 'initrd.cpio.gz');
+      await buildInitramfs(initrd, { good: 'sleep 3; echo "KBISECT-RESULT {\\"verdict\\":\\"good\\",\\"via\\":1}"' });
+      const m = lab.machines[0]!;
+      expect(m.console).toEqual({ type: 'sol' });
+      const r = await runBootTest(m, (await readFile(lab.passwordFile, 'utf8')).trim(), { jobId: 'sol-1', kernel, initrd, cmdline: 'kbisect.test=good', deadlineSec: 90, evidenceDir: join(dir, 'evidence') });
+      expect(r).toMatchObject({ verdict: 'good', outcome: { kind: 'result', metrics: { via: 1 } } });
+      const log = await readFile(r.consoleLog, 'utf8');
+      expect(log).toContain('KBISECT-INIT-START');
+      expect(log).not.toContain('SOL Session operational');
+    } finally {
+      await lab.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
+});

@@ -21,6 +21,8 @@ export interface VirtualLabOptions {
   readonly memoryMb?: number;
   /** @defaultValue 'vm' */
   readonly idPrefix?: string;
+  /** How kbisect reads the consoles: QEMU's serial socket, or IPMI serial-over-LAN through the BMC. @defaultValue 'tcp' */
+  readonly console?: 'tcp' | 'sol';
 }
 
 interface RunningVm {
@@ -109,7 +111,7 @@ async function startVm(lab: VirtualLab, index: number, password: string, used: S
   const layout: VirtualMachineLayout = {
     name, dir: vmDir, bmcPort, bmcUser: 'kbisect', bmcPassword: password, consolePort,
     mac: `52:54:00:6b:62:${(index + 1).toString(16).padStart(2, '0')}`,
-    tftpRoot: lab.tftpRoot, memoryMb: opts.memoryMb ?? 1024, chassisProgram: join(vmDir, 'chassis-control.sh'),
+    tftpRoot: lab.tftpRoot, memoryMb: opts.memoryMb ?? 1024, chassisProgram: join(vmDir, 'chassis-control.sh'), console: opts.console ?? 'tcp',
   };
   await writeFile(layout.chassisProgram, chassisScript(layout), { mode: 0o755 });
   await writeFile(join(vmDir, 'lan.conf'), lanConf(layout), { mode: 0o600 });
@@ -126,7 +128,7 @@ async function startVm(lab: VirtualLab, index: number, password: string, used: S
   const spec: MachineSpec = {
     id: name, pool: opts.pool ?? 'virtual', arch: 'x86_64', mac: layout.mac,
     bmc: { host: '127.0.0.1', port: bmcPort, user: layout.bmcUser, password: { file: lab.passwordFile } },
-    console: { type: 'tcp', host: '127.0.0.1', port: consolePort },
+    console: layout.console === 'sol' ? { type: 'sol' } : { type: 'tcp', host: '127.0.0.1', port: consolePort },
     pxe: { tftpRoot: lab.tftpRoot, loader: 'ipxe' },
     cmdline: 'console=ttyS0,115200 panic=-1 intel_iommu=on',
     pciAddress: '0000:00:05.0',

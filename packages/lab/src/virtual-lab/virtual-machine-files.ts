@@ -20,6 +20,8 @@ export interface VirtualMachineLayout {
   readonly tftpRoot: string;
   readonly memoryMb: number;
   readonly chassisProgram: string;
+  /** `tcp`: kbisect reads QEMU's serial socket; `sol`: the BMC does, and kbisect uses IPMI serial-over-LAN. */
+  readonly console: 'tcp' | 'sol';
 }
 
 /** Single-quotes a value for sh; our own paths only, but quoting keeps it honest. */
@@ -41,6 +43,7 @@ export function lanConf(vm: VirtualMachineLayout): string {
     '    guid a123456789abcdefa123456789abcdef',
     '  endlan',
     `  chassis_control "${vm.chassisProgram}"`,
+    ...(vm.console === 'sol' ? [`  sol "telnet:127.0.0.1:${vm.consolePort}" 115200`] : []),
     `  user 2 true "${vm.bmcUser}" "${vm.bmcPassword}" admin 10 none md2 md5 straight`,
     '',
   ].join('\n');
@@ -57,9 +60,12 @@ export function qemuArgs(vm: VirtualMachineLayout): string[] {
     '-netdev', `user,id=pxe,tftp=${vm.tftpRoot},bootfile=boot.ipxe`, '-device', `e1000,netdev=pxe,mac=${vm.mac}`,
     // A device alone in its IOMMU group, for tests that bind it to vfio-pci (0000:00:05.0).
     '-device', 'e1000,addr=05.0,romfile=',
-    // The serial console as a console server would offer it: raw TCP. QEMU
-    // waits for the reader before running, so not one byte is lost.
-    '-chardev', `socket,id=con,host=127.0.0.1,port=${vm.consolePort},server=on,wait=on,logfile=${vm.dir}/console-all.log`,
+    // The serial console as a console server would offer it: raw TCP, and QEMU
+    // waits for the reader before running, so not one byte is lost. For SOL
+    // the BMC simulator is the reader: it connects (telnet) when a session opens.
+    '-chardev', vm.console === 'sol'
+      ? `socket,id=con,host=127.0.0.1,port=${vm.consolePort},server=on,wait=off,telnet=on,logfile=${vm.dir}/console-all.log`
+      : `socket,id=con,host=127.0.0.1,port=${vm.consolePort},server=on,wait=on,logfile=${vm.dir}/console-all.log`,
     '-serial', 'chardev:con',
   ];
 }
