@@ -4,7 +4,7 @@
  * Input: none (runs `kbisect demo`'s bisection: Debian linux-source-6.1 with
  *   an injected vfio pinning regression, kernel probe, virtual lab); uses the
  *   kbisect cache dir (KBISECT_CACHE_DIR), so a second run shows cache hits.
- * Output (stdout): steps, builds, artifact-cache hits, boots, and wall time
+ * Output (stdout; the demo's transcript on stderr): steps, builds, artifact-cache hits, boots, and wall time
  *   per phase — Kconfig probe, build, boot (power-on → reproducer start),
  *   test (the reproducer's own run), lab overhead (staging, IPMI, power-off)
  *   — read from the bisection's event log, plus the total.
@@ -15,10 +15,11 @@ interface Ev { type: string; at: string; commit?: string; phase?: string; messag
 const secs = (a: string, b: string): number => (Date.parse(b) - Date.parse(a)) / 1000;
 const cacheDir = process.env.KBISECT_CACHE_DIR ?? `${process.env.HOME}/.cache/kbisect`;
 const stateDir = process.env.KBISECT_STATE_DIR ?? `${process.env.HOME}/.local/state/kbisect`;
-const quiet = { out: () => undefined, err: () => undefined, isTty: false };
+// The demo's own transcript goes to stderr; the figures to stdout.
+const io = { out: (l: string) => void process.stderr.write(`${l}\n`), err: (l: string) => void process.stderr.write(`${l}\n`), isTty: false };
 
 let report = '';
-const code = await kernelDemo(quiet, { cacheDir, stateDir }, async (client: ApiClient, id: string) => {
+const code = await kernelDemo(io, { cacheDir, stateDir }, async (client: ApiClient, id: string) => {
   const sse = await client.request('GET', `/api/v1/bisections/${id}/events`, undefined, 'text/event-stream');
   const events: Ev[] = sse.text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)) as Ev);
   const at = (type: string) => events.find((e) => e.type === type)?.at ?? '';
