@@ -2,7 +2,8 @@
  * bench/kbuild — kernel build costs on this machine, on a real tree.
  *
  * Input: the THP fixture (packages/kbuild/scripts/make-thp-fixture.sh builds it
- *   from Debian's linux-source-6.1 once); --jobs N (default: all cores).
+ *   from Debian's linux-source-6.1 once); --jobs N (default: all cores);
+ *   KBISECT_V44_TREE=<a v4.4 tree> adds v4.4-era builds, --v44-only runs just those.
  * Output (stdout): seconds for a clean build of the qemu-x86_64 + iommu-vfio +
  *   thp config, an incremental build after a one-file change in mm/ (the next
  *   commit), a clean build with ccache cold and then warm (new build dir), and
@@ -33,13 +34,17 @@ try {
     console.log(`${label.padEnd(44)} ${s.toFixed(1).padStart(7)} s  ${out.kind === 'built' ? (out.fromCache ? '(artifact cache hit)' : 'built') : `skip: ${out.reason}`}`);
     return out;
   };
-  console.log(`kernel builds: linux-source-6.1 fixture, qemu-x86_64 + iommu-vfio + thp, make -j${jobs}`);
-  const clean = await build('clean build (no ccache)', 'w1', 'a1', prev, false);
-  await build('incremental: next commit, one file in mm/', 'w1', 'a1', head, false);
-  await build('clean build, ccache cold', 'w2', 'a2', prev, true, 'ccache');
-  await build('clean build, ccache warm (new build dir)', 'w3', 'a3', prev, true, 'ccache');
-  await build('identical tree again (artifact cache)', 'w1', 'a1', prev, false);
-  if (clean.kind === 'built') {
+  const only44 = process.argv.includes('--v44-only');
+  const clean = only44 ? undefined : await (async () => {
+    console.log(`kernel builds: linux-source-6.1 fixture, qemu-x86_64 + iommu-vfio + thp, make -j${jobs}`);
+    const c = await build('clean build (no ccache)', 'w1', 'a1', prev, false);
+    await build('incremental: next commit, one file in mm/', 'w1', 'a1', head, false);
+    await build('clean build, ccache cold', 'w2', 'a2', prev, true, 'ccache');
+    await build('clean build, ccache warm (new build dir)', 'w3', 'a3', prev, true, 'ccache');
+    await build('identical tree again (artifact cache)', 'w1', 'a1', prev, false);
+    return c;
+  })();
+  if (clean?.kind === 'built') {
     const boot = await execa('timeout', ['60', 'qemu-system-x86_64', '-accel', 'tcg', '-M', 'q35', '-m', '256', '-nographic', '-no-reboot', '-nic', 'none', '-kernel', clean.artifacts.bzImage, '-append', 'console=ttyS0 panic=-1'], { reject: false, all: true });
     const banner = /Linux version 6\.1[^\n]*/.exec(boot.all ?? '')?.[0];
     console.log(`boots under QEMU: ${banner ? `yes — "${banner.slice(0, 80)}"` : 'NO'}`);
