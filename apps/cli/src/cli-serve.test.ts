@@ -60,6 +60,21 @@ describe('kbisect serve + submit/watch/log/report', () => {
     expect(body.items).toEqual([expect.objectContaining({ id: 'vm1', status: expect.objectContaining({ state: 'ready' }), bmc: expect.objectContaining({ password: { file: join(state, 'virtual-lab', 'bmc-password') } }) })]);
   });
 
+  it('kbisect machines lists, drains and undrains; a spec with a literal password is refused in one line', async () => {
+    const list = await cli(['machines']);
+    expect(list.stdout).toMatch(/^vm1 +virtual +ready +idle/m);
+    expect((await cli(['machines', 'drain', 'vm1', '--reason', 'fan failure'])).stdout).toBe('vm1 drained');
+    expect((await cli(['machines', '--pool', 'virtual'])).stdout).toMatch(/^vm1 +virtual +drained .* - fan failure$/m);
+    expect((await cli(['machines', 'undrain', 'vm1'])).stdout).toBe('vm1 ready');
+    const spec = join(state, 'bad-spec.json');
+    await writeFile(spec, JSON.stringify({ id: 'lab-9', pool: 'p', mac: '52:54:00:00:00:99', bmc: { host: 'bmc9', user: 'admin', password: 'hunter2-literal' }, console: { type: 'sol' }, pxe: { tftpRoot: '/srv/tftp' } }));
+    const refused = await cli(['machines', 'add', spec]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/bmc\.password must be a reference/);
+    expect(refused.stderr).not.toContain('hunter2-literal');
+  });
+
   it('bisects to the culprit with a live watch, then prints a replayable log and a report', async () => {
     const sub = await cli(['submit', '--repo', repo.fx.dir, '--good', repo.fx.shas[0]!, '--bad', 'main', '--test-cmd', `sh ${repo.script}`, '--watch']);
     expect(sub.exitCode, `${sub.stderr}\n--- serve:\n${serveErr}`).toBe(0);

@@ -1,4 +1,5 @@
 import { demoCommand } from './commands/demo.js';
+import { machinesCommand, MACHINES_USAGE } from './commands/machines.js';
 import { remoteTextCommand } from './commands/remote-text.js';
 import { runCommand, RUN_USAGE } from './commands/run.js';
 import { serveCommand, SERVE_USAGE } from './commands/serve.js';
@@ -16,12 +17,15 @@ commands:
   watch     follow a bisection's progress: kbisect watch <id>
   log       print a bisection as a git bisect log: kbisect log <id>
   report    print a plain-text report for a mailing-list reply: kbisect report <id>
+  machines  list, register, drain and undrain lab machines
 
 ${RUN_USAGE}
 
 ${SERVE_USAGE}
 
-${SUBMIT_USAGE}`;
+${SUBMIT_USAGE}
+
+${MACHINES_USAGE}`;
 
 function isCoded(err: unknown): err is Error & { code: string } {
   if (!(err instanceof Error)) return false;
@@ -49,6 +53,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await submitCommand(rest, io);
       case 'watch':
         return await watchCommand(rest, io);
+      case 'machines':
+        return await machinesCommand(rest, io);
       case 'log':
       case 'report':
         return await remoteTextCommand(command, rest, io);
