@@ -9,7 +9,7 @@
  *   test (the reproducer's own run), lab overhead (staging, IPMI, power-off)
  *   — read from the bisection's event log, plus the total.
  */
-import { kernelDemo, type ApiClient } from '@kbisect/cli';
+import { kernelDemo, type ApiClient } from 'kbisect';
 
 interface Ev { type: string; at: string; commit?: string; phase?: string; message?: string; source?: string; metrics?: Record<string, number> }
 const secs = (a: string, b: string): number => (Date.parse(b) - Date.parse(a)) / 1000;
