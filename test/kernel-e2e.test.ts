@@ -12,12 +12,12 @@
  * source or the lab tools are missing.
  */
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualLab } from '@kbisect/lab';
-import { startHarness, type Harness } from './support/service-harness.js';
+import type { VirtualLab } from '@kbisect/lab';
+import { startKernelLabHarness, type KernelLabHarness } from './support/kernel-lab-harness.js';
+import type { Harness } from './support/service-harness.js';
 
 const ready = existsSync('/usr/src/linux-source-6.1.tar.xz') && ['/usr/bin/ipmi_sim', '/usr/bin/ipmitool', '/usr/bin/qemu-system-x86_64'].every((p) => existsSync(p));
 const FIXTURE_SCRIPT = resolve(import.meta.dirname, '../reproducers/scripts/make-vfio-demo-fixture.sh');
@@ -26,6 +26,7 @@ interface Verdict { commit: string; verdict: string; reason: string; source: str
 interface View { status: string; culprit?: string; candidates?: string[]; steps: number; verdicts: Verdict[]; error?: string }
 
 describe.skipIf(!ready)('a real kernel bisection on the virtual lab', () => {
+  let env: KernelLabHarness;
   let h: Harness;
   let lab: VirtualLab;
   let repo: string;
@@ -36,18 +37,13 @@ describe.skipIf(!ready)('a real kernel bisection on the virtual lab', () => {
     repo = (await execa(FIXTURE_SCRIPT, [], { timeout: 900_000 })).stdout.trim();
     culprit = (await execa('git', ['-C', repo, 'rev-parse', 'demo-culprit^{commit}'])).stdout.trim();
     broken = (await execa('git', ['-C', repo, 'log', '--format=%H', '--grep=^thp: refcount redesign', 'v6.1-base..demo-bad'])).stdout.trim().split('\n');
-    h = await startHarness('kernel-e2e', {
-      roles: ['orchestrator', 'build', 'test'],
-      lockDurationMs: 30_000,
-      env: { KBISECT_BUILD_JOBS: '2', CCACHE_DIR: process.env.CCACHE_DIR ?? join(homedir(), '.cache', 'kbisect', 'ccache') },
-    });
-    lab = await VirtualLab.start({ dir: join(h.cacheDir, 'lab'), machines: 1, pool: 'virtual' });
-    for (const m of lab.machines) expect((await h.fetchJson('POST', '/api/v1/machines', m)).status).toBe(201);
+    env = await startKernelLabHarness('kernel-e2e');
+    h = env.h;
+    lab = env.lab;
   }, 1_200_000);
 
   afterAll(async () => {
-    await lab?.stop();
-    await h?.close();
+    await env?.close();
   });
 
   it('finds the injected commit, with console and build evidence for every verdict', async () => {

@@ -11,12 +11,11 @@
  *   frames after fork, so the good end fails: "it detects an older bug".
  */
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualLab } from '@kbisect/lab';
-import { startHarness, type Harness } from './support/service-harness.js';
+import { startKernelLabHarness, type KernelLabHarness } from './support/kernel-lab-harness.js';
+import type { Harness } from './support/service-harness.js';
 
 const tree = process.env.KBISECT_V44_TREE;
 const ready = tree !== undefined && existsSync(tree) && ['/usr/bin/ipmi_sim', '/usr/bin/qemu-system-x86_64'].every((p) => existsSync(p));
@@ -25,18 +24,16 @@ interface Endpoint { commit: string; end: string; outcome: string; runs: number;
 interface View { status: string; error?: string; endpoints?: Endpoint[]; verdicts: { commit: string; verdict: string; reason: string; metrics?: Record<string, number> }[] }
 
 describe.skipIf(!ready)('v4.4-era kernels on the virtual lab (KBISECT_V44_TREE)', () => {
+  let env: KernelLabHarness;
   let h: Harness;
-  let lab: VirtualLab;
   let repo: string;
   beforeAll(async () => {
     repo = (await execa(resolve(import.meta.dirname, '../packages/kbuild/scripts/make-v44-fixture.sh'), [tree!], { timeout: 900_000 })).stdout.trim();
-    h = await startHarness('v44-e2e', { roles: ['orchestrator', 'build', 'test'], lockDurationMs: 30_000, env: { KBISECT_BUILD_JOBS: '2', CCACHE_DIR: process.env.CCACHE_DIR ?? join(homedir(), '.cache', 'kbisect', 'ccache') } });
-    lab = await VirtualLab.start({ dir: join(h.cacheDir, 'lab'), machines: 1, pool: 'virtual' });
-    for (const m of lab.machines) expect((await h.fetchJson('POST', '/api/v1/machines', m)).status).toBe(201);
+    env = await startKernelLabHarness('v44-e2e');
+    h = env.h;
   }, 1_200_000);
   afterAll(async () => {
-    await lab?.stop();
-    await h?.close();
+    await env?.close();
   });
 
   const bisect = async (mode: 'thp' | 'fork'): Promise<View> => {

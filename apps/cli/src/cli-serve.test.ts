@@ -10,7 +10,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateHistory, seededRandom } from '@kbisect/bisect/testing';
 import { oracleRepo, type OracleRepo } from '../../../test/support/service-harness.js';
-import { freePort } from './private-redis.js';
+import { freePort } from '@kbisect/lab';
 
 const BIN = resolve(import.meta.dirname, '../bin/kbisect.js');
 let state: string;
@@ -24,7 +24,7 @@ let serveErr = '';
 beforeAll(async () => {
   state = await mkdtemp(join(tmpdir(), 'kbisect-serve-'));
   repo = await oracleRepo(history, culprit, []);
-  const port = await freePort();
+  const port = await freePort('tcp');
   url = `http://127.0.0.1:${port}`;
   const env = { ...process.env, KBISECT_STATE_DIR: state, KBISECT_CACHE_DIR: join(state, 'cache') };
   delete env.REDIS_URL;

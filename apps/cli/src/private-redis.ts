@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { Redis } from 'ioredis';
+import { freePort } from '@kbisect/lab';
 
 export interface PrivateRedis {
   readonly url: string;
@@ -17,18 +17,6 @@ export class PrivateRedisError extends Error {
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * A redis-server of our own for `kbisect serve` without REDIS_URL: loopback
  * only, append-only file under the state dir (so a restart resumes every
@@ -37,7 +25,7 @@ export async function freePort(): Promise<number> {
 export async function startPrivateRedis(stateDir: string): Promise<PrivateRedis> {
   const dir = join(stateDir, 'redis');
   await mkdir(dir, { recursive: true });
-  const port = await freePort();
+  const port = await freePort('tcp');
   // reject: false — a missing binary shows up as an early exit, checked below.
   const child = execa('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--daemonize', 'no', '--protected-mode', 'yes'], { stdio: 'ignore', reject: false, cleanup: true });
   let exited = false;

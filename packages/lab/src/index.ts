@@ -11,5 +11,6 @@ export { IPXE_ENTRY_SCRIPT, ipxeTestScript, pxelinuxConfig, cmdlineProblem } fro
 export { openConsole, type ConsoleCapture, type CaptureOptions } from './console-capture.js';
 export { runBootTest, type BootTestRequest, type BootTestResult, type BootTestTuning } from './boot-test.js';
 export { VirtualLab, isLive, type VirtualLabOptions } from './virtual-lab/virtual-lab.js';
+export { freePort } from './virtual-lab/free-port.js';
 export { type MachineRegistry, type NoMachine } from './machine-registry.js';
 export { runOnPool, type PoolRun, type PoolRunOptions, type PoolEvent, type PoolAttempt } from './run-on-pool.js';

@@ -109,8 +109,10 @@ export class IpmiClient {
           stdin: 'ignore',
         });
         if (r.exitCode === 0 && !r.timedOut) return String(r.stdout);
+        // No exit code and no timeout: ipmitool itself could not be started.
+        if (r.exitCode === undefined && !r.timedOut) throw new LabInfraError('bmc-unreachable', `cannot run ${this.opts.ipmitool ?? 'ipmitool'} (apt-get install ipmitool): ${r.shortMessage ?? 'spawn failed'}`);
         const stderr = String(r.stderr);
-        const kind = r.failed && r.exitCode === undefined && !r.timedOut ? 'bmc-unreachable' : classifyIpmiFailure(stderr, r.timedOut);
+        const kind = classifyIpmiFailure(stderr, r.timedOut);
         if (kind === 'bmc-auth-refused' || attempt >= retries) {
           const what = r.timedOut ? `timed out after ${this.opts.callTimeoutMs ?? 15_000} ms` : ipmiErrorSummary(stderr);
           throw new LabInfraError(kind, `ipmitool ${command.join(' ')} on BMC ${this.key} as '${this.bmc.user}': ${kindText[kind]} (${what})`);

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { MachineSpecSchema, normalizeMac, type Machine } from '@kbisect/lab';
+import { MachineSpecSchema, normalizeMac } from '@kbisect/lab';
 import { MachineBusyError, MachineNotFoundError } from '@kbisect/service';
 import { ApiError } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
@@ -78,7 +78,11 @@ export function machineRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get('/machines/:id', {
       preHandler: read,
       schema: { summary: 'One machine', params: MachineIdParams, response: { 200: MachineViewSchema, ...errorResponses } },
-    }, async (request) => found(async () => (await deps.machines.get(request.params.id)) ?? Promise.reject(new MachineNotFoundError(request.params.id))) as Promise<Machine>);
+    }, async (request) => {
+      const machine = await deps.machines.get(request.params.id);
+      if (!machine) throw new ApiError('KBISECT_ERR_NOT_FOUND', `no machine ${request.params.id}`, 'id');
+      return machine;
+    });
 
     app.post('/machines/:id/drain', {
       preHandler: maintain,
