@@ -11,6 +11,15 @@ import { startPrivateRedis, type PrivateRedis } from '../private-redis.js';
 import { startVirtualLab } from '../virtual-lab-service.js';
 import { watchBisection } from './watch.js';
 
+/** One line for the user, like every other kbisect error. */
+export class DemoError extends Error {
+  readonly code = 'KBISECT_ERR_DEMO';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DemoError';
+  }
+}
+
 type Io = { out: (s: string) => void; err: (s: string) => void; isTty: boolean };
 
 /** The probe the demo submits: the regression shows in fork mode (see the fixture script). */
@@ -37,7 +46,9 @@ export async function kernelDemo(io: Io, dirs: { cacheDir: string; stateDir: str
   io.out('  reproducer: vfio-pin-check --mode=fork (pins through VFIO_IOMMU_MAP_DMA, checks the frames stay)');
   io.out('  lab:        QEMU q35 + intel-iommu behind an ipmi_sim BMC, PXE-booted over IPMI\n');
   io.err('kbisect demo: preparing the history (first time: a few minutes)…');
-  const fixture = (await execa(DEMO_FIXTURE_SCRIPT, [], { timeout: 1_800_000 })).stdout.trim();
+  const made = await execa(DEMO_FIXTURE_SCRIPT, [], { timeout: 1_800_000, reject: false });
+  if (made.exitCode !== 0) throw new DemoError(`cannot build the demo history: ${String(made.stderr).trim().split('\n').at(-1) ?? `exit ${made.exitCode}`} (scripts/setup installs linux-source-6.1)`);
+  const fixture = String(made.stdout).trim();
   const culprit = (await execa('git', ['-C', fixture, 'rev-parse', 'demo-culprit^{commit}'])).stdout.trim();
 
   const stateDir = join(dirs.stateDir, 'demo');
