@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ArtifactCache, type CachedBuild } from './artifact-cache.js';
@@ -7,7 +7,8 @@ import { BuildInfraError } from './build-errors.js';
 import { classifyBuildFailure } from './build-failure.js';
 import type { Fragment } from './config-merge.js';
 import { configureKernel } from './configure-kernel.js';
-import { runMake } from './kernel-make.js';
+import { makeVersionText, runMake } from './kernel-make.js';
+import { makeCompatArgs, makeVersionOf } from './make-compat.js';
 import { ccString, kernelVersion, pickToolchain, type Toolchain } from './toolchain.js';
 
 /** The git operations a build needs; GitRepo provides them. */
@@ -88,10 +89,12 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
   const env = { CCACHE_DIR: req.ccacheDir ?? process.env.CCACHE_DIR ?? join(workDir, 'ccache'), CCACHE_BASEDIR: src };
   const configured = await configureKernel({ srcDir: src, outDir: join(workDir, 'config-scratch'), fragments: req.fragments, required: req.required, cc, logFile: log });
   if (!configured.ok) return { kind: 'skip', reason: configured.reason, log };
+  const compatArgs = makeCompatArgs(await readFile(join(src, 'scripts/Kbuild.include'), 'utf8').catch(() => null), makeVersionOf(await makeVersionText()));
+  if (compatArgs.length > 0) await appendFile(log, `kbisect: this tree's Kbuild.include predates make 4.3's '#' handling: passing ${compatArgs.map((a) => `'${a}'`).join(' ')} so .cmd files stay readable and the next step rebuilds only what changed\n`);
   const out = join(workDir, 'build', configured.hash.slice(0, 16));
   await mkdir(out, { recursive: true });
   await writeFile(join(out, '.config'), configured.config);
-  const run = await runMake(['bzImage'], { srcDir: src, outDir: out, cc, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log });
+  const run = await runMake(['bzImage'], { srcDir: src, outDir: out, cc, compatArgs, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log });
   if (run.exitCode !== 0 || run.timedOut) {
     const failure = classifyBuildFailure(run);
     if (failure.kind === 'infra') throw new BuildInfraError(`${req.commit}: ${failure.reason}`);
@@ -103,20 +106,20 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
     // Modules go into a staging dir and a tarball, for the lab's initramfs.
     const staging = join(workDir, 'modules-staging');
     await rm(staging, { recursive: true, force: true });
-    const m = await runMake(['modules'], { srcDir: src, outDir: out, cc, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log });
+    const m = await runMake(['modules'], { srcDir: src, outDir: out, cc, compatArgs, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log });
     if (m.exitCode !== 0) {
       const failure = classifyBuildFailure(m);
       if (failure.kind === 'infra') throw new BuildInfraError(`${req.commit}: ${failure.reason}`);
       return { kind: 'skip', reason: failure.reason, log };
     }
-    await runMake(['modules_install', `INSTALL_MOD_PATH=${staging}`], { srcDir: src, outDir: out, cc, timeoutMs: 600_000, env, logFile: log });
+    await runMake(['modules_install', `INSTALL_MOD_PATH=${staging}`], { srcDir: src, outDir: out, cc, compatArgs, timeoutMs: 600_000, env, logFile: log });
     modules = join(workDir, 'modules.tar.gz');
     await execa('tar', ['-czf', modules, '-C', staging, '.']);
   }
   const artifacts = await cache.put(
     key,
     { bzImage: join(out, 'arch/x86/boot/bzImage'), config: join(out, '.config'), systemMap: join(out, 'System.map'), log },
-    { commit: req.commit, configHash: configured.hash, toolchain: toolchainId, cc, fixups: applicable, fragments: req.fragments.map((f) => f.name), forced, seconds: (Date.now() - started) / 1000 },
+    { commit: req.commit, configHash: configured.hash, toolchain: toolchainId, cc, makeCompat: [...compatArgs], fixups: applicable, fragments: req.fragments.map((f) => f.name), forced, seconds: (Date.now() - started) / 1000 },
     modules,
   );
   return { kind: 'built', artifacts, fromCache: false, seconds: (Date.now() - started) / 1000, forced };

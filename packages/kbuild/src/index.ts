@@ -10,4 +10,5 @@ export { classifyBuildFailure, type BuildFailure } from './build-failure.js';
 export { BuildInfraError } from './build-errors.js';
 export { pickToolchain, kernelVersion, ccString, DEFAULT_TOOLCHAINS, DEFAULT_TOOLCHAIN, type Toolchain, type ToolchainRule } from './toolchain.js';
 export { runMake, type MakeRun } from './kernel-make.js';
+export { makeCompatArgs, makeVersionOf, POUND_MAKE_ARGS } from './make-compat.js';
 export { droppedSymbols, dependsOf, explainDropped } from './dropped-symbols.js';
