@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { ArtifactCache, type CachedBuild } from './artifact-cache.js';
 import { BuildInfraError } from './build-errors.js';
 import { classifyBuildFailure } from './build-failure.js';
+import { killStaleGroup } from './build-process-group.js';
 import type { Fragment } from './config-merge.js';
 import { configureKernel } from './configure-kernel.js';
 import { makeVersionText, runMake } from './kernel-make.js';
@@ -74,7 +75,10 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
   const src = join(workDir, 'src');
   const log = join(workDir, `build-${req.commit.slice(0, 12)}.log`);
   await mkdir(workDir, { recursive: true });
+  const groupFile = join(workDir, 'make.pgid');
+  const stale = await killStaleGroup(groupFile, workDir);
   await rm(log, { force: true });
+  if (stale.length > 0) await appendFile(log, `kbisect: killed ${stale.length} processes of an earlier build in this work dir (its worker died)\n`);
   await tree.checkoutWorktree(src, req.commit);
   for (const fix of applicable) {
     try {
@@ -87,14 +91,14 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
   const ccache = req.ccache ?? true;
   const cc = ccString(toolchain, ccache);
   const env = { CCACHE_DIR: req.ccacheDir ?? process.env.CCACHE_DIR ?? join(workDir, 'ccache'), CCACHE_BASEDIR: src };
-  const configured = await configureKernel({ srcDir: src, outDir: join(workDir, 'config-scratch'), fragments: req.fragments, required: req.required, cc, logFile: log });
+  const configured = await configureKernel({ srcDir: src, outDir: join(workDir, 'config-scratch'), fragments: req.fragments, required: req.required, cc, logFile: log, groupFile });
   if (!configured.ok) return { kind: 'skip', reason: configured.reason, log };
   const compatArgs = makeCompatArgs(await readFile(join(src, 'scripts/Kbuild.include'), 'utf8').catch(() => null), makeVersionOf(await makeVersionText()));
   if (compatArgs.length > 0) await appendFile(log, `kbisect: this tree's Kbuild.include predates make 4.3's '#' handling: passing ${compatArgs.map((a) => `'${a}'`).join(' ')} so .cmd files stay readable and the next step rebuilds only what changed\n`);
   const out = join(workDir, 'build', configured.hash.slice(0, 16));
   await mkdir(out, { recursive: true });
   await writeFile(join(out, '.config'), configured.config);
-  const run = await runMake(['bzImage'], { srcDir: src, outDir: out, cc, compatArgs, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log });
+  const run = await runMake(['bzImage'], { srcDir: src, outDir: out, cc, compatArgs, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log, groupFile });
   if (run.exitCode !== 0 || run.timedOut) {
     const failure = classifyBuildFailure(run);
     if (failure.kind === 'infra') throw new BuildInfraError(`${req.commit}: ${failure.reason}`);
@@ -106,13 +110,13 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
     // Modules go into a staging dir and a tarball, for the lab's initramfs.
     const staging = join(workDir, 'modules-staging');
     await rm(staging, { recursive: true, force: true });
-    const m = await runMake(['modules'], { srcDir: src, outDir: out, cc, compatArgs, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log });
+    const m = await runMake(['modules'], { srcDir: src, outDir: out, cc, compatArgs, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log, groupFile });
     if (m.exitCode !== 0) {
       const failure = classifyBuildFailure(m);
       if (failure.kind === 'infra') throw new BuildInfraError(`${req.commit}: ${failure.reason}`);
       return { kind: 'skip', reason: failure.reason, log };
     }
-    await runMake(['modules_install', `INSTALL_MOD_PATH=${staging}`], { srcDir: src, outDir: out, cc, compatArgs, timeoutMs: 600_000, env, logFile: log });
+    await runMake(['modules_install', `INSTALL_MOD_PATH=${staging}`], { srcDir: src, outDir: out, cc, compatArgs, timeoutMs: 600_000, env, logFile: log, groupFile });
     modules = join(workDir, 'modules.tar.gz');
     await execa('tar', ['-czf', modules, '-C', staging, '.']);
   }
