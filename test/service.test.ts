@@ -3,7 +3,7 @@
  * HTTP, a worker killed with SIGKILL mid-run, and an SSE client that resumes.
  */
 import { resolve } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateHistory, seededRandom } from '@kbisect/bisect/testing';
@@ -95,7 +95,7 @@ describe('kbisect service', () => {
     for (const r of repos) cleanups.push(() => r.cleanup());
     const port = 20000 + Math.floor(Math.random() * 20000);
     const env = { ...process.env, ...h.env, KBISECT_PORT: String(port), KBISECT_TOKENS: `admin:tester:${hashToken(TOKEN)}:command`, KBISECT_ALLOW_COMMAND_PROBE: '1', KBISECT_LOG_LEVEL: 'warn' };
-    const spawn = (app: 'api' | 'worker'): ResultPromise =>
+    const spawn = (app: 'api' | 'worker') =>
       execa('node', [resolve(import.meta.dirname, `../apps/${app}/dist/main.js`), ...(app === 'worker' ? ['orchestrator', 'test'] : [])], { env, reject: false, stdio: 'ignore' });
     const remote: Harness = { ...h, fetchJson: async <T>(method: string, path: string, body?: unknown) => {
       const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
