@@ -56,14 +56,19 @@ try {
     const r44 = await openRepo(validateRepoSource(v44), { cacheDir: join(scratch, 'cache') });
     const tip = await r44.resolveCommit('v44-bad', 'v44');
     const before = await r44.resolveCommit('v44-bad~1', 'v44');
-    const build44 = async (label: string, commit: string): Promise<void> => {
+    const build44 = async (label: string, commit: string, cacheDir: string, makeCompat = true): Promise<number> => {
       const t0 = performance.now();
-      const out = await buildKernel(r44, new ArtifactCache(join(scratch, 'a44'), 20e9), join(scratch, 'w44'), { commit, fragments, required, jobs, ccache: false });
-      console.log(`${label.padEnd(44)} ${((performance.now() - t0) / 1000).toFixed(1).padStart(7)} s  ${out.kind === 'built' ? `built with ${String(out.artifacts.meta.cc)}` : `skip: ${out.reason}`}`);
+      const out = await buildKernel(r44, new ArtifactCache(join(scratch, cacheDir), 20e9), join(scratch, 'w44'), { commit, fragments, required, jobs, ccache: false, makeCompat });
+      const s = (performance.now() - t0) / 1000;
+      console.log(`${label.padEnd(52)} ${s.toFixed(1).padStart(7)} s  ${out.kind === 'built' ? `built with ${String(out.artifacts.meta.cc)}` : `skip: ${out.reason}`}`);
+      return s;
     };
     console.log(`v4.4-era builds (${v44Tree}), toolchain from the table:`);
-    await build44('v4.4: clean build (no ccache)', before);
-    await build44('v4.4: incremental, one file in mm/', tip);
+    await build44('v4.4: clean build (no ccache)', before, 'a44');
+    const step = await build44('v4.4: incremental, one file in mm/', tip, 'a44');
+    // The baseline: the same one-file step back, without the make 4.3 arguments (what plain make does to v4.4).
+    const plain = await build44('v4.4: same step back, without make-compat args', before, 'a44-plain', false);
+    console.log(`v4.4 one-file step: ${step.toFixed(1)} s with make-compat args, ${plain.toFixed(1)} s without (${(plain / step).toFixed(1)}x)`);
   }
 } finally {
   await rm(scratch, { recursive: true, force: true });

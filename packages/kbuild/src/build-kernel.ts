@@ -49,6 +49,12 @@ export interface BuildRequest {
    * @defaultValue 'skip'
    */
   readonly untestable?: 'skip' | 'force';
+  /**
+   * make-compat.ts's arguments for old Kbuild under make ≥ 4.3; off only to
+   * measure what they save (bench/kbuild).
+   * @defaultValue true
+   */
+  readonly makeCompat?: boolean;
 }
 
 export type BuildOutcome =
@@ -93,7 +99,7 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
   const env = { CCACHE_DIR: req.ccacheDir ?? process.env.CCACHE_DIR ?? join(workDir, 'ccache'), CCACHE_BASEDIR: src };
   const configured = await configureKernel({ srcDir: src, outDir: join(workDir, 'config-scratch'), fragments: req.fragments, required: req.required, cc, logFile: log, groupFile });
   if (!configured.ok) return { kind: 'skip', reason: configured.reason, log };
-  const compatArgs = makeCompatArgs(await readFile(join(src, 'scripts/Kbuild.include'), 'utf8').catch(() => null), makeVersionOf(await makeVersionText()));
+  const compatArgs = req.makeCompat === false ? [] : makeCompatArgs(await readFile(join(src, 'scripts/Kbuild.include'), 'utf8').catch(() => null), makeVersionOf(await makeVersionText()));
   if (compatArgs.length > 0) await appendFile(log, `kbisect: this tree's Kbuild.include predates make 4.3's '#' handling: passing ${compatArgs.map((a) => `'${a}'`).join(' ')} so .cmd files stay readable and the next step rebuilds only what changed\n`);
   const out = join(workDir, 'build', configured.hash.slice(0, 16));
   await mkdir(out, { recursive: true });
