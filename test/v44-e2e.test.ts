@@ -1,12 +1,18 @@
 /**
  * The seed's own era, opt-in: KBISECT_V44_TREE points at a local v4.4-era
  * kernel tree (e.g. a snapshot of v4.4.1; nothing of it is in this
- * repository). A history with the 2016 THP-under-BROKEN stretch is built from
- * it; kernels are built with the toolchain table (gcc-11 -fno-pie for < 4.11)
- * and booted on the virtual lab with vfio-pin-check.
+ * repository). A history with the 2016 shape is built from it
+ * (make-v44-fixture.sh): THP compiled out under BROKEN for four commits, and
+ * the regression — khugepaged counting mappings instead of references, so it
+ * collapses pages a device has pinned — inside that stretch. Kernels are
+ * built with the toolchain table (gcc-11 -fno-pie for < 4.11) and booted on
+ * the virtual lab with vfio-pin-check.
  *
- * - default (THP) mode: the v4.4 ends keep every pinned frame, so the bad end
- *   "does not reproduce" and the bisection stops before its first step;
+ * - default (THP) mode, untestable commits stepped around: the endpoints are
+ *   checked, and the answer is the BROKEN stretch plus the commit that
+ *   re-enabled THP, the culprit among them, each with its Kconfig reason;
+ * - the same with `untestable: force`: the stretch is built with BROKEN
+ *   dropped and the bisection names the culprit alone;
  * - fork mode: every kernel before the 5.9-era COW-on-fork work moves pinned
  *   frames after fork, so the good end fails: "it detects an older bug".
  */
@@ -21,14 +27,20 @@ const tree = process.env.KBISECT_V44_TREE;
 const ready = tree !== undefined && existsSync(tree) && ['/usr/bin/ipmi_sim', '/usr/bin/qemu-system-x86_64'].every((p) => existsSync(p));
 
 interface Endpoint { commit: string; end: string; outcome: string; runs: number; failures: number }
-interface View { status: string; error?: string; endpoints?: Endpoint[]; verdicts: { commit: string; verdict: string; reason: string; metrics?: Record<string, number> }[] }
+interface Verdict { commit: string; verdict: string; reason: string; metrics?: Record<string, number> }
+interface View { status: string; error?: string; culprit?: string; candidates?: string[]; endpoints?: Endpoint[]; verdicts: Verdict[] }
 
 describe.skipIf(!ready)('v4.4-era kernels on the virtual lab (KBISECT_V44_TREE)', () => {
   let env: KernelLabHarness;
   let h: Harness;
   let repo: string;
+  /** The commits after v4.4-base, oldest first: 3 mm changes, "mark THP broken", parts 1–4, "re-enable THP", 2 mm changes. */
+  let range: string[];
+  let culprit: string;
   beforeAll(async () => {
     repo = (await execa(resolve(import.meta.dirname, '../packages/kbuild/scripts/make-v44-fixture.sh'), [tree!], { timeout: 900_000 })).stdout.trim();
+    range = (await execa('git', ['-C', repo, 'rev-list', '--reverse', 'v4.4-base..v44-bad'])).stdout.split('\n');
+    culprit = (await execa('git', ['-C', repo, 'rev-parse', 'v44-culprit^{commit}'])).stdout.trim();
     env = await startKernelLabHarness('v44-e2e');
     h = env.h;
   }, 1_200_000);
@@ -36,12 +48,13 @@ describe.skipIf(!ready)('v4.4-era kernels on the virtual lab (KBISECT_V44_TREE)'
     await env?.close();
   });
 
-  const bisect = async (mode: 'thp' | 'fork'): Promise<View> => {
-    const { body } = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', {
+  const bisect = async (mode: 'thp' | 'fork', untestable: 'skip' | 'force'): Promise<View> => {
+    const { status, body } = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', {
       repo, good: ['v4.4-base'], bad: 'v44-bad',
-      probe: { type: 'kernel', configFragments: ['qemu-x86_64', 'iommu-vfio', 'thp'], requireConfig: ['CONFIG_TRANSPARENT_HUGEPAGE'], pool: 'virtual', reproducer: { name: 'vfio-pin-check', args: [`--mode=${mode}`, '--seconds=15'], timeoutSec: 300 } },
+      probe: { type: 'kernel', configFragments: ['qemu-x86_64', 'iommu-vfio', 'thp'], requireConfig: ['CONFIG_TRANSPARENT_HUGEPAGE'], untestable, pool: 'virtual', reproducer: { name: 'vfio-pin-check', args: [`--mode=${mode}`, '--seconds=15'], timeoutSec: 300 } },
     });
-    for (let i = 0; i < 3600; i++) {
+    expect(status).toBe(201);
+    for (let i = 0; i < 7200; i++) {
       const view = (await h.fetchJson<View>('GET', `/api/v1/bisections/${body.id}`)).body;
       if (['found', 'ambiguous', 'failed', 'cancelled'].includes(view.status)) return view;
       await new Promise((r) => setTimeout(r, 1000));
@@ -49,18 +62,34 @@ describe.skipIf(!ready)('v4.4-era kernels on the virtual lab (KBISECT_V44_TREE)'
     throw new Error('bisection did not finish');
   };
 
-  it('default THP mode: v4.4 builds, boots, keeps every pinned frame; the bad end does not reproduce, so it stops before bisecting', async () => {
-    const view = await bisect('thp');
-    expect(view.status).toBe('failed');
-    expect(view.error).toMatch(/the bad commit .* does not reproduce/);
-    expect(view.endpoints).toEqual([expect.objectContaining({ end: 'bad', outcome: 'unexpected', failures: 0 })]);
-    const v = view.verdicts.find((x) => x.commit === view.endpoints![0]!.commit)!;
-    expect(v).toMatchObject({ verdict: 'good', metrics: { mismatches: 0, mode_fork: 0 } });
-    expect(v.metrics!.iterations).toBeGreaterThan(0);
-  }, 3_600_000);
+  it('default THP mode: the endpoints hold, and the answer is the BROKEN stretch (culprit inside) plus the commit that re-enabled THP', async () => {
+    const view = await bisect('thp', 'skip');
+    expect(view.error).toBeUndefined();
+    expect(view.endpoints?.map((e) => `${e.end}:${e.outcome}`)).toEqual(['bad:as-expected', 'good:as-expected']);
+    const stretch = range.slice(3, 9); // "mark THP broken", parts 1–4, "re-enable THP"
+    expect(view.status).toBe('ambiguous');
+    expect([...(view.candidates ?? [])].sort()).toEqual([...stretch].sort());
+    expect(view.candidates).toContain(culprit);
+    // The first kernel with THP back shows the bug; the stretch itself is never built.
+    expect(view.verdicts.find((v) => v.commit === stretch[5])).toMatchObject({ verdict: 'bad' });
+    expect(view.verdicts.find((v) => v.commit === stretch[5])!.metrics!.mismatches).toBeGreaterThan(0);
+    for (const v of view.verdicts.filter((x) => stretch.slice(0, 5).includes(x.commit))) expect(v).toMatchObject({ verdict: 'skip', reason: expect.stringMatching(/CONFIG_TRANSPARENT_HUGEPAGE/) });
+  }, 7_200_000);
+
+  it('untestable: force builds the stretch with BROKEN dropped and names the culprit alone', async () => {
+    const view = await bisect('thp', 'force');
+    expect(view.error).toBeUndefined();
+    expect(view.status).toBe('found');
+    expect(view.culprit).toBe(culprit);
+    const atCulprit = view.verdicts.find((v) => v.commit === culprit)!;
+    expect(atCulprit.verdict).toBe('bad');
+    expect(atCulprit.metrics!.mismatches).toBeGreaterThan(0);
+    // Its parent was built forced and keeps every pinned frame.
+    expect(view.verdicts.find((v) => v.commit === range[range.indexOf(culprit) - 1])).toMatchObject({ verdict: 'good', metrics: expect.objectContaining({ mismatches: 0 }) });
+  }, 7_200_000);
 
   it('fork mode: the good end already moves pinned frames, an older bug, and the bisection says so', async () => {
-    const view = await bisect('fork');
+    const view = await bisect('fork', 'skip');
     expect(view.status).toBe('failed');
     expect(view.error).toMatch(/the reproducer fails at the good commit .*: it detects an older bug/);
     expect(view.endpoints?.map((e) => `${e.end}:${e.outcome}`)).toEqual(['bad:as-expected', 'good:unexpected']);

@@ -9,7 +9,12 @@
 #   v4.4-base                          the tree as one commit
 #   3 commits                          small changes in mm/
 #   "mm: temporarily mark THP broken"  adds && BROKEN to TRANSPARENT_HUGEPAGE
-#   4 commits                          changes in mm/huge_memory.c (THP compiled out)
+#   4 commits                          changes in mm/huge_memory.c (THP compiled out);
+#                                      part 2 (tag v44-culprit) is the regression:
+#                                      khugepaged's collapse checks counts mappings
+#                                      (page_mapcount) instead of references, so it
+#                                      collapses pages a device has pinned and the
+#                                      pinned frames move (the 2016 report's symptom)
 #   "mm: re-enable THP"                removes it again
 #   2 commits                          small changes in mm/         (tip: v44-bad)
 # Scripts that lost their exec bit in a snapshot get it back (any file
@@ -17,7 +22,7 @@
 set -euo pipefail
 src=${1:?usage: make-v44-fixture.sh <v4.4 tree> [dir]}
 dir=${2:-${KBISECT_V44_FIXTURE_DIR:-$HOME/.cache/kbisect/fixtures/linux-4.4-thp}}
-if git -C "$dir" rev-parse -q --verify refs/tags/v44-ready >/dev/null 2>&1; then echo "$dir"; exit 0; fi
+if git -C "$dir" rev-parse -q --verify refs/tags/v44-ready >/dev/null 2>&1 && git -C "$dir" rev-parse -q --verify refs/tags/v44-culprit >/dev/null 2>&1; then echo "$dir"; exit 0; fi
 rm -rf "$dir"; mkdir -p "$dir"
 if git --git-dir="$src" rev-parse -q --verify HEAD >/dev/null 2>&1; then
   git --git-dir="$src" archive HEAD | tar -x -C "$dir"
@@ -43,7 +48,20 @@ awk 'BEGIN{inthp=0} /^config TRANSPARENT_HUGEPAGE$/{inthp=1} inthp && /^\tdepend
 mv "$dir/mm/Kconfig.new" "$dir/mm/Kconfig"
 grep -q 'depends on HAVE_ARCH_TRANSPARENT_HUGEPAGE && BROKEN$' "$dir/mm/Kconfig"
 commit "mm: temporarily mark THP broken"
-for i in 1 2 3 4; do echo "/* v44 fixture: thp refcount step $i */" >> "$dir/mm/huge_memory.c"; commit "thp: refcount redesign, part $i"; done
+for i in 1 2 3 4; do
+  echo "/* v44 fixture: thp refcount step $i */" >> "$dir/mm/huge_memory.c"
+  if [ "$i" = 2 ]; then
+    # Both collapse checks (scan and isolate) stop counting references: a
+    # page pinned by get_user_pages now looks collapsible.
+    check='page_count(page) != 1 + !!PageSwapCache(page)'
+    [ "$(grep -cF "$check" "$dir/mm/huge_memory.c")" = 2 ] || { echo "make-v44-fixture: the two khugepaged collapse checks are not where v4.4 has them" >&2; exit 1; }
+    sed -i 's/page_count(page) != 1 + !!PageSwapCache(page)/page_mapcount(page) != 1/' "$dir/mm/huge_memory.c"
+    commit "thp: refcount redesign, part $i: khugepaged counts mappings, not references"
+    git -C "$dir" tag v44-culprit
+  else
+    commit "thp: refcount redesign, part $i"
+  fi
+done
 sed -i 's/depends on HAVE_ARCH_TRANSPARENT_HUGEPAGE && BROKEN$/depends on HAVE_ARCH_TRANSPARENT_HUGEPAGE/' "$dir/mm/Kconfig"
 commit "mm: re-enable THP"
 for _ in 1 2; do tweak; done
