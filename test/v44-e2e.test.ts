@@ -62,8 +62,21 @@ describe.skipIf(!ready)('v4.4-era kernels on the virtual lab (KBISECT_V44_TREE)'
     throw new Error('bisection did not finish');
   };
 
+  /** What each bisection tested, for the closing note's figures (vitest prints it). */
+  const summarize = async (label: string, view: View, seconds: number): Promise<void> => {
+    const subjects = new Map((await execa('git', ['-C', repo, 'log', '--format=%H %s', 'v44-bad'])).stdout.split('\n').map((l) => [l.slice(0, 40), l.slice(41)] as const));
+    const lines = view.verdicts.map((v) => `  ${v.commit.slice(0, 12)} ${(subjects.get(v.commit) ?? '').padEnd(50).slice(0, 50)} ${v.verdict.padEnd(5)} ${v.metrics ? `moved ${v.metrics.mismatches}/${v.metrics.pages}, ${v.metrics.iterations} iterations` : v.reason.slice(0, 60)}`);
+    console.log(`${label}: ${view.status}${view.culprit ? ` ${view.culprit.slice(0, 12)}` : ''}${view.candidates ? ` (${view.candidates.length} candidates)` : ''} in ${seconds.toFixed(0)} s\n${lines.join('\n')}`);
+  };
+  const timed = async (label: string, mode: 'thp' | 'fork', untestable: 'skip' | 'force'): Promise<View> => {
+    const t0 = Date.now();
+    const view = await bisect(mode, untestable);
+    await summarize(label, view, (Date.now() - t0) / 1000);
+    return view;
+  };
+
   it('default THP mode: the endpoints hold, and the answer is the BROKEN stretch (culprit inside) plus the commit that re-enabled THP', async () => {
-    const view = await bisect('thp', 'skip');
+    const view = await timed('thp, untestable skipped', 'thp', 'skip');
     expect(view.error).toBeUndefined();
     expect(view.endpoints?.map((e) => `${e.end}:${e.outcome}`)).toEqual(['bad:as-expected', 'good:as-expected']);
     const stretch = range.slice(3, 9); // "mark THP broken", parts 1–4, "re-enable THP"
@@ -77,7 +90,7 @@ describe.skipIf(!ready)('v4.4-era kernels on the virtual lab (KBISECT_V44_TREE)'
   }, 7_200_000);
 
   it('untestable: force builds the stretch with BROKEN dropped and names the culprit alone', async () => {
-    const view = await bisect('thp', 'force');
+    const view = await timed('thp, untestable forced', 'thp', 'force');
     expect(view.error).toBeUndefined();
     expect(view.status).toBe('found');
     expect(view.culprit).toBe(culprit);
@@ -89,7 +102,7 @@ describe.skipIf(!ready)('v4.4-era kernels on the virtual lab (KBISECT_V44_TREE)'
   }, 7_200_000);
 
   it('fork mode: the good end already moves pinned frames, an older bug, and the bisection says so', async () => {
-    const view = await bisect('fork', 'skip');
+    const view = await timed('fork', 'fork', 'skip');
     expect(view.status).toBe('failed');
     expect(view.error).toMatch(/the reproducer fails at the good commit .*: it detects an older bug/);
     expect(view.endpoints?.map((e) => `${e.end}:${e.outcome}`)).toEqual(['bad:as-expected', 'good:unexpected']);
