@@ -87,4 +87,19 @@ describe('verification', () => {
     const lying = simulate({ graph, bad, goods: [good], verify: { revert: false } }, (sha, ctx) => (ctx.purpose === 'verify-parent' || bad12.has(sha) ? 'bad' : 'good'));
     expect(lying.state.verification?.parents?.outcome).toBe('refuted');
   });
+
+  it('checks a deterministic culprit by revert with one run each: fixed when the reverted bad end passes, unchanged when it does not', () => {
+    const history = linear(30);
+    const { graph, good, bad } = graphOf(history);
+    const bad12 = new Set([...descendantsOf(history, 12)].map(fakeSha));
+    const purposes: string[] = [];
+    const fixed = simulate({ graph, bad, goods: [good], verify: { revert: true } }, (sha, ctx) => {
+      purposes.push(ctx.purpose);
+      return ctx.purpose === 'verify-revert' ? 'good' : bad12.has(sha) ? 'bad' : 'good';
+    });
+    expect(fixed.state.verification?.revert).toMatchObject({ outcome: 'fixed', runs: 1, failures: 0, baselineRuns: 1, baselineFailures: 1 });
+    expect(purposes.filter((p) => p.startsWith('verify-'))).toEqual(['verify-culprit', 'verify-parent', 'verify-bad', 'verify-revert']);
+    const stillBad = simulate({ graph, bad, goods: [good], verify: { revert: true } }, (sha) => (bad12.has(sha) ? 'bad' : 'good'));
+    expect(stillBad.state.verification?.revert).toMatchObject({ outcome: 'unchanged', runs: 1, failures: 1 });
+  });
 });

@@ -13,14 +13,17 @@ const MAX_RUNS = 50;
  * After an answer, the runs that check it: the culprit must show the new
  * behaviour, its parents the old one, each with enough runs for the target
  * confidence at the estimated detection rate; optionally the bad end with the
- * culprit reverted, compared with the bad end as is (Fisher's exact test).
+ * culprit reverted, compared with the bad end as is (Fisher's exact test;
+ * a deterministic probe's single runs are compared as they are).
  * Scheduled one run at a time, like any step, so a crash loses nothing.
  */
 export function nextVerification(state: BisectState, index: GraphIndex): VerificationStep {
   const culprit = state.culprit!;
   const fix = state.terms === 'fix';
   const confidence = state.policy?.kind === 'bayes' ? state.policy.confidence : 0.99;
-  const runs = Math.min(MAX_RUNS, runsForConfidence(detectionOf(state), confidence));
+  // A deterministic probe is believed after one run (as everywhere else); no statistics to do.
+  const deterministic = !state.policy || state.policy.kind === 'deterministic';
+  const runs = deterministic ? 1 : Math.min(MAX_RUNS, runsForConfidence(detectionOf(state), confidence));
   const of = (commit: string, purpose: RunPurpose): VerdictRecord[] => state.history.filter((r) => r.commit === commit && r.purpose === purpose && r.verdict !== 'skip');
   const shows = (rs: readonly VerdictRecord[]): number => rs.filter((r) => r.verdict === 'bad').length;
 
@@ -63,7 +66,8 @@ export function nextVerification(state: BisectState, index: GraphIndex): Verific
     const fb = shows(base);
     const fr = shows(reverted);
     const pValue = fisherExactTwoSided(fr, reverted.length - fr, fb, base.length - fb);
-    const outcome = pValue < 0.05 && fr < fb ? (fr === 0 ? 'fixed' : 'improved') : 'unchanged';
+    const significant = deterministic ? fb > 0 : pValue < 0.05;
+    const outcome = significant && fr < fb ? (fr === 0 ? 'fixed' : 'improved') : 'unchanged';
     summary.revert = { outcome, runs: reverted.length, failures: fr, baselineRuns: base.length, baselineFailures: fb, pValue };
   }
   return { kind: 'done', summary };
