@@ -76,7 +76,7 @@ describe('kbisect serve + submit/watch/log/report', () => {
   });
 
   it('bisects to the culprit with a live watch, then prints a replayable log and a report', async () => {
-    const sub = await cli(['submit', '--repo', repo.fx.dir, '--good', repo.fx.shas[0]!, '--bad', 'main', '--test-cmd', `sh ${repo.script}`, '--watch']);
+    const sub = await cli(['submit', '--repo', repo.fx.dir, '--good', repo.fx.shas[0]!, '--bad', 'main', '--test-cmd', `sh ${repo.script}`, '--verify', '--watch']);
     expect(sub.exitCode, `${sub.stderr}\n--- serve:\n${serveErr}`).toBe(0);
     const id = /submitted ([0-9a-f-]{36})/.exec(sub.stderr)?.[1];
     expect(id).toBeDefined();
@@ -94,6 +94,8 @@ describe('kbisect serve + submit/watch/log/report', () => {
     const report = await cli(['report', id!]);
     expect(report.stdout).toContain(`Fixes: ${repo.fx.shas[culprit]!.slice(0, 12)} ("commit ${culprit}")`);
     expect(report.stdout).toMatch(/Verdicts \(\d+ commits tested\)/);
+    // --verify: the culprit and its parent tested once more after the answer.
+    expect(report.stdout).toContain('Verification:\n  the culprit shows the bug again: yes (1 of 1 run fail)\n  its parent(s) stay clean: yes (0 of 1 run fail)');
 
     const watch = await cli(['watch', id!]);
     expect(watch.exitCode).toBe(0);

@@ -1,4 +1,5 @@
 import type { BisectionView } from './bisection-view.js';
+import { verificationLines } from './verification-lines.js';
 
 const short = (sha: string): string => sha.slice(0, 12);
 /** The reproducer and lab numbers worth a line in a mailing-list reply; the rest stays in the JSON. */
@@ -42,7 +43,7 @@ export function formatReport(view: BisectionView): string {
   if (view.confidence !== undefined) lines.push(`Posterior probability (${view.policy ?? 'bayes'} policy): ${view.confidence.toFixed(4)}`);
   if (view.verification) {
     lines.push('Verification:');
-    for (const [what, v] of Object.entries(view.verification)) lines.push(`  ${what}: ${JSON.stringify(v)}`);
+    lines.push(...verificationLines(view.verification));
   }
   if (view.endpoints) {
     lines.push('Endpoints tested before bisecting:');

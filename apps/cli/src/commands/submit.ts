@@ -6,7 +6,8 @@ import { watchBisection } from './watch.js';
 
 export const SUBMIT_USAGE = `usage: kbisect submit --repo <path|url> --good <ref> [--good <ref>…] --bad <ref>
                      (--test-cmd '<shell>' | --reproducer NAME --pool POOL --config FRAGMENT…)
-                     [--first-parent] [--retries N] [--priority N] [--skip-endpoint-check] [--watch [--console]] [--json]
+                     [--first-parent] [--retries N] [--priority N] [--skip-endpoint-check] [--verify] [--verify-revert]
+                     [--watch [--console]] [--json]
 Kernel probes (build, boot on a lab machine, run a reproducer):
   --config FRAGMENT       a kernel-configs/ fragment (repeatable), e.g. qemu-x86_64
   --require-config CONFIG_X  commits where it cannot be enabled are untestable (repeatable)
@@ -18,7 +19,9 @@ Kernel probes (build, boot on a lab machine, run a reproducer):
   --crashes-count         a kernel crash during the test counts as bad
 The service tests the good and bad ends before the first step (the bisection
 stops with the reason when the good end fails or the bad end passes);
---skip-endpoint-check turns that off.
+--skip-endpoint-check turns that off. --verify re-tests the culprit and its
+parent after the search; --verify-revert also tests the bad end with the
+culprit reverted (for a kernel probe: a kernel built with the revert).
 Talks to a running API (KBISECT_URL, KBISECT_TOKEN).`;
 
 const OPTIONS = {
@@ -37,6 +40,8 @@ const OPTIONS = {
   timeout: { type: 'string' },
   'crashes-count': { type: 'boolean' },
   'skip-endpoint-check': { type: 'boolean' },
+  verify: { type: 'boolean' },
+  'verify-revert': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -68,6 +73,8 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
       ...(retries !== undefined ? { retries } : {}),
       ...(priority !== undefined ? { priority } : {}),
       ...(values['skip-endpoint-check'] ? { checkEndpoints: false } : {}),
+      ...(values.verify || values['verify-revert'] ? { verify: true } : {}),
+      ...(values['verify-revert'] ? { verifyRevert: true } : {}),
     },
   };
   const client = await apiClientFromEnv(process.env);
