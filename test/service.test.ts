@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateHistory, seededRandom } from '@kbisect/bisect/testing';
 import { hashToken } from '@kbisect/service';
-import { gitBisectRun, type GitBisectOutcome } from './support/git-fixture.js';
+import { gitBisectRun, writeGitHistory, type GitBisectOutcome } from './support/git-fixture.js';
 import { REDIS_URL } from './support/redis-namespace.js';
 import { oracleRepo, startHarness, TOKEN, type Harness, type OracleRepo } from './support/service-harness.js';
 
@@ -261,6 +261,31 @@ describe('kbisect service', () => {
     expect(await report.text()).toContain(`The first bad commit is ${repo.fx.shas[37]}`);
     for (const id of [body.id]) expect(Math.max(0, ...(await verdictCounts(h, id)))).toBeGreaterThan(1);
   }, 300_000);
+
+  it('verifies a culprit by revert over the API: the bad end with it reverted passes, and that run\'s evidence stays with the verification', async () => {
+    const h = await startHarness('revert');
+    cleanups.push(() => h.close());
+    const history = generateHistory(seededRandom(5), { commits: 40 });
+    // One file per commit: the bug is "file-23.txt exists", so reverting commit 23 really removes it.
+    const fx = await writeGitHistory(history, { files: 1000 });
+    cleanups.push(() => fx.cleanup());
+    const { body } = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', {
+      repo: fx.dir, good: [fx.shas[0]!], bad: 'main', probe: { type: 'command', command: 'test ! -e file-23.txt' }, options: { verify: true, verifyRevert: true },
+    });
+    type RevertView = View & { verdicts: { commit: string; verdict: string; evidence?: string }[]; verification?: Record<string, Record<string, unknown>> };
+    const view = (await waitAll(h, [body.id], 120_000)).get(body.id) as RevertView | undefined;
+    expect(view).toMatchObject({ status: 'found', culprit: fx.shas[23] });
+    expect(view!.verification).toMatchObject({
+      culprit: { outcome: 'confirmed', runs: 1 }, parents: { outcome: 'confirmed' },
+      revert: { outcome: 'fixed', runs: 1, failures: 0, baselineRuns: 1, baselineFailures: 1, evidence: expect.stringMatching(/^test-[0-9a-f]{40}-verify-revert-0/) },
+    });
+    // The bad end's verdict keeps the evidence of the bad end itself, not of the reverted tree.
+    const badEnd = view!.verdicts.find((v) => v.commit === fx.shas[history.tip]);
+    expect(badEnd?.verdict).toBe('bad');
+    expect(badEnd?.evidence).not.toMatch(/verify-revert/);
+    const report = await fetch(`${h.url}/api/v1/bisections/${body.id}/report`, { headers: { authorization: `Bearer ${TOKEN}` } }).then((r) => r.text());
+    expect(report).toContain('the bad end with the culprit reverted: fixed (0 of 1 run fail; 1 of 1 without the revert');
+  }, 180_000);
 
   it('steps around commits the Kconfig probe marks untestable when the request names required symbols', async () => {
     const h = await startHarness('kconfig');

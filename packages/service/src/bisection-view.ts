@@ -59,9 +59,16 @@ export function toView(id: string, log: readonly StoredLogEvent[], replayed: Rep
   }
   const { state } = replayed;
   const result = toResult(id, state);
-  // The evidence behind each verdict: the latest recorded verdict event of that commit.
+  // The evidence behind each verdict: the latest recorded verdict event of that commit — but a
+  // revert check tested another kernel (the commit with the culprit reverted), so its evidence
+  // belongs to the verification, not to the commit.
   const recorded = new Map<string, Extract<LogEvent, { type: 'verdict' }>>();
-  for (const e of events) if (e.type === 'verdict') recorded.set(e.commit, e);
+  let revertRun: Extract<LogEvent, { type: 'verdict' }> | undefined;
+  for (const e of events) {
+    if (e.type !== 'verdict') continue;
+    if (e.purpose === 'verify-revert') revertRun = e;
+    else recorded.set(e.commit, e);
+  }
   const verdicts = result.verdicts.map((v) => {
     const r = v.source === 'probe' ? recorded.get(v.commit) : undefined;
     return {
@@ -83,7 +90,7 @@ export function toView(id: string, log: readonly StoredLogEvent[], replayed: Rep
     ...(result.policy ? { policy: result.policy } : {}),
     ...(result.confidence !== undefined ? { confidence: result.confidence } : {}),
     ...(result.posterior ? { posterior: result.posterior.map((p) => ({ ...p })) } : {}),
-    ...(result.verification ? { verification: { ...result.verification } } : {}),
+    ...(result.verification ? { verification: withRevertEvidence(result.verification, revertRun) } : {}),
     ...(result.endpoints ? { endpoints: result.endpoints.map((e) => ({ ...e })) } : {}),
   };
   if (state.status === 'running') {
@@ -92,4 +99,19 @@ export function toView(id: string, log: readonly StoredLogEvent[], replayed: Rep
     view.candidatesLeft = candidatesOf(state).length;
   }
   return view;
+}
+
+/** The verification summary, its revert check carrying the evidence of the reverted kernel's run. */
+function withRevertEvidence(verification: NonNullable<ReturnType<typeof toResult>['verification']>, run: Extract<LogEvent, { type: 'verdict' }> | undefined): Record<string, unknown> {
+  if (!run || !verification.revert || verification.revert.outcome === 'unavailable') return { ...verification };
+  return {
+    ...verification,
+    revert: {
+      ...verification.revert,
+      ...(run.evidence ? { evidence: run.evidence } : {}),
+      ...(run.buildEvidence ? { buildEvidence: run.buildEvidence } : {}),
+      ...(run.metrics ? { metrics: run.metrics } : {}),
+      ...(run.machine ? { machine: run.machine } : {}),
+    },
+  };
 }

@@ -7,6 +7,11 @@ type Part = Record<string, unknown>;
 
 const runs = (failures: unknown, total: unknown): string => `${String(failures)} of ${String(total)} run${total === 1 ? '' : 's'} fail`;
 
+const evidenceOf = (v: Part): string => {
+  const names = [v.evidence, v.buildEvidence].filter((n): n is string => typeof n === 'string');
+  return names.length > 0 ? `; evidence: ${names.join(', ')}` : '';
+};
+
 function describe(what: string, v: Part): string {
   switch (what) {
     case 'culprit':
@@ -15,7 +20,7 @@ function describe(what: string, v: Part): string {
       return `its parent(s) stay clean: ${v.outcome === 'confirmed' ? 'yes' : 'NO'} (${runs(v.failures, v.runs)})`;
     case 'revert':
       if (v.outcome === 'unavailable') return `the bad end with the culprit reverted: not tested (${String(v.reason)})`;
-      return `the bad end with the culprit reverted: ${String(v.outcome)} (${runs(v.failures, v.runs)}; ${String(v.baselineFailures)} of ${String(v.baselineRuns)} without the revert${typeof v.pValue === 'number' && v.pValue < 1 ? `, p = ${v.pValue.toPrecision(2)}` : ''})`;
+      return `the bad end with the culprit reverted: ${String(v.outcome)} (${runs(v.failures, v.runs)}; ${String(v.baselineFailures)} of ${String(v.baselineRuns)} without the revert${typeof v.pValue === 'number' && v.pValue < 1 ? `, p = ${v.pValue.toPrecision(2)}` : ''})${evidenceOf(v)}`;
     default:
       return `${what}: ${JSON.stringify(v)}`;
   }
