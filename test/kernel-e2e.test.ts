@@ -23,7 +23,7 @@ const ready = existsSync('/usr/src/linux-source-6.1.tar.xz') && ['/usr/bin/ipmi_
 const FIXTURE_SCRIPT = resolve(import.meta.dirname, '../reproducers/scripts/make-vfio-demo-fixture.sh');
 
 interface Verdict { commit: string; verdict: string; reason: string; source: string; evidence?: string; buildEvidence?: string; metrics?: Record<string, number>; machine?: string }
-interface View { status: string; culprit?: string; candidates?: string[]; steps: number; verdicts: Verdict[]; error?: string }
+interface View { status: string; culprit?: string; candidates?: string[]; steps: number; verdicts: Verdict[]; error?: string; verification?: Record<string, Record<string, unknown>> }
 
 describe.skipIf(!ready)('a real kernel bisection on the virtual lab', () => {
   let env: KernelLabHarness;
@@ -53,6 +53,8 @@ describe.skipIf(!ready)('a real kernel bisection on the virtual lab', () => {
         type: 'kernel', configFragments: ['qemu-x86_64', 'iommu-vfio', 'thp'], requireConfig: ['CONFIG_TRANSPARENT_HUGEPAGE'], pool: 'virtual',
         reproducer: { name: 'vfio-pin-check', args: ['--mode=fork', '--seconds=8'], timeoutSec: 240 },
       },
+      // After the answer: re-test the culprit and its parent, and boot the bad end built with the culprit reverted.
+      options: { verify: true, verifyRevert: true },
     });
     expect(submitted.status).toBe(201);
     const id = submitted.body.id;
@@ -79,12 +81,23 @@ describe.skipIf(!ready)('a real kernel bisection on the virtual lab', () => {
     expect(untestable.every((v) => v.verdict === 'skip' && /CONFIG_TRANSPARENT_HUGEPAGE/.test(v.reason))).toBe(true);
     expect(tested.some((v) => broken.includes(v.commit))).toBe(false);
 
+    // Verified: the culprit shows it again, its parent does not, and the bad end with the culprit reverted is fixed.
+    expect(view!.verification).toMatchObject({ culprit: { outcome: 'confirmed' }, parents: { outcome: 'confirmed' }, revert: { outcome: 'fixed', runs: 1, failures: 0, baselineFailures: 1 } });
+    // The reverted kernel's run is the verification's evidence, not the bad end's.
+    const revert = view!.verification!.revert as { evidence?: string; buildEvidence?: string; metrics?: Record<string, number> };
+    expect(revert.metrics?.mismatches).toBe(0);
+    expect(revert.evidence).toMatch(/^console-[0-9a-f]{40}-verify-revert-0/);
+    expect(tested.some((v) => v.evidence?.includes('verify-revert'))).toBe(false);
+    const revertBuild = await fetch(`${h.url}/api/v1/bisections/${id}/evidence/${revert.buildEvidence!}`, { headers: { authorization: 'Bearer test-admin-token' } }).then((r) => r.text());
+    expect(revertBuild).toMatch(new RegExp(`kbisect: building [0-9a-f]{40} with ${culprit} reverted`));
+
     const consoleLog = await fetch(`${h.url}/api/v1/bisections/${id}/evidence/console-${culprit}`, { headers: { authorization: 'Bearer test-admin-token' } }).then((r) => r.text());
     expect(consoleLog).toMatch(/KBISECT-RESULT \{"verdict":"bad"/);
     const events = await fetch(`${h.url}/api/v1/bisections/${id}/events`, { headers: { authorization: 'Bearer test-admin-token', 'last-event-id': '0-0' }, signal: AbortSignal.timeout(5000) }).then((r) => r.text()).catch((e: unknown) => String(e));
     expect(events).toMatch(/"type":"step-progress","at":"[^"]+","commit":"[0-9a-f]{40}","phase":"console"/);
     const report = await fetch(`${h.url}/api/v1/bisections/${id}/report`, { headers: { authorization: 'Bearer test-admin-token' } }).then((r) => r.text());
     expect(report).toContain(`The first bad commit is ${culprit}`);
+    expect(report).toContain('the bad end with the culprit reverted: fixed (0 of 1 run fail; 1 of 1 without the revert); evidence: console-');
     expect(report).toMatch(/mismatches=\d+/);
     // The service checked both ends before bisecting.
     expect(report).toMatch(/Endpoints tested before bisecting:\n {2}bad {2}[0-9a-f]{12} {2}shows the bug/);

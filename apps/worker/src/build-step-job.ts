@@ -47,14 +47,15 @@ export async function runBuildJob(job: TestJob, deps: BuildJobDeps): Promise<Bui
   });
   const required = requiredSymbols(probe, request.options);
   await deps.store.log.append(job.bisectionId, { type: 'step-progress', at: at(), commit: job.commit, phase: 'build', message: `building with ${probe.configFragments.join(' + ') || 'tinyconfig'}${required.length ? `, requiring ${required.join(' ')}` : ''}` });
-  if (job.revert) {
-    await deps.store.log.appendOnce(job.bisectionId, `revert-unavailable:${job.revert}`, { type: 'revert-unavailable', at: at(), reason: 'kernel probes do not verify by reverting the culprit yet' });
-    return 'recorded';
-  }
   const fragments = await loadFragments(probe.configFragments, deps.fragmentDir);
   const repo = await deps.openRepo(request.repo);
   const started = Date.now();
-  const outcome = await buildKernel(repo, deps.cache, deps.workDir, { commit: job.commit, fragments, required, jobs: deps.jobs, ccacheDir: deps.ccacheDir, untestable: probe.untestable ?? 'skip' });
+  const outcome = await buildKernel(repo, deps.cache, deps.workDir, { commit: job.commit, fragments, required, jobs: deps.jobs, ccacheDir: deps.ccacheDir, untestable: probe.untestable ?? 'skip', ...(job.revert ? { revert: job.revert } : {}) });
+  if (outcome.kind === 'revert-failed') {
+    // The engine records the check as unavailable and finishes; the bad end keeps its verdicts.
+    await deps.store.log.appendOnce(job.bisectionId, `revert-unavailable:${job.revert ?? ''}`, { type: 'revert-unavailable', at: at(), reason: outcome.reason });
+    return 'recorded';
+  }
   const logText = await readFile(outcome.kind === 'built' ? outcome.artifacts.log : outcome.log, 'utf8').catch(() => '(no build log)');
   const buildEvidence = await deps.store.putEvidence(job.bisectionId, `build-${stepSuffix(job)}`, logText);
   if (outcome.kind === 'skip') {

@@ -10,6 +10,8 @@ export interface ArtifactKey {
   readonly toolchain: string;
   /** Fixups applied, in order (they change the tree that is built). */
   readonly fixups: readonly string[];
+  /** A commit reverted on top (verifying a culprit): a different kernel from the same tree. */
+  readonly revert?: string;
 }
 
 export interface CachedBuild {
@@ -33,7 +35,7 @@ export class ArtifactCache {
   constructor(private readonly root: string, private readonly limitBytes: number) {}
 
   static keyOf(k: ArtifactKey): string {
-    return createHash('sha256').update(JSON.stringify([k.tree, k.configInput, k.toolchain, k.fixups])).digest('hex');
+    return createHash('sha256').update(JSON.stringify([k.tree, k.configInput, k.toolchain, k.fixups, ...(k.revert ? [k.revert] : [])])).digest('hex');
   }
 
   async get(key: string): Promise<CachedBuild | undefined> {

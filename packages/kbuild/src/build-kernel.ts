@@ -19,6 +19,7 @@ export interface BuildTree {
   checkoutWorktree(dir: string, sha: string): Promise<void>;
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
   cherryPickInWorktree(dir: string, fix: string): Promise<void>;
+  revertInWorktree(dir: string, culprit: string): Promise<void>;
 }
 
 /** A fix some old commits lack: applied when `fixes` is an ancestor of the commit and `fix` is not. */
@@ -55,11 +56,15 @@ export interface BuildRequest {
    * @defaultValue true
    */
   readonly makeCompat?: boolean;
+  /** Build `commit` with this commit reverted on top (a culprit's revert check). */
+  readonly revert?: string;
 }
 
 export type BuildOutcome =
   | { readonly kind: 'built'; readonly artifacts: CachedBuild; readonly fromCache: boolean; readonly seconds: number; readonly forced: readonly string[] }
-  | { readonly kind: 'skip'; readonly reason: string; readonly log: string };
+  | { readonly kind: 'skip'; readonly reason: string; readonly log: string }
+  /** The requested revert does not apply: no kernel, and no verdict on the commit either. */
+  | { readonly kind: 'revert-failed'; readonly reason: string; readonly log: string };
 
 /**
  * Builds the kernel of one commit for a build worker that keeps `workDir`
@@ -74,7 +79,7 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
   const applicable = await applicableFixups(tree, req.commit, req.fixups ?? []);
   const force = req.untestable === 'force';
   const configInput = createHash('sha256').update(JSON.stringify(['tinyconfig', req.fragments.map((f) => [f.name, f.text]), [...req.required].sort(), force])).digest('hex');
-  const key = ArtifactCache.keyOf({ tree: await tree.treeOf(req.commit), configInput, toolchain: toolchainId, fixups: applicable });
+  const key = ArtifactCache.keyOf({ tree: await tree.treeOf(req.commit), configInput, toolchain: toolchainId, fixups: applicable, ...(req.revert ? { revert: req.revert } : {}) });
   const hit = await cache.get(key);
   if (hit) return { kind: 'built', artifacts: hit, fromCache: true, seconds: (Date.now() - started) / 1000, forced: (hit.meta.forced as string[] | undefined) ?? [] };
 
@@ -92,6 +97,14 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
     } catch (err) {
       return { kind: 'skip', reason: `build fixup ${fix.slice(0, 12)} does not apply: ${err instanceof Error ? err.message : String(err)}`, log };
     }
+  }
+  if (req.revert) {
+    try {
+      await tree.revertInWorktree(src, req.revert);
+    } catch (err) {
+      return { kind: 'revert-failed', reason: `reverting ${req.revert.slice(0, 12)} on ${req.commit.slice(0, 12)} does not apply: ${err instanceof Error ? err.message : String(err)}`, log };
+    }
+    await appendFile(log, `kbisect: building ${req.commit} with ${req.revert} reverted\n`);
   }
   const forced = force ? await dropBrokenDependencies(src, req.required) : [];
   const ccache = req.ccache ?? true;
@@ -129,7 +142,7 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
   const artifacts = await cache.put(
     key,
     { bzImage: join(out, 'arch/x86/boot/bzImage'), config: join(out, '.config'), systemMap: join(out, 'System.map'), log },
-    { commit: req.commit, configHash: configured.hash, toolchain: toolchainId, cc, makeCompat: [...compatArgs], fixups: applicable, fragments: req.fragments.map((f) => f.name), forced, seconds: (Date.now() - started) / 1000 },
+    { commit: req.commit, configHash: configured.hash, toolchain: toolchainId, cc, makeCompat: [...compatArgs], fixups: applicable, ...(req.revert ? { revert: req.revert } : {}), fragments: req.fragments.map((f) => f.name), forced, seconds: (Date.now() - started) / 1000 },
     modules,
   );
   return { kind: 'built', artifacts, fromCache: false, seconds: (Date.now() - started) / 1000, forced };

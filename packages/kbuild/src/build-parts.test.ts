@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,9 @@ describe('artifact cache', () => {
       const cache = new ArtifactCache(join(dir, 'cache'), 2500);
       const key = (tree: string) => ArtifactCache.keyOf({ tree, configInput: 'c', toolchain: 'gcc-12', fixups: [] });
       expect(key('a')).not.toBe(ArtifactCache.keyOf({ tree: 'a', configInput: 'c', toolchain: 'gcc-11', fixups: [] }));
+      // A culprit reverted on top is another kernel; no revert keeps the key it always had.
+      expect(key('a')).not.toBe(ArtifactCache.keyOf({ tree: 'a', configInput: 'c', toolchain: 'gcc-12', fixups: [], revert: 'f'.repeat(40) }));
+      expect(key('a')).toBe(createHash('sha256').update(JSON.stringify(['a', 'c', 'gcc-12', []])).digest('hex'));
       await cache.put(key('a'), files, { n: 1 });
       await new Promise((r) => setTimeout(r, 20));
       await cache.put(key('b'), files, { n: 2 });

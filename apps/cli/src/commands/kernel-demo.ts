@@ -36,8 +36,9 @@ export const DEMO_PROBE = {
  * Debian's linux-source-6.1 with an injected regression that breaks DMA
  * pinning across fork and a stretch where THP depends on BROKEN; the service
  * (API, build and lab workers, a private Redis) and the virtual lab started
- * in-process; the bisection submitted over the API like a maintainer would,
- * followed live, and its report printed.
+ * in-process; the bisection submitted over the API like a maintainer would
+ * (with verification: the culprit and its parent again, the bad end built
+ * with the culprit reverted), followed live, and its report printed.
  */
 export async function kernelDemo(io: Io, dirs: { cacheDir: string; stateDir: string }, after?: (client: ApiClient, id: string) => Promise<void>): Promise<number> {
   io.out('kbisect demo: a real kernel bisection on the virtual lab');
@@ -68,12 +69,14 @@ export async function kernelDemo(io: Io, dirs: { cacheDir: string; stateDir: str
     try {
       if (!lab) return 1;
       const client = await apiClientFromEnv({ KBISECT_URL: api.url, KBISECT_TOKEN: (await readFile(tokens.tokenPath, 'utf8')).trim() });
-      const { id } = await client.json<{ id: string }>('POST', '/api/v1/bisections', { repo: fixture, good: ['v6.1-base'], bad: 'demo-bad', probe: DEMO_PROBE });
+      // Verified as a maintainer would before replying: the culprit and its parent again, and the bad end with the culprit reverted.
+      const { id } = await client.json<{ id: string }>('POST', '/api/v1/bisections', { repo: fixture, good: ['v6.1-base'], bad: 'demo-bad', probe: DEMO_PROBE, options: { verify: true, verifyRevert: true } });
       io.err(`kbisect demo: bisection ${id} submitted to ${api.url}`);
       const status = await watchBisection(client, id, io);
       io.out((await client.request('GET', `/api/v1/bisections/${id}/report`, undefined, 'text/plain')).text.trimEnd());
-      const view = await client.json<{ culprit?: string }>('GET', `/api/v1/bisections/${id}`);
-      io.out(`\nThe injected regression is ${culprit.slice(0, 12)}: kbisect ${view.culprit === culprit ? 'found it' : 'did NOT find it'}.`);
+      const view = await client.json<{ culprit?: string; verification?: { revert?: { outcome?: string } } }>('GET', `/api/v1/bisections/${id}`);
+      const revert = view.verification?.revert?.outcome;
+      io.out(`\nThe injected regression is ${culprit.slice(0, 12)}: kbisect ${view.culprit === culprit ? 'found it' : 'did NOT find it'}${revert ? `; the bad end with it reverted: ${revert}` : ''}.`);
       await after?.(client, id);
       return status === 'found' && view.culprit === culprit ? 0 : 1;
     } finally {
