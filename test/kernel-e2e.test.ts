@@ -22,7 +22,7 @@ import type { Harness } from './support/service-harness.js';
 const ready = existsSync('/usr/src/linux-source-6.1.tar.xz') && ['/usr/bin/ipmi_sim', '/usr/bin/ipmitool', '/usr/bin/qemu-system-x86_64'].every((p) => existsSync(p));
 const FIXTURE_SCRIPT = resolve(import.meta.dirname, '../reproducers/scripts/make-vfio-demo-fixture.sh');
 
-interface Verdict { commit: string; verdict: string; reason: string; source: string; evidence?: string; buildEvidence?: string; metrics?: Record<string, number>; machine?: string }
+interface Verdict { commit: string; verdict: string; reason: string; source: string; purpose?: string; evidence?: string; buildEvidence?: string; metrics?: Record<string, number>; machine?: string }
 interface View { status: string; culprit?: string; candidates?: string[]; steps: number; verdicts: Verdict[]; error?: string; verification?: Record<string, Record<string, unknown>> }
 
 describe.skipIf(!ready)('a real kernel bisection on the virtual lab', () => {
@@ -87,7 +87,8 @@ describe.skipIf(!ready)('a real kernel bisection on the virtual lab', () => {
     const revert = view!.verification!.revert as { evidence?: string; buildEvidence?: string; metrics?: Record<string, number> };
     expect(revert.metrics?.mismatches).toBe(0);
     expect(revert.evidence).toMatch(/^console-[0-9a-f]{40}-verify-revert-0/);
-    expect(tested.some((v) => v.evidence?.includes('verify-revert'))).toBe(false);
+    expect(tested.filter((v) => v.purpose !== 'verify-revert').some((v) => v.evidence?.includes('verify-revert'))).toBe(false);
+    expect(tested.find((v) => v.purpose === 'verify-revert')).toMatchObject({ commit: view!.verdicts.find((v) => v.purpose === 'check-bad')!.commit, verdict: 'good', evidence: revert.evidence });
     const revertBuild = await fetch(`${h.url}/api/v1/bisections/${id}/evidence/${revert.buildEvidence!}`, { headers: { authorization: 'Bearer test-admin-token' } }).then((r) => r.text());
     expect(revertBuild).toMatch(new RegExp(`kbisect: building [0-9a-f]{40} with ${culprit} reverted`));
 

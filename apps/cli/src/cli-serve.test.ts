@@ -80,7 +80,9 @@ describe('kbisect serve + submit/watch/log/report', () => {
     expect(sub.exitCode, `${sub.stderr}\n--- serve:\n${serveErr}`).toBe(0);
     const id = /submitted ([0-9a-f-]{36})/.exec(sub.stderr)?.[1];
     expect(id).toBeDefined();
-    expect(sub.stderr).toMatch(/\[#*-*\] step 1: testing [0-9a-f]{12}/);
+    expect(sub.stderr).toMatch(/\[#*-*\] checking the bad end: testing [0-9a-f]{12}/);
+    expect(sub.stderr).toMatch(/\[#*-*\] step \d+: testing [0-9a-f]{12}.*: \d+ candidates/);
+    expect(sub.stderr).toMatch(/\[#*-*\] verifying the culprit: testing [0-9a-f]{12}/);
     expect(sub.stdout).toContain(`The first bad commit is ${repo.fx.shas[culprit]}`);
 
     const log = await cli(['log', id!]);

@@ -43,6 +43,8 @@ export async function runBuildJob(job: TestJob, deps: BuildJobDeps): Promise<Bui
   const at = () => deps.now().toISOString();
   await deps.store.log.append(job.bisectionId, {
     type: 'step-started', at: at(), commit: job.commit, progress: job.progress ?? { candidatesLeft: 0, testableLeft: 0, stepsLeft: 0, tested: 0 }, attempt: deps.attempt,
+    ...(purpose !== 'bisect' ? { purpose } : {}),
+    ...(job.revert ? { revert: job.revert } : {}),
     ...(job.subject !== undefined ? { subject: job.subject } : {}),
   });
   const required = requiredSymbols(probe, request.options);

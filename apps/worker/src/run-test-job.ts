@@ -46,6 +46,8 @@ export async function runTestJob(job: TestJob, deps: TestJobDeps): Promise<TestJ
     ...(job.subject !== undefined ? { subject: job.subject } : {}),
     progress: job.progress ?? { candidatesLeft: 0, testableLeft: 0, stepsLeft: 0, tested: 0 },
     attempt: deps.attempt,
+    ...(purpose !== 'bisect' ? { purpose } : {}),
+    ...(job.revert ? { revert: job.revert } : {}),
   });
 
   const repo = await deps.openRepo(request.repo);

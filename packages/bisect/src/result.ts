@@ -1,5 +1,5 @@
 import type { EndpointResult } from './endpoint-check.js';
-import type { BisectState, BisectStatus, Verdict, VerdictSource, VerificationSummary } from './state.js';
+import type { BisectState, BisectStatus, RunPurpose, Verdict, VerdictSource, VerificationSummary } from './state.js';
 
 /** The result JSON of ARCHITECTURE.md, as `kbisect run --json` and the API report it. */
 export interface BisectResult {
@@ -9,7 +9,8 @@ export interface BisectResult {
   readonly candidates?: readonly string[];
   /** Commits tested (a probe run or a maintainer's verdict); untestable skips cost nothing and are not counted. */
   readonly steps: number;
-  readonly verdicts: readonly { readonly commit: string; readonly verdict: Verdict; readonly reason: string; readonly source: VerdictSource }[];
+  /** `purpose` (endpoint check, verification, calibration) and `run` appear when not a step's first run. */
+  readonly verdicts: readonly { readonly commit: string; readonly verdict: Verdict; readonly reason: string; readonly source: VerdictSource; readonly purpose?: RunPurpose; readonly run?: number }[];
   readonly error?: string;
   /** Posterior of the answer (flaky policies). */
   readonly confidence?: number;
@@ -25,7 +26,11 @@ export interface BisectResult {
 export function toResult(id: string, state: BisectState): BisectResult {
   const verdicts = state.history
     .filter((r) => r.source !== 'start')
-    .map((r) => ({ commit: r.commit, verdict: r.verdict, reason: r.reason ?? defaultReason(r.source, r.verdict), source: r.source }));
+    .map((r) => ({
+      commit: r.commit, verdict: r.verdict, reason: r.reason ?? defaultReason(r.source, r.verdict), source: r.source,
+      ...(r.purpose && r.purpose !== 'bisect' ? { purpose: r.purpose } : {}),
+      ...(r.run ? { run: r.run } : {}),
+    }));
   return {
     id,
     status: state.status,

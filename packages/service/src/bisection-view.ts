@@ -14,6 +14,8 @@ export const BisectionViewSchema = Type.Object({
   steps: Type.Integer(),
   verdicts: Type.Array(Type.Object({
     commit: Sha, verdict: Type.String(), reason: Type.String(), source: Type.String(),
+    purpose: Type.Optional(Type.String({ description: 'check-bad, check-good (endpoint checks), verify-culprit, verify-parent, verify-bad, verify-revert (the bad end with the culprit reverted), calibrate; absent for a bisect step' })),
+    run: Type.Optional(Type.Integer({ description: 'which run of this commit for this purpose, when not the first' })),
     evidence: Type.Optional(Type.String({ description: 'GET …/evidence/<name>: the test output or console log' })),
     buildEvidence: Type.Optional(Type.String({ description: 'GET …/evidence/<name>: the build log (kernel probes)' })),
     metrics: Type.Optional(Type.Record(Type.String(), Type.Number())),
@@ -59,20 +61,23 @@ export function toView(id: string, log: readonly StoredLogEvent[], replayed: Rep
   }
   const { state } = replayed;
   const result = toResult(id, state);
-  // The evidence behind each verdict: the latest recorded verdict event of that commit — but a
-  // revert check tested another kernel (the commit with the culprit reverted), so its evidence
-  // belongs to the verification, not to the commit.
+  // The evidence behind each verdict: the verdict event of that very run (commit, purpose, run).
+  // A revert check tested another kernel (the commit with the culprit reverted), so its evidence
+  // also goes to the verification.
+  const runKey = (commit: string, purpose: string | undefined, run: number | undefined): string => `${commit}:${purpose ?? 'bisect'}:${run ?? 0}`;
   const recorded = new Map<string, Extract<LogEvent, { type: 'verdict' }>>();
   let revertRun: Extract<LogEvent, { type: 'verdict' }> | undefined;
   for (const e of events) {
     if (e.type !== 'verdict') continue;
+    recorded.set(runKey(e.commit, e.purpose, e.run), e);
     if (e.purpose === 'verify-revert') revertRun = e;
-    else recorded.set(e.commit, e);
   }
   const verdicts = result.verdicts.map((v) => {
-    const r = v.source === 'probe' ? recorded.get(v.commit) : undefined;
+    const r = v.source === 'probe' ? recorded.get(runKey(v.commit, v.purpose, v.run)) : undefined;
     return {
       commit: v.commit, verdict: v.verdict, reason: v.reason, source: v.source,
+      ...(v.purpose ? { purpose: v.purpose } : {}),
+      ...(v.run ? { run: v.run } : {}),
       ...(r?.evidence ? { evidence: r.evidence } : {}),
       ...(r?.buildEvidence ? { buildEvidence: r.buildEvidence } : {}),
       ...(r?.metrics ? { metrics: r.metrics } : {}),

@@ -3,6 +3,7 @@ import type { RunPurpose } from '@kbisect/bisect';
 import { BisectionRequestSchema } from './request-schema.js';
 
 const Sha = Type.String({ pattern: '^[0-9a-f]{40}$' });
+const PurposeSchema = Type.Union(['bisect', 'calibrate', 'verify-culprit', 'verify-parent', 'verify-bad', 'verify-revert', 'check-good', 'check-bad'].map((p) => Type.Literal(p as RunPurpose)));
 const VerdictSchema = Type.Union([Type.Literal('good'), Type.Literal('bad'), Type.Literal('skip')]);
 export const ProgressSchema = Type.Object({
   candidatesLeft: Type.Integer(),
@@ -19,7 +20,11 @@ export const CommitInfoSchema = Type.Object({ sha: Sha, subject: Type.String(), 
 export const LogEventSchema = Type.Union([
   Type.Object({ type: Type.Literal('created'), at: Type.String(), by: Type.String(), request: BisectionRequestSchema }),
   Type.Object({ type: Type.Literal('initialized'), at: Type.String(), bad: Sha, goods: Type.Array(Sha), commits: Type.Integer(), untestable: Type.Record(Type.String(), Type.String()) }),
-  Type.Object({ type: Type.Literal('step-started'), at: Type.String(), commit: Sha, subject: Type.Optional(Type.String()), progress: ProgressSchema, attempt: Type.Integer() }),
+  Type.Object({
+    type: Type.Literal('step-started'), at: Type.String(), commit: Sha, subject: Type.Optional(Type.String()), progress: ProgressSchema, attempt: Type.Integer(),
+    purpose: Type.Optional(PurposeSchema),
+    revert: Type.Optional(Sha),
+  }),
   Type.Object({
     type: Type.Literal('verdict'),
     at: Type.String(),
@@ -31,7 +36,7 @@ export const LogEventSchema = Type.Union([
     durationMs: Type.Optional(Type.Number()),
     evidence: Type.Optional(Type.String({ description: 'Key of the stored test output' })),
     run: Type.Optional(Type.Integer({ minimum: 0 })),
-    purpose: Type.Optional(Type.Union(['bisect', 'calibrate', 'verify-culprit', 'verify-parent', 'verify-bad', 'verify-revert', 'check-good', 'check-bad'].map((p) => Type.Literal(p as RunPurpose)))),
+    purpose: Type.Optional(PurposeSchema),
     buildEvidence: Type.Optional(Type.String({ description: 'Key of the stored build log (kernel probes)' })),
     metrics: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: "The reproducer's numbers from its KBISECT-RESULT line, plus boot timings" })),
     machine: Type.Optional(Type.String({ description: 'The machine the kernel ran on' })),

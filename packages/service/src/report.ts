@@ -55,7 +55,9 @@ export function formatReport(view: BisectionView): string {
   lines.push('');
   lines.push(`Verdicts (${view.steps} commit${view.steps === 1 ? '' : 's'} tested):`);
   for (const v of view.verdicts) {
-    lines.push(`  ${short(v.commit)}  ${v.verdict.padEnd(4)}  ${v.source.padEnd(10)}  ${v.reason}`);
+    // Endpoint checks and verification runs say so; a revert check tested the commit with the culprit reverted.
+    const why = v.purpose ? `[${v.purpose === 'verify-revert' && view.culprit ? `verify-revert: ${short(view.culprit)} reverted` : v.purpose}${v.run ? `, run ${v.run + 1}` : ''}] ` : '';
+    lines.push(`  ${short(v.commit)}  ${v.verdict.padEnd(4)}  ${v.source.padEnd(10)}  ${why}${v.reason}`);
     const shown = v.metrics ? Object.entries(v.metrics).filter(([k]) => REPORTED_METRICS.includes(k)) : [];
     const facts = [v.machine ? `on ${v.machine}` : '', shown.map(([k, n]) => `${k}=${Number.isInteger(n) ? n : n.toFixed(1)}`).join(' '), [v.evidence, v.buildEvidence].filter(Boolean).join(', ')].filter((s) => s !== '');
     if (facts.length > 0) lines.push(`${' '.repeat(38)}${facts.join('; ')}`);

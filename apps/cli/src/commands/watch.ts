@@ -34,7 +34,7 @@ export async function watchBisection(client: ApiClient, id: string, io: Io, opts
         for (const msg of parser.push(decoder.decode(chunk, { stream: true }))) {
           if (msg.id) lastId = msg.id;
           const data = JSON.parse(msg.data) as Record<string, unknown>;
-          const line = describe(msg.event, data, tested, opts.console ?? false);
+          const line = describeEvent(msg.event, data, tested, opts.console ?? false);
           if (msg.event === 'verdict' && data.source !== undefined) tested += 1;
           if (line) {
             if (io.isTty) io.err(`\r\x1b[2K${line}`);
@@ -55,7 +55,17 @@ export async function watchBisection(client: ApiClient, id: string, io: Io, opts
   return status;
 }
 
-function describe(event: string, d: Record<string, unknown>, tested: number, showConsole: boolean): string | undefined {
+const PURPOSE_LABELS: Record<string, string> = {
+  'check-bad': 'checking the bad end',
+  'check-good': 'checking the good end',
+  calibrate: 'calibrating at the bad end',
+  'verify-culprit': 'verifying the culprit',
+  'verify-parent': "verifying the culprit's parent",
+  'verify-bad': 'verifying the bad end as is',
+  'verify-revert': 'verifying the bad end',
+};
+
+export function describeEvent(event: string, d: Record<string, unknown>, tested: number, showConsole: boolean): string | undefined {
   switch (event) {
     case 'step-progress':
       if (d.phase === 'console') return showConsole && Array.isArray(d.lines) ? d.lines.map((l) => `    | ${String(l)}`).join('\n') : undefined;
@@ -66,9 +76,13 @@ function describe(event: string, d: Record<string, unknown>, tested: number, sho
       return `range read: ${String(d.commits)} commits to bisect`;
     case 'step-started': {
       const p = d.progress as { candidatesLeft: number; stepsLeft: number; tested: number };
+      const label = typeof d.purpose === 'string' ? PURPOSE_LABELS[d.purpose] : undefined;
+      // Endpoint checks and verification are not bisect steps: no candidate count to show.
+      if (label) return `${progressBar(p.tested ?? tested, p.stepsLeft)} ${label}: testing ${short(d.commit)}${d.subject ? ` ${JSON.stringify(d.subject)}` : ''}${typeof d.revert === 'string' ? ` with ${short(d.revert)} reverted` : ''}`;
       return `${progressBar(p.tested ?? tested, p.stepsLeft)} step ${p.tested + 1}: testing ${short(d.commit)}${d.subject ? ` ${JSON.stringify(d.subject)}` : ''}: ${p.candidatesLeft} candidates, ~${p.stepsLeft} steps after this${formatEta(typeof d.etaSeconds === 'number' ? d.etaSeconds : undefined)}`;
     }
     case 'verdict':
+      if (d.purpose === 'verify-revert') return `  ${short(d.commit)} with the culprit reverted is ${String(d.verdict)} (${String(d.reason)})`;
       return `  ${short(d.commit)} is ${String(d.verdict)} (${String(d.reason)})${d.source === 'manual' ? ` [by ${String(d.by ?? 'a maintainer')}]` : ''}`;
     case 'cancel-requested':
       return `cancel requested by ${String(d.by)}`;

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { describeEvent } from './commands/watch.js';
+
+const bad = 'a'.repeat(40);
+const culprit = 'c'.repeat(40);
+const progress = { candidatesLeft: 1, stepsLeft: 1, tested: 6 };
+
+describe('kbisect watch lines', () => {
+  it('shows a bisect step with its candidates', () => {
+    expect(describeEvent('step-started', { commit: bad, progress: { candidatesLeft: 17, stepsLeft: 3, tested: 0 } }, 0, false)).toMatch(/ step 1: testing aaaaaaaaaaaa: 17 candidates, ~3 steps after this$/);
+  });
+  it('names endpoint checks and verification runs instead of counting them as steps', () => {
+    expect(describeEvent('step-started', { commit: bad, progress, purpose: 'check-bad' }, 0, false)).toMatch(/ checking the bad end: testing aaaaaaaaaaaa$/);
+    expect(describeEvent('step-started', { commit: bad, progress, purpose: 'verify-revert', revert: culprit }, 0, false)).toMatch(/ verifying the bad end: testing aaaaaaaaaaaa with cccccccccccc reverted$/);
+    expect(describeEvent('verdict', { commit: bad, verdict: 'good', reason: 'test reported good', purpose: 'verify-revert' }, 0, false)).toBe('  aaaaaaaaaaaa with the culprit reverted is good (test reported good)');
+    expect(describeEvent('verdict', { commit: bad, verdict: 'bad', reason: 'exit 1', purpose: 'verify-bad' }, 0, false)).toBe('  aaaaaaaaaaaa is bad (exit 1)');
+  });
+});
