@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ArtifactCache} from '@kbisect/kbuild';
 import { buildKernel, loadFragments } from '@kbisect/kbuild';
 import type { BisectionStore, KernelProbe, TestJob } from '@kbisect/service';
@@ -88,4 +87,3 @@ export async function runBuildJob(job: TestJob, deps: BuildJobDeps): Promise<Bui
   return 'built';
 }
 
-export const buildSlotDir = (cacheDir: string, slot: number): string => join(cacheDir, 'kbuild', `slot-${slot}`);

@@ -5,7 +5,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ArtifactCache } from '@kbisect/kbuild';
 import { BisectionStore, KEEP_JOBS, MachineStore, OrchestrateJobSchema, TestJobSchema, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, type TestJob } from '@kbisect/service';
-import { buildSlotDir, runBuildJob } from './build-step-job.js';
+import { runBuildJob } from './build-step-job.js';
+import { claimBuildSlots, type BuildSlots } from './build-slots.js';
 import { runLabTestJob } from './lab-test-job.js';
 import { orchestrate } from './orchestrate.js';
 import type { OpenRepo } from './repo-port.js';
@@ -105,20 +106,23 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
     workers.push(w);
   }
 
+  let buildSlots: BuildSlots | undefined;
   if (config.roles.includes('build')) {
     const cache = new ArtifactCache(join(config.cacheDir, 'artifacts'), config.artifactCacheGb * 1024 ** 3);
     // Each concurrent build gets its own slot: a worktree and build dirs nobody else touches.
-    const freeSlots = Array.from({ length: config.concurrency.build }, (_, i) => i);
+    buildSlots = await claimBuildSlots(config.cacheDir, config.concurrency.build);
+    const freeSlots = [...buildSlots.dirs];
     const w = new Worker(
       names.build,
       async (job: Job) => {
         if (!Value.Check(TestJobSchema, job.data)) throw new UnrecoverableError('build job data does not match its schema');
         const data: TestJob = job.data;
         const log = deps.logger.child({ bisection: data.bisectionId, job: job.id, commit: data.commit });
-        const slot = freeSlots.shift() ?? 0;
+        const slot = freeSlots.shift();
+        if (slot === undefined) throw new Error('no free build slot (more builds than KBISECT_BUILD_CONCURRENCY)');
         try {
           const outcome = await runBuildJob(data, {
-            store, openRepo: deps.openRepo, cache, workDir: buildSlotDir(config.cacheDir, slot), jobs: config.buildJobs, ccacheDir: config.ccacheDir, now: () => new Date(), attempt: job.attemptsMade + 1,
+            store, openRepo: deps.openRepo, cache, workDir: slot, jobs: config.buildJobs, ccacheDir: config.ccacheDir, now: () => new Date(), attempt: job.attemptsMade + 1,
             enqueueTest: async (next) => {
               await testQueue.add('test', next, { jobId: jobIds.test(next.bisectionId, next.commit, next.purpose, next.run), attempts: job.opts.attempts ?? 3, priority: job.opts.priority ?? 50, backoff: { type: 'exponential', delay: 2000 }, ...KEEP_JOBS });
             },
@@ -142,6 +146,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all([orchestrateQueue.close(), testQueue.close(), buildQueue.close()]);
       for (const c of connections) c.disconnect();
+      await buildSlots?.release();
     },
   };
 }
