@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { candidatesOf, toResult, type Progress } from '@kbisect/bisect';
+import { candidatesOf, toResult, type Progress, type VerificationSummary } from '@kbisect/bisect';
 import { CommitInfoSchema, ProgressSchema, type LogEvent, type StoredLogEvent } from './log-event.js';
 import type { Replayed } from './replay.js';
 
@@ -107,7 +107,7 @@ export function toView(id: string, log: readonly StoredLogEvent[], replayed: Rep
 }
 
 /** The verification summary, its revert check carrying the evidence of the reverted kernel's run. */
-function withRevertEvidence(verification: NonNullable<ReturnType<typeof toResult>['verification']>, run: Extract<LogEvent, { type: 'verdict' }> | undefined): Record<string, unknown> {
+function withRevertEvidence(verification: VerificationSummary, run: Extract<LogEvent, { type: 'verdict' }> | undefined): Record<string, unknown> {
   if (!run || !verification.revert || verification.revert.outcome === 'unavailable') return { ...verification };
   return {
     ...verification,

@@ -3,7 +3,8 @@ import type { RunPurpose } from '@kbisect/bisect';
 import { BisectionRequestSchema } from './request-schema.js';
 
 const Sha = Type.String({ pattern: '^[0-9a-f]{40}$' });
-const PurposeSchema = Type.Union(['bisect', 'calibrate', 'verify-culprit', 'verify-parent', 'verify-bad', 'verify-revert', 'check-good', 'check-bad'].map((p) => Type.Literal(p as RunPurpose)));
+/** Why a commit is tested: a bisect step, an endpoint check, a verification run, a calibration. */
+export const PurposeSchema = Type.Union(['bisect', 'calibrate', 'verify-culprit', 'verify-parent', 'verify-bad', 'verify-revert', 'check-good', 'check-bad'].map((p) => Type.Literal(p as RunPurpose)));
 const VerdictSchema = Type.Union([Type.Literal('good'), Type.Literal('bad'), Type.Literal('skip')]);
 export const ProgressSchema = Type.Object({
   candidatesLeft: Type.Integer(),

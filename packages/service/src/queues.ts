@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { RunPurpose } from '@kbisect/bisect';
+import { PurposeSchema } from './log-event.js';
 
 /** Queue names, per namespace so tests and deployments never share queues by accident. */
 export interface QueueNames {
@@ -23,7 +23,7 @@ export const TestJobSchema = Type.Object(
     commit: Type.String({ pattern: '^[0-9a-f]{40}$' }),
     subject: Type.Optional(Type.String()),
     run: Type.Optional(Type.Integer({ minimum: 0 })),
-    purpose: Type.Optional(Type.Union(['bisect', 'calibrate', 'verify-culprit', 'verify-parent', 'verify-bad', 'verify-revert', 'check-good', 'check-bad'].map((p) => Type.Literal(p as RunPurpose)))),
+    purpose: Type.Optional(PurposeSchema),
     revert: Type.Optional(Type.String({ pattern: '^[0-9a-f]{40}$' })),
     progress: Type.Optional(Type.Object({ candidatesLeft: Type.Integer(), testableLeft: Type.Integer(), stepsLeft: Type.Integer(), tested: Type.Integer() })),
     /** Set by the build worker for kernel probes: what the lab boots. Paths are on the shared cache. */
