@@ -29,6 +29,7 @@ export function toBisectLog(state: BisectState): string {
     lines.push('# only skipped commits left to test');
     for (const c of state.candidates) lines.push(`# possible first bad commit: ${subject(c)}`);
   }
+  lines.push(...narrowingComments(state, subject));
   return `${lines.join('\n')}\n`;
 }
 
@@ -66,6 +67,20 @@ function marksOf(state: BisectState): Mark[] {
     else if (t.shown > 0) marks.push({ commit, verdict: engineVerdict('bad', state.terms), comment });
   }
   return marks;
+}
+
+// Forced runs are not git's evidence (the tree was changed to build them), so
+// they stay comments: replay lands on the honest answer, the reader sees both.
+function narrowingComments(state: BisectState, subject: (sha: string) => string): string[] {
+  const runs = state.history.filter((r) => r.purpose === 'narrow');
+  if (runs.length === 0 && state.narrowed === undefined) return [];
+  const forced = state.narrow?.forced.join(', ') ?? '';
+  const lines = [`# narrowing the untestable commits, forced (${forced} without BROKEN); not marks:`];
+  for (const r of runs) lines.push(`# forced ${r.verdict}: ${subject(r.commit)}${r.reason ? ` (${oneLine(r.reason)})` : ''}`);
+  const n = state.narrowed;
+  if (n?.culprit) lines.push(`# forced first bad commit: ${subject(n.culprit)}`);
+  for (const c of n?.candidates ?? []) lines.push(`# forced possible first bad commit: ${subject(c)}`);
+  return lines;
 }
 
 function oneLine(text: string): string {

@@ -11,6 +11,7 @@ import { estimateBisectSteps } from './progress.js';
 import type { BisectCommand, BisectEvent, BisectState, Progress, RejectionCode, Step, Terms, VerdictRecord } from './state.js';
 import { nextEndpointCheck } from './endpoint-check.js';
 import { nextVerification } from './verification.js';
+import { nextNarrowing } from './narrowing.js';
 import { computeWeights } from './weights.js';
 
 export interface StartParams {
@@ -33,6 +34,13 @@ export interface StartParams {
    * the reason when the good end fails or the bad end passes. @defaultValue false
    */
   readonly checkEndpoints?: boolean;
+  /**
+   * `untestable: narrow`: after an answer left ambiguous by untestable commits,
+   * bisect among its candidates with `narrow` runs built with these symbols'
+   * blocking dependency dropped, and report that forced answer beside the
+   * honest one (see narrowing.ts).
+   */
+  readonly narrow?: { readonly forced: readonly string[] };
 }
 
 /** Starts a bisection and says which commit to test first (or the answer, when the range is trivial). */
@@ -55,6 +63,7 @@ export function startBisection(params: StartParams): Step {
     ...(params.terms === 'fix' ? { terms: 'fix' as const } : {}),
     ...(params.verify ? { verify: params.verify } : {}),
     ...(params.checkEndpoints ? { checkEndpoints: true } : {}),
+    ...(params.narrow ? { narrow: { forced: [...params.narrow.forced] } } : {}),
   };
   if (typeof policy === 'string') return failStart(base, 'KBISECT_ERR_INVALID_POLICY', policy);
   if (problems.length > 0) return failStart(base, 'KBISECT_ERR_INVALID_GRAPH', `invalid commit graph: ${problems.slice(0, 3).join('; ')}`);
@@ -175,6 +184,15 @@ function advance(before: BisectState, index: GraphIndex): Step {
     }
     return finish({ ...answered, verification: step.summary });
   }
+  const narrowing = nextNarrowing(answered, index);
+  if (narrowing.kind === 'test') {
+    const { next: _n, pending: _p, candidates: _c, ...rest } = answered;
+    return {
+      state: { ...rest, status: 'running', next: narrowing.commit, pending: { run: narrowing.run, purpose: 'narrow' } },
+      commands: [{ type: 'test', commit: narrowing.commit, purpose: 'narrow', progress: narrowing.progress, ...(narrowing.run ? { run: narrowing.run } : {}) }],
+    };
+  }
+  if (narrowing.kind === 'done') return finish({ ...answered, narrowed: narrowing.summary });
   return finish(answered);
 }
 
@@ -235,6 +253,8 @@ function progressOf(list: Int32Array, skipped: ReadonlySet<number>, history: rea
 
 function currentCommands(state: BisectState, index: GraphIndex): BisectCommand[] {
   if (state.status !== 'running' || state.next === undefined) return [];
+  // A narrowing step's progress counts the narrowing's candidates; deciding again gives the same command.
+  if (state.pending?.purpose === 'narrow') return [...advance(state, index).commands];
   const bounds = deriveBounds(state, index);
   const candidates = computeCandidates(index, bounds.bad, bounds.goods, state.firstParent);
   const p = state.pending;
@@ -252,6 +272,7 @@ function finish(state: BisectState): Step {
       ...(done.culprit !== undefined ? { culprit: done.culprit } : {}),
       ...(done.candidates !== undefined ? { candidates: done.candidates } : {}),
       ...(done.error !== undefined ? { error: done.error } : {}),
+      ...(done.narrowed !== undefined ? { narrowed: done.narrowed } : {}),
     }],
   };
 }

@@ -1,4 +1,5 @@
 import type { EndpointResult } from './endpoint-check.js';
+import type { NarrowedSummary } from './narrowing.js';
 import type { BisectState, BisectStatus, RunPurpose, Verdict, VerdictSource, VerificationSummary } from './state.js';
 
 /** The result JSON of ARCHITECTURE.md, as `kbisect run --json` and the API report it. */
@@ -21,6 +22,11 @@ export interface BisectResult {
   readonly policy?: string;
   /** What testing the ends before the first step showed, when it was done. */
   readonly endpoints?: readonly EndpointResult[];
+  /**
+   * `untestable: narrow`: the answer among the honest candidates with the
+   * blocking dependency dropped (forced), beside the honest `candidates`.
+   */
+  readonly narrowed?: NarrowedSummary;
 }
 
 export function toResult(id: string, state: BisectState): BisectResult {
@@ -45,6 +51,7 @@ export function toResult(id: string, state: BisectState): BisectResult {
     ...(state.verification !== undefined ? { verification: state.verification } : {}),
     ...(state.policy !== undefined ? { policy: state.policy.kind } : {}),
     ...(state.endpoints !== undefined ? { endpoints: state.endpoints } : {}),
+    ...(state.narrowed !== undefined ? { narrowed: state.narrowed } : {}),
   };
 }
 

@@ -1,14 +1,16 @@
 import type { CommitGraph } from './commit-graph.js';
 import type { EndpointResult } from './endpoint-check.js';
+import type { NarrowedSummary } from './narrowing.js';
 import type { Policy } from './policy.js';
 
 /**
  * Why a commit is run: to bisect, to calibrate a flaky reproducer at a known
  * end, to check the ends before the first step, or to verify a culprit
  * (re-test it, its parent, the bad end, and the bad end with the culprit
- * reverted).
+ * reverted), or to narrow an untestable stretch (built with the blocking
+ * dependency dropped: forced).
  */
-export type RunPurpose = 'bisect' | 'calibrate' | 'verify-culprit' | 'verify-parent' | 'verify-bad' | 'verify-revert' | 'check-good' | 'check-bad';
+export type RunPurpose = 'bisect' | 'calibrate' | 'verify-culprit' | 'verify-parent' | 'verify-bad' | 'verify-revert' | 'check-good' | 'check-bad' | 'narrow';
 
 /** `regression`: find the first bad commit. `fix`: find the first commit where the bug is gone (good and bad swapped). */
 export type Terms = 'regression' | 'fix';
@@ -72,6 +74,14 @@ export interface BisectState {
   readonly verify?: { readonly revert: boolean };
   /** Test the good and bad ends before the first step. */
   readonly checkEndpoints?: boolean;
+  /**
+   * `untestable: narrow`: when the answer is ambiguous because of untestable
+   * commits, bisect among the candidates with `narrow` runs, built with these
+   * symbols' blocking dependency dropped.
+   */
+  readonly narrow?: { readonly forced: readonly string[] };
+  /** What narrowing found (forced), beside the honest answer. */
+  readonly narrowed?: NarrowedSummary;
   /** What the endpoint check found, once it is done. */
   readonly endpoints?: readonly EndpointResult[];
   /** The commit waiting to be tested, while running. */
@@ -146,6 +156,8 @@ export type BisectCommand =
       readonly culprit?: string;
       readonly candidates?: readonly string[];
       readonly error?: string;
+      /** The forced answer of `untestable: narrow`, beside the honest one. */
+      readonly narrowed?: NarrowedSummary;
     }
   | { readonly type: 'rejected'; readonly code: RejectionCode; readonly message: string };
 
