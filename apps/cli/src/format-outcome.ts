@@ -24,7 +24,19 @@ export async function formatOutcome(result: BisectResult, repo: CommitInfoSource
       const why = reasons.get(c);
       lines.push(`${c} ${infos.get(c)?.subject ?? ''}${why ? `  [${why}]` : ''}`);
     }
-    return lines.join('\n') + '\n' + tail;
+    return lines.join('\n') + '\n' + (await formatNarrowed(result, repo, first)) + tail;
   }
   return `bisection ${result.status}${result.error ? `: ${result.error}` : ''}` + tail;
+}
+
+/** The forced answer of `--untestable narrow`, printed after the honest one and marked as forced. */
+async function formatNarrowed(result: BisectResult, repo: CommitInfoSource, first: string): Promise<string> {
+  const n = result.narrowed;
+  if (!n) return '';
+  const how = `${n.forced.join(', ')} with its BROKEN dependency dropped`;
+  const head = `\nNarrowed among those candidates by building them forced (${how}), ${n.steps} forced test${n.steps === 1 ? '' : 's'}:`;
+  const shas = n.culprit ? [n.culprit] : [...(n.candidates ?? [])];
+  const infos = await repo.commitInfo(shas);
+  if (n.culprit) return `${head}\n${n.culprit} is the ${first} (forced)\n    ${infos.get(n.culprit)?.subject ?? ''}\n`;
+  return `${head}\nforced builds left it ambiguous too; the ${first} (forced) could be any of:\n${shas.map((c) => `${c} ${infos.get(c)?.subject ?? ''}`).join('\n')}\n`;
 }

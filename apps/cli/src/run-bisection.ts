@@ -1,4 +1,4 @@
-import { next, startBisection, toResult, type BisectResult, type BisectState, type CommitGraph, type PolicyInput, type Progress, type Step, type Terms, type Verdict } from '@kbisect/bisect';
+import { next, startBisection, toResult, type BisectResult, type BisectState, type CommitGraph, type PolicyInput, type Progress, type RunPurpose, type Step, type Terms, type Verdict } from '@kbisect/bisect';
 import type { ProbeOutcome } from '@kbisect/bisect';
 
 /** The git operations a local bisection needs; GitRepo provides them, tests may fake them. */
@@ -35,9 +35,12 @@ export interface RunRequest {
   readonly checkEndpoints?: boolean;
   /**
    * Changes the worktree before the test (e.g. `untestable: force` dropping a
-   * BROKEN dependency); what it returns is recorded in the verdict's reason.
+   * BROKEN dependency, or `narrow` doing it for `narrow` runs only); what it
+   * returns is recorded in the verdict's reason.
    */
-  readonly prepareWorktree?: (dir: string) => Promise<readonly string[]>;
+  readonly prepareWorktree?: (dir: string, purpose: RunPurpose) => Promise<readonly string[]>;
+  /** `untestable: narrow`: narrow an ambiguous answer with forced runs of these symbols. */
+  readonly narrow?: { readonly forced: readonly string[] };
 }
 
 export interface RunDeps {
@@ -72,6 +75,7 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
     ...(req.terms ? { terms: req.terms } : {}),
     ...(req.verify ? { verify: req.verify } : {}),
     ...(req.checkEndpoints ? { checkEndpoints: true } : {}),
+    ...(req.narrow ? { narrow: req.narrow } : {}),
   });
   for (const mark of req.imported ?? []) {
     step = expectAccepted(next(step.state, { type: 'verdict', commit: mark.commit, verdict: mark.verdict, source: 'log' }));
@@ -87,7 +91,7 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
     if (command?.type !== 'test') break;
     n += 1;
     const purpose = command.purpose ?? 'bisect';
-    const note = purpose === 'bisect' ? (command.run ? `run ${command.run + 1}` : undefined) : `${purpose}${command.revert ? ` with ${command.revert.slice(0, 12)} reverted` : ''}, run ${(command.run ?? 0) + 1}`;
+    const note = purpose === 'narrow' ? `narrowing, forced${command.run ? `, run ${command.run + 1}` : ''}` : purpose === 'bisect' ? (command.run ? `run ${command.run + 1}` : undefined) : `${purpose}${command.revert ? ` with ${command.revert.slice(0, 12)} reverted` : ''}, run ${(command.run ?? 0) + 1}`;
     deps.reporter.stepStarted(n, command.commit, subjects.get(command.commit), command.progress, note);
     const dir = req.worktreeDir(n, command.commit);
     const worktree = await deps.git.addWorktree(command.commit, dir);
@@ -101,7 +105,7 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
           continue;
         }
       }
-      const forced = req.prepareWorktree ? await req.prepareWorktree(dir) : [];
+      const forced = req.prepareWorktree ? await req.prepareWorktree(dir, purpose) : [];
       outcome = await deps.probe.test(command.commit, dir);
       if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: `forced (${forced.join(', ')} without BROKEN): ${outcome.reason}` };
     } finally {

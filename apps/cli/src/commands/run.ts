@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { normalizePolicy, parseBisectLog, toBisectLog, type PolicyInput, type Verdict } from '@kbisect/bisect';
+import { normalizePolicy, parseBisectLog, toBisectLog, type PolicyInput, type RunPurpose, type Verdict } from '@kbisect/bisect';
 import { openRepo, validateRepoSource } from '@kbisect/git';
 import { dropBrokenDependencies, probeUntestable, symbolNames } from '@kbisect/kbuild';
 import { cacheDirFrom } from '../cache-dir.js';
@@ -18,7 +18,7 @@ export const RUN_USAGE = `usage: kbisect run --repo <path|url> --good <ref> [--g
                   [--policy deterministic|repeat|bayes] [--confidence P] [--max-runs N] [--detection P]
                   [--bad-after K] [--good-after N] [--verify] [--verify-revert] [--fix]
                   [--check-endpoints]
-                  [--require-config CONFIG_X …] [--untestable skip|force]
+                  [--require-config CONFIG_X …] [--untestable skip|force|narrow]
 
 Bisects locally with the command probe (git bisect run's protocol: exit 0 good,
 125 skip, 1-127 bad, anything else aborts). Each commit is checked out in its
@@ -29,7 +29,10 @@ its parent, --verify-revert also tests the bad end with the culprit reverted.
 --good a later one without it. --require-config CONFIG_X steps around commits
 where the Kconfig files show X cannot be enabled (e.g. it depends on BROKEN),
 read from git without a checkout or a build; --untestable force instead drops
-the BROKEN dependency in each worktree and tests anyway (reasons say 'forced').`;
+the BROKEN dependency in each worktree and tests anyway (reasons say 'forced');
+--untestable narrow steps around them first (git's honest answer) and, when
+that answer is "could be any of" because of them, bisects among those
+candidates only with BROKEN dropped, printing the forced culprit beside it.`;
 
 const OPTIONS = {
   ...RANGE_OPTIONS,
@@ -91,8 +94,8 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   const policy = policyFrom(values);
   const required = values['require-config'] ?? [];
   const untestableMode = values.untestable ?? 'skip';
-  if (untestableMode !== 'skip' && untestableMode !== 'force') throw new UsageError(`kbisect run: --untestable: '${untestableMode}' is not one of skip, force`);
-  if (untestableMode === 'force' && required.length === 0) throw new UsageError('kbisect run: --untestable force needs --require-config');
+  if (untestableMode !== 'skip' && untestableMode !== 'force' && untestableMode !== 'narrow') throw new UsageError(`kbisect run: --untestable: '${untestableMode}' is not one of skip, force, narrow`);
+  if (untestableMode !== 'skip' && required.length === 0) throw new UsageError(`kbisect run: --untestable ${untestableMode} needs --require-config`);
   try {
     symbolNames(required);
   } catch (err) {
@@ -116,8 +119,11 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
         badRef: fix ? goodRefs[0]! : badRef,
         firstParent: values['first-parent'] ?? false,
         policy,
-        ...(required.length > 0 && untestableMode === 'skip' ? { untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required }) } : {}),
+        ...(required.length > 0 && untestableMode !== 'force' ? { untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required }) } : {}),
         ...(untestableMode === 'force' ? { prepareWorktree: (dir: string) => dropBrokenDependencies(dir, required) } : {}),
+        ...(untestableMode === 'narrow'
+          ? { narrow: { forced: required }, prepareWorktree: async (dir: string, purpose: RunPurpose) => (purpose === 'narrow' ? dropBrokenDependencies(dir, required) : []) }
+          : {}),
         ...(fix ? { terms: 'fix' as const } : {}),
         ...(values.verify || values['verify-revert'] ? { verify: { revert: values['verify-revert'] ?? false } } : {}),
         ...(values['check-endpoints'] ? { checkEndpoints: true } : {}),
