@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { openRepo, validateRepoSource } from '@kbisect/git';
-import { probeUntestable } from '@kbisect/kbuild';
+import { dropBrokenDependencies, probeUntestable } from '@kbisect/kbuild';
 import { cacheDirFrom } from '../cache-dir.js';
 import { commandProbe } from '../command-probe.js';
 import { createDemoRepository } from '../demo-repository.js';
@@ -14,11 +14,15 @@ import { stateDirFrom } from '../state-dir.js';
 import { terminalReporter } from '../terminal-reporter.js';
 import { kernelDemo } from './kernel-demo.js';
 
+const THP = 'CONFIG_TRANSPARENT_HUGEPAGE';
+
 /**
  * `kbisect demo` runs the real-kernel demonstration (kernel-demo.ts);
  * `kbisect demo --quick`: the 2016 THP case in miniature, end to end through the same
  * code as `kbisect run` — real git, a mirror, a worktree per step — and then
- * `git bisect run` on the same history, to show both reach the same answer.
+ * `git bisect run` on the same history, to show both reach the same answer;
+ * then with the Kconfig probe, and with `--untestable narrow`, which adds the
+ * forced culprit beside the honest stretch in the same bisection.
  */
 export async function demoCommand(argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void; isTty: boolean }): Promise<number> {
   const { values } = parseOptions('demo', argv, { 'cache-dir': { type: 'string' }, 'state-dir': { type: 'string' }, quick: { type: 'boolean' } } as const);
@@ -54,7 +58,7 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
       {
         id: randomUUID(), goodRefs: [demo.good], badRef: demo.bad, firstParent: false,
         worktreeDir: (step) => join(scratch, `probed-${step}`),
-        untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required: ['CONFIG_TRANSPARENT_HUGEPAGE'] }),
+        untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required: [THP] }),
       },
       { git: repo, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
     );
@@ -63,7 +67,28 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
     io.out(`Same answer: ${sameSet ? 'yes' : 'NO'}; tests run: ${probed.result.steps} instead of ${result.steps}.`);
     const blamed = result.culprit === demo.reenable || probed.result.culprit === demo.reenable;
     io.out(`The true culprit ${demo.culprit.slice(0, 12)} is ${result.candidates?.includes(demo.culprit) || result.culprit === demo.culprit ? 'in the answer' : 'NOT in the answer'}; "mm: re-enable THP" is ${blamed ? 'WRONGLY blamed alone' : 'not blamed alone'}.`);
-    return same && sameSet && !blamed ? 0 : 1;
+
+    // Once more, in one bisection: the honest answer first, then the stretch narrowed with BROKEN dropped.
+    io.out('\nAgain with --untestable narrow (the honest answer, then only its candidates built with BROKEN dropped):');
+    const narrowed = await runBisection(
+      {
+        id: randomUUID(), goodRefs: [demo.good], badRef: demo.bad, firstParent: false,
+        worktreeDir: (step) => join(scratch, `narrow-${step}`),
+        untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required: [THP] }),
+        narrow: { forced: [THP] },
+        prepareWorktree: async (dir, purpose) => (purpose === 'narrow' ? dropBrokenDependencies(dir, [THP]) : []),
+      },
+      { git: repo, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
+    );
+    io.out(await formatOutcome(narrowed.result, repo));
+    const n = narrowed.result;
+    const honestSame = [...(n.candidates ?? [])].sort().join() === [...(probed.result.candidates ?? [])].sort().join();
+    const forcedRuns = n.verdicts.filter((v) => v.purpose === 'narrow').map((v) => v.commit);
+    const onlyStretch = forcedRuns.length > 0 && forcedRuns.every((c) => c !== demo.reenable && (n.candidates ?? []).includes(c));
+    const named = n.narrowed?.culprit === demo.culprit;
+    io.out(`Honest answer unchanged: ${honestSame ? 'yes' : 'NO'}; forced culprit ${named ? 'is the injected one' : 'is NOT the injected one'} (${demo.culprit.slice(0, 12)}); ` +
+      `forced tests: ${forcedRuns.length}, ${onlyStretch ? "all within the honest candidates' stretch" : 'NOT only the stretch'}.`);
+    return same && sameSet && !blamed && honestSame && named && onlyStretch ? 0 : 1;
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
