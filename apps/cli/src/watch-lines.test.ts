@@ -15,4 +15,10 @@ describe('kbisect watch lines', () => {
     expect(describeEvent('verdict', { commit: bad, verdict: 'good', reason: 'test reported good', purpose: 'verify-revert' }, 0, false)).toBe('  aaaaaaaaaaaa with the culprit reverted is good (test reported good)');
     expect(describeEvent('verdict', { commit: bad, verdict: 'bad', reason: 'exit 1', purpose: 'verify-bad' }, 0, false)).toBe('  aaaaaaaaaaaa is bad (exit 1)');
   });
+  it('labels forced narrowing runs and shows the forced answer beside the honest one', () => {
+    expect(describeEvent('step-started', { commit: bad, progress: { candidatesLeft: 12, stepsLeft: 3, tested: 3 }, purpose: 'narrow' }, 0, false)).toMatch(/ step 4 \(narrowing, forced: BROKEN dropped\): testing aaaaaaaaaaaa: 12 candidates, ~3 steps after this$/);
+    expect(describeEvent('verdict', { commit: bad, verdict: 'bad', reason: 'forced (CONFIG_X in mm/Kconfig without BROKEN): exit code 1', purpose: 'narrow' }, 0, false)).toBe('  aaaaaaaaaaaa is bad (forced (CONFIG_X in mm/Kconfig without BROKEN): exit code 1)');
+    expect(describeEvent('verdict', { commit: bad, verdict: 'good', reason: 'test reported good', purpose: 'narrow' }, 0, false)).toBe('  aaaaaaaaaaaa is good, forced (test reported good)');
+    expect(describeEvent('finished', { status: 'ambiguous', candidates: [bad, culprit], narrowed: { status: 'found', culprit, forced: ['CONFIG_X'], steps: 2 } }, 0, false)).toBe(`finished: ambiguous; narrowed, forced: ${culprit} is the first bad commit`);
+  });
 });

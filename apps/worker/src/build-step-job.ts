@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { ArtifactCache} from '@kbisect/kbuild';
 import { buildKernel, loadFragments } from '@kbisect/kbuild';
-import type { BisectionStore, KernelProbe, TestJob } from '@kbisect/service';
+import { requiredSymbolsOf, untestableModeOf, type BisectionStore, type KernelProbe, type TestJob, type UntestableMode } from '@kbisect/service';
+import type { RunPurpose } from '@kbisect/bisect';
 import type { OpenRepo } from './repo-port.js';
 import { loadStep, stepSuffix, verdictToken } from './step-context.js';
 
@@ -20,11 +21,16 @@ export interface BuildJobDeps {
   readonly fragmentDir?: string;
 }
 
+/** A `narrow` run is built forced (BROKEN dropped, its own cache entry); every other run of a narrowing bisection honestly. */
+export function buildModeOf(mode: UntestableMode, purpose: RunPurpose): 'skip' | 'force' {
+  return mode === 'force' || purpose === 'narrow' ? 'force' : 'skip';
+}
+
 export type BuildJobOutcome = 'built' | 'recorded' | 'duplicate' | 'stale';
 
 /** The config symbols a kernel probe needs: the bisection's and the probe's. */
 export function requiredSymbols(probe: KernelProbe, options: { requireConfig?: readonly string[] } | undefined): string[] {
-  return [...new Set([...(options?.requireConfig ?? []), ...(probe.requireConfig ?? [])])].sort();
+  return requiredSymbolsOf(probe, options);
 }
 
 /**
@@ -51,7 +57,7 @@ export async function runBuildJob(job: TestJob, deps: BuildJobDeps): Promise<Bui
   const fragments = await loadFragments(probe.configFragments, deps.fragmentDir);
   const repo = await deps.openRepo(request.repo);
   const started = Date.now();
-  const outcome = await buildKernel(repo, deps.cache, deps.workDir, { commit: job.commit, fragments, required, jobs: deps.jobs, ccacheDir: deps.ccacheDir, untestable: probe.untestable ?? 'skip', ...(job.revert ? { revert: job.revert } : {}) });
+  const outcome = await buildKernel(repo, deps.cache, deps.workDir, { commit: job.commit, fragments, required, jobs: deps.jobs, ccacheDir: deps.ccacheDir, untestable: buildModeOf(untestableModeOf(probe), purpose), ...(job.revert ? { revert: job.revert } : {}) });
   if (outcome.kind === 'revert-failed') {
     // The engine records the check as unavailable and finishes; the bad end keeps its verdicts.
     await deps.store.log.appendOnce(job.bisectionId, `revert-unavailable:${job.revert ?? ''}`, { type: 'revert-unavailable', at: at(), reason: outcome.reason });

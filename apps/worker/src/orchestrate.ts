@@ -1,7 +1,6 @@
-import type { BisectionStore, CommitInfo, LogEvent, TestJob } from '@kbisect/service';
+import { narrowedOf, requiredSymbolsOf, untestableModeOf, type BisectionStore, type CommitInfo, type LogEvent, type TestJob } from '@kbisect/service';
 import { probeUntestable } from '@kbisect/kbuild';
 import type { OpenRepo } from './repo-port.js';
-import { requiredSymbols } from './build-step-job.js';
 import { userErrorMessage } from './user-error.js';
 
 export interface OrchestratorDeps {
@@ -37,9 +36,10 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
       await repo.checkRange(bad, goods);
       const graph = await repo.readGraph(bad, goods);
       // The cheap Kconfig probe: commits where a required symbol cannot be enabled are never tested
-      // (unless the kernel probe forces them: then they are built with BROKEN dropped).
-      const required = request.probe.type === 'kernel' ? requiredSymbols(request.probe, request.options) : (request.options?.requireConfig ?? []);
-      const forcing = request.probe.type === 'kernel' && request.probe.untestable === 'force';
+      // (unless the probe forces them: then they are built with BROKEN dropped; 'narrow' forces
+      // only its own runs, after the honest search stepped around them).
+      const required = requiredSymbolsOf(request.probe, request.options);
+      const forcing = untestableModeOf(request.probe) === 'force';
       const untestable = required.length > 0 && !forcing ? await probeUntestable(repo, { graph, bad, goods, required }) : {};
       await deps.store.saveGraph(bisectionId, graph);
       await deps.store.log.appendOnce(bisectionId, 'initialized', { type: 'initialized', at: deps.now().toISOString(), bad, goods, commits: graph.commits.length, untestable });
@@ -83,7 +83,7 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
     return 'enqueued';
   }
   if (loaded.log.some((e) => e.event.type === 'finished')) return 'already-finished';
-  const shas = state.culprit ? [state.culprit] : [...(state.candidates ?? [])];
+  const shas = state.culprit ? [state.culprit] : [...(state.candidates ?? []), ...(state.narrowed?.culprit ? [state.narrowed.culprit] : [])];
   let commits: CommitInfo[] = [];
   if (shas.length > 0) {
     const request = loaded.log.find((e) => e.event.type === 'created')?.event;
@@ -102,6 +102,7 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
     ...(state.culprit ? { culprit: state.culprit } : {}),
     ...(state.candidates ? { candidates: [...state.candidates] } : {}),
     ...(state.error ? { error: state.error } : {}),
+    ...(state.narrowed ? { narrowed: narrowedOf(state.narrowed) } : {}),
     commits,
   });
   return 'finished';

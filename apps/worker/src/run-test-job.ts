@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { verdictFromExit } from '@kbisect/bisect';
-import type { BisectionStore, TestJob } from '@kbisect/service';
+import { dropBrokenDependencies } from '@kbisect/kbuild';
+import { requiredSymbolsOf, untestableModeOf, type BisectionStore, type TestJob } from '@kbisect/service';
 import { runShellCommand } from './command-runner.js';
 import type { OpenRepo } from './repo-port.js';
 import { loadStep, stepSuffix, verdictToken } from './step-context.js';
@@ -62,6 +63,16 @@ export async function runTestJob(job: TestJob, deps: TestJobDeps): Promise<TestJ
       return 'recorded';
     }
   }
+  // 'force' tests every commit with the blocking dependency dropped; 'narrow' only its own runs.
+  const required = requiredSymbolsOf(probe, request.options);
+  const forcing = required.length > 0 && (untestableModeOf(probe) === 'force' || purpose === 'narrow');
+  let forced: string[] = [];
+  try {
+    if (forcing) forced = await dropBrokenDependencies(dir, required);
+  } catch (err) {
+    await worktree.remove();
+    throw new InfrastructureError(`dropping BROKEN for ${required.join(', ')} in the worktree of ${job.commit}: ${err instanceof Error ? err.message : String(err)}`);
+  }
   const controller = new AbortController();
   const poll = setInterval(() => {
     deps.store.isCancelled(job.bisectionId).then(
@@ -91,7 +102,8 @@ export async function runTestJob(job: TestJob, deps: TestJobDeps): Promise<TestJ
     return 'aborted';
   }
   const appended = await deps.store.log.appendOnce(job.bisectionId, verdictToken(job), {
-    type: 'verdict', at, commit: job.commit, verdict: outcome.verdict, reason: outcome.reason, source: 'probe', durationMs: result.durationMs, evidence,
+    type: 'verdict', at, commit: job.commit, verdict: outcome.verdict, source: 'probe', durationMs: result.durationMs, evidence,
+    reason: forced.length > 0 ? `forced (${forced.join(', ')} without BROKEN): ${outcome.reason}` : outcome.reason,
     ...(run ? { run } : {}),
     ...(purpose !== 'bisect' ? { purpose } : {}),
   });

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { candidatesOf, toResult, type Progress, type VerificationSummary } from '@kbisect/bisect';
 import { CommitInfoSchema, ProgressSchema, type LogEvent, type StoredLogEvent } from './log-event.js';
 import type { Replayed } from './replay.js';
+import { NarrowedSchema, narrowedOf } from './untestable-mode.js';
 
 const Sha = Type.String({ pattern: '^[0-9a-f]{40}$' });
 
@@ -14,7 +15,7 @@ export const BisectionViewSchema = Type.Object({
   steps: Type.Integer(),
   verdicts: Type.Array(Type.Object({
     commit: Sha, verdict: Type.String(), reason: Type.String(), source: Type.String(),
-    purpose: Type.Optional(Type.String({ description: 'check-bad, check-good (endpoint checks), verify-culprit, verify-parent, verify-bad, verify-revert (the bad end with the culprit reverted), calibrate; absent for a bisect step' })),
+    purpose: Type.Optional(Type.String({ description: 'check-bad, check-good (endpoint checks), verify-culprit, verify-parent, verify-bad, verify-revert (the bad end with the culprit reverted), calibrate, narrow (a forced run narrowing an untestable stretch); absent for a bisect step' })),
     run: Type.Optional(Type.Integer({ description: 'which run of this commit for this purpose, when not the first' })),
     evidence: Type.Optional(Type.String({ description: 'GET …/evidence/<name>: the test output or console log' })),
     buildEvidence: Type.Optional(Type.String({ description: 'GET …/evidence/<name>: the build log (kernel probes)' })),
@@ -34,6 +35,7 @@ export const BisectionViewSchema = Type.Object({
   confidence: Type.Optional(Type.Number()),
   posterior: Type.Optional(Type.Array(Type.Object({ commit: Sha, probability: Type.Number() }))),
   verification: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  narrowed: Type.Optional(NarrowedSchema),
   endpoints: Type.Optional(Type.Array(Type.Object({
     commit: Sha, end: Type.Union([Type.Literal('good'), Type.Literal('bad')]), outcome: Type.Union([Type.Literal('as-expected'), Type.Literal('unexpected'), Type.Literal('untestable')]),
     runs: Type.Integer(), failures: Type.Integer(), reason: Type.Optional(Type.String()),
@@ -97,6 +99,7 @@ export function toView(id: string, log: readonly StoredLogEvent[], replayed: Rep
     ...(result.posterior ? { posterior: result.posterior.map((p) => ({ ...p })) } : {}),
     ...(result.verification ? { verification: withRevertEvidence(result.verification, revertRun) } : {}),
     ...(result.endpoints ? { endpoints: result.endpoints.map((e) => ({ ...e })) } : {}),
+    ...(result.narrowed ? { narrowed: narrowedOf(result.narrowed) } : {}),
   };
   if (state.status === 'running') {
     const progress: Progress | undefined = lastStart && lastStart.commit === state.next ? lastStart.progress : undefined;
@@ -120,3 +123,4 @@ function withRevertEvidence(verification: VerificationSummary, run: Extract<LogE
     },
   };
 }
+

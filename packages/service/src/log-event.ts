@@ -1,10 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RunPurpose } from '@kbisect/bisect';
 import { BisectionRequestSchema } from './request-schema.js';
+import { NarrowedSchema } from './untestable-mode.js';
 
 const Sha = Type.String({ pattern: '^[0-9a-f]{40}$' });
-/** Why a commit is tested: a bisect step, an endpoint check, a verification run, a calibration. */
-export const PurposeSchema = Type.Union(['bisect', 'calibrate', 'verify-culprit', 'verify-parent', 'verify-bad', 'verify-revert', 'check-good', 'check-bad'].map((p) => Type.Literal(p as RunPurpose)));
+/** Why a commit is tested: a bisect step, an endpoint check, a verification run, a calibration, a forced narrowing run. */
+export const PurposeSchema = Type.Union(['bisect', 'calibrate', 'verify-culprit', 'verify-parent', 'verify-bad', 'verify-revert', 'check-good', 'check-bad', 'narrow'].map((p) => Type.Literal(p as RunPurpose)));
 const VerdictSchema = Type.Union([Type.Literal('good'), Type.Literal('bad'), Type.Literal('skip')]);
 export const ProgressSchema = Type.Object({
   candidatesLeft: Type.Integer(),
@@ -62,6 +63,7 @@ export const LogEventSchema = Type.Union([
     candidates: Type.Optional(Type.Array(Sha)),
     error: Type.Optional(Type.String()),
     commits: Type.Optional(Type.Array(CommitInfoSchema)),
+    narrowed: Type.Optional(NarrowedSchema),
   }),
 ]);
 

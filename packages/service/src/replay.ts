@@ -2,11 +2,17 @@ import { next, startBisection, type BisectCommand, type BisectState, type Commit
 import type { PolicyInput } from '@kbisect/bisect';
 import type { LogEvent } from './log-event.js';
 import type { BisectionRequest } from './request-schema.js';
+import { narrowOf } from './untestable-mode.js';
 
 function policyOf(o: NonNullable<BisectionRequest['options']>): PolicyInput {
   if (o.policy === 'repeat') return { kind: 'repeat', ...(o.badAfter !== undefined ? { badAfter: o.badAfter } : {}), ...(o.goodAfter !== undefined ? { goodAfter: o.goodAfter } : {}) };
   if (o.policy === 'bayes') return { kind: 'bayes', ...(o.confidence !== undefined ? { confidence: o.confidence } : {}), ...(o.maxRuns !== undefined ? { maxRuns: o.maxRuns } : {}), ...(o.detection !== undefined ? { detection: o.detection } : {}) };
   return { kind: 'deterministic' };
+}
+
+function narrowParam(request: BisectionRequest | undefined): { narrow?: { forced: string[] } } {
+  const narrow = request ? narrowOf(request.probe, request.options) : undefined;
+  return narrow ? { narrow } : {};
 }
 
 export type Replayed =
@@ -45,6 +51,7 @@ export function replay(graph: CommitGraph | undefined, events: readonly LogEvent
     ...(options?.verify || options?.verifyRevert ? { verify: { revert: options.verifyRevert ?? false } } : {}),
     // Requests stored before the option existed carry no value: they keep their old behaviour.
     ...(options?.checkEndpoints ? { checkEndpoints: true } : {}),
+    ...narrowParam(created?.request),
   });
   const ignored: { event: LogEvent; message: string }[] = [];
   for (const event of events) {

@@ -40,6 +40,7 @@ export function formatReport(view: BisectionView): string {
   } else {
     lines.push(`Status: ${view.status}${view.error ? ` (${view.error})` : ''}`);
   }
+  lines.push(...narrowedLines(view, title));
   if (view.confidence !== undefined) lines.push(`Posterior probability (${view.policy ?? 'bayes'} policy): ${view.confidence.toFixed(4)}`);
   if (view.verification) {
     lines.push('Verification:');
@@ -56,7 +57,7 @@ export function formatReport(view: BisectionView): string {
   lines.push(`Verdicts (${view.steps} commit${view.steps === 1 ? '' : 's'} tested):`);
   for (const v of view.verdicts) {
     // Endpoint checks and verification runs say so; a revert check tested the commit with the culprit reverted.
-    const why = v.purpose ? `[${v.purpose === 'verify-revert' && view.culprit ? `verify-revert: ${short(view.culprit)} reverted` : v.purpose}${v.run ? `, run ${v.run + 1}` : ''}] ` : '';
+    const why = v.purpose ? `[${v.purpose === 'verify-revert' && view.culprit ? `verify-revert: ${short(view.culprit)} reverted` : v.purpose === 'narrow' ? 'narrow, forced' : v.purpose}${v.run ? `, run ${v.run + 1}` : ''}] ` : '';
     lines.push(`  ${short(v.commit)}  ${v.verdict.padEnd(4)}  ${v.source.padEnd(10)}  ${why}${v.reason}`);
     const shown = v.metrics ? Object.entries(v.metrics).filter(([k]) => REPORTED_METRICS.includes(k)) : [];
     const facts = [v.machine ? `on ${v.machine}` : '', shown.map(([k, n]) => `${k}=${Number.isInteger(n) ? n : n.toFixed(1)}`).join(' '), [v.evidence, v.buildEvidence].filter(Boolean).join(', ')].filter((s) => s !== '');
@@ -65,4 +66,13 @@ export function formatReport(view: BisectionView): string {
   lines.push('');
   lines.push(`Reproduce the marks with: kbisect log ${view.id} > bisect.log && git bisect replay bisect.log`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The forced answer of untestable 'narrow', after the honest one and marked forced: it was built with a dependency dropped. */
+function narrowedLines(view: BisectionView, title: (sha: string) => string): string[] {
+  const n = view.narrowed;
+  if (!n) return [];
+  const head = `Narrowed by building those candidates forced (${n.forced.join(', ')} with BROKEN dropped), ${n.steps} forced run${n.steps === 1 ? '' : 's'}:`;
+  if (n.culprit) return ['', head, `  first bad commit (forced): ${title(n.culprit)}`];
+  return ['', head, '  forced builds left it ambiguous too; the first bad commit (forced) could be any of:', ...(n.candidates ?? []).map((c) => `  ${title(c)}`)];
 }

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { UntestableModeSchema } from './untestable-mode.js';
 
 /**
  * A git revision as users may name it. Anything starting with `-` would be an
@@ -19,6 +20,7 @@ export const CommandProbeSchema = Type.Object(
     type: Type.Literal('command'),
     command: Type.String({ minLength: 1, maxLength: 4096, description: "Shell command run in the commit's worktree; git bisect run's exit-code protocol." }),
     timeoutSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, description: 'Per-run timeout; a timed-out run is an infrastructure failure and is retried.' })),
+    untestable: Type.Optional(UntestableModeSchema),
   },
   { additionalProperties: false },
 );
@@ -29,7 +31,7 @@ export const KernelProbeSchema = Type.Object(
     type: Type.Literal('kernel'),
     configFragments: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.-]+$', maxLength: 64 }), { maxItems: 32, description: 'Names of fragments in kernel-configs/' }),
     requireConfig: Type.Optional(Type.Array(ConfigSymbolSchema, { maxItems: 64 })),
-    untestable: Type.Optional(Type.Union([Type.Literal('skip'), Type.Literal('force')], { description: "What to do with commits where a required symbol cannot be enabled: step around them ('skip', the default) or patch the dependency out and test anyway ('force')." })),
+    untestable: Type.Optional(UntestableModeSchema),
     pool: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
     reproducer: Type.Object(
       {

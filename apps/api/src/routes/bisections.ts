@@ -46,11 +46,15 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         if (!deps.allowCommandProbe) throw new ApiError('KBISECT_ERR_COMMAND_PROBE_DISABLED', "probe.type 'command' runs a shell command on a worker; this deployment does not accept it over the API", 'probe');
         const p = request.principal!;
         if (!p.commandProbe && p.role !== 'admin') throw new ApiError('KBISECT_ERR_COMMAND_PROBE_DISABLED', `token '${p.name}' may not submit command probes`, 'probe');
+        const mode = body.probe.untestable ?? 'skip';
+        if (mode !== 'skip' && (body.options?.requireConfig ?? []).length === 0) throw new ApiError('KBISECT_ERR_VALIDATION', `body.probe.untestable: '${mode}' needs options.requireConfig (the symbols whose BROKEN dependency to drop)`, 'probe.untestable');
       } else {
         await checkKernelProbe(body.probe, deps);
       }
-      // The endpoint check is on unless the submitter turned it off; stored explicitly so replays never change.
-      const id = await deps.store.create({ ...body, options: { checkEndpoints: true, ...body.options } }, request.principal!.name, deps.now());
+      // The endpoint check is on unless the submitter turned it off, and kernel probes narrow untestable
+      // stretches unless told otherwise; both stored explicitly so replays never change.
+      const probe = body.probe.type === 'kernel' ? { ...body.probe, untestable: body.probe.untestable ?? ('narrow' as const) } : body.probe;
+      const id = await deps.store.create({ ...body, probe, options: { checkEndpoints: true, ...body.options } }, request.principal!.name, deps.now());
       await deps.enqueueOrchestrate(id);
       const self = `/api/v1/bisections/${id}`;
       return reply.status(201).send({ id, status: 'queued', links: { self, events: `${self}/events`, report: `${self}/report` } });

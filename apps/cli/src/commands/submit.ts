@@ -11,12 +11,17 @@ export const SUBMIT_USAGE = `usage: kbisect submit --repo <path|url> --good <ref
 Kernel probes (build, boot on a lab machine, run a reproducer):
   --config FRAGMENT       a kernel-configs/ fragment (repeatable), e.g. qemu-x86_64
   --require-config CONFIG_X  commits where it cannot be enabled are untestable (repeatable)
-  --untestable skip|force    step around them (default) or build them with BROKEN dropped
+  --untestable skip|force|narrow  step around them, build them all with BROKEN dropped,
+                             or step around them and then build only the candidates left
+                             with BROKEN dropped, reporting that forced answer beside the
+                             honest one (narrow: the service's default for kernel probes)
   --pool POOL             the machine pool to boot on
   --reproducer NAME       vfio-pin-check | boot
   --reproducer-arg ARG    passed to the reproducer (repeatable), e.g. --reproducer-arg=--mode=fork
   --timeout SEC           deadline from power-on to the result line
   --crashes-count         a kernel crash during the test counts as bad
+--require-config and --untestable apply to --test-cmd too (a forced run's
+worktree gets the BROKEN dependency dropped before the command runs).
 The service tests the good and bad ends before the first step (the bisection
 stops with the reason when the good end fails or the bad end passes);
 --skip-endpoint-check turns that off. --verify re-tests the culprit and its
@@ -75,6 +80,8 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
       ...(values['skip-endpoint-check'] ? { checkEndpoints: false } : {}),
       ...(values.verify || values['verify-revert'] ? { verify: true } : {}),
       ...(values['verify-revert'] ? { verifyRevert: true } : {}),
+      // A command probe's required symbols are the bisection's (a kernel probe carries its own).
+      ...(values.reproducer === undefined && values['require-config'] ? { requireConfig: values['require-config'] } : {}),
     },
   };
   const client = await apiClientFromEnv(process.env);
@@ -93,8 +100,11 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
 /** Exactly one probe: a shell command, or a kernel build + boot + reproducer. */
 function probeFrom(values: { 'test-cmd'?: string; reproducer?: string; pool?: string; config?: string[]; 'require-config'?: string[]; untestable?: string; 'reproducer-arg'?: string[]; timeout?: string; 'crashes-count'?: boolean }): Record<string, unknown> {
   if (values['test-cmd'] !== undefined && values.reproducer !== undefined) throw new UsageError('kbisect submit: give --test-cmd or --reproducer, not both');
-  if (values.reproducer === undefined) return { type: 'command', command: requireOption('submit', 'test-cmd', values['test-cmd']) };
-  if (values.untestable !== undefined && values.untestable !== 'skip' && values.untestable !== 'force') throw new UsageError(`kbisect submit: --untestable: '${values.untestable}' is not 'skip' or 'force'`);
+  if (values.untestable !== undefined && !['skip', 'force', 'narrow'].includes(values.untestable)) throw new UsageError(`kbisect submit: --untestable: '${values.untestable}' is not one of skip, force, narrow`);
+  if (values.reproducer === undefined) {
+    if (values.untestable !== undefined && values.untestable !== 'skip' && !values['require-config']) throw new UsageError(`kbisect submit: --untestable ${values.untestable} needs --require-config`);
+    return { type: 'command', command: requireOption('submit', 'test-cmd', values['test-cmd']), ...(values.untestable ? { untestable: values.untestable } : {}) };
+  }
   const timeoutSec = intOption('timeout', values.timeout);
   return {
     type: 'kernel',

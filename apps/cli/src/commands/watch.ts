@@ -79,17 +79,23 @@ export function describeEvent(event: string, d: Record<string, unknown>, tested:
       const label = typeof d.purpose === 'string' ? PURPOSE_LABELS[d.purpose] : undefined;
       // Endpoint checks and verification are not bisect steps: no candidate count to show.
       if (label) return `${progressBar(p.tested ?? tested, p.stepsLeft)} ${label}: testing ${short(d.commit)}${d.subject ? ` ${JSON.stringify(d.subject)}` : ''}${typeof d.revert === 'string' ? ` with ${short(d.revert)} reverted` : ''}`;
-      return `${progressBar(p.tested ?? tested, p.stepsLeft)} step ${p.tested + 1}: testing ${short(d.commit)}${d.subject ? ` ${JSON.stringify(d.subject)}` : ''}: ${p.candidatesLeft} candidates, ~${p.stepsLeft} steps after this${formatEta(typeof d.etaSeconds === 'number' ? d.etaSeconds : undefined)}`;
+      const forced = d.purpose === 'narrow' ? ' (narrowing, forced: BROKEN dropped)' : '';
+      return `${progressBar(p.tested ?? tested, p.stepsLeft)} step ${p.tested + 1}${forced}: testing ${short(d.commit)}${d.subject ? ` ${JSON.stringify(d.subject)}` : ''}: ${p.candidatesLeft} candidates, ~${p.stepsLeft} steps after this${formatEta(typeof d.etaSeconds === 'number' ? d.etaSeconds : undefined)}`;
     }
     case 'verdict':
+      // A command probe's reason already says forced; a kernel's lab verdict does not.
+      if (d.purpose === 'narrow') return `  ${short(d.commit)} is ${String(d.verdict)}${String(d.reason).startsWith('forced') ? '' : ', forced'} (${String(d.reason)})`;
       if (d.purpose === 'verify-revert') return `  ${short(d.commit)} with the culprit reverted is ${String(d.verdict)} (${String(d.reason)})`;
       return `  ${short(d.commit)} is ${String(d.verdict)} (${String(d.reason)})${d.source === 'manual' ? ` [by ${String(d.by ?? 'a maintainer')}]` : ''}`;
     case 'cancel-requested':
       return `cancel requested by ${String(d.by)}`;
     case 'failed':
       return `failed: ${String(d.error)}`;
-    case 'finished':
-      return d.status === 'found' ? `found: ${String(d.culprit)} is the first bad commit` : `finished: ${String(d.status)}${d.error ? ` (${String(d.error)})` : ''}`;
+    case 'finished': {
+      const n = d.narrowed as { culprit?: string; candidates?: string[] } | undefined;
+      const narrowed = n ? `; narrowed, forced: ${n.culprit ? `${n.culprit} is the first bad commit` : `could be any of ${String(n.candidates?.length ?? 0)}`}` : '';
+      return d.status === 'found' ? `found: ${String(d.culprit)} is the first bad commit` : `finished: ${String(d.status)}${d.error ? ` (${String(d.error)})` : ''}${narrowed}`;
+    }
     default:
       return undefined;
   }
