@@ -19,6 +19,8 @@ export interface BuildJobDeps {
   readonly attempt: number;
   /** Where kernel-configs/ lives. @defaultValue the repository's */
   readonly fragmentDir?: string;
+  /** The kernel build; a unit test of the job replaces it. @defaultValue buildKernel */
+  readonly build?: typeof buildKernel;
 }
 
 /** A `narrow` run is built forced (BROKEN dropped, its own cache entry); every other run of a narrowing bisection honestly. */
@@ -57,7 +59,7 @@ export async function runBuildJob(job: TestJob, deps: BuildJobDeps): Promise<Bui
   const fragments = await loadFragments(probe.configFragments, deps.fragmentDir);
   const repo = await deps.openRepo(request.repo);
   const started = Date.now();
-  const outcome = await buildKernel(repo, deps.cache, deps.workDir, { commit: job.commit, fragments, required, jobs: deps.jobs, ccacheDir: deps.ccacheDir, untestable: buildModeOf(untestableModeOf(probe), purpose), ...(job.revert ? { revert: job.revert } : {}) });
+  const outcome = await (deps.build ?? buildKernel)(repo, deps.cache, deps.workDir, { commit: job.commit, fragments, required, jobs: deps.jobs, ccacheDir: deps.ccacheDir, untestable: buildModeOf(untestableModeOf(probe), purpose), ...(job.revert ? { revert: job.revert } : {}) });
   if (outcome.kind === 'revert-failed') {
     // The engine records the check as unavailable and finishes; the bad end keeps its verdicts.
     await deps.store.log.appendOnce(job.bisectionId, `revert-unavailable:${job.revert ?? ''}`, { type: 'revert-unavailable', at: at(), reason: outcome.reason });
