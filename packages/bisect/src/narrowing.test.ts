@@ -3,7 +3,7 @@ import { parseBisectLog, toBisectLog } from './bisect-log.js';
 import { next, startBisection, type StartParams } from './reducer.js';
 import { toResult } from './result.js';
 import type { BisectState, RunPurpose, Step, Verdict } from './state.js';
-import { descendantsOf, fakeSha, graphOf, simulate, type GeneratedHistory } from './testing/index.js';
+import { descendantsOf, fakeSha, generateHistory, graphOf, seededRandom, simulate, type GeneratedHistory } from './testing/index.js';
 
 const THP = 'CONFIG_TRANSPARENT_HUGEPAGE';
 const range = (lo: number, hi: number): number[] => Array.from({ length: hi - lo + 1 }, (_, k) => lo + k);
@@ -190,5 +190,31 @@ describe('untestable: narrow — scenarios', () => {
     for (const m of parsed.log.marks) step = next(step.state, { type: 'verdict', commit: m.rev, verdict: m.verdict, source: 'log' });
     expect(step.state.status).toBe('ambiguous');
     expect([...(step.state.candidates ?? [])].sort()).toEqual([...state.candidates!].sort());
+  });
+
+  it('property: on random merge-heavy histories, the honest answer is the one without narrow, and the forced culprit is the true one', () => {
+    const random = seededRandom(2016);
+    let narrowed = 0;
+    for (let k = 0; k < 40; k++) {
+      const history = generateHistory(random, { commits: 80 + Math.floor(random() * 300) });
+      const n = history.parents.length;
+      const lo = 1 + Math.floor(random() * (n - 20));
+      const stretch = range(lo, lo + 3 + Math.floor(random() * 15)).filter((i) => i < history.tip);
+      const culprit = random() < 0.7 ? stretch[Math.floor(random() * stretch.length)]! : 1 + Math.floor(random() * (n - 2));
+      const { graph, good, bad } = graphOf(history);
+      const plain = simulate({ graph, bad, goods: [good], untestable: marks(stretch) }, oracle(history, culprit, { untestable: stretch }));
+      const { state, forced } = run(history, culprit, stretch);
+      expect(state.status).toBe(plain.state.status);
+      expect(state.culprit).toBe(plain.state.culprit);
+      expect([...(state.candidates ?? [])].sort()).toEqual([...(plain.state.candidates ?? [])].sort());
+      if (state.status === 'found') {
+        expect(forced).toEqual([]);
+        continue;
+      }
+      narrowed++;
+      expect(forced.every((c) => state.candidates!.includes(c))).toBe(true);
+      expect(state.narrowed?.culprit).toBe(fakeSha(culprit));
+    }
+    expect(narrowed).toBeGreaterThan(5);
   });
 });
