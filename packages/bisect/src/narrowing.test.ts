@@ -125,7 +125,7 @@ describe('untestable: narrow — scenarios', () => {
     expect(state.narrowed).toBeUndefined();
   });
 
-  it('re-tests, forced, commits a kernel build found untestable (no Kconfig marks up front)', () => {
+  for (const reason of [`untestable: ${THP} not set (make olddefconfig dropped it)`, `build: untestable: ${THP} not set (make olddefconfig dropped it)`]) it(`re-tests, forced, commits a kernel build found untestable (no Kconfig marks up front): '${reason.slice(0, 20)}…'`, () => {
     const { graph, good, bad } = graphOf(thp2016);
     const badSet = new Set([...descendantsOf(thp2016, 5)].map(fakeSha));
     const stretch = new Set(range(3, 8).map(fakeSha));
@@ -139,7 +139,7 @@ describe('untestable: narrow — scenarios', () => {
       const untestable = purpose === 'bisect' && stretch.has(cmd.commit);
       step = next(step.state, {
         type: 'verdict', commit: cmd.commit, purpose, verdict: untestable ? 'skip' : badSet.has(cmd.commit) ? 'bad' : 'good',
-        ...(untestable ? { reason: `untestable: ${THP} not set (make olddefconfig dropped it)` } : {}),
+        ...(untestable ? { reason } : {}),
       });
     }
     expect(step.state.status).toBe('ambiguous');

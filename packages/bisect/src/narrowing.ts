@@ -69,11 +69,15 @@ export function nextNarrowing(state: BisectState, index: GraphIndex): NarrowingS
   };
 }
 
+// The reason a configure step gives ("untestable: CONFIG_X not set (…)"), as is or
+// behind the step's prefix (the build job records "build: untestable: …").
+const UNTESTABLE_REASON = /(?:^|: )untestable: /;
+
 /** Commits skipped because a required symbol could not be enabled: by the cheap probe, or by a build that said so. */
 function untestableOf(state: BisectState): Set<string> {
   const out = new Set(Object.keys(state.untestable));
   for (const r of state.history) {
-    if (r.verdict === 'skip' && (r.purpose ?? 'bisect') === 'bisect' && (r.source === 'untestable' || /^untestable\b/.test(r.reason ?? ''))) out.add(r.commit);
+    if (r.verdict === 'skip' && (r.purpose ?? 'bisect') === 'bisect' && (r.source === 'untestable' || UNTESTABLE_REASON.test(r.reason ?? ''))) out.add(r.commit);
   }
   return out;
 }
