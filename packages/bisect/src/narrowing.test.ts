@@ -119,6 +119,19 @@ describe('untestable: narrow — scenarios', () => {
     expect([...counts.values()].some((n) => n === 3)).toBe(true);
   });
 
+  it("looking for a fix (terms 'fix'), narrows to the forced first fixed commit", () => {
+    const { graph, good, bad } = graphOf(thp2016);
+    const fixed = new Set([...descendantsOf(thp2016, 6)].map(fakeSha));
+    const stretch = new Set(range(3, 8).map(fakeSha));
+    // The probe says 'bad' while the bug shows: before the fix.
+    const { state } = simulate({ graph, bad, goods: [good], terms: 'fix', untestable: marks(range(3, 8)), narrow: { forced: [THP] } }, (sha, ctx) => {
+      if (ctx.purpose === 'bisect' && stretch.has(sha)) return 'skip';
+      return fixed.has(sha) ? 'good' : 'bad';
+    });
+    expect(state.status).toBe('ambiguous');
+    expect(state.narrowed?.culprit).toBe(fakeSha(6));
+  });
+
   it('with a bayes policy, nothing is narrowed (documented choice)', () => {
     const { state, forced } = run(thp2016, 5, range(3, 8), { policy: { kind: 'bayes', detection: 1, maxRuns: 60 } });
     expect(forced).toEqual([]);
