@@ -1,0 +1,94 @@
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GitCommandError } from './errors/git-errors.js';
+import { gitAt } from './mirror-cache.js';
+import { revertInWorktree } from './worktree-revert.js';
+
+const SHA = /^[0-9a-f]{40}$/;
+
+/** One worktree that a job moves from commit to commit; the port `kbisect run` uses. */
+export interface Checkout {
+  /** Where the commit is checked out (stable for the checkout's life). */
+  readonly dir: string;
+  /** Makes `dir` exactly `sha`'s tree: whatever the last user left there is gone. */
+  checkout(sha: string): Promise<void>;
+  /** Reverts `culprit` (uncommitted) on top of the current commit; the next checkout undoes it. */
+  revert(culprit: string): Promise<void>;
+  /** Removes the worktree and its record in the mirror; safe to call twice or before any checkout. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * A worktree of a mirror, created at the first checkout and then moved from
+ * commit to commit, so a step writes only the files that differ instead of a
+ * whole tree (on a kernel tree, ~80,000 files and ~10 s per fresh worktree).
+ *
+ * Between steps it puts back exactly the commit's tree, whatever the test did:
+ * `git clean -ffdx` removes untracked and ignored files (a test may build) and
+ * nested repositories; `git checkout --force` then resets tracked changes, the
+ * index (a staged revert) and a revert's REVERT_HEAD. Cleaning first means an
+ * untracked directory never blocks a path the next commit tracks. Measured on
+ * the linux-6.1 fixture: clean ~0.14 s on a clean tree, cheaper than any
+ * `git status --untracked-files=all --ignored` check (~0.3-0.4 s) that could
+ * tell whether a clean is needed, so it always runs.
+ */
+export class ReusableCheckout implements Checkout {
+  private state: 'none' | 'present' | 'disposed' = 'none';
+  /** The worktree's own git dir in the mirror (mirror.git/worktrees/<name>), named explicitly from then on. */
+  private adminDir = '';
+
+  constructor(private readonly gitDir: string, readonly dir: string) {}
+
+  async checkout(sha: string): Promise<void> {
+    if (!SHA.test(sha)) throw new GitCommandError('internal', `expected a full sha, got '${sha.slice(0, 50)}'`);
+    if (this.state === 'disposed') throw new GitCommandError('checkout', `the worktree at ${this.dir} was already removed`);
+    if (this.state === 'present') {
+      try {
+        // Explicit --git-dir and --work-tree: if the test removed or replaced
+        // the .git file, git must never walk up and clean some enclosing repository.
+        const wt = gitAt(this.dir);
+        const at = [`--git-dir=${this.adminDir}`, `--work-tree=${this.dir}`];
+        if (!(await isFile(join(this.dir, '.git')))) throw new Error('.git file gone');
+        await wt.raw([...at, 'clean', '-ffdxq']);
+        await wt.raw([...at, 'checkout', '--quiet', '--detach', '--force', sha]);
+        return;
+      } catch {
+        // A test may have damaged the worktree beyond what git can restore
+        // (its .git file removed, say): start again from a fresh one.
+        await this.remove();
+      }
+    }
+    try {
+      await gitAt(this.gitDir).raw(['worktree', 'add', '--detach', '--force', '--quiet', this.dir, sha]);
+    } catch (err) {
+      throw new GitCommandError('worktree add', err instanceof Error ? err.message : String(err));
+    }
+    this.adminDir = (await gitAt(this.dir).raw(['rev-parse', '--absolute-git-dir'])).trim();
+    this.state = 'present';
+  }
+
+  async revert(culprit: string): Promise<void> {
+    if (!SHA.test(culprit)) throw new GitCommandError('internal', `expected a full sha, got '${culprit.slice(0, 50)}'`);
+    if (this.state !== 'present') throw new GitCommandError('revert', 'nothing is checked out');
+    await revertInWorktree(this.dir, culprit);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.state === 'present') await this.remove();
+    this.state = 'disposed';
+  }
+
+  private async remove(): Promise<void> {
+    this.state = 'none';
+    try {
+      await gitAt(this.gitDir).raw(['worktree', 'remove', '--force', '--force', this.dir]);
+    } catch {
+      await rm(this.dir, { recursive: true, force: true });
+      await gitAt(this.gitDir).raw(['worktree', 'prune']).catch(() => undefined);
+    }
+  }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isFile(), () => false);
+}
