@@ -1,7 +1,8 @@
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
 import { GitCommandError } from './errors/git-errors.js';
-import { gitAt } from './mirror-cache.js';
+import { gitAt, SAFE_CONFIG } from './mirror-cache.js';
 import { revertInWorktree } from './worktree-revert.js';
 
 const SHA = /^[0-9a-f]{40}$/;
@@ -42,21 +43,23 @@ export class ReusableCheckout implements Checkout {
   async checkout(sha: string): Promise<void> {
     if (!SHA.test(sha)) throw new GitCommandError('internal', `expected a full sha, got '${sha.slice(0, 50)}'`);
     if (this.state === 'disposed') throw new GitCommandError('checkout', `the worktree at ${this.dir} was already removed`);
+    if (this.state === 'present' && !(await isFile(join(this.dir, '.git')))) {
+      // The test removed (or replaced) the worktree's .git file: git could no
+      // longer tell this tree from an enclosing one. Start from a fresh worktree.
+      await this.remove();
+    }
     if (this.state === 'present') {
+      // Explicit --git-dir and --work-tree: git never searches upwards, so it
+      // can only ever clean this worktree.
+      const at = [`--git-dir=${this.adminDir}`, `--work-tree=${this.dir}`];
+      const wt = pinnedGit(this.dir);
       try {
-        // Explicit --git-dir and --work-tree: if the test removed or replaced
-        // the .git file, git must never walk up and clean some enclosing repository.
-        const wt = gitAt(this.dir);
-        const at = [`--git-dir=${this.adminDir}`, `--work-tree=${this.dir}`];
-        if (!(await isFile(join(this.dir, '.git')))) throw new Error('.git file gone');
         await wt.raw([...at, 'clean', '-ffdxq']);
         await wt.raw([...at, 'checkout', '--quiet', '--detach', '--force', sha]);
-        return;
-      } catch {
-        // A test may have damaged the worktree beyond what git can restore
-        // (its .git file removed, say): start again from a fresh one.
-        await this.remove();
+      } catch (err) {
+        throw new GitCommandError('checkout', err instanceof Error ? err.message : String(err));
       }
+      return;
     }
     try {
       await gitAt(this.gitDir).raw(['worktree', 'add', '--detach', '--force', '--quiet', this.dir, sha]);
@@ -87,6 +90,14 @@ export class ReusableCheckout implements Checkout {
       await gitAt(this.gitDir).raw(['worktree', 'prune']).catch(() => undefined);
     }
   }
+}
+
+/**
+ * simple-git refuses --git-dir/--work-tree unless told otherwise (they could
+ * point git anywhere); ours are the worktree's own paths, never user input.
+ */
+function pinnedGit(dir: string): SimpleGit {
+  return simpleGit({ baseDir: dir, config: SAFE_CONFIG, trimmed: false, unsafe: { allowUnsafeProtocolOverride: true, allowUnsafeConfigPaths: true } });
 }
 
 async function isFile(path: string): Promise<boolean> {
