@@ -19,6 +19,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { openRepo, validateRepoSource, type Checkout, type GitRepo, type Worktree } from '@kbisect/git';
 import { commandProbe, runBisection } from 'kbisect';
@@ -155,4 +156,4 @@ export async function runVsGit(): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await runVsGit();
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await runVsGit();
