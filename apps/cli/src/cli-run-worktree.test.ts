@@ -4,6 +4,7 @@
  * never sees an earlier step's dirt, the worktree is gone at the end (also
  * when the run aborts), and two runs at once on one mirror never share it.
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -95,6 +96,18 @@ describe('kbisect run moves one worktree from commit to commit', () => {
     expect(res.exitCode).toBe(1);
     expect(JSON.parse(res.stdout)).toMatchObject({ status: 'failed' });
     expect(await lines(`${log}.dirs`)).toHaveLength(1);
+    await expectNoWorktrees();
+  }, 60_000);
+
+  it('removes the worktree when the run is interrupted mid-test', async () => {
+    const started = join(work, 'started');
+    const run = execa('node', [BIN, 'run', '--repo', fx.dir, '--good', fx.shas[0]!, '--bad', 'main', '--test-cmd', `touch ${started}; exec sleep 30`], { cwd: work, reject: false, env: { KBISECT_CACHE_DIR: cache() } });
+    for (let i = 0; i < 200 && !existsSync(started); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(started)).toBe(true);
+    expect(await readdir(join(cache(), 'worktrees'))).toHaveLength(1);
+    run.kill('SIGTERM');
+    const res = await run;
+    expect(res.exitCode).toBe(143);
     await expectNoWorktrees();
   }, 60_000);
 

@@ -77,8 +77,14 @@ export class ReusableCheckout implements Checkout {
   }
 
   async dispose(): Promise<void> {
-    if (this.state === 'present') await this.remove();
+    const was = this.state;
     this.state = 'disposed';
+    if (was === 'present') await this.remove();
+    // Disposed while a first checkout was still being written (a signal): its dir goes too.
+    else if (was === 'none' && (await exists(this.dir))) {
+      await rm(this.dir, { recursive: true, force: true });
+      await gitAt(this.gitDir).raw(['worktree', 'prune']).catch(() => undefined);
+    }
   }
 
   private async remove(): Promise<void> {
@@ -98,6 +104,10 @@ export class ReusableCheckout implements Checkout {
  */
 function pinnedGit(dir: string): SimpleGit {
   return simpleGit({ baseDir: dir, config: SAFE_CONFIG, trimmed: false, unsafe: { allowUnsafeProtocolOverride: true, allowUnsafeConfigPaths: true } });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -110,6 +110,13 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   const id = randomUUID();
   // One worktree for the whole bisection, named by its id: two runs on one mirror never share it.
   const checkout = repo.openCheckout(join(cacheDir, 'worktrees', id));
+  // Interrupted (Ctrl-C, a kill): the worktree goes before we exit, as it does at the end.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    void checkout.dispose().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  // `on`, not `once`: execa's exit hook re-raises a signal nobody else still listens to.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const { result, state } = await runBisection(
       {
@@ -138,6 +145,8 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
     else io.out(await formatOutcome(result, repo, fix ? 'fix' : 'regression'));
     return result.status === 'failed' ? 1 : 0;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await checkout.dispose();
   }
 }
