@@ -61,7 +61,7 @@ async function gitBisect(copy: string, script: string, log: string): Promise<Sam
   await execa('git', ['-C', copy, 'bisect', 'start', BAD, GOOD]);
   const run = await execa('git', ['-C', copy, 'bisect', 'run', 'sh', script, log], { reject: false });
   const t1 = Date.now();
-  await execa('git', ['-C', copy, 'bisect', 'reset', '--quiet']);
+  await execa('git', ['-C', copy, 'bisect', 'reset']);
   return sampleOf(await startsOf(log), t0, t1, /^([0-9a-f]{40}) is the first bad commit/m.exec(run.stdout)?.[1]);
 }
 
@@ -136,9 +136,13 @@ export async function runVsGit(): Promise<void> {
       for (const tool of order) {
         const log = join(scratch, `${tool}-${r}.log`);
         samples[tool].push(tool === 'git' ? await gitBisect(copy, script, log) : await kbisectRun(fixture, cache, script, log));
+        console.error(`rep ${r + 1} ${tool}: steps ${samples[tool].at(-1)!.intervals.map((x) => x.toFixed(2)).join(' ')} s`);
       }
     }
-    for (let r = 0; r < oldReps; r++) samples.old.push(await oldBehaviour(fixture, cache, script, join(scratch, `old-${r}.log`)));
+      for (let r = 0; r < oldReps; r++) {
+      samples.old.push(await oldBehaviour(fixture, cache, script, join(scratch, `old-${r}.log`)));
+      console.error(`old ${r + 1}: steps ${samples.old.at(-1)!.intervals.map((x) => x.toFixed(2)).join(' ')} s`);
+    }
 
     const gitStep = median(samples.git.flatMap((s) => s.intervals));
     console.log(`kbisect run vs git bisect run on the linux-source-6.1 fixture (${GOOD}..${BAD}, ${(await execa('git', ['-C', fixture, 'ls-files'])).stdout.split('\n').length} files), trivial test, ${reps} repetitions`);
