@@ -141,6 +141,7 @@ export async function runVsGit(): Promise<void> {
     }
       for (let r = 0; r < oldReps; r++) {
       samples.old.push(await oldBehaviour(fixture, cache, script, join(scratch, `old-${r}.log`)));
+      if (samples.old.at(-1)!.culprit === undefined) throw new Error('the old behaviour found no culprit');
       console.error(`old ${r + 1}: steps ${samples.old.at(-1)!.intervals.map((x) => x.toFixed(2)).join(' ')} s`);
     }
 

@@ -90,8 +90,8 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
     const note = purpose === 'bisect' ? (command.run ? `run ${command.run + 1}` : undefined) : `${purpose}${command.revert ? ` with ${command.revert.slice(0, 12)} reverted` : ''}, run ${(command.run ?? 0) + 1}`;
     deps.reporter.stepStarted(n, command.commit, subjects.get(command.commit), command.progress, note);
     // The checkout puts back this commit's exact tree, whatever the last test, revert or forced edit left.
-    const { dir } = deps.checkout;
     await deps.checkout.checkout(command.commit);
+    const { dir } = deps.checkout;
     if (command.revert) {
       try {
         await deps.checkout.revert(command.revert);
