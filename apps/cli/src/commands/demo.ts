@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { openRepo, validateRepoSource } from '@kbisect/git';
@@ -19,7 +18,7 @@ const THP = 'CONFIG_TRANSPARENT_HUGEPAGE';
 /**
  * `kbisect demo` runs the real-kernel demonstration (kernel-demo.ts);
  * `kbisect demo --quick`: the 2016 THP case in miniature, end to end through the same
- * code as `kbisect run` — real git, a mirror, a worktree per step — and then
+ * code as `kbisect run` — real git, a mirror, one worktree moved commit to commit — and then
  * `git bisect run` on the same history, to show both reach the same answer;
  * then with the Kconfig probe, and with `--untestable narrow`, which adds the
  * forced culprit beside the honest stretch in the same bisection.
@@ -34,11 +33,15 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
   io.out(`  test:       ${demo.testCommand}   (125 when THP cannot be built, 1 when pinned pages move)\n`);
   const repo = await openRepo(validateRepoSource(demo.dir, '--repo'), { cacheDir, fetch: true });
   const id = randomUUID();
-  const scratch = join(cacheDir, 'worktrees', id);
+  const probedId = randomUUID();
+  const checkout = repo.openCheckout(join(cacheDir, 'worktrees', id));
+  const probedCheckout = repo.openCheckout(join(cacheDir, 'worktrees', probedId));
+  const narrowId = randomUUID();
+  const narrowCheckout = repo.openCheckout(join(cacheDir, 'worktrees', narrowId));
   try {
     const { result } = await runBisection(
-      { id, goodRefs: [demo.good], badRef: demo.bad, firstParent: false, worktreeDir: (step) => join(scratch, `step-${step}`) },
-      { git: repo, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
+      { id, goodRefs: [demo.good], badRef: demo.bad, firstParent: false },
+      { git: repo, checkout, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
     );
     io.out('kbisect says:');
     io.out(await formatOutcome(result, repo));
@@ -56,11 +59,10 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
     io.out('\nAgain with --require-config CONFIG_TRANSPARENT_HUGEPAGE (Kconfig read from git, no checkout, no build):');
     const probed = await runBisection(
       {
-        id: randomUUID(), goodRefs: [demo.good], badRef: demo.bad, firstParent: false,
-        worktreeDir: (step) => join(scratch, `probed-${step}`),
+        id: probedId, goodRefs: [demo.good], badRef: demo.bad, firstParent: false,
         untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required: [THP] }),
       },
-      { git: repo, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
+      { git: repo, checkout: probedCheckout, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
     );
     io.out(await formatOutcome(probed.result, repo));
     const sameSet = [...(probed.result.candidates ?? [])].sort().join() === [...(result.candidates ?? [])].sort().join();
@@ -72,13 +74,12 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
     io.out('\nAgain with --untestable narrow (the honest answer, then only its candidates built with BROKEN dropped):');
     const narrowed = await runBisection(
       {
-        id: randomUUID(), goodRefs: [demo.good], badRef: demo.bad, firstParent: false,
-        worktreeDir: (step) => join(scratch, `narrow-${step}`),
+        id: narrowId, goodRefs: [demo.good], badRef: demo.bad, firstParent: false,
         untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required: [THP] }),
         narrow: { forced: [THP] },
         prepareWorktree: async (dir, purpose) => (purpose === 'narrow' ? dropBrokenDependencies(dir, [THP]) : []),
       },
-      { git: repo, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
+      { git: repo, checkout: narrowCheckout, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
     );
     io.out(await formatOutcome(narrowed.result, repo));
     const n = narrowed.result;
@@ -90,6 +91,8 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
       `forced tests: ${forcedRuns.length}, ${onlyStretch ? "all within the honest candidates' stretch" : 'NOT only the stretch'}.`);
     return same && sameSet && !blamed && honestSame && named && onlyStretch ? 0 : 1;
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    await checkout.dispose();
+    await probedCheckout.dispose();
+    await narrowCheckout.dispose();
   }
 }
