@@ -2,6 +2,7 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import type { CommitGraph } from '@kbisect/bisect';
+import { blobIdsAt, readBlobs } from './batch-objects.js';
 import { GitCommandError, GoodEqualsBadError, GoodNotAncestorError, UnknownRefError } from './errors/git-errors.js';
 import { ensureMirror, gitAt } from './mirror-cache.js';
 import { checkRefSyntax, checkTreePath } from './ref-syntax.js';
@@ -151,12 +152,21 @@ export class GitRepo {
     return found;
   }
 
-  /** Commits of the range that touch `paths`, newest first, in one call. */
-  async logTouching(bad: string, goods: readonly string[], paths: readonly string[]): Promise<string[]> {
-    assertShas([bad, ...goods]);
+  /**
+   * The blob id of each path at each commit (null where absent), in one git
+   * call: what the Kconfig probe needs to judge every commit of a range
+   * without reading a file per commit.
+   */
+  async blobIdsAt(commits: readonly string[], paths: readonly string[]): Promise<Map<string, (string | null)[]>> {
+    assertShas(commits);
     paths.forEach(checkTreePath);
-    const out = await this.git.raw(['rev-list', bad, '--not', ...goods, '--', ...paths]);
-    return out.split('\n').filter((l) => SHA.test(l));
+    return blobIdsAt(this.gitDir, commits, paths);
+  }
+
+  /** The texts of blobs by id, in one git call. */
+  async readBlobs(ids: readonly string[]): Promise<Map<string, string>> {
+    assertShas(ids);
+    return readBlobs(this.gitDir, ids);
   }
 
   /**
