@@ -1,5 +1,6 @@
 import { next, startBisection, toResult, type BisectResult, type BisectState, type CommitGraph, type PolicyInput, type Progress, type Step, type Terms, type Verdict } from '@kbisect/bisect';
-import type { ProbeOutcome } from '@kbisect/bisect';
+import { needsCannotRunRecheck, type ProbeOutcome } from '@kbisect/bisect';
+import { recheckAtGood } from './cannot-run-recheck.js';
 
 /** The git operations a local bisection needs; GitRepo provides them, tests may fake them. */
 export interface RunGit {
@@ -107,6 +108,8 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
     } finally {
       await worktree.remove();
     }
+    // git re-checks a first 126/127 at a good commit: the command may not run at all.
+    if (needsCannotRunRecheck(outcome, n === 1)) outcome = await recheckAtGood(outcome, command.commit, step.state, req.worktreeDir(0, command.commit), deps);
     if (outcome.kind === 'abort') {
       step = next(step.state, { type: 'fail', reason: `${command.commit}: ${outcome.reason}` });
       break;

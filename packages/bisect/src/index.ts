@@ -7,7 +7,7 @@ export { candidatesOf } from './inspect.js';
 export type {
   Verdict, VerdictSource, VerdictRecord, BisectStatus, BisectState, BisectEvent, Progress, RejectionCode, BisectCommand, Step,
 } from './state.js';
-export { verdictFromExit, type ProbeOutcome } from './exit-code-verdict.js';
+export { verdictFromExit, cannotRunRecheck, needsCannotRunRecheck, goodForRecheck, type ProbeOutcome } from './exit-code-verdict.js';
 export { normalizePolicy, runsForConfidence, type Policy, type PolicyInput } from './policy.js';
 export { fisherExactTwoSided } from './fisher-exact.js';
 export { engineVerdict } from './decided-verdicts.js';

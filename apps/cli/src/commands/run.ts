@@ -21,7 +21,9 @@ export const RUN_USAGE = `usage: kbisect run --repo <path|url> --good <ref> [--g
                   [--require-config CONFIG_X …] [--untestable skip|force]
 
 Bisects locally with the command probe (git bisect run's protocol: exit 0 good,
-125 skip, 1-127 bad, anything else aborts). Each commit is checked out in its
+125 skip, 1-127 bad, anything else aborts; a 126/127 on the first test is
+re-run at a good commit, and the same code there aborts: the command cannot
+run). Each commit is checked out in its
 own worktree of a mirror kept under the cache dir; your repository is not touched.
 A flaky test wants --policy bayes (or repeat); --verify re-tests the culprit and
 its parent, --verify-revert also tests the bad end with the culprit reverted.
