@@ -1,13 +1,12 @@
-import { cannotRunRecheck, goodForRecheck, type BisectState, type ProbeOutcome } from '@kbisect/bisect';
+import { cannotRunRecheck, type ProbeOutcome } from '@kbisect/bisect';
 import type { RunDeps } from './run-bisection.js';
 
 /**
  * git bisect run's re-check of a first 126/127: the command runs once more in
- * a worktree of the good commit git would pick; {@link cannotRunRecheck}
+ * a worktree of the good commit git would pick (`goodForRecheck`); {@link cannotRunRecheck}
  * decides whether the first outcome stands or the bisection aborts.
  */
-export async function recheckAtGood(first: ProbeOutcome & { kind: 'verdict' }, commit: string, state: BisectState, dir: string, deps: Pick<RunDeps, 'git' | 'probe'>): Promise<ProbeOutcome> {
-  const good = goodForRecheck(state);
+export async function recheckAtGood(first: ProbeOutcome & { kind: 'verdict' }, commit: string, good: string, dir: string, deps: Pick<RunDeps, 'git' | 'probe'>): Promise<ProbeOutcome> {
   const worktree = await deps.git.addWorktree(good, dir);
   let atGood: ProbeOutcome;
   try {

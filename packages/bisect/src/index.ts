@@ -15,3 +15,4 @@ export type { RunPurpose, Terms, VerificationSummary } from './state.js';
 export { indexGraph, type GraphIndex } from './graph-index.js';
 export { nextEndpointCheck, endpointRuns, type EndpointResult, type EndpointStep } from './endpoint-check.js';
 export { rangeFromImportedLog, type StartRange, type ImportedRangeOutcome } from './imported-range.js';
+export { nextMergeBaseStep, type MergeBaseStep } from './merge-base-check.js';

@@ -85,6 +85,27 @@ export class GitRepo {
   }
 
   /**
+   * `git bisect start`'s check of the ends: each good differs from bad; when a
+   * good is not an ancestor of bad, the merge bases git tests first (in
+   * `git merge-base --all` order) — unless bad is itself the merge base, i.e.
+   * a good descends from bad: then the ends are swapped, as git says too.
+   */
+  async mergeBasesToCheck(bad: string, goods: readonly string[], goodRefs: readonly string[] = goods): Promise<string[]> {
+    assertShas([bad, ...goods]);
+    let unrelated: number | undefined;
+    for (const [i, good] of goods.entries()) {
+      if (good === bad) throw new GoodEqualsBadError(bad);
+      if (unrelated === undefined && !(await this.isAncestor(good, bad))) unrelated = i;
+    }
+    if (unrelated === undefined) return [];
+    // Exit 1 with no output when the histories share nothing: then there is nothing to test first.
+    const out = await this.git.raw(['merge-base', '--all', bad, ...goods]).catch(() => '');
+    const bases = out.split('\n').filter((l) => SHA.test(l));
+    if (bases.includes(bad)) throw new GoodNotAncestorError(goodRefs[unrelated] ?? goods[unrelated]!, goods[unrelated]!, bad);
+    return bases;
+  }
+
+  /**
    * The range `bad --not goods…` as the engine's graph, from one
    * `git rev-list` in git's default order (the order git bisect breaks ties by).
    */
