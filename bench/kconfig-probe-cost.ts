@@ -6,8 +6,9 @@
  *
  * The history is generateHistory's DAG written with fast-import; mm/Kconfig
  * is edited (new blob, same meaning) on many branches and THP is marked
- * BROKEN for stretches of 5–40 commits on several of them, re-enabled on the
- * same branch — the 2016 shape, on side branches as well as the mainline.
+ * BROKEN for stretches of 5–40 commits on several of them (stretches no
+ * branch forks from), re-enabled on the same branch — the 2016 shape, on side
+ * branches as well as the mainline.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,8 +30,10 @@ export async function probeCost(commits: number, seed: number): Promise<{ rows: 
   const history = generateHistory(random, { commits });
   const n = history.parents.length;
   const firstChild = new Map<number, number>();
+  const children = new Array<number>(n).fill(0);
   history.parents.forEach((ps, i) => {
     if (ps[0] !== undefined && !firstChild.has(ps[0])) firstChild.set(ps[0], i);
+    for (const p of ps) children[p]!++;
   });
   // Events: benign edits, stretch starts and their re-enables on the same branch.
   const edits = new Set<number>();
@@ -40,9 +43,14 @@ export async function probeCost(commits: number, seed: number): Promise<{ rows: 
   let stretches = 0;
   while (stretches < 12) {
     const s = 1 + Math.floor(random() * (n - 50));
+    // A stretch no branch forks from (topic branches start at testable points), re-enabled on its own line.
     let e: number | undefined = s;
-    for (let steps = 5 + Math.floor(random() * 35); e !== undefined && steps > 0; steps--) e = firstChild.get(e);
-    if (e === undefined || e === n - 1 || starts.has(s) || ends.has(s)) continue;
+    let forked = false;
+    for (let steps = 5 + Math.floor(random() * 35); e !== undefined && steps > 0; steps--) {
+      forked ||= children[e]! > 1;
+      e = firstChild.get(e);
+    }
+    if (forked || e === undefined || e === n - 1 || starts.has(s) || ends.has(s)) continue;
     starts.add(s);
     ends.add(e);
     stretches++;
