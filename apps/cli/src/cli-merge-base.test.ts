@@ -5,7 +5,7 @@
  * base ends it as git does ("The merge base … is bad"), and swapped ends are
  * still refused. Real git on both sides.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -82,6 +82,34 @@ describe('a good commit on a branch beside bad', () => {
     expect(ours.culprit).toBeUndefined();
     expect(ours.error).toContain(`The merge base ${fx.shas[4]} is bad. This means the bug has been fixed between ${fx.shas[4]} and [${fx.shas[16]}]`);
     expect(ours.verdicts.map((v) => v.commit)).toEqual(git.tested);
+  });
+
+  it('continues a git log that already tested the merge base without testing it again', async () => {
+    const oracle = await oracleFor(7, []);
+    const git = (...args: string[]) => execa('git', ['-C', fx.dir, ...args], { env: GIT_ENV, reject: false, all: true });
+    await git('bisect', 'start', fx.shas[11]!, fx.shas[16]!);
+    await git('bisect', 'good'); // HEAD is the merge base git checked out
+    const log = join(work, 'mb.log');
+    await writeFile(log, (await git('bisect', 'log')).stdout + '\n');
+    await git('bisect', 'reset');
+    expect(await readFile(log, 'utf8')).toContain(`git bisect good ${fx.shas[4]}`);
+    // git's own replay of such a log stops at the start line's merge-base
+    // check (exit 1, the mark unapplied), so git run tests the merge base again;
+    // after it, both walk the same path.
+    const replay = await git('bisect', 'replay', log);
+    expect(replay.exitCode).toBe(1);
+    const run = await git('bisect', 'run', 'sh', oracle);
+    const gitTested = [...(await git('bisect', 'log')).stdout.matchAll(/^git bisect (?:good|bad|skip) ([0-9a-f]{40})$/gm)].map((m) => m[1]!);
+    await git('bisect', 'reset');
+    let out = '';
+    await runCommand(['--repo', fx.dir, '--import-log', log, '--test-cmd', `sh ${oracle}`, '--json', '--cache-dir', join(work, 'cache')], { out: (s) => (out += s), err: () => undefined });
+    const ours = JSON.parse(out) as { culprit?: string; steps: number; verdicts: { commit: string; source: string }[] };
+    expect(run.stdout).toContain(`${fx.shas[7]} is the first bad commit`);
+    expect(ours.culprit).toBe(fx.shas[7]);
+    expect(gitTested[0]).toBe(fx.shas[4]);
+    expect(ours.verdicts.filter((v) => v.source === 'probe').map((v) => v.commit)).toEqual(gitTested.slice(1));
+    expect(ours.verdicts.filter((v) => v.commit === fx.shas[4])).toMatchObject([{ source: 'log' }]);
+    expect(ours.steps).toBe(gitTested.length - 1);
   });
 
   it('a good that descends from bad is still refused as swapped ends', async () => {

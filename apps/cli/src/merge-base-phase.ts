@@ -14,12 +14,16 @@ export type MergeBasePhase =
  * worktree, preparation and probe as a bisection step.
  */
 export async function testMergeBases(
-  start: { readonly bad: string; readonly goods: readonly string[]; readonly mergeBases: readonly string[]; readonly terms?: Terms; readonly progress: Progress },
+  start: {
+    readonly bad: string; readonly goods: readonly string[]; readonly mergeBases: readonly string[]; readonly terms?: Terms; readonly progress: Progress;
+    /** Merge-base marks an imported log already holds (raw probe terms): not tested again. */
+    readonly known?: readonly { readonly commit: string; readonly verdict: Verdict }[];
+  },
   req: Pick<RunRequest, 'worktreeDir' | 'prepareWorktree'>,
   deps: RunDeps,
 ): Promise<MergeBasePhase> {
-  const tested = new Map<string, Verdict>();
-  const verdicts: MergeBaseVerdict[] = [];
+  const tested = new Map<string, Verdict>((start.known ?? []).map((m) => [m.commit, engineVerdict(m.verdict, start.terms)]));
+  const verdicts: MergeBaseVerdict[] = (start.known ?? []).map((m) => ({ commit: m.commit, verdict: m.verdict, reason: `merge base: marked ${m.verdict} in an imported bisect log`, source: 'log' }));
   for (let n = 1; ; n++) {
     const step = nextMergeBaseStep({ bad: start.bad, goods: start.goods, mergeBases: start.mergeBases, tested, ...(start.terms ? { terms: start.terms } : {}) });
     if (step.kind !== 'test') return { ...step, verdicts };

@@ -79,15 +79,19 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
   let step = start(goods);
   // A good that is not an ancestor of bad: git tests the merge bases first; good ones become good ends.
   const first = step.commands[0];
-  const bases = mergeBases.length === 0 ? undefined : await testMergeBases({ bad, goods, mergeBases, ...(req.terms ? { terms: req.terms } : {}), progress: first?.type === 'test' ? first.progress : { candidatesLeft: graph.commits.length, testableLeft: 0, stepsLeft: 0, tested: 0 } }, req, deps);
+  // An imported log may already hold merge-base marks (they lie outside the engine's range).
+  const isBase = (m: { commit: string }): boolean => mergeBases.includes(m.commit);
+  const known = (req.imported ?? []).filter(isBase);
+  const bases = mergeBases.length === 0 ? undefined : await testMergeBases({ bad, goods, mergeBases, known, ...(req.terms ? { terms: req.terms } : {}), progress: first?.type === 'test' ? first.progress : { candidatesLeft: graph.commits.length, testableLeft: 0, stepsLeft: 0, tested: 0 } }, req, deps);
   if (bases?.kind === 'done') step = start(bases.goods);
   if (bases?.kind === 'failed') step = next({ ...step.state, status: 'running' }, { type: 'fail', reason: bases.reason });
-  for (const mark of req.imported ?? []) {
+  for (const mark of (req.imported ?? []).filter((m) => !isBase(m))) {
     step = expectAccepted(next(step.state, { type: 'verdict', commit: mark.commit, verdict: mark.verdict, source: 'log' }));
   }
   const subjects = new Map(graph.commits.map((c, i) => [c, graph.subjects?.[i]]));
   let reported = step.state.history.length;
-  let n = bases?.verdicts.length ?? 0;
+  const baseTests = bases?.verdicts.filter((v) => v.source === 'probe').length ?? 0;
+  let n = baseTests;
   for (;;) {
     expectAccepted(step);
     for (const r of step.state.history.slice(reported)) if (r.source === 'untestable') deps.reporter.autoSkipped(r.commit, r.reason ?? 'untestable');
@@ -127,7 +131,7 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
   }
   const result = toResult(req.id, step.state);
   if (!bases || bases.verdicts.length === 0) return { result, state: step.state };
-  return { result: { ...result, steps: result.steps + bases.verdicts.length, verdicts: [...bases.verdicts, ...result.verdicts] }, state: step.state };
+  return { result: { ...result, steps: result.steps + baseTests, verdicts: [...bases.verdicts, ...result.verdicts] }, state: step.state };
 }
 
 function expectAccepted(step: Step): Step {
