@@ -12,6 +12,9 @@
  *     commit it lands on; kbisect learns the band up front (as the Kconfig
  *     probe does) and pays nothing for it, while ending with git's answer.
  * Then the Kconfig probe's cost on a ~20,000-commit range (bench/kconfig-probe-cost.ts).
+ * With --run-vs-git it adds bench/run-vs-git.ts (kept in its own file: it
+ * needs the kernel fixture and minutes): `kbisect run` against `git bisect
+ * run`, wall time per step on the linux-source-6.1 tree.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +25,7 @@ import { descendantsOf, generateHistory, graphOf, seededRandom, simulate, type G
 import { gitBisectRun, writeGitHistory } from '../test/support/git-fixture.js';
 import { numberFlag } from './flags.js';
 import { probeCost } from './kconfig-probe-cost.js';
+import { runVsGit } from './run-vs-git.js';
 
 const cases = numberFlag('cases', 30);
 const commits = numberFlag('commits', 5000);
@@ -116,3 +120,7 @@ const p = await probeCost(probeCommits, seed);
 console.log(`\nKconfig probe on a ${p.commits}-commit range with merges: mm/Kconfig edited on many branches, THP BROKEN on ${p.stretches} stretches (${p.truth} commits untestable):`);
 console.log('probe                                | wall ms | git calls | blobs read | untestable | judged wrong');
 for (const r of p.rows) console.log(`${r.probe.padEnd(36)} | ${r.ms.toFixed(0).padStart(7)} | ${String(r.gitCalls).padStart(9)} | ${String(r.blobs).padStart(10)} | ${String(r.untestable).padStart(10)} | ${r.wrong}`);
+if (process.argv.includes('--run-vs-git')) {
+  console.log('');
+  await runVsGit();
+}

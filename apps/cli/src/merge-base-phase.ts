@@ -19,7 +19,7 @@ export async function testMergeBases(
     /** Merge-base marks an imported log already holds (raw probe terms): not tested again. */
     readonly known?: readonly { readonly commit: string; readonly verdict: Verdict }[];
   },
-  req: Pick<RunRequest, 'worktreeDir' | 'prepareWorktree'>,
+  req: Pick<RunRequest, 'prepareWorktree'>,
   deps: RunDeps,
 ): Promise<MergeBasePhase> {
   const tested = new Map<string, Verdict>((start.known ?? []).map((m) => [m.commit, engineVerdict(m.verdict, start.terms)]));
@@ -29,17 +29,12 @@ export async function testMergeBases(
     if (step.kind !== 'test') return { ...step, verdicts };
     const commit = step.commit;
     deps.reporter.stepStarted(n, commit, undefined, { ...start.progress, tested: n - 1 }, 'a merge base must be tested first, as git does');
-    const dir = req.worktreeDir(n, commit);
-    const worktree = await deps.git.addWorktree(commit, dir);
-    let outcome: ProbeOutcome;
-    try {
-      const forced = req.prepareWorktree ? await req.prepareWorktree(dir) : [];
-      outcome = await deps.probe.test(commit, dir);
-      if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: `forced (${forced.join(', ')} without BROKEN): ${outcome.reason}` };
-    } finally {
-      await worktree.remove();
-    }
-    if (needsCannotRunRecheck(outcome, n === 1)) outcome = await recheckAtGood(outcome, commit, [...start.goods].sort()[0]!, req.worktreeDir(0, commit), deps);
+    await deps.checkout.checkout(commit);
+    const { dir } = deps.checkout;
+    const forced = req.prepareWorktree ? await req.prepareWorktree(dir) : [];
+    let outcome: ProbeOutcome = await deps.probe.test(commit, dir);
+    if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: `forced (${forced.join(', ')} without BROKEN): ${outcome.reason}` };
+    if (needsCannotRunRecheck(outcome, n === 1)) outcome = await recheckAtGood(outcome, commit, [...start.goods].sort()[0]!, deps);
     if (outcome.kind === 'abort') return { kind: 'failed', reason: `${commit}: ${outcome.reason}`, verdicts };
     deps.reporter.stepFinished(n, commit, outcome.verdict, outcome.reason);
     tested.set(commit, engineVerdict(outcome.verdict, start.terms));

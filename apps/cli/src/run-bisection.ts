@@ -1,5 +1,6 @@
 import { next, startBisection, toResult, type BisectResult, type BisectState, type CommitGraph, type PolicyInput, type Progress, type Step, type Terms, type Verdict } from '@kbisect/bisect';
 import { goodForRecheck, needsCannotRunRecheck, type ProbeOutcome } from '@kbisect/bisect';
+import type { Checkout } from '@kbisect/git';
 import { recheckAtGood } from './cannot-run-recheck.js';
 import { testMergeBases } from './merge-base-phase.js';
 
@@ -9,8 +10,6 @@ export interface RunGit {
   /** The merge bases to test first when a good is not an ancestor of bad (throws when the ends are swapped). */
   mergeBasesToCheck(bad: string, goods: readonly string[], goodRefs?: readonly string[]): Promise<string[]>;
   readGraph(bad: string, goods: readonly string[]): Promise<CommitGraph>;
-  addWorktree(sha: string, dir: string): Promise<{ remove(): Promise<void> }>;
-  revertInWorktree(dir: string, culprit: string): Promise<void>;
 }
 
 export interface RunReporter {
@@ -28,7 +27,6 @@ export interface RunRequest {
   readonly imported?: readonly { readonly commit: string; readonly verdict: Verdict }[];
   /** Commits known untestable before any build, with reasons. */
   readonly untestable?: (graph: CommitGraph, bad: string, goods: readonly string[]) => Promise<Readonly<Record<string, string>>>;
-  readonly worktreeDir: (step: number, commit: string) => string;
   /** @defaultValue deterministic */
   readonly policy?: PolicyInput;
   /** @defaultValue 'regression' */
@@ -45,6 +43,8 @@ export interface RunRequest {
 
 export interface RunDeps {
   readonly git: RunGit;
+  /** The bisection's one worktree, moved from commit to commit (cleaned each step); its owner disposes of it. */
+  readonly checkout: Checkout;
   readonly probe: { test(commit: string, worktree: string): Promise<ProbeOutcome> };
   readonly reporter: RunReporter;
 }
@@ -102,26 +102,22 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
     const purpose = command.purpose ?? 'bisect';
     const note = purpose === 'bisect' ? (command.run ? `run ${command.run + 1}` : undefined) : `${purpose}${command.revert ? ` with ${command.revert.slice(0, 12)} reverted` : ''}, run ${(command.run ?? 0) + 1}`;
     deps.reporter.stepStarted(n, command.commit, subjects.get(command.commit), command.progress, note);
-    const dir = req.worktreeDir(n, command.commit);
-    const worktree = await deps.git.addWorktree(command.commit, dir);
-    let outcome: ProbeOutcome;
-    try {
-      if (command.revert) {
-        try {
-          await deps.git.revertInWorktree(dir, command.revert);
-        } catch (err) {
-          step = next(step.state, { type: 'revert-unavailable', reason: `reverting ${command.revert} conflicts: ${err instanceof Error ? err.message : String(err)}` });
-          continue;
-        }
+    // The checkout puts back this commit's exact tree, whatever the last test, revert or forced edit left.
+    await deps.checkout.checkout(command.commit);
+    const { dir } = deps.checkout;
+    if (command.revert) {
+      try {
+        await deps.checkout.revert(command.revert);
+      } catch (err) {
+        step = next(step.state, { type: 'revert-unavailable', reason: `reverting ${command.revert} conflicts: ${err instanceof Error ? err.message : String(err)}` });
+        continue;
       }
-      const forced = req.prepareWorktree ? await req.prepareWorktree(dir) : [];
-      outcome = await deps.probe.test(command.commit, dir);
-      if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: `forced (${forced.join(', ')} without BROKEN): ${outcome.reason}` };
-    } finally {
-      await worktree.remove();
     }
+    const forced = req.prepareWorktree ? await req.prepareWorktree(dir) : [];
+    let outcome: ProbeOutcome = await deps.probe.test(command.commit, dir);
+    if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: `forced (${forced.join(', ')} without BROKEN): ${outcome.reason}` };
     // git re-checks a first 126/127 at a good commit: the command may not run at all.
-    if (needsCannotRunRecheck(outcome, n === 1)) outcome = await recheckAtGood(outcome, command.commit, goodForRecheck(step.state), req.worktreeDir(0, command.commit), deps);
+    if (needsCannotRunRecheck(outcome, n === 1)) outcome = await recheckAtGood(outcome, command.commit, goodForRecheck(step.state), deps);
     if (outcome.kind === 'abort') {
       step = next(step.state, { type: 'fail', reason: `${command.commit}: ${outcome.reason}` });
       break;
