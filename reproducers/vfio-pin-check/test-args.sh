@@ -30,6 +30,7 @@ expect device-not-pci 0 '"verdict":"skip","reason":"--device .* is not a PCI add
 expect one-result-line 0 '^KBISECT-RESULT {' --device=nonsense
 expect no-move-recorded 0 '"moved_after":0,"moved_index":-1}' --device=nonsense
 expect chunks-counted 0 '"pages":2048,.*"chunks":4,' --device=nonsense
+expect fork-pages-as-before 0 '"mode":"fork","mode_fork":1,"pages":1024,' --device=nonsense --mode=fork
 expect chunks-of-pages 0 '"pages":512,.*"chunks":1,' --device=nonsense --pages=512
 if [ "$(id -u)" = 0 ]; then
   expect no-device 0 '"verdict":"skip","reason":"no device to pin through' --seconds=1

@@ -158,7 +158,7 @@ static void help(void)
 	printf("--iterations=1 runs the required steps only. The result names the first step that\n"
 	       "moved a pinned page (moved_after: its number, moved_index: the page) and the\n"
 	       "pages each step moved (moved_<step>).\n"
-	       "--pages=N: multiple of 512, default 2048 (4 chunks: one per required step).\n");
+	       "--pages=N: multiple of 512; default 2048 in thp mode (4 chunks: one per required step), 1024 in fork mode.\n");
 }
 
 static int parse_long(const char *s, long min, long max, long *out)
@@ -202,7 +202,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->mode = "thp";
 	o->seconds = 20;
 	o->iterations = 0;
-	o->pages = 2048;
+	o->pages = 0; /* default below: it depends on the mode */
 	o->control = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -237,6 +237,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			return usage(msg);
 		}
 	}
+	/* thp: one 2 MiB chunk per required step; fork keeps the size it always had. */
+	if (!o->pages)
+		o->pages = strcmp(o->mode, "fork") == 0 ? 1024 : 2048;
 	return 0;
 }
 
