@@ -11,18 +11,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBootTest, VirtualLab } from '@kbisect/lab';
+import { VirtualLab } from '@kbisect/lab';
 import { hostModulesTarball, prepareInitramfs, VFIO_MODULES } from '@kbisect/reproducers';
+import { bootOnTcg } from './support/tcg-boot.js';
 
 const version = existsSync('/lib/modules') ? readdirSync('/lib/modules').find((v) => existsSync(`/boot/vmlinuz-${v}`)) : undefined;
-/**
- * A TCG guest on a loaded host (load 20 on 2 cores, measured) fails the
- * kernel's early IO-APIC timer check: "timer doesn't work through
- * Interrupt-remapped IO-APIC", a panic before init that has nothing to do
- * with the reproducer. no_timer_check skips that check; a panic before init
- * anyway is booted again, at most twice more.
- */
-const TCG_WORDS = 'no_timer_check';
 const haveTools = ['/usr/bin/ipmi_sim', '/usr/bin/ipmitool', '/usr/bin/qemu-system-x86_64'].every((p) => existsSync(p));
 
 describe.skipIf(!version || !haveTools)('vfio-pin-check on the Debian kernel in the virtual lab', () => {
@@ -42,16 +35,10 @@ describe.skipIf(!version || !haveTools)('vfio-pin-check on the Debian kernel in 
   const boot = async (args: string[], pci: string) => {
     const initrd = await prepareInitramfs('vfio-pin-check', args, { cacheDir: dir, modulesTar: modules });
     const m = lab.machines[0]!;
-    for (let attempt = 1; ; attempt++) {
-      const r = await runBootTest(m, (await readFile(lab.passwordFile, 'utf8')).trim(), {
-        jobId: `repro-${initrd.key}-${attempt}`, kernel: `/boot/vmlinuz-${version}`, initrd: initrd.path,
-        cmdline: `kbisect.test=vfio-pin-check kbisect.pci=${pci} ${TCG_WORDS}`, deadlineSec: 120, evidenceDir: join(dir, 'evidence'),
-      });
-      // What the machine said, when it is not what a test expects to read.
-      if (r.outcome.kind !== 'result') console.log(`${r.reason}; console tail:\n${(await readFile(r.consoleLog, 'utf8').catch(() => '')).slice(-1500)}`);
-      if (r.outcome.kind === 'crash' && r.outcome.phase === 'before-init' && attempt < 3) continue;
-      return r;
-    }
+    return bootOnTcg(m, (await readFile(lab.passwordFile, 'utf8')).trim(), {
+      jobId: `repro-${initrd.key}`, kernel: `/boot/vmlinuz-${version}`, initrd: initrd.path,
+      cmdline: `kbisect.test=vfio-pin-check kbisect.pci=${pci}`, deadlineSec: 120, evidenceDir: join(dir, 'evidence'),
+    });
   };
 
   it('prints good in the default THP mode: a THP-backed pin, every write-protect step run, nothing moved, in the default run time', async () => {
