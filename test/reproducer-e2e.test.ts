@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualLab } from '@kbisect/lab';
 import { hostModulesTarball, prepareInitramfs, VFIO_MODULES } from '@kbisect/reproducers';
-import { bootOnTcg } from './support/tcg-boot.js';
+import { bootShowingConsole } from './support/boot-showing-console.js';
 
 const version = existsSync('/lib/modules') ? readdirSync('/lib/modules').find((v) => existsSync(`/boot/vmlinuz-${v}`)) : undefined;
 const haveTools = ['/usr/bin/ipmi_sim', '/usr/bin/ipmitool', '/usr/bin/qemu-system-x86_64'].every((p) => existsSync(p));
@@ -35,7 +35,7 @@ describe.skipIf(!version || !haveTools)('vfio-pin-check on the Debian kernel in 
   const boot = async (args: string[], pci: string) => {
     const initrd = await prepareInitramfs('vfio-pin-check', args, { cacheDir: dir, modulesTar: modules });
     const m = lab.machines[0]!;
-    return bootOnTcg(m, (await readFile(lab.passwordFile, 'utf8')).trim(), {
+    return bootShowingConsole(m, (await readFile(lab.passwordFile, 'utf8')).trim(), {
       jobId: `repro-${initrd.key}`, kernel: `/boot/vmlinuz-${version}`, initrd: initrd.path,
       cmdline: `kbisect.test=vfio-pin-check kbisect.pci=${pci}`, deadlineSec: 120, evidenceDir: join(dir, 'evidence'),
     });

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualLab, type BootTestResult } from '@kbisect/lab';
 import { prepareInitramfs } from '@kbisect/reproducers';
-import { bootOnTcg } from './support/tcg-boot.js';
+import { bootShowingConsole } from './support/boot-showing-console.js';
 import { buildV45Kernels, V45_KERNELS, V45_TREE_VARS, type BuiltKernel, type V45Kernel } from './support/v45-kernels.js';
 
 const trees = Object.fromEntries(V45_KERNELS.map((k) => [k, process.env[V45_TREE_VARS[k]]])) as Record<V45Kernel, string | undefined>;
@@ -63,7 +63,7 @@ describe.skipIf(why !== '')(`vfio-pin-check on v4.4.1, v4.5.0 and v4.5.7 in the 
     const out: BootTestResult[] = [];
     results.set(tag, out);
     for (let i = 0; i < runs; i++) {
-      out.push(await bootOnTcg(m, password, {
+      out.push(await bootShowingConsole(m, password, {
         jobId: `v45-${tag}-${i}`, kernel: kernels.get(tag)!.bzImage, initrd,
         cmdline: `kbisect.test=vfio-pin-check kbisect.pci=${m.pciAddress!}`, deadlineSec: 300, evidenceDir: join(dir, 'evidence'),
       }));
