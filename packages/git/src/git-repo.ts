@@ -120,6 +120,19 @@ export class GitRepo {
     return info;
   }
 
+  /** One commit as `git format-patch -1 --stdout` prints it: what a tree's get_maintainer.pl reads. */
+  async formatPatch(sha: string): Promise<string> {
+    assertShas([sha]);
+    return this.git.raw(['format-patch', '-1', '--stdout', sha]);
+  }
+
+  /** "Name <email>" of a commit's author and committer, in that order. */
+  async authorAndCommitter(sha: string): Promise<[string, string]> {
+    assertShas([sha]);
+    const [author = '', committer = ''] = (await this.git.raw(['show', '-s', '--format=%an <%ae>%n%cn <%ce>', sha])).split('\n');
+    return [author, committer];
+  }
+
   /** A file's text at a revision, or null when the path does not exist there. No checkout. */
   async readFileAt(sha: string, path: string): Promise<string | null> {
     assertShas([sha]);
