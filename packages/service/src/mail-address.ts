@@ -41,8 +41,8 @@ export function encodeHeaderText(s: string): string {
   const words: string[] = [];
   let chunk = '';
   for (const ch of s) {
-    // 45 bytes of UTF-8 → 60 base64 characters + 12 of "=?UTF-8?B?" and "?=": 72 ≤ 75.
-    if (Buffer.byteLength(chunk + ch) > 45) {
+    // 39 bytes of UTF-8 → 52 base64 characters + 12 of "=?UTF-8?B?" and "?=": 64, so "Subject: " plus one word fits 78.
+    if (Buffer.byteLength(chunk + ch) > 39) {
       words.push(chunk);
       chunk = '';
     }
@@ -50,6 +50,24 @@ export function encodeHeaderText(s: string): string {
   }
   if (chunk) words.push(chunk);
   return words.map((w) => `=?UTF-8?B?${Buffer.from(w, 'utf8').toString('base64')}?=`).join(' ');
+}
+
+/**
+ * A header line folded at whitespace so its lines stay within 78
+ * characters where its words allow (RFC 5322 2.1.1); encoded-words are
+ * separate words, and whitespace between them is not part of the text.
+ */
+export function foldHeader(name: string, value: string): string {
+  const lines: string[] = [];
+  let line = `${name}:`;
+  for (const word of value.split(' ').filter((w) => w !== '')) {
+    if (line.length + 1 + word.length > 78 && line.length > name.length + 1) {
+      lines.push(line);
+      line = ` ${word}`;
+    } else line += ` ${word}`;
+  }
+  lines.push(line);
+  return lines.join('\n');
 }
 
 /** An address for a To/Cc/From header: the name quoted when it has specials, encoded when not ASCII. */

@@ -47,7 +47,10 @@ export function wrapLine(line: string, width = MAIL_WIDTH, hang = ''): string[] 
   return out;
 }
 
-/** A whole text, each line made mail-safe and wrapped. */
+/** Trailer lines (Fixes:, Reported-by:, Link: …) and bot commands are parsed by tools: never wrapped. */
+const UNWRAPPED = /^(?:[A-Z][A-Za-z-]*: \S|#regzbot )/;
+
+/** A whole text, each line made mail-safe and wrapped (trailer and #regzbot lines kept whole). */
 export function wrapText(text: string, width = MAIL_WIDTH): string {
-  return mailSafe(text).split('\n').flatMap((l) => wrapLine(l.trimEnd(), width, '  ')).join('\n');
+  return mailSafe(text).split('\n').flatMap((l) => (UNWRAPPED.test(l) ? [l.trimEnd()] : wrapLine(l.trimEnd(), width, '  '))).join('\n');
 }

@@ -165,7 +165,7 @@ function reportTags(input: MailBodyInput, self: string): string[] {
 function recipientLines(r: ReportRecipients | undefined): string[] {
   if (!r) return ['Recipients: no maintainer lookup was recorded for this bisection.'];
   if (r.source === 'get_maintainer') return [`Recipients: from the tree's scripts/get_maintainer.pl --no-rolestats on ${r.commits.map(short).join(', ')}.${r.note ? ` ${oneNote(r.note)}` : ''}`];
-  if (r.source === 'author-committer') return [`Recipients: the tree has no scripts/get_maintainer.pl; this goes to the author and committer of ${r.commits.map(short).join(', ')}.${r.note ? ` ${oneNote(r.note)}` : ''}`];
+  if (r.source === 'author-committer') return [`Recipients: ${r.note ? oneNote(r.note) : 'no maintainer list'}; this goes to the author and committer of ${r.commits.map(short).join(', ')}.`];
   return [`Recipients: no maintainers were looked up${r.note ? ` (${oneNote(r.note)})` : ''}.`];
 }
 

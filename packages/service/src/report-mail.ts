@@ -1,6 +1,6 @@
 import type { BisectionView } from './bisection-view.js';
 import type { LogEvent, ReportRecipients, StoredLogEvent } from './log-event.js';
-import { MailAddressError, encodeHeaderText, formatAddress, parseAddress, uniqueAddresses, type MailAddress } from './mail-address.js';
+import { MailAddressError, encodeHeaderText, foldHeader, formatAddress, parseAddress, uniqueAddresses, type MailAddress } from './mail-address.js';
 import { mailSafe, wrapText } from './mail-text.js';
 import { mailBodyLines } from './report-mail-body.js';
 
@@ -98,7 +98,7 @@ export function formatMail(view: BisectionView, log: readonly StoredLogEvent[], 
     `From: ${formatAddress(from)}`,
     ...(to.length ? [addressHeader('To', to)] : []),
     ...(cc.length ? [addressHeader('Cc', cc)] : []),
-    `Subject: ${encodeHeaderText(mailSubject(view))}`,
+    foldHeader('Subject', encodeHeaderText(mailSubject(view))),
     `Date: ${rfc5322Date(date)}`,
     `Message-ID: <kbisect.${view.id}@${host}>`,
     ...(inReplyTo ? [`In-Reply-To: <${inReplyTo}>`, `References: <${inReplyTo}>`] : []),
