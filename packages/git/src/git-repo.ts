@@ -224,6 +224,34 @@ export class GitRepo {
     }
   }
 
+  /**
+   * A detached worktree of `sha` at `dir` with no files checked out (HEAD and
+   * git work; the caller writes what it needs). remove() as for addWorktree.
+   */
+  async addEmptyWorktree(sha: string, dir: string): Promise<Worktree> {
+    assertShas([sha]);
+    try {
+      await this.git.raw(['worktree', 'add', '--detach', '--force', '--quiet', '--no-checkout', dir, sha]);
+    } catch (err) {
+      throw new GitCommandError('worktree add', err instanceof Error ? err.message : String(err));
+    }
+    return {
+      dir,
+      // `git worktree remove` compares the whole tree with the empty index first (24 s on a kernel
+      // tree under load); the directory holds nothing git tracks, so delete it and prune the record.
+      remove: async () => {
+        await rm(dir, { recursive: true, force: true });
+        await this.git.raw(['worktree', 'prune']).catch(() => undefined);
+      },
+    };
+  }
+
+  /** Every directory of the tree at `sha`, relative to its top. */
+  async directoriesAt(sha: string): Promise<string[]> {
+    assertShas([sha]);
+    return (await this.git.raw(['ls-tree', '-r', '-d', '-z', '--name-only', sha])).split('\0').filter((d) => d !== '');
+  }
+
   /** A detached worktree of `sha` at `dir`; remove() deletes it and prunes the record. */
   async addWorktree(sha: string, dir: string): Promise<Worktree> {
     assertShas([sha]);
