@@ -48,7 +48,7 @@ export function wrapLine(line: string, width = MAIL_WIDTH, hang = ''): string[] 
 }
 
 /** Trailer lines (Fixes:, Reported-by:, Link: …) and bot commands are parsed by tools: never wrapped. */
-const UNWRAPPED = /^(?:[A-Z][A-Za-z-]*: \S|#regzbot )/;
+const UNWRAPPED = /^(?:(?:Reported-by|Closes|Link|Fixes|Cc|Tested-by|Signed-off-by): \S|#regzbot )/;
 
 /** A whole text, each line made mail-safe and wrapped (trailer and #regzbot lines kept whole). */
 export function wrapText(text: string, width = MAIL_WIDTH): string {
