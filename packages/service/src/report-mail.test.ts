@@ -93,7 +93,8 @@ describe('the report as a mail', () => {
       ...base, status: 'ambiguous', candidates: [B, C, CULPRIT],
       commits: [B, C, CULPRIT].map((s, i) => ({ sha: s, subject: `thp: refcount redesign, part ${i + 1}`, authorName: 'K', authorEmail: 'k@example.org', authorDate: '2022-04-15T09:00:00Z' })),
     };
-    const mail = await simpleParser(formatMail(view, log([{ type: 'report-facts', at: '2026-11-30T09:15:41.000Z', recipients: { source: 'get_maintainer', commits: [B, C, CULPRIT], addresses: ['Andrew Morton <akpm@linux-foundation.org>', 'linux-mm@kvack.org'] } }]), { baseUrl: BASE, from: 'ada@example.org' }));
+    // Given newest first, as the engine may list them; the graph's rev-list order puts them oldest first.
+    const mail = await simpleParser(formatMail({ ...view, candidates: [CULPRIT, B, C] }, log([{ type: 'report-facts', at: '2026-11-30T09:15:41.000Z', recipients: { source: 'get_maintainer', commits: [B, C, CULPRIT], addresses: ['Andrew Morton <akpm@linux-foundation.org>', 'linux-mm@kvack.org'] } }]), { baseUrl: BASE, from: 'ada@example.org', order: [BAD, CULPRIT, C, B, A] }));
     expect(mail.subject).toBe('[kbisect] regression bisected to one of 3 commits: 333333333333..555555555555');
     expect(addresses(mail.to)).toEqual(['akpm@linux-foundation.org']);
     expect(addresses(mail.cc)).toEqual(['linux-mm@kvack.org', REGRESSIONS_LIST]);

@@ -18,6 +18,8 @@ export interface MailOptions {
   readonly inReplyTo?: string;
   /** When the mail is dated (the bisection's end when unset). */
   readonly date?: Date;
+  /** The range's commits in `git rev-list` order (the stored graph's): candidates are listed oldest first by it. */
+  readonly order?: readonly string[];
 }
 
 /** The facts in a bisection's log that the mail needs beyond the view. */
@@ -72,7 +74,8 @@ export function mailSubject(view: BisectionView): string {
  * list and whoever the user adds; UTF-8 headers encoded per RFC 2047; a plain
  * body wrapped at 72 columns with lines starting "From " quoted (mboxrd).
  */
-export function formatMail(view: BisectionView, log: readonly StoredLogEvent[], opts: MailOptions): string {
+export function formatMail(given: BisectionView, log: readonly StoredLogEvent[], opts: MailOptions): string {
+  const view = opts.order && given.candidates ? { ...given, candidates: oldestFirst(given.candidates, opts.order) } : given;
   const facts = mailFactsOf(log);
   const from = parseAddress(opts.from, 'from');
   const userTo = (opts.to ?? []).map((a, i) => parseAddress(a, `to[${i}]`));
@@ -113,4 +116,10 @@ export function formatMail(view: BisectionView, log: readonly StoredLogEvent[], 
   }).join('\n'));
   const quoted = body.split('\n').map((l) => (/^>*From /.test(l) ? `>${l}` : l)).join('\n');
   return `From ${from.email} ${asctime(date)}\n${headers.join('\n')}\n\n${quoted.trimEnd()}\n`;
+}
+
+/** Candidates oldest first, so "first..last" reads as a range; shas not in `order` keep their place at the end. */
+function oldestFirst(candidates: readonly string[], order: readonly string[]): string[] {
+  const at = new Map(order.map((sha, i) => [sha, i]));
+  return [...candidates].sort((a, b) => (at.get(b) ?? -1) - (at.get(a) ?? -1));
 }
