@@ -1,13 +1,12 @@
 import { next, startBisection, toResult, type BisectResult, type BisectState, type CommitGraph, type PolicyInput, type Progress, type Step, type Terms, type Verdict } from '@kbisect/bisect';
 import type { ProbeOutcome } from '@kbisect/bisect';
+import type { Checkout } from '@kbisect/git';
 
 /** The git operations a local bisection needs; GitRepo provides them, tests may fake them. */
 export interface RunGit {
   resolveCommit(ref: string, field: string): Promise<string>;
   checkRange(bad: string, goods: readonly string[]): Promise<void>;
   readGraph(bad: string, goods: readonly string[]): Promise<CommitGraph>;
-  addWorktree(sha: string, dir: string): Promise<{ remove(): Promise<void> }>;
-  revertInWorktree(dir: string, culprit: string): Promise<void>;
 }
 
 export interface RunReporter {
@@ -25,7 +24,6 @@ export interface RunRequest {
   readonly imported?: readonly { readonly commit: string; readonly verdict: Verdict }[];
   /** Commits known untestable before any build, with reasons. */
   readonly untestable?: (graph: CommitGraph, bad: string, goods: readonly string[]) => Promise<Readonly<Record<string, string>>>;
-  readonly worktreeDir: (step: number, commit: string) => string;
   /** @defaultValue deterministic */
   readonly policy?: PolicyInput;
   /** @defaultValue 'regression' */
@@ -42,6 +40,8 @@ export interface RunRequest {
 
 export interface RunDeps {
   readonly git: RunGit;
+  /** The bisection's one worktree, moved from commit to commit (cleaned each step); its owner disposes of it. */
+  readonly checkout: Checkout;
   readonly probe: { test(commit: string, worktree: string): Promise<ProbeOutcome> };
   readonly reporter: RunReporter;
 }
@@ -89,24 +89,20 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
     const purpose = command.purpose ?? 'bisect';
     const note = purpose === 'bisect' ? (command.run ? `run ${command.run + 1}` : undefined) : `${purpose}${command.revert ? ` with ${command.revert.slice(0, 12)} reverted` : ''}, run ${(command.run ?? 0) + 1}`;
     deps.reporter.stepStarted(n, command.commit, subjects.get(command.commit), command.progress, note);
-    const dir = req.worktreeDir(n, command.commit);
-    const worktree = await deps.git.addWorktree(command.commit, dir);
-    let outcome: ProbeOutcome;
-    try {
-      if (command.revert) {
-        try {
-          await deps.git.revertInWorktree(dir, command.revert);
-        } catch (err) {
-          step = next(step.state, { type: 'revert-unavailable', reason: `reverting ${command.revert} conflicts: ${err instanceof Error ? err.message : String(err)}` });
-          continue;
-        }
+    // The checkout puts back this commit's exact tree, whatever the last test, revert or forced edit left.
+    await deps.checkout.checkout(command.commit);
+    const { dir } = deps.checkout;
+    if (command.revert) {
+      try {
+        await deps.checkout.revert(command.revert);
+      } catch (err) {
+        step = next(step.state, { type: 'revert-unavailable', reason: `reverting ${command.revert} conflicts: ${err instanceof Error ? err.message : String(err)}` });
+        continue;
       }
-      const forced = req.prepareWorktree ? await req.prepareWorktree(dir) : [];
-      outcome = await deps.probe.test(command.commit, dir);
-      if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: `forced (${forced.join(', ')} without BROKEN): ${outcome.reason}` };
-    } finally {
-      await worktree.remove();
     }
+    const forced = req.prepareWorktree ? await req.prepareWorktree(dir) : [];
+    let outcome: ProbeOutcome = await deps.probe.test(command.commit, dir);
+    if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: `forced (${forced.join(', ')} without BROKEN): ${outcome.reason}` };
     if (outcome.kind === 'abort') {
       step = next(step.state, { type: 'fail', reason: `${command.commit}: ${outcome.reason}` });
       break;

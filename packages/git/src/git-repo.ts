@@ -6,6 +6,8 @@ import { GitCommandError, GoodEqualsBadError, GoodNotAncestorError, UnknownRefEr
 import { ensureMirror, gitAt } from './mirror-cache.js';
 import { checkRefSyntax, checkTreePath } from './ref-syntax.js';
 import type { RepoSource } from './repo-source.js';
+import { ReusableCheckout } from './reusable-checkout.js';
+import { revertInWorktree } from './worktree-revert.js';
 
 const SHA = /^[0-9a-f]{40}$/;
 
@@ -178,13 +180,7 @@ export class GitRepo {
    */
   async revertInWorktree(dir: string, culprit: string): Promise<void> {
     assertShas([culprit]);
-    const wt = gitAt(dir);
-    try {
-      await wt.raw(['revert', '--no-commit', '--no-edit', culprit]);
-    } catch (err) {
-      await wt.raw(['revert', '--abort']).catch(() => undefined);
-      throw new GitCommandError('revert', err instanceof Error ? err.message : String(err));
-    }
+    await revertInWorktree(dir, culprit);
   }
 
   /** The tree object of a commit: commits with equal trees build the same kernel. */
@@ -250,6 +246,11 @@ export class GitRepo {
   async directoriesAt(sha: string): Promise<string[]> {
     assertShas([sha]);
     return (await this.git.raw(['ls-tree', '-r', '-d', '-z', '--name-only', sha])).split('\0').filter((d) => d !== '');
+  }
+
+  /** One worktree at `dir` for a whole job, moved commit to commit; nothing is written until the first checkout. */
+  openCheckout(dir: string): ReusableCheckout {
+    return new ReusableCheckout(this.gitDir, dir);
   }
 
   /** A detached worktree of `sha` at `dir`; remove() deletes it and prunes the record. */
