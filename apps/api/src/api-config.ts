@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { parseAddress } from '@kbisect/service';
 
 export const ApiConfigSchema = Type.Object({
   redisUrl: Type.String({ minLength: 1 }),
@@ -19,6 +20,14 @@ export const ApiConfigSchema = Type.Object({
   allowCommandProbe: Type.Boolean(),
   /** @defaultValue 65536 */
   bodyLimit: Type.Integer({ minimum: 1024 }),
+  /**
+   * Where readers of a report mail reach this API (KBISECT_PUBLIC_URL): the
+   * mail's links start with it. An http(s) URL without a trailing slash.
+   * @defaultValue the scheme and Host of each request
+   */
+  publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*[^/?#\\s])?$', maxLength: 512 })),
+  /** A report mail's sender when the request names none (KBISECT_MAIL_FROM), "Name <addr>" or "addr". */
+  mailFrom: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })),
 });
 export type ApiConfig = Static<typeof ApiConfigSchema>;
 
@@ -36,11 +45,23 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<ApiC
     namespace: env.KBISECT_NAMESPACE ?? 'kbisect',
     port: env.KBISECT_PORT ? Number(env.KBISECT_PORT) : 8080,
     host: env.KBISECT_HOST ?? '127.0.0.1',
+    ...(env.KBISECT_MAIL_FROM !== undefined ? { mailFrom: env.KBISECT_MAIL_FROM } : {}),
+    ...(env.KBISECT_PUBLIC_URL !== undefined ? { publicUrl: env.KBISECT_PUBLIC_URL.replace(/\/+$/, '') } : {}),
     allowCommandProbe: env.KBISECT_ALLOW_COMMAND_PROBE === '1' || env.KBISECT_ALLOW_COMMAND_PROBE === 'true',
     bodyLimit: env.KBISECT_BODY_LIMIT ? Number(env.KBISECT_BODY_LIMIT) : 65536,
     ...(env.KBISECT_TOKENS_FILE ? { tokensFile: env.KBISECT_TOKENS_FILE } : {}),
     ...overrides,
   };
+  if (config.publicUrl !== undefined && !Value.Check(ApiConfigSchema.properties.publicUrl, config.publicUrl)) {
+    throw new ApiConfigError('KBISECT_PUBLIC_URL: expected an http(s) URL such as https://kbisect.example.org (no query or fragment)');
+  }
+  if (typeof config.mailFrom === 'string') {
+    try {
+      parseAddress(config.mailFrom, 'KBISECT_MAIL_FROM');
+    } catch (err) {
+      throw new ApiConfigError(err instanceof Error ? err.message : 'KBISECT_MAIL_FROM is not an address');
+    }
+  }
   if (!Value.Check(ApiConfigSchema, config)) {
     const first = Value.Errors(ApiConfigSchema, config).First();
     throw new ApiConfigError(`api configuration: ${first ? `${first.path} ${first.message}` : 'invalid'}`);

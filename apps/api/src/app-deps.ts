@@ -13,6 +13,10 @@ export interface AppDeps {
   readonly bodyLimit: number;
   readonly enqueueOrchestrate: (bisectionId: string) => Promise<void>;
   readonly now: () => Date;
+  /** Where mail readers reach the API (KBISECT_PUBLIC_URL). @defaultValue the scheme and Host of the request */
+  readonly publicUrl?: string;
+  /** A report mail's sender when the request names none (KBISECT_MAIL_FROM). @defaultValue kbisect <kbisect@the public URL's host> */
+  readonly mailFrom?: string;
   /** How long an SSE read blocks before a heartbeat. @defaultValue 15000 */
   readonly sseHeartbeatMs?: number;
 }

@@ -34,6 +34,8 @@ export async function startApi(config: ApiConfig, tokens: TokenRegistry, logger:
       tokens,
       allowCommandProbe: config.allowCommandProbe,
       bodyLimit: config.bodyLimit,
+      ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
+      ...(config.mailFrom !== undefined ? { mailFrom: config.mailFrom } : {}),
       now: () => new Date(),
       enqueueOrchestrate: (id) => enqueueOrchestrate(queues.orchestrate, redis, store.keys, id),
     },

@@ -99,6 +99,17 @@ describe('kbisect serve + submit/watch/log/report', () => {
     // --verify: the culprit and its parent tested once more after the answer.
     expect(report.stdout).toContain('Verification:\n  the culprit shows the bug again: yes (1 of 1 run fail)\n  its parent(s) stay clean: yes (0 of 1 run fail)');
 
+    // The mail: this small tree has no get_maintainer.pl, so the culprit's author (also its committer) is asked.
+    const mail = await cli(['report', id!, '--mail', '--cc', 'Lee <lee@example.org>']);
+    expect(mail.exitCode, mail.stderr).toBe(0);
+    expect(mail.stdout).toMatch(/^From \S+@\S+ \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\n/);
+    expect(mail.stdout).toContain('\nTo: Dev <dev@example.org>\nCc: regressions@lists.linux.dev,\n Lee <lee@example.org>\n');
+    expect(mail.stdout).toContain(`Subject: [kbisect] regression bisected to: commit ${culprit}\n`);
+    expect(mail.stdout.replace(/\n\s+/g, ' ')).toContain('Recipients: the tree has no scripts/get_maintainer.pl; this goes to the author and committer');
+    const misuse = await cli(['report', id!, '--cc', 'x@example.org']);
+    expect(misuse.exitCode).toBe(2);
+    expect(misuse.stderr.trim()).toBe('kbisect report: --cc needs --mail');
+
     const watch = await cli(['watch', id!]);
     expect(watch.exitCode).toBe(0);
     expect(watch.stderr).toContain('is the first bad commit');

@@ -1,6 +1,7 @@
 import { demoCommand } from './commands/demo.js';
 import { machinesCommand, MACHINES_USAGE } from './commands/machines.js';
 import { remoteTextCommand } from './commands/remote-text.js';
+import { reportCommand, REPORT_USAGE } from './commands/report.js';
 import { runCommand, RUN_USAGE } from './commands/run.js';
 import { serveCommand, SERVE_USAGE } from './commands/serve.js';
 import { submitCommand, SUBMIT_USAGE } from './commands/submit.js';
@@ -16,7 +17,7 @@ commands:
   submit    submit a bisection to a running API (--watch to follow it)
   watch     follow a bisection's progress: kbisect watch <id>
   log       print a bisection as a git bisect log: kbisect log <id>
-  report    print a plain-text report for a mailing-list reply: kbisect report <id>
+  report    print a plain-text report for a mailing-list reply, or (--mail) the mail itself
   machines  list, register, drain and undrain lab machines
 
 ${RUN_USAGE}
@@ -25,7 +26,9 @@ ${SERVE_USAGE}
 
 ${SUBMIT_USAGE}
 
-${MACHINES_USAGE}`;
+${MACHINES_USAGE}
+
+${REPORT_USAGE}`;
 
 function isCoded(err: unknown): err is Error & { code: string } {
   if (!(err instanceof Error)) return false;
@@ -56,8 +59,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'machines':
         return await machinesCommand(rest, io);
       case 'log':
-      case 'report':
         return await remoteTextCommand(command, rest, io);
+      case 'report':
+        return await reportCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -2,6 +2,7 @@ import { narrowedOf, requiredSymbolsOf, untestableModeOf, type BisectionStore, t
 import { probeUntestable } from '@kbisect/kbuild';
 import type { OpenRepo } from './repo-port.js';
 import { userErrorMessage } from './user-error.js';
+import { recordReportFacts } from './report-facts.js';
 
 export interface OrchestratorDeps {
   readonly store: BisectionStore;
@@ -93,6 +94,8 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
         const c = info.get(sha);
         return c ? [{ sha, ...c }] : [];
       });
+      // Recipients for the report's mail (get_maintainer.pl on the answer), recorded before the end.
+      await recordReportFacts(deps, bisectionId, request.request, shas);
     }
   }
   await finishOnce(deps, bisectionId, {

@@ -1,8 +1,9 @@
 import type { CommitGraph } from '@kbisect/bisect';
 import type { BuildTree } from '@kbisect/kbuild';
+import type { MaintainerRepo } from './maintainers.js';
 
 /** The git operations workers need (kernel builds included); @kbisect/git's GitRepo provides them, tests may fake them. */
-export interface WorkerRepo extends BuildTree {
+export interface WorkerRepo extends BuildTree, MaintainerRepo {
   resolveCommit(ref: string, field: string): Promise<string>;
   checkRange(bad: string, goods: readonly string[]): Promise<void>;
   readGraph(bad: string, goods: readonly string[]): Promise<CommitGraph>;

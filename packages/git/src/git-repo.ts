@@ -144,6 +144,19 @@ export class GitRepo {
     return info;
   }
 
+  /** One commit as `git format-patch -1 --stdout` prints it: what a tree's get_maintainer.pl reads. */
+  async formatPatch(sha: string): Promise<string> {
+    assertShas([sha]);
+    return this.git.raw(['format-patch', '-1', '--stdout', sha]);
+  }
+
+  /** "Name <email>" of a commit's author and committer, in that order. */
+  async authorAndCommitter(sha: string): Promise<[string, string]> {
+    assertShas([sha]);
+    const [author = '', committer = ''] = (await this.git.raw(['show', '-s', '--format=%an <%ae>%n%cn <%ce>', sha])).split('\n');
+    return [author, committer];
+  }
+
   /** A file's text at a revision, or null when the path does not exist there. No checkout. */
   async readFileAt(sha: string, path: string): Promise<string | null> {
     assertShas([sha]);
@@ -236,6 +249,34 @@ export class GitRepo {
       await gitAt(dir).raw(['reset', '--hard', '--quiet']).catch(() => undefined);
       throw new GitCommandError('cherry-pick', err instanceof Error ? err.message : String(err));
     }
+  }
+
+  /**
+   * A detached worktree of `sha` at `dir` with no files checked out (HEAD and
+   * git work; the caller writes what it needs). remove() as for addWorktree.
+   */
+  async addEmptyWorktree(sha: string, dir: string): Promise<Worktree> {
+    assertShas([sha]);
+    try {
+      await this.git.raw(['worktree', 'add', '--detach', '--force', '--quiet', '--no-checkout', dir, sha]);
+    } catch (err) {
+      throw new GitCommandError('worktree add', err instanceof Error ? err.message : String(err));
+    }
+    return {
+      dir,
+      // `git worktree remove` compares the whole tree with the empty index first (24 s on a kernel
+      // tree under load); the directory holds nothing git tracks, so delete it and prune the record.
+      remove: async () => {
+        await rm(dir, { recursive: true, force: true });
+        await this.git.raw(['worktree', 'prune']).catch(() => undefined);
+      },
+    };
+  }
+
+  /** Every directory of the tree at `sha`, relative to its top. */
+  async directoriesAt(sha: string): Promise<string[]> {
+    assertShas([sha]);
+    return (await this.git.raw(['ls-tree', '-r', '-d', '-z', '--name-only', sha])).split('\0').filter((d) => d !== '');
   }
 
   /** One worktree at `dir` for a whole job, moved commit to commit; nothing is written until the first checkout. */

@@ -6,3 +6,4 @@ export { mirrorPathFor } from './mirror-cache.js';
 export {
   InvalidRepoSourceError, NotARepositoryError, InvalidRefError, UnknownRefError, GoodEqualsBadError, GoodNotAncestorError, InvalidPathError, GitCommandError,
 } from './errors/git-errors.js';
+export { hasControlChars, printable } from './control-chars.js';

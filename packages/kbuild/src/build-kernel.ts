@@ -157,7 +157,8 @@ export async function applicableFixups(tree: Pick<BuildTree, 'isAncestor'>, comm
   return out;
 }
 
-async function toolchainIdOf(t: Toolchain): Promise<string> {
+/** The compiler as builds record it: "gcc-12-12.2.0" plus any extra flags. */
+export async function toolchainIdOf(t: Toolchain): Promise<string> {
   const r = await execa(t.cc, ['-dumpfullversion'], { reject: false });
   if (r.exitCode !== 0) throw new BuildInfraError(`compiler ${t.cc} is not installed (scripts/setup installs gcc-11 and gcc-12)`);
   return `${t.cc}-${String(r.stdout).trim()}${t.flags.length ? ` ${t.flags.join(' ')}` : ''}`;

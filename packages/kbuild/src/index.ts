@@ -4,7 +4,7 @@ export { probeUntestable, judgeSymbols, symbolNames, InvalidConfigSymbolError, t
 export { parseConfig, mergeConfigs, configHash, missingRequired, type Fragment } from './config-merge.js';
 export { loadFragments, FragmentError, DEFAULT_FRAGMENT_DIR } from './fragments.js';
 export { configureKernel, type Configured } from './configure-kernel.js';
-export { buildKernel, dropBrokenDependencies, applicableFixups, type BuildTree, type BuildRequest, type BuildOutcome, type Fixup } from './build-kernel.js';
+export { buildKernel, toolchainIdOf, dropBrokenDependencies, applicableFixups, type BuildTree, type BuildRequest, type BuildOutcome, type Fixup } from './build-kernel.js';
 export { ArtifactCache, type ArtifactKey, type CachedBuild } from './artifact-cache.js';
 export { classifyBuildFailure, type BuildFailure } from './build-failure.js';
 export { BuildInfraError } from './build-errors.js';

@@ -1,6 +1,6 @@
 export { BisectionRequestSchema, CommandProbeSchema, KernelProbeSchema, ProbeSchema, RefSchema, ConfigSymbolSchema, BisectionOptionsSchema } from './request-schema.js';
 export type { BisectionRequest, CommandProbe, KernelProbe } from './request-schema.js';
-export { LogEventSchema, ProgressSchema, CommitInfoSchema, type LogEvent, type StoredLogEvent, type CommitInfo } from './log-event.js';
+export { LogEventSchema, ProgressSchema, CommitInfoSchema, type LogEvent, type StoredLogEvent, type CommitInfo, ReportRecipientsSchema, type ReportRecipients } from './log-event.js';
 export { EventLog } from './event-log.js';
 export { CorruptLogError } from './corrupt-log-error.js';
 export { keysFor, type Keys } from './keys.js';
@@ -12,6 +12,10 @@ export { ROLES, roleAllows, isRole, type Role } from './roles.js';
 export { TokenRegistry, TokenFileSchema, TokenConfigError, hashToken, newToken, type Principal, type TokenFile } from './token-registry.js';
 export { connectRedis } from './redis-connection.js';
 export { formatReport } from './report.js';
+export { formatMail, mailSubject, mailFactsOf, REGRESSIONS_LIST, type MailOptions } from './report-mail.js';
+export { requiredSymbols, bisectionLinks } from './report-mail-body.js';
+export { parseAddress, formatAddress, MailAddressError, type MailAddress } from './mail-address.js';
+export { wrapText, mailSafe, MAIL_WIDTH } from './mail-text.js';
 export { recordStepDuration, readStepMetrics, STEP_BUCKETS } from './step-metrics.js';
 export { enqueueOrchestrate, KEEP_JOBS } from './enqueue-orchestrate.js';
 export { closeOnSignal } from './run-until-signal.js';

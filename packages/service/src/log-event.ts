@@ -15,6 +15,18 @@ export const ProgressSchema = Type.Object({
 });
 export const CommitInfoSchema = Type.Object({ sha: Sha, subject: Type.String(), authorName: Type.String(), authorEmail: Type.String(), authorDate: Type.String() });
 
+/** Who a mail about the result goes to, as the submitted tree itself says (or why it could not). */
+export const ReportRecipientsSchema = Type.Object({
+  source: Type.Union([Type.Literal('get_maintainer'), Type.Literal('author-committer'), Type.Literal('none')], {
+    description: "get_maintainer: the tree's script ran; author-committer: the tree has no script (fallback); none: nothing to ask (e.g. too many candidates) or the run failed",
+  }),
+  /** The commits asked about (the culprit, or the candidates when ambiguous). */
+  commits: Type.Array(Sha),
+  /** The addresses, one per line as the script printed them (or the author and committer), de-duplicated. */
+  addresses: Type.Array(Type.String({ maxLength: 512 }), { maxItems: 200 }),
+  note: Type.Optional(Type.String({ maxLength: 2000, description: 'Why the list is what it is, in words for the mail' })),
+});
+
 /**
  * One entry of a bisection's append-only log. The engine state is recomputed
  * from these (plus the stored graph); nothing else is authoritative.
@@ -52,6 +64,17 @@ export const LogEventSchema = Type.Union([
     message: Type.String(),
     lines: Type.Optional(Type.Array(Type.String())),
   }),
+  /**
+   * What the report's mail needs that only a worker with the tree can learn, recorded once at the end:
+   * the recipients the tree's scripts/get_maintainer.pl printed for the culprit (or the candidates),
+   * and the compiler the builds used.
+   */
+  Type.Object({
+    type: Type.Literal('report-facts'),
+    at: Type.String(),
+    recipients: ReportRecipientsSchema,
+    toolchain: Type.Optional(Type.String({ description: "The compiler the kernel builds chose for the culprit's version, e.g. gcc-12-12.2.0" })),
+  }),
   Type.Object({ type: Type.Literal('revert-unavailable'), at: Type.String(), reason: Type.String() }),
   Type.Object({ type: Type.Literal('cancel-requested'), at: Type.String(), by: Type.String(), reason: Type.Optional(Type.String()) }),
   Type.Object({ type: Type.Literal('failed'), at: Type.String(), error: Type.String() }),
@@ -69,5 +92,6 @@ export const LogEventSchema = Type.Union([
 
 export type LogEvent = Static<typeof LogEventSchema>;
 export type CommitInfo = Static<typeof CommitInfoSchema>;
+export type ReportRecipients = Static<typeof ReportRecipientsSchema>;
 /** A log event with its stream id (the SSE event id, resumable with Last-Event-ID). */
 export type StoredLogEvent = { readonly id: string; readonly event: LogEvent };

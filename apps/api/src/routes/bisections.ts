@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { next, toBisectLog } from '@kbisect/bisect';
 import { validateRepoSource } from '@kbisect/git';
-import { BisectionRequestSchema, BisectionViewSchema, formatReport } from '@kbisect/service';
+import { BisectionRequestSchema, BisectionViewSchema, MailAddressError, formatMail, formatReport } from '@kbisect/service';
 import { ApiError } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
 import { errorResponses } from '../error-body.js';
@@ -13,6 +13,14 @@ import { probeProblem } from './probe-problem.js';
 
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Bisection id' }) });
 const Sha = Type.String({ pattern: '^[0-9a-f]{40}$', description: 'A full commit sha' });
+const Addresses = Type.Array(Type.String({ minLength: 3, maxLength: 320 }), { maxItems: 50, description: 'Extra recipients: repeat the parameter (to=a@b&to=c@d)' });
+const ReportQuery = Type.Object({
+  format: Type.Union([Type.Literal('text'), Type.Literal('mbox')], { default: 'text' }),
+  from: Type.Optional(Type.String({ minLength: 3, maxLength: 320, description: 'mbox: the sender, "Name <addr>"; default KBISECT_MAIL_FROM' })),
+  to: Type.Optional(Addresses),
+  cc: Type.Optional(Addresses),
+  inReplyTo: Type.Optional(Type.String({ minLength: 3, maxLength: 252, description: "mbox: the original report's Message-ID, to answer in its thread" })),
+}, { additionalProperties: false });
 
 export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -116,10 +124,32 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
 
     app.get('/bisections/:id/report', {
       preHandler: read,
-      schema: { summary: 'A plain-text report for a mailing-list reply', params: IdParams, response: { 200: Type.String(), ...errorResponses } },
+      schema: {
+        summary: 'A plain-text report for a mailing-list reply, or (format=mbox) the whole mail',
+        params: IdParams,
+        querystring: ReportQuery,
+        response: { 200: Type.String({ description: 'text/plain, or application/mbox for format=mbox' }), ...errorResponses },
+      },
     }, async (request, reply) => {
-      await known(request.params.id);
-      return reply.type('text/plain; charset=utf-8').send(formatReport(await deps.store.view(request.params.id)));
+      const { id } = request.params;
+      await known(id);
+      const q = request.query;
+      if (q.format !== 'mbox') {
+        if (q.from !== undefined || q.to !== undefined || q.cc !== undefined || q.inReplyTo !== undefined) throw new ApiError('KBISECT_ERR_VALIDATION', 'from, to, cc and inReplyTo only apply to format=mbox', 'format');
+        return reply.type('text/plain; charset=utf-8').send(formatReport(await deps.store.view(id)));
+      }
+      const [view, { log }, graph] = await Promise.all([deps.store.view(id), deps.store.load(id), deps.store.loadGraph(id)]);
+      if (view.status === 'queued' || view.status === 'running') throw new ApiError('KBISECT_ERR_NOT_READY', `the bisection is ${view.status}; its mail is ready when it ends`);
+      // The mail's links must work for its readers: the configured public URL, else how this client reached us.
+      const baseUrl = deps.publicUrl ?? `${request.protocol}://${request.host}`;
+      const from = q.from ?? deps.mailFrom ?? `kbisect <kbisect@${new URL(baseUrl).hostname || 'localhost'}>`;
+      try {
+        const mail = formatMail(view, log, { baseUrl, from, ...(graph ? { order: graph.commits } : {}), ...(q.to ? { to: q.to } : {}), ...(q.cc ? { cc: q.cc } : {}), ...(q.inReplyTo !== undefined ? { inReplyTo: q.inReplyTo } : {}) });
+        return await reply.type('application/mbox; charset=utf-8').send(mail);
+      } catch (err) {
+        if (err instanceof MailAddressError) throw new ApiError('KBISECT_ERR_VALIDATION', err.message, err.field.replace(/\[\d+\]$/, ''));
+        throw err;
+      }
     });
 
     app.get('/bisections/:id/evidence/:name', {

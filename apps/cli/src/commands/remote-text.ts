@@ -2,8 +2,8 @@ import { apiClientFromEnv } from '../api-client.js';
 import { parseOptions } from '../parse-options.js';
 import { UsageError } from '../usage-error.js';
 
-/** `kbisect log <id>` and `kbisect report <id>`: print what the API renders, unchanged. */
-export async function remoteTextCommand(kind: 'log' | 'report', argv: readonly string[], io: { out: (s: string) => void }): Promise<number> {
+/** `kbisect log <id>`: print what the API renders, unchanged (`report` has its own command). */
+export async function remoteTextCommand(kind: 'log', argv: readonly string[], io: { out: (s: string) => void }): Promise<number> {
   const { positionals } = parseOptions(kind, argv, {});
   const id = positionals[0];
   if (!id || positionals.length > 1) throw new UsageError(`usage: kbisect ${kind} <id>`);

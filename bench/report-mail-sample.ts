@@ -1,0 +1,60 @@
+/**
+ * report-mail-sample — the README's sample mail, from a real run.
+ * Input: the demo fixture (reproducers/scripts/make-vfio-demo-fixture.sh),
+ *   Redis at REDIS_URL (else 127.0.0.1:6379; a throwaway namespace).
+ * What runs: the service's own orchestrator (apps/worker orchestrate()) and
+ *   store on a command-probe request with --require-config
+ *   CONFIG_TRANSPARENT_HUGEPAGE and --verify; each test job is answered by
+ *   evaluating the request's grep on mm/memory.c at that commit read from git
+ *   (a worker would run the same command in a checkout, which costs minutes
+ *   per step on a kernel tree). At the end the orchestrator records the
+ *   recipients from the tree's get_maintainer.pl, and the API's formatMail
+ *   renders the mail.
+ * Output: the mbox on stdout.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BisectionStore, connectRedis, formatMail, type TestJob } from '@kbisect/service';
+import { gitOpener, orchestrate } from '@kbisect/worker';
+import { REDIS_URL, dropNamespace, uniqueNamespace } from '../test/support/redis-namespace.js';
+
+const fixture = join(homedir(), '.cache/kbisect/fixtures/linux-6.1-vfio-demo');
+const REGRESSION = /^[ \t]+ClearPageAnonExclusive\(page\);$/m;
+const ns = uniqueNamespace('mail-sample');
+const redis = connectRedis(REDIS_URL);
+const store = new BisectionStore(redis, ns);
+const scratch = await mkdtemp(join(tmpdir(), 'kbisect-mail-sample-'));
+try {
+  const openRepo = gitOpener(join(scratch, 'cache'));
+  const repo = await openRepo(fixture);
+  const id = await store.create({
+    repo: fixture, good: ['v6.1-base'], bad: 'demo-bad',
+    probe: { type: 'command', command: `! grep -qE '^[[:space:]]+ClearPageAnonExclusive\\(page\\);$' mm/memory.c` },
+    options: { requireConfig: ['CONFIG_TRANSPARENT_HUGEPAGE'], verify: true, checkEndpoints: true },
+  }, 'maintainer', new Date());
+  const jobs: TestJob[] = [];
+  const deps = { store, openRepo, now: () => new Date(), enqueueTest: async (job: TestJob) => void jobs.push(job), enqueueBuild: async (job: TestJob) => void jobs.push(job) };
+  for (let pass = 0; pass < 100; pass++) {
+    const outcome = await orchestrate(id, deps);
+    if (outcome === 'finished' || outcome === 'already-finished' || outcome === 'failed-to-start') break;
+    const job = jobs.shift();
+    if (!job) continue;
+    const bad = REGRESSION.test((await repo.readFileAt(job.commit, 'mm/memory.c')) ?? '');
+    const purpose = job.purpose ?? 'bisect';
+    const run = job.run ?? 0;
+    const token = purpose === 'bisect' && run === 0 ? `verdict:${job.commit}` : `verdict:${job.commit}:${purpose}:${run}`;
+    const evidence = await store.putEvidence(id, `test-${job.commit.slice(0, 12)}-${purpose}-${run}`, bad ? 'mm/memory.c clears PageAnonExclusive before page_try_dup_anon_rmap\nexit 1\n' : 'exit 0\n');
+    await store.log.appendOnce(id, token, {
+      type: 'verdict', at: new Date().toISOString(), commit: job.commit, verdict: bad ? 'bad' : 'good', reason: bad ? 'exit 1' : 'exit 0', source: 'probe', evidence,
+      ...(job.purpose ? { purpose: job.purpose } : {}), ...(job.run ? { run: job.run } : {}),
+    });
+  }
+  const view = await store.view(id);
+  const { log } = await store.load(id);
+  process.stdout.write(formatMail(view, log, { baseUrl: 'https://kbisect.example.org', from: 'kbisect <kbisect@example.org>' }));
+} finally {
+  redis.disconnect();
+  await dropNamespace(ns);
+  await rm(scratch, { recursive: true, force: true });
+}
