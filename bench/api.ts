@@ -3,10 +3,14 @@
  *
  * Input: --inflight N bisections already running (default 200), each with a
  *   stored graph of --commits commits (default 2000) and a few verdicts;
- *   --seconds S per measurement (default 5); --concurrency C (default 16).
- * Output: requests/s, median and p99 latency for GET /bisections/:id (which
- *   replays the engine from the event log on every call) and POST /bisections
- *   (validate + append + enqueue), against Redis at REDIS_URL (else
+ *   --seconds S per measurement (default 5); --concurrency C (default 16);
+ *   --console-lines L every --console-ms M (default 40 lines every 2000 ms,
+ *   what a lab worker's console throttle appends during a kernel step).
+ * Output, in one run: GET /healthz (the baseline: one Redis round trip, no
+ *   auth), then GET /bisections/:id with no console traffic, while ANOTHER
+ *   bisection streams console lines, and of the streaming bisection itself,
+ *   each with req/s, median, p99 and its ratio to the baseline's rate; then
+ *   POST /bisections (validate + append + enqueue). Redis at REDIS_URL (else
  *   127.0.0.1:6379) under a throwaway namespace. No workers run, so the
  *   submitted bisections stay queued.
  */
@@ -15,20 +19,27 @@ import { pino } from 'pino';
 import { buildApp } from '@kbisect/api';
 import { next, startBisection } from '@kbisect/bisect';
 import { descendantsOf, fakeSha, generateHistory, graphOf, seededRandom } from '@kbisect/bisect/testing';
-import { BisectionStore, MachineStore, TokenRegistry, connectRedis, enqueueOrchestrate, hashToken, queueNames } from '@kbisect/service';
+import { BisectionStore, MachineStore, type LogEvent, TokenRegistry, connectRedis, enqueueOrchestrate, hashToken, queueNames } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../test/support/redis-namespace.js';
 import { numberFlag } from './flags.js';
+
+/** Before console lines had a stream of their own they went into the main log. */
+async function appendConsole(s: BisectionStore, id: string, event: LogEvent): Promise<void> {
+  await s.log.append(id, event);
+}
 
 const inflight = numberFlag('inflight', 200);
 const commits = numberFlag('commits', 2000);
 const seconds = numberFlag('seconds', 5);
 const concurrency = numberFlag('concurrency', 16);
+const consoleLines = numberFlag('console-lines', 40);
+const consoleMs = numberFlag('console-ms', 2000);
 
 const ns = uniqueNamespace('bench');
 const redis = connectRedis(REDIS_URL);
 const store = new BisectionStore(redis, ns);
 const names = queueNames(ns);
-const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
+const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), build: new Queue(names.build, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
 const token = 'bench-token';
 const app = await buildApp(
   {
@@ -61,7 +72,33 @@ for (let k = 0; k < inflight; k++) {
   ids.push(id);
 }
 
-async function load(name: string, call: (i: number) => Promise<Response>): Promise<void> {
+// The bisection whose lab step streams its console (not among the ones read in the first runs).
+const streaming = await store.create(request, 'bench', new Date());
+await store.saveGraph(streaming, graph);
+await store.log.appendOnce(streaming, 'initialized', { type: 'initialized', at: new Date().toISOString(), bad, goods: [good], commits: graph.commits.length, untestable: {} });
+const writerRedis = connectRedis(REDIS_URL);
+const writer = new BisectionStore(writerRedis, ns);
+let written = 0;
+/** Appends console lines as a lab worker does, until stopped; its own connection, like a worker's. */
+function streamConsole(): () => Promise<void> {
+  let stop = false;
+  const run = (async () => {
+    while (!stop) {
+      const lines = Array.from({ length: consoleLines }, (_, n) => `[ ${(written + n).toString().padStart(6)}.000000] vfio-pci 0000:00:04.0: console line of the bench`);
+      await appendConsole(writer, streaming, { type: 'step-progress', at: new Date().toISOString(), commit: bad, phase: 'console', message: `${lines.length} console line(s)`, lines });
+      written += lines.length;
+      await new Promise((r) => setTimeout(r, consoleMs));
+    }
+  })();
+  return async () => {
+    stop = true;
+    await run;
+  };
+}
+
+interface Measured { readonly rate: number; readonly median: number; readonly p99: number }
+
+async function load(name: string, call: (i: number) => Promise<Response>, baseline?: Measured): Promise<Measured> {
   const latencies: number[] = [];
   const end = performance.now() + seconds * 1000;
   let errors = 0;
@@ -77,17 +114,28 @@ async function load(name: string, call: (i: number) => Promise<Response>): Promi
   }));
   latencies.sort((a, b) => a - b);
   const q = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
-  console.log(`${name.padEnd(28)} ${(latencies.length / seconds).toFixed(0).padStart(7)} req/s   median ${q(0.5).toFixed(2).padStart(7)} ms   p99 ${q(0.99).toFixed(2).padStart(7)} ms   errors ${errors}`);
+  const m = { rate: latencies.length / seconds, median: q(0.5), p99: q(0.99) };
+  const ratio = baseline ? `   ${(m.rate / baseline.rate).toFixed(2)}x baseline` : '';
+  console.log(`${name.padEnd(46)} ${m.rate.toFixed(0).padStart(7)} req/s   median ${m.median.toFixed(2).padStart(6)} ms   p99 ${m.p99.toFixed(2).padStart(6)} ms   errors ${errors}${ratio}`);
+  return m;
 }
 
 const headers = { authorization: `Bearer ${token}` };
-console.log(`kbisect API on loopback: ${inflight} bisections in flight (graphs of ${graph.commits.length} commits), ${concurrency} concurrent clients, ${seconds}s each`);
-await load('GET /bisections/:id', (i) => fetch(`${url}/api/v1/bisections/${ids[i % ids.length]}`, { headers }));
-await load('POST /bisections', () => fetch(`${url}/api/v1/bisections`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(request) }));
-await load('GET /healthz (baseline)', () => fetch(`${url}/healthz`));
+const getOne = (id: string) => fetch(`${url}/api/v1/bisections/${id}`, { headers });
+console.log(`kbisect API on loopback: ${inflight} bisections in flight (graphs of ${graph.commits.length} commits), ${concurrency} concurrent clients, ${seconds}s each; console: ${consoleLines} lines every ${consoleMs} ms`);
+const baseline = await load('GET /healthz (baseline)', () => fetch(`${url}/healthz`));
+await load('GET /bisections/:id, no console traffic', (i) => getOne(ids[i % ids.length]!), baseline);
+const stopConsole = streamConsole();
+await load('GET /bisections/:id, another streams console', (i) => getOne(ids[i % ids.length]!), baseline);
+await load('GET /bisections/:id of the streaming one', () => getOne(streaming), baseline);
+await stopConsole();
+console.log(`(${written} console lines appended meanwhile)`);
+await load('POST /bisections', () => fetch(`${url}/api/v1/bisections`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(request) }), baseline);
 
 await app.close();
 await queues.orchestrate.close();
+await queues.build.close();
 await queues.test.close();
 redis.disconnect();
+writerRedis.disconnect();
 await dropNamespace(ns);

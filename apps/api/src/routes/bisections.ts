@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { next, toBisectLog } from '@kbisect/bisect';
 import { validateRepoSource } from '@kbisect/git';
-import { BisectionRequestSchema, BisectionViewSchema, formatReport } from '@kbisect/service';
+import { BisectionRequestSchema, BisectionViewSchema, CURSOR_PATTERN, formatReport, parseCursor } from '@kbisect/service';
 import { ApiError } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
 import { errorResponses } from '../error-body.js';
@@ -81,10 +81,13 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
 
     app.get('/bisections/:id', {
       preHandler: read,
-      schema: { summary: 'A bisection: the result JSON plus live progress', params: IdParams, response: { 200: BisectionViewSchema, ...errorResponses } },
-    }, async (request) => {
-      await known(request.params.id);
-      return deps.store.view(request.params.id);
+      // The schema documents the JSON; the handler sends it serialized already (cached per change).
+      schema: { summary: 'A bisection: the result JSON plus live progress', params: IdParams, response: { 200: Type.Unsafe<string>(BisectionViewSchema), ...errorResponses } },
+    }, async (request, reply) => {
+      // Rendered once per change of the bisection; a bisection without a log does not exist.
+      const json = await deps.store.viewJson(request.params.id);
+      if (json === undefined) throw new ApiError('KBISECT_ERR_NOT_FOUND', `no bisection ${request.params.id}`, 'id');
+      return reply.type('application/json; charset=utf-8').send(json);
     });
 
     app.get('/bisections/:id/events', {
@@ -92,12 +95,14 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       schema: {
         summary: 'Progress as server-sent events, resumable with Last-Event-ID',
         params: IdParams,
-        headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^[0-9]+-[0-9]+$' })) }),
+        headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: CURSOR_PATTERN, description: '`<log id>.<console id>` of the last event seen (a bare `<log id>` from older servers is accepted)' })) }),
         response: { 200: Type.String({ description: 'text/event-stream' }), ...errorResponses },
       },
     }, async (request, reply) => {
       await known(request.params.id);
-      await streamEvents(request, reply, deps, request.params.id, request.headers['last-event-id']);
+      const from = parseCursor(request.headers['last-event-id']);
+      if (!from) throw new ApiError('KBISECT_ERR_VALIDATION', 'last-event-id is not an event id of this stream', 'last-event-id');
+      await streamEvents(request, reply, deps, request.params.id, from);
     });
 
     app.get('/bisections/:id/log', {
