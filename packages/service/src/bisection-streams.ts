@@ -40,7 +40,7 @@ export interface StreamEntry extends StoredLogEvent {
   readonly stream: 'log' | 'console';
 }
 
-/** Both streams' entries in id order (the log first on a tie): the order they were appended in. */
+/** Both streams' entries in id order (the log first on a tie): the order they were appended in, to the millisecond (sequence numbers are per stream). */
 export function mergeEntries(log: readonly StoredLogEvent[], console: readonly StoredLogEvent[]): StreamEntry[] {
   const out: StreamEntry[] = [];
   let i = 0;
