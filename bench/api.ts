@@ -58,7 +58,8 @@ const { graph, good, bad } = graphOf(history);
 const badSet = new Set([...descendantsOf(history, Math.floor(commits * 0.4))].map(fakeSha));
 const ids: string[] = [];
 const request = { repo: '/srv/linux', good: [good.slice(0, 12)], bad: 'HEAD', probe: { type: 'command' as const, command: 'true' } };
-for (let k = 0; k < inflight; k++) {
+/** A bisection in flight: graph stored, initialized, four verdicts in, its next step started. */
+async function seed(): Promise<string> {
   const id = await store.create(request, 'bench', new Date());
   await store.saveGraph(id, graph);
   await store.log.appendOnce(id, 'initialized', { type: 'initialized', at: new Date().toISOString(), bad, goods: [good], commits: graph.commits.length, untestable: {} });
@@ -69,13 +70,13 @@ for (let k = 0; k < inflight; k++) {
     await store.log.appendOnce(id, `verdict:${c}`, { type: 'verdict', at: new Date().toISOString(), commit: c, verdict, reason: 'bench', source: 'probe' });
     step = next(step.state, { type: 'verdict', commit: c, verdict });
   }
-  ids.push(id);
+  const test = step.commands[0];
+  if (test?.type === 'test') await store.log.append(id, { type: 'step-started', at: new Date().toISOString(), commit: test.commit, progress: test.progress, attempt: 1 });
+  return id;
 }
-
+for (let k = 0; k < inflight; k++) ids.push(await seed());
 // The bisection whose lab step streams its console (not among the ones read in the first runs).
-const streaming = await store.create(request, 'bench', new Date());
-await store.saveGraph(streaming, graph);
-await store.log.appendOnce(streaming, 'initialized', { type: 'initialized', at: new Date().toISOString(), bad, goods: [good], commits: graph.commits.length, untestable: {} });
+const streaming = await seed();
 const writerRedis = connectRedis(REDIS_URL);
 const writer = new BisectionStore(writerRedis, ns);
 let written = 0;

@@ -5,6 +5,7 @@ import { applyEntries, emptyFold, type BisectionFold } from './bisection-fold.js
 import { toView, type BisectionView } from './bisection-view.js';
 import { ConsoleLog } from './console-log.js';
 import { EventLog } from './event-log.js';
+import { FoldSnapshots } from './fold-snapshot.js';
 import { keysFor, type Keys } from './keys.js';
 import type { LogEvent } from './log-event.js';
 import { replayedOf, type Replayed } from './replay.js';
@@ -16,6 +17,8 @@ import { STREAM_START } from './stream-id.js';
 const EVIDENCE_LIMIT = 256 * 1024;
 /** Bisections whose fold (and rendered view) a process keeps. */
 const FOLD_CACHE = 500;
+/** Entries a process applies to a fold before it saves the fold to Redis for the next process. */
+const SNAPSHOT_AFTER = 20;
 
 export interface ListedBisection {
   readonly id: string;
@@ -44,12 +47,14 @@ export class BisectionStore {
   /** Console lines of lab steps: a stream of their own, never read by load(). */
   readonly console: ConsoleLog;
   private readonly statuses: StatusCounter;
+  private readonly snapshots: FoldSnapshots;
 
   constructor(readonly redis: Redis, namespace: string) {
     this.keys = keysFor(namespace);
     this.log = new EventLog(redis, this.keys);
     this.console = new ConsoleLog(redis, this.keys);
     this.statuses = new StatusCounter(redis, this.keys);
+    this.snapshots = new FoldSnapshots(redis, this.keys);
   }
 
   async create(request: BisectionRequest, by: string, now: Date): Promise<string> {
@@ -128,6 +133,8 @@ export class BisectionStore {
   // change of its viewId (console lines and other progress never move it).
   private readonly folds = new Map<string, BisectionFold>();
   private readonly views = new Map<string, { readonly viewId: string; readonly json: string }>();
+  /** Entries applied since the fold was last saved to Redis, per bisection. */
+  private readonly unsaved = new Map<string, number>();
 
   /**
    * The bisection folded up to the newest entry of its log. Safe under
@@ -140,7 +147,7 @@ export class BisectionStore {
   }
 
   private async fold(id: string): Promise<BisectionFold> {
-    const known = this.folds.get(id) ?? emptyFold();
+    const known = this.folds.get(id) ?? (await this.snapshots.load(id, () => this.loadGraph(id))) ?? emptyFold();
     const entries = await this.log.read(id, known.lastId === STREAM_START ? undefined : known.lastId);
     // The graph matters only until the engine starts; the orchestrator stores it before `initialized`.
     const needsGraph = !known.step && (known.initialized !== undefined || entries.some((e) => e.event.type === 'initialized'));
@@ -149,6 +156,13 @@ export class BisectionStore {
     const latest = this.folds.get(id) ?? known;
     const folded = entries.length === 0 ? latest : applyEntries(latest, graph, entries);
     this.touch(id, folded);
+    const unsaved = (this.unsaved.get(id) ?? 0) + entries.length;
+    if (unsaved >= SNAPSHOT_AFTER && folded.lastId !== STREAM_START) {
+      this.unsaved.delete(id);
+      await this.snapshots.save(id, folded);
+    } else if (this.folds.has(id)) {
+      this.unsaved.set(id, unsaved);
+    }
     return folded;
   }
 
@@ -161,6 +175,7 @@ export class BisectionStore {
       if (this.folds.size <= FOLD_CACHE) break;
       this.folds.delete(key);
       this.views.delete(key);
+      this.unsaved.delete(key);
     }
   }
 

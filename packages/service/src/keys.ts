@@ -6,6 +6,8 @@ export interface Keys {
   console(id: string): string;
   once(id: string): string;
   graph(id: string): string;
+  /** The bisection's fold (without its graph), so a new process does not replay the log from the start. */
+  fold(id: string): string;
   meta(id: string): string;
   evidence(id: string, name: string): string;
   cancel(id: string): string;
@@ -22,6 +24,7 @@ export function keysFor(namespace: string): Keys {
     console: (id) => `${b(id)}:console`,
     once: (id) => `${b(id)}:once`,
     graph: (id) => `${b(id)}:graph`,
+    fold: (id) => `${b(id)}:fold`,
     meta: (id) => `${b(id)}:meta`,
     evidence: (id, name) => `${b(id)}:evidence:${name}`,
     cancel: (id) => `${b(id)}:cancel`,
