@@ -6,12 +6,12 @@ import { compareStreamIds, STREAM_START } from './stream-id.js';
 
 /**
  * A reader's position in a bisection's two streams: the log and the console.
- * As an SSE id it is `<log id>.<console id>` (`0-0` for a stream not read
- * yet). A client resuming with it reads each stream after its own position,
- * so neither stream can show a gap or a repeat, however the two were
- * interleaved. A bare `<log id>` (the only form before the console had a
- * stream of its own) resumes the console after the same id: stream ids are
- * Redis times, and an older server wrote console lines into the log.
+ * As an SSE id it is `<log id>.<console id>`, or the bare `<log id>` while
+ * no console entry was sent: so a bisection without console lines keeps the
+ * ids it always had (the log's stream ids), and a bare id from a server of
+ * before the split, which sent console lines from the log, means the same.
+ * A client resuming with it reads each stream after its own position, so
+ * neither stream can show a gap or a repeat, however the two interleaved.
  */
 export interface StreamCursor {
   readonly log: string;
@@ -25,12 +25,12 @@ export function parseCursor(lastEventId: string | undefined): StreamCursor | und
   if (lastEventId === undefined) return { log: STREAM_START, console: STREAM_START };
   const [log, console, extra] = lastEventId.split('.');
   if (log === undefined || !ID.test(log) || extra !== undefined) return undefined;
-  if (console === undefined) return { log, console: log };
+  if (console === undefined) return { log, console: STREAM_START };
   return ID.test(console) ? { log, console } : undefined;
 }
 
 export function formatCursor(cursor: StreamCursor): string {
-  return `${cursor.log}.${cursor.console}`;
+  return cursor.console === STREAM_START ? cursor.log : `${cursor.log}.${cursor.console}`;
 }
 
 /** The pattern of an SSE id this scheme writes (for the route's header schema). */

@@ -95,7 +95,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       schema: {
         summary: 'Progress as server-sent events, resumable with Last-Event-ID',
         params: IdParams,
-        headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: CURSOR_PATTERN, description: '`<log id>.<console id>` of the last event seen (a bare `<log id>` from older servers is accepted)' })) }),
+        headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: CURSOR_PATTERN, description: 'The id of the last event seen: `<log id>`, or `<log id>.<console id>` once console lines were sent' })) }),
         response: { 200: Type.String({ description: 'text/event-stream' }), ...errorResponses },
       },
     }, async (request, reply) => {
