@@ -5,7 +5,7 @@ import { compareStreamIds, STREAM_START } from './stream-id.js';
 
 type Of<T extends LogEvent['type']> = Extract<LogEvent, { type: T }>;
 
-/** Bumped whenever the fold's shape or meaning changes: a snapshot of another version is replayed from the start. */
+/** Bumped whenever the fold's shape or meaning changes, the engine state's included (BisectState, Step): a snapshot of another version is replayed from the start. */
 export const FOLD_VERSION = 1;
 
 /**
