@@ -50,15 +50,4 @@ export class EventLog {
     const raw = (await this.redis.xrange(key, after ? `(${after}` : '-', until ?? '+')) as RawEntries;
     return raw.map(([entryId, fields]) => decodeEntry(key, entryId, fields));
   }
-
-  /**
-   * Waits up to `blockMs` for entries after `after`. Needs a connection of its
-   * own: a blocking read would stall every other command on a shared one.
-   */
-  async waitFor(blocking: Redis, id: string, after: string, blockMs: number): Promise<StoredLogEvent[]> {
-    const key = this.keys.log(id);
-    const res = (await blocking.xread('BLOCK', blockMs, 'STREAMS', key, after)) as [string, RawEntries][] | null;
-    const entries = res?.[0]?.[1] ?? [];
-    return entries.map(([entryId, fields]) => decodeEntry(key, entryId, fields));
-  }
 }
