@@ -3,13 +3,14 @@ import { candidatesOf, toResult, type Progress, type VerificationSummary } from 
 import { runKey, type BisectionFold } from './bisection-fold.js';
 import { CommitInfoSchema, ProgressSchema, type LogEvent } from './log-event.js';
 import { replayedOf } from './replay.js';
+import { STATUSES } from './status-counter.js';
 
 const Sha = Type.String({ pattern: '^[0-9a-f]{40}$' });
 
 /** What GET /bisections/:id returns: the result JSON of ARCHITECTURE.md plus live fields. */
 export const BisectionViewSchema = Type.Object({
   id: Type.String(),
-  status: Type.Union(['queued', 'running', 'found', 'ambiguous', 'failed', 'cancelled'].map((s) => Type.Literal(s))),
+  status: Type.Union(STATUSES.map((s) => Type.Literal(s))),
   culprit: Type.Optional(Sha),
   candidates: Type.Optional(Type.Array(Sha)),
   steps: Type.Integer(),

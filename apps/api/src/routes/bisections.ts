@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { next, toBisectLog } from '@kbisect/bisect';
 import { validateRepoSource } from '@kbisect/git';
-import { BisectionRequestSchema, BisectionViewSchema, CURSOR_PATTERN, formatReport, parseCursor } from '@kbisect/service';
+import { BisectionRequestSchema, BisectionViewSchema, CURSOR_PATTERN, STATUSES, formatReport, parseCursor } from '@kbisect/service';
 import { ApiError } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
 import { errorResponses } from '../error-body.js';
@@ -61,7 +61,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       schema: {
         summary: 'List bisections, newest first',
         querystring: Type.Object({
-          status: Type.Optional(Type.Union(['queued', 'running', 'found', 'ambiguous', 'failed', 'cancelled'].map((s) => Type.Literal(s)))),
+          status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))),
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
           cursor: Type.Optional(Type.String({ pattern: '^[0-9]+:[0-9a-f-]{36}$', description: 'The `next` value of the previous page' })),
         }, { additionalProperties: false }),
