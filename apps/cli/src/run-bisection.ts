@@ -1,13 +1,15 @@
 import { next, startBisection, toResult, type BisectResult, type BisectState, type CommitGraph, type PolicyInput, type Progress, type Step, type Terms, type Verdict } from '@kbisect/bisect';
-import type { ProbeOutcome } from '@kbisect/bisect';
+import { goodForRecheck, needsCannotRunRecheck, type ProbeOutcome } from '@kbisect/bisect';
+import type { Checkout } from '@kbisect/git';
+import { recheckAtGood } from './cannot-run-recheck.js';
+import { testMergeBases } from './merge-base-phase.js';
 
 /** The git operations a local bisection needs; GitRepo provides them, tests may fake them. */
 export interface RunGit {
   resolveCommit(ref: string, field: string): Promise<string>;
-  checkRange(bad: string, goods: readonly string[]): Promise<void>;
+  /** The merge bases to test first when a good is not an ancestor of bad (throws when the ends are swapped). */
+  mergeBasesToCheck(bad: string, goods: readonly string[], goodRefs?: readonly string[]): Promise<string[]>;
   readGraph(bad: string, goods: readonly string[]): Promise<CommitGraph>;
-  addWorktree(sha: string, dir: string): Promise<{ remove(): Promise<void> }>;
-  revertInWorktree(dir: string, culprit: string): Promise<void>;
 }
 
 export interface RunReporter {
@@ -25,7 +27,6 @@ export interface RunRequest {
   readonly imported?: readonly { readonly commit: string; readonly verdict: Verdict }[];
   /** Commits known untestable before any build, with reasons. */
   readonly untestable?: (graph: CommitGraph, bad: string, goods: readonly string[]) => Promise<Readonly<Record<string, string>>>;
-  readonly worktreeDir: (step: number, commit: string) => string;
   /** @defaultValue deterministic */
   readonly policy?: PolicyInput;
   /** @defaultValue 'regression' */
@@ -42,6 +43,8 @@ export interface RunRequest {
 
 export interface RunDeps {
   readonly git: RunGit;
+  /** The bisection's one worktree, moved from commit to commit (cleaned each step); its owner disposes of it. */
+  readonly checkout: Checkout;
   readonly probe: { test(commit: string, worktree: string): Promise<ProbeOutcome> };
   readonly reporter: RunReporter;
 }
@@ -63,22 +66,32 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
   const bad = await deps.git.resolveCommit(req.badRef, '--bad');
   const goods: string[] = [];
   for (const ref of req.goodRefs) goods.push(await deps.git.resolveCommit(ref, '--good'));
-  await deps.git.checkRange(bad, goods);
+  const mergeBases = await deps.git.mergeBasesToCheck(bad, goods, req.goodRefs);
   const graph = await deps.git.readGraph(bad, goods);
   const untestable = req.untestable ? await req.untestable(graph, bad, goods) : {};
-  let step: Step = startBisection({
-    graph, bad, goods, firstParent: req.firstParent, untestable,
+  const start = (startGoods: readonly string[]): Step => startBisection({
+    graph, bad, goods: startGoods, firstParent: req.firstParent, untestable,
     ...(req.policy ? { policy: req.policy } : {}),
     ...(req.terms ? { terms: req.terms } : {}),
     ...(req.verify ? { verify: req.verify } : {}),
     ...(req.checkEndpoints ? { checkEndpoints: true } : {}),
   });
-  for (const mark of req.imported ?? []) {
+  let step = start(goods);
+  // A good that is not an ancestor of bad: git tests the merge bases first; good ones become good ends.
+  const first = step.commands[0];
+  // An imported log may already hold merge-base marks (they lie outside the engine's range).
+  const isBase = (m: { commit: string }): boolean => mergeBases.includes(m.commit);
+  const known = (req.imported ?? []).filter(isBase);
+  const bases = mergeBases.length === 0 ? undefined : await testMergeBases({ bad, goods, mergeBases, known, ...(req.terms ? { terms: req.terms } : {}), progress: first?.type === 'test' ? first.progress : { candidatesLeft: graph.commits.length, testableLeft: 0, stepsLeft: 0, tested: 0 } }, req, deps);
+  if (bases?.kind === 'done') step = start(bases.goods);
+  if (bases?.kind === 'failed') step = next({ ...step.state, status: 'running' }, { type: 'fail', reason: bases.reason });
+  for (const mark of (req.imported ?? []).filter((m) => !isBase(m))) {
     step = expectAccepted(next(step.state, { type: 'verdict', commit: mark.commit, verdict: mark.verdict, source: 'log' }));
   }
   const subjects = new Map(graph.commits.map((c, i) => [c, graph.subjects?.[i]]));
   let reported = step.state.history.length;
-  let n = 0;
+  const baseTests = bases?.verdicts.filter((v) => v.source === 'probe').length ?? 0;
+  let n = baseTests;
   for (;;) {
     expectAccepted(step);
     for (const r of step.state.history.slice(reported)) if (r.source === 'untestable') deps.reporter.autoSkipped(r.commit, r.reason ?? 'untestable');
@@ -89,24 +102,22 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
     const purpose = command.purpose ?? 'bisect';
     const note = purpose === 'bisect' ? (command.run ? `run ${command.run + 1}` : undefined) : `${purpose}${command.revert ? ` with ${command.revert.slice(0, 12)} reverted` : ''}, run ${(command.run ?? 0) + 1}`;
     deps.reporter.stepStarted(n, command.commit, subjects.get(command.commit), command.progress, note);
-    const dir = req.worktreeDir(n, command.commit);
-    const worktree = await deps.git.addWorktree(command.commit, dir);
-    let outcome: ProbeOutcome;
-    try {
-      if (command.revert) {
-        try {
-          await deps.git.revertInWorktree(dir, command.revert);
-        } catch (err) {
-          step = next(step.state, { type: 'revert-unavailable', reason: `reverting ${command.revert} conflicts: ${err instanceof Error ? err.message : String(err)}` });
-          continue;
-        }
+    // The checkout puts back this commit's exact tree, whatever the last test, revert or forced edit left.
+    await deps.checkout.checkout(command.commit);
+    const { dir } = deps.checkout;
+    if (command.revert) {
+      try {
+        await deps.checkout.revert(command.revert);
+      } catch (err) {
+        step = next(step.state, { type: 'revert-unavailable', reason: `reverting ${command.revert} conflicts: ${err instanceof Error ? err.message : String(err)}` });
+        continue;
       }
-      const forced = req.prepareWorktree ? await req.prepareWorktree(dir) : [];
-      outcome = await deps.probe.test(command.commit, dir);
-      if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: `forced (${forced.join(', ')} without BROKEN): ${outcome.reason}` };
-    } finally {
-      await worktree.remove();
     }
+    const forced = req.prepareWorktree ? await req.prepareWorktree(dir) : [];
+    let outcome: ProbeOutcome = await deps.probe.test(command.commit, dir);
+    if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: `forced (${forced.join(', ')} without BROKEN): ${outcome.reason}` };
+    // git re-checks a first 126/127 at a good commit: the command may not run at all.
+    if (needsCannotRunRecheck(outcome, n === 1)) outcome = await recheckAtGood(outcome, command.commit, goodForRecheck(step.state), deps);
     if (outcome.kind === 'abort') {
       step = next(step.state, { type: 'fail', reason: `${command.commit}: ${outcome.reason}` });
       break;
@@ -114,7 +125,9 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
     deps.reporter.stepFinished(n, command.commit, outcome.verdict, outcome.reason);
     step = next(step.state, { type: 'verdict', commit: command.commit, verdict: outcome.verdict, reason: outcome.reason, ...(command.run ? { run: command.run } : {}), ...(purpose !== 'bisect' ? { purpose } : {}) });
   }
-  return { result: toResult(req.id, step.state), state: step.state };
+  const result = toResult(req.id, step.state);
+  if (!bases || bases.verdicts.length === 0) return { result, state: step.state };
+  return { result: { ...result, steps: result.steps + baseTests, verdicts: [...bases.verdicts, ...result.verdicts] }, state: step.state };
 }
 
 function expectAccepted(step: Step): Step {

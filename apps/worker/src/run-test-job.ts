@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { verdictFromExit } from '@kbisect/bisect';
+import { cannotRunRecheck, goodForRecheck, needsCannotRunRecheck, verdictFromExit } from '@kbisect/bisect';
 import type { BisectionStore, TestJob } from '@kbisect/service';
 import { runShellCommand } from './command-runner.js';
 import type { OpenRepo } from './repo-port.js';
@@ -85,7 +85,22 @@ export async function runTestJob(job: TestJob, deps: TestJobDeps): Promise<TestJ
   if (result.kind === 'timed-out') throw new InfrastructureError(`test of ${job.commit} timed out`);
   const evidence = await deps.store.putEvidence(job.bisectionId, `test-${stepSuffix(job)}`, result.output);
   const at = deps.now().toISOString();
-  const outcome = verdictFromExit(result.kind === 'exited' ? result.exitCode : undefined, result.kind === 'signalled' ? result.signal : undefined);
+  let outcome = verdictFromExit(result.kind === 'exited' ? result.exitCode : undefined, result.kind === 'signalled' ? result.signal : undefined);
+  // As git bisect run does: a 126/127 on the bisection's first test is re-run at a good commit.
+  const state = step.loaded.replayed.phase === 'bisecting' ? step.loaded.replayed.state : undefined;
+  if (state && needsCannotRunRecheck(outcome, !state.history.some((r) => r.source === 'probe'))) {
+    const good = goodForRecheck(state);
+    const goodTree = await repo.addWorktree(good, `${dir}-recheck`);
+    let atGood;
+    try {
+      atGood = await runShellCommand(probe.command, { cwd: `${dir}-recheck`, timeoutMs: (probe.timeoutSec ?? deps.defaultTimeoutSec) * 1000, signal: controller.signal, env: { KBISECT_COMMIT: good, KBISECT_BISECTION: job.bisectionId } });
+    } finally {
+      await goodTree.remove();
+    }
+    if (atGood.kind === 'cancelled') return 'cancelled';
+    const goodOutcome = atGood.kind === 'timed-out' ? { kind: 'abort' as const, reason: 'it timed out' } : verdictFromExit(atGood.kind === 'exited' ? atGood.exitCode : undefined, atGood.kind === 'signalled' ? atGood.signal : undefined);
+    outcome = cannotRunRecheck(outcome, { commit: job.commit, good }, goodOutcome);
+  }
   if (outcome.kind === 'abort') {
     await deps.store.log.appendOnce(job.bisectionId, 'abort', { type: 'failed', at, error: `${job.commit}: ${outcome.reason}` });
     return 'aborted';

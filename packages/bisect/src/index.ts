@@ -7,10 +7,12 @@ export { candidatesOf } from './inspect.js';
 export type {
   Verdict, VerdictSource, VerdictRecord, BisectStatus, BisectState, BisectEvent, Progress, RejectionCode, BisectCommand, Step,
 } from './state.js';
-export { verdictFromExit, type ProbeOutcome } from './exit-code-verdict.js';
+export { verdictFromExit, cannotRunRecheck, needsCannotRunRecheck, goodForRecheck, type ProbeOutcome } from './exit-code-verdict.js';
 export { normalizePolicy, runsForConfidence, type Policy, type PolicyInput } from './policy.js';
 export { fisherExactTwoSided } from './fisher-exact.js';
 export { engineVerdict } from './decided-verdicts.js';
 export type { RunPurpose, Terms, VerificationSummary } from './state.js';
 export { indexGraph, type GraphIndex } from './graph-index.js';
 export { nextEndpointCheck, endpointRuns, type EndpointResult, type EndpointStep } from './endpoint-check.js';
+export { rangeFromImportedLog, type StartRange, type ImportedRangeOutcome } from './imported-range.js';
+export { nextMergeBaseStep, type MergeBaseStep } from './merge-base-check.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { normalizePolicy, parseBisectLog, toBisectLog, type PolicyInput, type Verdict } from '@kbisect/bisect';
+import { normalizePolicy, toBisectLog, type PolicyInput } from '@kbisect/bisect';
 import { openRepo, validateRepoSource } from '@kbisect/git';
 import { dropBrokenDependencies, probeUntestable, symbolNames } from '@kbisect/kbuild';
 import { cacheDirFrom } from '../cache-dir.js';
@@ -9,6 +9,7 @@ import { commandProbe } from '../command-probe.js';
 import { RANGE_OPTIONS } from '../range-options.js';
 import { parseOptions, requireOption } from '../parse-options.js';
 import { formatOutcome } from '../format-outcome.js';
+import { importBisectLog } from '../imported-log.js';
 import { runBisection } from '../run-bisection.js';
 import { terminalReporter } from '../terminal-reporter.js';
 import { UsageError } from '../usage-error.js';
@@ -21,15 +22,22 @@ export const RUN_USAGE = `usage: kbisect run --repo <path|url> --good <ref> [--g
                   [--require-config CONFIG_X …] [--untestable skip|force]
 
 Bisects locally with the command probe (git bisect run's protocol: exit 0 good,
-125 skip, 1-127 bad, anything else aborts). Each commit is checked out in its
-own worktree of a mirror kept under the cache dir; your repository is not touched.
+125 skip, 1-127 bad, anything else aborts; a 126/127 on the first test is
+re-run at a good commit, and the same code there aborts: the command cannot
+run). One worktree of a mirror kept under
+the cache dir is moved from commit to commit (only changed files are written) and
+cleaned between steps (untracked, ignored and changed files go); your repository
+is not touched.
 A flaky test wants --policy bayes (or repeat); --verify re-tests the culprit and
 its parent, --verify-revert also tests the bad end with the culprit reverted.
 --fix finds the first commit that FIXES the bug: --bad is a commit with the bug,
 --good a later one without it. --require-config CONFIG_X steps around commits
 where the Kconfig files show X cannot be enabled (e.g. it depends on BROKEN),
 read from git without a checkout or a build; --untestable force instead drops
-the BROKEN dependency in each worktree and tests anyway (reasons say 'forced').`;
+the BROKEN dependency in each worktree and tests anyway (reasons say 'forced').
+--import-log FILE continues a git bisect log on the log's own start (its good and
+bad ends, --first-parent): --good/--bad may then be omitted, and flags that
+contradict the log are refused.`;
 
 const OPTIONS = {
   ...RANGE_OPTIONS,
@@ -84,9 +92,11 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   }
   if (positionals.length > 0) throw new UsageError(`kbisect run: unexpected argument '${positionals[0]}'`);
   const source = validateRepoSource(requireOption('run', 'repo', values.repo), '--repo');
-  const badRef = requireOption('run', 'bad', values.bad);
+  const importPath = values['import-log'];
+  // With --import-log the log's start may supply the ends.
+  const badRef = importPath === undefined ? requireOption('run', 'bad', values.bad) : values.bad;
   const goodRefs = values.good ?? [];
-  if (goodRefs.length === 0) throw new UsageError('kbisect run: --good is required (repeat it for several good commits)');
+  if (goodRefs.length === 0 && importPath === undefined) throw new UsageError('kbisect run: --good is required (repeat it for several good commits)');
   const testCmd = requireOption('run', 'test-cmd', values['test-cmd']);
   const policy = policyFrom(values);
   const required = values['require-config'] ?? [];
@@ -99,33 +109,42 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
     throw new UsageError(`kbisect run: ${err instanceof Error ? err.message : String(err)}`);
   }
   const fix = values.fix ?? false;
-  if (fix && goodRefs.length !== 1) throw new UsageError('kbisect run: --fix takes exactly one --good (the commit where the bug is gone)');
+  if (fix && (goodRefs.length !== 1 || badRef === undefined)) throw new UsageError('kbisect run: --fix takes exactly one --good (the commit where the bug is gone)');
   const cacheDir = cacheDirFrom(values['cache-dir'], process.env);
-  const importText = values['import-log'] ? await readLogFile(values['import-log']) : undefined;
 
   const repo = await openRepo(source, { cacheDir, fetch: true });
-  const imported = importText === undefined ? [] : await resolveImportedLog(importText, repo);
+  // The engine looks for the first "new" commit: for a fix, new is the fixed (good) end.
+  const newEnd = fix ? goodRefs[0] : badRef;
+  const oldEnds = fix && badRef !== undefined ? [badRef] : goodRefs;
+  const imported = importPath === undefined ? undefined : await importBisectLog(importPath, repo, { ...(newEnd !== undefined ? { bad: newEnd } : {}), goods: oldEnds, ...(values['first-parent'] !== undefined ? { firstParent: values['first-parent'] } : {}), badField: fix ? '--good' : '--bad', goodField: fix ? '--bad' : '--good' });
   const id = randomUUID();
-  const scratch = join(cacheDir, 'worktrees', id);
+  // One worktree for the whole bisection, named by its id: two runs on one mirror never share it.
+  const checkout = repo.openCheckout(join(cacheDir, 'worktrees', id));
+  // Interrupted (Ctrl-C, a kill): the worktree goes before we exit, as it does at the end.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    void checkout.dispose().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  // `on`, not `once`: execa's exit hook re-raises a signal nobody else still listens to.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const { result, state } = await runBisection(
       {
         id,
-        // The engine looks for the first "new" commit: for a fix, new is the fixed (good) end.
-        goodRefs: fix ? [badRef] : goodRefs,
-        badRef: fix ? goodRefs[0]! : badRef,
-        firstParent: values['first-parent'] ?? false,
+        goodRefs: imported?.range.goods ?? oldEnds,
+        badRef: imported?.range.bad ?? newEnd!,
+        firstParent: imported?.range.firstParent ?? values['first-parent'] ?? false,
         policy,
         ...(required.length > 0 && untestableMode === 'skip' ? { untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required }) } : {}),
         ...(untestableMode === 'force' ? { prepareWorktree: (dir: string) => dropBrokenDependencies(dir, required) } : {}),
         ...(fix ? { terms: 'fix' as const } : {}),
         ...(values.verify || values['verify-revert'] ? { verify: { revert: values['verify-revert'] ?? false } } : {}),
         ...(values['check-endpoints'] ? { checkEndpoints: true } : {}),
-        imported,
-        worktreeDir: (step) => join(scratch, `step-${step}`),
+        imported: imported?.marks ?? [],
       },
       {
         git: repo,
+        checkout,
         probe: commandProbe({ command: testCmd, output: values.json ? 'stderr' : 'inherit' }),
         reporter: terminalReporter(io.err),
       },
@@ -135,22 +154,8 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
     else io.out(await formatOutcome(result, repo, fix ? 'fix' : 'regression'));
     return result.status === 'failed' ? 1 : 0;
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await checkout.dispose();
   }
-}
-
-async function readLogFile(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    throw new UsageError(`kbisect run: --import-log: cannot read '${path}'`);
-  }
-}
-
-async function resolveImportedLog(text: string, repo: { resolveCommit(ref: string, field: string): Promise<string> }): Promise<{ commit: string; verdict: Verdict }[]> {
-  const parsed = parseBisectLog(text);
-  if (!parsed.ok) throw new UsageError(`kbisect run: --import-log: ${parsed.message}`);
-  const marks: { commit: string; verdict: Verdict }[] = [];
-  for (const m of parsed.log.marks) marks.push({ commit: await repo.resolveCommit(m.rev, `--import-log line ${m.line}`), verdict: m.verdict });
-  return marks;
 }
