@@ -51,7 +51,7 @@ try {
     });
   }
   const view = await store.view(id);
-  const { log } = await store.load(id);
+  const log = await store.log.read(id);
   process.stdout.write(formatMail(view, log, { baseUrl: 'https://kbisect.example.org', from: 'kbisect <kbisect@example.org>' }));
 } finally {
   redis.disconnect();

@@ -27,7 +27,7 @@ describe.skipIf(!kernel || !haveTools)('the boot lab on the virtual lab', () => 
   const ns = uniqueNamespace('lab-e2e');
   const redis = connectRedis(REDIS_URL);
   const names = queueNames(ns);
-  const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
+  const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), build: new Queue(names.build, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
   const machines = new MachineStore(redis, ns);
   const auth = { authorization: 'Bearer t-admin' };
   let logText = '';
@@ -80,6 +80,7 @@ describe.skipIf(!kernel || !haveTools)('the boot lab on the virtual lab', () => 
     await lab?.stop();
     await app?.close();
     await queues.orchestrate.close();
+    await queues.build.close();
     await queues.test.close();
     redis.disconnect();
     await dropNamespace(ns);

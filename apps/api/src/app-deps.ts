@@ -7,7 +7,8 @@ export interface AppDeps {
   readonly store: BisectionStore;
   readonly machines: MachineStore;
   readonly redis: Redis;
-  readonly queues: { readonly orchestrate: Queue; readonly test: Queue };
+  /** Every queue, for /metrics; the API itself only enqueues orchestration. */
+  readonly queues: { readonly orchestrate: Queue; readonly build: Queue; readonly test: Queue };
   readonly tokens: TokenRegistry;
   readonly allowCommandProbe: boolean;
   readonly bodyLimit: number;

@@ -24,7 +24,7 @@ export async function startApi(config: ApiConfig, tokens: TokenRegistry, logger:
   const redis = connectRedis(config.redisUrl);
   const names = queueNames(config.namespace);
   const store = new BisectionStore(redis, config.namespace);
-  const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
+  const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), build: new Queue(names.build, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
   const app = await buildApp(
     {
       store,
@@ -48,7 +48,7 @@ export async function startApi(config: ApiConfig, tokens: TokenRegistry, logger:
     url,
     async close() {
       await app.close();
-      await Promise.all([queues.orchestrate.close(), queues.test.close()]);
+      await Promise.all([queues.orchestrate.close(), queues.build.close(), queues.test.close()]);
       redis.disconnect();
     },
   };

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { LogEvent, StoredLogEvent } from '@kbisect/service';
+import { STREAM_START, advance, formatCursor, readStreams, waitStreams, type LogEvent, type StreamCursor, type StreamEntry } from '@kbisect/service';
 import type { AppDeps } from './app-deps.js';
 
 /** What each SSE message carries: the log event, plus an ETA on step starts. */
@@ -11,11 +11,13 @@ function payload(event: LogEvent, stepDurationsMs: number[]): Record<string, unk
 }
 
 /**
- * Streams a bisection's log as SSE. The stream id of each entry is the SSE
- * id, so a client that reconnects with Last-Event-ID resumes exactly after
- * the last event it saw; nothing is buffered server-side per client.
+ * Streams a bisection's log and its console stream as one SSE stream, in
+ * the order the entries were appended. Each message's id is the cursor
+ * `<log id>.<console id>` after it (see bisection-streams.ts), so a client
+ * that reconnects with Last-Event-ID resumes each stream exactly after the
+ * last entry it saw; nothing is buffered server-side per client.
  */
-export async function streamEvents(request: FastifyRequest, reply: FastifyReply, deps: AppDeps, id: string, lastEventId: string | undefined): Promise<void> {
+export async function streamEvents(request: FastifyRequest, reply: FastifyReply, deps: AppDeps, id: string, from: StreamCursor): Promise<void> {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -26,24 +28,26 @@ export async function streamEvents(request: FastifyRequest, reply: FastifyReply,
     blocking.disconnect();
   });
   const durations: number[] = [];
-  let last = lastEventId ?? '0-0';
-  const send = (entries: readonly StoredLogEvent[]): boolean => {
+  let cursor = from;
+  const send = (entries: readonly StreamEntry[]): boolean => {
     let finished = false;
-    for (const { id: entryId, event } of entries) {
+    for (const entry of entries) {
+      const { event } = entry;
       if (event.type === 'verdict' && event.durationMs !== undefined) durations.push(event.durationMs);
-      res.write(`id: ${entryId}\nevent: ${event.type}\ndata: ${JSON.stringify(payload(event, durations))}\n\n`);
-      last = entryId;
+      cursor = advance(cursor, entry);
+      res.write(`id: ${formatCursor(cursor)}\nevent: ${event.type}\ndata: ${JSON.stringify(payload(event, durations))}\n\n`);
       if (event.type === 'finished') finished = true;
     }
     return finished;
   };
   try {
-    // Durations of steps before the resume point still feed the ETA.
-    const all = await deps.store.log.read(id);
-    for (const e of all) if (compareIds(e.id, last) <= 0 && e.event.type === 'verdict' && e.event.durationMs !== undefined) durations.push(e.event.durationMs);
-    let done = send(all.filter((e) => compareIds(e.id, last) > 0));
+    // Durations of steps before the resume point still feed the ETA (the console stream has none).
+    if (cursor.log !== STREAM_START) {
+      for (const e of await deps.store.log.read(id, undefined, cursor.log)) if (e.event.type === 'verdict' && e.event.durationMs !== undefined) durations.push(e.event.durationMs);
+    }
+    let done = send(await readStreams(deps.redis, deps.store.keys, id, cursor));
     while (open && !done) {
-      const entries = await deps.store.log.waitFor(blocking, id, last, deps.sseHeartbeatMs ?? 15_000);
+      const entries = await waitStreams(blocking, deps.store.keys, id, cursor, deps.sseHeartbeatMs ?? 15_000);
       if (!open) break;
       if (entries.length === 0) res.write(': heartbeat\n\n');
       else done = send(entries);
@@ -54,10 +58,4 @@ export async function streamEvents(request: FastifyRequest, reply: FastifyReply,
     blocking.disconnect();
     if (!res.writableEnded) res.end();
   }
-}
-
-function compareIds(a: string, b: string): number {
-  const [am, as] = a.split('-').map(Number) as [number, number];
-  const [bm, bs] = b.split('-').map(Number) as [number, number];
-  return am - bm || as - bs;
 }

@@ -40,11 +40,13 @@ export async function runLabTestJob(job: TestJob, deps: LabJobDeps): Promise<Lab
   const probe = request.probe;
   const kernel = job.kernel;
   const at = () => deps.now().toISOString();
-  // Progress events are appended in order, never blocking the console reader.
+  // Progress events are appended in order, never blocking the console reader. Console lines
+  // go to the console stream: in the log they would move every view's cache key.
   let chain = Promise.resolve();
   const progress = (phase: 'boot' | 'console' | 'lab', message: string, lines?: string[]): void => {
-    const event: LogEvent = { type: 'step-progress', at: at(), commit: job.commit, phase, message, ...(lines ? { lines } : {}) };
-    chain = chain.then(() => deps.store.log.append(job.bisectionId, event).then(() => undefined)).catch(() => undefined);
+    const common = { type: 'step-progress', at: at(), commit: job.commit, message, ...(lines ? { lines } : {}) } as const;
+    const append = phase === 'console' ? () => deps.store.console.append(job.bisectionId, { ...common, phase }) : () => deps.store.log.append(job.bisectionId, { ...common, phase } satisfies LogEvent);
+    chain = chain.then(() => append().then(() => undefined)).catch(() => undefined);
   };
   const fail = async (message: string): Promise<LabJobOutcome> => {
     await deps.store.log.appendOnce(job.bisectionId, `lab-failed:${stepSuffix(job)}`, { type: 'failed', at: at(), error: message });

@@ -64,11 +64,11 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
     await deps.store.setStatus(bisectionId, 'running');
     const command = replayed.commands.find((c) => c.type === 'test');
     if (command?.type !== 'test') return 'initialized';
-    const request = loaded.log.find((e) => e.event.type === 'created')?.event;
-    const options = request?.type === 'created' ? request.request.options : undefined;
+    const request = loaded.fold.created;
+    const options = request?.request.options;
     const index = state.graph.commits.indexOf(command.commit);
     const subject = state.graph.subjects?.[index];
-    const enqueue = request?.type === 'created' && request.request.probe.type === 'kernel' ? deps.enqueueBuild : deps.enqueueTest;
+    const enqueue = request?.request.probe.type === 'kernel' ? deps.enqueueBuild : deps.enqueueTest;
     await enqueue(
       {
         bisectionId,
@@ -83,12 +83,12 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
     );
     return 'enqueued';
   }
-  if (loaded.log.some((e) => e.event.type === 'finished')) return 'already-finished';
+  if (loaded.fold.finished) return 'already-finished';
   const shas = state.culprit ? [state.culprit] : [...(state.candidates ?? []), ...(state.narrowed?.culprit ? [state.narrowed.culprit] : [])];
   let commits: CommitInfo[] = [];
   if (shas.length > 0) {
-    const request = loaded.log.find((e) => e.event.type === 'created')?.event;
-    if (request?.type === 'created') {
+    const request = loaded.fold.created;
+    if (request) {
       const info = await (await deps.openRepo(request.request.repo)).commitInfo(shas);
       commits = shas.flatMap((sha) => {
         const c = info.get(sha);

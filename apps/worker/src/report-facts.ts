@@ -20,7 +20,7 @@ export interface ReportFactsDeps {
  * bisection: the event then says why there are no recipients.
  */
 export async function recordReportFacts(deps: ReportFactsDeps, bisectionId: string, request: BisectionRequest, commits: readonly string[]): Promise<void> {
-  const { log } = await deps.store.load(bisectionId);
+  const log = await deps.store.log.read(bisectionId);
   if (log.some((e) => e.event.type === 'report-facts')) return;
   let recipients: ReportRecipients;
   let toolchain: string | undefined;

@@ -16,8 +16,8 @@ export async function loadStep(store: BisectionStore, job: TestJob): Promise<Ste
   const purpose: RunPurpose = job.purpose ?? 'bisect';
   const run = job.run ?? 0;
   if (loaded.replayed.state.history.some((r) => r.commit === job.commit && r.source !== 'start' && (r.purpose ?? 'bisect') === purpose && (r.run ?? 0) === run)) return { kind: 'duplicate' };
-  const created = loaded.log.find((e) => e.event.type === 'created')?.event;
-  if (created?.type !== 'created') return { kind: 'stale' };
+  const { created } = loaded.fold;
+  if (!created) return { kind: 'stale' };
   return { kind: 'ready', loaded, request: created.request, purpose, run };
 }
 

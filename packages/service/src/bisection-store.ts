@@ -1,17 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { validateGraph, type CommitGraph } from '@kbisect/bisect';
 import type { Redis } from 'ioredis';
+import { applyEntries, emptyFold, type BisectionFold } from './bisection-fold.js';
 import { toView, type BisectionView } from './bisection-view.js';
+import { ConsoleLog } from './console-log.js';
 import { EventLog } from './event-log.js';
+import { FoldSnapshots } from './fold-snapshot.js';
 import { keysFor, type Keys } from './keys.js';
-import type { LogEvent, StoredLogEvent } from './log-event.js';
-import { replay, type Replayed } from './replay.js';
+import type { LogEvent } from './log-event.js';
+import { replayedOf, type Replayed } from './replay.js';
 import type { BisectionRequest } from './request-schema.js';
+import { StatusCounter, type BisectionStatus } from './status-counter.js';
+import { STREAM_START } from './stream-id.js';
 
 /** Cap on stored test output per step: evidence, not an archive. */
 const EVIDENCE_LIMIT = 256 * 1024;
-/** Bisections whose replayed state a process keeps. */
-const REPLAY_CACHE = 500;
+/** Bisections whose fold (and rendered view) a process keeps. */
+const FOLD_CACHE = 500;
+/** Entries a process applies to a fold before it saves the fold to Redis for the next process. */
+const SNAPSHOT_AFTER = 20;
 
 export interface ListedBisection {
   readonly id: string;
@@ -28,7 +35,8 @@ function parseCursor(cursor: string | undefined): { score: number; id: string } 
 }
 
 export interface Loaded {
-  readonly log: readonly StoredLogEvent[];
+  /** Everything the log said, folded: the request (`created`), the last step started, the verdict events by run, … */
+  readonly fold: BisectionFold;
   readonly replayed: Replayed;
 }
 
@@ -36,10 +44,17 @@ export interface Loaded {
 export class BisectionStore {
   readonly keys: Keys;
   readonly log: EventLog;
+  /** Console lines of lab steps: a stream of their own, never read by load(). */
+  readonly console: ConsoleLog;
+  private readonly statuses: StatusCounter;
+  private readonly snapshots: FoldSnapshots;
 
   constructor(readonly redis: Redis, namespace: string) {
     this.keys = keysFor(namespace);
     this.log = new EventLog(redis, this.keys);
+    this.console = new ConsoleLog(redis, this.keys);
+    this.statuses = new StatusCounter(redis, this.keys);
+    this.snapshots = new FoldSnapshots(redis, this.keys);
   }
 
   async create(request: BisectionRequest, by: string, now: Date): Promise<string> {
@@ -50,6 +65,7 @@ export class BisectionStore {
       .multi()
       .hset(this.keys.meta(id), { status: 'queued', repo: request.repo, createdAt: event.at, by, priority: String(request.options?.priority ?? 50) })
       .zadd(this.keys.index, now.getTime(), id)
+      .sadd(this.keys.byStatus('queued'), id)
       .exec();
     return id;
   }
@@ -58,8 +74,13 @@ export class BisectionStore {
     return (await this.redis.exists(this.keys.meta(id))) === 1;
   }
 
-  async setStatus(id: string, status: string): Promise<void> {
-    await this.redis.hset(this.keys.meta(id), 'status', status);
+  async setStatus(id: string, status: BisectionStatus): Promise<void> {
+    await this.statuses.set(id, status);
+  }
+
+  /** Every bisection by status, in O(statuses): /metrics. */
+  async countByStatus(): Promise<Record<string, number>> {
+    return this.statuses.counts();
   }
 
   /**
@@ -107,39 +128,74 @@ export class BisectionStore {
     return graph;
   }
 
-  // Replaying a bisection costs an engine decision per event; a log only
-  // grows, so a replay is reused until its length changes (XLEN is O(1)).
-  private readonly replays = new Map<string, { length: number; loaded: Loaded }>();
-  private readonly graphs = new Map<string, CommitGraph>();
+  // Folds kept in this process, least recently used first. A load applies
+  // only the entries after the fold's last id; a view is rendered once per
+  // change of its viewId (console lines and other progress never move it).
+  private readonly folds = new Map<string, BisectionFold>();
+  private readonly views = new Map<string, { readonly viewId: string; readonly json: string }>();
+  /** Entries applied since the fold was last saved to Redis, per bisection. */
+  private readonly unsaved = new Map<string, number>();
 
+  /**
+   * The bisection folded up to the newest entry of its log. Safe under
+   * concurrent appends (XRANGE is a consistent prefix) and concurrent loads
+   * (entries at or before the cached fold's last id are skipped).
+   */
   async load(id: string): Promise<Loaded> {
-    const length = await this.redis.xlen(this.keys.log(id));
-    const hit = this.replays.get(id);
-    if (hit && hit.length === length) {
-      this.replays.delete(id);
-      this.replays.set(id, hit);
-      return hit.loaded;
+    const fold = await this.fold(id);
+    return { fold, replayed: replayedOf(fold) };
+  }
+
+  private async fold(id: string): Promise<BisectionFold> {
+    const known = this.folds.get(id) ?? (await this.snapshots.load(id, () => this.loadGraph(id))) ?? emptyFold();
+    const entries = await this.log.read(id, known.lastId === STREAM_START ? undefined : known.lastId);
+    // The graph matters only until the engine starts; the orchestrator stores it before `initialized`.
+    const needsGraph = !known.step && (known.initialized !== undefined || entries.some((e) => e.event.type === 'initialized'));
+    const graph = needsGraph ? await this.loadGraph(id) : undefined;
+    // Another load of this id may have advanced the fold meanwhile: applyEntries skips what it has.
+    const latest = this.folds.get(id) ?? known;
+    const folded = entries.length === 0 ? latest : applyEntries(latest, graph, entries);
+    this.touch(id, folded);
+    const unsaved = (this.unsaved.get(id) ?? 0) + entries.length;
+    if (unsaved >= SNAPSHOT_AFTER && folded.lastId !== STREAM_START) {
+      this.unsaved.delete(id);
+      await this.snapshots.save(id, folded);
+    } else if (this.folds.has(id)) {
+      this.unsaved.set(id, unsaved);
     }
-    const log = await this.log.read(id);
-    let graph = this.graphs.get(id);
-    if (!graph) {
-      graph = await this.loadGraph(id);
-      // A stored graph never changes once written.
-      if (graph) this.graphs.set(id, graph);
+    return folded;
+  }
+
+  private touch(id: string, fold: BisectionFold): void {
+    // A bisection that does not exist has an empty log: nothing to keep.
+    if (fold.lastId === STREAM_START) return;
+    this.folds.delete(id);
+    this.folds.set(id, fold);
+    for (const key of this.folds.keys()) {
+      if (this.folds.size <= FOLD_CACHE) break;
+      this.folds.delete(key);
+      this.views.delete(key);
+      this.unsaved.delete(key);
     }
-    const loaded = { log, replayed: replay(graph, log.map((s) => s.event)) };
-    this.replays.set(id, { length: log.length, loaded });
-    for (const key of this.replays.keys()) {
-      if (this.replays.size <= REPLAY_CACHE) break;
-      this.replays.delete(key);
-      this.graphs.delete(key);
-    }
-    return loaded;
   }
 
   async view(id: string): Promise<BisectionView> {
-    const { log, replayed } = await this.load(id);
-    return toView(id, log, replayed);
+    const { fold } = await this.load(id);
+    return toView(id, fold);
+  }
+
+  /**
+   * The view as JSON, rendered once per change of the fold's viewId; undefined
+   * when the bisection has no log (it does not exist).
+   */
+  async viewJson(id: string): Promise<string | undefined> {
+    const fold = await this.fold(id);
+    if (fold.lastId === STREAM_START) return undefined;
+    const hit = this.views.get(id);
+    if (hit && hit.viewId === fold.viewId) return hit.json;
+    const json = JSON.stringify(toView(id, fold));
+    if (this.folds.has(id)) this.views.set(id, { viewId: fold.viewId, json });
+    return json;
   }
 
   async putEvidence(id: string, name: string, text: string): Promise<string> {

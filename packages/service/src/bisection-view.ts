@@ -1,7 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { candidatesOf, toResult, type Progress, type VerificationSummary } from '@kbisect/bisect';
-import { CommitInfoSchema, ProgressSchema, type LogEvent, type StoredLogEvent } from './log-event.js';
-import type { Replayed } from './replay.js';
+import { runKey, type BisectionFold } from './bisection-fold.js';
+import { CommitInfoSchema, ProgressSchema, type LogEvent } from './log-event.js';
+import { replayedOf } from './replay.js';
+import { STATUSES } from './status-counter.js';
 import { NarrowedSchema, narrowedOf } from './untestable-mode.js';
 
 const Sha = Type.String({ pattern: '^[0-9a-f]{40}$' });
@@ -9,7 +11,7 @@ const Sha = Type.String({ pattern: '^[0-9a-f]{40}$' });
 /** What GET /bisections/:id returns: the result JSON of ARCHITECTURE.md plus live fields. */
 export const BisectionViewSchema = Type.Object({
   id: Type.String(),
-  status: Type.Union(['queued', 'running', 'found', 'ambiguous', 'failed', 'cancelled'].map((s) => Type.Literal(s))),
+  status: Type.Union(STATUSES.map((s) => Type.Literal(s))),
   culprit: Type.Optional(Sha),
   candidates: Type.Optional(Type.Array(Sha)),
   steps: Type.Integer(),
@@ -44,11 +46,10 @@ export const BisectionViewSchema = Type.Object({
 });
 export type BisectionView = Static<typeof BisectionViewSchema>;
 
-export function toView(id: string, log: readonly StoredLogEvent[], replayed: Replayed): BisectionView {
-  const events = log.map((s) => s.event);
-  const created = events.find((e): e is Extract<LogEvent, { type: 'created' }> => e.type === 'created');
-  const finished = [...events].reverse().find((e): e is Extract<LogEvent, { type: 'finished' }> => e.type === 'finished');
-  const lastStart = [...events].reverse().find((e): e is Extract<LogEvent, { type: 'step-started' }> => e.type === 'step-started');
+/** The view of a folded bisection; computed once per change of the fold's `viewId` (see BisectionStore.viewJson). */
+export function toView(id: string, fold: BisectionFold): BisectionView {
+  const { created, finished, lastStart } = fold;
+  const replayed = replayedOf(fold);
   const base = {
     id,
     repo: created?.request.repo ?? '',
@@ -67,16 +68,9 @@ export function toView(id: string, log: readonly StoredLogEvent[], replayed: Rep
   // The evidence behind each verdict: the verdict event of that very run (commit, purpose, run).
   // A revert check tested another kernel (the commit with the culprit reverted), so its evidence
   // also goes to the verification.
-  const runKey = (commit: string, purpose: string | undefined, run: number | undefined): string => `${commit}:${purpose ?? 'bisect'}:${run ?? 0}`;
-  const recorded = new Map<string, Extract<LogEvent, { type: 'verdict' }>>();
-  let revertRun: Extract<LogEvent, { type: 'verdict' }> | undefined;
-  for (const e of events) {
-    if (e.type !== 'verdict') continue;
-    recorded.set(runKey(e.commit, e.purpose, e.run), e);
-    if (e.purpose === 'verify-revert') revertRun = e;
-  }
+  const revertRun = fold.revertRun;
   const verdicts = result.verdicts.map((v) => {
-    const r = v.source === 'probe' ? recorded.get(runKey(v.commit, v.purpose, v.run)) : undefined;
+    const r = v.source === 'probe' ? fold.runs[runKey(v.commit, v.purpose, v.run)] : undefined;
     return {
       commit: v.commit, verdict: v.verdict, reason: v.reason, source: v.source,
       ...(v.purpose ? { purpose: v.purpose } : {}),

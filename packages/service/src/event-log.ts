@@ -1,4 +1,4 @@
-import { Value } from '@sinclair/typebox/value';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Redis } from 'ioredis';
 import { CorruptLogError } from './corrupt-log-error.js';
 import type { Keys } from './keys.js';
@@ -11,9 +11,25 @@ if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return false end
 return redis.call('XADD', KEYS[1], '*', 'e', ARGV[2])
 `;
 
-type RawEntries = [string, string[]][];
+export type RawEntries = [string, string[]][];
 
-/** The append-only log of one bisection, a Redis stream. Stream ids double as SSE event ids. */
+// Compiled once: every entry read is checked, and the interpreted Value.Check cost a multiple of this.
+const checkEvent = TypeCompiler.Compile(LogEventSchema);
+
+/** Parses and checks one stream entry (`e` = the event's JSON); a bad one is a CorruptLogError naming the key and entry. */
+export function decodeEntry(key: string, entryId: string, fields: readonly string[]): StoredLogEvent {
+  const at = fields.indexOf('e');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fields[at + 1] ?? '');
+  } catch {
+    throw new CorruptLogError(key, entryId);
+  }
+  if (at < 0 || !checkEvent.Check(parsed)) throw new CorruptLogError(key, entryId);
+  return { id: entryId, event: parsed };
+}
+
+/** The append-only log of one bisection, a Redis stream. Stream ids are the fold's positions and part of the SSE ids. */
 export class EventLog {
   constructor(private readonly redis: Redis, private readonly keys: Keys) {}
 
@@ -28,30 +44,10 @@ export class EventLog {
     return res ?? undefined;
   }
 
-  async read(id: string, after?: string): Promise<StoredLogEvent[]> {
-    const raw = (await this.redis.xrange(this.keys.log(id), after ? `(${after}` : '-', '+')) as RawEntries;
-    return raw.map(([entryId, fields]) => this.decode(id, entryId, fields));
-  }
-
-  /**
-   * Waits up to `blockMs` for entries after `after`. Needs a connection of its
-   * own: a blocking read would stall every other command on a shared one.
-   */
-  async waitFor(blocking: Redis, id: string, after: string, blockMs: number): Promise<StoredLogEvent[]> {
-    const res = (await blocking.xread('BLOCK', blockMs, 'STREAMS', this.keys.log(id), after)) as [string, RawEntries][] | null;
-    const entries = res?.[0]?.[1] ?? [];
-    return entries.map(([entryId, fields]) => this.decode(id, entryId, fields));
-  }
-
-  private decode(id: string, entryId: string, fields: string[]): StoredLogEvent {
-    const at = fields.indexOf('e');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(fields[at + 1] ?? '');
-    } catch {
-      throw new CorruptLogError(this.keys.log(id), entryId);
-    }
-    if (at < 0 || !Value.Check(LogEventSchema, parsed)) throw new CorruptLogError(this.keys.log(id), entryId);
-    return { id: entryId, event: parsed };
+  /** The entries after `after` (else from the start) up to `until` (else the end), both ids. */
+  async read(id: string, after?: string, until?: string): Promise<StoredLogEvent[]> {
+    const key = this.keys.log(id);
+    const raw = (await this.redis.xrange(key, after ? `(${after}` : '-', until ?? '+')) as RawEntries;
+    return raw.map(([entryId, fields]) => decodeEntry(key, entryId, fields));
   }
 }

@@ -2,9 +2,14 @@ export { BisectionRequestSchema, CommandProbeSchema, KernelProbeSchema, ProbeSch
 export type { BisectionRequest, CommandProbe, KernelProbe } from './request-schema.js';
 export { LogEventSchema, ProgressSchema, CommitInfoSchema, type LogEvent, type StoredLogEvent, type CommitInfo, ReportRecipientsSchema, type ReportRecipients } from './log-event.js';
 export { EventLog } from './event-log.js';
+export { ConsoleLog, CONSOLE_CAP, type ConsoleEvent } from './console-log.js';
+export { parseCursor, formatCursor, advance, mergeEntries, readStreams, waitStreams, CURSOR_PATTERN, type StreamCursor, type StreamEntry } from './bisection-streams.js';
+export { compareStreamIds, STREAM_START } from './stream-id.js';
 export { CorruptLogError } from './corrupt-log-error.js';
 export { keysFor, type Keys } from './keys.js';
-export { replay, type Replayed } from './replay.js';
+export { replay, replayedOf, foldAll, type Replayed } from './replay.js';
+export { applyEntries, emptyFold, runKey, FOLD_VERSION, type BisectionFold } from './bisection-fold.js';
+export { STATUSES, type BisectionStatus } from './status-counter.js';
 export { BisectionStore, type Loaded, type ListedBisection } from './bisection-store.js';
 export { BisectionViewSchema, toView, type BisectionView } from './bisection-view.js';
 export { queueNames, jobIds, OrchestrateJobSchema, TestJobSchema, type QueueNames, type OrchestrateJob, type TestJob } from './queues.js';

@@ -2,12 +2,18 @@
 export interface Keys {
   readonly index: string;
   log(id: string): string;
+  /** Console lines of a bisection's lab steps: a capped stream of their own, so they never grow the log. */
+  console(id: string): string;
   once(id: string): string;
   graph(id: string): string;
+  /** The bisection's fold (without its graph), so a new process does not replay the log from the start. */
+  fold(id: string): string;
   meta(id: string): string;
   evidence(id: string, name: string): string;
   cancel(id: string): string;
   readonly metrics: string;
+  /** The ids of the bisections with a status, one set per status: /metrics counts them with SCARD. */
+  byStatus(status: string): string;
 }
 
 export function keysFor(namespace: string): Keys {
@@ -15,11 +21,14 @@ export function keysFor(namespace: string): Keys {
   return {
     index: `${namespace}:bisections`,
     log: (id) => `${b(id)}:log`,
+    console: (id) => `${b(id)}:console`,
     once: (id) => `${b(id)}:once`,
     graph: (id) => `${b(id)}:graph`,
+    fold: (id) => `${b(id)}:fold`,
     meta: (id) => `${b(id)}:meta`,
     evidence: (id, name) => `${b(id)}:evidence:${name}`,
     cancel: (id) => `${b(id)}:cancel`,
     metrics: `${namespace}:metrics`,
+    byStatus: (status) => `${namespace}:status:${status}`,
   };
 }

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { next, toBisectLog } from '@kbisect/bisect';
 import { validateRepoSource } from '@kbisect/git';
-import { BisectionRequestSchema, BisectionViewSchema, MailAddressError, formatMail, formatReport } from '@kbisect/service';
+import { BisectionRequestSchema, BisectionViewSchema, CURSOR_PATTERN, MailAddressError, STATUSES, formatMail, formatReport, parseCursor } from '@kbisect/service';
 import { ApiError } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
 import { errorResponses } from '../error-body.js';
@@ -73,7 +73,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       schema: {
         summary: 'List bisections, newest first',
         querystring: Type.Object({
-          status: Type.Optional(Type.Union(['queued', 'running', 'found', 'ambiguous', 'failed', 'cancelled'].map((s) => Type.Literal(s)))),
+          status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))),
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
           cursor: Type.Optional(Type.String({ pattern: '^[0-9]+:[0-9a-f-]{36}$', description: 'The `next` value of the previous page' })),
         }, { additionalProperties: false }),
@@ -93,10 +93,13 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
 
     app.get('/bisections/:id', {
       preHandler: read,
-      schema: { summary: 'A bisection: the result JSON plus live progress', params: IdParams, response: { 200: BisectionViewSchema, ...errorResponses } },
-    }, async (request) => {
-      await known(request.params.id);
-      return deps.store.view(request.params.id);
+      // The schema documents the JSON; the handler sends it serialized already (cached per change).
+      schema: { summary: 'A bisection: the result JSON plus live progress', params: IdParams, response: { 200: Type.Unsafe<string>(BisectionViewSchema), ...errorResponses } },
+    }, async (request, reply) => {
+      // Rendered once per change of the bisection; a bisection without a log does not exist.
+      const json = await deps.store.viewJson(request.params.id);
+      if (json === undefined) throw new ApiError('KBISECT_ERR_NOT_FOUND', `no bisection ${request.params.id}`, 'id');
+      return reply.type('application/json; charset=utf-8').send(json);
     });
 
     app.get('/bisections/:id/events', {
@@ -104,12 +107,14 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       schema: {
         summary: 'Progress as server-sent events, resumable with Last-Event-ID',
         params: IdParams,
-        headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^[0-9]+-[0-9]+$' })) }),
+        headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: CURSOR_PATTERN, description: 'The id of the last event seen: `<log id>`, or `<log id>.<console id>` once console lines were sent' })) }),
         response: { 200: Type.String({ description: 'text/event-stream' }), ...errorResponses },
       },
     }, async (request, reply) => {
       await known(request.params.id);
-      await streamEvents(request, reply, deps, request.params.id, request.headers['last-event-id']);
+      const from = parseCursor(request.headers['last-event-id']);
+      if (!from) throw new ApiError('KBISECT_ERR_VALIDATION', 'last-event-id is not an event id of this stream', 'last-event-id');
+      await streamEvents(request, reply, deps, request.params.id, from);
     });
 
     app.get('/bisections/:id/log', {
@@ -138,7 +143,8 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         if (q.from !== undefined || q.to !== undefined || q.cc !== undefined || q.inReplyTo !== undefined) throw new ApiError('KBISECT_ERR_VALIDATION', 'from, to, cc and inReplyTo only apply to format=mbox', 'format');
         return reply.type('text/plain; charset=utf-8').send(formatReport(await deps.store.view(id)));
       }
-      const [view, { log }, graph] = await Promise.all([deps.store.view(id), deps.store.load(id), deps.store.loadGraph(id)]);
+      // A mail is rendered once per finished bisection: reading its whole log here is cheap enough.
+      const [view, log, graph] = await Promise.all([deps.store.view(id), deps.store.log.read(id), deps.store.loadGraph(id)]);
       if (view.status === 'queued' || view.status === 'running') throw new ApiError('KBISECT_ERR_NOT_READY', `the bisection is ${view.status}; its mail is ready when it ends`);
       // The mail's links must work for its readers: the configured public URL, else how this client reached us.
       const baseUrl = deps.publicUrl ?? `${request.protocol}://${request.host}`;

@@ -22,9 +22,7 @@ export function serviceRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       const queues = await Promise.all(
         Object.entries(deps.queues).map(async ([role, q]) => ({ role, counts: await q.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized') })),
       );
-      const statuses: Record<string, number> = {};
-      const page = await deps.store.list({ limit: 200 });
-      for (const i of page.items) statuses[i.status] = (statuses[i.status] ?? 0) + 1;
+      const statuses = await deps.store.countByStatus();
       const steps = await readStepMetrics(deps.redis, deps.store.keys);
       return reply.type('text/plain; version=0.0.4').send(renderMetrics({ queues, statuses, steps, buckets: STEP_BUCKETS }));
     });

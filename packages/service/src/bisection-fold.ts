@@ -1,0 +1,135 @@
+import { next, type BisectEvent, type CommitGraph, type Step } from '@kbisect/bisect';
+import type { LogEvent, StoredLogEvent } from './log-event.js';
+import { startStep } from './start-step.js';
+import { compareStreamIds, STREAM_START } from './stream-id.js';
+
+type Of<T extends LogEvent['type']> = Extract<LogEvent, { type: T }>;
+
+/** Bumped whenever the fold's shape or meaning changes, the engine state's included (BisectState, Step): a snapshot of another version is replayed from the start. */
+export const FOLD_VERSION = 1;
+
+/**
+ * Everything a bisection's log has said, folded: the engine's Step plus what
+ * the view needs. A fold only grows by applying the entries after `lastId`,
+ * so reading a bisection costs the events since the last read, not its
+ * whole history (replay.ts is the same fold applied to all events at once).
+ */
+export interface BisectionFold {
+  readonly version: typeof FOLD_VERSION;
+  /** Stream id of the last entry applied. */
+  readonly lastId: string;
+  /** Stream id of the last entry that changed the view (progress events do not): a rendered view is reused until it moves. */
+  readonly viewId: string;
+  readonly created?: Of<'created'>;
+  readonly initialized?: Of<'initialized'>;
+  /** The first `failed` event's error: a bisection that failed before it started bisecting. */
+  readonly failedEarly?: string;
+  readonly cancelRequested: boolean;
+  /** Engine events logged before the engine could start (before `initialized`, or while its graph is unknown). */
+  readonly pending: readonly LogEvent[];
+  /** The engine, once `initialized` and the graph are known. */
+  readonly step?: Step;
+  /** Events the engine refused while running (a late conflicting manual verdict). */
+  readonly ignored: readonly { readonly event: LogEvent; readonly message: string }[];
+  readonly lastStart?: Of<'step-started'>;
+  readonly finished?: Of<'finished'>;
+  /** The verdict event of each run, by runKey: its evidence, metrics and machine. */
+  readonly runs: Readonly<Record<string, Of<'verdict'>>>;
+  /** The last verify-revert run: it tested another kernel, so the verification carries its evidence. */
+  readonly revertRun?: Of<'verdict'>;
+}
+
+/** One run of a commit for a purpose: `<commit>:<purpose>:<run>`. */
+export function runKey(commit: string, purpose: string | undefined, run: number | undefined): string {
+  return `${commit}:${purpose ?? 'bisect'}:${run ?? 0}`;
+}
+
+export function emptyFold(): BisectionFold {
+  return { version: FOLD_VERSION, lastId: STREAM_START, viewId: STREAM_START, cancelRequested: false, pending: [], ignored: [], runs: {} };
+}
+
+/** What the engine hears of a log event; undefined for events that only inform. */
+function engineEvent(event: LogEvent): BisectEvent | undefined {
+  if (event.type === 'verdict') {
+    return { type: 'verdict', commit: event.commit, verdict: event.verdict, reason: event.reason, source: event.source, ...(event.run ? { run: event.run } : {}), ...(event.purpose && event.purpose !== 'bisect' ? { purpose: event.purpose } : {}) };
+  }
+  if (event.type === 'revert-unavailable') return { type: 'revert-unavailable', reason: event.reason };
+  if (event.type === 'cancel-requested') return { type: 'cancel', reason: `cancelled by ${event.by}${event.reason ? `: ${event.reason}` : ''}` };
+  if (event.type === 'failed') return { type: 'fail', reason: event.error };
+  return undefined;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Feeds one event to the engine; a refused event leaves the step as it was (and is reported while running). */
+function drive(f: Mutable<BisectionFold>, ignored: { event: LogEvent; message: string }[], event: LogEvent): void {
+  const input = engineEvent(event);
+  if (!input || !f.step) return;
+  const after = next(f.step.state, input);
+  const rejected = after.commands.find((c) => c.type === 'rejected');
+  if (rejected?.type === 'rejected') {
+    if (f.step.state.status === 'running') ignored.push({ event, message: rejected.message });
+    return;
+  }
+  f.step = after;
+}
+
+/**
+ * Applies the entries after `fold.lastId` (older ones are skipped, so a
+ * caller racing another reader may pass an overlapping range). Pure: the
+ * given fold is not changed. `graph` is needed only until the engine starts.
+ */
+export function applyEntries(fold: BisectionFold, graph: CommitGraph | undefined, entries: readonly StoredLogEvent[]): BisectionFold {
+  const f: Mutable<BisectionFold> = { ...fold };
+  const ignored = [...fold.ignored];
+  const pending = [...fold.pending];
+  let runs: Record<string, Of<'verdict'>> | undefined;
+  const start = (): void => {
+    if (f.step || !f.initialized || !graph) return;
+    f.step = startStep(graph, f.initialized, f.created?.request);
+    for (const e of pending) drive(f, ignored, e);
+    pending.length = 0;
+  };
+  start();
+  for (const { id, event } of entries) {
+    if (compareStreamIds(id, f.lastId) <= 0) continue;
+    f.lastId = id;
+    if (event.type !== 'step-progress') f.viewId = id;
+    switch (event.type) {
+      case 'created':
+        f.created ??= event;
+        break;
+      case 'initialized':
+        f.initialized ??= event;
+        start();
+        break;
+      case 'step-started':
+        f.lastStart = event;
+        break;
+      case 'finished':
+        f.finished = event;
+        break;
+      case 'verdict':
+        runs ??= { ...fold.runs };
+        runs[runKey(event.commit, event.purpose, event.run)] = event;
+        if (event.purpose === 'verify-revert') f.revertRun = event;
+        break;
+      case 'failed':
+        f.failedEarly ??= event.error;
+        break;
+      case 'cancel-requested':
+        f.cancelRequested = true;
+        break;
+      default:
+        break;
+    }
+    if (engineEvent(event)) {
+      if (f.step) drive(f, ignored, event);
+      else pending.push(event);
+    }
+  }
+  f.ignored = ignored;
+  f.pending = pending;
+  if (runs) f.runs = runs;
+  return f;
+}
