@@ -1,11 +1,9 @@
-import { next, startBisection, toResult, type BisectResult, type BisectState, type CommitGraph, type PolicyInput, type Progress, type Step, type Terms, type Verdict } from '@kbisect/bisect';
-import type { ProbeOutcome } from '@kbisect/bisect';
+import { next, runRef, toResult, type BisectResult, type BisectState, type CommitGraph, type ProbeOutcome, type Progress, type Step, type Verdict } from '@kbisect/bisect';
+import type { BisectionOptions } from '@kbisect/service';
+import { forcedReason, openRange, resolveImportedLog, startParams, startWithImported, type RangeGit } from '@kbisect/service/driver';
 
 /** The git operations a local bisection needs; GitRepo provides them, tests may fake them. */
-export interface RunGit {
-  resolveCommit(ref: string, field: string): Promise<string>;
-  checkRange(bad: string, goods: readonly string[]): Promise<void>;
-  readGraph(bad: string, goods: readonly string[]): Promise<CommitGraph>;
+export interface RunGit extends RangeGit {
   addWorktree(sha: string, dir: string): Promise<{ remove(): Promise<void> }>;
   revertInWorktree(dir: string, culprit: string): Promise<void>;
 }
@@ -20,19 +18,13 @@ export interface RunRequest {
   readonly id: string;
   readonly goodRefs: readonly string[];
   readonly badRef: string;
-  readonly firstParent: boolean;
-  /** Marks from an imported `git bisect log`, already resolved to shas. */
-  readonly imported?: readonly { readonly commit: string; readonly verdict: Verdict }[];
+  /** The same options a submitted request carries (policy, terms, verification, endpoint check, first parent). */
+  readonly options?: BisectionOptions;
+  /** A `git bisect log` to carry on from (its marks are resolved in the repository). */
+  readonly importLog?: string;
   /** Commits known untestable before any build, with reasons. */
   readonly untestable?: (graph: CommitGraph, bad: string, goods: readonly string[]) => Promise<Readonly<Record<string, string>>>;
   readonly worktreeDir: (step: number, commit: string) => string;
-  /** @defaultValue deterministic */
-  readonly policy?: PolicyInput;
-  /** @defaultValue 'regression' */
-  readonly terms?: Terms;
-  readonly verify?: { readonly revert: boolean };
-  /** Test the ends before the first step. @defaultValue false (run follows `git bisect run`) */
-  readonly checkEndpoints?: boolean;
   /**
    * Changes the worktree before the test (e.g. `untestable: force` dropping a
    * BROKEN dependency); what it returns is recorded in the verdict's reason.
@@ -60,22 +52,14 @@ export class BisectionRefusedError extends Error {
  * and the terminal arrives through `deps` (syzkaller's Run/runImpl split).
  */
 export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ result: BisectResult; state: BisectState }> {
-  const bad = await deps.git.resolveCommit(req.badRef, '--bad');
-  const goods: string[] = [];
-  for (const ref of req.goodRefs) goods.push(await deps.git.resolveCommit(ref, '--good'));
-  await deps.git.checkRange(bad, goods);
-  const graph = await deps.git.readGraph(bad, goods);
-  const untestable = req.untestable ? await req.untestable(graph, bad, goods) : {};
-  let step: Step = startBisection({
-    graph, bad, goods, firstParent: req.firstParent, untestable,
-    ...(req.policy ? { policy: req.policy } : {}),
-    ...(req.terms ? { terms: req.terms } : {}),
-    ...(req.verify ? { verify: req.verify } : {}),
-    ...(req.checkEndpoints ? { checkEndpoints: true } : {}),
-  });
-  for (const mark of req.imported ?? []) {
-    step = expectAccepted(next(step.state, { type: 'verdict', commit: mark.commit, verdict: mark.verdict, source: 'log' }));
-  }
+  // The driver core the orchestrator uses too: open the range, start the engine, apply an imported log.
+  const range = await openRange(deps.git, { bad: req.badRef, good: req.goodRefs, ...(req.options?.terms ? { terms: req.options.terms } : {}), fields: { bad: '--bad', good: () => '--good' } });
+  const untestable = req.untestable ? await req.untestable(range.graph, range.bad, range.goods) : {};
+  const imported = req.importLog !== undefined ? await resolveImportedLog(req.importLog, deps.git, '--import-log') : [];
+  const started = startWithImported(startParams(req.options, range, untestable), imported);
+  if (!started.ok) throw new BisectionRefusedError(started.message);
+  let step: Step = started.step;
+  const { graph } = range;
   const subjects = new Map(graph.commits.map((c, i) => [c, graph.subjects?.[i]]));
   let reported = step.state.history.length;
   let n = 0;
@@ -86,8 +70,8 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
     const command = step.commands[0];
     if (command?.type !== 'test') break;
     n += 1;
-    const purpose = command.purpose ?? 'bisect';
-    const note = purpose === 'bisect' ? (command.run ? `run ${command.run + 1}` : undefined) : `${purpose}${command.revert ? ` with ${command.revert.slice(0, 12)} reverted` : ''}, run ${(command.run ?? 0) + 1}`;
+    const ref = runRef(command);
+    const note = ref.purpose === 'bisect' ? (ref.run ? `run ${ref.run + 1}` : undefined) : `${ref.purpose}${ref.revert ? ` with ${ref.revert.slice(0, 12)} reverted` : ''}, run ${ref.run + 1}`;
     deps.reporter.stepStarted(n, command.commit, subjects.get(command.commit), command.progress, note);
     const dir = req.worktreeDir(n, command.commit);
     const worktree = await deps.git.addWorktree(command.commit, dir);
@@ -103,7 +87,7 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
       }
       const forced = req.prepareWorktree ? await req.prepareWorktree(dir) : [];
       outcome = await deps.probe.test(command.commit, dir);
-      if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: `forced (${forced.join(', ')} without BROKEN): ${outcome.reason}` };
+      if (outcome.kind === 'verdict') outcome = { ...outcome, reason: forcedReason(forced, outcome.reason) };
     } finally {
       await worktree.remove();
     }
@@ -112,7 +96,8 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
       break;
     }
     deps.reporter.stepFinished(n, command.commit, outcome.verdict, outcome.reason);
-    step = next(step.state, { type: 'verdict', commit: command.commit, verdict: outcome.verdict, reason: outcome.reason, ...(command.run ? { run: command.run } : {}), ...(purpose !== 'bisect' ? { purpose } : {}) });
+    const { type: _type, progress: _progress, ...fields } = command;
+    step = next(step.state, { type: 'verdict', ...fields, verdict: outcome.verdict, reason: outcome.reason });
   }
   return { result: toResult(req.id, step.state), state: step.state };
 }

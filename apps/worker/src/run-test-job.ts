@@ -1,12 +1,15 @@
 import { join } from 'node:path';
 import { verdictFromExit } from '@kbisect/bisect';
-import type { BisectionStore, TestJob } from '@kbisect/service';
+import { stepNames, type CommandTestJob } from '@kbisect/service';
 import { runShellCommand } from './command-runner.js';
+import { InfrastructureError } from './infrastructure-error.js';
+import { recordRevertUnavailable, recordStepFailed, recordStepStarted, recordVerdict } from './record-step.js';
 import type { OpenRepo } from './repo-port.js';
-import { loadStep, stepSuffix, verdictToken } from './step-context.js';
+import { loadStep } from './step-context.js';
+import type { StepStore } from './step-store.js';
 
 export interface TestJobDeps {
-  readonly store: BisectionStore;
+  readonly store: StepStore;
   readonly openRepo: OpenRepo;
   readonly scratchDir: string;
   readonly now: () => Date;
@@ -15,50 +18,34 @@ export interface TestJobDeps {
   /** How often a running test checks for cancellation. @defaultValue 1000 */
   readonly cancelPollMs?: number;
   readonly attempt: number;
+  /** Runs the probe's command. @defaultValue runShellCommand (a process group of its own) */
+  readonly runCommand?: typeof runShellCommand;
 }
 
 export type TestJobOutcome = 'recorded' | 'duplicate' | 'stale' | 'cancelled' | 'aborted';
-
-/** Thrown for failures of the machinery, not of the code under test: BullMQ retries these. */
-export class InfrastructureError extends Error {
-  readonly code = 'KBISECT_ERR_INFRASTRUCTURE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'InfrastructureError';
-  }
-}
 
 /**
  * Tests one commit with the command probe and records the verdict once. A
  * verdict is a result, never an error: only the machinery failing throws.
  */
-export async function runTestJob(job: TestJob, deps: TestJobDeps): Promise<TestJobOutcome> {
+export async function runTestJob(job: CommandTestJob, deps: TestJobDeps): Promise<TestJobOutcome> {
   const step = await loadStep(deps.store, job);
   if (step.kind !== 'ready') return step.kind;
-  const { request, purpose, run } = step;
+  const { request, ref } = step;
   if (request.probe.type !== 'command') throw new InfrastructureError('a command test job for a bisection without a command probe');
   const probe = request.probe;
-
-  await deps.store.log.append(job.bisectionId, {
-    type: 'step-started',
-    at: deps.now().toISOString(),
-    commit: job.commit,
-    ...(job.subject !== undefined ? { subject: job.subject } : {}),
-    progress: job.progress ?? { candidatesLeft: 0, testableLeft: 0, stepsLeft: 0, tested: 0 },
-    attempt: deps.attempt,
-    ...(purpose !== 'bisect' ? { purpose } : {}),
-    ...(job.revert ? { revert: job.revert } : {}),
-  });
+  const at = (): string => deps.now().toISOString();
+  await recordStepStarted(deps.store, job, deps.attempt, at());
 
   const repo = await deps.openRepo(request.repo);
-  const dir = join(deps.scratchDir, `${job.bisectionId}-${job.commit.slice(0, 12)}-${purpose}-${run}-${process.pid}-${deps.attempt}`);
-  const worktree = await repo.addWorktree(job.commit, dir);
-  if (job.revert) {
+  const dir = join(deps.scratchDir, `${job.bisectionId}-${ref.commit.slice(0, 12)}-${ref.purpose}-${ref.run}-${process.pid}-${deps.attempt}`);
+  const worktree = await repo.addWorktree(ref.commit, dir);
+  if (ref.revert) {
     try {
-      await repo.revertInWorktree(dir, job.revert);
+      await repo.revertInWorktree(dir, ref.revert);
     } catch (err) {
       await worktree.remove();
-      await deps.store.log.appendOnce(job.bisectionId, `revert-unavailable:${job.revert}`, { type: 'revert-unavailable', at: deps.now().toISOString(), reason: `reverting ${job.revert} conflicts: ${err instanceof Error ? err.message : String(err)}` });
+      await recordRevertUnavailable(deps.store, job, `reverting ${ref.revert} conflicts: ${err instanceof Error ? err.message : String(err)}`, at());
       return 'recorded';
     }
   }
@@ -71,29 +58,24 @@ export async function runTestJob(job: TestJob, deps: TestJobDeps): Promise<TestJ
   }, deps.cancelPollMs ?? 1000);
   let result;
   try {
-    result = await runShellCommand(probe.command, {
+    result = await (deps.runCommand ?? runShellCommand)(probe.command, {
       cwd: dir,
       timeoutMs: (probe.timeoutSec ?? deps.defaultTimeoutSec) * 1000,
       signal: controller.signal,
-      env: { KBISECT_COMMIT: job.commit, KBISECT_BISECTION: job.bisectionId },
+      env: { KBISECT_COMMIT: ref.commit, KBISECT_BISECTION: job.bisectionId },
     });
   } finally {
     clearInterval(poll);
     await worktree.remove();
   }
   if (result.kind === 'cancelled') return 'cancelled';
-  if (result.kind === 'timed-out') throw new InfrastructureError(`test of ${job.commit} timed out`);
-  const evidence = await deps.store.putEvidence(job.bisectionId, `test-${stepSuffix(job)}`, result.output);
-  const at = deps.now().toISOString();
+  if (result.kind === 'timed-out') throw new InfrastructureError(`test of ${ref.commit} timed out`);
+  const evidence = await deps.store.putEvidence(job.bisectionId, `test-${stepNames.suffix(job)}`, result.output);
   const outcome = verdictFromExit(result.kind === 'exited' ? result.exitCode : undefined, result.kind === 'signalled' ? result.signal : undefined);
   if (outcome.kind === 'abort') {
-    await deps.store.log.appendOnce(job.bisectionId, 'abort', { type: 'failed', at, error: `${job.commit}: ${outcome.reason}` });
+    await recordStepFailed(deps.store, job, `${ref.commit}: ${outcome.reason}`, at());
     return 'aborted';
   }
-  const appended = await deps.store.log.appendOnce(job.bisectionId, verdictToken(job), {
-    type: 'verdict', at, commit: job.commit, verdict: outcome.verdict, reason: outcome.reason, source: 'probe', durationMs: result.durationMs, evidence,
-    ...(run ? { run } : {}),
-    ...(purpose !== 'bisect' ? { purpose } : {}),
-  });
-  return appended === undefined ? 'duplicate' : 'recorded';
+  const recorded = await recordVerdict(deps.store, job, { verdict: outcome.verdict, reason: outcome.reason, durationMs: result.durationMs, evidence }, at());
+  return recorded ? 'recorded' : 'duplicate';
 }

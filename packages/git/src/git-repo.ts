@@ -1,13 +1,11 @@
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
-import type { CommitGraph } from '@kbisect/bisect';
+import { isFullSha, type CommitGraph } from '@kbisect/bisect';
 import { GitCommandError, GoodEqualsBadError, GoodNotAncestorError, UnknownRefError } from './errors/git-errors.js';
 import { ensureMirror, gitAt } from './mirror-cache.js';
 import { checkRefSyntax, checkTreePath } from './ref-syntax.js';
 import type { RepoSource } from './repo-source.js';
-
-const SHA = /^[0-9a-f]{40}$/;
 
 export interface CommitInfo {
   readonly subject: string;
@@ -63,7 +61,7 @@ export class GitRepo {
       throw new UnknownRefError(field, ref, this.label);
     }
     const sha = out.trim();
-    if (!SHA.test(sha)) throw new UnknownRefError(field, ref, this.label);
+    if (!isFullSha(sha)) throw new UnknownRefError(field, ref, this.label);
     return sha;
   }
 
@@ -114,7 +112,7 @@ export class GitRepo {
     const out = await this.git.raw(['show', '-s', '--no-walk=unsorted', '--format=%H%x09%an%x09%ae%x09%aI%x09%s', ...shas]);
     for (const line of out.split('\n')) {
       const [sha, authorName, authorEmail, authorDate, ...rest] = line.split('\t');
-      if (!sha || !SHA.test(sha)) continue;
+      if (!sha || !isFullSha(sha)) continue;
       info.set(sha, { authorName: authorName ?? '', authorEmail: authorEmail ?? '', authorDate: authorDate ?? '', subject: rest.join('\t') });
     }
     return info;
@@ -156,7 +154,7 @@ export class GitRepo {
     assertShas([bad, ...goods]);
     paths.forEach(checkTreePath);
     const out = await this.git.raw(['rev-list', bad, '--not', ...goods, '--', ...paths]);
-    return out.split('\n').filter((l) => SHA.test(l));
+    return out.split('\n').filter((l) => isFullSha(l));
   }
 
   /**
@@ -234,5 +232,5 @@ export class GitRepo {
 }
 
 function assertShas(shas: readonly string[]): void {
-  for (const s of shas) if (!SHA.test(s)) throw new GitCommandError('internal', `expected a full sha, got '${s.slice(0, 50)}'`);
+  for (const s of shas) if (!isFullSha(s)) throw new GitCommandError('internal', `expected a full sha, got '${s.slice(0, 50)}'`);
 }

@@ -1,20 +1,19 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { candidatesOf, toResult, type Progress, type VerificationSummary } from '@kbisect/bisect';
-import { CommitInfoSchema, ProgressSchema, type LogEvent, type StoredLogEvent } from './log-event.js';
+import { candidatesOf, runKey, toResult, type Progress, type VerificationSummary } from '@kbisect/bisect';
+import { CommitInfoSchema, type LogEvent, type StoredLogEvent } from './log-event.js';
 import type { Replayed } from './replay.js';
-
-const Sha = Type.String({ pattern: '^[0-9a-f]{40}$' });
+import { EndpointResultSchema, ProgressSchema, PurposeSchema, ShaSchema as Sha, StatusSchema, VerdictSchema, VerificationSchema, type VerificationView } from './shared-schemas.js';
 
 /** What GET /bisections/:id returns: the result JSON of ARCHITECTURE.md plus live fields. */
 export const BisectionViewSchema = Type.Object({
   id: Type.String(),
-  status: Type.Union(['queued', 'running', 'found', 'ambiguous', 'failed', 'cancelled'].map((s) => Type.Literal(s))),
+  status: StatusSchema,
   culprit: Type.Optional(Sha),
   candidates: Type.Optional(Type.Array(Sha)),
   steps: Type.Integer(),
   verdicts: Type.Array(Type.Object({
-    commit: Sha, verdict: Type.String(), reason: Type.String(), source: Type.String(),
-    purpose: Type.Optional(Type.String({ description: 'check-bad, check-good (endpoint checks), verify-culprit, verify-parent, verify-bad, verify-revert (the bad end with the culprit reverted), calibrate; absent for a bisect step' })),
+    commit: Sha, verdict: VerdictSchema, reason: Type.String(), source: Type.String(),
+    purpose: Type.Optional(Type.Union(PurposeSchema.anyOf, { description: 'check-bad, check-good (endpoint checks), verify-culprit, verify-parent, verify-bad, verify-revert (the bad end with the culprit reverted), calibrate; absent for a bisect step' })),
     run: Type.Optional(Type.Integer({ description: 'which run of this commit for this purpose, when not the first' })),
     evidence: Type.Optional(Type.String({ description: 'GET …/evidence/<name>: the test output or console log' })),
     buildEvidence: Type.Optional(Type.String({ description: 'GET …/evidence/<name>: the build log (kernel probes)' })),
@@ -31,13 +30,11 @@ export const BisectionViewSchema = Type.Object({
   candidatesLeft: Type.Optional(Type.Integer()),
   commits: Type.Optional(Type.Array(CommitInfoSchema)),
   policy: Type.Optional(Type.String()),
+  terms: Type.Optional(Type.Literal('fix', { description: "Present for a fix bisection: the culprit is the first commit where the bug is gone (git's --term-new=fixed)" })),
   confidence: Type.Optional(Type.Number()),
   posterior: Type.Optional(Type.Array(Type.Object({ commit: Sha, probability: Type.Number() }))),
-  verification: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  endpoints: Type.Optional(Type.Array(Type.Object({
-    commit: Sha, end: Type.Union([Type.Literal('good'), Type.Literal('bad')]), outcome: Type.Union([Type.Literal('as-expected'), Type.Literal('unexpected'), Type.Literal('untestable')]),
-    runs: Type.Integer(), failures: Type.Integer(), reason: Type.Optional(Type.String()),
-  }), { description: 'What testing the ends before the first step showed' })),
+  verification: Type.Optional(VerificationSchema),
+  endpoints: Type.Optional(Type.Array(EndpointResultSchema, { description: 'What testing the ends before the first step showed' })),
 });
 export type BisectionView = Static<typeof BisectionViewSchema>;
 
@@ -53,6 +50,7 @@ export function toView(id: string, log: readonly StoredLogEvent[], replayed: Rep
     bad: created?.request.bad ?? '',
     createdAt: created?.at ?? '',
     submittedBy: created?.by ?? '',
+    ...(created?.request.options?.terms === 'fix' ? { terms: 'fix' as const } : {}),
     ...(finished?.commits ? { commits: finished.commits } : {}),
   };
   if (replayed.phase === 'failed-to-start') return { ...base, status: 'failed', steps: 0, verdicts: [], error: replayed.error };
@@ -64,16 +62,15 @@ export function toView(id: string, log: readonly StoredLogEvent[], replayed: Rep
   // The evidence behind each verdict: the verdict event of that very run (commit, purpose, run).
   // A revert check tested another kernel (the commit with the culprit reverted), so its evidence
   // also goes to the verification.
-  const runKey = (commit: string, purpose: string | undefined, run: number | undefined): string => `${commit}:${purpose ?? 'bisect'}:${run ?? 0}`;
   const recorded = new Map<string, Extract<LogEvent, { type: 'verdict' }>>();
   let revertRun: Extract<LogEvent, { type: 'verdict' }> | undefined;
   for (const e of events) {
     if (e.type !== 'verdict') continue;
-    recorded.set(runKey(e.commit, e.purpose, e.run), e);
+    recorded.set(runKey(e), e);
     if (e.purpose === 'verify-revert') revertRun = e;
   }
   const verdicts = result.verdicts.map((v) => {
-    const r = v.source === 'probe' ? recorded.get(runKey(v.commit, v.purpose, v.run)) : undefined;
+    const r = v.source === 'probe' ? recorded.get(runKey(v)) : undefined;
     return {
       commit: v.commit, verdict: v.verdict, reason: v.reason, source: v.source,
       ...(v.purpose ? { purpose: v.purpose } : {}),
@@ -107,7 +104,7 @@ export function toView(id: string, log: readonly StoredLogEvent[], replayed: Rep
 }
 
 /** The verification summary, its revert check carrying the evidence of the reverted kernel's run. */
-function withRevertEvidence(verification: VerificationSummary, run: Extract<LogEvent, { type: 'verdict' }> | undefined): Record<string, unknown> {
+function withRevertEvidence(verification: VerificationSummary, run: Extract<LogEvent, { type: 'verdict' }> | undefined): VerificationView {
   if (!run || !verification.revert || verification.revert.outcome === 'unavailable') return { ...verification };
   return {
     ...verification,

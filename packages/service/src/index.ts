@@ -1,13 +1,17 @@
 export { BisectionRequestSchema, CommandProbeSchema, KernelProbeSchema, ProbeSchema, RefSchema, ConfigSymbolSchema, BisectionOptionsSchema } from './request-schema.js';
-export type { BisectionRequest, CommandProbe, KernelProbe } from './request-schema.js';
-export { LogEventSchema, ProgressSchema, CommitInfoSchema, type LogEvent, type StoredLogEvent, type CommitInfo } from './log-event.js';
+export type { BisectionRequest, BisectionOptions, CommandProbe, KernelProbe } from './request-schema.js';
+export { LogEventSchema, CommitInfoSchema, type LogEvent, type StoredLogEvent, type CommitInfo } from './log-event.js';
 export { EventLog } from './event-log.js';
 export { CorruptLogError } from './corrupt-log-error.js';
 export { keysFor, type Keys } from './keys.js';
 export { replay, type Replayed } from './replay.js';
 export { BisectionStore, type Loaded, type ListedBisection } from './bisection-store.js';
 export { BisectionViewSchema, toView, type BisectionView } from './bisection-view.js';
-export { queueNames, jobIds, OrchestrateJobSchema, TestJobSchema, type QueueNames, type OrchestrateJob, type TestJob } from './queues.js';
+export {
+  queueNames, jobIds, stepNames, OrchestrateJobSchema, BuildJobSchema, CommandTestJobSchema, LabTestJobSchema, TestQueueJobSchema, BuiltKernelSchema,
+  type QueueNames, type OrchestrateJob, type BuildJob, type CommandTestJob, type LabTestJob, type TestQueueJob, type StepJob, type BuiltKernel,
+} from './queues.js';
+export { ShaSchema, VerdictSchema, PurposeSchema, RunRefSchema, ProgressSchema, StatusSchema, FinishedStatusSchema, VerificationSchema, EndpointResultSchema, type VerificationView } from './shared-schemas.js';
 export { ROLES, roleAllows, isRole, type Role } from './roles.js';
 export { TokenRegistry, TokenFileSchema, TokenConfigError, hashToken, newToken, type Principal, type TokenFile } from './token-registry.js';
 export { connectRedis } from './redis-connection.js';

@@ -1,13 +1,7 @@
-import { next, startBisection, type BisectCommand, type BisectState, type CommitGraph, type Step } from '@kbisect/bisect';
-import type { PolicyInput } from '@kbisect/bisect';
+import { next, runFields, runRef, type BisectCommand, type BisectState, type CommitGraph, type Step } from '@kbisect/bisect';
+import { startParams } from './driver/start-params.js';
+import { startWithImported } from './driver/imported-log.js';
 import type { LogEvent } from './log-event.js';
-import type { BisectionRequest } from './request-schema.js';
-
-function policyOf(o: NonNullable<BisectionRequest['options']>): PolicyInput {
-  if (o.policy === 'repeat') return { kind: 'repeat', ...(o.badAfter !== undefined ? { badAfter: o.badAfter } : {}), ...(o.goodAfter !== undefined ? { goodAfter: o.goodAfter } : {}) };
-  if (o.policy === 'bayes') return { kind: 'bayes', ...(o.confidence !== undefined ? { confidence: o.confidence } : {}), ...(o.maxRuns !== undefined ? { maxRuns: o.maxRuns } : {}), ...(o.detection !== undefined ? { detection: o.detection } : {}) };
-  return { kind: 'deterministic' };
-}
 
 export type Replayed =
   | { readonly phase: 'initializing'; readonly request: Extract<LogEvent, { type: 'created' }>['request'] | undefined; readonly cancelRequested: boolean }
@@ -34,23 +28,15 @@ export function replay(graph: CommitGraph | undefined, events: readonly LogEvent
     if (failedEarly) return { phase: 'failed-to-start', error: failedEarly.error };
     return { phase: 'initializing', request: created?.request, cancelRequested: events.some((e) => e.type === 'cancel-requested') };
   }
-  const options = created?.request.options;
-  let step: Step = startBisection({
-    graph,
-    bad: init.bad,
-    goods: init.goods,
-    firstParent: options?.firstParent ?? false,
-    untestable: init.untestable,
-    ...(options ? { policy: policyOf(options) } : {}),
-    ...(options?.verify || options?.verifyRevert ? { verify: { revert: options.verifyRevert ?? false } } : {}),
-    // Requests stored before the option existed carry no value: they keep their old behaviour.
-    ...(options?.checkEndpoints ? { checkEndpoints: true } : {}),
-  });
+  // The orchestrator checked the start (and any imported log) before writing `initialized`.
+  const started = startWithImported(startParams(created?.request.options, { graph, bad: init.bad, goods: init.goods }, init.untestable), init.imported ?? []);
+  if (!started.ok) return { phase: 'failed-to-start', error: started.message };
+  let step: Step = started.step;
   const ignored: { event: LogEvent; message: string }[] = [];
   for (const event of events) {
     let after: Step | undefined;
     if (event.type === 'verdict') {
-      after = next(step.state, { type: 'verdict', commit: event.commit, verdict: event.verdict, reason: event.reason, source: event.source, ...(event.run ? { run: event.run } : {}), ...(event.purpose && event.purpose !== 'bisect' ? { purpose: event.purpose } : {}) });
+      after = next(step.state, { type: 'verdict', ...runFields(runRef(event)), verdict: event.verdict, reason: event.reason, source: event.source, ...(event.metrics ? { metrics: event.metrics } : {}) });
     } else if (event.type === 'revert-unavailable') {
       after = next(step.state, { type: 'revert-unavailable', reason: event.reason });
     } else if (event.type === 'cancel-requested') {

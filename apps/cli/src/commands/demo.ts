@@ -33,7 +33,7 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
   const scratch = join(cacheDir, 'worktrees', id);
   try {
     const { result } = await runBisection(
-      { id, goodRefs: [demo.good], badRef: demo.bad, firstParent: false, worktreeDir: (step) => join(scratch, `step-${step}`) },
+      { id, goodRefs: [demo.good], badRef: demo.bad, worktreeDir: (step) => join(scratch, `step-${step}`) },
       { git: repo, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
     );
     io.out('kbisect says:');
@@ -52,7 +52,7 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
     io.out('\nAgain with --require-config CONFIG_TRANSPARENT_HUGEPAGE (Kconfig read from git, no checkout, no build):');
     const probed = await runBisection(
       {
-        id: randomUUID(), goodRefs: [demo.good], badRef: demo.bad, firstParent: false,
+        id: randomUUID(), goodRefs: [demo.good], badRef: demo.bad,
         worktreeDir: (step) => join(scratch, `probed-${step}`),
         untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required: ['CONFIG_TRANSPARENT_HUGEPAGE'] }),
       },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { normalizePolicy, parseBisectLog, toBisectLog, type PolicyInput, type Verdict } from '@kbisect/bisect';
+import { toBisectLog } from '@kbisect/bisect';
 import { openRepo, validateRepoSource } from '@kbisect/git';
 import { dropBrokenDependencies, probeUntestable, symbolNames } from '@kbisect/kbuild';
 import { cacheDirFrom } from '../cache-dir.js';
@@ -9,6 +9,8 @@ import { commandProbe } from '../command-probe.js';
 import { RANGE_OPTIONS } from '../range-options.js';
 import { parseOptions, requireOption } from '../parse-options.js';
 import { formatOutcome } from '../format-outcome.js';
+import { readLogFile } from '../import-log-file.js';
+import { POLICY_OPTIONS, POLICY_USAGE, policyOptionsFrom } from '../policy-flags.js';
 import { runBisection } from '../run-bisection.js';
 import { terminalReporter } from '../terminal-reporter.js';
 import { UsageError } from '../usage-error.js';
@@ -16,7 +18,7 @@ import { UsageError } from '../usage-error.js';
 export const RUN_USAGE = `usage: kbisect run --repo <path|url> --good <ref> [--good <ref>…] --bad <ref> --test-cmd '<shell command>'
                   [--first-parent] [--json] [--import-log FILE] [--write-log FILE] [--cache-dir DIR]
                   [--policy deterministic|repeat|bayes] [--confidence P] [--max-runs N] [--detection P]
-                  [--bad-after K] [--good-after N] [--verify] [--verify-revert] [--fix]
+                  [--false-positive P] [--bad-after K] [--good-after N] [--verify] [--verify-revert] [--fix]
                   [--check-endpoints]
                   [--require-config CONFIG_X …] [--untestable skip|force]
 
@@ -29,7 +31,9 @@ its parent, --verify-revert also tests the bad end with the culprit reverted.
 --good a later one without it. --require-config CONFIG_X steps around commits
 where the Kconfig files show X cannot be enabled (e.g. it depends on BROKEN),
 read from git without a checkout or a build; --untestable force instead drops
-the BROKEN dependency in each worktree and tests anyway (reasons say 'forced').`;
+the BROKEN dependency in each worktree and tests anyway (reasons say 'forced').
+--import-log FILE carries on from a \`git bisect log\` begun by hand.
+${POLICY_USAGE}`;
 
 const OPTIONS = {
   ...RANGE_OPTIONS,
@@ -39,42 +43,12 @@ const OPTIONS = {
   'cache-dir': { type: 'string' },
   'require-config': { type: 'string', multiple: true },
   untestable: { type: 'string' },
-  policy: { type: 'string' },
-  confidence: { type: 'string' },
-  'max-runs': { type: 'string' },
-  detection: { type: 'string' },
-  'bad-after': { type: 'string' },
-  'good-after': { type: 'string' },
+  ...POLICY_OPTIONS,
   verify: { type: 'boolean' },
   'verify-revert': { type: 'boolean' },
   'check-endpoints': { type: 'boolean' },
-  fix: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-function numberOption(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`kbisect run: --${name}: '${value}' is not a number`);
-  return n;
-}
-
-function policyFrom(values: { policy?: string; confidence?: string; 'max-runs'?: string; detection?: string; 'bad-after'?: string; 'good-after'?: string }): PolicyInput {
-  const kind = values.policy ?? 'deterministic';
-  const confidence = numberOption('confidence', values.confidence);
-  const maxRuns = numberOption('max-runs', values['max-runs']);
-  const detection = numberOption('detection', values.detection);
-  const badAfter = numberOption('bad-after', values['bad-after']);
-  const goodAfter = numberOption('good-after', values['good-after']);
-  let input: PolicyInput;
-  if (kind === 'deterministic') input = { kind };
-  else if (kind === 'repeat') input = { kind, ...(badAfter !== undefined ? { badAfter } : {}), ...(goodAfter !== undefined ? { goodAfter } : {}) };
-  else if (kind === 'bayes') input = { kind, ...(confidence !== undefined ? { confidence } : {}), ...(maxRuns !== undefined ? { maxRuns } : {}), ...(detection !== undefined ? { detection } : {}) };
-  else throw new UsageError(`kbisect run: --policy: '${kind}' is not one of deterministic, repeat, bayes`);
-  const checked = normalizePolicy(input);
-  if (typeof checked === 'string') throw new UsageError(`kbisect run: --${checked.replace(/^policy\./, '').replace('maxRuns', 'max-runs').replace('badAfter', 'bad-after').replace('goodAfter', 'good-after')}`);
-  return input;
-}
 
 export async function runCommand(argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
   const { values, positionals } = parseOptions('run', argv, OPTIONS);
@@ -88,7 +62,7 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   const goodRefs = values.good ?? [];
   if (goodRefs.length === 0) throw new UsageError('kbisect run: --good is required (repeat it for several good commits)');
   const testCmd = requireOption('run', 'test-cmd', values['test-cmd']);
-  const policy = policyFrom(values);
+  const policy = policyOptionsFrom('run', values);
   const required = values['require-config'] ?? [];
   const untestableMode = values.untestable ?? 'skip';
   if (untestableMode !== 'skip' && untestableMode !== 'force') throw new UsageError(`kbisect run: --untestable: '${untestableMode}' is not one of skip, force`);
@@ -98,30 +72,29 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   } catch (err) {
     throw new UsageError(`kbisect run: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const fix = values.fix ?? false;
+  const fix = policy.terms === 'fix';
   if (fix && goodRefs.length !== 1) throw new UsageError('kbisect run: --fix takes exactly one --good (the commit where the bug is gone)');
   const cacheDir = cacheDirFrom(values['cache-dir'], process.env);
-  const importText = values['import-log'] ? await readLogFile(values['import-log']) : undefined;
+  const importText = values['import-log'] ? await readLogFile('run', values['import-log']) : undefined;
 
   const repo = await openRepo(source, { cacheDir, fetch: true });
-  const imported = importText === undefined ? [] : await resolveImportedLog(importText, repo);
   const id = randomUUID();
   const scratch = join(cacheDir, 'worktrees', id);
   try {
     const { result, state } = await runBisection(
       {
         id,
-        // The engine looks for the first "new" commit: for a fix, new is the fixed (good) end.
-        goodRefs: fix ? [badRef] : goodRefs,
-        badRef: fix ? goodRefs[0]! : badRef,
-        firstParent: values['first-parent'] ?? false,
-        policy,
+        goodRefs,
+        badRef,
+        options: {
+          ...policy,
+          ...(values['first-parent'] ? { firstParent: true } : {}),
+          ...(values.verify || values['verify-revert'] ? { verify: true, verifyRevert: values['verify-revert'] ?? false } : {}),
+          ...(values['check-endpoints'] ? { checkEndpoints: true } : {}),
+        },
+        ...(importText !== undefined ? { importLog: importText } : {}),
         ...(required.length > 0 && untestableMode === 'skip' ? { untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required }) } : {}),
         ...(untestableMode === 'force' ? { prepareWorktree: (dir: string) => dropBrokenDependencies(dir, required) } : {}),
-        ...(fix ? { terms: 'fix' as const } : {}),
-        ...(values.verify || values['verify-revert'] ? { verify: { revert: values['verify-revert'] ?? false } } : {}),
-        ...(values['check-endpoints'] ? { checkEndpoints: true } : {}),
-        imported,
         worktreeDir: (step) => join(scratch, `step-${step}`),
       },
       {
@@ -137,20 +110,4 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-}
-
-async function readLogFile(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    throw new UsageError(`kbisect run: --import-log: cannot read '${path}'`);
-  }
-}
-
-async function resolveImportedLog(text: string, repo: { resolveCommit(ref: string, field: string): Promise<string> }): Promise<{ commit: string; verdict: Verdict }[]> {
-  const parsed = parseBisectLog(text);
-  if (!parsed.ok) throw new UsageError(`kbisect run: --import-log: ${parsed.message}`);
-  const marks: { commit: string; verdict: Verdict }[] = [];
-  for (const m of parsed.log.marks) marks.push({ commit: await repo.resolveCommit(m.rev, `--import-log line ${m.line}`), verdict: m.verdict });
-  return marks;
 }

@@ -1,0 +1,7 @@
+import type { BisectionStore } from '@kbisect/service';
+
+/**
+ * What a step job needs of the store: narrow, so job logic is unit-tested
+ * with an in-memory fake (BisectionStore provides it against Redis).
+ */
+export type StepStore = Pick<BisectionStore, 'load' | 'putEvidence' | 'isCancelled'> & { readonly log: Pick<BisectionStore['log'], 'append' | 'appendOnce'> };
