@@ -31,9 +31,10 @@ beforeAll(async () => {
   delete env.REDIS_URL;
   serve = execa('node', [BIN, 'serve', '--port', String(port)], { env, reject: false, stdin: 'ignore' });
   serve.stderr?.on('data', (d: Buffer) => (serveErr += d.toString()));
-  for (let i = 0; i < 150 && !serveErr.includes('serving on'); i++) await new Promise((r) => setTimeout(r, 100));
+  // Generous: a loaded 2-core machine can take a minute to start Redis, the API and the virtual lab.
+  for (let i = 0; i < 900 && !serveErr.includes('serving on'); i++) await new Promise((r) => setTimeout(r, 100));
   if (!serveErr.includes('serving on')) throw new Error(`serve did not start: ${serveErr}`);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   serve.kill('SIGTERM');

@@ -4,9 +4,8 @@
  * (re-test it, its parent, the bad end, and the bad end with the culprit
  * reverted).
  */
-export type RunPurpose = 'bisect' | 'calibrate' | 'verify-culprit' | 'verify-parent' | 'verify-bad' | 'verify-revert' | 'check-good' | 'check-bad';
-
-export const RUN_PURPOSES: readonly RunPurpose[] = ['bisect', 'calibrate', 'verify-culprit', 'verify-parent', 'verify-bad', 'verify-revert', 'check-good', 'check-bad'];
+export const RUN_PURPOSES = ['bisect', 'calibrate', 'verify-culprit', 'verify-parent', 'verify-bad', 'verify-revert', 'check-good', 'check-bad'] as const;
+export type RunPurpose = (typeof RUN_PURPOSES)[number];
 
 /**
  * One run of a commit: which commit, why, which run of it for that purpose
