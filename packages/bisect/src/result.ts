@@ -1,5 +1,5 @@
 import type { EndpointResult } from './endpoint-result.js';
-import { runFields, runRef, type RunFields } from './run-ref.js';
+import { isBisectRun, runFields, runRef, type RunFields } from './run-ref.js';
 import type { BisectState, BisectStatus, Verdict, VerdictSource, VerificationSummary } from './state.js';
 
 /** The result JSON of ARCHITECTURE.md, as `kbisect run --json` and the API report it. */
@@ -57,7 +57,7 @@ function runsByCommit(state: BisectState): { commit: string; outcomes: string[] 
   for (const r of state.history) {
     if (r.source === 'start') continue;
     const list = out.get(r.commit) ?? [];
-    list.push(r.purpose && r.purpose !== 'bisect' ? `${r.verdict} (${r.purpose})` : r.verdict);
+    list.push(isBisectRun(r) ? r.verdict : `${r.verdict} (${r.purpose})`);
     out.set(r.commit, list);
   }
   return [...out].map(([commit, outcomes]) => ({ commit, outcomes }));

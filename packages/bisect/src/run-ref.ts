@@ -52,7 +52,7 @@ export function runKey(fields: RunFields): string {
 
 /** A bisect-purpose run (the search itself, not a check, verification or calibration). */
 export function isBisectRun(fields: Pick<RunFields, 'purpose'>): boolean {
-  return (fields.purpose ?? 'bisect') === 'bisect';
+  return runRef({ commit: '', ...fields }).purpose === 'bisect';
 }
 
 /**
