@@ -124,23 +124,24 @@ describe('kbisect submit does what kbisect run does', () => {
   afterAll(async () => {
     await bug.cleanup();
   });
-  const long = (args: string[]) => execa('node', [BIN, ...args], { reject: false, timeout: 240_000, env: { ...process.env, KBISECT_URL: url, KBISECT_STATE_DIR: state } });
+  const long = (args: string[]) => execa('node', [BIN, ...args], { reject: false, timeout: 420_000, env: { ...process.env, KBISECT_URL: url, KBISECT_STATE_DIR: state } });
   type Result = { status: string; culprit?: string; policy?: string; confidence?: number; terms?: string; verdicts: { commit: string; source: string }[] };
 
-  it('--policy bayes with --confidence and --false-positive finds the culprit of a test that shows the bug every other run', async () => {
+  it('--policy bayes with --confidence, --detection and --false-positive finds the culprit of a test that shows the bug every other run', async () => {
     const counter = join(bug.dir, 'counter');
     await writeFile(counter, '0\n');
     const test = `n=$(cat ${counter}); echo $((n + 1)) > ${counter}; if [ -f BUG ] && [ $((n % 2)) -eq 0 ]; then exit 1; fi; exit 0`;
-    const sub = await long(['submit', '--repo', bug.repo, '--good', bug.shas[0]!, '--bad', bug.shas[23]!, '--test-cmd', test, '--policy', 'bayes', '--confidence', '0.99', '--false-positive', '0.01', '--skip-endpoint-check', '--watch', '--json']);
+    // A short range and a known detection rate (no calibration runs) keep this to a few dozen runs.
+    const sub = await long(['submit', '--repo', bug.repo, '--good', bug.shas[12]!, '--bad', bug.shas[20]!, '--test-cmd', test, '--policy', 'bayes', '--confidence', '0.95', '--detection', '0.5', '--false-positive', '0.01', '--skip-endpoint-check', '--watch', '--json']);
     expect(sub.exitCode, `${sub.stderr}\n--- serve:\n${serveErr}`).toBe(0);
     const result = JSON.parse(sub.stdout) as Result;
     expect(result).toMatchObject({ status: 'found', culprit: bug.shas[17], policy: 'bayes' });
-    expect(result.confidence).toBeGreaterThanOrEqual(0.99);
+    expect(result.confidence).toBeGreaterThanOrEqual(0.95);
     // Flaky: some commit needed more than one run.
     const perCommit = new Map<string, number>();
     for (const v of result.verdicts) perCommit.set(v.commit, (perCommit.get(v.commit) ?? 0) + 1);
     expect(Math.max(...perCommit.values())).toBeGreaterThan(1);
-  }, 300_000);
+  }, 450_000);
 
   it('--fix finds the first fixed commit; kbisect log writes git\'s old/new terms and replays to the same commit', async () => {
     const sub = await long(['submit', '--repo', bug.repo, '--fix', '--bad', bug.shas[18]!, '--good', bug.shas[29]!, '--test-cmd', 'test ! -f BUG', '--watch', '--json']);
