@@ -21,6 +21,8 @@ export interface BuildJobDeps {
   readonly attempt: number;
   /** Where kernel-configs/ lives. @defaultValue the repository's */
   readonly fragmentDir?: string;
+  /** Builds the kernel. @defaultValue buildKernel (make in this slot's worktree) */
+  readonly build?: typeof buildKernel;
 }
 
 export type BuildJobOutcome = 'built' | 'recorded' | 'duplicate' | 'stale';
@@ -44,7 +46,7 @@ export async function runBuildJob(job: BuildJob, deps: BuildJobDeps): Promise<Bu
   const fragments = await loadFragments(probe.configFragments, deps.fragmentDir);
   const repo = await deps.openRepo(request.repo);
   const started = Date.now();
-  const outcome = await buildKernel(repo, deps.cache, deps.workDir, { commit: ref.commit, fragments, required, jobs: deps.jobs, ccacheDir: deps.ccacheDir, untestable: probe.untestable ?? 'skip', ...(ref.revert ? { revert: ref.revert } : {}) });
+  const outcome = await (deps.build ?? buildKernel)(repo, deps.cache, deps.workDir, { commit: ref.commit, fragments, required, jobs: deps.jobs, ccacheDir: deps.ccacheDir, untestable: probe.untestable ?? 'skip', ...(ref.revert ? { revert: ref.revert } : {}) });
   if (outcome.kind === 'revert-failed') {
     // The engine records the check as unavailable and finishes; the bad end keeps its verdicts.
     await recordRevertUnavailable(deps.store, job, outcome.reason, at());

@@ -7,11 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { graphOf } from '@kbisect/bisect/testing';
 import { GitCommandError, GoodNotAncestorError } from '@kbisect/git';
 import { LabConfigError, LabInfraError } from '@kbisect/lab';
-import { replay, type CommandTestJob, type LogEvent, type StoredLogEvent } from '@kbisect/service';
+import { replay, type BuildJob, type CommandTestJob, type LabTestJob, type LogEvent, type StoredLogEvent } from '@kbisect/service';
 import type { CommandRun } from './command-runner.js';
 import { endOnTerminalError } from './record-step.js';
 import type { WorkerRepo } from './repo-port.js';
 import { runTestJob } from './run-test-job.js';
+import { runBuildJob, type BuildJobDeps } from './build-step-job.js';
+import type { ArtifactCache } from '@kbisect/kbuild';
 import type { StepStore } from './step-store.js';
 
 const history = { parents: Array.from({ length: 8 }, (_, i) => (i === 0 ? [] : [i - 1])), tip: 7 };
@@ -19,9 +21,12 @@ const { graph, good, bad } = graphOf(history);
 const id = '00000000-0000-4000-8000-000000000001';
 const at = '2026-11-30T00:00:00Z';
 
-function memoryStore(options: Record<string, unknown> = {}): StepStore & { events: LogEvent[]; evidence: Map<string, string> } {
+const commandProbe = { type: 'command' as const, command: 'make test' };
+const kernelProbe = { type: 'kernel' as const, configFragments: ['qemu-x86_64'], pool: 'virtual', reproducer: { name: 'boot' } };
+
+function memoryStore(options: Record<string, unknown> = {}, probe: typeof commandProbe | typeof kernelProbe = commandProbe): StepStore & { events: LogEvent[]; evidence: Map<string, string> } {
   const events: LogEvent[] = [
-    { type: 'created', at, by: 't', request: { repo: '/r', good: ['v1'], bad: 'v2', probe: { type: 'command', command: 'make test' }, options } },
+    { type: 'created', at, by: 't', request: { repo: '/r', good: ['v1'], bad: 'v2', probe, options } },
     { type: 'initialized', at, bad, goods: [good], commits: graph.commits.length, untestable: {} },
   ];
   const tokens = new Set<string>();
@@ -61,6 +66,7 @@ const fakeRepo = (reverts: string[] = [], revertFails = false): WorkerRepo => ({
 const exited = (exitCode: number, output = 'ok\n'): (() => Promise<CommandRun>) => async () => ({ kind: 'exited', exitCode, output, durationMs: 12 });
 
 function firstJob(store: ReturnType<typeof memoryStore>): Promise<CommandTestJob> {
+  // A command-test job for the engine's first step; other kinds are made from it.
   return store.load(id).then(({ replayed }) => {
     if (replayed.phase !== 'bisecting' || replayed.commands[0]?.type !== 'test') throw new Error('no first step');
     return { kind: 'command-test', bisectionId: id, commit: replayed.commands[0].commit };
@@ -129,4 +135,30 @@ describe('the error taxonomy decides what a failing step does', () => {
       }
     });
   }
+});
+
+describe('build job', () => {
+  const buildDeps = (store: StepStore, build: NonNullable<BuildJobDeps['build']>, enqueued: LabTestJob[]): BuildJobDeps => ({
+    store, openRepo: async () => fakeRepo(), cache: {} as ArtifactCache, workDir: '/nonexistent', jobs: 1, ccacheDir: '/nonexistent', now: () => new Date(at), attempt: 1,
+    enqueueTest: async (job) => void enqueued.push(job), build,
+  });
+
+  it('records a kernel that cannot be built as a skip with the build log, through the same verdict recorder', async () => {
+    const store = memoryStore({}, kernelProbe);
+    const job: BuildJob = { ...(await firstJob(store)), kind: 'build' };
+    const enqueued: LabTestJob[] = [];
+    expect(await runBuildJob(job, buildDeps(store, async () => ({ kind: 'skip', reason: 'CONFIG_THP cannot be enabled', log: '/nonexistent/build.log' }), enqueued))).toBe('recorded');
+    expect(store.events.at(-1)).toMatchObject({ type: 'verdict', commit: job.commit, verdict: 'skip', reason: 'build: CONFIG_THP cannot be enabled', buildEvidence: `build-${job.commit}` });
+    expect(enqueued).toEqual([]);
+  });
+
+  it('hands a built kernel to the lab as a lab-test job for the same run', async () => {
+    const store = memoryStore({}, kernelProbe);
+    const job: BuildJob = { ...(await firstJob(store)), kind: 'build', purpose: 'verify-revert', revert: good };
+    const enqueued: LabTestJob[] = [];
+    const artifacts = { dir: '/a', bzImage: '/a/bzImage', config: '/a/.config', systemMap: '/a/System.map', log: '/a/build.log', meta: { configHash: 'c0ffee' } };
+    expect(await runBuildJob(job, buildDeps(store, async () => ({ kind: 'built', artifacts, fromCache: false, seconds: 42, forced: ['CONFIG_THP'] }), enqueued))).toBe('built');
+    expect(enqueued).toEqual([{ ...job, kind: 'lab-test', kernel: { bzImage: '/a/bzImage', configHash: 'c0ffee', fromCache: false, buildSeconds: 42, forced: ['CONFIG_THP'], buildEvidence: `build-${job.commit}-verify-revert-0` } }]);
+    expect(store.events.some((e) => e.type === 'verdict')).toBe(false);
+  });
 });
