@@ -8,9 +8,9 @@ import { workerConfigFromEnv } from './worker-config.js';
 
 /**
  * `node apps/worker/dist/main.js orchestrator test` — runs the named roles in
- * this process (orchestrator and test when none is named: a build worker
- * wants a host of its own); scale by running more
- * processes on more hosts against the same Redis.
+ * this process (orchestrator and test when none is named; build only when
+ * asked for); scale by running more processes on more hosts against the
+ * same Redis.
  */
 const logger = pino({ name: 'kbisect-worker' });
 try {
