@@ -25,6 +25,10 @@ export interface LabJobDeps {
   readonly cancelPollMs?: number;
   /** @defaultValue 2000 */
   readonly consoleIntervalMs?: number;
+  /** Prepares the reproducer's initramfs. @defaultValue prepareInitramfs (cached under cacheDir) */
+  readonly prepare?: typeof prepareInitramfs;
+  /** Runs the boot test on a leased machine of the pool. @defaultValue runOnPool against `machines` */
+  readonly onPool?: typeof runOnPool;
 }
 
 export type LabJobOutcome = 'recorded' | 'duplicate' | 'stale' | 'cancelled' | 'aborted';
@@ -50,7 +54,7 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
     chain = chain.then(() => deps.store.log.append(job.bisectionId, event).then(() => undefined)).catch(() => undefined);
   };
   // A reproducer that cannot be prepared is the deployment's to fix (ReproducerError's category): the processor ends the bisection with it.
-  const initrd = await prepareInitramfs(probe.reproducer.name, probe.reproducer.args ?? [], { cacheDir: deps.cacheDir, ...(kernel.modules ? { modulesTar: kernel.modules } : {}) });
+  const initrd = await (deps.prepare ?? prepareInitramfs)(probe.reproducer.name, probe.reproducer.args ?? [], { cacheDir: deps.cacheDir, ...(kernel.modules ? { modulesTar: kernel.modules } : {}) });
   let cancelled = false;
   const poll = setInterval(() => void deps.store.isCancelled(job.bisectionId).then((c) => { cancelled ||= c; }, () => undefined), deps.cancelPollMs ?? 1000);
   const throttle = new ConsoleThrottle({ intervalMs: deps.consoleIntervalMs ?? 2000 });
@@ -63,7 +67,7 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
   };
   let ran;
   try {
-    ran = await runOnPool(deps.machines, probe.pool, `${job.bisectionId}:${stepNames.suffix(job)}`, async (machine) =>
+    ran = await (deps.onPool ?? runOnPool)(deps.machines, probe.pool, `${job.bisectionId}:${stepNames.suffix(job)}`, async (machine) =>
       runBootTest(machine, await resolveSecret(machine.bmc.password), {
         jobId: name,
         kernel: kernel.bzImage,

@@ -6,13 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { graphOf } from '@kbisect/bisect/testing';
 import { GitCommandError, GoodNotAncestorError } from '@kbisect/git';
-import { LabConfigError, LabInfraError } from '@kbisect/lab';
+import { LabConfigError, LabInfraError, type BootTestResult, type MachineRegistry } from '@kbisect/lab';
 import { replay, type BuildJob, type CommandTestJob, type LabTestJob, type LogEvent, type StoredLogEvent } from '@kbisect/service';
 import type { CommandRun } from './command-runner.js';
 import { endOnTerminalError } from './record-step.js';
 import type { WorkerRepo } from './repo-port.js';
 import { runTestJob } from './run-test-job.js';
 import { runBuildJob, type BuildJobDeps } from './build-step-job.js';
+import { runLabTestJob, type LabJobDeps } from './lab-test-job.js';
 import type { ArtifactCache } from '@kbisect/kbuild';
 import type { StepStore } from './step-store.js';
 
@@ -160,5 +161,38 @@ describe('build job', () => {
     expect(await runBuildJob(job, buildDeps(store, async () => ({ kind: 'built', artifacts, fromCache: false, seconds: 42, forced: ['CONFIG_THP'] }), enqueued))).toBe('built');
     expect(enqueued).toEqual([{ ...job, kind: 'lab-test', kernel: { bzImage: '/a/bzImage', configHash: 'c0ffee', fromCache: false, buildSeconds: 42, forced: ['CONFIG_THP'], buildEvidence: `build-${job.commit}-verify-revert-0` } }]);
     expect(store.events.some((e) => e.type === 'verdict')).toBe(false);
+  });
+});
+
+describe('lab test job', () => {
+  const kernel = { bzImage: '/a/bzImage', configHash: 'c0ffee', fromCache: false, buildSeconds: 40, forced: ['CONFIG_THP'], buildEvidence: 'build-x' };
+  const booted = (over: Partial<BootTestResult> = {}): BootTestResult => ({
+    machineId: 'vm1', verdict: 'bad', reason: 'test reported bad', consoleLog: '/nonexistent/console.log', cancelled: false,
+    outcome: { kind: 'result', verdict: 'bad', metrics: { mismatches: 17 }, line: 'KBISECT-RESULT {"verdict":"bad","mismatches":17}' },
+    timings: { totalSec: 20, resultSec: 15 }, ...over,
+  });
+  const labDeps = (store: StepStore, onPool: LabJobDeps['onPool']): LabJobDeps => ({
+    store, machines: {} as MachineRegistry, cacheDir: '/nonexistent', now: () => new Date(at), attempt: 1, cancelPollMs: 60_000, consoleIntervalMs: 60_000,
+    prepare: async () => ({ path: '/nonexistent/initrd', fromCache: true, key: 'k' }), onPool,
+  });
+
+  it('records the verdict with the machine, metrics and build evidence, and says a forced build in the reason', async () => {
+    const store = memoryStore({}, kernelProbe);
+    const job: LabTestJob = { ...(await firstJob(store)), kind: 'lab-test', kernel };
+    const onPool = (async () => ({ result: booted(), machineId: 'vm1', attempts: [] })) as unknown as LabJobDeps['onPool'];
+    expect(await runLabTestJob(job, labDeps(store, onPool))).toBe('recorded');
+    expect(store.events.at(-1)).toMatchObject({
+      type: 'verdict', commit: job.commit, verdict: 'bad', machine: 'vm1', buildEvidence: 'build-x', evidence: `console-${job.commit}`,
+      reason: 'forced (CONFIG_THP without BROKEN): test reported bad', metrics: { mismatches: 17, buildSeconds: 40, totalSeconds: 20, resultSeconds: 15 },
+      durationMs: 60_000,
+    });
+  });
+
+  it('leaves a lab configuration error to the taxonomy: the bisection ends with its message', async () => {
+    const store = memoryStore({}, kernelProbe);
+    const job: LabTestJob = { ...(await firstJob(store)), kind: 'lab-test', kernel };
+    const onPool = (async () => { throw new LabConfigError("pool 'virtual' has no machines", 'pool'); }) as unknown as LabJobDeps['onPool'];
+    expect(await endOnTerminalError(store, job, () => new Date(at), () => runLabTestJob(job, labDeps(store, onPool)))).toBe('aborted');
+    expect(store.events.at(-1)).toMatchObject({ type: 'failed', error: "pool 'virtual' has no machines" });
   });
 });
