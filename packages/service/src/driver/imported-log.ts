@@ -1,6 +1,6 @@
-import { next, parseBisectLog, startBisection, type ParsedBisectLog, type StartParams, type Step, type Verdict } from '@kbisect/bisect';
+import { engineVerdict, next, parseBisectLog, startBisection, type ParsedBisectLog, type StartParams, type Step, type Verdict } from '@kbisect/bisect';
 
-/** A mark of an imported `git bisect log`, resolved to a sha. */
+/** A mark of an imported `git bisect log`, resolved to a sha; `bad` is git's "new" (for a fix log, `fixed`). */
 export interface ImportedMark {
   readonly commit: string;
   readonly verdict: Verdict;
@@ -41,7 +41,8 @@ export type StartOutcome = { readonly ok: true; readonly step: Step } | { readon
 export function startWithImported(params: StartParams, imported: readonly ImportedMark[]): StartOutcome {
   let step = startBisection(params);
   for (const mark of [undefined, ...imported]) {
-    if (mark) step = next(step.state, { type: 'verdict', commit: mark.commit, verdict: mark.verdict, source: 'log' });
+    // The log speaks in git's old/new; the engine takes a verdict as a probe says it (bug shown or not).
+    if (mark) step = next(step.state, { type: 'verdict', commit: mark.commit, verdict: engineVerdict(mark.verdict, params.terms), source: 'log' });
     const rejected = step.commands.find((c) => c.type === 'rejected');
     if (rejected?.type === 'rejected') return { ok: false, message: mark ? `imported log: ${rejected.message}` : rejected.message };
   }
