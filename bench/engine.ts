@@ -11,6 +11,9 @@
  *     like THP under BROKEN): git bisect run pays a test for every skipped
  *     commit it lands on; kbisect learns the band up front (as the Kconfig
  *     probe does) and pays nothing for it, while ending with git's answer.
+ * With --run-vs-git it adds bench/run-vs-git.ts (kept in its own file: it
+ * needs the kernel fixture and minutes): `kbisect run` against `git bisect
+ * run`, wall time per step on the linux-source-6.1 tree.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +23,7 @@ import { openRepo, validateRepoSource } from '@kbisect/git';
 import { descendantsOf, generateHistory, graphOf, seededRandom, simulate, type GeneratedHistory } from '@kbisect/bisect/testing';
 import { gitBisectRun, writeGitHistory } from '../test/support/git-fixture.js';
 import { numberFlag } from './flags.js';
+import { runVsGit } from './run-vs-git.js';
 
 const cases = numberFlag('cases', 30);
 const commits = numberFlag('commits', 5000);
@@ -108,3 +112,7 @@ const t = decisionTimes();
 console.log(`\nengine time per decision on a ${t.n}-commit DAG with merges (ms):`);
 console.log(`  deterministic:        median ${median(t.plain).toFixed(1)}, p90 ${pct(t.plain, 0.9).toFixed(1)}, ${t.plain.length} decisions`);
 console.log(`  with skips (sorted):  median ${median(t.skipping).toFixed(1)}, p90 ${pct(t.skipping, 0.9).toFixed(1)}, ${t.skipping.length} decisions`);
+if (process.argv.includes('--run-vs-git')) {
+  console.log('');
+  await runVsGit();
+}

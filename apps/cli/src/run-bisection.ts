@@ -1,12 +1,10 @@
 import { next, runRef, toResult, type BisectResult, type BisectState, type CommitGraph, type ProbeOutcome, type Progress, type Step, type Verdict } from '@kbisect/bisect';
+import type { Checkout } from '@kbisect/git';
 import type { BisectionOptions } from '@kbisect/service';
 import { forcedReason, openRange, resolveImportedLog, startParams, startWithImported, type RangeGit } from '@kbisect/service/driver';
 
-/** The git operations a local bisection needs; GitRepo provides them, tests may fake them. */
-export interface RunGit extends RangeGit {
-  addWorktree(sha: string, dir: string): Promise<{ remove(): Promise<void> }>;
-  revertInWorktree(dir: string, culprit: string): Promise<void>;
-}
+/** The git operations a local bisection needs (opening the range); GitRepo provides them, tests may fake them. */
+export type RunGit = RangeGit;
 
 export interface RunReporter {
   stepStarted(step: number, commit: string, subject: string | undefined, progress: Progress, note?: string): void;
@@ -24,7 +22,6 @@ export interface RunRequest {
   readonly importLog?: string;
   /** Commits known untestable before any build, with reasons. */
   readonly untestable?: (graph: CommitGraph, bad: string, goods: readonly string[]) => Promise<Readonly<Record<string, string>>>;
-  readonly worktreeDir: (step: number, commit: string) => string;
   /**
    * Changes the worktree before the test (e.g. `untestable: force` dropping a
    * BROKEN dependency); what it returns is recorded in the verdict's reason.
@@ -34,6 +31,8 @@ export interface RunRequest {
 
 export interface RunDeps {
   readonly git: RunGit;
+  /** The bisection's one worktree, moved from commit to commit (cleaned each step); its owner disposes of it. */
+  readonly checkout: Checkout;
   readonly probe: { test(commit: string, worktree: string): Promise<ProbeOutcome> };
   readonly reporter: RunReporter;
 }
@@ -73,24 +72,20 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
     const ref = runRef(command);
     const note = ref.purpose === 'bisect' ? (ref.run ? `run ${ref.run + 1}` : undefined) : `${ref.purpose}${ref.revert ? ` with ${ref.revert.slice(0, 12)} reverted` : ''}, run ${ref.run + 1}`;
     deps.reporter.stepStarted(n, command.commit, subjects.get(command.commit), command.progress, note);
-    const dir = req.worktreeDir(n, command.commit);
-    const worktree = await deps.git.addWorktree(command.commit, dir);
-    let outcome: ProbeOutcome;
-    try {
-      if (command.revert) {
-        try {
-          await deps.git.revertInWorktree(dir, command.revert);
-        } catch (err) {
-          step = next(step.state, { type: 'revert-unavailable', reason: `reverting ${command.revert} conflicts: ${err instanceof Error ? err.message : String(err)}` });
-          continue;
-        }
+    // The checkout puts back this commit's exact tree, whatever the last test, revert or forced edit left.
+    await deps.checkout.checkout(command.commit);
+    const { dir } = deps.checkout;
+    if (command.revert) {
+      try {
+        await deps.checkout.revert(command.revert);
+      } catch (err) {
+        step = next(step.state, { type: 'revert-unavailable', reason: `reverting ${command.revert} conflicts: ${err instanceof Error ? err.message : String(err)}` });
+        continue;
       }
-      const forced = req.prepareWorktree ? await req.prepareWorktree(dir) : [];
-      outcome = await deps.probe.test(command.commit, dir);
-      if (outcome.kind === 'verdict') outcome = { ...outcome, reason: forcedReason(forced, outcome.reason) };
-    } finally {
-      await worktree.remove();
     }
+    const forced = req.prepareWorktree ? await req.prepareWorktree(dir) : [];
+    let outcome: ProbeOutcome = await deps.probe.test(command.commit, dir);
+    if (outcome.kind === 'verdict') outcome = { ...outcome, reason: forcedReason(forced, outcome.reason) };
     if (outcome.kind === 'abort') {
       step = next(step.state, { type: 'fail', reason: `${command.commit}: ${outcome.reason}` });
       break;

@@ -6,6 +6,8 @@ import { GitCommandError, GoodEqualsBadError, GoodNotAncestorError, UnknownRefEr
 import { ensureMirror, gitAt } from './mirror-cache.js';
 import { checkRefSyntax, checkTreePath } from './ref-syntax.js';
 import type { RepoSource } from './repo-source.js';
+import { ReusableCheckout } from './reusable-checkout.js';
+import { revertInWorktree } from './worktree-revert.js';
 
 export interface CommitInfo {
   readonly subject: string;
@@ -163,13 +165,7 @@ export class GitRepo {
    */
   async revertInWorktree(dir: string, culprit: string): Promise<void> {
     assertShas([culprit]);
-    const wt = gitAt(dir);
-    try {
-      await wt.raw(['revert', '--no-commit', '--no-edit', culprit]);
-    } catch (err) {
-      await wt.raw(['revert', '--abort']).catch(() => undefined);
-      throw new GitCommandError('revert', err instanceof Error ? err.message : String(err));
-    }
+    await revertInWorktree(dir, culprit);
   }
 
   /** The tree object of a commit: commits with equal trees build the same kernel. */
@@ -207,6 +203,11 @@ export class GitRepo {
       await gitAt(dir).raw(['reset', '--hard', '--quiet']).catch(() => undefined);
       throw new GitCommandError('cherry-pick', err instanceof Error ? err.message : String(err));
     }
+  }
+
+  /** One worktree at `dir` for a whole job, moved commit to commit; nothing is written until the first checkout. */
+  openCheckout(dir: string): ReusableCheckout {
+    return new ReusableCheckout(this.gitDir, dir);
   }
 
   /** A detached worktree of `sha` at `dir`; remove() deletes it and prunes the record. */

@@ -1,4 +1,5 @@
 export { openRepo, GitRepo, type CommitInfo, type Worktree, type OpenRepoOptions } from './git-repo.js';
+export { ReusableCheckout, type Checkout } from './reusable-checkout.js';
 export { validateRepoSource, type RepoSource } from './repo-source.js';
 export { checkRefSyntax, checkTreePath } from './ref-syntax.js';
 export { mirrorPathFor } from './mirror-cache.js';

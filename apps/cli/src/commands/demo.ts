@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { openRepo, validateRepoSource } from '@kbisect/git';
@@ -17,7 +16,7 @@ import { kernelDemo } from './kernel-demo.js';
 /**
  * `kbisect demo` runs the real-kernel demonstration (kernel-demo.ts);
  * `kbisect demo --quick`: the 2016 THP case in miniature, end to end through the same
- * code as `kbisect run` — real git, a mirror, a worktree per step — and then
+ * code as `kbisect run` — real git, a mirror, one worktree moved commit to commit — and then
  * `git bisect run` on the same history, to show both reach the same answer.
  */
 export async function demoCommand(argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void; isTty: boolean }): Promise<number> {
@@ -30,11 +29,13 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
   io.out(`  test:       ${demo.testCommand}   (125 when THP cannot be built, 1 when pinned pages move)\n`);
   const repo = await openRepo(validateRepoSource(demo.dir, '--repo'), { cacheDir, fetch: true });
   const id = randomUUID();
-  const scratch = join(cacheDir, 'worktrees', id);
+  const probedId = randomUUID();
+  const checkout = repo.openCheckout(join(cacheDir, 'worktrees', id));
+  const probedCheckout = repo.openCheckout(join(cacheDir, 'worktrees', probedId));
   try {
     const { result } = await runBisection(
-      { id, goodRefs: [demo.good], badRef: demo.bad, worktreeDir: (step) => join(scratch, `step-${step}`) },
-      { git: repo, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
+      { id, goodRefs: [demo.good], badRef: demo.bad },
+      { git: repo, checkout, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
     );
     io.out('kbisect says:');
     io.out(await formatOutcome(result, repo));
@@ -52,11 +53,10 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
     io.out('\nAgain with --require-config CONFIG_TRANSPARENT_HUGEPAGE (Kconfig read from git, no checkout, no build):');
     const probed = await runBisection(
       {
-        id: randomUUID(), goodRefs: [demo.good], badRef: demo.bad,
-        worktreeDir: (step) => join(scratch, `probed-${step}`),
+        id: probedId, goodRefs: [demo.good], badRef: demo.bad,
         untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required: ['CONFIG_TRANSPARENT_HUGEPAGE'] }),
       },
-      { git: repo, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
+      { git: repo, checkout: probedCheckout, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
     );
     io.out(await formatOutcome(probed.result, repo));
     const sameSet = [...(probed.result.candidates ?? [])].sort().join() === [...(result.candidates ?? [])].sort().join();
@@ -65,6 +65,7 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
     io.out(`The true culprit ${demo.culprit.slice(0, 12)} is ${result.candidates?.includes(demo.culprit) || result.culprit === demo.culprit ? 'in the answer' : 'NOT in the answer'}; "mm: re-enable THP" is ${blamed ? 'WRONGLY blamed alone' : 'not blamed alone'}.`);
     return same && sameSet && !blamed ? 0 : 1;
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    await checkout.dispose();
+    await probedCheckout.dispose();
   }
 }

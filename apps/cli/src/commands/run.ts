@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toBisectLog } from '@kbisect/bisect';
 import { openRepo, validateRepoSource } from '@kbisect/git';
@@ -23,8 +23,10 @@ export const RUN_USAGE = `usage: kbisect run --repo <path|url> --good <ref> [--g
                   [--require-config CONFIG_X …] [--untestable skip|force]
 
 Bisects locally with the command probe (git bisect run's protocol: exit 0 good,
-125 skip, 1-127 bad, anything else aborts). Each commit is checked out in its
-own worktree of a mirror kept under the cache dir; your repository is not touched.
+125 skip, 1-127 bad, anything else aborts). One worktree of a mirror kept under
+the cache dir is moved from commit to commit (only changed files are written) and
+cleaned between steps (untracked, ignored and changed files go); your repository
+is not touched.
 A flaky test wants --policy bayes (or repeat); --verify re-tests the culprit and
 its parent, --verify-revert also tests the bad end with the culprit reverted.
 --fix finds the first commit that FIXES the bug: --bad is a commit with the bug,
@@ -79,7 +81,15 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
 
   const repo = await openRepo(source, { cacheDir, fetch: true });
   const id = randomUUID();
-  const scratch = join(cacheDir, 'worktrees', id);
+  // One worktree for the whole bisection, named by its id: two runs on one mirror never share it.
+  const checkout = repo.openCheckout(join(cacheDir, 'worktrees', id));
+  // Interrupted (Ctrl-C, a kill): the worktree goes before we exit, as it does at the end.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    void checkout.dispose().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  // `on`, not `once`: execa's exit hook re-raises a signal nobody else still listens to.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const { result, state } = await runBisection(
       {
@@ -95,10 +105,10 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
         ...(importText !== undefined ? { importLog: importText } : {}),
         ...(required.length > 0 && untestableMode === 'skip' ? { untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required }) } : {}),
         ...(untestableMode === 'force' ? { prepareWorktree: (dir: string) => dropBrokenDependencies(dir, required) } : {}),
-        worktreeDir: (step) => join(scratch, `step-${step}`),
       },
       {
         git: repo,
+        checkout,
         probe: commandProbe({ command: testCmd, output: values.json ? 'stderr' : 'inherit' }),
         reporter: terminalReporter(io.err),
       },
@@ -108,6 +118,8 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
     else io.out(await formatOutcome(result, repo, fix ? 'fix' : 'regression'));
     return result.status === 'failed' ? 1 : 0;
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await checkout.dispose();
   }
 }
