@@ -3,7 +3,7 @@
  * how long one engine decision takes on a large DAG.
  *
  * Input: flags --cases N (default 30), --commits N (default 5000),
- *        --big N (default 100000), --seed S.
+ *        --big N (default 100000), --probe-commits N (default 20000), --seed S.
  * Output: a table on stdout. Both tools bisect the same generated histories
  * (real git repositories written with fast-import) with the same culprits:
  *   - no skips: kbisect reproduces git's choices, so the counts must match;
@@ -11,6 +11,7 @@
  *     like THP under BROKEN): git bisect run pays a test for every skipped
  *     commit it lands on; kbisect learns the band up front (as the Kconfig
  *     probe does) and pays nothing for it, while ending with git's answer.
+ * Then the Kconfig probe's cost on a ~20,000-commit range (bench/kconfig-probe-cost.ts).
  * With --run-vs-git it adds bench/run-vs-git.ts (kept in its own file: it
  * needs the kernel fixture and minutes): `kbisect run` against `git bisect
  * run`, wall time per step on the linux-source-6.1 tree.
@@ -23,12 +24,14 @@ import { openRepo, validateRepoSource } from '@kbisect/git';
 import { descendantsOf, generateHistory, graphOf, seededRandom, simulate, type GeneratedHistory } from '@kbisect/bisect/testing';
 import { gitBisectRun, writeGitHistory } from '../test/support/git-fixture.js';
 import { numberFlag } from './flags.js';
+import { probeCost } from './kconfig-probe-cost.js';
 import { runVsGit } from './run-vs-git.js';
 
 const cases = numberFlag('cases', 30);
 const commits = numberFlag('commits', 5000);
 const big = numberFlag('big', 100_000);
 const seed = numberFlag('seed', 2016);
+const probeCommits = numberFlag('probe-commits', 20_000);
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -112,6 +115,11 @@ const t = decisionTimes();
 console.log(`\nengine time per decision on a ${t.n}-commit DAG with merges (ms):`);
 console.log(`  deterministic:        median ${median(t.plain).toFixed(1)}, p90 ${pct(t.plain, 0.9).toFixed(1)}, ${t.plain.length} decisions`);
 console.log(`  with skips (sorted):  median ${median(t.skipping).toFixed(1)}, p90 ${pct(t.skipping, 0.9).toFixed(1)}, ${t.skipping.length} decisions`);
+
+const p = await probeCost(probeCommits, seed);
+console.log(`\nKconfig probe on a ${p.commits}-commit range with merges: mm/Kconfig edited on many branches, THP BROKEN on ${p.stretches} stretches (${p.truth} commits untestable):`);
+console.log('probe                                | wall ms | git calls | blobs read | untestable | judged wrong');
+for (const r of p.rows) console.log(`${r.probe.padEnd(36)} | ${r.ms.toFixed(0).padStart(7)} | ${String(r.gitCalls).padStart(9)} | ${String(r.blobs).padStart(10)} | ${String(r.untestable).padStart(10)} | ${r.wrong}`);
 if (process.argv.includes('--run-vs-git')) {
   console.log('');
   await runVsGit();

@@ -39,7 +39,7 @@ const OPTION = /^--(?:mode|seconds|iterations|pages|device|control)(?:=[A-Za-z0-
 
 const vfioPinCheck: ReproducerDefinition = {
   name: 'vfio-pin-check',
-  description: 'Pins an anonymous buffer through VFIO_IOMMU_MAP_DMA, stresses THP, and checks no pinned page frame moved (the 2016 vfio/THP regression).',
+  description: 'Pins a THP-backed anonymous buffer through VFIO_IOMMU_MAP_DMA, runs the write-protect steps that decide the 2016 vfio/THP regression (mprotect RO->RW + write, fork-then-exit, MADV_DONTFORK), then THP churn, and checks no pinned page frame moved.',
   binary: { dir: 'vfio-pin-check', file: 'vfio-pin-check', installAs: '/bin/vfio-pin-check' },
   argsProblem: (args) => {
     const bad = args.find((a) => !OPTION.test(a));

@@ -7,19 +7,35 @@
  * page tables, so the device kept DMA-ing into a frame the process no longer
  * used. This checks it without kernel debug patches: pin an anonymous buffer
  * through a real type1 container, record each page's frame from
- * /proc/self/pagemap, stress THP, and re-read the frames while the mapping is
- * held. A control buffer without the pin gets the same stress, to show the
- * check can see a frame move.
+ * /proc/self/pagemap, prove the buffer is THP-backed (each 2 MiB chunk one
+ * 2 MiB-aligned contiguous run of frames), then run operations on it and
+ * re-read the frames while the mapping is held.
  *
- * Modes: `thp` (default) — khugepaged collapse, PMD splits (mprotect of a
- * sub-range), hole punching, compaction, writes from the pinning process.
- * `fork` — fork with writes from parent and child (copy-on-write). Kernels
- * before the 5.9-era pinned-page COW-on-fork work move pinned frames in this
- * mode by design, so it is opt-in.
+ * What decides (`--mode=thp`, the default; pin-steps.c says why each one
+ * reaches the kernel path it does). Required steps, run once, first, each on
+ * a 2 MiB chunk of its own, every one ending in a write fault whose reuse
+ * check must not copy a pinned page:
+ *   1 mprotect_page  one page RO then RW, write  (PTE reuse check;
+ *                    reuse_swap_page on v4.5.0 — the bug as reported)
+ *   2 mprotect_huge  whole 2 MiB RO then RW, write  (huge-PMD reuse check)
+ *   3 dontfork       MADV_DONTFORK on half, fork, child exits, write
+ *                    (how QEMU and RDMA mark guest memory)
+ *   4 fork_exit      fork, child exits at once, parent writes
+ * Measured on v4.5.0 (without 6d0a07edd17c) each moves pinned frames; v4.4.1
+ * and v4.5.7 move none. Then, until --seconds run out:
+ *   5 churn          khugepaged collapse, PMD splits, hole punching,
+ *                    compaction (these alone do not reach the 2016 bug).
+ * `--mode=fork` (opt-in, unchanged): 6 fork_mode, fork with writes from
+ * parent and child. Kernels before the 5.9-era pinned-page COW-on-fork work
+ * move pinned frames here by design. A control buffer without the pin gets
+ * the churn / fork rounds, to show the check can see a frame move.
  *
  * Output: exactly one line `KBISECT-RESULT {json}` on stdout, verdict `bad`
- * when any pinned frame moved, `skip` (with a reason) when setup failed,
- * `good` otherwise. Exit status: 0 after a result, 2 for usage errors.
+ * when any pinned frame moved (the reason names the first step that moved
+ * one; `moved_after` is its number, `moved_index` the page, `moved_<step>`
+ * the pages each step moved), `skip` (with a reason) when setup failed or
+ * the pinned buffer is not THP-backed in thp mode, `good` otherwise. Exit
+ * status: 0 after a result, 2 for usage errors.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,12 +51,10 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#define PAGE 4096UL
-#define HUGE (2UL * 1024 * 1024)
+#include "pin-steps.h"
+#include "vfio-setup.h"
 
 struct options {
 	const char *device;
@@ -53,7 +67,7 @@ struct options {
 
 struct result {
 	const char *verdict;
-	char reason[256];
+	char reason[300];
 	long pages;
 	long mismatches;
 	long iterations;
@@ -61,6 +75,12 @@ struct result {
 	long control_moved;
 	long control_sanity;
 	long thp_huge_pages;
+	long chunks;
+	long thp_chunks;
+	enum step moved_after;
+	long moved_index;
+	long step_moved[STEP_COUNT];
+	int step_ran[STEP_COUNT];
 };
 
 static double now(void)
@@ -94,8 +114,14 @@ static void print_result(const struct result *r, const struct options *o)
 	}
 	printf(",\"mode\":");
 	json_string(o->mode);
-	printf(",\"mode_fork\":%d,\"pages\":%ld,\"mismatches\":%ld,\"iterations\":%ld,\"seconds\":%.2f,\"control_moved\":%ld,\"control_sanity\":%ld,\"thp_huge_pages\":%ld}\n",
+	printf(",\"mode_fork\":%d,\"pages\":%ld,\"mismatches\":%ld,\"iterations\":%ld,\"seconds\":%.2f,\"control_moved\":%ld,\"control_sanity\":%ld,\"thp_huge_pages\":%ld",
 	       strcmp(o->mode, "fork") == 0, r->pages, r->mismatches, r->iterations, r->seconds, r->control_moved, r->control_sanity, r->thp_huge_pages);
+	printf(",\"chunks\":%ld,\"thp_chunks\":%ld,\"moved_after\":%d,\"moved_index\":%ld", r->chunks, r->thp_chunks, (int)r->moved_after, r->moved_index);
+	/* Only the steps that ran: a 0 means "ran and moved nothing". */
+	for (int s = 1; s < STEP_COUNT; s++)
+		if (r->step_ran[s])
+			printf(",\"moved_%s\":%ld", step_name((enum step)s), r->step_moved[s]);
+	printf("}\n");
 	fflush(stdout);
 }
 
@@ -110,11 +136,29 @@ static int skip(struct result *r, const struct options *o, const char *fmt, ...)
 	return 0;
 }
 
+#define USAGE "usage: vfio-pin-check [--device=DDDD:BB:DD.F] [--mode=thp|fork] [--seconds=N] [--iterations=N] [--pages=N] [--control=0|1]\n"
+
 static int usage(const char *why)
 {
-	fprintf(stderr, "vfio-pin-check: %s\n"
-		"usage: vfio-pin-check [--device=DDDD:BB:DD.F] [--mode=thp|fork] [--seconds=N] [--iterations=N] [--pages=N] [--control=0|1]\n", why);
+	fprintf(stderr, "vfio-pin-check: %s\n" USAGE, why);
 	return 2;
+}
+
+static void help(void)
+{
+	printf(USAGE
+	       "Pins an anonymous buffer through VFIO_IOMMU_MAP_DMA and checks that no pinned page\n"
+	       "changes frame (/proc/self/pagemap); prints one KBISECT-RESULT {json} line.\n"
+	       "--mode=thp (default): the pinned buffer must be THP-backed (else skip). Then the\n"
+	       "required write-protect steps, once, first, each on its own 2 MiB chunk:\n");
+	for (int s = STEP_MPROTECT_PAGE; s <= STEP_FORK_EXIT; s++)
+		printf("  %d %-14s %s\n", s, step_name((enum step)s), step_what((enum step)s));
+	printf("then, until --seconds (default 20) run out:\n  %d %-14s %s\n", STEP_CHURN, step_name(STEP_CHURN), step_what(STEP_CHURN));
+	printf("--mode=fork (opt-in; moves pinned frames on every kernel before 5.9):\n  %d %-14s %s\n", STEP_FORK_MODE, step_name(STEP_FORK_MODE), step_what(STEP_FORK_MODE));
+	printf("--iterations=1 runs the required steps only. The result names the first step that\n"
+	       "moved a pinned page (moved_after: its number, moved_index: the page) and the\n"
+	       "pages each step moved (moved_<step>).\n"
+	       "--pages=N: multiple of 512; default 2048 in thp mode (4 chunks: one per required step), 1024 in fork mode.\n");
 }
 
 static int parse_long(const char *s, long min, long max, long *out)
@@ -158,7 +202,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->mode = "thp";
 	o->seconds = 20;
 	o->iterations = 0;
-	o->pages = 1024;
+	o->pages = 0; /* default below: it depends on the mode */
 	o->control = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -193,158 +237,33 @@ static int parse_args(int argc, char **argv, struct options *o)
 			return usage(msg);
 		}
 	}
+	/* thp: one 2 MiB chunk per required step; fork keeps the size it always had. */
+	if (!o->pages)
+		o->pages = strcmp(o->mode, "fork") == 0 ? 1024 : 2048;
 	return 0;
 }
 
-static int write_file(const char *path, const char *text)
+/*
+ * Marks the pinned pages whose frame is no longer the pinned one, counts
+ * the ones new since the last look against step `s`, and remembers the
+ * first step and page that moved.
+ */
+static void track_moves(struct result *r, const uint64_t *pinned, const uint64_t *seen, unsigned char *moved, long pages, enum step s)
 {
-	int fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	ssize_t n = write(fd, text, strlen(text));
-	int saved = errno;
-	close(fd);
-	errno = saved;
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
-static int read_link_base(const char *path, char *out, size_t size)
-{
-	char buf[PATH_MAX];
-	ssize_t n = readlink(path, buf, sizeof buf - 1);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	const char *base = strrchr(buf, '/');
-	base = base ? base + 1 : buf;
-	size_t n2 = strlen(base);
-	if (n2 >= size)
-		return -1;
-	memcpy(out, base, n2 + 1);
-	return 0;
-}
-
-/* modprobe NAME; busybox's modprobe ignores softdeps, so callers name each module. */
-static void load_module(const char *name)
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		/* stdout carries only the result line; modprobe's complaints go to stderr (the console). */
-		dup2(2, 1);
-		execlp("modprobe", "modprobe", name, (char *)NULL);
-		_exit(127);
-	}
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
-}
-
-/* Binds the device to vfio-pci; returns its IOMMU group number, or -1 with a reason. */
-static int bind_vfio(const char *dev, char *why, size_t whysize)
-{
-	char path[PATH_MAX], group[64], driver[64];
-	struct stat st;
-	snprintf(path, sizeof path, "/sys/bus/pci/devices/%s", dev);
-	if (stat(path, &st)) {
-		snprintf(why, whysize, "no PCI device %s in this machine", dev);
-		return -1;
-	}
-	snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/iommu_group", dev);
-	if (read_link_base(path, group, sizeof group)) {
-		snprintf(why, whysize, "%s has no IOMMU group (IOMMU off? intel_iommu=on missing?)", dev);
-		return -1;
-	}
-	snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/driver", dev);
-	if (read_link_base(path, driver, sizeof driver) == 0 && strcmp(driver, "vfio-pci") == 0)
-		return atoi(group);
-	if (stat("/sys/bus/pci/drivers/vfio-pci", &st)) {
-		load_module("vfio-pci");
-		if (stat("/sys/bus/pci/drivers/vfio-pci", &st)) {
-			snprintf(why, whysize, "the vfio-pci driver is not available (CONFIG_VFIO_PCI off, or its module missing)");
-			return -1;
+	long fresh = 0;
+	for (long i = 0; i < pages; i++) {
+		if (moved[i] || pinned[i] == seen[i])
+			continue;
+		moved[i] = 1;
+		fresh++;
+		if (r->moved_after == STEP_NONE) {
+			r->moved_after = s;
+			r->moved_index = i;
 		}
 	}
-	if (read_link_base(path, driver, sizeof driver) == 0) {
-		snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/driver/unbind", dev);
-		if (write_file(path, dev)) {
-			snprintf(why, whysize, "cannot unbind %s from %s: %s", dev, driver, strerror(errno));
-			return -1;
-		}
-	}
-	snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/driver_override", dev);
-	if (write_file(path, "vfio-pci")) {
-		snprintf(why, whysize, "cannot set driver_override of %s: %s", dev, strerror(errno));
-		return -1;
-	}
-	if (write_file("/sys/bus/pci/drivers_probe", dev)) {
-		/* Older kernels: new_id would do, but driver_override exists since 3.16. */
-	}
-	snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/driver", dev);
-	if (read_link_base(path, driver, sizeof driver) || strcmp(driver, "vfio-pci")) {
-		snprintf(why, whysize, "%s did not bind to vfio-pci", dev);
-		return -1;
-	}
-	return atoi(group);
-}
-
-static int open_container(int group, char *why, size_t whysize)
-{
-	char path[64];
-	int container = open("/dev/vfio/vfio", O_RDWR);
-	if (container < 0) {
-		snprintf(why, whysize, "cannot open /dev/vfio/vfio: %s", strerror(errno));
-		return -1;
-	}
-	if (ioctl(container, VFIO_GET_API_VERSION) == VFIO_API_VERSION && !ioctl(container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU))
-		load_module("vfio_iommu_type1"); /* vfio's softdep, which busybox does not follow */
-	if (ioctl(container, VFIO_GET_API_VERSION) != VFIO_API_VERSION || !ioctl(container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU)) {
-		snprintf(why, whysize, "the VFIO type1 IOMMU backend is not available");
-		return -1;
-	}
-	snprintf(path, sizeof path, "/dev/vfio/%d", group);
-	int fd = open(path, O_RDWR);
-	if (fd < 0) {
-		snprintf(why, whysize, "cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
-	struct vfio_group_status status = { .argsz = sizeof status };
-	if (ioctl(fd, VFIO_GROUP_GET_STATUS, &status) || !(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		snprintf(why, whysize, "IOMMU group %d is not viable (other devices in it are bound to host drivers)", group);
-		return -1;
-	}
-	if (ioctl(fd, VFIO_GROUP_SET_CONTAINER, &container) || ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU)) {
-		snprintf(why, whysize, "cannot attach IOMMU group %d to a type1 container: %s", group, strerror(errno));
-		return -1;
-	}
-	return container;
-}
-
-static char *alloc_huge_aligned(size_t size)
-{
-	char *raw = mmap(NULL, size + HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (raw == MAP_FAILED)
-		return NULL;
-	char *aligned = (char *)(((uintptr_t)raw + HUGE - 1) & ~(HUGE - 1));
-	if (aligned > raw)
-		munmap(raw, aligned - raw);
-	size_t tail = (raw + size + HUGE) - (aligned + size);
-	if (tail)
-		munmap(aligned + size, tail);
-	madvise(aligned, size, MADV_HUGEPAGE);
-	for (size_t off = 0; off < size; off += PAGE)
-		aligned[off] = (char)(off / PAGE);
-	return aligned;
-}
-
-/* Frame numbers of each page; 0 where not present. Root sees real PFNs. */
-static int read_frames(int pagemap, const char *buf, long pages, uint64_t *out)
-{
-	off_t at = (off_t)((uintptr_t)buf / PAGE) * 8;
-	ssize_t want = pages * 8;
-	if (pread(pagemap, out, want, at) != want)
-		return -1;
-	for (long i = 0; i < pages; i++)
-		out[i] = (out[i] >> 63) & 1 ? out[i] & ((1ULL << 55) - 1) : 0;
-	return 0;
+	r->step_ran[s] = 1;
+	r->step_moved[s] += fresh;
+	r->mismatches += fresh;
 }
 
 static long count_moved(const uint64_t *before, const uint64_t *after, long pages)
@@ -369,60 +288,25 @@ static long anon_huge_kb(void)
 	return kb;
 }
 
-/* One round of THP stress on a buffer: writes, PMD splits, collapse hints, churn. */
-static void stress_thp(char *buf, size_t size, long round)
-{
-	for (size_t off = 0; off < size; off += PAGE)
-		buf[off]++;
-	/* mprotect of one page inside a huge mapping splits the PMD; the write after it faults. */
-	size_t at = ((size_t)round * PAGE * 7) % size;
-	mprotect(buf + at, PAGE, PROT_READ);
-	mprotect(buf + at, PAGE, PROT_READ | PROT_WRITE);
-	buf[at]++;
-	madvise(buf, size, MADV_HUGEPAGE);
-	/* A scratch huge region with punched holes: splits and khugepaged work elsewhere. */
-	char *scratch = alloc_huge_aligned(4 * HUGE);
-	if (scratch) {
-		for (size_t h = 0; h < 4 * HUGE; h += HUGE)
-			madvise(scratch + h + PAGE * (1 + round % 500), PAGE, MADV_DONTNEED);
-		munmap(scratch, 4 * HUGE);
-	}
-	if (round % 8 == 0)
-		write_file("/proc/sys/vm/compact_memory", "1");
-}
-
-/* One round of fork stress: the child writes every page, then the parent does. */
-static void stress_fork(char *buf, size_t size)
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		for (size_t off = 0; off < size; off += PAGE)
-			buf[off] ^= 1;
-		_exit(0);
-	}
-	for (size_t off = 0; off < size; off += PAGE)
-		buf[off] ^= 2;
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
-}
-
 int main(int argc, char **argv)
 {
 	struct options o;
-	struct result r = { .verdict = "good" };
+	struct result r = { .verdict = "good", .moved_index = -1 };
 	int parsed = parse_args(argc, argv, &o);
 	if (parsed == 1) {
-		usage("checks that DMA-pinned pages keep their frames under THP stress");
+		help();
 		return 0;
 	}
 	if (parsed)
 		return 2;
 	r.pages = o.pages;
+	r.chunks = o.pages / HUGE_PAGES;
 	if (o.device && !valid_pci_address(o.device))
 		return skip(&r, &o, "--device '%.40s' is not a PCI address like 0000:00:05.0", o.device);
+	int fork_mode = strcmp(o.mode, "fork") == 0;
 
 	/* The report's settings: THP always, defrag always, khugepaged scanning hard. */
-	write_file("/sys/kernel/mm/transparent_hugepage/enabled", "always");
+	int thp_sysfs = write_file("/sys/kernel/mm/transparent_hugepage/enabled", "always") == 0;
 	write_file("/sys/kernel/mm/transparent_hugepage/defrag", "always");
 	write_file("/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs", "0");
 	write_file("/sys/kernel/mm/transparent_hugepage/khugepaged/pages_to_scan", "65536");
@@ -433,7 +317,8 @@ int main(int argc, char **argv)
 	size_t size = (size_t)o.pages * PAGE;
 	char *buf = alloc_huge_aligned(size);
 	uint64_t *before = calloc(o.pages, 8), *after = calloc(o.pages, 8), *cbefore = calloc(o.pages, 8), *cafter = calloc(o.pages, 8);
-	if (!buf || !before || !after || !cbefore || !cafter)
+	unsigned char *moved = calloc(o.pages, 1);
+	if (!buf || !before || !after || !cbefore || !cafter || !moved)
 		return skip(&r, &o, "cannot allocate %ld pages", o.pages);
 	if (read_frames(pagemap, buf, o.pages, before) || before[0] == 0)
 		return skip(&r, &o, "pagemap shows no frame numbers (not running as root?)");
@@ -460,38 +345,56 @@ int main(int argc, char **argv)
 	/* The frames as pinned: what the IOMMU now points at. */
 	if (read_frames(pagemap, buf, o.pages, before))
 		return skip(&r, &o, "cannot read pagemap");
+	r.thp_chunks = thp_backed_chunks(before, o.pages);
+	/* Without huge pages under the pin the THP steps test nothing: say so rather than pass. */
+	if (!fork_mode && !thp_sysfs)
+		return skip(&r, &o, "this kernel has no transparent huge pages (no /sys/kernel/mm/transparent_hugepage): the pinned buffer cannot be THP-backed");
+	if (!fork_mode && r.thp_chunks < r.chunks)
+		return skip(&r, &o, "the pinned buffer is not THP-backed: %ld of %ld 2 MiB chunks are 2 MiB-aligned contiguous frames after the pin", r.thp_chunks, r.chunks);
 
 	char *control = o.control ? alloc_huge_aligned(size) : NULL;
 	if (control)
 		read_frames(pagemap, control, o.pages, cbefore);
 
 	double start = now();
-	int fork_mode = strcmp(o.mode, "fork") == 0;
-	for (long round = 0;; round++) {
+	long round = 0;
+	if (!fork_mode) {
+		/* The decisive steps, in an order where no step's fork write-protects a chunk a later step measures (except its own). */
+		static const enum step order[DECISIVE_STEPS] = { STEP_MPROTECT_PAGE, STEP_MPROTECT_HUGE, STEP_DONTFORK, STEP_FORK_EXIT };
+		for (int k = 0; k < DECISIVE_STEPS; k++) {
+			run_decisive_step(order[k], buf + (size_t)(k % r.chunks) * HUGE);
+			read_frames(pagemap, buf, o.pages, after);
+			track_moves(&r, before, after, moved, o.pages, order[k]);
+		}
+		r.iterations = round = 1;
+		long kb = anon_huge_kb();
+		r.thp_huge_pages = kb / 2048;
+	}
+	for (;; round++) {
+		if (r.mismatches > 0)
+			break; /* one moved frame is the bug; no need to wait out the clock */
 		if (o.iterations ? round >= o.iterations : now() - start >= o.seconds)
 			break;
+		/* Churn rounds count from 0 as before the steps existed: compaction on the first. */
+		long churn = fork_mode ? round : round - 1;
 		if (fork_mode)
 			stress_fork(buf, size);
 		else
-			stress_thp(buf, size, round);
+			stress_thp(buf, size, churn);
 		r.iterations = round + 1;
 		read_frames(pagemap, buf, o.pages, after);
-		long moved = count_moved(before, after, o.pages);
-		if (moved > r.mismatches)
-			r.mismatches = moved;
+		track_moves(&r, before, after, moved, o.pages, fork_mode ? STEP_FORK_MODE : STEP_CHURN);
 		if (control) {
 			if (fork_mode)
 				stress_fork(control, size);
 			else
-				stress_thp(control, size, round);
+				stress_thp(control, size, churn);
 			read_frames(pagemap, control, o.pages, cafter);
 			r.control_moved = count_moved(cbefore, cafter, o.pages);
 		}
 		long kb = anon_huge_kb();
 		if (kb / 2048 > r.thp_huge_pages)
 			r.thp_huge_pages = kb / 2048;
-		if (r.mismatches > 0)
-			break; /* one moved frame is the bug; no need to wait out the clock */
 	}
 	r.seconds = now() - start;
 	if (control) {
@@ -506,7 +409,8 @@ int main(int argc, char **argv)
 	ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap);
 	if (r.mismatches > 0) {
 		r.verdict = "bad";
-		snprintf(r.reason, sizeof r.reason, "%ld of %ld pinned pages changed frame in mode %s", r.mismatches, o.pages, o.mode);
+		snprintf(r.reason, sizeof r.reason, "%ld of %ld pinned pages changed frame in mode %s; first page %ld, after step %d %s (%s)", r.mismatches, o.pages, o.mode,
+			 r.moved_index, (int)r.moved_after, step_name(r.moved_after), step_what(r.moved_after));
 	}
 	print_result(&r, &o);
 	return 0;

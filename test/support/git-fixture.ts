@@ -18,7 +18,8 @@ export interface GitFixture {
 
 const GIT_ENV = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0' };
 
-export async function writeGitHistory(history: GeneratedHistory, opts: { files?: number } = {}): Promise<GitFixture> {
+/** `files`: how many files the commits cycle through; `touch`: more files a commit writes (path → text). */
+export async function writeGitHistory(history: GeneratedHistory, opts: { files?: number; touch?: (i: number) => Readonly<Record<string, string>> | undefined } = {}): Promise<GitFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'kbisect-repo-'));
   await execa('git', ['init', '-q', '-b', 'main', dir], { env: GIT_ENV });
   const files = opts.files ?? 8;
@@ -34,6 +35,7 @@ export async function writeGitHistory(history: GeneratedHistory, opts: { files?:
     for (const p of rest) chunks.push(`merge :${p + 1}\n`);
     const content = `${i}\n`;
     chunks.push(`M 100644 inline file-${i % files}.txt\ndata ${Buffer.byteLength(content)}\n${content}\n`);
+    for (const [path, text] of Object.entries(opts.touch?.(i) ?? {})) chunks.push(`M 100644 inline ${path}\ndata ${Buffer.byteLength(text)}\n${text}\n`);
   });
   const marks = join(dir, '.git', 'kbisect-marks');
   await execa('git', ['-C', dir, 'fast-import', '--quiet', `--export-marks=${marks}`], { input: chunks.join(''), env: GIT_ENV });

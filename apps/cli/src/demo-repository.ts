@@ -17,8 +17,8 @@ export interface DemoRepository {
   readonly testCommand: string;
 }
 
-const KCONFIG_OK = 'config TRANSPARENT_HUGEPAGE\n\tbool "Transparent Hugepage Support"\n\tdepends on HAVE_ARCH_TRANSPARENT_HUGEPAGE\n';
-const KCONFIG_BROKEN = 'config TRANSPARENT_HUGEPAGE\n\tbool "Transparent Hugepage Support"\n\tdepends on HAVE_ARCH_TRANSPARENT_HUGEPAGE && BROKEN\n';
+export const KCONFIG_OK = 'config TRANSPARENT_HUGEPAGE\n\tbool "Transparent Hugepage Support"\n\tdepends on HAVE_ARCH_TRANSPARENT_HUGEPAGE\n';
+export const KCONFIG_BROKEN = 'config TRANSPARENT_HUGEPAGE\n\tbool "Transparent Hugepage Support"\n\tdepends on HAVE_ARCH_TRANSPARENT_HUGEPAGE && BROKEN\n';
 
 // The demo's reproducer: untestable (125) while THP cannot be built, bad when
 // the page-reuse change is present. It stands in for a build + boot + vfio test.

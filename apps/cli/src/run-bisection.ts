@@ -1,41 +1,8 @@
-import { next, runRef, toResult, type BisectResult, type BisectState, type CommitGraph, type ProbeOutcome, type Progress, type Step, type Verdict } from '@kbisect/bisect';
-import type { Checkout } from '@kbisect/git';
-import type { BisectionOptions } from '@kbisect/service';
-import { forcedReason, openRange, resolveImportedLog, startParams, startWithImported, type RangeGit } from '@kbisect/service/driver';
-
-/** The git operations a local bisection needs (opening the range); GitRepo provides them, tests may fake them. */
-export type RunGit = RangeGit;
-
-export interface RunReporter {
-  stepStarted(step: number, commit: string, subject: string | undefined, progress: Progress, note?: string): void;
-  stepFinished(step: number, commit: string, verdict: Verdict, reason: string): void;
-  autoSkipped(commit: string, reason: string): void;
-}
-
-export interface RunRequest {
-  readonly id: string;
-  readonly goodRefs: readonly string[];
-  readonly badRef: string;
-  /** The same options a submitted request carries (policy, terms, verification, endpoint check, first parent). */
-  readonly options?: BisectionOptions;
-  /** A `git bisect log` to carry on from (its marks are resolved in the repository). */
-  readonly importLog?: string;
-  /** Commits known untestable before any build, with reasons. */
-  readonly untestable?: (graph: CommitGraph, bad: string, goods: readonly string[]) => Promise<Readonly<Record<string, string>>>;
-  /**
-   * Changes the worktree before the test (e.g. `untestable: force` dropping a
-   * BROKEN dependency); what it returns is recorded in the verdict's reason.
-   */
-  readonly prepareWorktree?: (dir: string) => Promise<readonly string[]>;
-}
-
-export interface RunDeps {
-  readonly git: RunGit;
-  /** The bisection's one worktree, moved from commit to commit (cleaned each step); its owner disposes of it. */
-  readonly checkout: Checkout;
-  readonly probe: { test(commit: string, worktree: string): Promise<ProbeOutcome> };
-  readonly reporter: RunReporter;
-}
+import { next, startBisection, toResult, type BisectResult, type BisectState, type Step } from '@kbisect/bisect';
+import { goodForRecheck, needsCannotRunRecheck, type ProbeOutcome } from '@kbisect/bisect';
+import { recheckAtGood } from './cannot-run-recheck.js';
+import type { RunDeps, RunRequest } from './run-ports.js';
+import { testMergeBases } from './merge-base-phase.js';
 
 export class BisectionRefusedError extends Error {
   readonly code = 'KBISECT_ERR_BISECTION_REFUSED';
@@ -51,17 +18,35 @@ export class BisectionRefusedError extends Error {
  * and the terminal arrives through `deps` (syzkaller's Run/runImpl split).
  */
 export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ result: BisectResult; state: BisectState }> {
-  // The driver core the orchestrator uses too: open the range, start the engine, apply an imported log.
-  const range = await openRange(deps.git, { bad: req.badRef, good: req.goodRefs, ...(req.options?.terms ? { terms: req.options.terms } : {}), fields: { bad: '--bad', good: () => '--good' } });
-  const untestable = req.untestable ? await req.untestable(range.graph, range.bad, range.goods) : {};
-  const imported = req.importLog !== undefined ? await resolveImportedLog(req.importLog, deps.git, '--import-log') : [];
-  const started = startWithImported(startParams(req.options, range, untestable), imported);
-  if (!started.ok) throw new BisectionRefusedError(started.message);
-  let step: Step = started.step;
-  const { graph } = range;
+  const bad = await deps.git.resolveCommit(req.badRef, '--bad');
+  const goods: string[] = [];
+  for (const ref of req.goodRefs) goods.push(await deps.git.resolveCommit(ref, '--good'));
+  const mergeBases = await deps.git.mergeBasesToCheck(bad, goods, req.goodRefs);
+  const graph = await deps.git.readGraph(bad, goods);
+  const untestable = req.untestable ? await req.untestable(graph, bad, goods) : {};
+  const start = (startGoods: readonly string[]): Step => startBisection({
+    graph, bad, goods: startGoods, firstParent: req.firstParent, untestable,
+    ...(req.policy ? { policy: req.policy } : {}),
+    ...(req.terms ? { terms: req.terms } : {}),
+    ...(req.verify ? { verify: req.verify } : {}),
+    ...(req.checkEndpoints ? { checkEndpoints: true } : {}),
+  });
+  let step = start(goods);
+  // A good that is not an ancestor of bad: git tests the merge bases first; good ones become good ends.
+  const first = step.commands[0];
+  // An imported log may already hold merge-base marks (they lie outside the engine's range).
+  const isBase = (m: { commit: string }): boolean => mergeBases.includes(m.commit);
+  const known = (req.imported ?? []).filter(isBase);
+  const bases = mergeBases.length === 0 ? undefined : await testMergeBases({ bad, goods, mergeBases, known, ...(req.terms ? { terms: req.terms } : {}), progress: first?.type === 'test' ? first.progress : { candidatesLeft: graph.commits.length, testableLeft: 0, stepsLeft: 0, tested: 0 } }, req, deps);
+  if (bases?.kind === 'done') step = start(bases.goods);
+  if (bases?.kind === 'failed') step = next({ ...step.state, status: 'running' }, { type: 'fail', reason: bases.reason });
+  for (const mark of (req.imported ?? []).filter((m) => !isBase(m))) {
+    step = expectAccepted(next(step.state, { type: 'verdict', commit: mark.commit, verdict: mark.verdict, source: 'log' }));
+  }
   const subjects = new Map(graph.commits.map((c, i) => [c, graph.subjects?.[i]]));
   let reported = step.state.history.length;
-  let n = 0;
+  const baseTests = bases?.verdicts.filter((v) => v.source === 'probe').length ?? 0;
+  let n = baseTests;
   for (;;) {
     expectAccepted(step);
     for (const r of step.state.history.slice(reported)) if (r.source === 'untestable') deps.reporter.autoSkipped(r.commit, r.reason ?? 'untestable');
@@ -69,8 +54,8 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
     const command = step.commands[0];
     if (command?.type !== 'test') break;
     n += 1;
-    const ref = runRef(command);
-    const note = ref.purpose === 'bisect' ? (ref.run ? `run ${ref.run + 1}` : undefined) : `${ref.purpose}${ref.revert ? ` with ${ref.revert.slice(0, 12)} reverted` : ''}, run ${ref.run + 1}`;
+    const purpose = command.purpose ?? 'bisect';
+    const note = purpose === 'bisect' ? (command.run ? `run ${command.run + 1}` : undefined) : `${purpose}${command.revert ? ` with ${command.revert.slice(0, 12)} reverted` : ''}, run ${(command.run ?? 0) + 1}`;
     deps.reporter.stepStarted(n, command.commit, subjects.get(command.commit), command.progress, note);
     // The checkout puts back this commit's exact tree, whatever the last test, revert or forced edit left.
     await deps.checkout.checkout(command.commit);
@@ -85,16 +70,19 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
     }
     const forced = req.prepareWorktree ? await req.prepareWorktree(dir) : [];
     let outcome: ProbeOutcome = await deps.probe.test(command.commit, dir);
-    if (outcome.kind === 'verdict') outcome = { ...outcome, reason: forcedReason(forced, outcome.reason) };
+    if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: `forced (${forced.join(', ')} without BROKEN): ${outcome.reason}` };
+    // git re-checks a first 126/127 at a good commit: the command may not run at all.
+    if (needsCannotRunRecheck(outcome, n === 1)) outcome = await recheckAtGood(outcome, command.commit, goodForRecheck(step.state), deps);
     if (outcome.kind === 'abort') {
       step = next(step.state, { type: 'fail', reason: `${command.commit}: ${outcome.reason}` });
       break;
     }
     deps.reporter.stepFinished(n, command.commit, outcome.verdict, outcome.reason);
-    const { type: _type, progress: _progress, ...fields } = command;
-    step = next(step.state, { type: 'verdict', ...fields, verdict: outcome.verdict, reason: outcome.reason });
+    step = next(step.state, { type: 'verdict', commit: command.commit, verdict: outcome.verdict, reason: outcome.reason, ...(command.run ? { run: command.run } : {}), ...(purpose !== 'bisect' ? { purpose } : {}) });
   }
-  return { result: toResult(req.id, step.state), state: step.state };
+  const result = toResult(req.id, step.state);
+  if (!bases || bases.verdicts.length === 0) return { result, state: step.state };
+  return { result: { ...result, steps: result.steps + baseTests, verdicts: [...bases.verdicts, ...result.verdicts] }, state: step.state };
 }
 
 function expectAccepted(step: Step): Step {
@@ -102,3 +90,5 @@ function expectAccepted(step: Step): Step {
   if (rejected?.type === 'rejected') throw new BisectionRefusedError(rejected.message);
   return step;
 }
+
+export type { RunGit, RunReporter, RunRequest, RunDeps } from './run-ports.js';

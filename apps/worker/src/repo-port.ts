@@ -11,7 +11,8 @@ export interface WorkerRepo extends BuildTree {
   revertInWorktree(dir: string, culprit: string): Promise<void>;
   readFileAt(sha: string, path: string): Promise<string | null>;
   findSymbolFiles(sha: string, names: readonly string[]): Promise<Map<string, string>>;
-  logTouching(bad: string, goods: readonly string[], paths: readonly string[]): Promise<string[]>;
+  blobIdsAt(commits: readonly string[], paths: readonly string[]): Promise<Map<string, readonly (string | null)[]>>;
+  readBlobs(ids: readonly string[]): Promise<Map<string, string>>;
 }
 
 export type OpenRepo = (source: string) => Promise<WorkerRepo>;

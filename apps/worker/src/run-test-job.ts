@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { verdictFromExit } from '@kbisect/bisect';
+import { cannotRunRecheck, goodForRecheck, needsCannotRunRecheck, verdictFromExit } from '@kbisect/bisect';
 import { stepNames, type CommandTestJob } from '@kbisect/service';
 import { runShellCommand } from './command-runner.js';
 import { InfrastructureError } from './infrastructure-error.js';
@@ -71,7 +71,22 @@ export async function runTestJob(job: CommandTestJob, deps: TestJobDeps): Promis
   if (result.kind === 'cancelled') return 'cancelled';
   if (result.kind === 'timed-out') throw new InfrastructureError(`test of ${ref.commit} timed out`);
   const evidence = await deps.store.putEvidence(job.bisectionId, `test-${stepNames.suffix(job)}`, result.output);
-  const outcome = verdictFromExit(result.kind === 'exited' ? result.exitCode : undefined, result.kind === 'signalled' ? result.signal : undefined);
+  let outcome = verdictFromExit(result.kind === 'exited' ? result.exitCode : undefined, result.kind === 'signalled' ? result.signal : undefined);
+  // As git bisect run does: a 126/127 on the bisection's first test is re-run at a good commit.
+  const state = step.loaded.replayed.phase === 'bisecting' ? step.loaded.replayed.state : undefined;
+  if (state && needsCannotRunRecheck(outcome, !state.history.some((r) => r.source === 'probe'))) {
+    const good = goodForRecheck(state);
+    const goodTree = await repo.addWorktree(good, `${dir}-recheck`);
+    let atGood;
+    try {
+      atGood = await (deps.runCommand ?? runShellCommand)(probe.command, { cwd: `${dir}-recheck`, timeoutMs: (probe.timeoutSec ?? deps.defaultTimeoutSec) * 1000, signal: controller.signal, env: { KBISECT_COMMIT: good, KBISECT_BISECTION: job.bisectionId } });
+    } finally {
+      await goodTree.remove();
+    }
+    if (atGood.kind === 'cancelled') return 'cancelled';
+    const goodOutcome = atGood.kind === 'timed-out' ? { kind: 'abort' as const, reason: 'it timed out' } : verdictFromExit(atGood.kind === 'exited' ? atGood.exitCode : undefined, atGood.kind === 'signalled' ? atGood.signal : undefined);
+    outcome = cannotRunRecheck(outcome, { commit: ref.commit, good }, goodOutcome);
+  }
   if (outcome.kind === 'abort') {
     await recordStepFailed(deps.store, job, `${ref.commit}: ${outcome.reason}`, at());
     return 'aborted';

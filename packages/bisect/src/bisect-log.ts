@@ -78,6 +78,8 @@ export interface ParsedBisectLog {
   /** Revisions named on the `git bisect start` line: bad first, then goods (may be symbolic). */
   readonly startBad?: string;
   readonly startGoods: readonly string[];
+  /** The start line's revisions as git resolved them: the `# bad: [sha]` / `# good: [sha]` comments git writes before it. */
+  readonly startShas?: { readonly bad?: string; readonly goods: readonly string[] };
   /** good/bad/skip marks in order; revisions as written (git writes full shas). */
   readonly marks: readonly { readonly verdict: Verdict; readonly rev: string; readonly line: number }[];
 }
@@ -98,10 +100,13 @@ export function parseBisectLog(text: string): ParseLogOutcome {
   const marks: { verdict: Verdict; rev: string; line: number }[] = [];
   let started = false;
   let terms: { bad: string; good: string } = { bad: 'bad', good: 'good' };
+  const startComments: { term: string; sha: string }[] = [];
   const lines = text.split(/\r?\n/);
   for (let n = 0; n < lines.length; n++) {
     const lineNo = n + 1;
     const line = lines[n]!.trim();
+    const comment = started ? null : /^#\s*([A-Za-z0-9_-]+):\s*\[([0-9a-f]{40})\]/.exec(line);
+    if (comment) startComments.push({ term: comment[1]!, sha: comment[2]! });
     if (line === '' || line.startsWith('#')) continue;
     const words = splitShellWords(line);
     if (words === undefined) return { ok: false, line: lineNo, message: `line ${lineNo}: unbalanced quotes` };
@@ -137,7 +142,10 @@ export function parseBisectLog(text: string): ParseLogOutcome {
     }
   }
   if (!started) return { ok: false, line: 0, message: "no 'git bisect start' line" };
-  return { ok: true, log: { firstParent, ...(startBad !== undefined ? { startBad } : {}), startGoods, marks } };
+  const resolvedBad = startComments.find((c) => toVerdict(c.term, terms) === 'bad')?.sha;
+  const resolvedGoods = startComments.filter((c) => toVerdict(c.term, terms) === 'good').map((c) => c.sha);
+  const startShas = resolvedBad !== undefined || resolvedGoods.length > 0 ? { startShas: { ...(resolvedBad !== undefined ? { bad: resolvedBad } : {}), goods: resolvedGoods } } : {};
+  return { ok: true, log: { firstParent, ...(startBad !== undefined ? { startBad } : {}), startGoods, ...startShas, marks } };
 }
 
 function toVerdict(verb: string | undefined, terms: { bad: string; good: string }): Verdict | undefined {

@@ -7,7 +7,7 @@ export { candidatesOf } from './inspect.js';
 export type {
   Verdict, VerdictSource, VerdictRecord, BisectStatus, BisectState, BisectEvent, Progress, RejectionCode, BisectCommand, Step,
 } from './state.js';
-export { verdictFromExit, type ProbeOutcome } from './exit-code-verdict.js';
+export { verdictFromExit, cannotRunRecheck, needsCannotRunRecheck, goodForRecheck, type ProbeOutcome } from './exit-code-verdict.js';
 export { normalizePolicy, runsForConfidence, type Policy, type PolicyInput } from './policy.js';
 export { fisherExactTwoSided } from './fisher-exact.js';
 export { engineVerdict } from './decided-verdicts.js';
@@ -17,3 +17,5 @@ export type { EndpointResult } from './endpoint-result.js';
 export { indexGraph, type GraphIndex } from './graph-index.js';
 export { nextEndpointCheck, endpointRuns, type EndpointStep } from './endpoint-check.js';
 export { categoryOf, terminalMessage, type ErrorCategory } from './error-category.js';
+export { rangeFromImportedLog, type StartRange, type ImportedRangeOutcome } from './imported-range.js';
+export { nextMergeBaseStep, type MergeBaseStep } from './merge-base-check.js';

@@ -81,13 +81,19 @@ describe('GitRepo on a real repository', () => {
     await expect(repo.checkRange(tip, [fx.shas[0]!])).resolves.toBeUndefined();
   });
 
-  it('reads files at a revision without a checkout, and lists commits touching paths', async () => {
+  it('reads files at a revision without a checkout, and blob ids of paths at many commits in one call', async () => {
     expect(await repo.readFileAt(fx.shas[3]!, 'file-3.txt')).toBe('3\n');
     expect(await repo.readFileAt(fx.shas[0]!, 'file-3.txt')).toBeNull();
     await expect(repo.readFileAt(fx.shas[3]!, '../etc/passwd')).rejects.toThrow(/'\.\.'/);
-    const touching = await repo.logTouching(fx.shas[history.tip]!, [fx.shas[0]!], ['file-0.txt']);
-    expect(touching.length).toBeGreaterThan(0);
-    for (const sha of touching) expect(fx.shas.indexOf(sha) % 8).toBe(0);
+    const commits = [fx.shas[0]!, fx.shas[3]!, fx.shas[11]!];
+    const ids = await repo.blobIdsAt(commits, ['file-3.txt', 'nope.txt']);
+    const truth = async (sha: string): Promise<string> => (await execa('git', ['-C', fx.dir, 'rev-parse', `${sha}:file-3.txt`])).stdout;
+    expect(ids.get(fx.shas[0]!)).toEqual([null, null]);
+    expect(ids.get(fx.shas[3]!)).toEqual([await truth(fx.shas[3]!), null]);
+    expect(ids.get(fx.shas[11]!)).toEqual([await truth(fx.shas[11]!), null]);
+    const texts = await repo.readBlobs([ids.get(fx.shas[3]!)![0]!, ids.get(fx.shas[11]!)![0]!]);
+    expect([...texts.values()]).toEqual(['3\n', '11\n']);
+    await expect(repo.blobIdsAt(commits, ['../x'])).rejects.toThrow(/'\.\.'/);
   });
 
   it('gives each job its own worktree of the mirror and removes it', async () => {

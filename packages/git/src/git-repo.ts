@@ -2,6 +2,7 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { isFullSha, type CommitGraph } from '@kbisect/bisect';
+import { blobIdsAt, readBlobs } from './batch-objects.js';
 import { GitCommandError, GoodEqualsBadError, GoodNotAncestorError, UnknownRefError } from './errors/git-errors.js';
 import { ensureMirror, gitAt } from './mirror-cache.js';
 import { checkRefSyntax, checkTreePath } from './ref-syntax.js';
@@ -84,6 +85,27 @@ export class GitRepo {
   }
 
   /**
+   * `git bisect start`'s check of the ends: each good differs from bad; when a
+   * good is not an ancestor of bad, the merge bases git tests first (in
+   * `git merge-base --all` order) — unless bad is itself the merge base, i.e.
+   * a good descends from bad: then the ends are swapped, as git says too.
+   */
+  async mergeBasesToCheck(bad: string, goods: readonly string[], goodRefs: readonly string[] = goods): Promise<string[]> {
+    assertShas([bad, ...goods]);
+    let unrelated: number | undefined;
+    for (const [i, good] of goods.entries()) {
+      if (good === bad) throw new GoodEqualsBadError(bad);
+      if (unrelated === undefined && !(await this.isAncestor(good, bad))) unrelated = i;
+    }
+    if (unrelated === undefined) return [];
+    // Exit 1 with no output when the histories share nothing: then there is nothing to test first.
+    const out = await this.git.raw(['merge-base', '--all', bad, ...goods]).catch(() => '');
+    const bases = out.split('\n').filter((l) => isFullSha(l));
+    if (bases.includes(bad)) throw new GoodNotAncestorError(goodRefs[unrelated] ?? goods[unrelated]!, goods[unrelated]!, bad);
+    return bases;
+  }
+
+  /**
    * The range `bad --not goods…` as the engine's graph, from one
    * `git rev-list` in git's default order (the order git bisect breaks ties by).
    */
@@ -151,12 +173,21 @@ export class GitRepo {
     return found;
   }
 
-  /** Commits of the range that touch `paths`, newest first, in one call. */
-  async logTouching(bad: string, goods: readonly string[], paths: readonly string[]): Promise<string[]> {
-    assertShas([bad, ...goods]);
+  /**
+   * The blob id of each path at each commit (null where absent), in one git
+   * call: what the Kconfig probe needs to judge every commit of a range
+   * without reading a file per commit.
+   */
+  async blobIdsAt(commits: readonly string[], paths: readonly string[]): Promise<Map<string, (string | null)[]>> {
+    assertShas(commits);
     paths.forEach(checkTreePath);
-    const out = await this.git.raw(['rev-list', bad, '--not', ...goods, '--', ...paths]);
-    return out.split('\n').filter((l) => isFullSha(l));
+    return blobIdsAt(this.gitDir, commits, paths);
+  }
+
+  /** The texts of blobs by id, in one git call. */
+  async readBlobs(ids: readonly string[]): Promise<Map<string, string>> {
+    assertShas(ids);
+    return readBlobs(this.gitDir, ids);
   }
 
   /**

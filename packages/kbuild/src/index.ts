@@ -1,6 +1,6 @@
 export { parseExpr, evaluate, printExpr, KconfigSyntaxError, type Expr, type Tri } from './kconfig-expr.js';
 export { parseKconfig, type KconfigSymbol } from './kconfig-file.js';
-export { probeUntestable, judgeRevision, symbolNames, InvalidConfigSymbolError, type RevisionReader } from './kconfig-probe.js';
+export { probeUntestable, judgeSymbols, symbolNames, InvalidConfigSymbolError, type RevisionReader } from './kconfig-probe.js';
 export { parseConfig, mergeConfigs, configHash, missingRequired, type Fragment } from './config-merge.js';
 export { loadFragments, FragmentError, DEFAULT_FRAGMENT_DIR } from './fragments.js';
 export { configureKernel, type Configured } from './configure-kernel.js';

@@ -1,12 +1,29 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openRepo, validateRepoSource, type GitRepo } from '@kbisect/git';
 import { createDemoRepository, type DemoRepository } from '../../../apps/cli/src/demo-repository.js';
 import { evaluate, parseExpr } from './kconfig-expr.js';
 import { parseKconfig } from './kconfig-file.js';
-import { probeUntestable, symbolNames } from './kconfig-probe.js';
+import { writeStretchRepo } from '../../../test/support/thp-stretch-fixture.js';
+import { probeUntestable, symbolNames, type RevisionReader } from './kconfig-probe.js';
+
+// Counts git calls (each reader method is one) and blobs read.
+function countingReader(repo: GitRepo, counts: { calls: number; blobs: number }): RevisionReader {
+  return {
+    findSymbolFiles: (sha, names) => (counts.calls++, repo.findSymbolFiles(sha, names)),
+    blobIdsAt: (commits, paths) => (counts.calls++, repo.blobIdsAt(commits, paths)),
+    readBlobs: (ids) => ((counts.calls++, (counts.blobs += ids.length)), repo.readBlobs(ids)),
+  };
+}
+
+// The truth, from mm/Kconfig read at every commit.
+async function truth(repo: GitRepo, commits: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const sha of commits) if ((await repo.readFileAt(sha, 'mm/Kconfig'))!.includes('&& BROKEN')) out.push(sha);
+  return out;
+}
 
 describe('Kconfig expressions', () => {
   it.each([
@@ -57,19 +74,32 @@ describe('the cheap probe on a real history', () => {
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
+  let counts = { calls: 0, blobs: 0 };
+  beforeEach(() => {
+    counts = { calls: 0, blobs: 0 };
+  });
 
-  it('marks exactly the commits where THP depends on BROKEN, reading only commits that touch mm/Kconfig', async () => {
+  it('marks exactly the commits where THP depends on BROKEN, in three git calls, parsing each distinct blob once', async () => {
     const graph = await repo.readGraph(demo.bad, [demo.good]);
-    let reads = 0;
-    const counting = { ...repo, readFileAt: (sha: string, path: string) => (reads++, repo.readFileAt(sha, path)), findSymbolFiles: repo.findSymbolFiles.bind(repo), logTouching: repo.logTouching.bind(repo) };
-    const untestable = await probeUntestable(counting, { graph, bad: demo.bad, goods: [demo.good], required: ['CONFIG_TRANSPARENT_HUGEPAGE'] });
-    // The truth, from the files themselves at every commit.
-    const expected: string[] = [];
-    for (const sha of graph.commits) if ((await repo.readFileAt(sha, 'mm/Kconfig'))!.includes('&& BROKEN')) expected.push(sha);
-    expect(Object.keys(untestable).sort()).toEqual(expected.sort());
-    expect(expected.length).toBe(11);
+    const untestable = await probeUntestable(countingReader(repo, counts), { graph, bad: demo.bad, goods: [demo.good], required: ['CONFIG_TRANSPARENT_HUGEPAGE'] });
+    expect(Object.keys(untestable).sort()).toEqual((await truth(repo, graph.commits)).sort());
+    expect(Object.keys(untestable)).toHaveLength(11);
     expect(Object.values(untestable)[0]).toBe('CONFIG_TRANSPARENT_HUGEPAGE depends on BROKEN at this commit (mm/Kconfig)');
-    expect(reads).toBeLessThanOrEqual(4);
+    expect(counts).toEqual({ calls: 3, blobs: 2 });
+  });
+
+  it.each(['side', 'first-parent'] as const)('judges every commit right with the BROKEN stretch on a merged %s line', async (shape) => {
+    const fx = await writeStretchRepo(shape);
+    try {
+      const stretchRepo = await openRepo(validateRepoSource(fx.dir), { cacheDir: join(dir, 'cache') });
+      const graph = await stretchRepo.readGraph(fx.bad, [fx.good]);
+      const untestable = await probeUntestable(countingReader(stretchRepo, counts), { graph, bad: fx.bad, goods: [fx.good], required: ['CONFIG_TRANSPARENT_HUGEPAGE'] });
+      expect(Object.keys(untestable).sort()).toEqual([...fx.stretch].sort());
+      expect(Object.keys(untestable).sort()).toEqual((await truth(stretchRepo, graph.commits)).sort());
+      expect(counts).toEqual({ calls: 3, blobs: 2 });
+    } finally {
+      await fx.cleanup();
+    }
   });
 
   it('says when a required symbol does not exist', async () => {

@@ -1,14 +1,15 @@
-import { indexGraph, type CommitGraph } from '@kbisect/bisect';
+import type { CommitGraph } from '@kbisect/bisect';
 import { evaluate, printExpr, type Expr, type Tri } from './kconfig-expr.js';
 import { parseKconfig, type KconfigSymbol } from './kconfig-file.js';
 
 /** What the cheap probe reads from git: no checkout, no build. GitRepo provides it. */
 export interface RevisionReader {
-  readFileAt(sha: string, path: string): Promise<string | null>;
   /** Files (at `sha`) whose lines match `^(menu)?config NAME$` for the names, as name → path. */
   findSymbolFiles(sha: string, names: readonly string[]): Promise<Map<string, string>>;
-  /** Commits of the range that change any of `paths`. */
-  logTouching(bad: string, goods: readonly string[], paths: readonly string[]): Promise<string[]>;
+  /** For each commit, the blob id of each path (null where absent): one batched git call. */
+  blobIdsAt(commits: readonly string[], paths: readonly string[]): Promise<Map<string, readonly (string | null)[]>>;
+  /** Blob texts by id: one batched git call. */
+  readBlobs(ids: readonly string[]): Promise<Map<string, string>>;
 }
 
 export class InvalidConfigSymbolError extends Error {
@@ -30,56 +31,54 @@ export function symbolNames(required: readonly string[]): string[] {
 
 /**
  * The cheap untestable probe: which commits of the range cannot enable the
- * required symbols, judged from the Kconfig files alone. The answer only
- * changes where those files change, so files are read and parsed only at the
- * commits that touch them (one `git log -- files` for the range) and at merges
- * whose parents disagree; every other commit inherits its parent's answer.
+ * required symbols, judged from the Kconfig files alone. Every commit is
+ * judged from its own blob ids (one batched lookup for the whole range), so
+ * no history simplification can hide a commit, on any DAG; each distinct
+ * blob is read and parsed once, each distinct combination judged once.
  */
 export async function probeUntestable(reader: RevisionReader, args: { graph: CommitGraph; bad: string; goods: readonly string[]; required: readonly string[] }): Promise<Record<string, string>> {
   const names = symbolNames(args.required);
   if (names.length === 0) return {};
   const defining = await reader.findSymbolFiles(args.bad, names);
   const files = [...new Set(defining.values())].sort();
-  const touching = new Set(files.length > 0 ? await reader.logTouching(args.bad, args.goods, files) : []);
-  const cache = new Map<string, string | null>();
-  const judge = async (sha: string): Promise<string | null> => {
-    const hit = cache.get(sha);
-    if (hit !== undefined) return hit;
-    const verdict = await judgeRevision(reader, sha, names, files);
-    cache.set(sha, verdict);
-    return verdict;
-  };
-
-  const { commits, parents } = args.graph;
-  const answer = new Array<string | null | undefined>(commits.length);
-  // Parents before children, so every commit can inherit its parent's answer.
-  for (const c of indexGraph(args.graph).topo) {
-    const sha = commits[c]!;
-    const ps = parents[c] ?? [];
-    const inRange = ps.filter((p) => p >= 0);
-    if (touching.has(sha) || inRange.length === 0 || inRange.length < ps.length) {
-      answer[c] = await judge(sha);
-      continue;
+  const { commits } = args.graph;
+  const blobs = files.length > 0 ? await reader.blobIdsAt(commits, files) : new Map<string, readonly (string | null)[]>();
+  const idsOf = (sha: string): readonly (string | null)[] => blobs.get(sha) ?? files.map(() => null);
+  const distinct = [...new Set(commits.flatMap((sha) => idsOf(sha).filter((id): id is string => id !== null)))];
+  const texts = await reader.readBlobs(distinct);
+  const parsed = new Map<string, Map<string, KconfigSymbol>>();
+  const parse = (id: string, file: string): Map<string, KconfigSymbol> => {
+    const key = `${file}\0${id}`;
+    let syms = parsed.get(key);
+    if (!syms) {
+      const text = texts.get(id);
+      if (text === undefined) throw new Error(`blob ${id} of ${file} was not read`);
+      syms = parseKconfig(text, file);
+      parsed.set(key, syms);
     }
-    const first = answer[inRange[0]!] ?? null;
-    answer[c] = inRange.every((p) => (answer[p] ?? null) === first) ? first : await judge(sha);
-  }
+    return syms;
+  };
+  const judged = new Map<string, string | null>();
   const out: Record<string, string> = {};
-  commits.forEach((sha, i) => {
-    const reason = answer[i];
+  for (const sha of commits) {
+    const ids = idsOf(sha);
+    const key = ids.map((id) => id ?? '-').join(' ');
+    let reason = judged.get(key);
+    if (reason === undefined) {
+      const symbols = new Map<string, KconfigSymbol>();
+      ids.forEach((id, i) => {
+        if (id !== null) for (const [name, sym] of parse(id, files[i]!)) symbols.set(name, sym);
+      });
+      reason = judgeSymbols(symbols, names, files);
+      judged.set(key, reason);
+    }
     if (reason) out[sha] = reason;
-  });
+  }
   return out;
 }
 
-/** Why the required symbols cannot all be enabled at `sha`, or null when they may be. */
-export async function judgeRevision(reader: RevisionReader, sha: string, names: readonly string[], files: readonly string[]): Promise<string | null> {
-  const symbols = new Map<string, KconfigSymbol>();
-  for (const file of files) {
-    const text = await reader.readFileAt(sha, file);
-    if (text === null) continue;
-    for (const [name, sym] of parseKconfig(text, file)) symbols.set(name, sym);
-  }
+/** Why the required symbols cannot all be enabled given the parsed Kconfig files, or null when they may be. */
+export function judgeSymbols(symbols: ReadonlyMap<string, KconfigSymbol>, names: readonly string[], files: readonly string[]): string | null {
   for (const name of names) {
     const sym = symbols.get(name);
     if (!sym) return `CONFIG_${name} is not defined at this commit (${files.join(', ') || 'no Kconfig file defines it at the bad end'})`;

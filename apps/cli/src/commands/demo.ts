@@ -34,7 +34,7 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
   const probedCheckout = repo.openCheckout(join(cacheDir, 'worktrees', probedId));
   try {
     const { result } = await runBisection(
-      { id, goodRefs: [demo.good], badRef: demo.bad },
+      { id, goodRefs: [demo.good], badRef: demo.bad, firstParent: false },
       { git: repo, checkout, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
     );
     io.out('kbisect says:');
@@ -53,7 +53,7 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
     io.out('\nAgain with --require-config CONFIG_TRANSPARENT_HUGEPAGE (Kconfig read from git, no checkout, no build):');
     const probed = await runBisection(
       {
-        id: probedId, goodRefs: [demo.good], badRef: demo.bad,
+        id: probedId, goodRefs: [demo.good], badRef: demo.bad, firstParent: false,
         untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required: ['CONFIG_TRANSPARENT_HUGEPAGE'] }),
       },
       { git: repo, checkout: probedCheckout, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { toBisectLog } from '@kbisect/bisect';
+import { normalizePolicy, toBisectLog, type PolicyInput } from '@kbisect/bisect';
 import { openRepo, validateRepoSource } from '@kbisect/git';
 import { dropBrokenDependencies, probeUntestable, symbolNames } from '@kbisect/kbuild';
 import { cacheDirFrom } from '../cache-dir.js';
@@ -9,8 +9,7 @@ import { commandProbe } from '../command-probe.js';
 import { RANGE_OPTIONS } from '../range-options.js';
 import { parseOptions, requireOption } from '../parse-options.js';
 import { formatOutcome } from '../format-outcome.js';
-import { readLogFile } from '../import-log-file.js';
-import { POLICY_OPTIONS, POLICY_USAGE, policyOptionsFrom } from '../policy-flags.js';
+import { importBisectLog } from '../imported-log.js';
 import { runBisection } from '../run-bisection.js';
 import { terminalReporter } from '../terminal-reporter.js';
 import { UsageError } from '../usage-error.js';
@@ -18,12 +17,14 @@ import { UsageError } from '../usage-error.js';
 export const RUN_USAGE = `usage: kbisect run --repo <path|url> --good <ref> [--good <ref>…] --bad <ref> --test-cmd '<shell command>'
                   [--first-parent] [--json] [--import-log FILE] [--write-log FILE] [--cache-dir DIR]
                   [--policy deterministic|repeat|bayes] [--confidence P] [--max-runs N] [--detection P]
-                  [--false-positive P] [--bad-after K] [--good-after N] [--verify] [--verify-revert] [--fix]
+                  [--bad-after K] [--good-after N] [--verify] [--verify-revert] [--fix]
                   [--check-endpoints]
                   [--require-config CONFIG_X …] [--untestable skip|force]
 
 Bisects locally with the command probe (git bisect run's protocol: exit 0 good,
-125 skip, 1-127 bad, anything else aborts). One worktree of a mirror kept under
+125 skip, 1-127 bad, anything else aborts; a 126/127 on the first test is
+re-run at a good commit, and the same code there aborts: the command cannot
+run). One worktree of a mirror kept under
 the cache dir is moved from commit to commit (only changed files are written) and
 cleaned between steps (untracked, ignored and changed files go); your repository
 is not touched.
@@ -34,8 +35,9 @@ its parent, --verify-revert also tests the bad end with the culprit reverted.
 where the Kconfig files show X cannot be enabled (e.g. it depends on BROKEN),
 read from git without a checkout or a build; --untestable force instead drops
 the BROKEN dependency in each worktree and tests anyway (reasons say 'forced').
---import-log FILE carries on from a \`git bisect log\` begun by hand.
-${POLICY_USAGE}`;
+--import-log FILE continues a git bisect log on the log's own start (its good and
+bad ends, --first-parent): --good/--bad may then be omitted, and flags that
+contradict the log are refused.`;
 
 const OPTIONS = {
   ...RANGE_OPTIONS,
@@ -45,12 +47,42 @@ const OPTIONS = {
   'cache-dir': { type: 'string' },
   'require-config': { type: 'string', multiple: true },
   untestable: { type: 'string' },
-  ...POLICY_OPTIONS,
+  policy: { type: 'string' },
+  confidence: { type: 'string' },
+  'max-runs': { type: 'string' },
+  detection: { type: 'string' },
+  'bad-after': { type: 'string' },
+  'good-after': { type: 'string' },
   verify: { type: 'boolean' },
   'verify-revert': { type: 'boolean' },
   'check-endpoints': { type: 'boolean' },
+  fix: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+function numberOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`kbisect run: --${name}: '${value}' is not a number`);
+  return n;
+}
+
+function policyFrom(values: { policy?: string; confidence?: string; 'max-runs'?: string; detection?: string; 'bad-after'?: string; 'good-after'?: string }): PolicyInput {
+  const kind = values.policy ?? 'deterministic';
+  const confidence = numberOption('confidence', values.confidence);
+  const maxRuns = numberOption('max-runs', values['max-runs']);
+  const detection = numberOption('detection', values.detection);
+  const badAfter = numberOption('bad-after', values['bad-after']);
+  const goodAfter = numberOption('good-after', values['good-after']);
+  let input: PolicyInput;
+  if (kind === 'deterministic') input = { kind };
+  else if (kind === 'repeat') input = { kind, ...(badAfter !== undefined ? { badAfter } : {}), ...(goodAfter !== undefined ? { goodAfter } : {}) };
+  else if (kind === 'bayes') input = { kind, ...(confidence !== undefined ? { confidence } : {}), ...(maxRuns !== undefined ? { maxRuns } : {}), ...(detection !== undefined ? { detection } : {}) };
+  else throw new UsageError(`kbisect run: --policy: '${kind}' is not one of deterministic, repeat, bayes`);
+  const checked = normalizePolicy(input);
+  if (typeof checked === 'string') throw new UsageError(`kbisect run: --${checked.replace(/^policy\./, '').replace('maxRuns', 'max-runs').replace('badAfter', 'bad-after').replace('goodAfter', 'good-after')}`);
+  return input;
+}
 
 export async function runCommand(argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
   const { values, positionals } = parseOptions('run', argv, OPTIONS);
@@ -60,11 +92,13 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   }
   if (positionals.length > 0) throw new UsageError(`kbisect run: unexpected argument '${positionals[0]}'`);
   const source = validateRepoSource(requireOption('run', 'repo', values.repo), '--repo');
-  const badRef = requireOption('run', 'bad', values.bad);
+  const importPath = values['import-log'];
+  // With --import-log the log's start may supply the ends.
+  const badRef = importPath === undefined ? requireOption('run', 'bad', values.bad) : values.bad;
   const goodRefs = values.good ?? [];
-  if (goodRefs.length === 0) throw new UsageError('kbisect run: --good is required (repeat it for several good commits)');
+  if (goodRefs.length === 0 && importPath === undefined) throw new UsageError('kbisect run: --good is required (repeat it for several good commits)');
   const testCmd = requireOption('run', 'test-cmd', values['test-cmd']);
-  const policy = policyOptionsFrom('run', values);
+  const policy = policyFrom(values);
   const required = values['require-config'] ?? [];
   const untestableMode = values.untestable ?? 'skip';
   if (untestableMode !== 'skip' && untestableMode !== 'force') throw new UsageError(`kbisect run: --untestable: '${untestableMode}' is not one of skip, force`);
@@ -74,12 +108,15 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   } catch (err) {
     throw new UsageError(`kbisect run: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const fix = policy.terms === 'fix';
-  if (fix && goodRefs.length !== 1) throw new UsageError('kbisect run: --fix takes exactly one --good (the commit where the bug is gone)');
+  const fix = values.fix ?? false;
+  if (fix && (goodRefs.length !== 1 || badRef === undefined)) throw new UsageError('kbisect run: --fix takes exactly one --good (the commit where the bug is gone)');
   const cacheDir = cacheDirFrom(values['cache-dir'], process.env);
-  const importText = values['import-log'] ? await readLogFile('run', values['import-log']) : undefined;
 
   const repo = await openRepo(source, { cacheDir, fetch: true });
+  // The engine looks for the first "new" commit: for a fix, new is the fixed (good) end.
+  const newEnd = fix ? goodRefs[0] : badRef;
+  const oldEnds = fix && badRef !== undefined ? [badRef] : goodRefs;
+  const imported = importPath === undefined ? undefined : await importBisectLog(importPath, repo, { ...(newEnd !== undefined ? { bad: newEnd } : {}), goods: oldEnds, ...(values['first-parent'] !== undefined ? { firstParent: values['first-parent'] } : {}), badField: fix ? '--good' : '--bad', goodField: fix ? '--bad' : '--good' });
   const id = randomUUID();
   // One worktree for the whole bisection, named by its id: two runs on one mirror never share it.
   const checkout = repo.openCheckout(join(cacheDir, 'worktrees', id));
@@ -94,17 +131,16 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
     const { result, state } = await runBisection(
       {
         id,
-        goodRefs,
-        badRef,
-        options: {
-          ...policy,
-          ...(values['first-parent'] ? { firstParent: true } : {}),
-          ...(values.verify || values['verify-revert'] ? { verify: true, verifyRevert: values['verify-revert'] ?? false } : {}),
-          ...(values['check-endpoints'] ? { checkEndpoints: true } : {}),
-        },
-        ...(importText !== undefined ? { importLog: importText } : {}),
+        goodRefs: imported?.range.goods ?? oldEnds,
+        badRef: imported?.range.bad ?? newEnd!,
+        firstParent: imported?.range.firstParent ?? values['first-parent'] ?? false,
+        policy,
         ...(required.length > 0 && untestableMode === 'skip' ? { untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required }) } : {}),
         ...(untestableMode === 'force' ? { prepareWorktree: (dir: string) => dropBrokenDependencies(dir, required) } : {}),
+        ...(fix ? { terms: 'fix' as const } : {}),
+        ...(values.verify || values['verify-revert'] ? { verify: { revert: values['verify-revert'] ?? false } } : {}),
+        ...(values['check-endpoints'] ? { checkEndpoints: true } : {}),
+        imported: imported?.marks ?? [],
       },
       {
         git: repo,
