@@ -15,7 +15,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BisectionStore, connectRedis, formatMail, type TestJob } from '@kbisect/service';
+import { BisectionStore, connectRedis, formatMail, stepNames, type BuildJob, type CommandTestJob } from '@kbisect/service';
 import { gitOpener, orchestrate } from '@kbisect/worker';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../test/support/redis-namespace.js';
 
@@ -33,19 +33,16 @@ try {
     probe: { type: 'command', command: `! grep -qE '^[[:space:]]+ClearPageAnonExclusive\\(page\\);$' mm/memory.c` },
     options: { requireConfig: ['CONFIG_TRANSPARENT_HUGEPAGE'], verify: true, checkEndpoints: true },
   }, 'maintainer', new Date());
-  const jobs: TestJob[] = [];
-  const deps = { store, openRepo, now: () => new Date(), enqueueTest: async (job: TestJob) => void jobs.push(job), enqueueBuild: async (job: TestJob) => void jobs.push(job) };
+  const jobs: (CommandTestJob | BuildJob)[] = [];
+  const deps = { store, openRepo, now: () => new Date(), enqueueTest: async (job: CommandTestJob) => void jobs.push(job), enqueueBuild: async (job: BuildJob) => void jobs.push(job) };
   for (let pass = 0; pass < 100; pass++) {
     const outcome = await orchestrate(id, deps);
     if (outcome === 'finished' || outcome === 'already-finished' || outcome === 'failed-to-start') break;
     const job = jobs.shift();
     if (!job) continue;
     const bad = REGRESSION.test((await repo.readFileAt(job.commit, 'mm/memory.c')) ?? '');
-    const purpose = job.purpose ?? 'bisect';
-    const run = job.run ?? 0;
-    const token = purpose === 'bisect' && run === 0 ? `verdict:${job.commit}` : `verdict:${job.commit}:${purpose}:${run}`;
-    const evidence = await store.putEvidence(id, `test-${job.commit.slice(0, 12)}-${purpose}-${run}`, bad ? 'mm/memory.c clears PageAnonExclusive before page_try_dup_anon_rmap\nexit 1\n' : 'exit 0\n');
-    await store.log.appendOnce(id, token, {
+    const evidence = await store.putEvidence(id, `test-${stepNames.suffix(job)}`, bad ? 'mm/memory.c clears PageAnonExclusive before page_try_dup_anon_rmap\nexit 1\n' : 'exit 0\n');
+    await store.log.appendOnce(id, stepNames.verdictToken(job), {
       type: 'verdict', at: new Date().toISOString(), commit: job.commit, verdict: bad ? 'bad' : 'good', reason: bad ? 'exit 1' : 'exit 0', source: 'probe', evidence,
       ...(job.purpose ? { purpose: job.purpose } : {}), ...(job.run ? { run: job.run } : {}),
     });

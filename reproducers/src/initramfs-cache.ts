@@ -8,6 +8,7 @@ import { REPRODUCERS, REPRODUCERS_DIR, type ReproducerDefinition } from './repro
 
 export class ReproducerError extends Error {
   readonly code = 'KBISECT_ERR_REPRODUCER';
+  readonly category = 'configuration' as const;
   constructor(message: string, readonly field?: string) {
     super(message);
     this.name = 'ReproducerError';

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../test/support/redis-namespace.js';
+import { graphOf } from '@kbisect/bisect/testing';
 import { buildApp } from './app.js';
 
 const ns = uniqueNamespace('api');
@@ -151,5 +152,32 @@ describe('reading and acting on bisections', () => {
     const doc = await app.inject({ method: 'GET', url: '/docs/json' });
     expect(Object.keys(doc.json<{ paths: Record<string, unknown> }>().paths)).toContain('/api/v1/bisections/{id}/events');
     expect((await app.inject({ method: 'GET', url: '/nope' })).statusCode).toBe(404);
+  });
+});
+
+describe('POST /api/v1/bisections/:id/verdicts against the start of the range', () => {
+  // A bisection past initialization, on a linear history of 8 commits (0 good, 7 bad).
+  const history = { parents: Array.from({ length: 8 }, (_, i) => (i === 0 ? [] : [i - 1])), tip: 7 };
+  const { graph, good: goodSha, bad: badSha } = graphOf(history);
+  let id: string;
+  beforeAll(async () => {
+    const store = new BisectionStore(redis, ns);
+    id = await store.create({ ...good, options: { checkEndpoints: false } }, 'submitter', new Date('2026-11-24T00:00:00Z'));
+    await store.saveGraph(id, graph);
+    await store.log.appendOnce(id, 'initialized', { type: 'initialized', at: '2026-11-24T00:00:01Z', bad: badSha, goods: [goodSha], commits: graph.commits.length, untestable: {} });
+  });
+
+  it.each([
+    ['good on the bad end', () => badSha, 'good', /is the bad end of the range/],
+    ['bad on the good end', () => goodSha, 'bad', /is the good end of the range/],
+  ] as const)('answers 409 for %s, like any contradiction', async (_name, commit, verdict, message) => {
+    const res = await app.inject({ method: 'POST', url: `/api/v1/bisections/${id}/verdicts`, headers: auth('t-maintain'), payload: { commit: commit(), verdict } });
+    expect(res.statusCode, res.body).toBe(409);
+    expect(res.json()).toMatchObject({ error: { code: 'KBISECT_ERR_VERDICT_REJECTED', message: expect.stringMatching(message), field: 'commit' } });
+  });
+
+  it('accepts a verdict that agrees with the start record', async () => {
+    const res = await app.inject({ method: 'POST', url: `/api/v1/bisections/${id}/verdicts`, headers: auth('t-maintain'), payload: { commit: badSha, verdict: 'bad' } });
+    expect(res.statusCode, res.body).toBe(202);
   });
 });

@@ -1,5 +1,5 @@
 import { cannotRunRecheck, type ProbeOutcome } from '@kbisect/bisect';
-import type { RunDeps } from './run-bisection.js';
+import type { RunDeps } from './run-ports.js';
 
 /**
  * git bisect run's re-check of a first 126/127: the command runs once more in

@@ -3,34 +3,24 @@
  * real repository where one commit adds a BUG file, a test that shows it only
  * every other run, Bayesian search, verification and a revert check.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bugFileRepo, type BugFileRepo } from '../../../test/support/bug-file-repo.js';
 
 const BIN = resolve(import.meta.dirname, '../bin/kbisect.js');
+let fixture: BugFileRepo;
 let dir: string;
 let repo: string;
-const shas: string[] = [];
-const env = { GIT_AUTHOR_NAME: 'Dev', GIT_AUTHOR_EMAIL: 'dev@example.org', GIT_COMMITTER_NAME: 'Dev', GIT_COMMITTER_EMAIL: 'dev@example.org' };
+let shas: readonly string[];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kbisect-flaky-'));
-  repo = join(dir, 'repo');
-  await execa('git', ['init', '-q', '-b', 'main', repo]);
-  for (let i = 0; i < 30; i++) {
-    const files: Record<string, string> = { [`file-${i}.txt`]: `${i}\n` };
-    if (i === 17) files.BUG = 'pinned pages move\n';
-    for (const [f, text] of Object.entries(files)) await writeFile(join(repo, f), text);
-    if (i === 24) await rm(join(repo, 'BUG'));
-    await execa('git', ['-C', repo, 'add', '-A'], { env });
-    await execa('git', ['-C', repo, 'commit', '-q', '-m', i === 17 ? 'mm: break pinning' : i === 24 ? 'mm: fix pinning' : `commit ${i}`], { env: { ...env, GIT_COMMITTER_DATE: `${1_600_000_000 + i * 60} +0000`, GIT_AUTHOR_DATE: `${1_600_000_000 + i * 60} +0000` } });
-    shas.push((await execa('git', ['-C', repo, 'rev-parse', 'HEAD'])).stdout);
-  }
+  fixture = await bugFileRepo('kbisect-flaky-');
+  ({ dir, repo, shas } = fixture);
 });
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await fixture.cleanup();
 });
 
 const kbisect = (args: string[]) => execa('node', [BIN, ...args], { reject: false, env: { KBISECT_CACHE_DIR: join(dir, 'cache') } });

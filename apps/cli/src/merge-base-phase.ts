@@ -1,6 +1,6 @@
 import { engineVerdict, needsCannotRunRecheck, nextMergeBaseStep, type BisectResult, type Progress, type ProbeOutcome, type Terms, type Verdict } from '@kbisect/bisect';
 import { recheckAtGood } from './cannot-run-recheck.js';
-import type { RunDeps, RunRequest } from './run-bisection.js';
+import type { RunDeps, RunRequest } from './run-ports.js';
 
 export type MergeBaseVerdict = BisectResult['verdicts'][number];
 

@@ -1,25 +1,27 @@
 import { readFile } from 'node:fs/promises';
-import type { ArtifactCache} from '@kbisect/kbuild';
+import type { ArtifactCache } from '@kbisect/kbuild';
 import { buildKernel, loadFragments } from '@kbisect/kbuild';
-import { requiredSymbolsOf, untestableModeOf, type BisectionStore, type KernelProbe, type TestJob, type UntestableMode } from '@kbisect/service';
+import { requiredSymbolsOf, stepNames, untestableModeOf, type BuildJob, type LabTestJob, type UntestableMode } from '@kbisect/service';
 import type { RunPurpose } from '@kbisect/bisect';
+import { recordRevertUnavailable, recordStepStarted, recordVerdict } from './record-step.js';
 import type { OpenRepo } from './repo-port.js';
-import { loadStep, stepSuffix, verdictToken } from './step-context.js';
+import { loadStep } from './step-context.js';
+import type { StepStore } from './step-store.js';
 
 export interface BuildJobDeps {
-  readonly store: BisectionStore;
+  readonly store: StepStore;
   readonly openRepo: OpenRepo;
   readonly cache: ArtifactCache;
   /** This build slot's directory: one worktree and per-config build dirs, kept between steps. */
   readonly workDir: string;
   readonly jobs: number;
   readonly ccacheDir: string;
-  readonly enqueueTest: (job: TestJob) => Promise<void>;
+  readonly enqueueTest: (job: LabTestJob) => Promise<void>;
   readonly now: () => Date;
   readonly attempt: number;
   /** Where kernel-configs/ lives. @defaultValue the repository's */
   readonly fragmentDir?: string;
-  /** The kernel build; a unit test of the job replaces it. @defaultValue buildKernel */
+  /** The kernel build; a unit test of the job replaces it. @defaultValue buildKernel (make in this slot's worktree) */
   readonly build?: typeof buildKernel;
 }
 
@@ -30,49 +32,35 @@ export function buildModeOf(mode: UntestableMode, purpose: RunPurpose): 'skip' |
 
 export type BuildJobOutcome = 'built' | 'recorded' | 'duplicate' | 'stale';
 
-/** The config symbols a kernel probe needs: the bisection's and the probe's. */
-export function requiredSymbols(probe: KernelProbe, options: { requireConfig?: readonly string[] } | undefined): string[] {
-  return requiredSymbolsOf(probe, options);
-}
-
 /**
  * The first half of a kernel-probe step: build the commit's kernel (or take
  * it from the artifact cache) and hand it to the lab queue. A kernel that
  * cannot be built or configured is a `skip` recorded here, with the build
  * log as evidence; a broken build machine throws and is retried.
  */
-export async function runBuildJob(job: TestJob, deps: BuildJobDeps): Promise<BuildJobOutcome> {
+export async function runBuildJob(job: BuildJob, deps: BuildJobDeps): Promise<BuildJobOutcome> {
   const step = await loadStep(deps.store, job);
   if (step.kind !== 'ready') return step.kind;
-  const { request, purpose, run } = step;
+  const { request, ref } = step;
   if (request.probe.type !== 'kernel') throw new Error('a build job for a bisection without a kernel probe');
   const probe = request.probe;
-  const at = () => deps.now().toISOString();
-  await deps.store.log.append(job.bisectionId, {
-    type: 'step-started', at: at(), commit: job.commit, progress: job.progress ?? { candidatesLeft: 0, testableLeft: 0, stepsLeft: 0, tested: 0 }, attempt: deps.attempt,
-    ...(purpose !== 'bisect' ? { purpose } : {}),
-    ...(job.revert ? { revert: job.revert } : {}),
-    ...(job.subject !== undefined ? { subject: job.subject } : {}),
-  });
-  const required = requiredSymbols(probe, request.options);
+  const at = (): string => deps.now().toISOString();
+  await recordStepStarted(deps.store, job, deps.attempt, at());
+  const required = requiredSymbolsOf(probe, request.options);
   await deps.store.log.append(job.bisectionId, { type: 'step-progress', at: at(), commit: job.commit, phase: 'build', message: `building with ${probe.configFragments.join(' + ') || 'tinyconfig'}${required.length ? `, requiring ${required.join(' ')}` : ''}` });
   const fragments = await loadFragments(probe.configFragments, deps.fragmentDir);
   const repo = await deps.openRepo(request.repo);
   const started = Date.now();
-  const outcome = await (deps.build ?? buildKernel)(repo, deps.cache, deps.workDir, { commit: job.commit, fragments, required, jobs: deps.jobs, ccacheDir: deps.ccacheDir, untestable: buildModeOf(untestableModeOf(probe), purpose), ...(job.revert ? { revert: job.revert } : {}) });
+  const outcome = await (deps.build ?? buildKernel)(repo, deps.cache, deps.workDir, { commit: ref.commit, fragments, required, jobs: deps.jobs, ccacheDir: deps.ccacheDir, untestable: buildModeOf(untestableModeOf(probe), ref.purpose), ...(ref.revert ? { revert: ref.revert } : {}) });
   if (outcome.kind === 'revert-failed') {
     // The engine records the check as unavailable and finishes; the bad end keeps its verdicts.
-    await deps.store.log.appendOnce(job.bisectionId, `revert-unavailable:${job.revert ?? ''}`, { type: 'revert-unavailable', at: at(), reason: outcome.reason });
+    await recordRevertUnavailable(deps.store, job, outcome.reason, at());
     return 'recorded';
   }
   const logText = await readFile(outcome.kind === 'built' ? outcome.artifacts.log : outcome.log, 'utf8').catch(() => '(no build log)');
-  const buildEvidence = await deps.store.putEvidence(job.bisectionId, `build-${stepSuffix(job)}`, logText);
+  const buildEvidence = await deps.store.putEvidence(job.bisectionId, `build-${stepNames.suffix(job)}`, logText);
   if (outcome.kind === 'skip') {
-    await deps.store.log.appendOnce(job.bisectionId, verdictToken(job), {
-      type: 'verdict', at: at(), commit: job.commit, verdict: 'skip', reason: `build: ${outcome.reason}`, source: 'probe', durationMs: Date.now() - started, buildEvidence,
-      ...(run ? { run } : {}),
-      ...(purpose !== 'bisect' ? { purpose } : {}),
-    });
+    await recordVerdict(deps.store, job, { verdict: 'skip', reason: `build: ${outcome.reason}`, durationMs: Date.now() - started, buildEvidence }, at());
     return 'recorded';
   }
   const { artifacts } = outcome;
@@ -82,6 +70,7 @@ export async function runBuildJob(job: TestJob, deps: BuildJobDeps): Promise<Bui
   });
   await deps.enqueueTest({
     ...job,
+    kind: 'lab-test',
     kernel: {
       bzImage: artifacts.bzImage,
       ...(artifacts.modules ? { modules: artifacts.modules } : {}),

@@ -1,14 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_VERDICT_POLICY, LabConfigError, LabInfraError, resolveSecret, runBootTest, runOnPool, type MachineRegistry, type PoolEvent } from '@kbisect/lab';
-import { prepareInitramfs, ReproducerError } from '@kbisect/reproducers';
-import type { BisectionStore, LogEvent, TestJob } from '@kbisect/service';
+import { DEFAULT_VERDICT_POLICY, resolveSecret, runBootTest, runOnPool, type MachineRegistry, type PoolEvent } from '@kbisect/lab';
+import { prepareInitramfs } from '@kbisect/reproducers';
+import { stepNames, type LabTestJob, type LogEvent } from '@kbisect/service';
+import { forcedReason } from '@kbisect/service/driver';
 import { ConsoleThrottle } from './console-throttle.js';
-import { InfrastructureError } from './run-test-job.js';
-import { loadStep, stepSuffix, verdictToken } from './step-context.js';
+import { InfrastructureError } from './infrastructure-error.js';
+import { recordVerdict } from './record-step.js';
+import { loadStep } from './step-context.js';
+import type { StepStore } from './step-store.js';
 
 export interface LabJobDeps {
-  readonly store: BisectionStore;
+  readonly store: StepStore;
   readonly machines: MachineRegistry;
   /** Initramfs cache and console logs live under it. */
   readonly cacheDir: string;
@@ -22,6 +25,10 @@ export interface LabJobDeps {
   readonly cancelPollMs?: number;
   /** @defaultValue 2000 */
   readonly consoleIntervalMs?: number;
+  /** Prepares the reproducer's initramfs. @defaultValue prepareInitramfs (cached under cacheDir) */
+  readonly prepare?: typeof prepareInitramfs;
+  /** Runs the boot test on a leased machine of the pool. @defaultValue runOnPool against `machines` */
+  readonly onPool?: typeof runOnPool;
 }
 
 export type LabJobOutcome = 'recorded' | 'duplicate' | 'stale' | 'cancelled' | 'aborted';
@@ -32,11 +39,11 @@ export type LabJobOutcome = 'recorded' | 'duplicate' | 'stale' | 'cancelled' | '
  * verdict, with the console log, the reproducer's metrics and the machine.
  * The console is streamed into step-progress events as it arrives.
  */
-export async function runLabTestJob(job: TestJob, deps: LabJobDeps): Promise<LabJobOutcome> {
+export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<LabJobOutcome> {
   const step = await loadStep(deps.store, job);
   if (step.kind !== 'ready') return step.kind;
-  const { request, purpose, run } = step;
-  if (request.probe.type !== 'kernel' || !job.kernel) throw new InfrastructureError('a lab job without a kernel probe or a built kernel');
+  const { request } = step;
+  if (request.probe.type !== 'kernel') throw new InfrastructureError('a lab job for a bisection without a kernel probe');
   const probe = request.probe;
   const kernel = job.kernel;
   const at = () => deps.now().toISOString();
@@ -48,22 +55,12 @@ export async function runLabTestJob(job: TestJob, deps: LabJobDeps): Promise<Lab
     const append = phase === 'console' ? () => deps.store.console.append(job.bisectionId, { ...common, phase }) : () => deps.store.log.append(job.bisectionId, { ...common, phase } satisfies LogEvent);
     chain = chain.then(() => append().then(() => undefined)).catch(() => undefined);
   };
-  const fail = async (message: string): Promise<LabJobOutcome> => {
-    await deps.store.log.appendOnce(job.bisectionId, `lab-failed:${stepSuffix(job)}`, { type: 'failed', at: at(), error: message });
-    return 'aborted';
-  };
-
-  let initrd;
-  try {
-    initrd = await prepareInitramfs(probe.reproducer.name, probe.reproducer.args ?? [], { cacheDir: deps.cacheDir, ...(kernel.modules ? { modulesTar: kernel.modules } : {}) });
-  } catch (err) {
-    if (err instanceof ReproducerError) return fail(`reproducer: ${err.message}`);
-    throw err;
-  }
+  // A reproducer that cannot be prepared is the deployment's to fix (ReproducerError's category): the processor ends the bisection with it.
+  const initrd = await (deps.prepare ?? prepareInitramfs)(probe.reproducer.name, probe.reproducer.args ?? [], { cacheDir: deps.cacheDir, ...(kernel.modules ? { modulesTar: kernel.modules } : {}) });
   let cancelled = false;
   const poll = setInterval(() => void deps.store.isCancelled(job.bisectionId).then((c) => { cancelled ||= c; }, () => undefined), deps.cancelPollMs ?? 1000);
   const throttle = new ConsoleThrottle({ intervalMs: deps.consoleIntervalMs ?? 2000 });
-  const name = `${job.bisectionId.slice(0, 8)}-${stepSuffix(job).slice(0, 60)}-a${deps.attempt}`;
+  const name = `${job.bisectionId.slice(0, 8)}-${stepNames.suffix(job).slice(0, 60)}-a${deps.attempt}`;
   const onPool = (e: PoolEvent): void => {
     if (e.type === 'leased') progress('lab', `booting on ${e.machineId} (attempt ${e.attempt})`);
     else if (e.type === 'infra-failure') progress('lab', `${e.machineId}: infrastructure failure (${e.kind}), ${e.infraFailures} in a row: ${e.message}`);
@@ -72,7 +69,7 @@ export async function runLabTestJob(job: TestJob, deps: LabJobDeps): Promise<Lab
   };
   let ran;
   try {
-    ran = await runOnPool(deps.machines, probe.pool, `${job.bisectionId}:${stepSuffix(job)}`, async (machine) =>
+    ran = await (deps.onPool ?? runOnPool)(deps.machines, probe.pool, `${job.bisectionId}:${stepNames.suffix(job)}`, async (machine) =>
       runBootTest(machine, await resolveSecret(machine.bmc.password), {
         jobId: name,
         kernel: kernel.bzImage,
@@ -87,10 +84,6 @@ export async function runLabTestJob(job: TestJob, deps: LabJobDeps): Promise<Lab
         },
         cancelled: () => cancelled,
       }), { quarantineAfter: deps.quarantineAfter ?? 3, waitForMachineMs: deps.machineWaitMs ?? 1_800_000, onEvent: onPool });
-  } catch (err) {
-    if (err instanceof LabConfigError) return fail(err.message);
-    if (err instanceof LabInfraError) throw new InfrastructureError(err.message);
-    throw err;
   } finally {
     clearInterval(poll);
     const rest = throttle.flush(Date.now());
@@ -99,16 +92,13 @@ export async function runLabTestJob(job: TestJob, deps: LabJobDeps): Promise<Lab
   }
   const result = ran.result;
   if (result.cancelled) return 'cancelled';
-  const evidence = await deps.store.putEvidence(job.bisectionId, `console-${stepSuffix(job)}`, await readFile(result.consoleLog, 'utf8').catch(() => ''));
+  const evidence = await deps.store.putEvidence(job.bisectionId, `console-${stepNames.suffix(job)}`, await readFile(result.consoleLog, 'utf8').catch(() => ''));
   const metrics: Record<string, number> = { ...(result.outcome.kind === 'result' ? result.outcome.metrics : {}), buildSeconds: kernel.buildSeconds, totalSeconds: result.timings.totalSec };
   if (result.timings.resultSec !== undefined) metrics.resultSeconds = result.timings.resultSec;
-  const forced = kernel.forced.length > 0 ? `forced (${kernel.forced.join(', ')} without BROKEN): ` : '';
-  const appended = await deps.store.log.appendOnce(job.bisectionId, verdictToken(job), {
-    type: 'verdict', at: at(), commit: job.commit, verdict: result.verdict, reason: `${forced}${result.reason}`, source: 'probe',
+  const recorded = await recordVerdict(deps.store, job, {
+    verdict: result.verdict, reason: forcedReason(kernel.forced, result.reason),
     durationMs: Math.round((kernel.fromCache ? 0 : kernel.buildSeconds * 1000) + result.timings.totalSec * 1000),
     evidence, buildEvidence: kernel.buildEvidence, metrics, machine: result.machineId,
-    ...(run ? { run } : {}),
-    ...(purpose !== 'bisect' ? { purpose } : {}),
-  });
-  return appended === undefined ? 'duplicate' : 'recorded';
+  }, at());
+  return recorded ? 'recorded' : 'duplicate';
 }

@@ -8,8 +8,9 @@ import { workerConfigFromEnv } from './worker-config.js';
 
 /**
  * `node apps/worker/dist/main.js orchestrator test` — runs the named roles in
- * this process (all of them when none is named); scale by running more
- * processes on more hosts against the same Redis.
+ * this process (orchestrator and test when none is named; build only when
+ * asked for); scale by running more processes on more hosts against the
+ * same Redis.
  */
 const logger = pino({ name: 'kbisect-worker' });
 try {

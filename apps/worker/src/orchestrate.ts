@@ -1,15 +1,16 @@
-import { narrowedOf, requiredSymbolsOf, untestableModeOf, type BisectionStore, type CommitInfo, type LogEvent, type TestJob } from '@kbisect/service';
+import { runFields, runRef, terminalMessage } from '@kbisect/bisect';
+import { narrowedOf, type BisectionRequest, type BisectionStore, type BuildJob, type CommandTestJob, type CommitInfo, type LogEvent } from '@kbisect/service';
+import { narrowOf, openRange, requiredSymbolsOf, resolveImportedLog, startParams, startWithImported, untestableModeOf } from '@kbisect/service/driver';
 import { probeUntestable } from '@kbisect/kbuild';
 import type { OpenRepo } from './repo-port.js';
-import { userErrorMessage } from './user-error.js';
 import { recordReportFacts } from './report-facts.js';
 
 export interface OrchestratorDeps {
   readonly store: BisectionStore;
   readonly openRepo: OpenRepo;
-  readonly enqueueTest: (job: TestJob, opts: { attempts: number; priority: number }) => Promise<void>;
+  readonly enqueueTest: (job: CommandTestJob, opts: { attempts: number; priority: number }) => Promise<void>;
   /** Kernel probes start a step with a build; command probes go straight to a test. */
-  readonly enqueueBuild: (job: TestJob, opts: { attempts: number; priority: number }) => Promise<void>;
+  readonly enqueueBuild: (job: BuildJob, opts: { attempts: number; priority: number }) => Promise<void>;
   readonly now: () => Date;
 }
 
@@ -30,22 +31,12 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
       return 'finished';
     }
     try {
-      const repo = await deps.openRepo(request.repo);
-      const bad = await repo.resolveCommit(request.bad, 'bad');
-      const goods: string[] = [];
-      for (const [i, g] of request.good.entries()) goods.push(await repo.resolveCommit(g, `good[${i}]`));
-      await repo.checkRange(bad, goods);
-      const graph = await repo.readGraph(bad, goods);
-      // The cheap Kconfig probe: commits where a required symbol cannot be enabled are never tested
-      // (unless the probe forces them: then they are built with BROKEN dropped; 'narrow' forces
-      // only its own runs, after the honest search stepped around them).
-      const required = requiredSymbolsOf(request.probe, request.options);
-      const forcing = untestableModeOf(request.probe) === 'force';
-      const untestable = required.length > 0 && !forcing ? await probeUntestable(repo, { graph, bad, goods, required }) : {};
-      await deps.store.saveGraph(bisectionId, graph);
-      await deps.store.log.appendOnce(bisectionId, 'initialized', { type: 'initialized', at: deps.now().toISOString(), bad, goods, commits: graph.commits.length, untestable });
+      const initialized = await initialize(request, deps);
+      await deps.store.saveGraph(bisectionId, initialized.graph);
+      await deps.store.log.appendOnce(bisectionId, 'initialized', { type: 'initialized', at: deps.now().toISOString(), ...initialized.event });
     } catch (err) {
-      const message = userErrorMessage(err);
+      // The taxonomy decides: the submitter's or the operator's problem ends the bisection; the machinery's is retried.
+      const message = terminalMessage(err);
       if (message === undefined) throw err;
       await deps.store.log.appendOnce(bisectionId, 'failed-start', { type: 'failed', at: deps.now().toISOString(), error: message });
       await finishOnce(deps, bisectionId, { type: 'finished', at: deps.now().toISOString(), status: 'failed', error: message });
@@ -68,19 +59,10 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
     const options = request?.request.options;
     const index = state.graph.commits.indexOf(command.commit);
     const subject = state.graph.subjects?.[index];
-    const enqueue = request?.request.probe.type === 'kernel' ? deps.enqueueBuild : deps.enqueueTest;
-    await enqueue(
-      {
-        bisectionId,
-        commit: command.commit,
-        progress: command.progress,
-        ...(subject !== undefined ? { subject } : {}),
-        ...(command.run ? { run: command.run } : {}),
-        ...(command.purpose && command.purpose !== 'bisect' ? { purpose: command.purpose } : {}),
-        ...(command.revert ? { revert: command.revert } : {}),
-      },
-      { attempts: 1 + (options?.retries ?? 2), priority: options?.priority ?? 50 },
-    );
+    const step = { bisectionId, ...runFields(runRef(command)), progress: command.progress, ...(subject !== undefined ? { subject } : {}) };
+    const opts = { attempts: 1 + (options?.retries ?? 2), priority: options?.priority ?? 50 };
+    if (request?.request.probe.type === 'kernel') await deps.enqueueBuild({ kind: 'build', ...step }, opts);
+    else await deps.enqueueTest({ kind: 'command-test', ...step }, opts);
     return 'enqueued';
   }
   if (loaded.fold.finished) return 'already-finished';
@@ -114,4 +96,35 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
 async function finishOnce(deps: OrchestratorDeps, id: string, event: Extract<LogEvent, { type: 'finished' }>): Promise<void> {
   await deps.store.log.appendOnce(id, 'finished', event);
   await deps.store.setStatus(id, event.status);
+}
+
+/**
+ * Opens the range with the driver core `kbisect run` uses, runs the cheap
+ * Kconfig probe, resolves an imported bisect log and checks that the engine
+ * accepts the start, so replays never meet a refused start.
+ */
+async function initialize(request: BisectionRequest, deps: OrchestratorDeps): Promise<{ graph: Awaited<ReturnType<typeof openRange>>['graph']; event: Omit<Extract<LogEvent, { type: 'initialized' }>, 'type' | 'at'> }> {
+  const repo = await deps.openRepo(request.repo);
+  const range = await openRange(repo, { bad: request.bad, good: request.good, ...(request.options?.terms ? { terms: request.options.terms } : {}), fields: { bad: 'bad', good: (i) => `good[${i}]` } });
+  // The cheap Kconfig probe: commits where a required symbol cannot be enabled are never tested
+  // (unless the probe forces them: then they are built with BROKEN dropped; 'narrow' forces
+  // only its own runs, after the honest search stepped around them).
+  const required = requiredSymbolsOf(request.probe, request.options);
+  const forcing = untestableModeOf(request.probe) === 'force';
+  const untestable = required.length > 0 && !forcing ? await probeUntestable(repo, { graph: range.graph, bad: range.bad, goods: range.goods, required }) : {};
+  const imported = request.importLog !== undefined ? await resolveImportedLog(request.importLog, repo, 'importLog') : [];
+  const narrow = narrowOf(request.probe, request.options);
+  const started = startWithImported({ ...startParams(request.options, range, untestable), ...(narrow ? { narrow } : {}) }, imported);
+  if (!started.ok) throw new StartRefusedError(started.message);
+  return { graph: range.graph, event: { bad: range.bad, goods: [...range.goods], commits: range.graph.commits.length, untestable, ...(imported.length > 0 ? { imported } : {}) } };
+}
+
+/** The engine refused the start (an imported mark outside the range, a contradiction): the submitter's to fix. */
+class StartRefusedError extends Error {
+  readonly code = 'KBISECT_ERR_START_REFUSED';
+  readonly category = 'user' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartRefusedError';
+  }
 }

@@ -1,13 +1,17 @@
 import { join } from 'node:path';
 import { cannotRunRecheck, goodForRecheck, needsCannotRunRecheck, verdictFromExit } from '@kbisect/bisect';
 import { dropBrokenDependencies } from '@kbisect/kbuild';
-import { requiredSymbolsOf, untestableModeOf, type BisectionStore, type TestJob } from '@kbisect/service';
+import { requiredSymbolsOf, stepNames, untestableModeOf, type CommandTestJob } from '@kbisect/service';
+import { forcedReason } from '@kbisect/service/driver';
 import { runShellCommand } from './command-runner.js';
+import { InfrastructureError } from './infrastructure-error.js';
+import { recordRevertUnavailable, recordStepFailed, recordStepStarted, recordVerdict } from './record-step.js';
 import type { OpenRepo } from './repo-port.js';
-import { loadStep, stepSuffix, verdictToken } from './step-context.js';
+import { loadStep } from './step-context.js';
+import type { StepStore } from './step-store.js';
 
 export interface TestJobDeps {
-  readonly store: BisectionStore;
+  readonly store: StepStore;
   readonly openRepo: OpenRepo;
   readonly scratchDir: string;
   readonly now: () => Date;
@@ -16,62 +20,46 @@ export interface TestJobDeps {
   /** How often a running test checks for cancellation. @defaultValue 1000 */
   readonly cancelPollMs?: number;
   readonly attempt: number;
+  /** Runs the probe's command. @defaultValue runShellCommand (a process group of its own) */
+  readonly runCommand?: typeof runShellCommand;
 }
 
 export type TestJobOutcome = 'recorded' | 'duplicate' | 'stale' | 'cancelled' | 'aborted';
-
-/** Thrown for failures of the machinery, not of the code under test: BullMQ retries these. */
-export class InfrastructureError extends Error {
-  readonly code = 'KBISECT_ERR_INFRASTRUCTURE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'InfrastructureError';
-  }
-}
 
 /**
  * Tests one commit with the command probe and records the verdict once. A
  * verdict is a result, never an error: only the machinery failing throws.
  */
-export async function runTestJob(job: TestJob, deps: TestJobDeps): Promise<TestJobOutcome> {
+export async function runTestJob(job: CommandTestJob, deps: TestJobDeps): Promise<TestJobOutcome> {
   const step = await loadStep(deps.store, job);
   if (step.kind !== 'ready') return step.kind;
-  const { request, purpose, run } = step;
+  const { request, ref } = step;
   if (request.probe.type !== 'command') throw new InfrastructureError('a command test job for a bisection without a command probe');
   const probe = request.probe;
-
-  await deps.store.log.append(job.bisectionId, {
-    type: 'step-started',
-    at: deps.now().toISOString(),
-    commit: job.commit,
-    ...(job.subject !== undefined ? { subject: job.subject } : {}),
-    progress: job.progress ?? { candidatesLeft: 0, testableLeft: 0, stepsLeft: 0, tested: 0 },
-    attempt: deps.attempt,
-    ...(purpose !== 'bisect' ? { purpose } : {}),
-    ...(job.revert ? { revert: job.revert } : {}),
-  });
+  const at = (): string => deps.now().toISOString();
+  await recordStepStarted(deps.store, job, deps.attempt, at());
 
   const repo = await deps.openRepo(request.repo);
-  const dir = join(deps.scratchDir, `${job.bisectionId}-${job.commit.slice(0, 12)}-${purpose}-${run}-${process.pid}-${deps.attempt}`);
-  const worktree = await repo.addWorktree(job.commit, dir);
-  if (job.revert) {
+  const dir = join(deps.scratchDir, `${job.bisectionId}-${ref.commit.slice(0, 12)}-${ref.purpose}-${ref.run}-${process.pid}-${deps.attempt}`);
+  const worktree = await repo.addWorktree(ref.commit, dir);
+  if (ref.revert) {
     try {
-      await repo.revertInWorktree(dir, job.revert);
+      await repo.revertInWorktree(dir, ref.revert);
     } catch (err) {
       await worktree.remove();
-      await deps.store.log.appendOnce(job.bisectionId, `revert-unavailable:${job.revert}`, { type: 'revert-unavailable', at: deps.now().toISOString(), reason: `reverting ${job.revert} conflicts: ${err instanceof Error ? err.message : String(err)}` });
+      await recordRevertUnavailable(deps.store, job, `reverting ${ref.revert} conflicts: ${err instanceof Error ? err.message : String(err)}`, at());
       return 'recorded';
     }
   }
   // 'force' tests every commit with the blocking dependency dropped; 'narrow' only its own runs.
   const required = requiredSymbolsOf(probe, request.options);
-  const forcing = required.length > 0 && (untestableModeOf(probe) === 'force' || purpose === 'narrow');
+  const forcing = required.length > 0 && (untestableModeOf(probe) === 'force' || ref.purpose === 'narrow');
   let forced: string[] = [];
   try {
     if (forcing) forced = await dropBrokenDependencies(dir, required);
   } catch (err) {
     await worktree.remove();
-    throw new InfrastructureError(`dropping BROKEN for ${required.join(', ')} in the worktree of ${job.commit}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new InfrastructureError(`dropping BROKEN for ${required.join(', ')} in the worktree of ${ref.commit}: ${err instanceof Error ? err.message : String(err)}`);
   }
   const controller = new AbortController();
   const poll = setInterval(() => {
@@ -82,20 +70,19 @@ export async function runTestJob(job: TestJob, deps: TestJobDeps): Promise<TestJ
   }, deps.cancelPollMs ?? 1000);
   let result;
   try {
-    result = await runShellCommand(probe.command, {
+    result = await (deps.runCommand ?? runShellCommand)(probe.command, {
       cwd: dir,
       timeoutMs: (probe.timeoutSec ?? deps.defaultTimeoutSec) * 1000,
       signal: controller.signal,
-      env: { KBISECT_COMMIT: job.commit, KBISECT_BISECTION: job.bisectionId },
+      env: { KBISECT_COMMIT: ref.commit, KBISECT_BISECTION: job.bisectionId },
     });
   } finally {
     clearInterval(poll);
     await worktree.remove();
   }
   if (result.kind === 'cancelled') return 'cancelled';
-  if (result.kind === 'timed-out') throw new InfrastructureError(`test of ${job.commit} timed out`);
-  const evidence = await deps.store.putEvidence(job.bisectionId, `test-${stepSuffix(job)}`, result.output);
-  const at = deps.now().toISOString();
+  if (result.kind === 'timed-out') throw new InfrastructureError(`test of ${ref.commit} timed out`);
+  const evidence = await deps.store.putEvidence(job.bisectionId, `test-${stepNames.suffix(job)}`, result.output);
   let outcome = verdictFromExit(result.kind === 'exited' ? result.exitCode : undefined, result.kind === 'signalled' ? result.signal : undefined);
   // As git bisect run does: a 126/127 on the bisection's first test is re-run at a good commit.
   const state = step.loaded.replayed.phase === 'bisecting' ? step.loaded.replayed.state : undefined;
@@ -104,23 +91,18 @@ export async function runTestJob(job: TestJob, deps: TestJobDeps): Promise<TestJ
     const goodTree = await repo.addWorktree(good, `${dir}-recheck`);
     let atGood;
     try {
-      atGood = await runShellCommand(probe.command, { cwd: `${dir}-recheck`, timeoutMs: (probe.timeoutSec ?? deps.defaultTimeoutSec) * 1000, signal: controller.signal, env: { KBISECT_COMMIT: good, KBISECT_BISECTION: job.bisectionId } });
+      atGood = await (deps.runCommand ?? runShellCommand)(probe.command, { cwd: `${dir}-recheck`, timeoutMs: (probe.timeoutSec ?? deps.defaultTimeoutSec) * 1000, signal: controller.signal, env: { KBISECT_COMMIT: good, KBISECT_BISECTION: job.bisectionId } });
     } finally {
       await goodTree.remove();
     }
     if (atGood.kind === 'cancelled') return 'cancelled';
     const goodOutcome = atGood.kind === 'timed-out' ? { kind: 'abort' as const, reason: 'it timed out' } : verdictFromExit(atGood.kind === 'exited' ? atGood.exitCode : undefined, atGood.kind === 'signalled' ? atGood.signal : undefined);
-    outcome = cannotRunRecheck(outcome, { commit: job.commit, good }, goodOutcome);
+    outcome = cannotRunRecheck(outcome, { commit: ref.commit, good }, goodOutcome);
   }
   if (outcome.kind === 'abort') {
-    await deps.store.log.appendOnce(job.bisectionId, 'abort', { type: 'failed', at, error: `${job.commit}: ${outcome.reason}` });
+    await recordStepFailed(deps.store, job, `${ref.commit}: ${outcome.reason}`, at());
     return 'aborted';
   }
-  const appended = await deps.store.log.appendOnce(job.bisectionId, verdictToken(job), {
-    type: 'verdict', at, commit: job.commit, verdict: outcome.verdict, source: 'probe', durationMs: result.durationMs, evidence,
-    reason: forced.length > 0 ? `forced (${forced.join(', ')} without BROKEN): ${outcome.reason}` : outcome.reason,
-    ...(run ? { run } : {}),
-    ...(purpose !== 'bisect' ? { purpose } : {}),
-  });
-  return appended === undefined ? 'duplicate' : 'recorded';
+  const recorded = await recordVerdict(deps.store, job, { verdict: outcome.verdict, reason: forcedReason(forced, outcome.reason), durationMs: result.durationMs, evidence }, at());
+  return recorded ? 'recorded' : 'duplicate';
 }

@@ -4,8 +4,9 @@ import { Value } from '@sinclair/typebox/value';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ArtifactCache } from '@kbisect/kbuild';
-import { BisectionStore, KEEP_JOBS, MachineStore, OrchestrateJobSchema, TestJobSchema, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, type TestJob } from '@kbisect/service';
+import { BisectionStore, BuildJobSchema, KEEP_JOBS, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, type StepJob } from '@kbisect/service';
 import { runBuildJob } from './build-step-job.js';
+import { endOnTerminalError } from './record-step.js';
 import { claimBuildSlots, type BuildSlots } from './build-slots.js';
 import { runLabTestJob } from './lab-test-job.js';
 import { orchestrate } from './orchestrate.js';
@@ -42,7 +43,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
   const failStepWhenRetriesRunOut = (w: Worker, doing: string): void => {
     w.on('failed', (job, err) => {
       if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
-      const data = job.data as TestJob;
+      const data = job.data as StepJob;
       void store.log
         .appendOnce(data.bisectionId, `infra-failed:${data.commit}`, { type: 'failed', at: new Date().toISOString(), error: `infrastructure failure ${doing} ${data.commit} after ${job.attemptsMade} attempts: ${err.message}` })
         .then(() => enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId))
@@ -62,10 +63,10 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
           openRepo: deps.openRepo,
           now: () => new Date(),
           enqueueTest: async (data, opts) => {
-            await testQueue.add('test', data, { jobId: jobIds.test(data.bisectionId, data.commit, data.purpose, data.run), ...stepOpts(opts) });
+            await testQueue.add('test', data, { jobId: jobIds.test(data), ...stepOpts(opts) });
           },
           enqueueBuild: async (data, opts) => {
-            await buildQueue.add('build', data, { jobId: jobIds.build(data.bisectionId, data.commit, data.purpose, data.run), ...stepOpts(opts) });
+            await buildQueue.add('build', data, { jobId: jobIds.build(data), ...stepOpts(opts) });
           },
         });
         log.info({ outcome }, 'orchestrated');
@@ -80,21 +81,15 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
     const w = new Worker(
       names.test,
       async (job: Job) => {
-        if (!Value.Check(TestJobSchema, job.data)) throw new UnrecoverableError('test job data does not match its schema');
-        const data: TestJob = job.data;
+        if (!Value.Check(TestQueueJobSchema, job.data)) throw new UnrecoverableError('test job data does not match its schema');
+        const data = job.data;
         const log = deps.logger.child({ bisection: data.bisectionId, job: job.id, commit: data.commit });
         const started = Date.now();
-        // A job carrying a built kernel boots it in the lab; otherwise it runs the command probe.
-        const outcome = data.kernel
-          ? await runLabTestJob(data, { store, machines, cacheDir: config.cacheDir, now: () => new Date(), attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
-          : await runTestJob(data, {
-              store,
-              openRepo: deps.openRepo,
-              scratchDir: join(config.cacheDir, 'worktrees'),
-              now: () => new Date(),
-              defaultTimeoutSec: config.defaultTestTimeoutSec,
-              attempt: job.attemptsMade + 1,
-            });
+        const now = (): Date => new Date();
+        const outcome = await endOnTerminalError(store, data, now, () =>
+          data.kind === 'lab-test'
+            ? runLabTestJob(data, { store, machines, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
+            : runTestJob(data, { store, openRepo: deps.openRepo, scratchDir: join(config.cacheDir, 'worktrees'), now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
         if (outcome === 'recorded') await recordStepDuration(redis, store.keys, (Date.now() - started) / 1000, 'verdict');
         await enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId);
         log.info({ outcome }, 'tested');
@@ -115,18 +110,19 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
     const w = new Worker(
       names.build,
       async (job: Job) => {
-        if (!Value.Check(TestJobSchema, job.data)) throw new UnrecoverableError('build job data does not match its schema');
-        const data: TestJob = job.data;
+        if (!Value.Check(BuildJobSchema, job.data)) throw new UnrecoverableError('build job data does not match its schema');
+        const data = job.data;
         const log = deps.logger.child({ bisection: data.bisectionId, job: job.id, commit: data.commit });
         const slot = freeSlots.shift();
         if (slot === undefined) throw new Error('no free build slot (more builds than KBISECT_BUILD_CONCURRENCY)');
         try {
-          const outcome = await runBuildJob(data, {
-            store, openRepo: deps.openRepo, cache, workDir: slot, jobs: config.buildJobs, ccacheDir: config.ccacheDir, now: () => new Date(), attempt: job.attemptsMade + 1,
+          const now = (): Date => new Date();
+          const outcome = await endOnTerminalError(store, data, now, () => runBuildJob(data, {
+            store, openRepo: deps.openRepo, cache, workDir: slot, jobs: config.buildJobs, ccacheDir: config.ccacheDir, now, attempt: job.attemptsMade + 1,
             enqueueTest: async (next) => {
-              await testQueue.add('test', next, { jobId: jobIds.test(next.bisectionId, next.commit, next.purpose, next.run), attempts: job.opts.attempts ?? 3, priority: job.opts.priority ?? 50, backoff: { type: 'exponential', delay: 2000 }, ...KEEP_JOBS });
+              await testQueue.add('test', next, { jobId: jobIds.test(next), attempts: job.opts.attempts ?? 3, priority: job.opts.priority ?? 50, backoff: { type: 'exponential', delay: 2000 }, ...KEEP_JOBS });
             },
-          });
+          }));
           if (outcome !== 'built') await enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId);
           log.info({ outcome }, 'built');
           return outcome;

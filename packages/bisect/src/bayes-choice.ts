@@ -2,6 +2,7 @@ import { markAncestors } from './ancestry.js';
 import { computeCandidates } from './candidates.js';
 import type { GraphIndex } from './graph-index.js';
 import type { Policy } from './policy.js';
+import { isBisectRun } from './run-ref.js';
 import type { BisectState } from './state.js';
 import { logBeta } from './log-beta.js';
 import { ancestorSums } from './weights.js';
@@ -139,10 +140,10 @@ export function chooseBayes(state: BisectState, index: GraphIndex, policy: Bayes
     if (stillLeads) return { kind: 'found', commit: leader, confidence: ranked[0]!.probability, posterior: top };
   }
 
-  const used = probe.filter((r) => (r.purpose ?? 'bisect') === 'bisect' || r.purpose === 'calibrate').length;
+  const used = probe.filter((r) => isBisectRun(r) || r.purpose === 'calibrate').length;
   const best = used >= policy.maxRuns ? undefined : bestTest(state, index, candidates, w, qNew, qOld);
   if (best === undefined) return credibleSet(ranked, policy.confidence, top);
-  const run = probe.filter((r) => r.commit === index.graph.commits[best] && (r.purpose ?? 'bisect') === 'bisect').length;
+  const run = probe.filter((r) => r.commit === index.graph.commits[best] && isBisectRun(r)).length;
   return { kind: 'test', commit: best, run, support: ranked.filter((r) => r.probability > 1e-6).length };
 }
 

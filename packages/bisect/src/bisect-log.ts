@@ -1,6 +1,7 @@
 import { isAncestorInRange } from './ancestry.js';
 import { decidedVerdicts, engineVerdict } from './decided-verdicts.js';
 import { indexGraph } from './graph-index.js';
+import { isBisectRun } from './run-ref.js';
 import type { BisectState, Verdict } from './state.js';
 
 /**
@@ -49,7 +50,7 @@ function marksOf(state: BisectState): Mark[] {
   const culprit = state.culprit !== undefined ? index.indexOf.get(state.culprit) : undefined;
   const tallies = new Map<string, { shown: number; runs: number; skip: boolean }>();
   for (const r of state.history) {
-    if (r.source === 'start' || (r.purpose ?? 'bisect') !== 'bisect') continue;
+    if (r.source === 'start' || !isBisectRun(r)) continue;
     const t = tallies.get(r.commit) ?? { shown: 0, runs: 0, skip: false };
     if (r.verdict === 'skip') t.skip = true;
     else {

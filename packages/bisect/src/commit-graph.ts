@@ -20,7 +20,9 @@ export interface CommitGraph {
 
 export const OUTSIDE_RANGE = -1;
 
-const SHA_RE = /^[0-9a-f]{40}$/;
+/** A full lowercase 40-hex object name: the one sha pattern (schemas take it as a string). */
+export const SHA_PATTERN = '^[0-9a-f]{40}$';
+const SHA_RE = new RegExp(SHA_PATTERN);
 
 /** True for a full lowercase 40-hex object name. */
 export function isFullSha(value: string): boolean {

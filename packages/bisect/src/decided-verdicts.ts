@@ -1,3 +1,4 @@
+import { isBisectRun } from './run-ref.js';
 import type { BisectState, Terms, Verdict, VerdictRecord } from './state.js';
 
 /**
@@ -9,8 +10,6 @@ export function engineVerdict(raw: Verdict, terms: Terms | undefined): Verdict {
   if (terms !== 'fix' || raw === 'skip') return raw;
   return raw === 'bad' ? 'good' : 'bad';
 }
-
-const isBisectRun = (r: VerdictRecord): boolean => (r.purpose ?? 'bisect') === 'bisect';
 
 /**
  * The verdicts git's search runs on, in engine terms, in the order they were

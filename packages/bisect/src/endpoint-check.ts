@@ -1,21 +1,11 @@
 import { engineVerdict } from './decided-verdicts.js';
 import { runsForConfidence } from './policy.js';
+import type { EndpointResult } from './endpoint-result.js';
+import type { RunRef } from './run-ref.js';
 import type { BisectState, VerdictRecord } from './state.js';
 
-/** What testing the ends of the range showed (ktest's BISECT_CHECK, KernelCI's bisect). */
-export interface EndpointResult {
-  readonly commit: string;
-  readonly end: 'good' | 'bad';
-  /** `as-expected`: the good end is clean, the bad end shows the bug. */
-  readonly outcome: 'as-expected' | 'unexpected' | 'untestable';
-  readonly runs: number;
-  /** Runs that showed the bug. */
-  readonly failures: number;
-  readonly reason?: string;
-}
-
 export type EndpointStep =
-  | { readonly kind: 'test'; readonly commit: string; readonly run: number; readonly purpose: 'check-good' | 'check-bad' }
+  | { readonly kind: 'test'; readonly ref: RunRef & { readonly purpose: 'check-good' | 'check-bad' } }
   | { readonly kind: 'passed'; readonly endpoints: readonly EndpointResult[] }
   | { readonly kind: 'failed'; readonly endpoints: readonly EndpointResult[]; readonly error: string };
 
@@ -46,7 +36,7 @@ export function nextEndpointCheck(state: BisectState): EndpointStep {
     const skip = records.find((r) => r.verdict === 'skip');
     const failures = records.filter((r) => engineVerdict(r.verdict, state.terms) === 'bad').length;
     const done = skip !== undefined || failures > 0 || records.length >= runs;
-    if (!done) return { kind: 'test', commit, run: records.length, purpose };
+    if (!done) return { kind: 'test', ref: { commit, run: records.length, purpose } };
     const outcome = skip ? 'untestable' : (end === 'bad') === failures > 0 ? 'as-expected' : 'unexpected';
     results.push({ commit, end, outcome, runs: records.length, failures, ...(skip?.reason !== undefined ? { reason: skip.reason } : {}) });
     if (outcome !== 'as-expected') return { kind: 'failed', endpoints: results, error: endpointError(results.at(-1)!) };

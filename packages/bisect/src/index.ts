@@ -1,4 +1,4 @@
-export { isFullSha, validateGraph, OUTSIDE_RANGE, type CommitGraph } from './commit-graph.js';
+export { isFullSha, validateGraph, OUTSIDE_RANGE, SHA_PATTERN, type CommitGraph } from './commit-graph.js';
 export { startBisection, next, type StartParams } from './reducer.js';
 export { toResult, type BisectResult } from './result.js';
 export { toBisectLog, parseBisectLog, type ParsedBisectLog, type ParseLogOutcome } from './bisect-log.js';
@@ -11,9 +11,13 @@ export { verdictFromExit, cannotRunRecheck, needsCannotRunRecheck, goodForRechec
 export { normalizePolicy, runsForConfidence, type Policy, type PolicyInput } from './policy.js';
 export { fisherExactTwoSided } from './fisher-exact.js';
 export { engineVerdict } from './decided-verdicts.js';
-export type { RunPurpose, Terms, VerificationSummary } from './state.js';
+export type { Terms, VerificationSummary } from './state.js';
+export { RUN_PURPOSES, runRef, runFields, runKey, runName, isBisectRun, type RunPurpose, type RunRef, type RunFields } from './run-ref.js';
+export type { EndpointResult } from './endpoint-result.js';
 export { indexGraph, type GraphIndex } from './graph-index.js';
-export { nextEndpointCheck, endpointRuns, type EndpointResult, type EndpointStep } from './endpoint-check.js';
-export { nextNarrowing, type NarrowedSummary, type NarrowingStep } from './narrowing.js';
+export { nextEndpointCheck, endpointRuns, type EndpointStep } from './endpoint-check.js';
+export { categoryOf, terminalMessage, type ErrorCategory } from './error-category.js';
+export { nextNarrowing, type NarrowingStep } from './narrowing.js';
+export type { NarrowedSummary } from './narrowed-summary.js';
 export { rangeFromImportedLog, type StartRange, type ImportedRangeOutcome } from './imported-range.js';
 export { nextMergeBaseStep, type MergeBaseStep } from './merge-base-check.js';

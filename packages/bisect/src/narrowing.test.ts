@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseBisectLog, toBisectLog } from './bisect-log.js';
 import { next, startBisection, type StartParams } from './reducer.js';
 import { toResult } from './result.js';
-import type { BisectState, RunPurpose, Step, Verdict } from './state.js';
+import type { RunPurpose } from './run-ref.js';
+import type { BisectState, Step, Verdict } from './state.js';
 import { descendantsOf, fakeSha, generateHistory, graphOf, seededRandom, simulate, type GeneratedHistory } from './testing/index.js';
 
 const THP = 'CONFIG_TRANSPARENT_HUGEPAGE';

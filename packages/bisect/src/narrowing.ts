@@ -4,25 +4,10 @@ import { decidedVerdicts, engineVerdict } from './decided-verdicts.js';
 import { chooseLikeGit } from './git-choice.js';
 import type { GraphIndex } from './graph-index.js';
 import { estimateBisectSteps } from './progress.js';
+import type { NarrowedSummary } from './narrowed-summary.js';
 import type { BisectState, Progress, VerdictRecord } from './state.js';
 import { computeWeights } from './weights.js';
 
-/**
- * What narrowing an untestable stretch found: the forced answer, given beside
- * the honest one (which stays the bisection's `status`/`candidates`). Forced
- * means the blocking dependency was dropped to build these commits, so the
- * culprit is only as good as a kernel built that way.
- */
-export interface NarrowedSummary {
-  /** `found`: one forced culprit. `ambiguous`: forced runs too were skipped (e.g. the forced build failed). */
-  readonly status: 'found' | 'ambiguous';
-  readonly culprit?: string;
-  readonly candidates?: readonly string[];
-  /** The symbols whose blocking dependency was dropped, e.g. CONFIG_TRANSPARENT_HUGEPAGE. */
-  readonly forced: readonly string[];
-  /** Forced runs (purpose `narrow`). */
-  readonly steps: number;
-}
 
 export type NarrowingStep =
   | { readonly kind: 'test'; readonly commit: string; readonly run: number; readonly progress: Progress }

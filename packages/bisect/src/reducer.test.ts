@@ -192,3 +192,27 @@ describe('bisect log', () => {
     expect(parseBisectLog('git bisect good abc\n')).toMatchObject({ ok: false });
   });
 });
+
+describe('verdicts on the ends of the range', () => {
+  const h = linear(8);
+  const { graph, good, bad } = graphOf(h);
+  const rejection = (s: Step): string | undefined => s.commands.find((c) => c.type === 'rejected')?.type === 'rejected' ? (s.commands[0] as { code: string }).code : undefined;
+  it('refuses a verdict that contradicts a start record, instead of taking it for a replay', () => {
+    const s = startBisection({ graph, bad, goods: [good] });
+    expect(rejection(next(s.state, { type: 'verdict', commit: bad, verdict: 'good', source: 'manual' }))).toBe('KBISECT_ERR_CONFLICTING_VERDICT');
+    expect(rejection(next(s.state, { type: 'verdict', commit: good, verdict: 'bad', source: 'manual' }))).toBe('KBISECT_ERR_CONFLICTING_VERDICT');
+    expect(rejection(next(s.state, { type: 'verdict', commit: bad, verdict: 'bad', source: 'manual' }))).toBeUndefined();
+  });
+  it('compares in engine terms for a fix: the fixed end is clean, the broken end shows the bug', () => {
+    const s = startBisection({ graph, bad, goods: [good], terms: 'fix' });
+    expect(rejection(next(s.state, { type: 'verdict', commit: bad, verdict: 'good', source: 'manual' }))).toBeUndefined();
+    expect(rejection(next(s.state, { type: 'verdict', commit: bad, verdict: 'bad', source: 'manual' }))).toBe('KBISECT_ERR_CONFLICTING_VERDICT');
+  });
+  it('keeps the metrics a verdict carries in its record', () => {
+    const s = startBisection({ graph, bad, goods: [good] });
+    const cmd = s.commands[0]!;
+    if (cmd.type !== 'test') throw new Error('expected a test command');
+    const after = next(s.state, { type: 'verdict', commit: cmd.commit, verdict: 'bad', metrics: { mismatches: 3 } });
+    expect(after.state.history.at(-1)).toMatchObject({ commit: cmd.commit, metrics: { mismatches: 3 } });
+  });
+});

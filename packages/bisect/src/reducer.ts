@@ -13,6 +13,7 @@ import { nextEndpointCheck } from './endpoint-check.js';
 import { nextVerification } from './verification.js';
 import { nextNarrowing } from './narrowing.js';
 import { computeWeights } from './weights.js';
+import { isBisectRun, runFields, runKey, runRef, type RunRef } from './run-ref.js';
 
 export interface StartParams {
   readonly graph: CommitGraph;
@@ -96,15 +97,19 @@ export function next(state: BisectState, event: BisectEvent): Step {
 }
 
 function applyVerdict(state: BisectState, index: GraphIndex, event: Extract<BisectEvent, { type: 'verdict' }>): Step {
-  const purpose = event.purpose ?? 'bisect';
-  const run = event.run ?? 0;
-  const flaky = state.policy !== undefined || purpose !== 'bisect';
-  const same = (r: VerdictRecord): boolean => r.commit === event.commit && (r.purpose ?? 'bisect') === purpose && (r.run ?? 0) === run && r.source !== 'start';
-  const previous = flaky ? state.history.find(same) : state.history.find((r) => r.commit === event.commit && (r.purpose ?? 'bisect') === 'bisect');
+  const ref = runRef(event);
+  const flaky = state.policy !== undefined || ref.purpose !== 'bisect';
+  const key = runKey(ref);
+  const previous = flaky
+    ? state.history.find((r) => r.source !== 'start' && runKey(r) === key)
+    : state.history.find((r) => r.commit === event.commit && isBisectRun(r));
   if (previous) {
+    // A start record is stored in engine terms, probe records as the probe said them.
+    const said = previous.source === 'start' ? engineVerdict(event.verdict, state.terms) : event.verdict;
     // Replayed results (a retried job, a re-imported log) must not count twice.
-    if (previous.verdict === engineOrRaw(previous, event.verdict)) return { state, commands: currentCommands(state, index) };
-    return reject(state, 'KBISECT_ERR_CONFLICTING_VERDICT', `commit ${event.commit} is already marked ${previous.verdict}`);
+    if (previous.verdict === said) return { state, commands: currentCommands(state, index) };
+    const what = previous.source === 'start' ? `the ${previous.verdict === 'bad' ? 'bad' : 'good'} end of the range` : `already marked ${previous.verdict}`;
+    return reject(state, 'KBISECT_ERR_CONFLICTING_VERDICT', `commit ${event.commit} is ${what}`);
   }
   const c = index.indexOf.get(event.commit);
   const knownEnd = state.goods.includes(event.commit) || event.commit === state.bad;
@@ -113,21 +118,15 @@ function applyVerdict(state: BisectState, index: GraphIndex, event: Extract<Bise
     const problem = contradiction(state, index, c, engineVerdict(event.verdict, state.terms));
     if (problem) return reject(state, 'KBISECT_ERR_CONTRADICTS_HISTORY', problem);
   }
+  const { revert: _revert, ...fields } = runFields(ref);
   const record: VerdictRecord = {
-    commit: event.commit,
+    ...fields,
     verdict: event.verdict,
     source: event.source ?? 'probe',
     ...(event.reason !== undefined ? { reason: event.reason } : {}),
-    ...(run !== 0 ? { run } : {}),
-    ...(purpose !== 'bisect' ? { purpose } : {}),
     ...(event.metrics !== undefined ? { metrics: event.metrics } : {}),
   };
   return advance({ ...state, history: [...state.history, record] }, index);
-}
-
-// A start record is stored in engine terms, probe records as the probe said them.
-function engineOrRaw(previous: VerdictRecord, raw: VerdictRecord['verdict']): VerdictRecord['verdict'] {
-  return previous.source === 'start' ? previous.verdict : raw;
 }
 
 function contradiction(state: BisectState, index: GraphIndex, c: number, verdict: VerdictRecord['verdict']): string | undefined {
@@ -144,7 +143,7 @@ function contradiction(state: BisectState, index: GraphIndex, c: number, verdict
 }
 
 type Search =
-  | { kind: 'test'; commit: string; run: number; purpose: 'bisect' | 'calibrate'; progress: Progress; history: VerdictRecord[] }
+  | { kind: 'test'; ref: RunRef; progress: Progress; history: VerdictRecord[] }
   | { kind: 'done'; state: BisectState };
 
 /** Decides the next step: check the ends when asked to, bisect until an answer, then verify it when asked to. */
@@ -155,10 +154,7 @@ function advance(before: BisectState, index: GraphIndex): Step {
     if (check.kind === 'test') {
       const { next: _n, pending: _p, ...rest } = state;
       const progress = { candidatesLeft: state.graph.commits.length, testableLeft: state.graph.commits.length, stepsLeft: estimateBisectSteps(state.graph.commits.length), tested: tested(state.history) };
-      return {
-        state: { ...rest, next: check.commit, pending: { run: check.run, purpose: check.purpose } },
-        commands: [{ type: 'test', commit: check.commit, progress, purpose: check.purpose, ...(check.run ? { run: check.run } : {}) }],
-      };
+      return testStep(rest, check.ref, progress);
     }
     if (check.kind === 'failed') return finish({ ...state, status: 'failed', error: check.error, endpoints: check.endpoints });
     state = { ...state, endpoints: check.endpoints };
@@ -166,31 +162,21 @@ function advance(before: BisectState, index: GraphIndex): Step {
   const search = state.policy?.kind === 'bayes' ? searchBayes(state, index) : searchLikeGit(state, index);
   if (search.kind === 'test') {
     const { next: _n, pending: _p, ...rest } = state;
-    const pending = { run: search.run, purpose: search.purpose };
-    return {
-      state: { ...rest, history: search.history, next: search.commit, pending },
-      commands: [{ type: 'test', commit: search.commit, progress: search.progress, ...(search.run ? { run: search.run } : {}), ...(search.purpose !== 'bisect' ? { purpose: search.purpose } : {}) }],
-    };
+    return testStep({ ...rest, history: search.history }, search.ref, search.progress);
   }
   const answered = search.state;
   if (answered.status === 'found' && answered.verify && answered.culprit) {
     const step = nextVerification(answered, index);
     if (step.kind === 'test') {
       const { next: _n, pending: _p, ...rest } = answered;
-      return {
-        state: { ...rest, status: 'running', next: step.commit, pending: { run: step.run, purpose: step.purpose, ...(step.revert ? { revert: step.revert } : {}) } },
-        commands: [{ type: 'test', commit: step.commit, run: step.run, purpose: step.purpose, ...(step.revert ? { revert: step.revert } : {}), progress: { candidatesLeft: 1, testableLeft: 1, stepsLeft: step.remaining, tested: tested(answered.history) } }],
-      };
+      return testStep({ ...rest, status: 'running' }, step.ref, { candidatesLeft: 1, testableLeft: 1, stepsLeft: step.remaining, tested: tested(answered.history) });
     }
     return finish({ ...answered, verification: step.summary });
   }
   const narrowing = nextNarrowing(answered, index);
   if (narrowing.kind === 'test') {
     const { next: _n, pending: _p, candidates: _c, ...rest } = answered;
-    return {
-      state: { ...rest, status: 'running', next: narrowing.commit, pending: { run: narrowing.run, purpose: 'narrow' } },
-      commands: [{ type: 'test', commit: narrowing.commit, purpose: 'narrow', progress: narrowing.progress, ...(narrowing.run ? { run: narrowing.run } : {}) }],
-    };
+    return testStep({ ...rest, status: 'running' }, { commit: narrowing.commit, purpose: 'narrow', run: narrowing.run }, narrowing.progress);
   }
   if (narrowing.kind === 'done') return finish({ ...answered, narrowed: narrowing.summary });
   return finish(answered);
@@ -215,7 +201,7 @@ function searchLikeGit(state: BisectState, index: GraphIndex): Search {
     const reason = state.untestable[sha];
     if (reason === undefined) {
       const progress = progressOf(candidates.list, bounds.skipped, history);
-      return { kind: 'test', commit: sha, run: bisectRunsOf(current, sha), purpose: 'bisect', progress, history };
+      return { kind: 'test', ref: { commit: sha, run: bisectRunsOf(current, sha), purpose: 'bisect' }, progress, history };
     }
     history.push({ commit: sha, verdict: 'skip', source: 'untestable', reason: `untestable: ${reason}` });
   }
@@ -229,9 +215,9 @@ function searchBayes(state: BisectState, index: GraphIndex): Search {
   const posterior = (list: readonly { commit: number; probability: number }[]) => list.map((p) => ({ commit: shas[p.commit]!, probability: p.probability }));
   switch (outcome.kind) {
     case 'calibrate':
-      return { kind: 'test', commit: outcome.commit, run: outcome.run, purpose: 'calibrate', progress: { candidatesLeft: shas.length, testableLeft: shas.length, stepsLeft: estimateBisectSteps(shas.length), tested: tested(history) }, history };
+      return { kind: 'test', ref: { commit: outcome.commit, run: outcome.run, purpose: 'calibrate' }, progress: { candidatesLeft: shas.length, testableLeft: shas.length, stepsLeft: estimateBisectSteps(shas.length), tested: tested(history) }, history };
     case 'test':
-      return { kind: 'test', commit: shas[outcome.commit]!, run: outcome.run, purpose: 'bisect', progress: { candidatesLeft: outcome.support, testableLeft: outcome.support, stepsLeft: estimateBisectSteps(outcome.support), tested: tested(history) }, history };
+      return { kind: 'test', ref: { commit: shas[outcome.commit]!, run: outcome.run, purpose: 'bisect' }, progress: { candidatesLeft: outcome.support, testableLeft: outcome.support, stepsLeft: estimateBisectSteps(outcome.support), tested: tested(history) }, history };
     case 'found':
       return { kind: 'done', state: { ...rest, status: 'found', culprit: shas[outcome.commit]!, confidence: outcome.confidence, posterior: posterior(outcome.posterior) } };
     case 'ambiguous':
@@ -257,8 +243,13 @@ function currentCommands(state: BisectState, index: GraphIndex): BisectCommand[]
   if (state.pending?.purpose === 'narrow') return [...advance(state, index).commands];
   const bounds = deriveBounds(state, index);
   const candidates = computeCandidates(index, bounds.bad, bounds.goods, state.firstParent);
-  const p = state.pending;
-  return [{ type: 'test', commit: state.next, progress: progressOf(candidates.list, bounds.skipped, state.history), ...(p?.run ? { run: p.run } : {}), ...(p && p.purpose !== 'bisect' ? { purpose: p.purpose } : {}), ...(p?.revert ? { revert: p.revert } : {}) }];
+  const ref = state.pending ?? runRef({ commit: state.next });
+  return [{ type: 'test', ...runFields(ref), progress: progressOf(candidates.list, bounds.skipped, state.history) }];
+}
+
+/** Waits for one run: the state says which (`next`, `pending`), the command asks for it. */
+function testStep(state: BisectState, ref: RunRef, progress: Progress): Step {
+  return { state: { ...state, next: ref.commit, pending: ref }, commands: [{ type: 'test', ...runFields(ref), progress }] };
 }
 
 function finish(state: BisectState): Step {

@@ -1,6 +1,7 @@
-import type { EndpointResult } from './endpoint-check.js';
-import type { NarrowedSummary } from './narrowing.js';
-import type { BisectState, BisectStatus, RunPurpose, Verdict, VerdictSource, VerificationSummary } from './state.js';
+import type { EndpointResult } from './endpoint-result.js';
+import type { NarrowedSummary } from './narrowed-summary.js';
+import { isBisectRun, runFields, runRef, type RunFields } from './run-ref.js';
+import type { BisectState, BisectStatus, Verdict, VerdictSource, VerificationSummary } from './state.js';
 
 /** The result JSON of ARCHITECTURE.md, as `kbisect run --json` and the API report it. */
 export interface BisectResult {
@@ -11,7 +12,7 @@ export interface BisectResult {
   /** Commits tested (a probe run or a maintainer's verdict); untestable skips cost nothing and are not counted. */
   readonly steps: number;
   /** `purpose` (endpoint check, verification, calibration) and `run` appear when not a step's first run. */
-  readonly verdicts: readonly { readonly commit: string; readonly verdict: Verdict; readonly reason: string; readonly source: VerdictSource; readonly purpose?: RunPurpose; readonly run?: number }[];
+  readonly verdicts: readonly (Omit<RunFields, 'revert'> & { readonly verdict: Verdict; readonly reason: string; readonly source: VerdictSource })[];
   readonly error?: string;
   /** Posterior of the answer (flaky policies). */
   readonly confidence?: number;
@@ -34,8 +35,7 @@ export function toResult(id: string, state: BisectState): BisectResult {
     .filter((r) => r.source !== 'start')
     .map((r) => ({
       commit: r.commit, verdict: r.verdict, reason: r.reason ?? defaultReason(r.source, r.verdict), source: r.source,
-      ...(r.purpose && r.purpose !== 'bisect' ? { purpose: r.purpose } : {}),
-      ...(r.run ? { run: r.run } : {}),
+      ...withoutRevert(runFields(runRef(r))),
     }));
   return {
     id,
@@ -55,6 +55,8 @@ export function toResult(id: string, state: BisectState): BisectResult {
   };
 }
 
+const withoutRevert = ({ revert: _r, commit: _c, ...rest }: RunFields): Omit<RunFields, 'revert' | 'commit'> => rest;
+
 const round = (x: number): number => Math.round(x * 1e6) / 1e6;
 
 function runsByCommit(state: BisectState): { commit: string; outcomes: string[] }[] {
@@ -62,7 +64,7 @@ function runsByCommit(state: BisectState): { commit: string; outcomes: string[] 
   for (const r of state.history) {
     if (r.source === 'start') continue;
     const list = out.get(r.commit) ?? [];
-    list.push(r.purpose && r.purpose !== 'bisect' ? `${r.verdict} (${r.purpose})` : r.verdict);
+    list.push(isBisectRun(r) ? r.verdict : `${r.verdict} (${r.purpose})`);
     out.set(r.commit, list);
   }
   return [...out].map(([commit, outcomes]) => ({ commit, outcomes }));

@@ -1,16 +1,8 @@
 import type { CommitGraph } from './commit-graph.js';
-import type { EndpointResult } from './endpoint-check.js';
-import type { NarrowedSummary } from './narrowing.js';
+import type { EndpointResult } from './endpoint-result.js';
+import type { NarrowedSummary } from './narrowed-summary.js';
 import type { Policy } from './policy.js';
-
-/**
- * Why a commit is run: to bisect, to calibrate a flaky reproducer at a known
- * end, to check the ends before the first step, or to verify a culprit
- * (re-test it, its parent, the bad end, and the bad end with the culprit
- * reverted), or to narrow an untestable stretch (built with the blocking
- * dependency dropped: forced).
- */
-export type RunPurpose = 'bisect' | 'calibrate' | 'verify-culprit' | 'verify-parent' | 'verify-bad' | 'verify-revert' | 'check-good' | 'check-bad' | 'narrow';
+import type { RunFields, RunRef } from './run-ref.js';
 
 /** `regression`: find the first bad commit. `fix`: find the first commit where the bug is gone (good and bad swapped). */
 export type Terms = 'regression' | 'fix';
@@ -23,16 +15,13 @@ export type Verdict = 'good' | 'bad' | 'skip';
  */
 export type VerdictSource = 'start' | 'probe' | 'manual' | 'untestable' | 'log';
 
-export interface VerdictRecord {
-  readonly commit: string;
+/** A verdict on one run (its RunFields; a revert check's record carries what was reverted). */
+export interface VerdictRecord extends RunFields {
   /** As the probe or person said it: `bad` means the bug showed. */
   readonly verdict: Verdict;
   readonly source: VerdictSource;
   readonly reason?: string;
-  /** Which run of this commit for this purpose (flaky policies run a commit several times). @defaultValue 0 */
-  readonly run?: number;
-  /** @defaultValue 'bisect' */
-  readonly purpose?: RunPurpose;
+  /** The reproducer's numbers and timings, as the probe reported them with this run's verdict. */
   readonly metrics?: Readonly<Record<string, number>>;
 }
 
@@ -86,8 +75,8 @@ export interface BisectState {
   readonly endpoints?: readonly EndpointResult[];
   /** The commit waiting to be tested, while running. */
   readonly next?: string;
-  /** Which run of `next`, why, and (for a revert check) what to revert on top of it. */
-  readonly pending?: { readonly run: number; readonly purpose: RunPurpose; readonly revert?: string };
+  /** The run waiting for its verdict (`next`, why, which run, and for a revert check what to revert on top of it). */
+  readonly pending?: RunRef;
   /** Posterior probability of the answer (flaky policies), or of the credible set when ambiguous. */
   readonly confidence?: number;
   /** The most likely first bad commits with their posterior (bayes). */
@@ -100,19 +89,14 @@ export interface BisectState {
 }
 
 export type BisectEvent =
-  | {
+  | (RunFields & {
       readonly type: 'verdict';
-      readonly commit: string;
       readonly verdict: Verdict;
       readonly reason?: string;
       /** @defaultValue 'probe' */
       readonly source?: 'probe' | 'manual' | 'log';
-      /** @defaultValue 0 */
-      readonly run?: number;
-      /** @defaultValue 'bisect' */
-      readonly purpose?: RunPurpose;
       readonly metrics?: Readonly<Record<string, number>>;
-    }
+    })
   | { readonly type: 'revert-unavailable'; readonly reason: string }
   | { readonly type: 'untestable'; readonly commits: Readonly<Record<string, string>> }
   | { readonly type: 'cancel'; readonly reason?: string }
@@ -139,17 +123,7 @@ export type RejectionCode =
   | 'KBISECT_ERR_INVALID_POLICY';
 
 export type BisectCommand =
-  | {
-      readonly type: 'test';
-      readonly commit: string;
-      readonly progress: Progress;
-      /** @defaultValue 0 */
-      readonly run?: number;
-      /** @defaultValue 'bisect' */
-      readonly purpose?: RunPurpose;
-      /** Revert this commit on top of `commit` before testing (a revert check). */
-      readonly revert?: string;
-    }
+  | (RunFields & { readonly type: 'test'; readonly progress: Progress })
   | {
       readonly type: 'finished';
       readonly status: Exclude<BisectStatus, 'running'>;

@@ -1,10 +1,11 @@
 import { fisherExactTwoSided } from './fisher-exact.js';
 import type { GraphIndex } from './graph-index.js';
 import { runsForConfidence } from './policy.js';
-import type { BisectState, RunPurpose, VerdictRecord, VerificationSummary } from './state.js';
+import type { RunPurpose, RunRef } from './run-ref.js';
+import type { BisectState, VerdictRecord, VerificationSummary } from './state.js';
 
 export type VerificationStep =
-  | { readonly kind: 'test'; readonly commit: string; readonly run: number; readonly purpose: RunPurpose; readonly revert?: string; readonly remaining: number }
+  | { readonly kind: 'test'; readonly ref: RunRef; readonly remaining: number }
   | { readonly kind: 'done'; readonly summary: VerificationSummary };
 
 const MAX_RUNS = 50;
@@ -35,7 +36,7 @@ export function nextVerification(state: BisectState, index: GraphIndex): Verific
     if (expectShows && failures > 0) return { result: { outcome: 'confirmed', runs: rs.length, failures } };
     if (!expectShows && failures > 0) return { result: { outcome: 'refuted', runs: rs.length, failures } };
     if (rs.length >= runs) return { result: { outcome: expectShows ? 'refuted' : 'confirmed', runs: rs.length, failures } };
-    return { step: { kind: 'test', commit, run: rs.length, purpose, remaining: runs - rs.length } };
+    return { step: { kind: 'test', ref: { commit, run: rs.length, purpose }, remaining: runs - rs.length } };
   };
 
   const summary: { -readonly [K in keyof VerificationSummary]: VerificationSummary[K] } = { ...state.verification };
@@ -60,9 +61,9 @@ export function nextVerification(state: BisectState, index: GraphIndex): Verific
 
   if (state.verify?.revert && !fix && summary.revert === undefined) {
     const base = of(state.bad, 'verify-bad');
-    if (base.length < runs) return { kind: 'test', commit: state.bad, run: base.length, purpose: 'verify-bad', remaining: 2 * runs - base.length };
+    if (base.length < runs) return { kind: 'test', ref: { commit: state.bad, run: base.length, purpose: 'verify-bad' }, remaining: 2 * runs - base.length };
     const reverted = of(state.bad, 'verify-revert');
-    if (reverted.length < runs) return { kind: 'test', commit: state.bad, run: reverted.length, purpose: 'verify-revert', revert: culprit, remaining: runs - reverted.length };
+    if (reverted.length < runs) return { kind: 'test', ref: { commit: state.bad, run: reverted.length, purpose: 'verify-revert', revert: culprit }, remaining: runs - reverted.length };
     const fb = shows(base);
     const fr = shows(reverted);
     const pValue = fisherExactTwoSided(fr, reverted.length - fr, fb, base.length - fb);

@@ -1,7 +1,7 @@
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
-import type { CommitGraph } from '@kbisect/bisect';
+import { isFullSha, type CommitGraph } from '@kbisect/bisect';
 import { blobIdsAt, readBlobs } from './batch-objects.js';
 import { GitCommandError, GoodEqualsBadError, GoodNotAncestorError, UnknownRefError } from './errors/git-errors.js';
 import { ensureMirror, gitAt } from './mirror-cache.js';
@@ -9,8 +9,6 @@ import { checkRefSyntax, checkTreePath } from './ref-syntax.js';
 import type { RepoSource } from './repo-source.js';
 import { ReusableCheckout } from './reusable-checkout.js';
 import { revertInWorktree } from './worktree-revert.js';
-
-const SHA = /^[0-9a-f]{40}$/;
 
 export interface CommitInfo {
   readonly subject: string;
@@ -66,7 +64,7 @@ export class GitRepo {
       throw new UnknownRefError(field, ref, this.label);
     }
     const sha = out.trim();
-    if (!SHA.test(sha)) throw new UnknownRefError(field, ref, this.label);
+    if (!isFullSha(sha)) throw new UnknownRefError(field, ref, this.label);
     return sha;
   }
 
@@ -102,7 +100,7 @@ export class GitRepo {
     if (unrelated === undefined) return [];
     // Exit 1 with no output when the histories share nothing: then there is nothing to test first.
     const out = await this.git.raw(['merge-base', '--all', bad, ...goods]).catch(() => '');
-    const bases = out.split('\n').filter((l) => SHA.test(l));
+    const bases = out.split('\n').filter((l) => isFullSha(l));
     if (bases.includes(bad)) throw new GoodNotAncestorError(goodRefs[unrelated] ?? goods[unrelated]!, goods[unrelated]!, bad);
     return bases;
   }
@@ -138,7 +136,7 @@ export class GitRepo {
     const out = await this.git.raw(['show', '-s', '--no-walk=unsorted', '--format=%H%x09%an%x09%ae%x09%aI%x09%s', ...shas]);
     for (const line of out.split('\n')) {
       const [sha, authorName, authorEmail, authorDate, ...rest] = line.split('\t');
-      if (!sha || !SHA.test(sha)) continue;
+      if (!sha || !isFullSha(sha)) continue;
       info.set(sha, { authorName: authorName ?? '', authorEmail: authorEmail ?? '', authorDate: authorDate ?? '', subject: rest.join('\t') });
     }
     return info;
@@ -307,5 +305,5 @@ export class GitRepo {
 }
 
 function assertShas(shas: readonly string[]): void {
-  for (const s of shas) if (!SHA.test(s)) throw new GitCommandError('internal', `expected a full sha, got '${s.slice(0, 50)}'`);
+  for (const s of shas) if (!isFullSha(s)) throw new GitCommandError('internal', `expected a full sha, got '${s.slice(0, 50)}'`);
 }

@@ -4,6 +4,7 @@ import type { Fragment } from './config-merge.js';
 
 export class FragmentError extends Error {
   readonly code = 'KBISECT_ERR_FRAGMENT';
+  readonly category = 'configuration' as const;
   constructor(message: string) {
     super(message);
     this.name = 'FragmentError';

@@ -16,6 +16,7 @@ export type Tri = 'n' | 'maybe' | 'y';
 
 export class KconfigSyntaxError extends Error {
   readonly code = 'KBISECT_ERR_KCONFIG_SYNTAX';
+  readonly category = 'user' as const;
   constructor(where: string, message: string) {
     super(`${where}: ${message}`);
     this.name = 'KconfigSyntaxError';

@@ -14,6 +14,7 @@ export interface RevisionReader {
 
 export class InvalidConfigSymbolError extends Error {
   readonly code = 'KBISECT_ERR_INVALID_CONFIG_SYMBOL';
+  readonly category = 'user' as const;
   constructor(symbol: string) {
     super(`--require-config: '${symbol}' is not a kernel config symbol (expected CONFIG_[A-Z0-9_]+)`);
     this.name = 'InvalidConfigSymbolError';

@@ -76,7 +76,7 @@ export async function runBootTest(machine: MachineSpec, password: string, req: B
     const watched = await watch(ipmi, capture, req, tuning, poweredOnAt);
     await powerOffVerified(ipmi, machine.id);
     const text = capture.text();
-    const outcome = classifyConsole(text, { poweredOff: watched.poweredOff, deadlinePassed: watched.deadlinePassed });
+    const outcome = classifyConsole(text, { deadlinePassed: watched.deadlinePassed });
     const totalSec = (Date.now() - started) / 1000;
     const firstConsole = capture.firstByteAfterSec();
     const timings = {
@@ -103,7 +103,6 @@ export async function runBootTest(machine: MachineSpec, password: string, req: B
 }
 
 interface Watched {
-  readonly poweredOff: boolean;
   readonly deadlinePassed: boolean;
   readonly cancelled: boolean;
   readonly resultAt?: number;
@@ -122,13 +121,13 @@ async function watch(ipmi: IpmiClient, capture: ConsoleCapture, req: BootTestReq
     const text = capture.text();
     if (resultAt === undefined && RESULT_OR_END.test(text)) resultAt = now;
     if (settleBy === undefined && (resultAt !== undefined || CRASH_SIGNATURES.some((s) => s.re.test(text)))) settleBy = now + grace;
-    if (req.cancelled?.()) return { poweredOff: false, deadlinePassed: false, cancelled: true, ...(resultAt !== undefined ? { resultAt } : {}) };
+    if (req.cancelled?.()) return { deadlinePassed: false, cancelled: true, ...(resultAt !== undefined ? { resultAt } : {}) };
     if (now - lastPowerCheck >= powerPoll || (settleBy !== undefined && now >= settleBy)) {
       lastPowerCheck = now;
-      if ((await ipmi.powerStatus()) === 'off') return { poweredOff: true, deadlinePassed: false, cancelled: false, ...(resultAt !== undefined ? { resultAt } : {}) };
+      if ((await ipmi.powerStatus()) === 'off') return { deadlinePassed: false, cancelled: false, ...(resultAt !== undefined ? { resultAt } : {}) };
     }
-    if (settleBy !== undefined && now >= settleBy) return { poweredOff: false, deadlinePassed: false, cancelled: false, ...(resultAt !== undefined ? { resultAt } : {}) };
-    if (now >= deadline) return { poweredOff: false, deadlinePassed: true, cancelled: false, ...(resultAt !== undefined ? { resultAt } : {}) };
+    if (settleBy !== undefined && now >= settleBy) return { deadlinePassed: false, cancelled: false, ...(resultAt !== undefined ? { resultAt } : {}) };
+    if (now >= deadline) return { deadlinePassed: true, cancelled: false, ...(resultAt !== undefined ? { resultAt } : {}) };
   }
 }
 

@@ -33,6 +33,7 @@ poweroff -f
 
 export class InitramfsError extends Error {
   readonly code = 'KBISECT_ERR_INITRAMFS';
+  readonly category = 'configuration' as const;
   constructor(message: string) {
     super(message);
     this.name = 'InitramfsError';

@@ -16,6 +16,7 @@ export type InfraFailureKind =
 
 export class LabInfraError extends Error {
   readonly code = 'KBISECT_ERR_LAB_INFRA';
+  readonly category = 'infrastructure' as const;
   constructor(readonly kind: InfraFailureKind, message: string, readonly machineId?: string) {
     super(message);
     this.name = 'LabInfraError';
@@ -25,6 +26,7 @@ export class LabInfraError extends Error {
 /** A request the lab cannot serve at all (an empty pool, a bad address): not retried. */
 export class LabConfigError extends Error {
   readonly code = 'KBISECT_ERR_LAB_CONFIG';
+  readonly category = 'configuration' as const;
   constructor(message: string, readonly field?: string) {
     super(message);
     this.name = 'LabConfigError';

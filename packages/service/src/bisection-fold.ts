@@ -1,4 +1,4 @@
-import { next, type BisectEvent, type CommitGraph, type Step } from '@kbisect/bisect';
+import { next, runFields, runKey, runRef, type BisectEvent, type CommitGraph, type Step } from '@kbisect/bisect';
 import type { LogEvent, StoredLogEvent } from './log-event.js';
 import { startStep } from './start-step.js';
 import { compareStreamIds, STREAM_START } from './stream-id.js';
@@ -6,7 +6,7 @@ import { compareStreamIds, STREAM_START } from './stream-id.js';
 type Of<T extends LogEvent['type']> = Extract<LogEvent, { type: T }>;
 
 /** Bumped whenever the fold's shape or meaning changes, the engine state's included (BisectState, Step): a snapshot of another version is replayed from the start. */
-export const FOLD_VERSION = 1;
+export const FOLD_VERSION = 2;
 
 /**
  * Everything a bisection's log has said, folded: the engine's Step plus what
@@ -24,6 +24,8 @@ export interface BisectionFold {
   readonly initialized?: Of<'initialized'>;
   /** The first `failed` event's error: a bisection that failed before it started bisecting. */
   readonly failedEarly?: string;
+  /** Why the engine refused to start (an imported log that contradicts the range): the bisection failed to start. */
+  readonly refused?: string;
   readonly cancelRequested: boolean;
   /** Engine events logged before the engine could start (before `initialized`, or while its graph is unknown). */
   readonly pending: readonly LogEvent[];
@@ -39,11 +41,6 @@ export interface BisectionFold {
   readonly revertRun?: Of<'verdict'>;
 }
 
-/** One run of a commit for a purpose: `<commit>:<purpose>:<run>`. */
-export function runKey(commit: string, purpose: string | undefined, run: number | undefined): string {
-  return `${commit}:${purpose ?? 'bisect'}:${run ?? 0}`;
-}
-
 export function emptyFold(): BisectionFold {
   return { version: FOLD_VERSION, lastId: STREAM_START, viewId: STREAM_START, cancelRequested: false, pending: [], ignored: [], runs: {} };
 }
@@ -51,7 +48,7 @@ export function emptyFold(): BisectionFold {
 /** What the engine hears of a log event; undefined for events that only inform. */
 function engineEvent(event: LogEvent): BisectEvent | undefined {
   if (event.type === 'verdict') {
-    return { type: 'verdict', commit: event.commit, verdict: event.verdict, reason: event.reason, source: event.source, ...(event.run ? { run: event.run } : {}), ...(event.purpose && event.purpose !== 'bisect' ? { purpose: event.purpose } : {}) };
+    return { type: 'verdict', ...runFields(runRef(event)), verdict: event.verdict, reason: event.reason, source: event.source, ...(event.metrics ? { metrics: event.metrics } : {}) };
   }
   if (event.type === 'revert-unavailable') return { type: 'revert-unavailable', reason: event.reason };
   if (event.type === 'cancel-requested') return { type: 'cancel', reason: `cancelled by ${event.by}${event.reason ? `: ${event.reason}` : ''}` };
@@ -85,8 +82,13 @@ export function applyEntries(fold: BisectionFold, graph: CommitGraph | undefined
   const pending = [...fold.pending];
   let runs: Record<string, Of<'verdict'>> | undefined;
   const start = (): void => {
-    if (f.step || !f.initialized || !graph) return;
-    f.step = startStep(graph, f.initialized, f.created?.request);
+    if (f.step || f.refused !== undefined || !f.initialized || !graph) return;
+    const started = startStep(graph, f.initialized, f.created?.request);
+    if (!started.ok) {
+      f.refused = started.message;
+      return;
+    }
+    f.step = started.step;
     for (const e of pending) drive(f, ignored, e);
     pending.length = 0;
   };
@@ -111,7 +113,7 @@ export function applyEntries(fold: BisectionFold, graph: CommitGraph | undefined
         break;
       case 'verdict':
         runs ??= { ...fold.runs };
-        runs[runKey(event.commit, event.purpose, event.run)] = event;
+        runs[runKey(event)] = event;
         if (event.purpose === 'verify-revert') f.revertRun = event;
         break;
       case 'failed':

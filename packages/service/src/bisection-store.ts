@@ -10,7 +10,8 @@ import { keysFor, type Keys } from './keys.js';
 import type { LogEvent } from './log-event.js';
 import { replayedOf, type Replayed } from './replay.js';
 import type { BisectionRequest } from './request-schema.js';
-import { StatusCounter, type BisectionStatus } from './status-counter.js';
+import type { BisectionStatus } from './shared-schemas.js';
+import { StatusCounter } from './status-counter.js';
 import { STREAM_START } from './stream-id.js';
 
 /** Cap on stored test output per step: evidence, not an archive. */

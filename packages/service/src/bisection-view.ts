@@ -1,23 +1,21 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { candidatesOf, toResult, type Progress, type VerificationSummary } from '@kbisect/bisect';
-import { runKey, type BisectionFold } from './bisection-fold.js';
-import { CommitInfoSchema, ProgressSchema, type LogEvent } from './log-event.js';
+import { candidatesOf, runKey, toResult, type Progress, type VerificationSummary } from '@kbisect/bisect';
+import type { BisectionFold } from './bisection-fold.js';
+import { CommitInfoSchema, type LogEvent } from './log-event.js';
 import { replayedOf } from './replay.js';
-import { STATUSES } from './status-counter.js';
+import { EndpointResultSchema, ProgressSchema, PurposeSchema, ShaSchema as Sha, StatusSchema, VerdictSchema, VerificationSchema, type VerificationView } from './shared-schemas.js';
 import { NarrowedSchema, narrowedOf } from './untestable-mode.js';
-
-const Sha = Type.String({ pattern: '^[0-9a-f]{40}$' });
 
 /** What GET /bisections/:id returns: the result JSON of ARCHITECTURE.md plus live fields. */
 export const BisectionViewSchema = Type.Object({
   id: Type.String(),
-  status: Type.Union(STATUSES.map((s) => Type.Literal(s))),
+  status: StatusSchema,
   culprit: Type.Optional(Sha),
   candidates: Type.Optional(Type.Array(Sha)),
   steps: Type.Integer(),
   verdicts: Type.Array(Type.Object({
-    commit: Sha, verdict: Type.String(), reason: Type.String(), source: Type.String(),
-    purpose: Type.Optional(Type.String({ description: 'check-bad, check-good (endpoint checks), verify-culprit, verify-parent, verify-bad, verify-revert (the bad end with the culprit reverted), calibrate, narrow (a forced run narrowing an untestable stretch); absent for a bisect step' })),
+    commit: Sha, verdict: VerdictSchema, reason: Type.String(), source: Type.String(),
+    purpose: Type.Optional(Type.Union(PurposeSchema.anyOf, { description: 'check-bad, check-good (endpoint checks), verify-culprit, verify-parent, verify-bad, verify-revert (the bad end with the culprit reverted), calibrate, narrow (a forced run narrowing an untestable stretch); absent for a bisect step' })),
     run: Type.Optional(Type.Integer({ description: 'which run of this commit for this purpose, when not the first' })),
     evidence: Type.Optional(Type.String({ description: 'GET …/evidence/<name>: the test output or console log' })),
     buildEvidence: Type.Optional(Type.String({ description: 'GET …/evidence/<name>: the build log (kernel probes)' })),
@@ -34,15 +32,12 @@ export const BisectionViewSchema = Type.Object({
   candidatesLeft: Type.Optional(Type.Integer()),
   commits: Type.Optional(Type.Array(CommitInfoSchema)),
   policy: Type.Optional(Type.String()),
-  terms: Type.Optional(Type.Literal('fix', { description: "A fix bisection: the culprit is the first fixed commit ('good' means broken)" })),
+  terms: Type.Optional(Type.Literal('fix', { description: "Present for a fix bisection: the culprit is the first commit where the bug is gone (git's --term-new=fixed)" })),
   confidence: Type.Optional(Type.Number()),
   posterior: Type.Optional(Type.Array(Type.Object({ commit: Sha, probability: Type.Number() }))),
-  verification: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  verification: Type.Optional(VerificationSchema),
   narrowed: Type.Optional(NarrowedSchema),
-  endpoints: Type.Optional(Type.Array(Type.Object({
-    commit: Sha, end: Type.Union([Type.Literal('good'), Type.Literal('bad')]), outcome: Type.Union([Type.Literal('as-expected'), Type.Literal('unexpected'), Type.Literal('untestable')]),
-    runs: Type.Integer(), failures: Type.Integer(), reason: Type.Optional(Type.String()),
-  }), { description: 'What testing the ends before the first step showed' })),
+  endpoints: Type.Optional(Type.Array(EndpointResultSchema, { description: 'What testing the ends before the first step showed' })),
 });
 export type BisectionView = Static<typeof BisectionViewSchema>;
 
@@ -57,6 +52,7 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
     bad: created?.request.bad ?? '',
     createdAt: created?.at ?? '',
     submittedBy: created?.by ?? '',
+    ...(created?.request.options?.terms === 'fix' ? { terms: 'fix' as const } : {}),
     ...(finished?.commits ? { commits: finished.commits } : {}),
   };
   if (replayed.phase === 'failed-to-start') return { ...base, status: 'failed', steps: 0, verdicts: [], error: replayed.error };
@@ -70,7 +66,7 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
   // also goes to the verification.
   const revertRun = fold.revertRun;
   const verdicts = result.verdicts.map((v) => {
-    const r = v.source === 'probe' ? fold.runs[runKey(v.commit, v.purpose, v.run)] : undefined;
+    const r = v.source === 'probe' ? fold.runs[runKey(v)] : undefined;
     return {
       commit: v.commit, verdict: v.verdict, reason: v.reason, source: v.source,
       ...(v.purpose ? { purpose: v.purpose } : {}),
@@ -106,7 +102,7 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
 }
 
 /** The verification summary, its revert check carrying the evidence of the reverted kernel's run. */
-function withRevertEvidence(verification: VerificationSummary, run: Extract<LogEvent, { type: 'verdict' }> | undefined): Record<string, unknown> {
+function withRevertEvidence(verification: VerificationSummary, run: Extract<LogEvent, { type: 'verdict' }> | undefined): VerificationView {
   if (!run || !verification.revert || verification.revert.outcome === 'unavailable') return { ...verification };
   return {
     ...verification,

@@ -1,18 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { RunPurpose } from '@kbisect/bisect';
 import { BisectionRequestSchema } from './request-schema.js';
+import { FinishedStatusSchema, ProgressSchema, RunRefSchema, ShaSchema as Sha, VerdictSchema } from './shared-schemas.js';
 import { NarrowedSchema } from './untestable-mode.js';
 
-const Sha = Type.String({ pattern: '^[0-9a-f]{40}$' });
-/** Why a commit is tested: a bisect step, an endpoint check, a verification run, a calibration, a forced narrowing run. */
-export const PurposeSchema = Type.Union(['bisect', 'calibrate', 'verify-culprit', 'verify-parent', 'verify-bad', 'verify-revert', 'check-good', 'check-bad', 'narrow'].map((p) => Type.Literal(p as RunPurpose)));
-const VerdictSchema = Type.Union([Type.Literal('good'), Type.Literal('bad'), Type.Literal('skip')]);
-export const ProgressSchema = Type.Object({
-  candidatesLeft: Type.Integer(),
-  testableLeft: Type.Integer(),
-  stepsLeft: Type.Integer(),
-  tested: Type.Integer(),
-});
 export const CommitInfoSchema = Type.Object({ sha: Sha, subject: Type.String(), authorName: Type.String(), authorEmail: Type.String(), authorDate: Type.String() });
 
 /** Who a mail about the result goes to, as the submitted tree itself says (or why it could not). */
@@ -33,24 +23,24 @@ export const ReportRecipientsSchema = Type.Object({
  */
 export const LogEventSchema = Type.Union([
   Type.Object({ type: Type.Literal('created'), at: Type.String(), by: Type.String(), request: BisectionRequestSchema }),
-  Type.Object({ type: Type.Literal('initialized'), at: Type.String(), bad: Sha, goods: Type.Array(Sha), commits: Type.Integer(), untestable: Type.Record(Type.String(), Type.String()) }),
+  /** The range in engine terms (for a fix bisection, `bad` is the fixed end), and the marks of an imported bisect log resolved to shas. */
   Type.Object({
-    type: Type.Literal('step-started'), at: Type.String(), commit: Sha, subject: Type.Optional(Type.String()), progress: ProgressSchema, attempt: Type.Integer(),
-    purpose: Type.Optional(PurposeSchema),
-    revert: Type.Optional(Sha),
+    type: Type.Literal('initialized'), at: Type.String(), bad: Sha, goods: Type.Array(Sha), commits: Type.Integer(), untestable: Type.Record(Type.String(), Type.String()),
+    imported: Type.Optional(Type.Array(Type.Object({ commit: Sha, verdict: VerdictSchema }))),
+  }),
+  Type.Object({
+    type: Type.Literal('step-started'), at: Type.String(), ...RunRefSchema.properties, subject: Type.Optional(Type.String()), progress: ProgressSchema, attempt: Type.Integer(),
   }),
   Type.Object({
     type: Type.Literal('verdict'),
     at: Type.String(),
-    commit: Sha,
+    ...RunRefSchema.properties,
     verdict: VerdictSchema,
     reason: Type.String(),
     source: Type.Union([Type.Literal('probe'), Type.Literal('manual')]),
     by: Type.Optional(Type.String()),
     durationMs: Type.Optional(Type.Number()),
     evidence: Type.Optional(Type.String({ description: 'Key of the stored test output' })),
-    run: Type.Optional(Type.Integer({ minimum: 0 })),
-    purpose: Type.Optional(PurposeSchema),
     buildEvidence: Type.Optional(Type.String({ description: 'Key of the stored build log (kernel probes)' })),
     metrics: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: "The reproducer's numbers from its KBISECT-RESULT line, plus boot timings" })),
     machine: Type.Optional(Type.String({ description: 'The machine the kernel ran on' })),
@@ -81,7 +71,7 @@ export const LogEventSchema = Type.Union([
   Type.Object({
     type: Type.Literal('finished'),
     at: Type.String(),
-    status: Type.Union([Type.Literal('found'), Type.Literal('ambiguous'), Type.Literal('failed'), Type.Literal('cancelled')]),
+    status: FinishedStatusSchema,
     culprit: Type.Optional(Sha),
     candidates: Type.Optional(Type.Array(Sha)),
     error: Type.Optional(Type.String()),

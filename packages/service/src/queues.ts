@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PurposeSchema } from './log-event.js';
+import { runName } from '@kbisect/bisect';
+import { ProgressSchema, RunRefSchema } from './shared-schemas.js';
 
 /** Queue names, per namespace so tests and deployments never share queues by accident. */
 export interface QueueNames {
@@ -17,34 +18,49 @@ const BisectionId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}
 export const OrchestrateJobSchema = Type.Object({ bisectionId: BisectionId }, { additionalProperties: false });
 export type OrchestrateJob = Static<typeof OrchestrateJobSchema>;
 
-export const TestJobSchema = Type.Object(
+/**
+ * What every step job carries: the bisection and the run (commit, purpose,
+ * run, revert), the commit's subject and the engine's progress for display.
+ */
+const StepJobProperties = {
+  bisectionId: BisectionId,
+  ...RunRefSchema.properties,
+  subject: Type.Optional(Type.String()),
+  progress: Type.Optional(ProgressSchema),
+};
+
+/** Build a kernel for a kernel probe's step (build queue). */
+export const BuildJobSchema = Type.Object({ kind: Type.Literal('build'), ...StepJobProperties }, { additionalProperties: false });
+export type BuildJob = Static<typeof BuildJobSchema>;
+
+/** Run a command probe in the commit's worktree (test queue). */
+export const CommandTestJobSchema = Type.Object({ kind: Type.Literal('command-test'), ...StepJobProperties }, { additionalProperties: false });
+export type CommandTestJob = Static<typeof CommandTestJobSchema>;
+
+/** What the build hands the lab: the kernel to boot. Paths are on the shared cache. */
+export const BuiltKernelSchema = Type.Object(
   {
-    bisectionId: BisectionId,
-    commit: Type.String({ pattern: '^[0-9a-f]{40}$' }),
-    subject: Type.Optional(Type.String()),
-    run: Type.Optional(Type.Integer({ minimum: 0 })),
-    purpose: Type.Optional(PurposeSchema),
-    revert: Type.Optional(Type.String({ pattern: '^[0-9a-f]{40}$' })),
-    progress: Type.Optional(Type.Object({ candidatesLeft: Type.Integer(), testableLeft: Type.Integer(), stepsLeft: Type.Integer(), tested: Type.Integer() })),
-    /** Set by the build worker for kernel probes: what the lab boots. Paths are on the shared cache. */
-    kernel: Type.Optional(
-      Type.Object(
-        {
-          bzImage: Type.String({ minLength: 1 }),
-          modules: Type.Optional(Type.String({ minLength: 1 })),
-          configHash: Type.String(),
-          fromCache: Type.Boolean(),
-          buildSeconds: Type.Number(),
-          forced: Type.Array(Type.String()),
-          buildEvidence: Type.String(),
-        },
-        { additionalProperties: false },
-      ),
-    ),
+    bzImage: Type.String({ minLength: 1 }),
+    modules: Type.Optional(Type.String({ minLength: 1 })),
+    configHash: Type.String(),
+    fromCache: Type.Boolean(),
+    buildSeconds: Type.Number(),
+    forced: Type.Array(Type.String()),
+    buildEvidence: Type.String(),
   },
   { additionalProperties: false },
 );
-export type TestJob = Static<typeof TestJobSchema>;
+export type BuiltKernel = Static<typeof BuiltKernelSchema>;
+
+/** Boot a built kernel in the lab and run the reproducer (test queue). */
+export const LabTestJobSchema = Type.Object({ kind: Type.Literal('lab-test'), ...StepJobProperties, kernel: BuiltKernelSchema }, { additionalProperties: false });
+export type LabTestJob = Static<typeof LabTestJobSchema>;
+
+/** Anything on the test queue. */
+export const TestQueueJobSchema = Type.Union([CommandTestJobSchema, LabTestJobSchema]);
+export type TestQueueJob = Static<typeof TestQueueJobSchema>;
+/** Any step job: its run is what names its evidence and verdict. */
+export type StepJob = BuildJob | TestQueueJob;
 
 /**
  * Deterministic job ids: the same step of the same bisection always maps to
@@ -53,8 +69,12 @@ export type TestJob = Static<typeof TestJobSchema>;
  */
 export const jobIds = {
   orchestrate: (bisectionId: string, logLength: number): string => `orch-${bisectionId}-${logLength}`,
-  build: (bisectionId: string, commit: string, purpose = 'bisect', run = 0): string =>
-    purpose === 'bisect' && run === 0 ? `build-${bisectionId}-${commit}` : `build-${bisectionId}-${commit}-${purpose}-${run}`,
-  test: (bisectionId: string, commit: string, purpose = 'bisect', run = 0): string =>
-    purpose === 'bisect' && run === 0 ? `test-${bisectionId}-${commit}` : `test-${bisectionId}-${commit}-${purpose}-${run}`,
+  build: (job: StepJob): string => `build-${job.bisectionId}-${runName(job)}`,
+  test: (job: StepJob): string => `test-${job.bisectionId}-${runName(job)}`,
+};
+
+/** A step's evidence names and append-once tokens: the first bisect run is the bare commit, as before runs had purposes. */
+export const stepNames = {
+  suffix: (job: StepJob): string => runName(job),
+  verdictToken: (job: StepJob): string => `verdict:${runName(job, ':')}`,
 };

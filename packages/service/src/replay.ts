@@ -17,6 +17,7 @@ export type Replayed =
 export function replayedOf(fold: BisectionFold): Replayed {
   if (!fold.step) {
     if (fold.failedEarly !== undefined) return { phase: 'failed-to-start', error: fold.failedEarly };
+    if (fold.refused !== undefined) return { phase: 'failed-to-start', error: fold.refused };
     return { phase: 'initializing', request: fold.created?.request, cancelRequested: fold.cancelRequested };
   }
   return { phase: 'bisecting', state: fold.step.state, commands: fold.step.commands, ignored: fold.ignored };

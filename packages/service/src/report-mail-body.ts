@@ -1,4 +1,5 @@
 import type { BisectionView } from './bisection-view.js';
+import { requiredSymbolsOf } from './untestable-mode.js';
 import type { ReportRecipients } from './log-event.js';
 import type { BisectionRequest } from './request-schema.js';
 import { verificationLines } from './verification-lines.js';
@@ -20,12 +21,6 @@ export interface MailBodyInput {
   readonly reporter: string;
   /** The original report's Message-ID (without <>), when replying to it. */
   readonly inReplyTo: string | undefined;
-}
-
-/** The config symbols a kernel probe needs: the bisection's and the probe's, sorted. */
-export function requiredSymbols(request: BisectionRequest): string[] {
-  const probe = request.probe.type === 'kernel' ? request.probe.requireConfig ?? [] : [];
-  return [...new Set([...(request.options?.requireConfig ?? []), ...probe])].sort();
 }
 
 /** The URLs a reader can follow: the bisection (JSON), its git bisect log, its plain report, an evidence file. */
@@ -107,14 +102,14 @@ export function mailBodyLines(input: MailBodyInput): string[] {
   if (request?.probe.type === 'kernel') {
     const p = request.probe;
     L.push(`  kernel config fragments: ${p.configFragments.length ? p.configFragments.join(', ') : '(none: tinyconfig)'}`);
-    const required = requiredSymbols(request);
+    const required = requiredSymbolsOf(request.probe, request.options);
     L.push(`  required symbols: ${required.length ? required.join(' ') : '(none)'}${p.untestable === 'force' ? ' (forced on where a dependency forbids them)' : ''}`);
     L.push(`  compiler: ${input.toolchain ? oneLine(input.toolchain) : '(not recorded)'}`);
     L.push(`  reproducer: ${[p.reproducer.name, ...(p.reproducer.args ?? [])].map(oneLine).join(' ')}${p.reproducer.timeoutSec ? ` (timeout ${p.reproducer.timeoutSec} s)` : ''}`);
     L.push(`  machines: pool ${p.pool}`);
   } else if (request?.probe.type === 'command') {
     L.push(`  command (git bisect run protocol): ${oneLine(request.probe.command)}`);
-    const required = requiredSymbols(request);
+    const required = requiredSymbolsOf(request.probe, request.options);
     if (required.length) L.push(`  required symbols: ${required.join(' ')}`);
   }
   L.push(`  policy: ${view.policy ?? request?.options?.policy ?? 'deterministic'}`);

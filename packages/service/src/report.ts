@@ -22,13 +22,13 @@ export function formatReport(view: BisectionView): string {
   lines.push('');
   if (view.status === 'found' && view.culprit) {
     const c = info.get(view.culprit);
-    lines.push(`The first bad commit is ${view.culprit}`);
+    lines.push(`The ${view.terms === 'fix' ? 'first fixed' : 'first bad'} commit is ${view.culprit}`);
     if (c) {
       lines.push(`  ${c.subject}`);
       lines.push(`  Author: ${c.authorName} <${c.authorEmail}>`);
       lines.push(`  Date:   ${c.authorDate}`);
-      lines.push('');
-      lines.push(`Fixes: ${view.culprit.slice(0, 12)} ("${c.subject}")`);
+      // A Fixes: tag names the commit that broke things; a fix bisection found the one that repaired them.
+      if (view.terms !== 'fix') lines.push('', `Fixes: ${view.culprit.slice(0, 12)} ("${c.subject}")`);
     }
   } else if (view.status === 'ambiguous' && view.candidates) {
     const reasons = new Map(view.verdicts.filter((v) => v.verdict === 'skip').map((v) => [v.commit, v.reason]));

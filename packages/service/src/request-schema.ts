@@ -25,7 +25,7 @@ export const CommandProbeSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** Designed now so the kernel probe (build + boot + reproducer) fits when the build and lab work lands. */
+/** Build the commit's kernel with these fragments, boot it on a machine of `pool` and run the reproducer in its initramfs. */
 export const KernelProbeSchema = Type.Object(
   {
     type: Type.Literal('kernel'),
@@ -58,11 +58,13 @@ export const BisectionOptionsSchema = Type.Object(
     confidence: Type.Optional(Type.Number({ exclusiveMinimum: 0.5, exclusiveMaximum: 1, description: 'bayes: stop when one commit holds this posterior (default 0.99).' })),
     maxRuns: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'bayes: run budget (default 300).' })),
     detection: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'bayes: chance one run on a bad commit shows the bug; estimated when absent.' })),
+    falsePositive: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 0.5, description: 'bayes: chance one run on a good commit shows the bug anyway (default 0).' })),
     badAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'repeat: bad after this many failing runs (default 1).' })),
     goodAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'repeat: good after this many clean runs (default 10).' })),
     checkEndpoints: Type.Optional(Type.Boolean({ description: 'Test the good and bad ends before the first step (with the run policy); stop with the reason when the good end fails or the bad end passes. On unless turned off.' })),
     verify: Type.Optional(Type.Boolean({ description: 'Re-test the culprit and its parent after the search.' })),
     verifyRevert: Type.Optional(Type.Boolean({ description: 'Also test the bad end with the culprit reverted and compare failure rates.' })),
+    terms: Type.Optional(Type.Union([Type.Literal('regression'), Type.Literal('fix')], { description: "'fix' finds the first commit where the bug is gone: `bad` is a commit with the bug, `good` (exactly one) a later one without it. Default 'regression'." })),
   },
   { additionalProperties: false },
 );
@@ -74,6 +76,7 @@ export const BisectionRequestSchema = Type.Object(
     bad: RefSchema,
     probe: ProbeSchema,
     options: Type.Optional(BisectionOptionsSchema),
+    importLog: Type.Optional(Type.String({ minLength: 1, maxLength: 1_000_000, description: "A `git bisect log` of a bisection begun by hand: its good/bad/skip marks are applied before the first step, so the service carries on where it stopped." })),
   },
   { additionalProperties: false },
 );
@@ -81,3 +84,4 @@ export const BisectionRequestSchema = Type.Object(
 export type BisectionRequest = Static<typeof BisectionRequestSchema>;
 export type CommandProbe = Static<typeof CommandProbeSchema>;
 export type KernelProbe = Static<typeof KernelProbeSchema>;
+export type BisectionOptions = Static<typeof BisectionOptionsSchema>;

@@ -1,28 +1,18 @@
-import { startBisection, type CommitGraph, type PolicyInput, type Step } from '@kbisect/bisect';
+import type { CommitGraph } from '@kbisect/bisect';
+import { startWithImported, type StartOutcome } from './driver/imported-log.js';
+import { startParams } from './driver/start-params.js';
 import type { LogEvent } from './log-event.js';
 import type { BisectionRequest } from './request-schema.js';
 import { narrowOf } from './untestable-mode.js';
 
-function policyOf(o: NonNullable<BisectionRequest['options']>): PolicyInput {
-  if (o.policy === 'repeat') return { kind: 'repeat', ...(o.badAfter !== undefined ? { badAfter: o.badAfter } : {}), ...(o.goodAfter !== undefined ? { goodAfter: o.goodAfter } : {}) };
-  if (o.policy === 'bayes') return { kind: 'bayes', ...(o.confidence !== undefined ? { confidence: o.confidence } : {}), ...(o.maxRuns !== undefined ? { maxRuns: o.maxRuns } : {}), ...(o.detection !== undefined ? { detection: o.detection } : {}) };
-  return { kind: 'deterministic' };
-}
-
-/** The engine's first step for a stored bisection: its `initialized` event and the request. */
-export function startStep(graph: CommitGraph, init: Extract<LogEvent, { type: 'initialized' }>, request: BisectionRequest | undefined): Step {
-  const options = request?.options;
-  const narrow = request ? narrowOf(request.probe, options) : undefined;
-  return startBisection({
-    graph,
-    bad: init.bad,
-    goods: init.goods,
-    firstParent: options?.firstParent ?? false,
-    untestable: init.untestable,
-    ...(options ? { policy: policyOf(options) } : {}),
-    ...(options?.verify || options?.verifyRevert ? { verify: { revert: options.verifyRevert ?? false } } : {}),
-    // Requests stored before the option existed carry no value: they keep their old behaviour.
-    ...(options?.checkEndpoints ? { checkEndpoints: true } : {}),
-    ...(narrow ? { narrow } : {}),
-  });
+/**
+ * The engine's first step for a stored bisection: its `initialized` event
+ * (the range, the untestable commits, the imported log's resolved marks) and
+ * the request. The orchestrator checked the start before writing
+ * `initialized`; a refusal here means the stored log contradicts itself.
+ */
+export function startStep(graph: CommitGraph, init: Extract<LogEvent, { type: 'initialized' }>, request: BisectionRequest | undefined): StartOutcome {
+  const narrow = request ? narrowOf(request.probe, request.options) : undefined;
+  const params = startParams(request?.options, { graph, bad: init.bad, goods: init.goods }, init.untestable);
+  return startWithImported({ ...params, ...(narrow ? { narrow } : {}) }, init.imported ?? []);
 }

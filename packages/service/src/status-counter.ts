@@ -1,9 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
-
-/** Every status a bisection can have (the meta hash's `status`). */
-export const STATUSES = ['queued', 'running', 'found', 'ambiguous', 'failed', 'cancelled'] as const;
-export type BisectionStatus = (typeof STATUSES)[number];
+import { STATUSES, type BisectionStatus } from './shared-schemas.js';
 
 // KEYS: meta hash, then one set per status (STATUSES order); ARGV: id, new status index (1-based).
 // Moves the id into its status's set and out of every other one, with the hash, atomically.

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { ShaSchema as Sha } from './shared-schemas.js';
 
 /**
  * What to do with commits where a required config symbol cannot be enabled
@@ -14,7 +15,6 @@ export const UntestableModeSchema = Type.Union([Type.Literal('skip'), Type.Liter
 });
 export type UntestableMode = Static<typeof UntestableModeSchema>;
 
-const Sha = Type.String({ pattern: '^[0-9a-f]{40}$' });
 /** The engine's NarrowedSummary as it travels in the log and the view. */
 export const NarrowedSchema = Type.Object({
   status: Type.Union([Type.Literal('found'), Type.Literal('ambiguous')]),

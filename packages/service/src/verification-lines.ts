@@ -1,31 +1,31 @@
+import type { VerificationView } from './shared-schemas.js';
+
 /**
  * The report's verification section in words a mailing-list reply can
  * quote: "the bad end with the culprit reverted: fixed (0 of 1 runs fail;
- * 1 of 1 without the revert)". Parts it does not know are printed as JSON.
+ * 1 of 1 without the revert)".
  */
-type Part = Record<string, unknown>;
+type Check = NonNullable<VerificationView['culprit']>;
+type Revert = NonNullable<VerificationView['revert']>;
 
-const runs = (failures: unknown, total: unknown): string => `${String(failures)} of ${String(total)} run${total === 1 ? '' : 's'} fail`;
+const runs = (failures: number, total: number): string => `${failures} of ${total} run${total === 1 ? '' : 's'} fail`;
 
-const evidenceOf = (v: Part): string => {
-  const names = [v.evidence, v.buildEvidence].filter((n): n is string => typeof n === 'string');
+const evidenceOf = (v: { evidence?: string; buildEvidence?: string }): string => {
+  const names = [v.evidence, v.buildEvidence].filter((n): n is string => n !== undefined);
   return names.length > 0 ? `; evidence: ${names.join(', ')}` : '';
 };
 
-function describe(what: string, v: Part): string {
-  switch (what) {
-    case 'culprit':
-      return `the culprit shows the bug again: ${v.outcome === 'confirmed' ? 'yes' : 'NO'} (${runs(v.failures, v.runs)})`;
-    case 'parents':
-      return `its parent(s) stay clean: ${v.outcome === 'confirmed' ? 'yes' : 'NO'} (${runs(v.failures, v.runs)})`;
-    case 'revert':
-      if (v.outcome === 'unavailable') return `the bad end with the culprit reverted: not tested (${String(v.reason)})`;
-      return `the bad end with the culprit reverted: ${String(v.outcome)} (${runs(v.failures, v.runs)}; ${String(v.baselineFailures)} of ${String(v.baselineRuns)} without the revert${typeof v.pValue === 'number' && v.pValue < 1 ? `, p = ${v.pValue.toPrecision(2)}` : ''})${evidenceOf(v)}`;
-    default:
-      return `${what}: ${JSON.stringify(v)}`;
-  }
+const check = (what: string, v: Check): string => `${what}: ${v.outcome === 'confirmed' ? 'yes' : 'NO'} (${runs(v.failures, v.runs)})`;
+
+function revert(v: Revert): string {
+  if (v.outcome === 'unavailable') return `the bad end with the culprit reverted: not tested (${v.reason})`;
+  return `the bad end with the culprit reverted: ${v.outcome} (${runs(v.failures, v.runs)}; ${v.baselineFailures} of ${v.baselineRuns} without the revert${v.pValue < 1 ? `, p = ${v.pValue.toPrecision(2)}` : ''})${evidenceOf(v)}`;
 }
 
-export function verificationLines(verification: Record<string, unknown>): string[] {
-  return Object.entries(verification).map(([what, v]) => `  ${typeof v === 'object' && v !== null ? describe(what, v as Part) : `${what}: ${JSON.stringify(v)}`}`);
+export function verificationLines(verification: VerificationView): string[] {
+  return [
+    ...(verification.culprit ? [check('the culprit shows the bug again', verification.culprit)] : []),
+    ...(verification.parents ? [check('its parent(s) stay clean', verification.parents)] : []),
+    ...(verification.revert ? [revert(verification.revert)] : []),
+  ].map((line) => `  ${line}`);
 }

@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { next, toBisectLog } from '@kbisect/bisect';
 import { validateRepoSource } from '@kbisect/git';
-import { BisectionRequestSchema, BisectionViewSchema, CURSOR_PATTERN, MailAddressError, STATUSES, formatMail, formatReport, parseCursor } from '@kbisect/service';
+import { BisectionRequestSchema, BisectionViewSchema, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, VerdictSchema, formatMail, formatReport, parseCursor } from '@kbisect/service';
+import { ImportLogError, checkImportLog, rangeProblem } from '@kbisect/service/driver';
 import { ApiError } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
 import { errorResponses } from '../error-body.js';
@@ -12,7 +13,6 @@ import { checkKernelProbe } from './kernel-probe-check.js';
 import { probeProblem } from './probe-problem.js';
 
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Bisection id' }) });
-const Sha = Type.String({ pattern: '^[0-9a-f]{40}$', description: 'A full commit sha' });
 const Addresses = Type.Array(Type.String({ minLength: 3, maxLength: 320 }), { maxItems: 50, description: 'Extra recipients: repeat the parameter (to=a@b&to=c@d)' });
 const ReportQuery = Type.Object({
   format: Type.Union([Type.Literal('text'), Type.Literal('mbox')], { default: 'text' }),
@@ -50,6 +50,16 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       } catch (err) {
         throw new ApiError('KBISECT_ERR_INVALID_REPO_SOURCE', err instanceof Error ? err.message : 'repo is not acceptable', 'repo');
       }
+      const range = rangeProblem({ good: body.good, ...(body.options?.terms ? { terms: body.options.terms } : {}) });
+      if (range) throw new ApiError('KBISECT_ERR_VALIDATION', `good: ${range}`, 'good');
+      if (body.importLog !== undefined) {
+        try {
+          checkImportLog(body.importLog, 'importLog');
+        } catch (err) {
+          if (err instanceof ImportLogError) throw new ApiError('KBISECT_ERR_VALIDATION', err.message, err.field);
+          throw err;
+        }
+      }
       if (body.probe.type === 'command') {
         if (!deps.allowCommandProbe) throw new ApiError('KBISECT_ERR_COMMAND_PROBE_DISABLED', "probe.type 'command' runs a shell command on a worker; this deployment does not accept it over the API", 'probe');
         const p = request.principal!;
@@ -73,7 +83,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       schema: {
         summary: 'List bisections, newest first',
         querystring: Type.Object({
-          status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))),
+          status: Type.Optional(StatusSchema),
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
           cursor: Type.Optional(Type.String({ pattern: '^[0-9]+:[0-9a-f-]{36}$', description: 'The `next` value of the previous page' })),
         }, { additionalProperties: false }),
@@ -192,7 +202,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       schema: {
         summary: "A maintainer's verdict on a commit, at any time",
         params: IdParams,
-        body: Type.Object({ commit: Sha, verdict: Type.Union([Type.Literal('good'), Type.Literal('bad'), Type.Literal('skip')]), reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }),
+        body: Type.Object({ commit: Sha, verdict: VerdictSchema, reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }),
         response: { 202: Type.Object({ id: Type.String(), accepted: Type.Boolean() }), ...errorResponses },
       },
     }, async (request, reply) => {

@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 async function storedProbe(id: string): Promise<Record<string, unknown>> {
-  const created = (await store.load(id)).log.find((e) => e.event.type === 'created')?.event;
+  const created = (await store.load(id)).fold.created;
   if (created?.type !== 'created') throw new Error('no created event');
   return created.request.probe as Record<string, unknown>;
 }

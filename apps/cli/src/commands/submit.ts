@@ -1,4 +1,6 @@
 import { apiClientFromEnv } from '../api-client.js';
+import { readLogFile } from '../import-log-file.js';
+import { POLICY_OPTIONS, POLICY_USAGE, policyOptionsFrom } from '../policy-flags.js';
 import { RANGE_OPTIONS } from '../range-options.js';
 import { parseOptions, requireOption } from '../parse-options.js';
 import { UsageError } from '../usage-error.js';
@@ -7,7 +9,12 @@ import { watchBisection } from './watch.js';
 export const SUBMIT_USAGE = `usage: kbisect submit --repo <path|url> --good <ref> [--good <ref>…] --bad <ref>
                      (--test-cmd '<shell>' | --reproducer NAME --pool POOL --config FRAGMENT…)
                      [--first-parent] [--retries N] [--priority N] [--skip-endpoint-check] [--verify] [--verify-revert]
+                     [--policy deterministic|repeat|bayes] [--confidence P] [--max-runs N] [--detection P]
+                     [--false-positive P] [--bad-after K] [--good-after N] [--fix] [--import-log FILE]
                      [--watch [--console]] [--json]
+What run takes, the service takes:
+${POLICY_USAGE}
+  --import-log FILE       a \`git bisect log\` begun by hand: the service carries on from its marks
 Kernel probes (build, boot on a lab machine, run a reproducer):
   --config FRAGMENT       a kernel-configs/ fragment (repeatable), e.g. qemu-x86_64
   --require-config CONFIG_X  commits where it cannot be enabled are untestable (repeatable)
@@ -47,6 +54,8 @@ const OPTIONS = {
   'skip-endpoint-check': { type: 'boolean' },
   verify: { type: 'boolean' },
   'verify-revert': { type: 'boolean' },
+  ...POLICY_OPTIONS,
+  'import-log': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -68,12 +77,17 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
   if (good.length === 0) throw new UsageError('kbisect submit: --good is required');
   const retries = intOption('retries', values.retries);
   const priority = intOption('priority', values.priority);
+  const policy = policyOptionsFrom('submit', values);
+  if (policy.terms === 'fix' && good.length !== 1) throw new UsageError('kbisect submit: --fix takes exactly one --good (the commit where the bug is gone)');
+  const importLog = values['import-log'] !== undefined ? await readLogFile('submit', values['import-log']) : undefined;
   const body = {
     repo: requireOption('submit', 'repo', values.repo),
     good,
     bad: requireOption('submit', 'bad', values.bad),
     probe: probeFrom(values),
+    ...(importLog !== undefined ? { importLog } : {}),
     options: {
+      ...policy,
       ...(values['first-parent'] ? { firstParent: true } : {}),
       ...(retries !== undefined ? { retries } : {}),
       ...(priority !== undefined ? { priority } : {}),

@@ -1,5 +1,6 @@
 import { next, startBisection, type StartParams } from '../reducer.js';
-import type { BisectState, RunPurpose, Step, Verdict } from '../state.js';
+import { runRef, type RunRef } from '../run-ref.js';
+import type { BisectState, Step, Verdict } from '../state.js';
 
 export interface SimulationOutcome {
   readonly state: BisectState;
@@ -7,12 +8,8 @@ export interface SimulationOutcome {
   readonly tested: readonly string[];
 }
 
-export interface RunContext {
-  readonly run: number;
-  readonly purpose: RunPurpose;
-  /** Set for a revert check: the commit reverted on top of the tested one. */
-  readonly revert?: string;
-}
+/** The run the oracle is asked about; `revert` is set for a revert check. */
+export type RunContext = Omit<RunRef, 'commit'>;
 
 /** Runs a whole bisection against an oracle, as a probe driver would: every test command, verification and revert checks included. */
 export function simulate(params: StartParams, oracle: (sha: string, ctx: RunContext) => Verdict): SimulationOutcome {
@@ -22,7 +19,7 @@ export function simulate(params: StartParams, oracle: (sha: string, ctx: RunCont
     const cmd = step.commands[0];
     if (cmd === undefined || cmd.type !== 'test') return { state: step.state, tested };
     tested.push(cmd.commit);
-    const ctx: RunContext = { run: cmd.run ?? 0, purpose: cmd.purpose ?? 'bisect', ...(cmd.revert ? { revert: cmd.revert } : {}) };
+    const { commit: _commit, ...ctx } = runRef(cmd);
     step = next(step.state, { type: 'verdict', commit: cmd.commit, verdict: oracle(cmd.commit, ctx), run: ctx.run, purpose: ctx.purpose });
   }
   throw new Error('simulation did not terminate');

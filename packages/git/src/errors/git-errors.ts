@@ -1,16 +1,20 @@
+import type { ErrorCategory } from '@kbisect/bisect';
 import { printable } from '../control-chars.js';
 
 /**
  * Typed failures of the git layer. The first group is the user's to fix
  * (bad ref, wrong range, not a repository) and is reported as one line; a
- * GitCommandError is the machinery failing and may be retried.
+ * GitCommandError is the machinery failing and may be retried. Each says
+ * which with its `category` (see ErrorCategory in @kbisect/bisect).
  */
 abstract class GitError extends Error {
   abstract readonly code: string;
+  abstract readonly category: ErrorCategory;
 }
 
 export class InvalidRepoSourceError extends GitError {
   readonly code = 'KBISECT_ERR_INVALID_REPO_SOURCE';
+  readonly category = 'user' as const;
   constructor(field: string, source: string, reason: string) {
     super(`${field}: refusing '${printable(source)}': ${reason}`);
     this.name = 'InvalidRepoSourceError';
@@ -19,6 +23,7 @@ export class InvalidRepoSourceError extends GitError {
 
 export class NotARepositoryError extends GitError {
   readonly code = 'KBISECT_ERR_NOT_A_REPOSITORY';
+  readonly category = 'user' as const;
   constructor(field: string, path: string) {
     super(`${field}: '${printable(path)}' is not a git repository`);
     this.name = 'NotARepositoryError';
@@ -27,6 +32,7 @@ export class NotARepositoryError extends GitError {
 
 export class InvalidRefError extends GitError {
   readonly code = 'KBISECT_ERR_INVALID_REF';
+  readonly category = 'user' as const;
   constructor(field: string, ref: string, reason: string) {
     super(`${field}: refusing ref '${printable(ref)}': ${reason}`);
     this.name = 'InvalidRefError';
@@ -35,6 +41,7 @@ export class InvalidRefError extends GitError {
 
 export class UnknownRefError extends GitError {
   readonly code = 'KBISECT_ERR_UNKNOWN_REF';
+  readonly category = 'user' as const;
   constructor(field: string, ref: string, source: string) {
     super(`${field}: unknown revision '${printable(ref)}' (not found in ${printable(source)})`);
     this.name = 'UnknownRefError';
@@ -43,6 +50,7 @@ export class UnknownRefError extends GitError {
 
 export class GoodEqualsBadError extends GitError {
   readonly code = 'KBISECT_ERR_GOOD_EQUALS_BAD';
+  readonly category = 'user' as const;
   constructor(sha: string) {
     super(`--good and --bad are the same commit ${sha}`);
     this.name = 'GoodEqualsBadError';
@@ -51,6 +59,7 @@ export class GoodEqualsBadError extends GitError {
 
 export class GoodNotAncestorError extends GitError {
   readonly code = 'KBISECT_ERR_GOOD_NOT_ANCESTOR';
+  readonly category = 'user' as const;
   constructor(goodRef: string, goodSha: string, badSha: string) {
     super(`--good ${printable(goodRef)} (${goodSha.slice(0, 12)}) is not an ancestor of --bad (${badSha.slice(0, 12)}); did you swap good and bad?`);
     this.name = 'GoodNotAncestorError';
@@ -59,6 +68,7 @@ export class GoodNotAncestorError extends GitError {
 
 export class InvalidPathError extends GitError {
   readonly code = 'KBISECT_ERR_INVALID_PATH';
+  readonly category = 'user' as const;
   constructor(path: string, reason: string) {
     super(`refusing path '${printable(path)}': ${reason}`);
     this.name = 'InvalidPathError';
@@ -67,6 +77,7 @@ export class InvalidPathError extends GitError {
 
 export class GitCommandError extends GitError {
   readonly code = 'KBISECT_ERR_GIT';
+  readonly category = 'infrastructure' as const;
   constructor(what: string, detail: string) {
     super(`git ${what} failed: ${detail.split('\n')[0]}`);
     this.name = 'GitCommandError';

@@ -1,0 +1,198 @@
+/**
+ * Step-job logic through its injected dependencies: an in-memory store that
+ * replays like the real one, a fake repository and a fake command runner.
+ * (The real-program paths are covered by test/service.test.ts.)
+ */
+import { describe, expect, it } from 'vitest';
+import { graphOf } from '@kbisect/bisect/testing';
+import { GitCommandError, GoodNotAncestorError } from '@kbisect/git';
+import { LabConfigError, LabInfraError, type BootTestResult, type MachineRegistry } from '@kbisect/lab';
+import { replay, type BuildJob, type CommandTestJob, type LabTestJob, type LogEvent, type StoredLogEvent } from '@kbisect/service';
+import type { CommandRun } from './command-runner.js';
+import { endOnTerminalError } from './record-step.js';
+import type { WorkerRepo } from './repo-port.js';
+import { runTestJob } from './run-test-job.js';
+import { runBuildJob, type BuildJobDeps } from './build-step-job.js';
+import { runLabTestJob, type LabJobDeps } from './lab-test-job.js';
+import type { ArtifactCache } from '@kbisect/kbuild';
+import type { StepStore } from './step-store.js';
+
+const history = { parents: Array.from({ length: 8 }, (_, i) => (i === 0 ? [] : [i - 1])), tip: 7 };
+const { graph, good, bad } = graphOf(history);
+const id = '00000000-0000-4000-8000-000000000001';
+const at = '2026-11-30T00:00:00Z';
+
+const commandProbe = { type: 'command' as const, command: 'make test' };
+const kernelProbe = { type: 'kernel' as const, configFragments: ['qemu-x86_64'], pool: 'virtual', reproducer: { name: 'boot' } };
+
+function memoryStore(options: Record<string, unknown> = {}, probe: typeof commandProbe | typeof kernelProbe = commandProbe): StepStore & { events: LogEvent[]; evidence: Map<string, string> } {
+  const events: LogEvent[] = [
+    { type: 'created', at, by: 't', request: { repo: '/r', good: ['v1'], bad: 'v2', probe, options } },
+    { type: 'initialized', at, bad, goods: [good], commits: graph.commits.length, untestable: {} },
+  ];
+  const tokens = new Set<string>();
+  const evidence = new Map<string, string>();
+  const stored = (): StoredLogEvent[] => events.map((event, i) => ({ id: `${i}-0`, event }));
+  return {
+    events, evidence,
+    load: async () => ({ log: stored(), replayed: replay(graph, events) }),
+    putEvidence: async (_id, name, text) => {
+      evidence.set(name, text);
+      return name;
+    },
+    isCancelled: async () => false,
+    log: {
+      append: async (_id, event) => {
+        events.push(event);
+        return `${events.length}-0`;
+      },
+      appendOnce: async (_id, token, event) => {
+        if (tokens.has(token)) return undefined;
+        tokens.add(token);
+        events.push(event);
+        return `${events.length}-0`;
+      },
+    },
+  };
+}
+
+const fakeRepo = (reverts: string[] = [], revertFails = false): WorkerRepo => ({
+  addWorktree: async () => ({ remove: async () => undefined }),
+  revertInWorktree: async (_dir, culprit) => {
+    if (revertFails) throw new Error('conflict in mm/gup.c');
+    reverts.push(culprit);
+  },
+} as Partial<WorkerRepo> as WorkerRepo);
+
+const exited = (exitCode: number, output = 'ok\n'): (() => Promise<CommandRun>) => async () => ({ kind: 'exited', exitCode, output, durationMs: 12 });
+
+function firstJob(store: ReturnType<typeof memoryStore>): Promise<CommandTestJob> {
+  // A command-test job for the engine's first step; other kinds are made from it.
+  return store.load(id).then(({ replayed }) => {
+    if (replayed.phase !== 'bisecting' || replayed.commands[0]?.type !== 'test') throw new Error('no first step');
+    return { kind: 'command-test', bisectionId: id, commit: replayed.commands[0].commit };
+  });
+}
+
+const deps = (store: StepStore, runCommand: () => Promise<CommandRun>, repo = fakeRepo()) => ({ store, openRepo: async () => repo, scratchDir: '/nonexistent', now: () => new Date(at), defaultTimeoutSec: 60, attempt: 1, cancelPollMs: 60_000, runCommand });
+
+describe('command test job', () => {
+  it('records the verdict once with its evidence, and a second run of the same job is a duplicate', async () => {
+    const store = memoryStore();
+    const job = await firstJob(store);
+    expect(await runTestJob(job, deps(store, exited(1, 'BUG\n')))).toBe('recorded');
+    const verdict = store.events.find((e): e is Extract<LogEvent, { type: 'verdict' }> => e.type === 'verdict');
+    expect(verdict).toMatchObject({ commit: job.commit, verdict: 'bad', source: 'probe', evidence: `test-${job.commit}`, durationMs: 12 });
+    expect(verdict).not.toHaveProperty('purpose');
+    expect(store.evidence.get(`test-${job.commit}`)).toBe('BUG\n');
+    expect(await runTestJob(job, deps(store, exited(0)))).toBe('duplicate');
+    expect(store.events.filter((e) => e.type === 'verdict')).toHaveLength(1);
+  });
+
+  it('names a later run by its purpose and run number, in the verdict and its evidence', async () => {
+    const store = memoryStore({ policy: 'bayes' });
+    const job: CommandTestJob = { ...(await firstJob(store)), purpose: 'calibrate', run: 2 };
+    expect(await runTestJob(job, deps(store, exited(0)))).toBe('recorded');
+    expect(store.events.at(-1)).toMatchObject({ type: 'verdict', commit: job.commit, purpose: 'calibrate', run: 2, evidence: `test-${job.commit}-calibrate-2` });
+  });
+
+  it('ends the bisection on an abort exit code, and throws (to be retried) on a timeout', async () => {
+    const store = memoryStore();
+    const job = await firstJob(store);
+    expect(await runTestJob(job, deps(store, exited(200)))).toBe('aborted');
+    expect(store.events.at(-1)).toMatchObject({ type: 'failed', error: expect.stringContaining(job.commit) });
+    const again = memoryStore();
+    await expect(runTestJob(job, deps(again, async () => ({ kind: 'timed-out', output: '', durationMs: 60_000 })))).rejects.toMatchObject({ category: 'infrastructure' });
+  });
+
+  it('records a revert that does not apply as unavailable, without a verdict', async () => {
+    const store = memoryStore();
+    const job: CommandTestJob = { ...(await firstJob(store)), purpose: 'verify-revert', revert: good };
+    expect(await runTestJob(job, deps(store, exited(0), fakeRepo([], true)))).toBe('recorded');
+    expect(store.events.at(-1)).toMatchObject({ type: 'revert-unavailable', reason: expect.stringContaining('conflict in mm/gup.c') });
+    expect(store.events.some((e) => e.type === 'verdict')).toBe(false);
+  });
+});
+
+describe('the error taxonomy decides what a failing step does', () => {
+  const cases: [string, Error, 'retried' | 'ends the bisection'][] = [
+    ['a git command failing (infrastructure)', new GitCommandError('fetch', 'connection reset'), 'retried'],
+    ['a lab machine failing (infrastructure)', new LabInfraError('bmc-unreachable', 'no answer from the BMC'), 'retried'],
+    ['an unexpected error (taken as infrastructure)', new Error('ECONNRESET'), 'retried'],
+    ['a good that is not an ancestor (user)', new GoodNotAncestorError('v4.5', good, bad), 'ends the bisection'],
+    ['an empty pool (configuration)', new LabConfigError("pool 'iommu' has no machines", 'pool'), 'ends the bisection'],
+  ];
+  for (const [name, err, expected] of cases) {
+    it(`${name}: ${expected}`, async () => {
+      const store = memoryStore();
+      const job = await firstJob(store);
+      const run = endOnTerminalError(store, job, () => new Date(at), () => Promise.reject(err));
+      if (expected === 'retried') {
+        await expect(run).rejects.toBe(err);
+        expect(store.events.some((e) => e.type === 'failed')).toBe(false);
+      } else {
+        expect(await run).toBe('aborted');
+        expect(store.events.at(-1)).toMatchObject({ type: 'failed', error: err.message });
+      }
+    });
+  }
+});
+
+describe('build job', () => {
+  const buildDeps = (store: StepStore, build: NonNullable<BuildJobDeps['build']>, enqueued: LabTestJob[]): BuildJobDeps => ({
+    store, openRepo: async () => fakeRepo(), cache: {} as ArtifactCache, workDir: '/nonexistent', jobs: 1, ccacheDir: '/nonexistent', now: () => new Date(at), attempt: 1,
+    enqueueTest: async (job) => void enqueued.push(job), build,
+  });
+
+  it('records a kernel that cannot be built as a skip with the build log, through the same verdict recorder', async () => {
+    const store = memoryStore({}, kernelProbe);
+    const job: BuildJob = { ...(await firstJob(store)), kind: 'build' };
+    const enqueued: LabTestJob[] = [];
+    expect(await runBuildJob(job, buildDeps(store, async () => ({ kind: 'skip', reason: 'CONFIG_THP cannot be enabled', log: '/nonexistent/build.log' }), enqueued))).toBe('recorded');
+    expect(store.events.at(-1)).toMatchObject({ type: 'verdict', commit: job.commit, verdict: 'skip', reason: 'build: CONFIG_THP cannot be enabled', buildEvidence: `build-${job.commit}` });
+    expect(enqueued).toEqual([]);
+  });
+
+  it('hands a built kernel to the lab as a lab-test job for the same run', async () => {
+    const store = memoryStore({}, kernelProbe);
+    const job: BuildJob = { ...(await firstJob(store)), kind: 'build', purpose: 'verify-revert', revert: good };
+    const enqueued: LabTestJob[] = [];
+    const artifacts = { dir: '/a', bzImage: '/a/bzImage', config: '/a/.config', systemMap: '/a/System.map', log: '/a/build.log', meta: { configHash: 'c0ffee' } };
+    expect(await runBuildJob(job, buildDeps(store, async () => ({ kind: 'built', artifacts, fromCache: false, seconds: 42, forced: ['CONFIG_THP'] }), enqueued))).toBe('built');
+    expect(enqueued).toEqual([{ ...job, kind: 'lab-test', kernel: { bzImage: '/a/bzImage', configHash: 'c0ffee', fromCache: false, buildSeconds: 42, forced: ['CONFIG_THP'], buildEvidence: `build-${job.commit}-verify-revert-0` } }]);
+    expect(store.events.some((e) => e.type === 'verdict')).toBe(false);
+  });
+});
+
+describe('lab test job', () => {
+  const kernel = { bzImage: '/a/bzImage', configHash: 'c0ffee', fromCache: false, buildSeconds: 40, forced: ['CONFIG_THP'], buildEvidence: 'build-x' };
+  const booted = (over: Partial<BootTestResult> = {}): BootTestResult => ({
+    machineId: 'vm1', verdict: 'bad', reason: 'test reported bad', consoleLog: '/nonexistent/console.log', cancelled: false,
+    outcome: { kind: 'result', verdict: 'bad', metrics: { mismatches: 17 }, line: 'KBISECT-RESULT {"verdict":"bad","mismatches":17}' },
+    timings: { totalSec: 20, resultSec: 15 }, ...over,
+  });
+  const labDeps = (store: StepStore, onPool: LabJobDeps['onPool']): LabJobDeps => ({
+    store, machines: {} as MachineRegistry, cacheDir: '/nonexistent', now: () => new Date(at), attempt: 1, cancelPollMs: 60_000, consoleIntervalMs: 60_000,
+    prepare: async () => ({ path: '/nonexistent/initrd', fromCache: true, key: 'k' }), onPool,
+  });
+
+  it('records the verdict with the machine, metrics and build evidence, and says a forced build in the reason', async () => {
+    const store = memoryStore({}, kernelProbe);
+    const job: LabTestJob = { ...(await firstJob(store)), kind: 'lab-test', kernel };
+    const onPool = (async () => ({ result: booted(), machineId: 'vm1', attempts: [] })) as unknown as LabJobDeps['onPool'];
+    expect(await runLabTestJob(job, labDeps(store, onPool))).toBe('recorded');
+    expect(store.events.at(-1)).toMatchObject({
+      type: 'verdict', commit: job.commit, verdict: 'bad', machine: 'vm1', buildEvidence: 'build-x', evidence: `console-${job.commit}`,
+      reason: 'forced (CONFIG_THP without BROKEN): test reported bad', metrics: { mismatches: 17, buildSeconds: 40, totalSeconds: 20, resultSeconds: 15 },
+      durationMs: 60_000,
+    });
+  });
+
+  it('leaves a lab configuration error to the taxonomy: the bisection ends with its message', async () => {
+    const store = memoryStore({}, kernelProbe);
+    const job: LabTestJob = { ...(await firstJob(store)), kind: 'lab-test', kernel };
+    const onPool = (async () => { throw new LabConfigError("pool 'virtual' has no machines", 'pool'); }) as unknown as LabJobDeps['onPool'];
+    expect(await endOnTerminalError(store, job, () => new Date(at), () => runLabTestJob(job, labDeps(store, onPool)))).toBe('aborted');
+    expect(store.events.at(-1)).toMatchObject({ type: 'failed', error: "pool 'virtual' has no machines" });
+  });
+});

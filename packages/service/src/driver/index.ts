@@ -1,0 +1,11 @@
+/**
+ * The driver core `kbisect run` and the orchestrator share: opening a range,
+ * options to engine parameters, an imported bisect log, the kernel probe's
+ * symbols and forced reasons. No Redis, no queues: the CLI imports it as
+ * `@kbisect/service/driver` without loading the service's stores.
+ */
+export { openRange, rangeProblem, InvalidRangeError, type RangeGit, type RangeRequest, type OpenedRange } from './open-range.js';
+export { policyFromOptions, startParams } from './start-params.js';
+export { checkImportLog, resolveImportedLog, startWithImported, ImportLogError, type ImportedMark, type StartOutcome } from './imported-log.js';
+export { forcedReason } from './kernel-options.js';
+export { requiredSymbolsOf, untestableModeOf, narrowOf } from '../untestable-mode.js';

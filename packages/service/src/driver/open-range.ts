@@ -1,0 +1,56 @@
+import type { CommitGraph, Terms } from '@kbisect/bisect';
+
+/** The git operations opening a range needs; GitRepo provides them, tests may fake them. */
+export interface RangeGit {
+  resolveCommit(ref: string, field: string): Promise<string>;
+  checkRange(bad: string, goods: readonly string[]): Promise<void>;
+  readGraph(bad: string, goods: readonly string[]): Promise<CommitGraph>;
+}
+
+/** A range as the user names it: `bad` shows the bug, each `good` does not (for a fix, the good one is later). */
+export interface RangeRequest {
+  readonly bad: string;
+  readonly good: readonly string[];
+  /** @defaultValue 'regression' */
+  readonly terms?: Terms;
+  /** How to name the refs in errors: `--bad` for the CLI, `bad` for the API. */
+  readonly fields: { readonly bad: string; readonly good: (index: number) => string };
+}
+
+/** The range in engine terms: the engine looks for the first "new" commit below `bad`. */
+export interface OpenedRange {
+  readonly bad: string;
+  readonly goods: readonly string[];
+  readonly graph: CommitGraph;
+}
+
+export class InvalidRangeError extends Error {
+  readonly code = 'KBISECT_ERR_INVALID_RANGE';
+  readonly category = 'user' as const;
+  constructor(message: string, readonly field: string) {
+    super(message);
+    this.name = 'InvalidRangeError';
+  }
+}
+
+/** What is wrong with a range before any git is run (a fix bisection takes exactly one good). */
+export function rangeProblem(range: Pick<RangeRequest, 'good' | 'terms'>): string | undefined {
+  if (range.terms === 'fix' && range.good.length !== 1) return 'a fix bisection takes exactly one good commit (the one where the bug is gone)';
+  return undefined;
+}
+
+/**
+ * Resolves the refs, checks that they make a range and reads its graph, for
+ * `kbisect run` and the orchestrator alike. For a fix the ends swap: the
+ * engine's "new" end is the later commit without the bug.
+ */
+export async function openRange(git: RangeGit, range: RangeRequest): Promise<OpenedRange> {
+  const problem = rangeProblem(range);
+  if (problem) throw new InvalidRangeError(problem, range.fields.good(0));
+  const bad = await git.resolveCommit(range.bad, range.fields.bad);
+  const goods: string[] = [];
+  for (const [i, g] of range.good.entries()) goods.push(await git.resolveCommit(g, range.fields.good(i)));
+  const ends = range.terms === 'fix' ? { bad: goods[0]!, goods: [bad] } : { bad, goods };
+  await git.checkRange(ends.bad, ends.goods);
+  return { ...ends, graph: await git.readGraph(ends.bad, ends.goods) };
+}

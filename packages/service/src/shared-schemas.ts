@@ -1,0 +1,92 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { RUN_PURPOSES, SHA_PATTERN, type BisectStatus, type EndpointResult, type Progress, type RunFields, type RunPurpose, type Verdict, type VerificationSummary } from '@kbisect/bisect';
+
+/**
+ * The shapes events, jobs, views and routes share, each declared once. The
+ * engine's types are plain TypeScript (it imports no schema library); the
+ * checks at the bottom fail the build when a schema and its engine type drift.
+ */
+
+export const ShaSchema = Type.String({ pattern: SHA_PATTERN, description: 'A full commit sha' });
+
+export const VerdictSchema = Type.Union([Type.Literal('good'), Type.Literal('bad'), Type.Literal('skip')]);
+
+/** Why a commit is tested: a bisect step, an endpoint check, a verification run, a calibration. */
+export const PurposeSchema = Type.Union(RUN_PURPOSES.map((p) => Type.Literal(p)));
+
+/**
+ * A run of a commit on the wire (RunFields): `purpose` and `run` left out at
+ * their defaults, as events written before they existed are. Spread its
+ * `properties` into an event or job object.
+ */
+export const RunRefSchema = Type.Object({
+  commit: ShaSchema,
+  purpose: Type.Optional(PurposeSchema),
+  run: Type.Optional(Type.Integer({ minimum: 0 })),
+  revert: Type.Optional(ShaSchema),
+});
+
+export const ProgressSchema = Type.Object({
+  candidatesLeft: Type.Integer(),
+  testableLeft: Type.Integer(),
+  stepsLeft: Type.Integer(),
+  tested: Type.Integer(),
+});
+
+const FINISHED = ['found', 'ambiguous', 'failed', 'cancelled'] as const;
+/** How a bisection ended. */
+export const FinishedStatusSchema = Type.Union(FINISHED.map((s) => Type.Literal(s)));
+/** Every status a bisection can have (the meta hash's `status`): queued before the engine starts. */
+export const STATUSES = ['queued', 'running', ...FINISHED] as const;
+export type BisectionStatus = (typeof STATUSES)[number];
+/** Where a bisection is, as the API lists it. */
+export const StatusSchema = Type.Union(STATUSES.map((s) => Type.Literal(s)));
+
+const RunsSchema = { runs: Type.Integer(), failures: Type.Integer() };
+const EvidenceSchema = {
+  evidence: Type.Optional(Type.String()),
+  buildEvidence: Type.Optional(Type.String()),
+  metrics: Type.Optional(Type.Record(Type.String(), Type.Number())),
+  machine: Type.Optional(Type.String()),
+};
+const CheckSchema = Type.Object({ outcome: Type.Union([Type.Literal('confirmed'), Type.Literal('refuted')]), ...RunsSchema });
+/**
+ * What verifying a culprit showed. A view adds to the revert check the
+ * evidence of the reverted kernel's run (it tested another kernel than any
+ * verdict names).
+ */
+export const VerificationSchema = Type.Object({
+  culprit: Type.Optional(CheckSchema),
+  parents: Type.Optional(CheckSchema),
+  revert: Type.Optional(Type.Union([
+    Type.Object({
+      outcome: Type.Union([Type.Literal('fixed'), Type.Literal('improved'), Type.Literal('unchanged')]),
+      ...RunsSchema, baselineRuns: Type.Integer(), baselineFailures: Type.Integer(), pValue: Type.Number(), ...EvidenceSchema,
+    }),
+    Type.Object({ outcome: Type.Literal('unavailable'), reason: Type.String() }),
+  ])),
+});
+export type VerificationView = Static<typeof VerificationSchema>;
+
+export const EndpointResultSchema = Type.Object({
+  commit: ShaSchema,
+  end: Type.Union([Type.Literal('good'), Type.Literal('bad')]),
+  outcome: Type.Union([Type.Literal('as-expected'), Type.Literal('unexpected'), Type.Literal('untestable')]),
+  runs: Type.Integer(),
+  failures: Type.Integer(),
+  reason: Type.Optional(Type.String()),
+});
+
+// Schema/type agreement, checked by the compiler: each pair must be mutually assignable.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Writable<T> = { -readonly [K in keyof T]: T[K] extends object ? Writable<T[K]> : T[K] };
+const agree = <S extends TSchema, T>(_: Same<Writable<Static<S>>, Writable<T>>): void => undefined;
+agree<typeof PurposeSchema, RunPurpose>(true);
+agree<typeof VerdictSchema, Verdict>(true);
+agree<typeof ProgressSchema, Progress>(true);
+agree<typeof StatusSchema, BisectStatus | 'queued'>(true);
+agree<typeof RunRefSchema, RunFields>(true);
+agree<typeof EndpointResultSchema, EndpointResult>(true);
+// The view's verification is the engine's plus evidence on the revert check.
+const asView: (v: VerificationSummary) => VerificationView = (v) => v;
+void asView;
