@@ -45,7 +45,7 @@ async function buildOnce(id: string, purpose: 'bisect' | 'narrow'): Promise<{ re
   let seen: BuildRequest | undefined;
   const openRepo: OpenRepo = async () => ({}) as WorkerRepo;
   const commit = fakeSha(4);
-  const outcome = await runBuildJob({ bisectionId: id, commit, ...(purpose !== 'bisect' ? { purpose } : {}) }, {
+  const outcome = await runBuildJob({ kind: 'build', bisectionId: id, commit, ...(purpose !== 'bisect' ? { purpose } : {}) }, {
     store, openRepo, cache: new ArtifactCache(join(work, 'cache')), workDir: join(work, 'slot'), jobs: 1, ccacheDir: join(work, 'ccache'),
     enqueueTest: async () => undefined, now: () => new Date(), attempt: 1,
     build: async (_tree, _cache, _dir, req) => {
@@ -54,7 +54,7 @@ async function buildOnce(id: string, purpose: 'bisect' | 'narrow'): Promise<{ re
     },
   });
   expect(outcome).toBe('recorded');
-  const verdict = (await store.load(id)).log.map((e) => e.event).find((e): e is Extract<LogEvent, { type: 'verdict' }> => e.type === 'verdict' && e.commit === commit && (e.purpose ?? 'bisect') === purpose);
+  const verdict = (await store.log.read(id)).map((e) => e.event).find((e): e is Extract<LogEvent, { type: 'verdict' }> => e.type === 'verdict' && e.commit === commit && (e.purpose ?? 'bisect') === purpose);
   return { request: seen!, verdict };
 }
 

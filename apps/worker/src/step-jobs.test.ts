@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { graphOf } from '@kbisect/bisect/testing';
 import { GitCommandError, GoodNotAncestorError } from '@kbisect/git';
 import { LabConfigError, LabInfraError, type BootTestResult, type MachineRegistry } from '@kbisect/lab';
-import { replay, type BuildJob, type CommandTestJob, type LabTestJob, type LogEvent, type StoredLogEvent } from '@kbisect/service';
+import { foldAll, replayedOf, type BuildJob, type CommandTestJob, type LabTestJob, type LogEvent } from '@kbisect/service';
 import type { CommandRun } from './command-runner.js';
 import { endOnTerminalError } from './record-step.js';
 import type { WorkerRepo } from './repo-port.js';
@@ -32,10 +32,16 @@ function memoryStore(options: Record<string, unknown> = {}, probe: typeof comman
   ];
   const tokens = new Set<string>();
   const evidence = new Map<string, string>();
-  const stored = (): StoredLogEvent[] => events.map((event, i) => ({ id: `${i}-0`, event }));
   return {
     events, evidence,
-    load: async () => ({ log: stored(), replayed: replay(graph, events) }),
+    load: async () => {
+      const fold = foldAll(graph, events);
+      return { fold, replayed: replayedOf(fold) };
+    },
+    console: { append: async (_id, event) => {
+      events.push(event);
+      return `${events.length}-0`;
+    } },
     putEvidence: async (_id, name, text) => {
       evidence.set(name, text);
       return name;

@@ -43,7 +43,9 @@ export function scenario(seed: number, maxSteps = 80): Scenario {
   const untestable = Object.fromEntries(graph.commits.filter(() => random() < 0.05).filter((c) => c !== bad && c !== good).map((c) => [c, 'CONFIG_X cannot be enabled']));
   const init: Extract<LogEvent, { type: 'initialized' }> = { type: 'initialized', at: at(t++), bad, goods: [good], commits: graph.commits.length, untestable };
   events.push(init);
-  let step: Step = startStep(graph, init, request);
+  const started = startStep(graph, init, request);
+  if (!started.ok) throw new Error(`scenario start refused: ${started.message}`);
+  let step: Step = started.step;
   const cancelAt = ending < 0.2 ? 2 + Math.floor(random() * 6) : Infinity;
   for (let n = 0; n < maxSteps && step.state.status === 'running'; n++) {
     const test = step.commands.find((c) => c.type === 'test');
