@@ -1,28 +1,22 @@
 import { lstatSync, readdirSync, type Dirent } from 'node:fs';
-import { join } from 'node:path';
 
-/** A directory's identity and last change: a new, removed or renamed entry changes its mtime. */
+/** A directory's identity and last change, and its subdirectories as read at that stamp. */
 interface DirNode {
-  readonly stamp: string;
+  readonly ino: bigint;
+  readonly ctimeNs: bigint;
   readonly children: readonly string[];
 }
 
-/** Relative directory path ('' is the root) → what the last scan saw. */
+/** Relative directory path ('' is the root) → what the last pass saw. */
 export type DirStamps = ReadonlyMap<string, DirNode>;
 
-function stampOf(path: string): string | undefined {
-  try {
-    const s = lstatSync(path, { bigint: true });
-    return s.isDirectory() ? `${s.ino}:${s.mtimeNs}:${s.ctimeNs}` : undefined;
-  } catch {
-    return undefined;
-  }
-}
+// A pass lstat()s ~5,000 directories before every step: plain string paths, no stamp strings.
+const pathOf = (root: string, rel: string): string => (rel === '' ? root : `${root}/${rel}`);
 
 function subdirs(root: string, rel: string): string[] {
   let entries: Dirent[];
   try {
-    entries = readdirSync(join(root, rel), { withFileTypes: true });
+    entries = readdirSync(pathOf(root, rel), { withFileTypes: true });
   } catch {
     return [];
   }
@@ -31,40 +25,46 @@ function subdirs(root: string, rel: string): string[] {
 
 /**
  * Stamps every directory under `root`. A directory whose stamp is unchanged
- * since `previous` has the same entries, so its subdirectories are taken from
- * there without reading it: a rescan reads only the directories that changed
- * and lstat()s the rest (~5,000 on a kernel tree).
+ * since `previous` has the same entries (a created, removed or renamed name
+ * changes its ctime), so its subdirectories are taken from there unread.
+ * `fineClock` is false when no directory's ctime has a sub-second part: a
+ * file system whose clock is too coarse to tell a test's changes by time.
  */
-export function scanDirs(root: string, previous: DirStamps = new Map()): DirStamps {
-  const next = new Map<string, DirNode>();
-  const visit = (rel: string): void => {
-    const stamp = stampOf(join(root, rel));
-    if (stamp === undefined) return;
-    const prev = previous.get(rel);
-    const children = prev?.stamp === stamp ? prev.children : subdirs(root, rel);
-    next.set(rel, { stamp, children });
-    for (const c of children) visit(c);
-  };
-  visit('');
-  return next;
+export function scanDirs(root: string, previous: DirStamps = new Map()): { stamps: DirStamps; fineClock: boolean } {
+  const { stamps } = sweepDirs(root, previous, undefined);
+  let fineClock = false;
+  for (const node of stamps.values()) {
+    if (node.ctimeNs % 1_000_000_000n !== 0n) {
+      fineClock = true;
+      break;
+    }
+  }
+  return { stamps, fineClock };
 }
 
 /**
- * The outermost directories whose entries changed since `stamps` was taken
- * (something was created, removed or renamed in them); [] when nothing was.
- * Changes of a file's content do not show here: only new and removed names.
+ * One lstat pass over the directories known from `stamps` (and any that
+ * appeared in a directory whose stamp changed): the outermost directories
+ * whose ctime is at or after `sinceNs` (a name appeared, went or moved in them
+ * since then) are `changed` and not descended into; the others are re-stamped,
+ * re-read only where their stamp changed. A changed directory is left out of
+ * the new stamps, so the next pass reads it afresh.
  */
-export function changedDirs(root: string, stamps: DirStamps): string[] {
+export function sweepDirs(root: string, stamps: DirStamps, sinceNs: bigint | undefined): { changed: string[]; stamps: DirStamps } {
+  const next = new Map<string, DirNode>();
   const changed: string[] = [];
   const visit = (rel: string): void => {
-    const node = stamps.get(rel);
-    if (node === undefined) return;
-    if (stampOf(join(root, rel)) !== node.stamp) {
+    const now = lstatSync(pathOf(root, rel), { bigint: true, throwIfNoEntry: false });
+    if (!now?.isDirectory()) return;
+    if (sinceNs !== undefined && now.ctimeNs >= sinceNs) {
       changed.push(rel);
       return;
     }
-    for (const c of node.children) visit(c);
+    const prev = stamps.get(rel);
+    const children = prev !== undefined && prev.ino === now.ino && prev.ctimeNs === now.ctimeNs ? prev.children : subdirs(root, rel);
+    next.set(rel, { ino: now.ino, ctimeNs: now.ctimeNs, children });
+    for (const c of children) visit(c);
   };
   visit('');
-  return changed;
+  return { changed, stamps: next };
 }

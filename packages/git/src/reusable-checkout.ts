@@ -1,12 +1,18 @@
-import { rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { changedDirs, scanDirs, type DirStamps } from './dir-stamps.js';
+import { scanDirs, sweepDirs, type DirStamps } from './dir-stamps.js';
 import { GitCommandError } from './errors/git-errors.js';
 import { gitAt, SAFE_CONFIG } from './mirror-cache.js';
 import { revertInWorktree } from './worktree-revert.js';
 
 const SHA = /^[0-9a-f]{40}$/;
+/**
+ * A file's times come from the kernel's coarse clock, up to one tick (1-10 ms)
+ * behind the time the process reads; a change made after a checkout returned
+ * is stamped no earlier than that moment minus this margin.
+ */
+const CLOCK_MARGIN_NS = 20_000_000n;
 
 /** One worktree that a job moves from commit to commit; the port `kbisect run` uses. */
 export interface Checkout {
@@ -32,17 +38,26 @@ export interface Checkout {
  * untracked directory never blocks a path the next commit tracks.
  *
  * A whole-tree `git clean` reads every directory (~0.15 s on a kernel tree,
- * half of a checkout; `git status --ignored -uall` costs more). So the
- * directories are stamped after each checkout (lstat of each, ~5,000) and only
- * those where a name appeared or went are cleaned: a test that leaves nothing
- * costs no clean at all.
+ * half of a checkout; `git status --ignored -uall` costs more). So only the
+ * directories where a name appeared or went since the checkout returned are
+ * cleaned: one lstat pass over the directories (~5,000 on a kernel tree)
+ * before each checkout finds those whose ctime is not older than that moment
+ * (ctime, unlike mtime, cannot be set back by a test). A test that leaves
+ * nothing costs no clean at all. The same pass re-reads the directories the
+ * last checkout changed, so the list of directories stays current without a
+ * second pass. On a file system with second-granularity times every step
+ * cleans the whole tree.
  */
 export class ReusableCheckout implements Checkout {
   private state: 'none' | 'present' | 'disposed' = 'none';
   /** The worktree's own git dir in the mirror (mirror.git/worktrees/<name>), named explicitly from then on. */
   private adminDir = '';
-  /** The directories as the last checkout left them. */
+  /** The directories as the last pass saw them; undefined: clean the whole tree. */
   private stamps: DirStamps | undefined;
+  /** When the last checkout returned (ns, wall clock): anything newer is a test's. */
+  private since = 0n;
+  /** Whether this file system's times are fine enough to tell a test's changes by time. */
+  private fineClock = false;
 
   constructor(private readonly gitDir: string, readonly dir: string) {}
 
@@ -61,15 +76,23 @@ export class ReusableCheckout implements Checkout {
       const wt = pinnedGit(this.dir);
       // Only directories where a name appeared or went can hold untracked or
       // ignored files; clean those (all, when there are many or the root).
-      const changed = this.stamps ? changedDirs(this.dir, this.stamps) : [''];
+      let changed = [''];
+      if (this.stamps) {
+        const pass = sweepDirs(this.dir, this.stamps, this.since - CLOCK_MARGIN_NS);
+        changed = pass.changed;
+        this.stamps = pass.stamps;
+      }
       const where = changed.length > 64 || changed.includes('') ? [] : ['--', ...changed];
       try {
         if (changed.length > 0) await wt.raw([...at, 'clean', '-ffdxq', ...where]);
         await wt.raw([...at, 'checkout', '--quiet', '--detach', '--force', sha]);
       } catch (err) {
+        this.stamps = undefined;
         throw new GitCommandError('checkout', err instanceof Error ? err.message : String(err));
       }
-      await this.stamp();
+      // After a failed step (or a coarse clock) the directories are read again.
+      if (this.stamps === undefined && this.fineClock) this.stamps = scanDirs(this.dir).stamps;
+      this.since = wallClockNs();
       return;
     }
     try {
@@ -77,9 +100,12 @@ export class ReusableCheckout implements Checkout {
     } catch (err) {
       throw new GitCommandError('worktree add', err instanceof Error ? err.message : String(err));
     }
-    this.adminDir = (await gitAt(this.dir).raw(['rev-parse', '--absolute-git-dir'])).trim();
+    this.adminDir = await adminDirOf(this.dir);
     this.state = 'present';
-    await this.stamp();
+    const scan = scanDirs(this.dir);
+    this.fineClock = scan.fineClock;
+    this.stamps = scan.fineClock ? scan.stamps : undefined;
+    this.since = wallClockNs();
   }
 
   async revert(culprit: string): Promise<void> {
@@ -97,16 +123,6 @@ export class ReusableCheckout implements Checkout {
       await rm(this.dir, { recursive: true, force: true });
       await gitAt(this.gitDir).raw(['worktree', 'prune']).catch(() => undefined);
     }
-  }
-
-  /**
-   * Stamps the directories once the checkout is written. The pause puts any
-   * later change on a later tick of the kernel's coarse file clock (a few ms),
-   * so a file the test creates always changes its directory's stamp.
-   */
-  private async stamp(): Promise<void> {
-    await new Promise((r) => setTimeout(r, 20));
-    this.stamps = scanDirs(this.dir, this.stamps);
   }
 
   private async remove(): Promise<void> {
@@ -127,6 +143,18 @@ export class ReusableCheckout implements Checkout {
  */
 function pinnedGit(dir: string): SimpleGit {
   return simpleGit({ baseDir: dir, config: SAFE_CONFIG, trimmed: false, unsafe: { allowUnsafeProtocolOverride: true, allowUnsafeConfigPaths: true } });
+}
+
+function wallClockNs(): bigint {
+  return BigInt(Date.now()) * 1_000_000n;
+}
+
+/** The worktree's git dir, from its .git file (`gitdir: <path>`), as git itself reads it. */
+async function adminDirOf(dir: string): Promise<string> {
+  const text = await readFile(join(dir, '.git'), 'utf8');
+  const m = /^gitdir: (.+)$/m.exec(text);
+  if (!m) throw new GitCommandError('worktree add', `no gitdir line in ${join(dir, '.git')}`);
+  return isAbsolute(m[1]!) ? m[1]! : resolve(dir, m[1]!);
 }
 
 async function exists(path: string): Promise<boolean> {
