@@ -51,8 +51,12 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
   // go to the console stream: in the log they would move every view's cache key.
   let chain = Promise.resolve();
   const progress = (phase: 'boot' | 'console' | 'lab', message: string, lines?: string[]): void => {
-    const common = { type: 'step-progress', at: at(), commit: job.commit, message, ...(lines ? { lines } : {}) } as const;
-    const append = phase === 'console' ? () => deps.store.console.append(job.bisectionId, { ...common, phase }) : () => deps.store.log.append(job.bisectionId, { ...common, phase } satisfies LogEvent);
+    // Keys in the order step-progress events always had (type, at, commit, phase, message, lines): the wire text stays the same.
+    const rest = { message, ...(lines ? { lines } : {}) };
+    const head = { type: 'step-progress', at: at(), commit: job.commit } as const;
+    const append = phase === 'console'
+      ? () => deps.store.console.append(job.bisectionId, { ...head, phase, ...rest })
+      : () => deps.store.log.append(job.bisectionId, { ...head, phase, ...rest } satisfies LogEvent);
     chain = chain.then(() => append().then(() => undefined)).catch(() => undefined);
   };
   // A reproducer that cannot be prepared is the deployment's to fix (ReproducerError's category): the processor ends the bisection with it.
