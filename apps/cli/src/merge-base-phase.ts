@@ -1,4 +1,5 @@
 import { engineVerdict, needsCannotRunRecheck, nextMergeBaseStep, type BisectResult, type Progress, type ProbeOutcome, type Terms, type Verdict } from '@kbisect/bisect';
+import { forcedReason } from '@kbisect/service/driver';
 import { recheckAtGood } from './cannot-run-recheck.js';
 import type { RunDeps, RunRequest } from './run-ports.js';
 
@@ -33,7 +34,7 @@ export async function testMergeBases(
     const { dir } = deps.checkout;
     const forced = req.prepareWorktree ? await req.prepareWorktree(dir, 'bisect') : [];
     let outcome: ProbeOutcome = await deps.probe.test(commit, dir);
-    if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: `forced (${forced.join(', ')} without BROKEN): ${outcome.reason}` };
+    if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: forcedReason(forced, outcome.reason) };
     if (needsCannotRunRecheck(outcome, n === 1)) outcome = await recheckAtGood(outcome, commit, [...start.goods].sort()[0]!, deps);
     if (outcome.kind === 'abort') return { kind: 'failed', reason: `${commit}: ${outcome.reason}`, verdicts };
     deps.reporter.stepFinished(n, commit, outcome.verdict, outcome.reason);

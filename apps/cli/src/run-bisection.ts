@@ -1,4 +1,5 @@
 import { next, startBisection, toResult, type BisectResult, type BisectState, type Step } from '@kbisect/bisect';
+import { forcedReason } from '@kbisect/service/driver';
 import { goodForRecheck, needsCannotRunRecheck, type ProbeOutcome } from '@kbisect/bisect';
 import { recheckAtGood } from './cannot-run-recheck.js';
 import type { RunDeps, RunRequest } from './run-ports.js';
@@ -71,7 +72,7 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
     }
     const forced = req.prepareWorktree ? await req.prepareWorktree(dir, purpose) : [];
     let outcome: ProbeOutcome = await deps.probe.test(command.commit, dir);
-    if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: `forced (${forced.join(', ')} without BROKEN): ${outcome.reason}` };
+    if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: forcedReason(forced, outcome.reason) };
     // git re-checks a first 126/127 at a good commit: the command may not run at all.
     if (needsCannotRunRecheck(outcome, n === 1)) outcome = await recheckAtGood(outcome, command.commit, goodForRecheck(step.state), deps);
     if (outcome.kind === 'abort') {
