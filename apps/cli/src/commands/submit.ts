@@ -14,7 +14,8 @@ export const SUBMIT_USAGE = `usage: kbisect submit --repo <path|url> --good <ref
                      [--watch [--console]] [--json]
 What run takes, the service takes:
 ${POLICY_USAGE}
-  --import-log FILE       a \`git bisect log\` begun by hand: the service carries on from its marks
+  --import-log FILE       a \`git bisect log\` begun by hand: the service carries on from its marks,
+                          in the log's --first-parent mode (ends that contradict its start are refused)
 Kernel probes (build, boot on a lab machine, run a reproducer):
   --config FRAGMENT       a kernel-configs/ fragment (repeatable), e.g. qemu-x86_64
   --require-config CONFIG_X  commits where it cannot be enabled are untestable (repeatable)
