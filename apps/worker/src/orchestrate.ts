@@ -1,6 +1,6 @@
 import { runFields, runRef, terminalMessage } from '@kbisect/bisect';
 import { narrowedOf, type BisectionRequest, type BisectionStore, type BuildJob, type CommandTestJob, type CommitInfo, type LogEvent } from '@kbisect/service';
-import { driverStartFor, importedStart, narrowOf, openRange, requiredSymbolsOf, startDriver, untestableModeOf } from '@kbisect/service/driver';
+import { driverStartFor, importedStart, narrowOf, openRange, probesUntestable, requiredSymbolsOf, startDriver, untestableModeOf } from '@kbisect/service/driver';
 import { probeUntestable } from '@kbisect/kbuild';
 import type { OpenRepo } from './repo-port.js';
 import { recordReportFacts } from './report-facts.js';
@@ -110,8 +110,7 @@ async function initialize(request: BisectionRequest, deps: OrchestratorDeps): Pr
   // (unless the probe forces them: then they are built with BROKEN dropped; 'narrow' forces
   // only its own runs, after the honest search stepped around them).
   const required = requiredSymbolsOf(request.probe, request.options);
-  const forcing = untestableModeOf(request.probe) === 'force';
-  const untestable = required.length > 0 && !forcing ? await probeUntestable(repo, { graph: range.graph, bad: range.bad, goods: range.goods, required }) : {};
+  const untestable = probesUntestable(untestableModeOf(request.probe), required) ? await probeUntestable(repo, { graph: range.graph, bad: range.bad, goods: range.goods, required }) : {};
   // An imported log continues on its own start, as `kbisect run` continues it: ends that contradict it are refused, its --first-parent kept.
   const log = request.importLog !== undefined ? await importedStart(request.importLog, repo, { bad: range.bad, goods: range.goods, ...(request.options?.firstParent ? { firstParent: true } : {}) }, 'importLog') : undefined;
   const imported = log ? [...log.marks] : [];

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { toBisectLog, type RunPurpose } from '@kbisect/bisect';
 import { openRepo, validateRepoSource } from '@kbisect/git';
 import { dropBrokenDependencies, probeUntestable, symbolNames } from '@kbisect/kbuild';
+import { forcesRun, narrowOf, probesUntestable } from '@kbisect/service/driver';
 import { cacheDirFrom } from '../cache-dir.js';
 import { commandProbe } from '../command-probe.js';
+import { untestableFlag } from '../untestable-flag.js';
 import { POLICY_OPTIONS, POLICY_USAGE, policyOptionsFrom } from '../policy-flags.js';
 import { RANGE_OPTIONS } from '../range-options.js';
 import { parseOptions, requireOption } from '../parse-options.js';
@@ -75,8 +77,7 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   const testCmd = requireOption('run', 'test-cmd', values['test-cmd']);
   const policy = policyOptionsFrom('run', values);
   const required = values['require-config'] ?? [];
-  const untestableMode = values.untestable ?? 'skip';
-  if (untestableMode !== 'skip' && untestableMode !== 'force' && untestableMode !== 'narrow') throw new UsageError(`kbisect run: --untestable: '${untestableMode}' is not one of skip, force, narrow`);
+  const untestableMode = untestableFlag('run', values.untestable) ?? 'skip';
   if (untestableMode !== 'skip' && required.length === 0) throw new UsageError(`kbisect run: --untestable ${untestableMode} needs --require-config`);
   try {
     symbolNames(required);
@@ -115,11 +116,10 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
           ...(values['verify-revert'] ? { verifyRevert: true } : {}),
           ...(values['check-endpoints'] ? { checkEndpoints: true } : {}),
         },
-        ...(required.length > 0 && untestableMode !== 'force' ? { untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required }) } : {}),
-        ...(untestableMode === 'force' ? { prepareWorktree: (dir: string) => dropBrokenDependencies(dir, required) } : {}),
-        ...(untestableMode === 'narrow'
-          ? { narrow: { forced: required }, prepareWorktree: async (dir: string, purpose: RunPurpose) => (purpose === 'narrow' ? dropBrokenDependencies(dir, required) : []) }
-          : {}),
+        // The service's rules for the untestable mode: which commits the Kconfig probe marks, which runs are forced.
+        ...(probesUntestable(untestableMode, required) ? { untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required }) } : {}),
+        ...(required.length > 0 && untestableMode !== 'skip' ? { prepareWorktree: async (dir: string, purpose: RunPurpose) => (forcesRun(untestableMode, purpose) ? dropBrokenDependencies(dir, required) : []) } : {}),
+        ...withNarrow(narrowOf({ type: 'command', untestable: untestableMode }, { requireConfig: required })),
         imported: imported?.marks ?? [],
       },
       {
@@ -144,3 +144,5 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
 function userEnds(ends: { readonly bad: string; readonly goods: readonly string[] }, fix: boolean): { badRef: string; goodRefs: readonly string[] } {
   return fix ? { badRef: ends.goods[0]!, goodRefs: [ends.bad] } : { badRef: ends.bad, goodRefs: ends.goods };
 }
+
+const withNarrow = (narrow: { forced: string[] } | undefined): { narrow?: { forced: string[] } } => (narrow ? { narrow } : {});

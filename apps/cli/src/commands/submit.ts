@@ -3,6 +3,7 @@ import { readLogFile } from '../import-log-file.js';
 import { POLICY_OPTIONS, POLICY_USAGE, policyOptionsFrom } from '../policy-flags.js';
 import { RANGE_OPTIONS } from '../range-options.js';
 import { parseOptions, requireOption } from '../parse-options.js';
+import { untestableFlag } from '../untestable-flag.js';
 import { UsageError } from '../usage-error.js';
 import { watchBisection } from './watch.js';
 
@@ -115,7 +116,7 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
 /** Exactly one probe: a shell command, or a kernel build + boot + reproducer. */
 function probeFrom(values: { 'test-cmd'?: string; reproducer?: string; pool?: string; config?: string[]; 'require-config'?: string[]; untestable?: string; 'reproducer-arg'?: string[]; timeout?: string; 'crashes-count'?: boolean }): Record<string, unknown> {
   if (values['test-cmd'] !== undefined && values.reproducer !== undefined) throw new UsageError('kbisect submit: give --test-cmd or --reproducer, not both');
-  if (values.untestable !== undefined && !['skip', 'force', 'narrow'].includes(values.untestable)) throw new UsageError(`kbisect submit: --untestable: '${values.untestable}' is not one of skip, force, narrow`);
+  untestableFlag('submit', values.untestable);
   if (values.reproducer === undefined) {
     if (values.untestable !== undefined && values.untestable !== 'skip' && !values['require-config']) throw new UsageError(`kbisect submit: --untestable ${values.untestable} needs --require-config`);
     return { type: 'command', command: requireOption('submit', 'test-cmd', values['test-cmd']), ...(values.untestable ? { untestable: values.untestable } : {}) };

@@ -9,4 +9,4 @@ export { policyFromOptions, startParams, driverStartFor } from './start-params.j
 export { startDriver, driverNext, driverResult, testsMergeBase, type DriverStart, type DriverStep, type DriverOutcome, type MergeBasePhase, type MergeBaseVerdict } from './driver-step.js';
 export { checkImportLog, importedStart, resolveImportedLog, startWithImported, ImportLogError, type ImportedMark, type ImportedStart, type StartOutcome } from './imported-log.js';
 export { forcedReason } from './kernel-options.js';
-export { requiredSymbolsOf, untestableModeOf, narrowOf } from '../untestable-mode.js';
+export { requiredSymbolsOf, untestableModeOf, narrowOf, forcesRun, probesUntestable, type UntestableMode } from '../untestable-mode.js';
