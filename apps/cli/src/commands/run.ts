@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { toBisectLog, type RunPurpose } from '@kbisect/bisect';
+import { toBisectLog } from '@kbisect/bisect';
 import { openRepo, validateRepoSource } from '@kbisect/git';
-import { dropBrokenDependencies, probeUntestable, symbolNames } from '@kbisect/kbuild';
-import { forcesRun, narrowOf, probesUntestable } from '@kbisect/service/driver';
+import { symbolNames } from '@kbisect/kbuild';
 import { cacheDirFrom } from '../cache-dir.js';
 import { commandProbe } from '../command-probe.js';
 import { untestableFlag } from '../untestable-flag.js';
+import { untestableWiring } from '../untestable-wiring.js';
 import { POLICY_OPTIONS, POLICY_USAGE, policyOptionsFrom } from '../policy-flags.js';
 import { RANGE_OPTIONS } from '../range-options.js';
 import { parseOptions, requireOption } from '../parse-options.js';
@@ -116,10 +116,7 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
           ...(values['verify-revert'] ? { verifyRevert: true } : {}),
           ...(values['check-endpoints'] ? { checkEndpoints: true } : {}),
         },
-        // The service's rules for the untestable mode: which commits the Kconfig probe marks, which runs are forced.
-        ...(probesUntestable(untestableMode, required) ? { untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required }) } : {}),
-        ...(required.length > 0 && untestableMode !== 'skip' ? { prepareWorktree: async (dir: string, purpose: RunPurpose) => (forcesRun(untestableMode, purpose) ? dropBrokenDependencies(dir, required) : []) } : {}),
-        ...withNarrow(narrowOf({ type: 'command', untestable: untestableMode }, { requireConfig: required })),
+        ...untestableWiring(repo, untestableMode, required),
         imported: imported?.marks ?? [],
       },
       {
@@ -144,5 +141,3 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
 function userEnds(ends: { readonly bad: string; readonly goods: readonly string[] }, fix: boolean): { badRef: string; goodRefs: readonly string[] } {
   return fix ? { badRef: ends.goods[0]!, goodRefs: [ends.bad] } : { badRef: ends.bad, goodRefs: ends.goods };
 }
-
-const withNarrow = (narrow: { forced: string[] } | undefined): { narrow?: { forced: string[] } } => (narrow ? { narrow } : {});
