@@ -1,6 +1,6 @@
 import { runFields, runRef, terminalMessage } from '@kbisect/bisect';
 import { narrowedOf, type BisectionRequest, type BisectionStore, type BuildJob, type CommandTestJob, type CommitInfo, type LogEvent } from '@kbisect/service';
-import { narrowOf, openRange, requiredSymbolsOf, resolveImportedLog, startParams, startWithImported, untestableModeOf } from '@kbisect/service/driver';
+import { driverStartFor, importedStart, narrowOf, openRange, probesUntestable, requiredSymbolsOf, startDriver, untestableModeOf } from '@kbisect/service/driver';
 import { probeUntestable } from '@kbisect/kbuild';
 import type { OpenRepo } from './repo-port.js';
 import { recordReportFacts } from './report-facts.js';
@@ -100,7 +100,7 @@ async function finishOnce(deps: OrchestratorDeps, id: string, event: Extract<Log
 
 /**
  * Opens the range with the driver core `kbisect run` uses, runs the cheap
- * Kconfig probe, resolves an imported bisect log and checks that the engine
+ * Kconfig probe, resolves an imported bisect log and checks that the driver
  * accepts the start, so replays never meet a refused start.
  */
 async function initialize(request: BisectionRequest, deps: OrchestratorDeps): Promise<{ graph: Awaited<ReturnType<typeof openRange>>['graph']; event: Omit<Extract<LogEvent, { type: 'initialized' }>, 'type' | 'at'> }> {
@@ -110,13 +110,25 @@ async function initialize(request: BisectionRequest, deps: OrchestratorDeps): Pr
   // (unless the probe forces them: then they are built with BROKEN dropped; 'narrow' forces
   // only its own runs, after the honest search stepped around them).
   const required = requiredSymbolsOf(request.probe, request.options);
-  const forcing = untestableModeOf(request.probe) === 'force';
-  const untestable = required.length > 0 && !forcing ? await probeUntestable(repo, { graph: range.graph, bad: range.bad, goods: range.goods, required }) : {};
-  const imported = request.importLog !== undefined ? await resolveImportedLog(request.importLog, repo, 'importLog') : [];
+  const untestable = probesUntestable(untestableModeOf(request.probe), required) ? await probeUntestable(repo, { graph: range.graph, bad: range.bad, goods: range.goods, required }) : {};
+  // An imported log continues on its own start, as `kbisect run` continues it: ends that contradict it are refused, its --first-parent kept.
+  const log = request.importLog !== undefined ? await importedStart(request.importLog, repo, { bad: range.bad, goods: range.goods, ...(request.options?.firstParent ? { firstParent: true } : {}) }, 'importLog') : undefined;
+  const imported = log ? [...log.marks] : [];
+  const firstParent = log?.range.firstParent === true && request.options?.firstParent !== true;
   const narrow = narrowOf(request.probe, request.options);
-  const started = startWithImported({ ...startParams(request.options, range, untestable), ...(narrow ? { narrow } : {}) }, imported);
+  // The start `kbisect run` makes: a good beside bad has its merge bases tested first, as git does.
+  const options = firstParent ? { ...request.options, firstParent: true } : request.options;
+  const started = startDriver(driverStartFor(options, range, untestable, { narrow, imported }));
   if (!started.ok) throw new StartRefusedError(started.message);
-  return { graph: range.graph, event: { bad: range.bad, goods: [...range.goods], commits: range.graph.commits.length, untestable, ...(imported.length > 0 ? { imported } : {}) } };
+  return {
+    graph: range.graph,
+    event: {
+      bad: range.bad, goods: [...range.goods], commits: range.graph.commits.length, untestable,
+      ...(imported.length > 0 ? { imported } : {}),
+      ...(range.mergeBases.length > 0 ? { mergeBases: [...range.mergeBases] } : {}),
+      ...(firstParent ? { firstParent: true as const } : {}),
+    },
+  };
 }
 
 /** The engine refused the start (an imported mark outside the range, a contradiction): the submitter's to fix. */
