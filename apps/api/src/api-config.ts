@@ -18,6 +18,10 @@ export const ApiConfigSchema = Type.Object({
    * @defaultValue false
    */
   allowCommandProbe: Type.Boolean(),
+  /** The key that signs accepted submissions for the workers (KBISECT_REQUEST_KEY_FILE, mode 0600); workers refuse command probes without it. */
+  requestKeyFile: Type.Optional(Type.String({ minLength: 1 })),
+  /** Event streams open at once on this process (KBISECT_LIMIT_SSE_TOTAL); per token see KBISECT_LIMIT_SSE_PER_TOKEN. @defaultValue 1000 */
+  sseTotalStreams: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
   /** @defaultValue 65536 */
   bodyLimit: Type.Integer({ minimum: 1024 }),
   /**
@@ -49,6 +53,8 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<ApiC
     ...(env.KBISECT_PUBLIC_URL !== undefined ? { publicUrl: env.KBISECT_PUBLIC_URL.replace(/\/+$/, '') } : {}),
     allowCommandProbe: env.KBISECT_ALLOW_COMMAND_PROBE === '1' || env.KBISECT_ALLOW_COMMAND_PROBE === 'true',
     bodyLimit: env.KBISECT_BODY_LIMIT ? Number(env.KBISECT_BODY_LIMIT) : 65536,
+    sseTotalStreams: env.KBISECT_LIMIT_SSE_TOTAL ? Number(env.KBISECT_LIMIT_SSE_TOTAL) : 1000,
+    ...(env.KBISECT_REQUEST_KEY_FILE ? { requestKeyFile: env.KBISECT_REQUEST_KEY_FILE } : {}),
     ...(env.KBISECT_TOKENS_FILE ? { tokensFile: env.KBISECT_TOKENS_FILE } : {}),
     ...overrides,
   };
