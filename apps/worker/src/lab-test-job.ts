@@ -8,10 +8,13 @@ import { ConsoleThrottle } from './console-throttle.js';
 import { InfrastructureError } from './infrastructure-error.js';
 import { recordVerdict } from './record-step.js';
 import { loadStep } from './step-context.js';
+import type { RequestTrust } from './request-trust.js';
 import type { StepStore } from './step-store.js';
 
 export interface LabJobDeps {
   readonly store: StepStore;
+  /** What this worker allows and the key to check the API's signature (request-trust.ts). */
+  readonly trust: RequestTrust;
   readonly machines: MachineRegistry;
   /** Initramfs cache and console logs live under it. */
   readonly cacheDir: string;
@@ -40,7 +43,7 @@ export type LabJobOutcome = 'recorded' | 'duplicate' | 'stale' | 'cancelled' | '
  * The console is streamed into step-progress events as it arrives.
  */
 export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<LabJobOutcome> {
-  const step = await loadStep(deps.store, job);
+  const step = await loadStep(deps.store, job, deps.trust);
   if (step.kind !== 'ready') return step.kind;
   const { request } = step;
   if (request.probe.type !== 'kernel') throw new InfrastructureError('a lab job for a bisection without a kernel probe');

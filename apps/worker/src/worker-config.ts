@@ -25,6 +25,10 @@ export const WorkerConfigSchema = Type.Object({
   artifactCacheGb: Type.Number({ exclusiveMinimum: 0 }),
   /** ccache's directory, shared by every build slot (ccache is safe for concurrent use). @defaultValue $CCACHE_DIR, else <cacheDir>/ccache */
   ccacheDir: Type.String({ minLength: 1 }),
+  /** The API's request-signing key file (KBISECT_REQUEST_KEY_FILE, mode 0600); without it command probes are refused. */
+  requestKeyFile: Type.Optional(Type.String({ minLength: 1 })),
+  /** Whether this worker runs command probes at all (KBISECT_ALLOW_COMMAND_PROBE). @defaultValue false */
+  allowCommandProbe: Type.Boolean(),
   /** Infrastructure failures in a row that quarantine a lab machine. @defaultValue 3 */
   quarantineAfter: Type.Integer({ minimum: 1, maximum: 100 }),
 });
@@ -65,6 +69,8 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     buildJobs: int('KBISECT_BUILD_JOBS', availableParallelism()),
     artifactCacheGb: num('KBISECT_ARTIFACT_CACHE_GB', 20),
     quarantineAfter: int('KBISECT_QUARANTINE_AFTER', 3),
+    allowCommandProbe: env.KBISECT_ALLOW_COMMAND_PROBE === '1' || env.KBISECT_ALLOW_COMMAND_PROBE === 'true',
+    ...(env.KBISECT_REQUEST_KEY_FILE ? { requestKeyFile: env.KBISECT_REQUEST_KEY_FILE } : {}),
     ccacheDir: env.CCACHE_DIR ?? join(env.KBISECT_CACHE_DIR ?? defaults.cacheDir, 'ccache'),
   };
   if (!Value.Check(WorkerConfigSchema, config)) {

@@ -10,6 +10,7 @@ import { keysFor, type Keys } from './keys.js';
 import type { LogEvent } from './log-event.js';
 import { replayedOf, type Replayed } from './replay.js';
 import type { BisectionRequest } from './request-schema.js';
+import type { Grant, SealedFields } from './request-seal.js';
 import type { BisectionStatus } from './shared-schemas.js';
 import { StatusCounter } from './status-counter.js';
 import { STREAM_START } from './stream-id.js';
@@ -58,9 +59,12 @@ export class BisectionStore {
     this.snapshots = new FoldSnapshots(redis, this.keys);
   }
 
-  async create(request: BisectionRequest, by: string, now: Date): Promise<string> {
-    const id = randomUUID();
-    const event: LogEvent = { type: 'created', at: now.toISOString(), by, request };
+  /** `opts.id`: an id chosen (and admitted) before; `opts.grant`: what the API vouches for, signed over the id, sender, time and request. */
+  async create(request: BisectionRequest, by: string, now: Date, opts: { id?: string; grant?: (fields: SealedFields) => Grant } = {}): Promise<string> {
+    const id = opts.id ?? randomUUID();
+    const at = now.toISOString();
+    const grant = opts.grant?.({ id, by, at, request });
+    const event: LogEvent = { type: 'created', at, by, request, ...(grant ? { grant } : {}) };
     await this.log.appendOnce(id, 'created', event);
     await this.redis
       .multi()

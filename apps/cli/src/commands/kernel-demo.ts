@@ -6,6 +6,7 @@ import { apiConfigFromEnv, startApi } from '@kbisect/api';
 import { DEMO_FIXTURE_SCRIPT } from '@kbisect/reproducers';
 import { gitOpener, startWorkers, workerConfigFromEnv } from '@kbisect/worker';
 import { apiClientFromEnv, type ApiClient } from '../api-client.js';
+import { ensureLocalRequestKey } from '../local-request-key.js';
 import { ensureLocalAdminToken } from '../local-tokens.js';
 import { startPrivateRedis, type PrivateRedis } from '../private-redis.js';
 import { startVirtualLab } from '../virtual-lab-service.js';
@@ -62,6 +63,7 @@ export async function kernelDemo(io: Io, dirs: { cacheDir: string; stateDir: str
   const logger = pino({ name: 'kbisect-demo', level: process.env.KBISECT_LOG_LEVEL ?? 'warn' });
   try {
     const tokens = await ensureLocalAdminToken(stateDir);
+    await ensureLocalRequestKey(stateDir, env);
     const workers = await startWorkers(workerConfigFromEnv(env, ['orchestrator', 'build', 'test'], { cacheDir: dirs.cacheDir }), { openRepo: gitOpener(dirs.cacheDir), logger });
     const apiConfig = apiConfigFromEnv(env, { port: 0, host: '127.0.0.1' });
     const api = await startApi(apiConfig, tokens.registry, logger);
