@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { apiConfigFromEnv, startApi, type RunningApi } from '@kbisect/api';
-import { ensureRequestKey, hashToken, TokenRegistry } from '@kbisect/service';
+import { ensureRequestKey, hashToken, tokenLimitsFromEnv, TokenRegistry } from '@kbisect/service';
 import { gitOpener, startWorkers, workerConfigFromEnv, type RunningWorkers } from '@kbisect/worker';
 import type { GeneratedHistory } from '@kbisect/bisect/testing';
 import { descendantsOf } from '@kbisect/bisect/testing';
@@ -48,7 +48,7 @@ export async function startHarness(label: string, opts: { inProcessWorkers?: boo
   };
   const logger = pino({ level: 'silent' });
   const config = apiConfigFromEnv(env, { port: 0, allowCommandProbe: true });
-  const api = await startApi(config, new TokenRegistry({ tokens: [{ name: 'tester', role: 'admin', sha256: hashToken(TOKEN), commandProbe: true }] }), logger);
+  const api = await startApi(config, new TokenRegistry({ tokens: [{ name: 'tester', role: 'admin', sha256: hashToken(TOKEN), commandProbe: true }] }, tokenLimitsFromEnv(env)), logger);
   const h: Harness = {
     namespace,
     url: api.url,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_VERDICT_POLICY, resolveSecret, runBootTest, runOnPool, type MachineRegistry, type PoolEvent } from '@kbisect/lab';
+import { DEFAULT_VERDICT_POLICY, assertMachinePaths, resolveSecret, runBootTest, runOnPool, type MachineRegistry, type PoolEvent } from '@kbisect/lab';
 import { prepareInitramfs } from '@kbisect/reproducers';
 import { stepNames, type LabTestJob, type LogEvent } from '@kbisect/service';
 import { forcedReason } from '@kbisect/service/driver';
@@ -16,6 +16,8 @@ export interface LabJobDeps {
   /** What this worker allows and the key to check the API's signature (request-trust.ts). */
   readonly trust: RequestTrust;
   readonly machines: MachineRegistry;
+  /** Directories a machine's password file, console file and TFTP root must lie under (KBISECT_LAB_ROOTS). */
+  readonly labRoots: readonly string[];
   /** Initramfs cache and console logs live under it. */
   readonly cacheDir: string;
   readonly now: () => Date;
@@ -76,8 +78,10 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
   };
   let ran;
   try {
-    ran = await (deps.onPool ?? runOnPool)(deps.machines, probe.pool, `${job.bisectionId}:${stepNames.suffix(job)}`, async (machine) =>
-      runBootTest(machine, await resolveSecret(machine.bmc.password), {
+    ran = await (deps.onPool ?? runOnPool)(deps.machines, probe.pool, `${job.bisectionId}:${stepNames.suffix(job)}`, async (machine) => {
+      // Before any of the machine's files is read or written.
+      await assertMachinePaths(machine, deps.labRoots);
+      return runBootTest(machine, await resolveSecret(machine.bmc.password), {
         jobId: name,
         kernel: kernel.bzImage,
         initrd: initrd.path,
@@ -90,7 +94,8 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
           if (lines) progress('console', `${lines.length} console line(s)`, lines);
         },
         cancelled: () => cancelled,
-      }), { quarantineAfter: deps.quarantineAfter ?? 3, waitForMachineMs: deps.machineWaitMs ?? 1_800_000, onEvent: onPool });
+      });
+    }, { quarantineAfter: deps.quarantineAfter ?? 3, waitForMachineMs: deps.machineWaitMs ?? 1_800_000, onEvent: onPool });
   } finally {
     clearInterval(poll);
     const rest = throttle.flush(Date.now());

@@ -92,7 +92,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         const now = (): Date => new Date();
         const outcome = await endOnTerminalError(store, data, now, () =>
           data.kind === 'lab-test'
-            ? runLabTestJob(data, { store, trust, machines, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
+            ? runLabTestJob(data, { store, trust, machines, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
             : runTestJob(data, { store, trust, openRepo: deps.openRepo, scratchDir: join(config.cacheDir, 'worktrees'), now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
         if (outcome === 'recorded') await recordStepDuration(redis, store.keys, (Date.now() - started) / 1000, 'verdict');
         await enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId);

@@ -217,7 +217,7 @@ describe('lab test job', () => {
     timings: { totalSec: 20, resultSec: 15 }, ...over,
   });
   const labDeps = (store: StepStore, onPool: LabJobDeps['onPool']): LabJobDeps => ({
-    store, trust, machines: {} as MachineRegistry, cacheDir: '/nonexistent', now: () => new Date(at), attempt: 1, cancelPollMs: 60_000, consoleIntervalMs: 60_000,
+    store, trust, labRoots: ['/'], machines: {} as MachineRegistry, cacheDir: '/nonexistent', now: () => new Date(at), attempt: 1, cancelPollMs: 60_000, consoleIntervalMs: 60_000,
     prepare: async () => ({ path: '/nonexistent/initrd', fromCache: true, key: 'k' }), onPool,
   });
 

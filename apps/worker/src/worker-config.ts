@@ -29,6 +29,11 @@ export const WorkerConfigSchema = Type.Object({
   requestKeyFile: Type.Optional(Type.String({ minLength: 1 })),
   /** Whether this worker runs command probes at all (KBISECT_ALLOW_COMMAND_PROBE). @defaultValue false */
   allowCommandProbe: Type.Boolean(),
+  /**
+   * Directories a machine's BMC password file, console file and TFTP root must lie under (KBISECT_LAB_ROOTS, ':'-separated absolute paths).
+   * @defaultValue the cache dir, /var/lib/kbisect, /srv/tftp and /etc/kbisect
+   */
+  labRoots: Type.Array(Type.String({ pattern: '^/' }), { minItems: 1 }),
   /** Infrastructure failures in a row that quarantine a lab machine. @defaultValue 3 */
   quarantineAfter: Type.Integer({ minimum: 1, maximum: 100 }),
 });
@@ -69,6 +74,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     buildJobs: int('KBISECT_BUILD_JOBS', availableParallelism()),
     artifactCacheGb: num('KBISECT_ARTIFACT_CACHE_GB', 20),
     quarantineAfter: int('KBISECT_QUARANTINE_AFTER', 3),
+    labRoots: env.KBISECT_LAB_ROOTS ? env.KBISECT_LAB_ROOTS.split(':').filter(Boolean) : [env.KBISECT_CACHE_DIR ?? defaults.cacheDir, '/var/lib/kbisect', '/srv/tftp', '/etc/kbisect'],
     allowCommandProbe: env.KBISECT_ALLOW_COMMAND_PROBE === '1' || env.KBISECT_ALLOW_COMMAND_PROBE === 'true',
     ...(env.KBISECT_REQUEST_KEY_FILE ? { requestKeyFile: env.KBISECT_REQUEST_KEY_FILE } : {}),
     ccacheDir: env.CCACHE_DIR ?? join(env.KBISECT_CACHE_DIR ?? defaults.cacheDir, 'ccache'),

@@ -9,7 +9,7 @@ import { parseOptions } from '../parse-options.js';
 import { startPrivateRedis, type PrivateRedis } from '../private-redis.js';
 import { stateDirFrom } from '../state-dir.js';
 import { UsageError } from '../usage-error.js';
-import { startVirtualLab } from '../virtual-lab-service.js';
+import { allowVirtualLabFiles, startVirtualLab } from '../virtual-lab-service.js';
 
 /** A URL as it may be printed: without its user and password. */
 function redactUrl(url: string): string {
@@ -69,6 +69,7 @@ export async function serveCommand(argv: readonly string[], io: { out: (s: strin
     // Embedded default: one local user, so the local admin may use command probes.
     if (tokens && env.KBISECT_ALLOW_COMMAND_PROBE === undefined) env.KBISECT_ALLOW_COMMAND_PROBE = '1';
     await ensureLocalRequestKey(stateDir, env);
+    allowVirtualLabFiles(env, join(stateDir, 'virtual-lab'), cacheDir);
     const apiConfig = apiConfigFromEnv(env, { port, ...(values.host ? { host: values.host } : {}), ...(tokens ? { tokensFile: tokens.tokensPath } : {}) });
     const workers = await startWorkers(workerConfigFromEnv(env, ['orchestrator', 'build', 'test'], { cacheDir }), { openRepo: gitOpener(cacheDir), logger });
     const { loadTokens } = await import('@kbisect/api');
