@@ -44,7 +44,8 @@ const token = 'bench-token';
 const app = await buildApp(
   {
     store, machines: new MachineStore(redis, ns), redis, queues,
-    tokens: new TokenRegistry({ tokens: [{ name: 'bench', role: 'admin', sha256: hashToken(token), commandProbe: true }] }),
+    // Limits high enough that the POST measurement measures the work, not the 429s.
+    tokens: new TokenRegistry({ tokens: [{ name: 'bench', role: 'admin', sha256: hashToken(token), commandProbe: true, limits: { submissionsPerMinute: 1_000_000, concurrentBisections: 1_000_000 } }] }),
     allowCommandProbe: true, bodyLimit: 65536, now: () => new Date(),
     enqueueOrchestrate: (id) => enqueueOrchestrate(queues.orchestrate, redis, store.keys, id),
   },

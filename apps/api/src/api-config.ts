@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { parseAddress } from '@kbisect/service';
+import { parseAddress, redisUrlFromEnv } from '@kbisect/service';
 
 export const ApiConfigSchema = Type.Object({
   redisUrl: Type.String({ minLength: 1 }),
@@ -45,7 +45,7 @@ export class ApiConfigError extends Error {
 
 export function apiConfigFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<ApiConfig> = {}): ApiConfig {
   const config: Record<string, unknown> = {
-    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisUrl: redisUrlFromEnv(env),
     namespace: env.KBISECT_NAMESPACE ?? 'kbisect',
     port: env.KBISECT_PORT ? Number(env.KBISECT_PORT) : 8080,
     host: env.KBISECT_HOST ?? '127.0.0.1',

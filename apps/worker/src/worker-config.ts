@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
+import { redisUrlFromEnv } from '@kbisect/service';
 
 export const WorkerRoleSchema = Type.Union([Type.Literal('orchestrator'), Type.Literal('build'), Type.Literal('test')]);
 export type WorkerRole = Static<typeof WorkerRoleSchema>;
@@ -64,7 +65,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     return n;
   };
   const config = {
-    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisUrl: redisUrlFromEnv(env),
     namespace: env.KBISECT_NAMESPACE ?? 'kbisect',
     roles: [...roles],
     cacheDir: env.KBISECT_CACHE_DIR ?? defaults.cacheDir,

@@ -9,8 +9,8 @@ const Count = (description: string, max: number) => Type.Integer({ minimum: 1, m
  */
 export const TokenLimitsSchema = Type.Object(
   {
-    concurrentBisections: Count('Bisections queued or running at once', 10_000),
-    submissionsPerMinute: Count('POST /bisections per rolling minute (429 with Retry-After above it)', 10_000),
+    concurrentBisections: Count('Bisections queued or running at once', 1_000_000),
+    submissionsPerMinute: Count('POST /bisections per rolling minute (429 with Retry-After above it)', 1_000_000),
     maxRangeCommits: Count('Commits between good and bad; a larger range ends failed with its count', 10_000_000),
     maxRuns: Count('Cap on options.maxRuns and on every run budget of the bisection', 100_000),
     maxTimeoutSec: Count("Cap on a probe's timeoutSec (command) or reproducer.timeoutSec (kernel)", 86_400),
