@@ -13,6 +13,22 @@ function payload(event: LogEvent, stepDurationsMs: number[]): Record<string, unk
 }
 
 /**
+ * The JSON of events sent as they are (all but step starts with an ETA),
+ * once per event object: the shared reader hands the same entries to every
+ * stream of a bisection, so 500 viewers cost one JSON.stringify, not 500.
+ */
+const serialized = new WeakMap<LogEvent, string>();
+function dataOf(event: LogEvent, stepDurationsMs: number[]): string {
+  if (event.type === 'step-started' && stepDurationsMs.length > 0) return JSON.stringify(payload(event, stepDurationsMs));
+  let json = serialized.get(event);
+  if (json === undefined) {
+    json = JSON.stringify(event);
+    serialized.set(event, json);
+  }
+  return json;
+}
+
+/**
  * Streams a bisection's log and its console stream as one SSE stream, in
  * the order the entries were appended. Each message's id is the cursor
  * `<log id>.<console id>` after it (see bisection-streams.ts), so a client
@@ -44,7 +60,7 @@ export async function streamEvents(request: FastifyRequest, reply: FastifyReply,
         const { event } = entry;
         if (event.type === 'verdict' && event.durationMs !== undefined) durations.push(event.durationMs);
         listener.cursor = advance(listener.cursor, entry);
-        if (!ended) res.write(`id: ${formatCursor(listener.cursor)}\nevent: ${event.type}\ndata: ${JSON.stringify(payload(event, durations))}\n\n`);
+        if (!ended) res.write(`id: ${formatCursor(listener.cursor)}\nevent: ${event.type}\ndata: ${dataOf(event, durations)}\n\n`);
         if (event.type === 'finished') finished = true;
       }
       if (finished) end();

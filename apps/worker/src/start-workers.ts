@@ -4,7 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ArtifactCache } from '@kbisect/kbuild';
-import { BisectionStore, BuildJobSchema, readRequestKey, KEEP_JOBS, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, type StepJob } from '@kbisect/service';
+import { BisectionStore, BuildJobSchema, pathRedactor, readRequestKey, KEEP_JOBS, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, type StepJob } from '@kbisect/service';
 import { runBuildJob } from './build-step-job.js';
 import { endOnTerminalError } from './record-step.js';
 import { claimBuildSlots, type BuildSlots } from './build-slots.js';
@@ -29,7 +29,12 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
   if (!trust.key) deps.logger.warn('no request key (KBISECT_REQUEST_KEY_FILE): bisections are not checked against the API\'s signature, and command probes are refused');
   const redis = connectRedis(config.redisUrl);
   const names = queueNames(config.namespace);
-  const store = new BisectionStore(redis, config.namespace);
+  // Errors and reasons from git, make and the lab name this host's directories; readers see them as labels.
+  const redact = pathRedactor([
+    { path: config.cacheDir, label: '<cache>' }, { path: config.ccacheDir, label: '<ccache>' },
+    ...config.labRoots.map((path) => ({ path, label: '<lab>' })),
+  ]);
+  const store = new BisectionStore(redis, config.namespace, { redact });
   const orchestrateQueue = new Queue(names.orchestrate, { connection: redis });
   const testQueue = new Queue(names.test, { connection: redis });
   const buildQueue = new Queue(names.build, { connection: redis });

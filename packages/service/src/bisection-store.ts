@@ -51,9 +51,10 @@ export class BisectionStore {
   private readonly statuses: StatusCounter;
   private readonly snapshots: FoldSnapshots;
 
-  constructor(readonly redis: Redis, namespace: string) {
+  /** `opts.redact`: what a worker's store does to reader-facing texts before storing them (its own paths). */
+  constructor(readonly redis: Redis, namespace: string, opts: { redact?: (text: string) => string } = {}) {
     this.keys = keysFor(namespace);
-    this.log = new EventLog(redis, this.keys);
+    this.log = new EventLog(redis, this.keys, opts.redact);
     this.console = new ConsoleLog(redis, this.keys);
     this.statuses = new StatusCounter(redis, this.keys);
     this.snapshots = new FoldSnapshots(redis, this.keys);

@@ -1,0 +1,159 @@
+/**
+ * bench/api-big-range — does a bisection at the range cap stall the API?
+ *
+ * Input: --commits N in the big bisection's range (default 200000, the
+ *   order of the default cap), --seconds S per measurement (default 5),
+ *   --concurrency C clients (default 16), --streams K SSE streams for the
+ *   last part (default 500), --event-ms M between appended events (default
+ *   20: build progress, and a verdict plus the next step-started every 10th).
+ * Output, in one run, each line with req/s, median and p99 latency and the
+ *   p99's ratio to the baseline's:
+ *   1. GET /healthz with nothing else going on (the baseline);
+ *   2. GET /healthz while the big bisection advances (events appended by a
+ *      second connection, as a worker does);
+ *   3. GET /bisections/:id of the big bisection while it advances;
+ *   (and the first read of it by a new API process: the fold snapshot and
+ *   the graph, parsed once);
+ *   4. GET /healthz with K SSE streams open on the big bisection while it
+ *      advances, and the Redis clients the API holds for them (CLIENT LIST).
+ * Redis at REDIS_URL (else 127.0.0.1:6379) under a throwaway namespace. The
+ * verdicts are computed before the measurements, so the engine's work is
+ * not on the API's event loop (in a deployment it runs on a worker).
+ */
+import { request as httpRequest } from 'node:http';
+import { Queue } from 'bullmq';
+import { pino } from 'pino';
+import { buildApp } from '@kbisect/api';
+import { next, startBisection } from '@kbisect/bisect';
+import { fakeSha, graphOf } from '@kbisect/bisect/testing';
+import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames, type LogEvent } from '@kbisect/service';
+import { REDIS_URL, dropNamespace, uniqueNamespace } from '../test/support/redis-namespace.js';
+import { numberFlag } from './flags.js';
+import { runLoad, type LoadResult } from './latency.js';
+
+const commits = numberFlag('commits', 200_000);
+const seconds = numberFlag('seconds', 5);
+const concurrency = numberFlag('concurrency', 16);
+const streams = numberFlag('streams', 500);
+const eventMs = numberFlag('event-ms', 20);
+
+const ns = uniqueNamespace('bench-big');
+const readerName = `${ns}-sse`;
+const redis = connectRedis(REDIS_URL);
+const store = new BisectionStore(redis, ns);
+const names = queueNames(ns);
+const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), build: new Queue(names.build, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
+const token = 'bench-token';
+const app = await buildApp(
+  {
+    store, machines: new MachineStore(redis, ns), redis, queues, sseReaderName: readerName, sseTotalStreams: streams + 10,
+    tokens: new TokenRegistry({ tokens: [{ name: 'bench', role: 'admin', sha256: hashToken(token), limits: { sseStreams: streams + 10 } }] }),
+    allowCommandProbe: true, bodyLimit: 65536, now: () => new Date(), enqueueOrchestrate: async () => undefined,
+  },
+  { logger: pino({ level: 'silent' }) },
+);
+const url = await app.listen({ port: 0, host: '127.0.0.1' });
+
+// A linear range of `commits` commits, the culprit at 40 %; its verdicts computed up front.
+const { graph, good, bad } = graphOf({ parents: Array.from({ length: commits }, (_, i) => (i === 0 ? [] : [i - 1])), tip: commits - 1 });
+const culprit = Math.floor(commits * 0.4);
+const index = new Map(graph.commits.map((c, i) => [c, i]));
+const at = (): string => new Date().toISOString();
+const steps: LogEvent[][] = [];
+let state = startBisection({ graph, bad, goods: [good] });
+while (state.commands[0]?.type === 'test') {
+  const test = state.commands[0];
+  // graph.commits is newest first: position k is commit number commits-1-k.
+  const verdict = commits - 1 - (index.get(test.commit) ?? 0) >= culprit ? 'bad' : 'good';
+  steps.push([
+    { type: 'step-started', at: at(), commit: test.commit, progress: test.progress, attempt: 1 },
+    { type: 'verdict', at: at(), commit: test.commit, verdict, reason: 'bench', source: 'probe', durationMs: 1000 },
+  ]);
+  state = next(state.state, { type: 'verdict', commit: test.commit, verdict });
+}
+const id = await store.create({ repo: '/srv/linux', good: [good], bad, probe: { type: 'command', command: 'true' } }, 'bench', new Date());
+const t0 = performance.now();
+await store.saveGraph(id, graph);
+await store.log.appendOnce(id, 'initialized', { type: 'initialized', at: at(), bad, goods: [good], commits: graph.commits.length, untestable: {} });
+console.log(`kbisect API, a ${commits}-commit bisection (${steps.length} steps to the culprit), ${concurrency} clients, ${seconds}s each; graph stored in ${(performance.now() - t0).toFixed(0)} ms`);
+const headers = { authorization: `Bearer ${token}` };
+const cold = performance.now();
+await (await fetch(`${url}/api/v1/bisections/${id}`, { headers })).arrayBuffer();
+console.log(`first GET of the big bisection (graph parsed once, fold built): ${(performance.now() - cold).toFixed(0)} ms`);
+
+/** Appends as a worker would, on its own connection: build progress every tick, a verdict and the next step every 10th; starts over when the steps run out. */
+function advance(): { stop: () => Promise<number> } {
+  const writerRedis = connectRedis(REDIS_URL);
+  const writer = new BisectionStore(writerRedis, ns);
+  let stop = false;
+  let appended = 0;
+  const run = (async () => {
+    for (let tick = 0; !stop; tick++) {
+      const step = steps[Math.floor(tick / 10) % steps.length]!;
+      if (tick % 10 === 0) await writer.log.append(id, step[0]!);
+      else if (tick % 10 === 9 && Math.floor(tick / 10) < steps.length) await writer.log.appendOnce(id, `verdict:${tick}`, step[1]!);
+      else await writer.log.append(id, { type: 'step-progress', at: at(), commit: fakeSha(tick % commits), phase: 'build', message: `CC mm/file-${tick}.o` });
+      appended++;
+      await new Promise((r) => setTimeout(r, eventMs));
+    }
+  })();
+  return {
+    async stop() {
+      stop = true;
+      await run;
+      writerRedis.disconnect();
+      return appended;
+    },
+  };
+}
+
+async function load(name: string, path: string, baseline?: LoadResult): Promise<LoadResult> {
+  const m = await runLoad(() => fetch(`${url}${path}`, { headers }), seconds, concurrency);
+  const ratio = baseline ? `   p99 ${(m.p99 / baseline.p99).toFixed(2)}x the baseline's` : '';
+  console.log(`${name.padEnd(58)} ${m.rate.toFixed(0).padStart(6)} req/s   median ${m.median.toFixed(2).padStart(6)} ms   p99 ${m.p99.toFixed(2).padStart(7)} ms   errors ${m.errors}${ratio}`);
+  return m;
+}
+
+/** Opens one SSE stream; resolves once its headers arrived. */
+function openStream(): Promise<{ status: number; close: () => void; received: () => number }> {
+  return new Promise((resolve, reject) => {
+    let events = 0;
+    const req = httpRequest(`${url}/api/v1/bisections/${id}/events`, { headers, agent: false }, (res) => {
+      res.on('data', (chunk: Buffer) => {
+        events += chunk.toString('utf8').split('\nevent: ').length - 1;
+      });
+      res.on('error', () => undefined);
+      resolve({ status: res.statusCode ?? 0, close: () => req.destroy(), received: () => events });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const baseline = await load('GET /healthz (baseline, idle)', '/healthz');
+let advancing = advance();
+await load('GET /healthz, the big bisection advancing', '/healthz', baseline);
+await load('GET /bisections/:id of the big one, advancing', `/api/v1/bisections/${id}`, baseline);
+console.log(`(${await advancing.stop()} events appended meanwhile)`);
+// What a restarted API pays once per big bisection: the fold snapshot and the graph from Redis, no replay.
+const restarted = new BisectionStore(redis, ns);
+const warm = performance.now();
+await restarted.viewJson(id);
+console.log(`first GET in a new process (fold snapshot + stored graph): ${(performance.now() - warm).toFixed(0)} ms`);
+
+const open = [];
+for (let k = 0; k < streams; k++) open.push(await openStream());
+const refused = open.filter((s) => s.status !== 200).length;
+const clients = ((await redis.client('LIST')) as string).split('\n').filter((l) => l.includes(` name=${readerName} `)).length;
+advancing = advance();
+await load(`GET /healthz, ${streams} SSE streams open, advancing`, '/healthz', baseline);
+const appended = await advancing.stop();
+await new Promise((r) => setTimeout(r, 500));
+const got = open.map((s) => s.received()).sort((a, b) => a - b);
+console.log(`${streams} streams (${refused} refused): ${clients} Redis reader connection(s) for them; events received per stream: min ${got[0]} median ${got[got.length >> 1]} (of ${appended} appended + the backlog)`);
+for (const s of open) s.close();
+
+await app.close();
+await Promise.all([queues.orchestrate.close(), queues.build.close(), queues.test.close()]);
+redis.disconnect();
+await dropNamespace(ns);
