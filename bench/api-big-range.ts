@@ -11,7 +11,9 @@
  *   1. GET /healthz with nothing else going on (the baseline);
  *   2. GET /healthz while the big bisection advances (events appended by a
  *      second connection, as a worker does);
- *   3. GET /bisections/:id of the big bisection while it advances;
+ *   3. GET /bisections/:id of the big bisection while it advances, then
+ *      /healthz and that GET at once (half the clients each: the API folds
+ *      each new verdict once, on the first read after it);
  *   (and the first read of it by a new API process: the fold snapshot and
  *   the graph, parsed once);
  *   4. GET /healthz with K SSE streams open on the big bisection while it
@@ -107,11 +109,22 @@ function advance(): { stop: () => Promise<number> } {
   };
 }
 
-async function load(name: string, path: string, baseline?: LoadResult): Promise<LoadResult> {
-  const m = await runLoad(() => fetch(`${url}${path}`, { headers }), seconds, concurrency);
+function print(name: string, m: LoadResult, baseline?: LoadResult): LoadResult {
   const ratio = baseline ? `   p99 ${(m.p99 / baseline.p99).toFixed(2)}x the baseline's` : '';
   console.log(`${name.padEnd(58)} ${m.rate.toFixed(0).padStart(6)} req/s   median ${m.median.toFixed(2).padStart(6)} ms   p99 ${m.p99.toFixed(2).padStart(7)} ms   errors ${m.errors}${ratio}`);
   return m;
+}
+
+async function load(name: string, path: string, baseline?: LoadResult): Promise<LoadResult> {
+  return print(name, await runLoad(() => fetch(`${url}${path}`, { headers }), seconds, concurrency), baseline);
+}
+
+/** Two loads at once, half the clients each: /healthz measured while readers make the API fold the advancing bisection. */
+async function loadBoth(a: [string, string], b: [string, string], baseline: LoadResult): Promise<void> {
+  const half = Math.max(1, concurrency >> 1);
+  const [ma, mb] = await Promise.all([a, b].map(([, path]) => runLoad(() => fetch(`${url}${path}`, { headers }), seconds, half)));
+  print(a[0], ma!, baseline);
+  print(b[0], mb!, baseline);
 }
 
 /** Opens one SSE stream; resolves once its headers arrived. */
@@ -134,6 +147,7 @@ const baseline = await load('GET /healthz (baseline, idle)', '/healthz');
 let advancing = advance();
 await load('GET /healthz, the big bisection advancing', '/healthz', baseline);
 await load('GET /bisections/:id of the big one, advancing', `/api/v1/bisections/${id}`, baseline);
+await loadBoth(['GET /healthz, advancing, while others GET the big one', '/healthz'], ['GET /bisections/:id of the big one, at the same time', `/api/v1/bisections/${id}`], baseline);
 console.log(`(${await advancing.stop()} events appended meanwhile)`);
 // What a restarted API pays once per big bisection: the fold snapshot and the graph from Redis, no replay.
 const restarted = new BisectionStore(redis, ns);

@@ -18,7 +18,7 @@ export {
 } from './queues.js';
 export { ShaSchema, VerdictSchema, PurposeSchema, RunRefSchema, ProgressSchema, StatusSchema, FinishedStatusSchema, VerificationSchema, EndpointResultSchema, type VerificationView } from './shared-schemas.js';
 export { ROLES, roleAllows, isRole, type Role } from './roles.js';
-export { TokenRegistry, TokenFileSchema, TokenConfigError, hashToken, newToken, type Principal, type TokenFile } from './token-registry.js';
+export { TokenRegistry, TokenFileSchema, TokenConfigError, hashToken, newToken, mayRunCommandProbes, type Principal, type TokenFile } from './token-registry.js';
 export { TokenLimitsSchema, TokenLimitOverridesSchema, DEFAULT_TOKEN_LIMITS, TokenLimitsError, tokenLimitsFromEnv, type TokenLimits, type TokenLimitOverrides } from './token-limits.js';
 export { SubmissionQuota, type Admission } from './submission-quota.js';
 export { GrantSchema, sealGrant, grantProblem, type Grant, type SealedFields } from './request-seal.js';

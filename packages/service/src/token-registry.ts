@@ -27,6 +27,11 @@ export interface Principal {
   readonly limits: TokenLimits;
 }
 
+/** Whether a principal may submit command probes (when the deployment accepts them at all): the token says so, or it is an admin's. */
+export function mayRunCommandProbes(p: Pick<Principal, 'role' | 'commandProbe'>): boolean {
+  return p.commandProbe || p.role === 'admin';
+}
+
 export class TokenConfigError extends Error {
   readonly code = 'KBISECT_ERR_TOKEN_CONFIG';
   constructor(message: string) {

@@ -2,8 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { next, toBisectLog } from '@kbisect/bisect';
 import { validateRepoSource } from '@kbisect/git';
-import { randomUUID } from 'node:crypto';
-import { BisectionRequestSchema, BisectionViewSchema, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, SubmissionQuota, VerdictSchema, formatMail, formatReport, parseCursor, sealGrant } from '@kbisect/service';
+import { BisectionRequestSchema, BisectionViewSchema, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, SubmissionQuota, VerdictSchema, formatMail, formatReport, mayRunCommandProbes, parseCursor, sealGrant } from '@kbisect/service';
 import { ImportLogError, checkImportLog, rangeProblem } from '@kbisect/service/driver';
 import { ApiError } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
@@ -15,6 +14,7 @@ import { StreamQuota } from '../stream-quota.js';
 import { cursorProblem } from './cursor-range.js';
 import { checkKernelProbe } from './kernel-probe-check.js';
 import { probeProblem } from './probe-problem.js';
+import { admit } from './admission.js';
 import { limitProblem, withinLimits } from './submission-limits.js';
 
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Bisection id' }) });
@@ -73,7 +73,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       if (body.probe.type === 'command') {
         if (!deps.allowCommandProbe) throw new ApiError('KBISECT_ERR_COMMAND_PROBE_DISABLED', "probe.type 'command' runs a shell command on a worker; this deployment does not accept it over the API", 'probe');
         const p = request.principal!;
-        if (!p.commandProbe && p.role !== 'admin') throw new ApiError('KBISECT_ERR_COMMAND_PROBE_DISABLED', `token '${p.name}' may not submit command probes`, 'probe');
+        if (!mayRunCommandProbes(p)) throw new ApiError('KBISECT_ERR_COMMAND_PROBE_DISABLED', `token '${p.name}' may not submit command probes`, 'probe');
         const mode = body.probe.untestable ?? 'skip';
         if (mode !== 'skip' && (body.options?.requireConfig ?? []).length === 0) throw new ApiError('KBISECT_ERR_VALIDATION', `body.probe.untestable: '${mode}' needs options.requireConfig (the symbols whose BROKEN dependency to drop)`, 'probe.untestable');
       } else {
@@ -86,12 +86,9 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       const over = limitProblem(body, principal);
       if (over) throw new ApiError('KBISECT_ERR_OVER_LIMIT', over.message, over.field);
       // Last, so a refused request costs no quota.
-      const id = randomUUID();
-      const admitted = await quota.admit(principal.name, principal.limits, id, deps.now().getTime());
-      if (!admitted.ok && admitted.reason === 'rate') throw new ApiError('KBISECT_ERR_RATE_LIMITED', `token '${principal.name}' submitted ${admitted.count} bisections in the last minute, its limit`, undefined, admitted.retryAfterMs / 1000);
-      if (!admitted.ok) throw new ApiError('KBISECT_ERR_TOO_MANY_BISECTIONS', `token '${principal.name}' has ${admitted.count} bisections queued or running, its limit; wait for one to end or cancel one`, undefined, 30);
+      const id = await admit(quota, principal, deps.now());
       const stored = withinLimits({ ...body, probe, options: { checkEndpoints: true, ...body.options } }, principal);
-      const grant = { role: principal.role, commandProbe: principal.commandProbe || principal.role === 'admin', maxRangeCommits: principal.limits.maxRangeCommits };
+      const grant = { role: principal.role, commandProbe: mayRunCommandProbes(principal), maxRangeCommits: principal.limits.maxRangeCommits };
       const key = deps.requestKey;
       await deps.store.create(stored, principal.name, deps.now(), { id, ...(key ? { grant: (fields) => sealGrant(key, fields, grant) } : {}) });
       await deps.enqueueOrchestrate(id);
