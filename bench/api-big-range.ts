@@ -79,9 +79,14 @@ await store.saveGraph(id, graph);
 await store.log.appendOnce(id, 'initialized', { type: 'initialized', at: at(), bad, goods: [good], commits: graph.commits.length, untestable: {} });
 console.log(`kbisect API, a ${commits}-commit bisection (${steps.length} steps to the culprit), ${concurrency} clients, ${seconds}s each; graph stored in ${(performance.now() - t0).toFixed(0)} ms`);
 const headers = { authorization: `Bearer ${token}` };
+// As in a deployment, the orchestrator (another process) folds first: it starts the engine and saves the fold.
+const orchestrator = new BisectionStore(redis, ns);
+const started = performance.now();
+await orchestrator.load(id);
+console.log(`the orchestrator's first fold (engine started, fold snapshot saved; a worker's time, not the API's): ${(performance.now() - started).toFixed(0)} ms`);
 const cold = performance.now();
 await (await fetch(`${url}/api/v1/bisections/${id}`, { headers })).arrayBuffer();
-console.log(`first GET of the big bisection (graph parsed once, fold built): ${(performance.now() - cold).toFixed(0)} ms`);
+console.log(`first GET of the big bisection by the API (fold snapshot + stored graph): ${(performance.now() - cold).toFixed(0)} ms`);
 
 /** Appends as a worker would, on its own connection: build progress every tick, a verdict and the next step every 10th; starts over when the steps run out. */
 function advance(): { stop: () => Promise<number> } {

@@ -163,7 +163,10 @@ export class BisectionStore {
     const folded = entries.length === 0 ? latest : applyEntries(latest, graph, entries);
     this.touch(id, folded);
     const unsaved = (this.unsaved.get(id) ?? 0) + entries.length;
-    if (unsaved >= SNAPSHOT_AFTER && folded.lastId !== STREAM_START) {
+    // Right after the engine starts, too: starting it is the one step that costs O(range) (seconds at the
+    // range cap), and the orchestrator's fold then spares every API process that cost on its first read.
+    const started = !known.step && folded.step !== undefined;
+    if ((unsaved >= SNAPSHOT_AFTER || started) && folded.lastId !== STREAM_START) {
       this.unsaved.delete(id);
       await this.snapshots.save(id, folded);
     } else if (this.folds.has(id)) {
