@@ -5,18 +5,21 @@
  *   order of the default cap), --seconds S per measurement (default 5),
  *   --concurrency C clients (default 16), --streams K SSE streams for the
  *   last part (default 500), --event-ms M between appended events (default
- *   20: build progress, and a verdict plus the next step-started every 10th).
+ *   20: build progress, with the steps' starts and verdicts spread over each
+ *   measurement).
  * Output, in one run, each line with req/s, median and p99 latency and the
- *   p99's ratio to the baseline's:
- *   1. GET /healthz with nothing else going on (the baseline);
- *   2. GET /healthz while the big bisection advances (events appended by a
- *      second connection, as a worker does);
+ *   p99's ratio to the baseline's; each measurement on a new big bisection
+ *   (created, graph stored, initialized, folded once by the "orchestrator")
+ *   that advances meanwhile (events appended by a second connection, as a
+ *   worker does), so every window holds verdicts the API must fold:
+ *   1. GET /healthz with nothing else going on (the baseline), then the
+ *      orchestrator's first fold and the API's first GET of a big one;
+ *   2. GET /healthz while a big bisection advances;
  *   3. GET /bisections/:id of the big bisection while it advances, then
  *      /healthz and that GET at once (half the clients each: the API folds
- *      each new verdict once, on the first read after it);
- *   (and the first read of it by a new API process: the fold snapshot and
- *   the graph, parsed once);
- *   4. GET /healthz with K SSE streams open on the big bisection while it
+ *      each new verdict once, on the first read after it), and the first
+ *      read of it by a new API process (fold snapshot and graph);
+ *   4. GET /healthz with K SSE streams open on a big bisection while it
  *      advances, and the Redis clients the API holds for them (CLIENT LIST).
  * Redis at REDIS_URL (else 127.0.0.1:6379) under a throwaway namespace. The
  * verdicts are computed before the measurements, so the engine's work is
@@ -73,32 +76,46 @@ while (state.commands[0]?.type === 'test') {
   ]);
   state = next(state.state, { type: 'verdict', commit: test.commit, verdict });
 }
-const id = await store.create({ repo: '/srv/linux', good: [good], bad, probe: { type: 'command', command: 'true' } }, 'bench', new Date());
-const t0 = performance.now();
-await store.saveGraph(id, graph);
-await store.log.appendOnce(id, 'initialized', { type: 'initialized', at: at(), bad, goods: [good], commits: graph.commits.length, untestable: {} });
-console.log(`kbisect API, a ${commits}-commit bisection (${steps.length} steps to the culprit), ${concurrency} clients, ${seconds}s each; graph stored in ${(performance.now() - t0).toFixed(0)} ms`);
 const headers = { authorization: `Bearer ${token}` };
-// As in a deployment, the orchestrator (another process) folds first: it starts the engine and saves the fold.
-const orchestrator = new BisectionStore(redis, ns);
-const started = performance.now();
-await orchestrator.load(id);
-console.log(`the orchestrator's first fold (engine started, fold snapshot saved; a worker's time, not the API's): ${(performance.now() - started).toFixed(0)} ms`);
-const cold = performance.now();
-await (await fetch(`${url}/api/v1/bisections/${id}`, { headers })).arrayBuffer();
-console.log(`first GET of the big bisection by the API (fold snapshot + stored graph): ${(performance.now() - cold).toFixed(0)} ms`);
+console.log(`kbisect API, ${commits}-commit bisections (${steps.length} steps to the culprit), ${concurrency} clients, ${seconds}s per measurement; each measurement while one advances`);
 
-/** Appends as a worker would, on its own connection: build progress every tick, a verdict and the next step every 10th; starts over when the steps run out. */
-function advance(): { stop: () => Promise<number> } {
+/**
+ * A new big bisection, as the API and the orchestrator leave it: created,
+ * graph stored, initialized, and folded once by the orchestrator (another
+ * process: it starts the engine and saves the fold snapshot).
+ */
+async function seed(report: boolean): Promise<string> {
+  const id = await store.create({ repo: '/srv/linux', good: [good], bad, probe: { type: 'command', command: 'true' } }, 'bench', new Date());
+  const t0 = performance.now();
+  await store.saveGraph(id, graph);
+  await store.log.appendOnce(id, 'initialized', { type: 'initialized', at: at(), bad, goods: [good], commits: graph.commits.length, untestable: {} });
+  const t1 = performance.now();
+  await new BisectionStore(redis, ns).load(id);
+  const t2 = performance.now();
+  await (await fetch(`${url}/api/v1/bisections/${id}`, { headers })).arrayBuffer();
+  if (report) {
+    console.log(`graph stored in ${(t1 - t0).toFixed(0)} ms; the orchestrator's first fold (engine started, snapshot saved; a worker's time) ${(t2 - t1).toFixed(0)} ms;`);
+    console.log(`the API's first GET (fold snapshot + stored graph, parsed once) ${(performance.now() - t2).toFixed(0)} ms`);
+  }
+  return id;
+}
+
+/**
+ * Appends to `id` as a worker would, on its own connection, for about one
+ * measurement: build progress every tick, the steps' starts and verdicts
+ * spread evenly over the measurement, so every window holds verdicts.
+ */
+function advance(id: string): { stop: () => Promise<number> } {
   const writerRedis = connectRedis(REDIS_URL);
   const writer = new BisectionStore(writerRedis, ns);
+  const every = Math.max(2, Math.floor((seconds * 1000) / eventMs / steps.length));
   let stop = false;
   let appended = 0;
   const run = (async () => {
     for (let tick = 0; !stop; tick++) {
-      const step = steps[Math.floor(tick / 10) % steps.length]!;
-      if (tick % 10 === 0) await writer.log.append(id, step[0]!);
-      else if (tick % 10 === 9 && Math.floor(tick / 10) < steps.length) await writer.log.appendOnce(id, `verdict:${tick}`, step[1]!);
+      const step = steps[Math.floor(tick / every)];
+      if (step && tick % every === 0) await writer.log.append(id, step[0]!);
+      else if (step && tick % every === every - 1) await writer.log.appendOnce(id, `verdict:${tick}`, step[1]!);
       else await writer.log.append(id, { type: 'step-progress', at: at(), commit: fakeSha(tick % commits), phase: 'build', message: `CC mm/file-${tick}.o` });
       appended++;
       await new Promise((r) => setTimeout(r, eventMs));
@@ -133,7 +150,7 @@ async function loadBoth(a: [string, string], b: [string, string], baseline: Load
 }
 
 /** Opens one SSE stream; resolves once its headers arrived. */
-function openStream(): Promise<{ status: number; close: () => void; received: () => number }> {
+function openStream(id: string): Promise<{ status: number; close: () => void; received: () => number }> {
   return new Promise((resolve, reject) => {
     let events = 0;
     const req = httpRequest(`${url}/api/v1/bisections/${id}/events`, { headers, agent: false }, (res) => {
@@ -149,27 +166,34 @@ function openStream(): Promise<{ status: number; close: () => void; received: ()
 }
 
 const baseline = await load('GET /healthz (baseline, idle)', '/healthz');
-let advancing = advance();
-await load('GET /healthz, the big bisection advancing', '/healthz', baseline);
+let id = await seed(true);
+let advancing = advance(id);
+await load('GET /healthz, a big bisection advancing', '/healthz', baseline);
+console.log(`(${await advancing.stop()} events appended meanwhile)`);
+id = await seed(false);
+advancing = advance(id);
 await load('GET /bisections/:id of the big one, advancing', `/api/v1/bisections/${id}`, baseline);
+console.log(`(${await advancing.stop()} events appended meanwhile)`);
+id = await seed(false);
+advancing = advance(id);
 await loadBoth(['GET /healthz, advancing, while others GET the big one', '/healthz'], ['GET /bisections/:id of the big one, at the same time', `/api/v1/bisections/${id}`], baseline);
 console.log(`(${await advancing.stop()} events appended meanwhile)`);
 // What a restarted API pays once per big bisection: the fold snapshot and the graph from Redis, no replay.
-const restarted = new BisectionStore(redis, ns);
 const warm = performance.now();
-await restarted.viewJson(id);
+await new BisectionStore(redis, ns).viewJson(id);
 console.log(`first GET in a new process (fold snapshot + stored graph): ${(performance.now() - warm).toFixed(0)} ms`);
 
+id = await seed(false);
 const open = [];
-for (let k = 0; k < streams; k++) open.push(await openStream());
+for (let k = 0; k < streams; k++) open.push(await openStream(id));
 const refused = open.filter((s) => s.status !== 200).length;
 const clients = ((await redis.client('LIST')) as string).split('\n').filter((l) => l.includes(` name=${readerName} `)).length;
-advancing = advance();
+advancing = advance(id);
 await load(`GET /healthz, ${streams} SSE streams open, advancing`, '/healthz', baseline);
 const appended = await advancing.stop();
 await new Promise((r) => setTimeout(r, 500));
 const got = open.map((s) => s.received()).sort((a, b) => a - b);
-console.log(`${streams} streams (${refused} refused): ${clients} Redis reader connection(s) for them; events received per stream: min ${got[0]} median ${got[got.length >> 1]} (of ${appended} appended + the backlog)`);
+console.log(`${streams} streams (${refused} refused): ${clients} Redis reader connection(s) for them; events received per stream: min ${got[0]} median ${got[got.length >> 1]} (${appended} appended + the backlog of 2)`);
 for (const s of open) s.close();
 
 await app.close();
