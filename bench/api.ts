@@ -22,6 +22,7 @@ import { descendantsOf, fakeSha, generateHistory, graphOf, seededRandom } from '
 import { BisectionStore, MachineStore, type ConsoleEvent, TokenRegistry, connectRedis, enqueueOrchestrate, hashToken, queueNames } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../test/support/redis-namespace.js';
 import { numberFlag } from './flags.js';
+import { runLoad, type LoadResult } from './latency.js';
 
 /** What a lab worker does with a batch of console lines (before they had a stream of their own: `s.log.append`). */
 async function appendConsole(s: BisectionStore, id: string, event: ConsoleEvent): Promise<void> {
@@ -44,7 +45,8 @@ const token = 'bench-token';
 const app = await buildApp(
   {
     store, machines: new MachineStore(redis, ns), redis, queues,
-    tokens: new TokenRegistry({ tokens: [{ name: 'bench', role: 'admin', sha256: hashToken(token), commandProbe: true }] }),
+    // Limits high enough that the POST measurement measures the work, not the 429s.
+    tokens: new TokenRegistry({ tokens: [{ name: 'bench', role: 'admin', sha256: hashToken(token), commandProbe: true, limits: { submissionsPerMinute: 1_000_000, concurrentBisections: 1_000_000 } }] }),
     allowCommandProbe: true, bodyLimit: 65536, now: () => new Date(),
     enqueueOrchestrate: (id) => enqueueOrchestrate(queues.orchestrate, redis, store.keys, id),
   },
@@ -97,30 +99,16 @@ function streamConsole(): () => Promise<void> {
   };
 }
 
-interface Measured { readonly rate: number; readonly median: number; readonly p99: number; readonly cpuUs: number }
+interface Measured extends LoadResult { readonly cpuUs: number }
 
 async function load(name: string, call: (i: number) => Promise<Response>, baseline?: Measured): Promise<Measured> {
-  const latencies: number[] = [];
   const cpu0 = process.cpuUsage();
-  const end = performance.now() + seconds * 1000;
-  let errors = 0;
-  let i = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < end) {
-      const t0 = performance.now();
-      const res = await call(i++);
-      await res.arrayBuffer();
-      if (res.status >= 400) errors++;
-      latencies.push(performance.now() - t0);
-    }
-  }));
+  const r = await runLoad(call, seconds, concurrency);
   const cpu = process.cpuUsage(cpu0);
-  latencies.sort((a, b) => a - b);
-  const q = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
   // CPU time of this process (server and clients) per request: steadier than rates on a busy machine.
-  const m = { rate: latencies.length / seconds, median: q(0.5), p99: q(0.99), cpuUs: (cpu.user + cpu.system) / latencies.length };
+  const m = { ...r, cpuUs: (cpu.user + cpu.system) / r.count };
   const ratio = baseline ? `   ${(m.rate / baseline.rate).toFixed(2)}x baseline rate, ${(m.cpuUs / baseline.cpuUs).toFixed(2)}x its cpu` : '';
-  console.log(`${name.padEnd(46)} ${m.rate.toFixed(0).padStart(7)} req/s   median ${m.median.toFixed(2).padStart(6)} ms   p99 ${m.p99.toFixed(2).padStart(6)} ms   cpu ${m.cpuUs.toFixed(0).padStart(6)} us/req   errors ${errors}${ratio}`);
+  console.log(`${name.padEnd(46)} ${m.rate.toFixed(0).padStart(7)} req/s   median ${m.median.toFixed(2).padStart(6)} ms   p99 ${m.p99.toFixed(2).padStart(6)} ms   cpu ${m.cpuUs.toFixed(0).padStart(6)} us/req   errors ${m.errors}${ratio}`);
   return m;
 }
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { apiConfigFromEnv, startApi, type RunningApi } from '@kbisect/api';
-import { hashToken, TokenRegistry } from '@kbisect/service';
+import { ensureRequestKey, hashToken, tokenLimitsFromEnv, TokenRegistry } from '@kbisect/service';
 import { gitOpener, startWorkers, workerConfigFromEnv, type RunningWorkers } from '@kbisect/worker';
 import type { GeneratedHistory } from '@kbisect/bisect/testing';
 import { descendantsOf } from '@kbisect/bisect/testing';
@@ -33,8 +33,13 @@ export interface Harness {
 export async function startHarness(label: string, opts: { inProcessWorkers?: boolean; lockDurationMs?: number; roles?: readonly ('orchestrator' | 'build' | 'test')[]; env?: Record<string, string> } = {}): Promise<Harness> {
   const namespace = uniqueNamespace(label);
   const cacheDir = await mkdtemp(join(tmpdir(), `kbisect-${label}-`));
+  // Signed submissions, as in a deployment: the API and the workers share this key, Redis never sees it.
+  const keyFile = join(cacheDir, 'request-key');
+  await ensureRequestKey(keyFile);
   const env: Record<string, string> = {
     REDIS_URL,
+    KBISECT_REQUEST_KEY_FILE: keyFile,
+    KBISECT_ALLOW_COMMAND_PROBE: '1',
     KBISECT_NAMESPACE: namespace,
     KBISECT_CACHE_DIR: cacheDir,
     KBISECT_LOCK_DURATION_MS: String(opts.lockDurationMs ?? 5000),
@@ -43,7 +48,7 @@ export async function startHarness(label: string, opts: { inProcessWorkers?: boo
   };
   const logger = pino({ level: 'silent' });
   const config = apiConfigFromEnv(env, { port: 0, allowCommandProbe: true });
-  const api = await startApi(config, new TokenRegistry({ tokens: [{ name: 'tester', role: 'admin', sha256: hashToken(TOKEN), commandProbe: true }] }), logger);
+  const api = await startApi(config, new TokenRegistry({ tokens: [{ name: 'tester', role: 'admin', sha256: hashToken(TOKEN), commandProbe: true }] }, tokenLimitsFromEnv(env)), logger);
   const h: Harness = {
     namespace,
     url: api.url,

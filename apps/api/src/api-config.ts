@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { parseAddress } from '@kbisect/service';
+import { parseAddress, redisUrlFromEnv } from '@kbisect/service';
 
 export const ApiConfigSchema = Type.Object({
   redisUrl: Type.String({ minLength: 1 }),
@@ -18,6 +18,10 @@ export const ApiConfigSchema = Type.Object({
    * @defaultValue false
    */
   allowCommandProbe: Type.Boolean(),
+  /** The key that signs accepted submissions for the workers (KBISECT_REQUEST_KEY_FILE, mode 0600); workers refuse command probes without it. */
+  requestKeyFile: Type.Optional(Type.String({ minLength: 1 })),
+  /** Event streams open at once on this process (KBISECT_LIMIT_SSE_TOTAL); per token see KBISECT_LIMIT_SSE_PER_TOKEN. @defaultValue 1000 */
+  sseTotalStreams: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
   /** @defaultValue 65536 */
   bodyLimit: Type.Integer({ minimum: 1024 }),
   /**
@@ -41,7 +45,7 @@ export class ApiConfigError extends Error {
 
 export function apiConfigFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<ApiConfig> = {}): ApiConfig {
   const config: Record<string, unknown> = {
-    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisUrl: redisUrlFromEnv(env),
     namespace: env.KBISECT_NAMESPACE ?? 'kbisect',
     port: env.KBISECT_PORT ? Number(env.KBISECT_PORT) : 8080,
     host: env.KBISECT_HOST ?? '127.0.0.1',
@@ -49,6 +53,8 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<ApiC
     ...(env.KBISECT_PUBLIC_URL !== undefined ? { publicUrl: env.KBISECT_PUBLIC_URL.replace(/\/+$/, '') } : {}),
     allowCommandProbe: env.KBISECT_ALLOW_COMMAND_PROBE === '1' || env.KBISECT_ALLOW_COMMAND_PROBE === 'true',
     bodyLimit: env.KBISECT_BODY_LIMIT ? Number(env.KBISECT_BODY_LIMIT) : 65536,
+    sseTotalStreams: env.KBISECT_LIMIT_SSE_TOTAL ? Number(env.KBISECT_LIMIT_SSE_TOTAL) : 1000,
+    ...(env.KBISECT_REQUEST_KEY_FILE ? { requestKeyFile: env.KBISECT_REQUEST_KEY_FILE } : {}),
     ...(env.KBISECT_TOKENS_FILE ? { tokensFile: env.KBISECT_TOKENS_FILE } : {}),
     ...overrides,
   };

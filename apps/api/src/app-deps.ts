@@ -20,4 +20,10 @@ export interface AppDeps {
   readonly mailFrom?: string;
   /** How long an SSE read blocks before a heartbeat. @defaultValue 15000 */
   readonly sseHeartbeatMs?: number;
+  /** Event streams open at once on this process, all tokens together (KBISECT_LIMIT_SSE_TOTAL). @defaultValue 1000 */
+  readonly sseTotalStreams?: number;
+  /** CLIENT SETNAME of the per-bisection stream readers, so an operator can count them in CLIENT LIST. @defaultValue 'kbisect-sse' */
+  readonly sseReaderName?: string;
+  /** The key that signs each accepted submission for the workers (KBISECT_REQUEST_KEY_FILE); without it nothing is signed. */
+  readonly requestKey?: Buffer;
 }

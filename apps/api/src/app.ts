@@ -3,10 +3,11 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import type { AppDeps } from './app-deps.js';
-import { installErrorHandler } from './error-handler.js';
+import { installErrorHandler, onFrameworkError } from './error-handler.js';
 import { bisectionRoutes } from './routes/bisections.js';
 import { machineRoutes } from './routes/machines.js';
 import { serviceRoutes } from './routes/service-routes.js';
+import { installSecurityHeaders } from './security-headers.js';
 
 /**
  * Builds the API without listening (fastify/demo's app/server split): tests
@@ -18,6 +19,8 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean 
     bodyLimit: deps.bodyLimit,
     // Open SSE streams must not hold up shutdown.
     forceCloseConnections: true,
+    // Router-level errors (a path parameter over maxParamLength is a 414) get the documented body too.
+    frameworkErrors: onFrameworkError,
     ajv: { customOptions: { removeAdditional: false as const, coerceTypes: 'array' as const, useDefaults: true, allErrors: false } },
   };
   // pino's Logger is a FastifyBaseLogger; the cast only forgets pino's extra fields.
@@ -25,6 +28,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean 
   // JSON only: any other body is a 415, not a confusing schema error.
   app.removeContentTypeParser('text/plain');
   installErrorHandler(app);
+  installSecurityHeaders(app);
   await app.register(swagger, {
     openapi: {
       info: { title: 'kbisect', version: '0.1.0', description: 'Kernel bisection as a service: submit a range and a probe, watch progress, read the culprit.' },

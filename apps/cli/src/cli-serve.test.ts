@@ -3,7 +3,7 @@
  * `log` and `report` — as a new user would, in separate processes.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -53,6 +53,24 @@ describe('kbisect serve + submit/watch/log/report', () => {
     expect(await readFile(join(state, 'tokens.json'), 'utf8')).not.toContain(token);
     expect((await fetch(`${url}/api/v1/bisections`)).status).toBe(401);
     expect(existsSync(join(state, 'redis', 'appendonlydir'))).toBe(true);
+  });
+
+  it("keeps its private Redis behind a generated password: redis-cli without it gets NOAUTH, the files are the owner's alone", async () => {
+    const port = /redis redis:\/\/127\.0\.0\.1:(\d+) \(private/.exec(serveErr)?.[1];
+    expect(port).toBeDefined();
+    const password = (await readFile(join(state, 'redis', 'password'), 'utf8')).trim();
+    expect(serveErr).not.toContain(password);
+    const anonymous = await execa('redis-cli', ['-p', port!, 'PING'], { reject: false, timeout: 10_000 });
+    expect(`${anonymous.stdout}${anonymous.stderr}`).toContain('NOAUTH');
+    const keys = await execa('redis-cli', ['-p', port!, 'KEYS', '*'], { reject: false, timeout: 10_000 });
+    expect(`${keys.stdout}${keys.stderr}`).toContain('NOAUTH');
+    // The password reaches redis-cli by environment, never argv.
+    const authed = await execa('redis-cli', ['-p', port!, '--no-auth-warning', 'PING'], { reject: false, timeout: 10_000, env: { ...process.env, REDISCLI_AUTH: password } });
+    expect(authed.stdout.trim()).toBe('PONG');
+    expect((await stat(state)).mode & 0o777).toBe(0o700);
+    for (const file of ['redis/password', 'redis/redis.conf', 'request-key']) expect((await stat(join(state, file))).mode & 0o777).toBe(0o600);
+    const aof = join(state, 'redis', 'appendonlydir');
+    for (const file of await readdir(aof)) expect((await stat(join(aof, file))).mode & 0o077).toBe(0);
   });
 
   it('starts the virtual lab and registers its machine in pool virtual', async () => {

@@ -6,10 +6,13 @@ import type { RunPurpose } from '@kbisect/bisect';
 import { recordRevertUnavailable, recordStepStarted, recordVerdict } from './record-step.js';
 import type { OpenRepo } from './repo-port.js';
 import { loadStep } from './step-context.js';
+import type { RequestTrust } from './request-trust.js';
 import type { StepStore } from './step-store.js';
 
 export interface BuildJobDeps {
   readonly store: StepStore;
+  /** What this worker allows and the key to check the API's signature (request-trust.ts). */
+  readonly trust: RequestTrust;
   readonly openRepo: OpenRepo;
   readonly cache: ArtifactCache;
   /** This build slot's directory: one worktree and per-config build dirs, kept between steps. */
@@ -39,7 +42,7 @@ export type BuildJobOutcome = 'built' | 'recorded' | 'duplicate' | 'stale';
  * log as evidence; a broken build machine throws and is retried.
  */
 export async function runBuildJob(job: BuildJob, deps: BuildJobDeps): Promise<BuildJobOutcome> {
-  const step = await loadStep(deps.store, job);
+  const step = await loadStep(deps.store, job, deps.trust);
   if (step.kind !== 'ready') return step.kind;
   const { request, ref } = step;
   if (request.probe.type !== 'kernel') throw new Error('a build job for a bisection without a kernel probe');

@@ -4,10 +4,15 @@ import { driverStartFor, importedStart, narrowOf, openRange, probesUntestable, r
 import { probeUntestable } from '@kbisect/kbuild';
 import type { OpenRepo } from './repo-port.js';
 import { recordReportFacts } from './report-facts.js';
+import { RangeTooLargeError } from './range-too-large-error.js';
+import { trustProblem, type RequestTrust } from './request-trust.js';
+import { UntrustedRequestError } from './untrusted-request-error.js';
 
 export interface OrchestratorDeps {
   readonly store: BisectionStore;
   readonly openRepo: OpenRepo;
+  /** What this worker allows, and the key that checks the API's signature on the created event. */
+  readonly trust: RequestTrust;
   readonly enqueueTest: (job: CommandTestJob, opts: { attempts: number; priority: number }) => Promise<void>;
   /** Kernel probes start a step with a build; command probes go straight to a test. */
   readonly enqueueBuild: (job: BuildJob, opts: { attempts: number; priority: number }) => Promise<void>;
@@ -25,13 +30,19 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
   let loaded = await deps.store.load(bisectionId);
   if (loaded.replayed.phase === 'initializing') {
     const { request } = loaded.replayed;
-    if (!request) throw new Error(`bisection ${bisectionId} has no 'created' event`);
+    const created = loaded.fold.created;
+    if (!request || !created) throw new Error(`bisection ${bisectionId} has no 'created' event`);
     if (loaded.replayed.cancelRequested) {
       await finishOnce(deps, bisectionId, { type: 'finished', at: deps.now().toISOString(), status: 'cancelled' });
       return 'finished';
     }
     try {
+      // Before anything is cloned: a request the API did not vouch for never reaches git.
+      const untrusted = trustProblem(bisectionId, created, deps.trust);
+      if (untrusted) throw new UntrustedRequestError(untrusted);
       const initialized = await initialize(request, deps);
+      const cap = created.grant?.maxRangeCommits;
+      if (cap !== undefined && initialized.graph.commits.length > cap) throw new RangeTooLargeError(initialized.graph.commits.length, cap);
       await deps.store.saveGraph(bisectionId, initialized.graph);
       await deps.store.log.appendOnce(bisectionId, 'initialized', { type: 'initialized', at: deps.now().toISOString(), ...initialized.event });
     } catch (err) {
@@ -52,6 +63,13 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
   if (replayed.phase !== 'bisecting') return 'initialized';
   const { state } = replayed;
   if (state.status === 'running') {
+    // Re-checked on every pass: an 'initialized' event written into Redis does not get a step enqueued.
+    const untrusted = loaded.fold.created ? trustProblem(bisectionId, loaded.fold.created, deps.trust) : 'no created event';
+    if (untrusted) {
+      await deps.store.log.appendOnce(bisectionId, 'untrusted', { type: 'failed', at: deps.now().toISOString(), error: untrusted });
+      // The failure ends the engine's run: the next pass finishes the bisection with the reason.
+      return orchestrate(bisectionId, deps);
+    }
     await deps.store.setStatus(bisectionId, 'running');
     const command = replayed.commands.find((c) => c.type === 'test');
     if (command?.type !== 'test') return 'initialized';

@@ -4,7 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ArtifactCache } from '@kbisect/kbuild';
-import { BisectionStore, BuildJobSchema, KEEP_JOBS, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, type StepJob } from '@kbisect/service';
+import { BisectionStore, BuildJobSchema, pathRedactor, readRequestKey, KEEP_JOBS, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, type StepJob } from '@kbisect/service';
 import { runBuildJob } from './build-step-job.js';
 import { endOnTerminalError } from './record-step.js';
 import { claimBuildSlots, type BuildSlots } from './build-slots.js';
@@ -12,6 +12,7 @@ import { runLabTestJob } from './lab-test-job.js';
 import { orchestrate } from './orchestrate.js';
 import type { OpenRepo } from './repo-port.js';
 import { runTestJob } from './run-test-job.js';
+import type { RequestTrust } from './request-trust.js';
 import type { WorkerConfig } from './worker-config.js';
 
 export interface RunningWorkers {
@@ -24,9 +25,16 @@ export interface RunningWorkers {
  * for infrastructure failures only.
  */
 export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenRepo; logger: Logger }): Promise<RunningWorkers> {
+  const trust: RequestTrust = { allowCommandProbe: config.allowCommandProbe, ...(config.requestKeyFile !== undefined ? { key: await readRequestKey(config.requestKeyFile) } : {}) };
+  if (!trust.key) deps.logger.warn('no request key (KBISECT_REQUEST_KEY_FILE): bisections are not checked against the API\'s signature, and command probes are refused');
   const redis = connectRedis(config.redisUrl);
   const names = queueNames(config.namespace);
-  const store = new BisectionStore(redis, config.namespace);
+  // Errors and reasons from git, make and the lab name this host's directories; readers see them as labels.
+  const redact = pathRedactor([
+    { path: config.cacheDir, label: '<cache>' }, { path: config.ccacheDir, label: '<ccache>' },
+    ...config.labRoots.map((path) => ({ path, label: '<lab>' })),
+  ]);
+  const store = new BisectionStore(redis, config.namespace, { redact });
   const orchestrateQueue = new Queue(names.orchestrate, { connection: redis });
   const testQueue = new Queue(names.test, { connection: redis });
   const buildQueue = new Queue(names.build, { connection: redis });
@@ -61,6 +69,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         const outcome = await orchestrate(job.data.bisectionId, {
           store,
           openRepo: deps.openRepo,
+          trust,
           now: () => new Date(),
           enqueueTest: async (data, opts) => {
             await testQueue.add('test', data, { jobId: jobIds.test(data), ...stepOpts(opts) });
@@ -88,8 +97,8 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         const now = (): Date => new Date();
         const outcome = await endOnTerminalError(store, data, now, () =>
           data.kind === 'lab-test'
-            ? runLabTestJob(data, { store, machines, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
-            : runTestJob(data, { store, openRepo: deps.openRepo, scratchDir: join(config.cacheDir, 'worktrees'), now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
+            ? runLabTestJob(data, { store, trust, machines, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
+            : runTestJob(data, { store, trust, openRepo: deps.openRepo, scratchDir: join(config.cacheDir, 'worktrees'), now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
         if (outcome === 'recorded') await recordStepDuration(redis, store.keys, (Date.now() - started) / 1000, 'verdict');
         await enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId);
         log.info({ outcome }, 'tested');
@@ -118,7 +127,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         try {
           const now = (): Date => new Date();
           const outcome = await endOnTerminalError(store, data, now, () => runBuildJob(data, {
-            store, openRepo: deps.openRepo, cache, workDir: slot, jobs: config.buildJobs, ccacheDir: config.ccacheDir, now, attempt: job.attemptsMade + 1,
+            store, trust, openRepo: deps.openRepo, cache, workDir: slot, jobs: config.buildJobs, ccacheDir: config.ccacheDir, now, attempt: job.attemptsMade + 1,
             enqueueTest: async (next) => {
               await testQueue.add('test', next, { jobId: jobIds.test(next), attempts: job.opts.attempts ?? 3, priority: job.opts.priority ?? 50, backoff: { type: 'exponential', delay: 2000 }, ...KEEP_JOBS });
             },

@@ -10,6 +10,7 @@ import { keysFor, type Keys } from './keys.js';
 import type { LogEvent } from './log-event.js';
 import { replayedOf, type Replayed } from './replay.js';
 import type { BisectionRequest } from './request-schema.js';
+import type { Grant, SealedFields } from './request-seal.js';
 import type { BisectionStatus } from './shared-schemas.js';
 import { StatusCounter } from './status-counter.js';
 import { STREAM_START } from './stream-id.js';
@@ -50,17 +51,21 @@ export class BisectionStore {
   private readonly statuses: StatusCounter;
   private readonly snapshots: FoldSnapshots;
 
-  constructor(readonly redis: Redis, namespace: string) {
+  /** `opts.redact`: what a worker's store does to reader-facing texts before storing them (its own paths). */
+  constructor(readonly redis: Redis, namespace: string, opts: { redact?: (text: string) => string } = {}) {
     this.keys = keysFor(namespace);
-    this.log = new EventLog(redis, this.keys);
+    this.log = new EventLog(redis, this.keys, opts.redact);
     this.console = new ConsoleLog(redis, this.keys);
     this.statuses = new StatusCounter(redis, this.keys);
     this.snapshots = new FoldSnapshots(redis, this.keys);
   }
 
-  async create(request: BisectionRequest, by: string, now: Date): Promise<string> {
-    const id = randomUUID();
-    const event: LogEvent = { type: 'created', at: now.toISOString(), by, request };
+  /** `opts.id`: an id chosen (and admitted) before; `opts.grant`: what the API vouches for, signed over the id, sender, time and request. */
+  async create(request: BisectionRequest, by: string, now: Date, opts: { id?: string; grant?: (fields: SealedFields) => Grant } = {}): Promise<string> {
+    const id = opts.id ?? randomUUID();
+    const at = now.toISOString();
+    const grant = opts.grant?.({ id, by, at, request });
+    const event: LogEvent = { type: 'created', at, by, request, ...(grant ? { grant } : {}) };
     await this.log.appendOnce(id, 'created', event);
     await this.redis
       .multi()
@@ -158,7 +163,10 @@ export class BisectionStore {
     const folded = entries.length === 0 ? latest : applyEntries(latest, graph, entries);
     this.touch(id, folded);
     const unsaved = (this.unsaved.get(id) ?? 0) + entries.length;
-    if (unsaved >= SNAPSHOT_AFTER && folded.lastId !== STREAM_START) {
+    // Right after the engine starts, too: starting it is the one step that costs O(range) (seconds at the
+    // range cap), and the orchestrator's fold then spares every API process that cost on its first read.
+    const started = !known.step && folded.step !== undefined;
+    if ((unsaved >= SNAPSHOT_AFTER || started) && folded.lastId !== STREAM_START) {
       this.unsaved.delete(id);
       await this.snapshots.save(id, folded);
     } else if (this.folds.has(id)) {

@@ -18,7 +18,13 @@ export {
 } from './queues.js';
 export { ShaSchema, VerdictSchema, PurposeSchema, RunRefSchema, ProgressSchema, StatusSchema, FinishedStatusSchema, VerificationSchema, EndpointResultSchema, type VerificationView } from './shared-schemas.js';
 export { ROLES, roleAllows, isRole, type Role } from './roles.js';
-export { TokenRegistry, TokenFileSchema, TokenConfigError, hashToken, newToken, type Principal, type TokenFile } from './token-registry.js';
+export { TokenRegistry, TokenFileSchema, TokenConfigError, hashToken, newToken, mayRunCommandProbes, type Principal, type TokenFile } from './token-registry.js';
+export { TokenLimitsSchema, TokenLimitOverridesSchema, DEFAULT_TOKEN_LIMITS, TokenLimitsError, tokenLimitsFromEnv, type TokenLimits, type TokenLimitOverrides } from './token-limits.js';
+export { SubmissionQuota, type Admission } from './submission-quota.js';
+export { GrantSchema, sealGrant, grantProblem, type Grant, type SealedFields } from './request-seal.js';
+export { readRequestKey, ensureRequestKey, RequestKeyError } from './request-key.js';
+export { redisUrlFromEnv, RedisUrlError } from './redis-url.js';
+export { pathRedactor, redactEvent, type ServerPath } from './path-redaction.js';
 export { connectRedis } from './redis-connection.js';
 export { formatReport } from './report.js';
 export { formatMail, mailSubject, mailFactsOf, REGRESSIONS_LIST, type MailOptions } from './report-mail.js';

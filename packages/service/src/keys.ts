@@ -14,6 +14,10 @@ export interface Keys {
   readonly metrics: string;
   /** The ids of the bisections with a status, one set per status: /metrics counts them with SCARD. */
   byStatus(status: string): string;
+  /** A token's submission times in the last minute (a sorted set): the rate limit. */
+  submissions(token: string): string;
+  /** The ids a token has queued or running: the concurrency limit. */
+  active(token: string): string;
 }
 
 export function keysFor(namespace: string): Keys {
@@ -30,5 +34,7 @@ export function keysFor(namespace: string): Keys {
     cancel: (id) => `${b(id)}:cancel`,
     metrics: `${namespace}:metrics`,
     byStatus: (status) => `${namespace}:status:${status}`,
+    submissions: (token) => `${namespace}:token:${token}:submissions`,
+    active: (token) => `${namespace}:token:${token}:active`,
   };
 }

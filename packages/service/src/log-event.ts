@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { BisectionRequestSchema } from './request-schema.js';
+import { GrantSchema } from './request-seal.js';
 import { FinishedStatusSchema, ProgressSchema, RunRefSchema, ShaSchema as Sha, VerdictSchema } from './shared-schemas.js';
 import { NarrowedSchema } from './untestable-mode.js';
 
@@ -22,7 +23,8 @@ export const ReportRecipientsSchema = Type.Object({
  * from these (plus the stored graph); nothing else is authoritative.
  */
 export const LogEventSchema = Type.Union([
-  Type.Object({ type: Type.Literal('created'), at: Type.String(), by: Type.String(), request: BisectionRequestSchema }),
+  /** `grant`: what the API vouched for, signed (request-seal.ts); workers refuse a bisection whose grant does not verify. */
+  Type.Object({ type: Type.Literal('created'), at: Type.String(), by: Type.String(), request: BisectionRequestSchema, grant: Type.Optional(GrantSchema) }),
   /**
    * The range in engine terms (for a fix bisection, `bad` is the fixed end), the marks of an imported bisect
    * log resolved to shas, the merge bases tested first when a good is not an ancestor of bad (as git does), and

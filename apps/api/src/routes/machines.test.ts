@@ -126,3 +126,18 @@ describe('POST /api/v1/bisections with a kernel probe', () => {
     expect(res.json<{ error: { field: string; message: string } }>().error).toMatchObject({ field, message: expect.stringMatching(message) });
   });
 });
+
+describe('machine fields that would reach a shell or an option parser', () => {
+  const refused: [string, Record<string, unknown>, string][] = [
+    ["a '$' in the kernel command line", { ...machine, id: 'lab-09', mac: '52:54:00:ab:cd:09', cmdline: 'console=ttyS0 init=$(reboot)' }, 'cmdline'],
+    ["a BMC user starting with '-'", { ...machine, id: 'lab-09', mac: '52:54:00:ab:cd:09', bmc: { ...machine.bmc, user: '-Ilanplus' } }, 'bmc.user'],
+  ];
+  for (const [name, body, field] of refused) {
+    it(`refuses ${name} at registration with a 400 naming ${field}`, async () => {
+      const res = await app.inject({ method: 'POST', url: '/api/v1/machines', headers: auth('t-admin'), payload: body });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: { code: 'KBISECT_ERR_VALIDATION', field } });
+      expect((await app.inject({ method: 'GET', url: '/api/v1/machines/lab-09', headers: auth('t-admin') })).statusCode).toBe(404);
+    });
+  }
+});

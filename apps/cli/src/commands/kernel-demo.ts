@@ -6,9 +6,10 @@ import { apiConfigFromEnv, startApi } from '@kbisect/api';
 import { DEMO_FIXTURE_SCRIPT } from '@kbisect/reproducers';
 import { gitOpener, startWorkers, workerConfigFromEnv } from '@kbisect/worker';
 import { apiClientFromEnv, type ApiClient } from '../api-client.js';
+import { ensureLocalRequestKey } from '../local-request-key.js';
 import { ensureLocalAdminToken } from '../local-tokens.js';
 import { startPrivateRedis, type PrivateRedis } from '../private-redis.js';
-import { startVirtualLab } from '../virtual-lab-service.js';
+import { allowVirtualLabFiles, startVirtualLab } from '../virtual-lab-service.js';
 import { watchBisection } from './watch.js';
 
 /** One line for the user, like every other kbisect error. */
@@ -62,6 +63,8 @@ export async function kernelDemo(io: Io, dirs: { cacheDir: string; stateDir: str
   const logger = pino({ name: 'kbisect-demo', level: process.env.KBISECT_LOG_LEVEL ?? 'warn' });
   try {
     const tokens = await ensureLocalAdminToken(stateDir);
+    await ensureLocalRequestKey(stateDir, env);
+    allowVirtualLabFiles(env, join(stateDir, 'virtual-lab'), dirs.cacheDir);
     const workers = await startWorkers(workerConfigFromEnv(env, ['orchestrator', 'build', 'test'], { cacheDir: dirs.cacheDir }), { openRepo: gitOpener(dirs.cacheDir), logger });
     const apiConfig = apiConfigFromEnv(env, { port: 0, host: '127.0.0.1' });
     const api = await startApi(apiConfig, tokens.registry, logger);
