@@ -19,7 +19,7 @@ import { pino } from 'pino';
 import { buildApp } from '@kbisect/api';
 import { next, startBisection } from '@kbisect/bisect';
 import { descendantsOf, fakeSha, generateHistory, graphOf, seededRandom } from '@kbisect/bisect/testing';
-import { BisectionStore, MachineStore, type ConsoleEvent, TokenRegistry, connectRedis, enqueueOrchestrate, hashToken, queueNames } from '@kbisect/service';
+import { BisectionStore, MachineStore, TreeStore, type ConsoleEvent, TokenRegistry, connectRedis, enqueueOrchestrate, hashToken, queueNames } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../test/support/redis-namespace.js';
 import { numberFlag } from './flags.js';
 
@@ -43,7 +43,7 @@ const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }
 const token = 'bench-token';
 const app = await buildApp(
   {
-    store, machines: new MachineStore(redis, ns), redis, queues,
+    store, machines: new MachineStore(redis, ns), trees: new TreeStore(redis, ns), redis, queues,
     tokens: new TokenRegistry({ tokens: [{ name: 'bench', role: 'admin', sha256: hashToken(token), commandProbe: true }] }),
     allowCommandProbe: true, bodyLimit: 65536, now: () => new Date(),
     enqueueOrchestrate: (id) => enqueueOrchestrate(queues.orchestrate, redis, store.keys, id),

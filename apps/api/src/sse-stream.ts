@@ -1,9 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { STREAM_START, advance, formatCursor, readStreams, waitStreams, type LogEvent, type StreamCursor, type StreamEntry } from '@kbisect/service';
+import { STREAM_START, advance, repoLabel, formatCursor, readStreams, waitStreams, type LogEvent, type StreamCursor, type StreamEntry } from '@kbisect/service';
 import type { AppDeps } from './app-deps.js';
 
 /** What each SSE message carries: the log event, plus an ETA on step starts. */
 function payload(event: LogEvent, stepDurationsMs: number[]): Record<string, unknown> {
+  // The repo as readers see it everywhere: the tree's name, never the path or credentials behind it.
+  if (event.type === 'created') return { ...event, request: { ...event.request, repo: repoLabel(event) } };
   if (event.type !== 'step-started' || stepDurationsMs.length === 0) return event;
   const sorted = [...stepDurationsMs].sort((a, b) => a - b);
   const median = sorted[sorted.length >> 1]!;

@@ -3,6 +3,7 @@ import { candidatesOf, runKey, toResult, type Progress, type VerificationSummary
 import type { BisectionFold } from './bisection-fold.js';
 import { CommitInfoSchema, type LogEvent } from './log-event.js';
 import { replayedOf } from './replay.js';
+import { repoLabel } from './repo-label.js';
 import { EndpointResultSchema, ProgressSchema, PurposeSchema, ShaSchema as Sha, StatusSchema, VerdictSchema, VerificationSchema, type VerificationView } from './shared-schemas.js';
 import { NarrowedSchema, narrowedOf } from './untestable-mode.js';
 
@@ -23,7 +24,7 @@ export const BisectionViewSchema = Type.Object({
     machine: Type.Optional(Type.String()),
   })),
   error: Type.Optional(Type.String()),
-  repo: Type.String(),
+  repo: Type.String({ description: 'The registered tree, or the URL it was given (credentials redacted)' }),
   good: Type.Array(Type.String()),
   bad: Type.String(),
   createdAt: Type.String(),
@@ -47,7 +48,7 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
   const replayed = replayedOf(fold);
   const base = {
     id,
-    repo: created?.request.repo ?? '',
+    repo: repoLabel(created),
     good: created?.request.good ?? [],
     bad: created?.request.bad ?? '',
     createdAt: created?.at ?? '',

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { BisectionRequestSchema } from './request-schema.js';
 import { FinishedStatusSchema, ProgressSchema, RunRefSchema, ShaSchema as Sha, VerdictSchema } from './shared-schemas.js';
+import { TreeNameSchema } from './tree-schema.js';
 import { NarrowedSchema } from './untestable-mode.js';
 
 export const CommitInfoSchema = Type.Object({ sha: Sha, subject: Type.String(), authorName: Type.String(), authorEmail: Type.String(), authorDate: Type.String() });
@@ -22,7 +23,8 @@ export const ReportRecipientsSchema = Type.Object({
  * from these (plus the stored graph); nothing else is authoritative.
  */
 export const LogEventSchema = Type.Union([
-  Type.Object({ type: Type.Literal('created'), at: Type.String(), by: Type.String(), request: BisectionRequestSchema }),
+  /** `tree`: the registered tree the submission named; `request.repo` is then that tree's repo, pinned for the bisection's life. */
+  Type.Object({ type: Type.Literal('created'), at: Type.String(), by: Type.String(), request: BisectionRequestSchema, tree: Type.Optional(TreeNameSchema) }),
   /** The range in engine terms (for a fix bisection, `bad` is the fixed end), and the marks of an imported bisect log resolved to shas. */
   Type.Object({
     type: Type.Literal('initialized'), at: Type.String(), bad: Sha, goods: Type.Array(Sha), commits: Type.Integer(), untestable: Type.Record(Type.String(), Type.String()),

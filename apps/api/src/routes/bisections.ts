@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { next, toBisectLog } from '@kbisect/bisect';
-import { validateRepoSource } from '@kbisect/git';
 import { BisectionRequestSchema, BisectionViewSchema, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, VerdictSchema, formatMail, formatReport, parseCursor } from '@kbisect/service';
 import { ImportLogError, checkImportLog, rangeProblem } from '@kbisect/service/driver';
 import { ApiError } from '../api-errors.js';
@@ -11,6 +10,7 @@ import { requireRole } from '../plugins/auth.js';
 import { streamEvents } from '../sse-stream.js';
 import { checkKernelProbe } from './kernel-probe-check.js';
 import { probeProblem } from './probe-problem.js';
+import { submittedRepo, withDefaultsOfNamedTree } from './submitted-repo.js';
 
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Bisection id' }) });
 const Addresses = Type.Array(Type.String({ minLength: 3, maxLength: 320 }), { maxItems: 50, description: 'Extra recipients: repeat the parameter (to=a@b&to=c@d)' });
@@ -35,6 +35,9 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post('/bisections', {
       preHandler: submit,
       preValidation: async (request) => {
+        // Before validation the body is still unknown; the checks below see the request with its tree's defaults.
+        const unvalidated = request as { body: unknown };
+        unvalidated.body = await withDefaultsOfNamedTree(unvalidated.body, deps);
         const problem = probeProblem((request.body as { probe?: unknown } | undefined)?.probe);
         if (problem) throw new ApiError('KBISECT_ERR_VALIDATION', problem.message, problem.field);
       },
@@ -45,11 +48,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       },
     }, async (request, reply) => {
       const body = request.body;
-      try {
-        validateRepoSource(body.repo, 'repo');
-      } catch (err) {
-        throw new ApiError('KBISECT_ERR_INVALID_REPO_SOURCE', err instanceof Error ? err.message : 'repo is not acceptable', 'repo');
-      }
+      const source = await submittedRepo(body.repo, request.principal!, deps);
       const range = rangeProblem({ good: body.good, ...(body.options?.terms ? { terms: body.options.terms } : {}) });
       if (range) throw new ApiError('KBISECT_ERR_VALIDATION', `good: ${range}`, 'good');
       if (body.importLog !== undefined) {
@@ -72,7 +71,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       // The endpoint check is on unless the submitter turned it off, and kernel probes narrow untestable
       // stretches unless told otherwise; both stored explicitly so replays never change.
       const probe = body.probe.type === 'kernel' ? { ...body.probe, untestable: body.probe.untestable ?? ('narrow' as const) } : body.probe;
-      const id = await deps.store.create({ ...body, probe, options: { checkEndpoints: true, ...body.options } }, request.principal!.name, deps.now());
+      const id = await deps.store.create({ ...body, repo: source.repo, probe, options: { checkEndpoints: true, ...body.options } }, request.principal!.name, deps.now(), source.tree);
       await deps.enqueueOrchestrate(id);
       const self = `/api/v1/bisections/${id}`;
       return reply.status(201).send({ id, status: 'queued', links: { self, events: `${self}/events`, report: `${self}/report` } });
