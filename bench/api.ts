@@ -51,6 +51,8 @@ const app = await buildApp(
   { logger: pino({ level: 'silent' }) },
 );
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
+// Submissions name a registered tree (POST /bisections measures its lookup too).
+await new TreeStore(redis, ns).register({ name: 'linux', repo: '/srv/linux' });
 
 // Seed bisections in flight: graph stored, initialized, a few verdicts in.
 const history = generateHistory(seededRandom(1), { commits });
