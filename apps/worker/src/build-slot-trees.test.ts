@@ -97,6 +97,8 @@ describe.skipIf(!haveSource || !process.env.KBISECT_KERNEL_TESTS)('a build slot 
     const firstB = await build(b, onlyInB);
     const secondA = await build(a, a.commits[2]!);
     const secondB = await build(b, b.commits[3]!);
+    // The figures, for the record in CI logs: objects make compiled in each build.
+    console.info(`build slot, two trees: compiled ${firstA.compiled} (a), ${firstB.compiled} (b), then ${secondA.compiled} (a), ${secondB.compiled} (b)`);
     for (const built of [firstA, firstB, secondA, secondB]) expect(built.fromCache).toBe(false);
     // First builds compile the whole kernel (ccache may serve the objects, make still compiles each);
     // second builds recompile only the mm/ files the two commits between them touched.
