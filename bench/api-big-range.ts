@@ -31,7 +31,7 @@ import { pino } from 'pino';
 import { buildApp } from '@kbisect/api';
 import { next, startBisection } from '@kbisect/bisect';
 import { fakeSha, graphOf } from '@kbisect/bisect/testing';
-import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames, type LogEvent } from '@kbisect/service';
+import { BisectionStore, MachineStore, TreeStore, TokenRegistry, connectRedis, hashToken, queueNames, type LogEvent } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../test/support/redis-namespace.js';
 import { numberFlag } from './flags.js';
 import { runLoad, type LoadResult } from './latency.js';
@@ -51,7 +51,7 @@ const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }
 const token = 'bench-token';
 const app = await buildApp(
   {
-    store, machines: new MachineStore(redis, ns), redis, queues, sseReaderName: readerName, sseTotalStreams: streams + 10,
+    store, machines: new MachineStore(redis, ns), trees: new TreeStore(redis, ns), redis, queues, sseReaderName: readerName, sseTotalStreams: streams + 10,
     tokens: new TokenRegistry({ tokens: [{ name: 'bench', role: 'admin', sha256: hashToken(token), limits: { sseStreams: streams + 10 } }] }),
     allowCommandProbe: true, bodyLimit: 65536, now: () => new Date(), enqueueOrchestrate: async () => undefined,
   },

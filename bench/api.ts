@@ -19,7 +19,7 @@ import { pino } from 'pino';
 import { buildApp } from '@kbisect/api';
 import { next, startBisection } from '@kbisect/bisect';
 import { descendantsOf, fakeSha, generateHistory, graphOf, seededRandom } from '@kbisect/bisect/testing';
-import { BisectionStore, MachineStore, type ConsoleEvent, TokenRegistry, connectRedis, enqueueOrchestrate, hashToken, queueNames } from '@kbisect/service';
+import { BisectionStore, MachineStore, TreeStore, type ConsoleEvent, TokenRegistry, connectRedis, enqueueOrchestrate, hashToken, queueNames } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../test/support/redis-namespace.js';
 import { numberFlag } from './flags.js';
 import { runLoad, type LoadResult } from './latency.js';
@@ -44,7 +44,7 @@ const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }
 const token = 'bench-token';
 const app = await buildApp(
   {
-    store, machines: new MachineStore(redis, ns), redis, queues,
+    store, machines: new MachineStore(redis, ns), trees: new TreeStore(redis, ns), redis, queues,
     // Limits high enough that the POST measurement measures the work, not the 429s.
     tokens: new TokenRegistry({ tokens: [{ name: 'bench', role: 'admin', sha256: hashToken(token), commandProbe: true, limits: { submissionsPerMinute: 1_000_000, concurrentBisections: 1_000_000 } }] }),
     allowCommandProbe: true, bodyLimit: 65536, now: () => new Date(),
@@ -53,6 +53,8 @@ const app = await buildApp(
   { logger: pino({ level: 'silent' }) },
 );
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
+// Submissions name a registered tree (POST /bisections measures its lookup too).
+await new TreeStore(redis, ns).register({ name: 'linux', repo: '/srv/linux' });
 
 // Seed bisections in flight: graph stored, initialized, a few verdicts in.
 const history = generateHistory(seededRandom(1), { commits });

@@ -28,6 +28,8 @@ export interface Harness {
   stopWorkers(): Promise<void>;
   close(): Promise<void>;
   fetchJson<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** Registers `repo` (a path) as a tree, as the admin must before anyone submits it; returns the tree's name. */
+  registerTree(repo: string, name?: string): Promise<string>;
 }
 
 export async function startHarness(label: string, opts: { inProcessWorkers?: boolean; lockDurationMs?: number; roles?: readonly ('orchestrator' | 'build' | 'test')[]; env?: Record<string, string> } = {}): Promise<Harness> {
@@ -49,6 +51,7 @@ export async function startHarness(label: string, opts: { inProcessWorkers?: boo
   const logger = pino({ level: 'silent' });
   const config = apiConfigFromEnv(env, { port: 0, allowCommandProbe: true });
   const api = await startApi(config, new TokenRegistry({ tokens: [{ name: 'tester', role: 'admin', sha256: hashToken(TOKEN), commandProbe: true }] }, tokenLimitsFromEnv(env)), logger);
+  let trees = 0;
   const h: Harness = {
     namespace,
     url: api.url,
@@ -75,6 +78,11 @@ export async function startHarness(label: string, opts: { inProcessWorkers?: boo
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
       return { status: res.status, body: (await res.json()) as T };
+    },
+    async registerTree(repo, name = `tree-${++trees}`) {
+      const res = await h.fetchJson<unknown>('POST', '/api/v1/trees', { name, repo });
+      if (res.status !== 201 && res.status !== 200) throw new Error(`registering ${repo} as tree ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+      return name;
     },
   };
   if (opts.inProcessWorkers ?? true) await h.startWorkers();
@@ -107,4 +115,14 @@ export async function oracleRepo(history: GeneratedHistory, culprit: number, ski
       await rm(scratch, { recursive: true, force: true });
     },
   };
+}
+
+/** Polls GET until the bisection has ended (or the time is up), and returns its view. */
+export async function waitForEnd<T extends { status: string }>(h: Harness, id: string, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await h.fetchJson<T>('GET', `/api/v1/bisections/${id}`);
+    if (['found', 'ambiguous', 'failed', 'cancelled'].includes(body.status) || Date.now() > deadline) return body;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { parseAddress, redisUrlFromEnv } from '@kbisect/service';
+import { OpenRepoPolicyError, OpenRepoPolicySchema, openRepoPolicyFromEnv, parseAddress, redisUrlFromEnv } from '@kbisect/service';
 
 export const ApiConfigSchema = Type.Object({
   redisUrl: Type.String({ minLength: 1 }),
@@ -32,6 +32,12 @@ export const ApiConfigSchema = Type.Object({
   publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*[^/?#\\s])?$', maxLength: 512 })),
   /** A report mail's sender when the request names none (KBISECT_MAIL_FROM), "Name <addr>" or "addr". */
   mailFrom: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })),
+  /**
+   * Unregistered repository URLs a submission may name (KBISECT_OPEN_REPOS
+   * schemes + KBISECT_REPO_HOSTS hosts). Absent: registered trees only.
+   * @defaultValue undefined
+   */
+  openRepos: Type.Optional(OpenRepoPolicySchema),
 });
 export type ApiConfig = Static<typeof ApiConfigSchema>;
 
@@ -40,6 +46,16 @@ export class ApiConfigError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ApiConfigError';
+  }
+}
+
+function openReposOf(env: NodeJS.ProcessEnv): { openRepos?: Static<typeof OpenRepoPolicySchema> } {
+  try {
+    const policy = openRepoPolicyFromEnv(env);
+    return policy ? { openRepos: policy } : {};
+  } catch (err) {
+    if (err instanceof OpenRepoPolicyError) throw new ApiConfigError(err.message);
+    throw err;
   }
 }
 
@@ -56,6 +72,7 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<ApiC
     sseTotalStreams: env.KBISECT_LIMIT_SSE_TOTAL ? Number(env.KBISECT_LIMIT_SSE_TOTAL) : 1000,
     ...(env.KBISECT_REQUEST_KEY_FILE ? { requestKeyFile: env.KBISECT_REQUEST_KEY_FILE } : {}),
     ...(env.KBISECT_TOKENS_FILE ? { tokensFile: env.KBISECT_TOKENS_FILE } : {}),
+    ...openReposOf(env),
     ...overrides,
   };
   if (config.publicUrl !== undefined && !Value.Check(ApiConfigSchema.properties.publicUrl, config.publicUrl)) {

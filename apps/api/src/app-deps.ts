@@ -1,11 +1,15 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { BisectionStore, MachineStore, TokenRegistry } from '@kbisect/service';
+import type { BisectionStore, MachineStore, OpenRepoPolicy, TokenRegistry, TreeStore } from '@kbisect/service';
 
 /** What the API is built from; the composition root (server or tests) supplies it. */
 export interface AppDeps {
   readonly store: BisectionStore;
   readonly machines: MachineStore;
+  /** Registered kernel trees: what submissions may name. */
+  readonly trees: TreeStore;
+  /** Unregistered URLs a submission may name; undefined: registered trees only. @defaultValue undefined */
+  readonly openRepos?: OpenRepoPolicy;
   readonly redis: Redis;
   /** Every queue, for /metrics; the API itself only enqueues orchestration. */
   readonly queues: { readonly orchestrate: Queue; readonly build: Queue; readonly test: Queue };

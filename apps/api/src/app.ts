@@ -8,6 +8,7 @@ import { bisectionRoutes } from './routes/bisections.js';
 import { machineRoutes } from './routes/machines.js';
 import { serviceRoutes } from './routes/service-routes.js';
 import { installSecurityHeaders } from './security-headers.js';
+import { treeRoutes } from './routes/trees.js';
 
 /**
  * Builds the API without listening (fastify/demo's app/server split): tests
@@ -39,6 +40,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean 
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(bisectionRoutes(deps), { prefix: '/api/v1' });
   await app.register(machineRoutes(deps), { prefix: '/api/v1' });
+  await app.register(treeRoutes(deps), { prefix: '/api/v1' });
   await app.register(serviceRoutes(deps));
   return app;
 }

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BisectionStore, DEFAULT_TOKEN_LIMITS, MachineStore, TokenRegistry, connectRedis, grantProblem, hashToken, queueNames, type LogEvent } from '@kbisect/service';
+import { BisectionStore, DEFAULT_TOKEN_LIMITS, MachineStore, TreeStore, TokenRegistry, connectRedis, grantProblem, hashToken, queueNames, type LogEvent } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../test/support/redis-namespace.js';
 import { buildApp } from './app.js';
 
@@ -35,7 +35,7 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   app = await buildApp({
-    store, machines: new MachineStore(redis, ns), redis, queues, tokens, requestKey: key,
+    store, machines: new MachineStore(redis, ns), trees: new TreeStore(redis, ns), redis, queues, tokens, requestKey: key,
     allowCommandProbe: true, bodyLimit: 8192, now: () => now, enqueueOrchestrate: async () => undefined,
   });
 });

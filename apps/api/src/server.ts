@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { BisectionStore, MachineStore, TokenRegistry, connectRedis, enqueueOrchestrate, queueNames, readRequestKey, tokenLimitsFromEnv } from '@kbisect/service';
+import { BisectionStore, MachineStore, TokenRegistry, TreeStore, connectRedis, enqueueOrchestrate, queueNames, readRequestKey, tokenLimitsFromEnv } from '@kbisect/service';
 import type { ApiConfig } from './api-config.js';
 import { buildApp } from './app.js';
 
@@ -31,6 +31,8 @@ export async function startApi(config: ApiConfig, tokens: TokenRegistry, logger:
     {
       store,
       machines: new MachineStore(redis, config.namespace),
+      trees: new TreeStore(redis, config.namespace),
+      ...(config.openRepos !== undefined ? { openRepos: config.openRepos } : {}),
       redis,
       queues,
       tokens,

@@ -7,7 +7,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BisectionStore, DEFAULT_TOKEN_LIMITS, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames, type BisectionRequest } from '@kbisect/service';
+import { BisectionStore, DEFAULT_TOKEN_LIMITS, MachineStore, TreeStore, TokenRegistry, connectRedis, hashToken, queueNames, type BisectionRequest } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../test/support/redis-namespace.js';
 import { buildApp } from './app.js';
 
@@ -31,7 +31,7 @@ let base: string;
 
 beforeAll(async () => {
   app = await buildApp({
-    store, machines: new MachineStore(redis, ns), redis, queues, tokens, sseReaderName: readerName, sseTotalStreams: STREAMS + 2, sseHeartbeatMs: 500,
+    store, machines: new MachineStore(redis, ns), trees: new TreeStore(redis, ns), redis, queues, tokens, sseReaderName: readerName, sseTotalStreams: STREAMS + 2, sseHeartbeatMs: 500,
     allowCommandProbe: true, bodyLimit: 8192, now: () => new Date(), enqueueOrchestrate: async () => undefined,
   });
   base = await app.listen({ port: 0, host: '127.0.0.1' });

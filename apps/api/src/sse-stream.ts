@@ -1,11 +1,16 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { STREAM_START, advance, formatCursor, readStreams, type LogEvent, type StreamCursor, type StreamEntry } from '@kbisect/service';
+import { STREAM_START, advance, repoLabel, formatCursor, readStreams, type LogEvent, type StreamCursor, type StreamEntry } from '@kbisect/service';
 import type { AppDeps } from './app-deps.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import type { StreamHub } from './sse-hub.js';
 
 /** What each SSE message carries: the log event, plus an ETA on step starts. */
 function payload(event: LogEvent, stepDurationsMs: number[]): Record<string, unknown> {
+  // The repo as readers see it everywhere: the tree's name, never the path or credentials behind it.
+  if (event.type === 'created') {
+    const { grant: _grant, ...shown } = event;
+    return { ...shown, request: { ...event.request, repo: repoLabel(event) } };
+  }
   if (event.type !== 'step-started' || stepDurationsMs.length === 0) return event;
   const sorted = [...stepDurationsMs].sort((a, b) => a - b);
   const median = sorted[sorted.length >> 1]!;
@@ -22,7 +27,7 @@ function dataOf(event: LogEvent, stepDurationsMs: number[]): string {
   if (event.type === 'step-started' && stepDurationsMs.length > 0) return JSON.stringify(payload(event, stepDurationsMs));
   let json = serialized.get(event);
   if (json === undefined) {
-    json = JSON.stringify(event);
+    json = JSON.stringify(event.type === 'created' ? payload(event, stepDurationsMs) : event);
     serialized.set(event, json);
   }
   return json;

@@ -97,7 +97,13 @@ describe('kbisect serve + submit/watch/log/report', () => {
   });
 
   it('bisects to the culprit with a live watch, then prints a replayable log and a report', async () => {
-    const sub = await cli(['submit', '--repo', repo.fx.dir, '--good', repo.fx.shas[0]!, '--bad', 'main', '--test-cmd', `sh ${repo.script}`, '--verify', '--watch']);
+    const unregistered = await cli(['submit', '--repo', repo.fx.dir, '--good', repo.fx.shas[0]!, '--bad', 'main', '--test-cmd', 'true']);
+    expect(unregistered.exitCode).toBe(1);
+    expect(unregistered.stderr.trim()).toMatch(/^kbisect: .*repo: '.*' is not a registered tree \(kbisect trees list\)/);
+    expect(unregistered.stderr.trim().split('\n')).toHaveLength(1);
+    expect((await cli(['trees', 'add', 'oracle', repo.fx.dir])).stdout).toBe(`registered tree oracle: ${repo.fx.dir}`);
+    expect((await cli(['trees'])).stdout).toMatch(/^oracle +\/\S+ +\(every submitter\)$/m);
+    const sub = await cli(['submit', '--repo', 'oracle', '--good', repo.fx.shas[0]!, '--bad', 'main', '--test-cmd', `sh ${repo.script}`, '--verify', '--watch']);
     expect(sub.exitCode, `${sub.stderr}\n--- serve:\n${serveErr}`).toBe(0);
     const id = /submitted ([0-9a-f-]{36})/.exec(sub.stderr)?.[1];
     expect(id).toBeDefined();
@@ -150,6 +156,8 @@ describe('kbisect submit does what kbisect run does', () => {
   let bug: BugFileRepo;
   beforeAll(async () => {
     bug = await bugFileRepo('kbisect-serve-parity-');
+    // Submitted by its exact path: a registered tree's repo.
+    expect((await execa('node', [BIN, 'trees', 'add', 'bug', bug.repo, '--role', 'submit'], { env: { ...process.env, KBISECT_URL: url, KBISECT_STATE_DIR: state } })).stdout).toBe(`registered tree bug: ${bug.repo}`);
   });
   afterAll(async () => {
     await bug.cleanup();

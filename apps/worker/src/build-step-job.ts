@@ -8,6 +8,7 @@ import type { OpenRepo } from './repo-port.js';
 import { loadStep } from './step-context.js';
 import type { RequestTrust } from './request-trust.js';
 import type { StepStore } from './step-store.js';
+import { treeWorkDir } from './tree-work-dir.js';
 
 export interface BuildJobDeps {
   readonly store: StepStore;
@@ -15,7 +16,7 @@ export interface BuildJobDeps {
   readonly trust: RequestTrust;
   readonly openRepo: OpenRepo;
   readonly cache: ArtifactCache;
-  /** This build slot's directory: one worktree and per-config build dirs, kept between steps. */
+  /** This build slot's directory: per tree, one worktree and per-config build dirs, kept between steps. */
   readonly workDir: string;
   readonly jobs: number;
   readonly ccacheDir: string;
@@ -54,7 +55,7 @@ export async function runBuildJob(job: BuildJob, deps: BuildJobDeps): Promise<Bu
   const fragments = await loadFragments(probe.configFragments, deps.fragmentDir);
   const repo = await deps.openRepo(request.repo);
   const started = Date.now();
-  const outcome = await (deps.build ?? buildKernel)(repo, deps.cache, deps.workDir, { commit: ref.commit, fragments, required, jobs: deps.jobs, ccacheDir: deps.ccacheDir, untestable: buildModeOf(untestableModeOf(probe), ref.purpose), ...(ref.revert ? { revert: ref.revert } : {}) });
+  const outcome = await (deps.build ?? buildKernel)(repo, deps.cache, treeWorkDir(deps.workDir, request.repo), { commit: ref.commit, fragments, required, jobs: deps.jobs, ccacheDir: deps.ccacheDir, untestable: buildModeOf(untestableModeOf(probe), ref.purpose), ...(ref.revert ? { revert: ref.revert } : {}) });
   if (outcome.kind === 'revert-failed') {
     // The engine records the check as unavailable and finishes; the bad end keeps its verdicts.
     await recordRevertUnavailable(deps.store, job, outcome.reason, at());

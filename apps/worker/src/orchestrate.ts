@@ -2,6 +2,7 @@ import { runFields, runRef, terminalMessage } from '@kbisect/bisect';
 import { narrowedOf, type BisectionRequest, type BisectionStore, type BuildJob, type CommandTestJob, type CommitInfo, type LogEvent } from '@kbisect/service';
 import { driverStartFor, importedStart, narrowOf, openRange, probesUntestable, requiredSymbolsOf, startDriver, untestableModeOf } from '@kbisect/service/driver';
 import { probeUntestable } from '@kbisect/kbuild';
+import { failBisection } from './fail-bisection.js';
 import type { OpenRepo } from './repo-port.js';
 import { recordReportFacts } from './report-facts.js';
 import { RangeTooLargeError } from './range-too-large-error.js';
@@ -17,6 +18,8 @@ export interface OrchestratorDeps {
   /** Kernel probes start a step with a build; command probes go straight to a test. */
   readonly enqueueBuild: (job: BuildJob, opts: { attempts: number; priority: number }) => Promise<void>;
   readonly now: () => Date;
+  /** The worker's cache dir: named `<cache>` in reasons readers see. */
+  readonly cacheDir?: string;
 }
 
 export type OrchestrateOutcome = 'initialized' | 'enqueued' | 'finished' | 'already-finished' | 'failed-to-start';
@@ -49,8 +52,7 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
       // The taxonomy decides: the submitter's or the operator's problem ends the bisection; the machinery's is retried.
       const message = terminalMessage(err);
       if (message === undefined) throw err;
-      await deps.store.log.appendOnce(bisectionId, 'failed-start', { type: 'failed', at: deps.now().toISOString(), error: message });
-      await finishOnce(deps, bisectionId, { type: 'finished', at: deps.now().toISOString(), status: 'failed', error: message });
+      await failBisection(deps, bisectionId, message);
       return 'failed-to-start';
     }
     loaded = await deps.store.load(bisectionId);

@@ -10,10 +10,17 @@ import { endOnTerminalError } from './record-step.js';
 import { claimBuildSlots, type BuildSlots } from './build-slots.js';
 import { runLabTestJob } from './lab-test-job.js';
 import { orchestrate } from './orchestrate.js';
+import { failBisection } from './fail-bisection.js';
+import { publicReason } from './public-reason.js';
 import type { OpenRepo } from './repo-port.js';
 import { runTestJob } from './run-test-job.js';
 import type { RequestTrust } from './request-trust.js';
 import type { WorkerConfig } from './worker-config.js';
+
+/** A job BullMQ will not try again: its attempts are used up, or it threw UnrecoverableError. */
+function finalFailure(job: Job, err: Error): boolean {
+  return job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError || err.name === 'UnrecoverableError';
+}
 
 export interface RunningWorkers {
   close(): Promise<void>;
@@ -50,10 +57,10 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
   // Out of retries: the machinery, not the kernel, failed; say so and stop the bisection.
   const failStepWhenRetriesRunOut = (w: Worker, doing: string): void => {
     w.on('failed', (job, err) => {
-      if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      if (!job || !finalFailure(job, err)) return;
       const data = job.data as StepJob;
-      void store.log
-        .appendOnce(data.bisectionId, `infra-failed:${data.commit}`, { type: 'failed', at: new Date().toISOString(), error: `infrastructure failure ${doing} ${data.commit} after ${job.attemptsMade} attempts: ${err.message}` })
+      void store.load(data.bisectionId)
+        .then(({ fold }) => store.log.appendOnce(data.bisectionId, `infra-failed:${data.commit}`, { type: 'failed', at: new Date().toISOString(), error: publicReason(`infrastructure failure ${doing} ${data.commit} after ${job.attemptsMade} attempts: ${err.message}`, fold.created, config.cacheDir) }))
         .then(() => enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId))
         .catch((e: unknown) => deps.logger.error({ err: e }, 'could not record an infrastructure failure'));
     });
@@ -71,6 +78,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
           openRepo: deps.openRepo,
           trust,
           now: () => new Date(),
+          cacheDir: config.cacheDir,
           enqueueTest: async (data, opts) => {
             await testQueue.add('test', data, { jobId: jobIds.test(data), ...stepOpts(opts) });
           },
@@ -83,6 +91,12 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
       },
       { connection: connection(), concurrency: config.concurrency.orchestrator, ...common },
     );
+    // Out of retries (a clone that keeps failing, a tree whose path is gone): end the bisection with the reason.
+    w.on('failed', (job, err) => {
+      if (!job || !finalFailure(job, err) || !Value.Check(OrchestrateJobSchema, job.data)) return;
+      void failBisection({ store, now: () => new Date(), cacheDir: config.cacheDir }, job.data.bisectionId, err.message)
+        .catch((e: unknown) => deps.logger.error({ err: e }, 'could not record a failed orchestration'));
+    });
     workers.push(w);
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { validateGraph, type CommitGraph } from '@kbisect/bisect';
+import { redactUrlCredentials } from '@kbisect/git';
 import type { Redis } from 'ioredis';
 import { applyEntries, emptyFold, type BisectionFold } from './bisection-fold.js';
 import { toView, type BisectionView } from './bisection-view.js';
@@ -9,6 +10,7 @@ import { FoldSnapshots } from './fold-snapshot.js';
 import { keysFor, type Keys } from './keys.js';
 import type { LogEvent } from './log-event.js';
 import { replayedOf, type Replayed } from './replay.js';
+import { repoLabel } from './repo-label.js';
 import type { BisectionRequest } from './request-schema.js';
 import type { Grant, SealedFields } from './request-seal.js';
 import type { BisectionStatus } from './shared-schemas.js';
@@ -60,16 +62,19 @@ export class BisectionStore {
     this.snapshots = new FoldSnapshots(redis, this.keys);
   }
 
-  /** `opts.id`: an id chosen (and admitted) before; `opts.grant`: what the API vouches for, signed over the id, sender, time and request. */
-  async create(request: BisectionRequest, by: string, now: Date, opts: { id?: string; grant?: (fields: SealedFields) => Grant } = {}): Promise<string> {
+  /**
+   * `opts.id`: an id chosen (and admitted) before; `opts.grant`: what the API vouches for, signed over the id, sender, time and request;
+   * `opts.tree`: the registered tree the request's repo came from (shown instead of the repo).
+   */
+  async create(request: BisectionRequest, by: string, now: Date, opts: { id?: string; tree?: string; grant?: (fields: SealedFields) => Grant } = {}): Promise<string> {
     const id = opts.id ?? randomUUID();
     const at = now.toISOString();
     const grant = opts.grant?.({ id, by, at, request });
-    const event: LogEvent = { type: 'created', at, by, request, ...(grant ? { grant } : {}) };
+    const event: LogEvent = { type: 'created', at, by, request, ...(grant ? { grant } : {}), ...(opts.tree !== undefined ? { tree: opts.tree } : {}) };
     await this.log.appendOnce(id, 'created', event);
     await this.redis
       .multi()
-      .hset(this.keys.meta(id), { status: 'queued', repo: request.repo, createdAt: event.at, by, priority: String(request.options?.priority ?? 50) })
+      .hset(this.keys.meta(id), { status: 'queued', repo: repoLabel(event), createdAt: event.at, by, priority: String(request.options?.priority ?? 50) })
       .zadd(this.keys.index, now.getTime(), id)
       .sadd(this.keys.byStatus('queued'), id)
       .exec();
@@ -111,7 +116,7 @@ export class BisectionStore {
         advanced = true;
         const meta = await this.redis.hgetall(this.keys.meta(id));
         if (opts.status && meta.status !== opts.status) continue;
-        items.push({ id, status: meta.status ?? 'queued', repo: meta.repo ?? '', createdAt: meta.createdAt ?? '', by: meta.by ?? '' });
+        items.push({ id, status: meta.status ?? 'queued', repo: redactUrlCredentials(meta.repo ?? ''), createdAt: meta.createdAt ?? '', by: meta.by ?? '' });
       }
       if (!advanced || page.length < pageSize) {
         if (items.length < opts.limit) cursor = undefined;

@@ -4,6 +4,7 @@ import type { BisectionFold } from './bisection-fold.js';
 import { driverResult } from './driver/driver-step.js';
 import { CommitInfoSchema, type LogEvent } from './log-event.js';
 import { replayedOf } from './replay.js';
+import { repoLabel } from './repo-label.js';
 import { EndpointResultSchema, ProgressSchema, PurposeSchema, ShaSchema as Sha, StatusSchema, VerdictSchema, VerificationSchema, type VerificationView } from './shared-schemas.js';
 import { NarrowedSchema, narrowedOf } from './untestable-mode.js';
 
@@ -24,7 +25,7 @@ export const BisectionViewSchema = Type.Object({
     machine: Type.Optional(Type.String()),
   })),
   error: Type.Optional(Type.String()),
-  repo: Type.String(),
+  repo: Type.String({ description: 'The registered tree, or the URL it was given (credentials redacted)' }),
   good: Type.Array(Type.String()),
   bad: Type.String(),
   createdAt: Type.String(),
@@ -48,7 +49,7 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
   const replayed = replayedOf(fold);
   const base = {
     id,
-    repo: created?.request.repo ?? '',
+    repo: repoLabel(created),
     good: created?.request.good ?? [],
     bad: created?.request.bad ?? '',
     createdAt: created?.at ?? '',

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { BisectionRequestSchema } from './request-schema.js';
 import { GrantSchema } from './request-seal.js';
 import { FinishedStatusSchema, ProgressSchema, RunRefSchema, ShaSchema as Sha, VerdictSchema } from './shared-schemas.js';
+import { TreeNameSchema } from './tree-schema.js';
 import { NarrowedSchema } from './untestable-mode.js';
 
 export const CommitInfoSchema = Type.Object({ sha: Sha, subject: Type.String(), authorName: Type.String(), authorEmail: Type.String(), authorDate: Type.String() });
@@ -23,8 +24,11 @@ export const ReportRecipientsSchema = Type.Object({
  * from these (plus the stored graph); nothing else is authoritative.
  */
 export const LogEventSchema = Type.Union([
-  /** `grant`: what the API vouched for, signed (request-seal.ts); workers refuse a bisection whose grant does not verify. */
-  Type.Object({ type: Type.Literal('created'), at: Type.String(), by: Type.String(), request: BisectionRequestSchema, grant: Type.Optional(GrantSchema) }),
+  /**
+   * `grant`: what the API vouched for, signed (request-seal.ts); workers refuse a bisection whose grant does not verify.
+   * `tree`: the registered tree the submission named; `request.repo` is then that tree's repo, pinned for the bisection's life.
+   */
+  Type.Object({ type: Type.Literal('created'), at: Type.String(), by: Type.String(), request: BisectionRequestSchema, grant: Type.Optional(GrantSchema), tree: Type.Optional(TreeNameSchema) }),
   /**
    * The range in engine terms (for a fix bisection, `bad` is the fixed end), the marks of an imported bisect
    * log resolved to shas, the merge bases tested first when a good is not an ancestor of bad (as git does), and

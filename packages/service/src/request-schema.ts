@@ -71,7 +71,7 @@ export const BisectionOptionsSchema = Type.Object(
 
 export const BisectionRequestSchema = Type.Object(
   {
-    repo: Type.String({ minLength: 1, maxLength: 2048, description: 'A local path on the workers, or an https/ssh/git/file URL.' }),
+    repo: Type.String({ minLength: 1, maxLength: 2048, description: "A registered tree's name (GET /api/v1/trees) or its exact repo; an https/git/ssh URL only where the deployment allows open URLs (KBISECT_OPEN_REPOS)." }),
     good: Type.Array(RefSchema, { minItems: 1, maxItems: 16 }),
     bad: RefSchema,
     probe: ProbeSchema,

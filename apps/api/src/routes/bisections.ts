@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { next, toBisectLog } from '@kbisect/bisect';
-import { validateRepoSource } from '@kbisect/git';
 import { BisectionRequestSchema, BisectionViewSchema, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, SubmissionQuota, VerdictSchema, formatMail, formatReport, mayRunCommandProbes, parseCursor, sealGrant } from '@kbisect/service';
 import { ImportLogError, checkImportLog, rangeProblem } from '@kbisect/service/driver';
 import { ApiError } from '../api-errors.js';
@@ -16,6 +15,7 @@ import { checkKernelProbe } from './kernel-probe-check.js';
 import { probeProblem } from './probe-problem.js';
 import { admit } from './admission.js';
 import { limitProblem, withinLimits } from './submission-limits.js';
+import { submittedRepo, withDefaultsOfNamedTree } from './submitted-repo.js';
 
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Bisection id' }) });
 const Addresses = Type.Array(Type.String({ minLength: 3, maxLength: 320 }), { maxItems: 50, description: 'Extra recipients: repeat the parameter (to=a@b&to=c@d)' });
@@ -45,6 +45,9 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post('/bisections', {
       onRequest: submit,
       preValidation: async (request) => {
+        // Before validation the body is still unknown; the checks below see the request with its tree's defaults.
+        const unvalidated = request as { body: unknown };
+        unvalidated.body = await withDefaultsOfNamedTree(unvalidated.body, deps);
         const problem = probeProblem((request.body as { probe?: unknown } | undefined)?.probe);
         if (problem) throw new ApiError('KBISECT_ERR_VALIDATION', problem.message, problem.field);
       },
@@ -55,11 +58,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       },
     }, async (request, reply) => {
       const body = request.body;
-      try {
-        validateRepoSource(body.repo, 'repo');
-      } catch (err) {
-        throw new ApiError('KBISECT_ERR_INVALID_REPO_SOURCE', err instanceof Error ? err.message : 'repo is not acceptable', 'repo');
-      }
+      const source = await submittedRepo(body.repo, request.principal!, deps);
       const range = rangeProblem({ good: body.good, ...(body.options?.terms ? { terms: body.options.terms } : {}) });
       if (range) throw new ApiError('KBISECT_ERR_VALIDATION', `good: ${range}`, 'good');
       if (body.importLog !== undefined) {
@@ -87,10 +86,10 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       if (over) throw new ApiError('KBISECT_ERR_OVER_LIMIT', over.message, over.field);
       // Last, so a refused request costs no quota.
       const id = await admit(quota, principal, deps.now());
-      const stored = withinLimits({ ...body, probe, options: { checkEndpoints: true, ...body.options } }, principal);
+      const stored = withinLimits({ ...body, repo: source.repo, probe, options: { checkEndpoints: true, ...body.options } }, principal);
       const grant = { role: principal.role, commandProbe: mayRunCommandProbes(principal), maxRangeCommits: principal.limits.maxRangeCommits };
       const key = deps.requestKey;
-      await deps.store.create(stored, principal.name, deps.now(), { id, ...(key ? { grant: (fields) => sealGrant(key, fields, grant) } : {}) });
+      await deps.store.create(stored, principal.name, deps.now(), { id, ...(source.tree !== undefined ? { tree: source.tree } : {}), ...(key ? { grant: (fields) => sealGrant(key, fields, grant) } : {}) });
       await deps.enqueueOrchestrate(id);
       const self = `/api/v1/bisections/${id}`;
       return reply.status(201).send({ id, status: 'queued', links: { self, events: `${self}/events`, report: `${self}/report` } });

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
+import { BisectionStore, MachineStore, TreeStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../../test/support/redis-namespace.js';
 import { buildApp } from '../app.js';
 
@@ -27,9 +27,10 @@ const machine = {
 
 beforeAll(async () => {
   app = await buildApp({
-    store: new BisectionStore(redis, ns), machines: new MachineStore(redis, ns), redis, queues, tokens,
+    store: new BisectionStore(redis, ns), machines: new MachineStore(redis, ns), trees: new TreeStore(redis, ns), redis, queues, tokens,
     allowCommandProbe: false, bodyLimit: 8192, now: () => new Date('2026-11-25T00:00:00Z'), enqueueOrchestrate: async () => undefined,
   });
+  await new TreeStore(redis, ns).register({ name: 'linux', repo: '/srv/linux' });
 });
 afterAll(async () => {
   await app.close();

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames, REGRESSIONS_LIST, type LogEvent } from '@kbisect/service';
+import { BisectionStore, MachineStore, TreeStore, TokenRegistry, connectRedis, hashToken, queueNames, REGRESSIONS_LIST, type LogEvent } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../../test/support/redis-namespace.js';
 import { buildApp } from '../app.js';
 
@@ -20,7 +20,7 @@ let queued: string;
 
 beforeAll(async () => {
   app = await buildApp({
-    store, machines: new MachineStore(redis, ns), redis, queues,
+    store, machines: new MachineStore(redis, ns), trees: new TreeStore(redis, ns), redis, queues,
     tokens: new TokenRegistry({ tokens: [{ name: 'reader', role: 'read', sha256: hashToken('t-read') }] }),
     allowCommandProbe: true, bodyLimit: 8192, now: () => new Date('2026-11-30T00:00:00Z'), enqueueOrchestrate: async () => undefined,
     publicUrl: 'https://kbisect.example.org', mailFrom: 'kbisect <kbisect@example.org>',

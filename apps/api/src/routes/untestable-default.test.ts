@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
+import { BisectionStore, MachineStore, TreeStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../../test/support/redis-namespace.js';
 import { buildApp } from '../app.js';
 
@@ -22,7 +22,7 @@ const range = { repo: '/srv/linux', good: ['v4.4'], bad: 'v4.6-rc5' };
 
 beforeAll(async () => {
   app = await buildApp({
-    store, machines: new MachineStore(redis, ns), redis, queues, tokens,
+    store, machines: new MachineStore(redis, ns), trees: new TreeStore(redis, ns), redis, queues, tokens,
     allowCommandProbe: true, bodyLimit: 8192, now: () => new Date('2026-11-30T00:00:00Z'), enqueueOrchestrate: async () => undefined,
   });
   const machine = {
@@ -32,6 +32,8 @@ beforeAll(async () => {
   };
   const res = await app.inject({ method: 'POST', url: '/api/v1/machines', headers: auth, payload: machine });
   expect(res.statusCode).toBe(201);
+  // Submitted by its exact repo: a registered tree.
+  expect((await app.inject({ method: 'POST', url: '/api/v1/trees', headers: auth, payload: { name: 'linux', repo: '/srv/linux' } })).statusCode).toBe(201);
 });
 afterAll(async () => {
   await app.close();

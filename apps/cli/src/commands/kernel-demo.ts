@@ -24,6 +24,9 @@ export class DemoError extends Error {
 type Io = { out: (s: string) => void; err: (s: string) => void; isTty: boolean };
 
 /** The probe the demo submits: the regression shows in fork mode (see the fixture script). */
+/** The name the demo registers its fixture tree under. */
+const DEMO_TREE = 'linux-demo';
+
 export const DEMO_PROBE = {
   type: 'kernel',
   configFragments: ['qemu-x86_64', 'iommu-vfio', 'thp'],
@@ -73,7 +76,9 @@ export async function kernelDemo(io: Io, dirs: { cacheDir: string; stateDir: str
       if (!lab) return 1;
       const client = await apiClientFromEnv({ KBISECT_URL: api.url, KBISECT_TOKEN: (await readFile(tokens.tokenPath, 'utf8')).trim() });
       // Verified as a maintainer would before replying: the culprit and its parent again, and the bad end with the culprit reverted.
-      const { id } = await client.json<{ id: string }>('POST', '/api/v1/bisections', { repo: fixture, good: ['v6.1-base'], bad: 'demo-bad', probe: DEMO_PROBE, options: { verify: true, verifyRevert: true } });
+      // The local admin registers the fixture as a tree, and the demo submits by its name like any user.
+      await client.json('POST', '/api/v1/trees', { name: DEMO_TREE, repo: fixture });
+      const { id } = await client.json<{ id: string }>('POST', '/api/v1/bisections', { repo: DEMO_TREE, good: ['v6.1-base'], bad: 'demo-bad', probe: DEMO_PROBE, options: { verify: true, verifyRevert: true } });
       io.err(`kbisect demo: bisection ${id} submitted to ${api.url}`);
       const status = await watchBisection(client, id, io);
       io.out((await client.request('GET', `/api/v1/bisections/${id}/report`, undefined, 'text/plain')).text.trimEnd());

@@ -78,7 +78,7 @@ export async function serveCommand(argv: readonly string[], io: { out: (s: strin
     io.err(`kbisect: serving on ${api.url} (OpenAPI at ${api.url}/docs)`);
     io.err(`kbisect: redis ${redis ? `${redis.displayUrl} (private, password in ${redis.passwordFile}, data in ${stateDir}/redis)` : redactUrl(env.REDIS_URL!)}`);
     if (tokens) io.err(`kbisect: ${tokens.created ? 'created' : 'using'} a local admin token in ${tokens.tokenPath}`);
-    io.err(`kbisect: try  KBISECT_URL=${api.url} npx kbisect submit --repo <path> --good <ref> --bad <ref> --test-cmd '<cmd>' --watch`);
+    io.err(`kbisect: try  export KBISECT_URL=${api.url}; npx kbisect trees add linux <path>; npx kbisect submit --repo linux --good <ref> --bad <ref> --test-cmd '<cmd>' --watch`);
     onReady?.(api.url);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
