@@ -31,7 +31,7 @@ afterAll(async () => {
 
 async function submit(log: string, ends: { bad: string; good: string }): Promise<View> {
   const created = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', {
-    repo: repo.fx.dir, ...ends, good: [ends.good], probe: { type: 'command', command: `sh ${repo.script}` },
+    repo: await h.registerTree(repo.fx.dir), ...ends, good: [ends.good], probe: { type: 'command', command: `sh ${repo.script}` },
     importLog: await readFile(log, 'utf8'), options: { checkEndpoints: false },
   });
   expect(created.status).toBe(201);

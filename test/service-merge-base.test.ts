@@ -40,7 +40,7 @@ async function waitFor(id: string, timeoutMs: number): Promise<View> {
 async function serviceRun(repo: OracleRepo, good: number): Promise<View & { id: string }> {
   // Without the endpoint check the service tests exactly what `git bisect run` tests.
   const created = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', {
-    repo: repo.fx.dir, good: [repo.fx.shas[good]!], bad: repo.fx.shas[history.tip]!, probe: { type: 'command', command: `sh ${repo.script}` }, options: { checkEndpoints: false },
+    repo: await h.registerTree(repo.fx.dir), good: [repo.fx.shas[good]!], bad: repo.fx.shas[history.tip]!, probe: { type: 'command', command: `sh ${repo.script}` }, options: { checkEndpoints: false },
   });
   expect(created.status).toBe(201);
   return { ...(await waitFor(created.body.id, 90_000)), id: created.body.id };
@@ -85,7 +85,7 @@ describe('the service with a good commit on a branch beside bad', () => {
   it('a good that descends from bad is still refused as swapped ends', async () => {
     const repo = await repoFor(2, []);
     const created = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', {
-      repo: repo.fx.dir, good: [repo.fx.shas[9]!], bad: repo.fx.shas[5]!, probe: { type: 'command', command: `sh ${repo.script}` },
+      repo: await h.registerTree(repo.fx.dir), good: [repo.fx.shas[9]!], bad: repo.fx.shas[5]!, probe: { type: 'command', command: `sh ${repo.script}` },
     });
     const view = await waitFor(created.body.id, 60_000);
     expect(view.status).toBe('failed');

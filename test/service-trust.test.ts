@@ -60,7 +60,7 @@ describe('workers re-check what the API vouched for', () => {
   }, 60_000);
 
   it("ends a submission whose range is over the token's cap failed, with the count", async () => {
-    const { status, body } = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: repo.fx.dir, good: [repo.fx.shas[0]!], bad: repo.fx.shas.at(-1)!, probe: { type: 'command', command: repo.script } });
+    const { status, body } = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: await h.registerTree(repo.fx.dir), good: [repo.fx.shas[0]!], bad: repo.fx.shas.at(-1)!, probe: { type: 'command', command: repo.script } });
     expect(status).toBe(201);
     const view = await finished(h, body.id);
     expect(view.status).toBe('failed');

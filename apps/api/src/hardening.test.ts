@@ -38,6 +38,8 @@ beforeAll(async () => {
     store, machines: new MachineStore(redis, ns), trees: new TreeStore(redis, ns), redis, queues, tokens, requestKey: key,
     allowCommandProbe: true, bodyLimit: 8192, now: () => now, enqueueOrchestrate: async () => undefined,
   });
+  // Submissions name a registered tree (or its exact repo).
+  await new TreeStore(redis, ns).register({ name: 'linux', repo: '/srv/linux' });
 });
 
 afterAll(async () => {
