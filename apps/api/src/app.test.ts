@@ -21,7 +21,7 @@ const tokens = new TokenRegistry({
 const enqueued: string[] = [];
 let app: FastifyInstance;
 
-const good = { repo: '/srv/linux', good: ['v4.4'], bad: 'v4.6-rc5', probe: { type: 'command', command: 'true' } };
+const good = { repo: '/srv/linux', good: ['v4.4'], bad: 'v4.6-rc5', probe: { type: 'command' as const, command: 'true' } };
 const auth = (t: string) => ({ authorization: `Bearer ${t}` });
 
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateHistory, seededRandom } from '@kbisect/bisect/testing';
 import { bugFileRepo, type BugFileRepo } from '../../../test/support/bug-file-repo.js';
@@ -15,7 +15,8 @@ import { freePort } from '@kbisect/lab';
 
 const BIN = resolve(import.meta.dirname, '../bin/kbisect.js');
 let state: string;
-let serve: ResultPromise;
+const startServe = (port: number, env: NodeJS.ProcessEnv) => execa('node', [BIN, 'serve', '--port', String(port)], { env, reject: false, stdin: 'ignore' });
+let serve: ReturnType<typeof startServe>;
 let url: string;
 let repo: OracleRepo;
 const history = generateHistory(seededRandom(77), { commits: 90 });
@@ -27,9 +28,9 @@ beforeAll(async () => {
   repo = await oracleRepo(history, culprit, []);
   const port = await freePort('tcp');
   url = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, KBISECT_STATE_DIR: state, KBISECT_CACHE_DIR: join(state, 'cache') };
+  const env: NodeJS.ProcessEnv = { ...process.env, KBISECT_STATE_DIR: state, KBISECT_CACHE_DIR: join(state, 'cache') };
   delete env.REDIS_URL;
-  serve = execa('node', [BIN, 'serve', '--port', String(port)], { env, reject: false, stdin: 'ignore' });
+  serve = startServe(port, env);
   serve.stderr?.on('data', (d: Buffer) => (serveErr += d.toString()));
   // Generous: a loaded 2-core machine can take a minute to start Redis, the API and the virtual lab.
   for (let i = 0; i < 900 && !serveErr.includes('serving on'); i++) await new Promise((r) => setTimeout(r, 100));

@@ -1,6 +1,6 @@
 import { runFields, runRef, terminalMessage } from '@kbisect/bisect';
 import { narrowedOf, type BisectionRequest, type BisectionStore, type BuildJob, type CommandTestJob, type CommitInfo, type LogEvent } from '@kbisect/service';
-import { narrowOf, openRange, requiredSymbolsOf, resolveImportedLog, startParams, startWithImported, untestableModeOf } from '@kbisect/service/driver';
+import { driverStartFor, narrowOf, openRange, requiredSymbolsOf, resolveImportedLog, startDriver, untestableModeOf } from '@kbisect/service/driver';
 import { probeUntestable } from '@kbisect/kbuild';
 import type { OpenRepo } from './repo-port.js';
 import { recordReportFacts } from './report-facts.js';
@@ -100,7 +100,7 @@ async function finishOnce(deps: OrchestratorDeps, id: string, event: Extract<Log
 
 /**
  * Opens the range with the driver core `kbisect run` uses, runs the cheap
- * Kconfig probe, resolves an imported bisect log and checks that the engine
+ * Kconfig probe, resolves an imported bisect log and checks that the driver
  * accepts the start, so replays never meet a refused start.
  */
 async function initialize(request: BisectionRequest, deps: OrchestratorDeps): Promise<{ graph: Awaited<ReturnType<typeof openRange>>['graph']; event: Omit<Extract<LogEvent, { type: 'initialized' }>, 'type' | 'at'> }> {
@@ -114,9 +114,17 @@ async function initialize(request: BisectionRequest, deps: OrchestratorDeps): Pr
   const untestable = required.length > 0 && !forcing ? await probeUntestable(repo, { graph: range.graph, bad: range.bad, goods: range.goods, required }) : {};
   const imported = request.importLog !== undefined ? await resolveImportedLog(request.importLog, repo, 'importLog') : [];
   const narrow = narrowOf(request.probe, request.options);
-  const started = startWithImported({ ...startParams(request.options, range, untestable), ...(narrow ? { narrow } : {}) }, imported);
+  // The start `kbisect run` makes: a good beside bad has its merge bases tested first, as git does.
+  const started = startDriver(driverStartFor(request.options, range, untestable, { narrow, imported }));
   if (!started.ok) throw new StartRefusedError(started.message);
-  return { graph: range.graph, event: { bad: range.bad, goods: [...range.goods], commits: range.graph.commits.length, untestable, ...(imported.length > 0 ? { imported } : {}) } };
+  return {
+    graph: range.graph,
+    event: {
+      bad: range.bad, goods: [...range.goods], commits: range.graph.commits.length, untestable,
+      ...(imported.length > 0 ? { imported } : {}),
+      ...(range.mergeBases.length > 0 ? { mergeBases: [...range.mergeBases] } : {}),
+    },
+  };
 }
 
 /** The engine refused the start (an imported mark outside the range, a contradiction): the submitter's to fix. */

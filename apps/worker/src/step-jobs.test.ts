@@ -177,7 +177,7 @@ describe('lab test job', () => {
     outcome: { kind: 'result', verdict: 'bad', metrics: { mismatches: 17 }, line: 'KBISECT-RESULT {"verdict":"bad","mismatches":17}' },
     timings: { totalSec: 20, resultSec: 15 }, ...over,
   });
-  const labDeps = (store: StepStore, onPool: LabJobDeps['onPool']): LabJobDeps => ({
+  const labDeps = (store: StepStore, onPool: NonNullable<LabJobDeps['onPool']>): LabJobDeps => ({
     store, machines: {} as MachineRegistry, cacheDir: '/nonexistent', now: () => new Date(at), attempt: 1, cancelPollMs: 60_000, consoleIntervalMs: 60_000,
     prepare: async () => ({ path: '/nonexistent/initrd', fromCache: true, key: 'k' }), onPool,
   });
@@ -185,7 +185,7 @@ describe('lab test job', () => {
   it('records the verdict with the machine, metrics and build evidence, and says a forced build in the reason', async () => {
     const store = memoryStore({}, kernelProbe);
     const job: LabTestJob = { ...(await firstJob(store)), kind: 'lab-test', kernel };
-    const onPool = (async () => ({ result: booted(), machineId: 'vm1', attempts: [] })) as unknown as LabJobDeps['onPool'];
+    const onPool = (async () => ({ result: booted(), machineId: 'vm1', attempts: [] })) as unknown as NonNullable<LabJobDeps['onPool']>;
     expect(await runLabTestJob(job, labDeps(store, onPool))).toBe('recorded');
     expect(store.events.at(-1)).toMatchObject({
       type: 'verdict', commit: job.commit, verdict: 'bad', machine: 'vm1', buildEvidence: 'build-x', evidence: `console-${job.commit}`,
@@ -197,7 +197,7 @@ describe('lab test job', () => {
   it('leaves a lab configuration error to the taxonomy: the bisection ends with its message', async () => {
     const store = memoryStore({}, kernelProbe);
     const job: LabTestJob = { ...(await firstJob(store)), kind: 'lab-test', kernel };
-    const onPool = (async () => { throw new LabConfigError("pool 'virtual' has no machines", 'pool'); }) as unknown as LabJobDeps['onPool'];
+    const onPool = (async () => { throw new LabConfigError("pool 'virtual' has no machines", 'pool'); }) as unknown as NonNullable<LabJobDeps['onPool']>;
     expect(await endOnTerminalError(store, job, () => new Date(at), () => runLabTestJob(job, labDeps(store, onPool)))).toBe('aborted');
     expect(store.events.at(-1)).toMatchObject({ type: 'failed', error: "pool 'virtual' has no machines" });
   });

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { candidatesOf, runKey, toResult, type Progress, type VerificationSummary } from '@kbisect/bisect';
+import { candidatesOf, runKey, type Progress, type VerificationSummary } from '@kbisect/bisect';
 import type { BisectionFold } from './bisection-fold.js';
+import { driverResult } from './driver/driver-step.js';
 import { CommitInfoSchema, type LogEvent } from './log-event.js';
 import { replayedOf } from './replay.js';
 import { EndpointResultSchema, ProgressSchema, PurposeSchema, ShaSchema as Sha, StatusSchema, VerdictSchema, VerificationSchema, type VerificationView } from './shared-schemas.js';
@@ -60,7 +61,8 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
     return { ...base, status: replayed.cancelRequested ? 'cancelled' : 'queued', steps: 0, verdicts: [] };
   }
   const { state } = replayed;
-  const result = toResult(id, state);
+  // The driver's result: the merge bases tested before the range come first, as git tested them.
+  const result = driverResult(id, { step: { state, commands: replayed.commands }, ...(fold.mergeBase ? { mergeBase: fold.mergeBase } : {}) });
   // The evidence behind each verdict: the verdict event of that very run (commit, purpose, run).
   // A revert check tested another kernel (the commit with the culprit reverted), so its evidence
   // also goes to the verification.

@@ -45,7 +45,7 @@ export function scenario(seed: number, maxSteps = 80): Scenario {
   events.push(init);
   const started = startStep(graph, init, request);
   if (!started.ok) throw new Error(`scenario start refused: ${started.message}`);
-  let step: Step = started.step;
+  let step: Step = started.driver.step;
   const cancelAt = ending < 0.2 ? 2 + Math.floor(random() * 6) : Infinity;
   for (let n = 0; n < maxSteps && step.state.status === 'running'; n++) {
     const test = step.commands.find((c) => c.type === 'test');

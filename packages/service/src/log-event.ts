@@ -23,10 +23,14 @@ export const ReportRecipientsSchema = Type.Object({
  */
 export const LogEventSchema = Type.Union([
   Type.Object({ type: Type.Literal('created'), at: Type.String(), by: Type.String(), request: BisectionRequestSchema }),
-  /** The range in engine terms (for a fix bisection, `bad` is the fixed end), and the marks of an imported bisect log resolved to shas. */
+  /**
+   * The range in engine terms (for a fix bisection, `bad` is the fixed end), the marks of an imported bisect
+   * log resolved to shas, and the merge bases tested first when a good is not an ancestor of bad (as git does).
+   */
   Type.Object({
     type: Type.Literal('initialized'), at: Type.String(), bad: Sha, goods: Type.Array(Sha), commits: Type.Integer(), untestable: Type.Record(Type.String(), Type.String()),
     imported: Type.Optional(Type.Array(Type.Object({ commit: Sha, verdict: VerdictSchema }))),
+    mergeBases: Type.Optional(Type.Array(Sha)),
   }),
   Type.Object({
     type: Type.Literal('step-started'), at: Type.String(), ...RunRefSchema.properties, subject: Type.Optional(Type.String()), progress: ProgressSchema, attempt: Type.Integer(),

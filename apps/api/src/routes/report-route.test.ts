@@ -9,7 +9,7 @@ import { buildApp } from '../app.js';
 const ns = uniqueNamespace('api-report');
 const redis = connectRedis(REDIS_URL);
 const names = queueNames(ns);
-const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
+const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), build: new Queue(names.build, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
 const store = new BisectionStore(redis, ns);
 const auth = { authorization: 'Bearer t-read' };
 const [G, B, C, D] = ['a', 'b', 'c', 'd'].map((x) => x.repeat(40)) as [string, string, string, string];
@@ -42,6 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
   await queues.orchestrate.close();
+  await queues.build.close();
   await queues.test.close();
   redis.disconnect();
   await dropNamespace(ns);

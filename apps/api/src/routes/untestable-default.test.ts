@@ -8,7 +8,7 @@ import { buildApp } from '../app.js';
 const ns = uniqueNamespace('api-untestable');
 const redis = connectRedis(REDIS_URL);
 const names = queueNames(ns);
-const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
+const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), build: new Queue(names.build, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
 const tokens = new TokenRegistry({ tokens: [{ name: 'admin', role: 'admin', sha256: hashToken('t-admin'), commandProbe: true }] });
 const auth = { authorization: 'Bearer t-admin' };
 const store = new BisectionStore(redis, ns);
@@ -36,6 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
   await queues.orchestrate.close();
+  await queues.build.close();
   await queues.test.close();
   redis.disconnect();
   await dropNamespace(ns);

@@ -40,7 +40,7 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
   const narrowCheckout = repo.openCheckout(join(cacheDir, 'worktrees', narrowId));
   try {
     const { result } = await runBisection(
-      { id, goodRefs: [demo.good], badRef: demo.bad, firstParent: false },
+      { id, goodRefs: [demo.good], badRef: demo.bad },
       { git: repo, checkout, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
     );
     io.out('kbisect says:');
@@ -59,7 +59,7 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
     io.out('\nAgain with --require-config CONFIG_TRANSPARENT_HUGEPAGE (Kconfig read from git, no checkout, no build):');
     const probed = await runBisection(
       {
-        id: probedId, goodRefs: [demo.good], badRef: demo.bad, firstParent: false,
+        id: probedId, goodRefs: [demo.good], badRef: demo.bad,
         untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required: [THP] }),
       },
       { git: repo, checkout: probedCheckout, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
@@ -74,7 +74,7 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
     io.out('\nAgain with --untestable narrow (the honest answer, then only its candidates built with BROKEN dropped):');
     const narrowed = await runBisection(
       {
-        id: narrowId, goodRefs: [demo.good], badRef: demo.bad, firstParent: false,
+        id: narrowId, goodRefs: [demo.good], badRef: demo.bad,
         untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required: [THP] }),
         narrow: { forced: [THP] },
         prepareWorktree: async (dir, purpose) => (purpose === 'narrow' ? dropBrokenDependencies(dir, [THP]) : []),
