@@ -1,9 +1,9 @@
 import { readFile, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import { scanDirs, sweepDirs, type DirStamps } from './dir-stamps.js';
 import { GitCommandError } from './errors/git-errors.js';
-import { gitAt, SAFE_CONFIG } from './mirror-cache.js';
+import { runHotGit } from './git-process.js';
+import { gitAt } from './mirror-cache.js';
 import { revertInWorktree } from './worktree-revert.js';
 
 const SHA = /^[0-9a-f]{40}$/;
@@ -73,7 +73,6 @@ export class ReusableCheckout implements Checkout {
       // Explicit --git-dir and --work-tree: git never searches upwards, so it
       // can only ever clean this worktree.
       const at = ['--literal-pathspecs', `--git-dir=${this.adminDir}`, `--work-tree=${this.dir}`];
-      const wt = pinnedGit(this.dir);
       // Only directories where a name appeared or went can hold untracked or
       // ignored files; clean those (all, when there are many or the root).
       let changed = [''];
@@ -84,11 +83,11 @@ export class ReusableCheckout implements Checkout {
       }
       const where = changed.length > 64 || changed.includes('') ? [] : ['--', ...changed];
       try {
-        if (changed.length > 0) await wt.raw([...at, 'clean', '-ffdxq', ...where]);
-        await wt.raw([...at, 'checkout', '--quiet', '--detach', '--force', sha]);
+        if (changed.length > 0) await runHotGit('clean', [...at, 'clean', '-ffdxq', ...where], this.dir);
+        await runHotGit('checkout', [...at, 'checkout', '--quiet', '--detach', '--force', sha], this.dir);
       } catch (err) {
         this.stamps = undefined;
-        throw new GitCommandError('checkout', err instanceof Error ? err.message : String(err));
+        throw err instanceof GitCommandError ? err : new GitCommandError('checkout', String(err));
       }
       // After a failed step (or a coarse clock) the directories are read again.
       if (this.stamps === undefined && this.fineClock) this.stamps = scanDirs(this.dir).stamps;
@@ -135,14 +134,6 @@ export class ReusableCheckout implements Checkout {
       await gitAt(this.gitDir).raw(['worktree', 'prune']).catch(() => undefined);
     }
   }
-}
-
-/**
- * simple-git refuses --git-dir/--work-tree unless told otherwise (they could
- * point git anywhere); ours are the worktree's own paths, never user input.
- */
-function pinnedGit(dir: string): SimpleGit {
-  return simpleGit({ baseDir: dir, config: SAFE_CONFIG, trimmed: false, unsafe: { allowUnsafeProtocolOverride: true, allowUnsafeConfigPaths: true } });
 }
 
 function wallClockNs(): bigint {
