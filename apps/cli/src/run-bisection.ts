@@ -24,8 +24,7 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
   const options = req.options ?? {};
   const range = await openRange(deps.git, { bad: req.badRef, good: req.goodRefs, ...(options.terms ? { terms: options.terms } : {}), fields: { bad: '--bad', good: () => '--good' } });
   const untestable = req.untestable ? await req.untestable(range.graph, range.bad, range.goods) : {};
-  const driverStart = driverStartFor(options, range, untestable, { narrow: req.narrow, imported: req.imported });
-  const start = req.parallel !== undefined && req.parallel > 1 ? { ...driverStart, params: { ...driverStart.params, parallel: req.parallel } } : driverStart;
+  const start = driverStartFor(options, range, untestable, { narrow: req.narrow, imported: req.imported });
   const started = startDriver(start);
   if (!started.ok) throw new BisectionRefusedError(started.message);
   let d: DriverStep = started.driver;

@@ -41,15 +41,13 @@ export interface RunRequest {
   readonly prepareWorktree?: (dir: string, purpose: RunPurpose) => Promise<readonly string[]>;
   /** `untestable: narrow`: narrow an ambiguous answer with forced runs of these symbols. */
   readonly narrow?: { readonly forced: readonly string[] };
-  /** Up to this many test commands at once (`--parallel`), each in its own worktree. @defaultValue 1 */
-  readonly parallel?: number;
 }
 
 export interface RunDeps {
   readonly git: RunGit;
   /** The bisection's one worktree, moved from commit to commit (cleaned each step); its owner disposes of it. */
   readonly checkout: Checkout;
-  /** Further worktrees for `parallel` runs (parallel − 1 of them); their owner disposes of them too. */
+  /** Further worktrees for `options.maxParallel` runs (one fewer than it); their owner disposes of them too. */
   readonly moreCheckouts?: readonly Checkout[];
   /** `signal` aborts a run made moot (the probe stops its process). */
   readonly probe: { test(commit: string, worktree: string, signal?: AbortSignal): Promise<ProbeOutcome> };

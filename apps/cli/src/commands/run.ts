@@ -124,6 +124,7 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
           ...(values.verify || values['verify-revert'] ? { verify: true } : {}),
           ...(values['verify-revert'] ? { verifyRevert: true } : {}),
           ...(values['check-endpoints'] ? { checkEndpoints: true } : {}),
+          ...(parallel > 1 ? { maxParallel: parallel } : {}),
         },
         ...(required.length > 0 && untestableMode !== 'force' ? { untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required }) } : {}),
         ...(untestableMode === 'force' ? { prepareWorktree: (dir: string) => dropBrokenDependencies(dir, required) } : {}),
@@ -131,7 +132,6 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
           ? { narrow: { forced: required }, prepareWorktree: async (dir: string, purpose: RunPurpose) => (purpose === 'narrow' ? dropBrokenDependencies(dir, required) : []) }
           : {}),
         imported: imported?.marks ?? [],
-        ...(parallel > 1 ? { parallel } : {}),
       },
       {
         git: repo,
