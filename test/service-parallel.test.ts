@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateHistory, seededRandom } from '@kbisect/bisect/testing';
 import { gitBisectRun } from './support/git-fixture.js';
 import { oracleRepo, startHarness, type Harness } from './support/service-harness.js';
+import { maxConcurrent } from './support/concurrency.js';
 
 interface View { status: string; culprit?: string; steps: number; verdicts: { commit: string }[] }
 
@@ -20,18 +21,6 @@ async function waitFor(h: Harness, id: string, timeoutMs: number): Promise<View>
     if (['found', 'ambiguous', 'failed', 'cancelled'].includes(body.status) || Date.now() > deadline) return body;
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** The most tests running at once, from "start|end <ms> <commit>" lines of tests that ran to the end. */
-function maxConcurrent(lines: readonly string[]): number {
-  const fields = lines.map((l) => l.split(' '));
-  const ended = new Set(fields.filter(([kind]) => kind === 'end').map(([, , commit]) => commit));
-  const events = fields.filter(([, , commit]) => ended.has(commit)).map(([kind, at]) => ({ at: Number(at), delta: kind === 'start' ? 1 : -1 }));
-  events.sort((a, b) => a.at - b.at || a.delta - b.delta);
-  let now = 0;
-  let most = 0;
-  for (const e of events) most = Math.max(most, (now += e.delta));
-  return most;
 }
 
 const cleanups: (() => Promise<void>)[] = [];

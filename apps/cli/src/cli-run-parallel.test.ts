@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { descendantsOf, generateHistory, seededRandom } from '@kbisect/bisect/testing';
 import { gitBisectRun, oracleScript, writeGitHistory, type GitFixture } from '../../../test/support/git-fixture.js';
+import { maxConcurrent } from '../../../test/support/concurrency.js';
 
 const BIN = resolve(import.meta.dirname, '../bin/kbisect.js');
 const history = generateHistory(seededRandom(31), { commits: 400, forkRate: 0.1, mergeRate: 0.1 });
@@ -42,18 +43,6 @@ afterAll(async () => {
 
 const cache = (): string => join(work, 'cache');
 const kbisect = (args: string[]) => execa('node', [BIN, ...args], { cwd: work, reject: false, env: { KBISECT_CACHE_DIR: cache() }, timeout: 240_000 });
-
-/** The most tests running at the same moment, from the start/end lines of tests that ran to the end (a stopped one has no end line). */
-function maxConcurrent(lines: readonly string[]): number {
-  const fields = lines.map((l) => l.split(' '));
-  const ended = new Set(fields.filter(([kind]) => kind === 'end').map(([, , dir, commit]) => `${dir} ${commit}`));
-  const events = fields.filter(([, , dir, commit]) => ended.has(`${dir} ${commit}`)).map(([kind, at]) => ({ at: Number(at), delta: kind === 'start' ? 1 : -1 }));
-  events.sort((a, b) => a.at - b.at || a.delta - b.delta);
-  let now = 0;
-  let most = 0;
-  for (const e of events) most = Math.max(most, (now += e.delta));
-  return most;
-}
 
 async function oracleWithSkips(name: string, skips: readonly string[]): Promise<string> {
   await writeFile(join(work, `${name}.skip`), skips.join('\n') + '\n');
