@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MAX_PARALLEL, toBisectLog, type RunPurpose } from '@kbisect/bisect';
+import { toBisectLog, type RunPurpose } from '@kbisect/bisect';
 import { openRepo, validateRepoSource } from '@kbisect/git';
 import { dropBrokenDependencies, probeUntestable, symbolNames } from '@kbisect/kbuild';
 import { cacheDirFrom } from '../cache-dir.js';
 import { commandProbe } from '../command-probe.js';
 import { POLICY_OPTIONS, POLICY_USAGE, policyOptionsFrom } from '../policy-flags.js';
 import { RANGE_OPTIONS } from '../range-options.js';
+import { parallelFrom } from '../parallel-flag.js';
 import { parseOptions, requireOption } from '../parse-options.js';
 import { formatOutcome } from '../format-outcome.js';
 import { importBisectLog } from '../imported-log.js';
@@ -91,7 +92,7 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   }
   const fix = policy.terms === 'fix';
   if (fix && (goodRefs.length !== 1 || badRef === undefined)) throw new UsageError('kbisect run: --fix takes exactly one --good (the commit where the bug is gone)');
-  const parallel = parallelFrom(values.parallel);
+  const parallel = parallelFrom('run', values.parallel);
   if (parallel > 1 && policy.policy !== undefined && policy.policy !== 'deterministic') throw new UsageError(`kbisect run: --parallel ${parallel} needs --policy deterministic (repeat and bayes pick one run at a time)`);
   const cacheDir = cacheDirFrom(values['cache-dir'], process.env);
 
@@ -150,13 +151,6 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
     process.off('SIGTERM', onSignal);
     await disposeAll();
   }
-}
-
-function parallelFrom(value: string | undefined): number {
-  if (value === undefined) return 1;
-  const k = Number(value);
-  if (value.trim() === '' || !Number.isInteger(k) || k < 1 || k > MAX_PARALLEL) throw new UsageError(`kbisect run: --parallel: '${value}' is not an integer from 1 to ${MAX_PARALLEL}`);
-  return k;
 }
 
 /** Engine ends (the "new" one first) back in the user's terms: for a fix, the new end is the later commit given as --good. */
