@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ArtifactCache } from '@kbisect/kbuild';
 import { buildKernel, loadFragments } from '@kbisect/kbuild';
-import { requiredSymbolsOf, stepNames, untestableModeOf, type BuildJob, type LabTestJob, type UntestableMode } from '@kbisect/service';
+import { forcesRun, requiredSymbolsOf, stepNames, untestableModeOf, type BuildJob, type LabTestJob, type UntestableMode } from '@kbisect/service';
 import type { RunPurpose } from '@kbisect/bisect';
 import { recordRevertUnavailable, recordStepStarted, recordVerdict } from './record-step.js';
 import type { OpenRepo } from './repo-port.js';
@@ -27,7 +27,7 @@ export interface BuildJobDeps {
 
 /** A `narrow` run is built forced (BROKEN dropped, its own cache entry); every other run of a narrowing bisection honestly. */
 export function buildModeOf(mode: UntestableMode, purpose: RunPurpose): 'skip' | 'force' {
-  return mode === 'force' || purpose === 'narrow' ? 'force' : 'skip';
+  return forcesRun(mode, purpose) ? 'force' : 'skip';
 }
 
 export type BuildJobOutcome = 'built' | 'recorded' | 'duplicate' | 'stale';

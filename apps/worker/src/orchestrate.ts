@@ -1,6 +1,6 @@
 import { runFields, runKey, runRef, terminalMessage, type BisectCommand, type BisectState } from '@kbisect/bisect';
 import { narrowedOf, type BisectionRequest, type BisectionStore, type BuildJob, type CommandTestJob, type CommitInfo, type LogEvent, type StepRun } from '@kbisect/service';
-import { driverStartFor, narrowOf, openRange, requiredSymbolsOf, resolveImportedLog, startDriver, untestableModeOf } from '@kbisect/service/driver';
+import { driverStartFor, importedStart, narrowOf, openRange, probesUntestable, requiredSymbolsOf, startDriver, untestableModeOf } from '@kbisect/service/driver';
 import { probeUntestable } from '@kbisect/kbuild';
 import type { OpenRepo } from './repo-port.js';
 import { recordReportFacts } from './report-facts.js';
@@ -129,12 +129,15 @@ async function initialize(request: BisectionRequest, deps: OrchestratorDeps): Pr
   // (unless the probe forces them: then they are built with BROKEN dropped; 'narrow' forces
   // only its own runs, after the honest search stepped around them).
   const required = requiredSymbolsOf(request.probe, request.options);
-  const forcing = untestableModeOf(request.probe) === 'force';
-  const untestable = required.length > 0 && !forcing ? await probeUntestable(repo, { graph: range.graph, bad: range.bad, goods: range.goods, required }) : {};
-  const imported = request.importLog !== undefined ? await resolveImportedLog(request.importLog, repo, 'importLog') : [];
+  const untestable = probesUntestable(untestableModeOf(request.probe), required) ? await probeUntestable(repo, { graph: range.graph, bad: range.bad, goods: range.goods, required }) : {};
+  // An imported log continues on its own start, as `kbisect run` continues it: ends that contradict it are refused, its --first-parent kept.
+  const log = request.importLog !== undefined ? await importedStart(request.importLog, repo, { bad: range.bad, goods: range.goods, ...(request.options?.firstParent ? { firstParent: true } : {}) }, 'importLog') : undefined;
+  const imported = log ? [...log.marks] : [];
+  const firstParent = log?.range.firstParent === true && request.options?.firstParent !== true;
   const narrow = narrowOf(request.probe, request.options);
   // The start `kbisect run` makes: a good beside bad has its merge bases tested first, as git does.
-  const started = startDriver(driverStartFor(request.options, range, untestable, { narrow, imported }));
+  const options = firstParent ? { ...request.options, firstParent: true } : request.options;
+  const started = startDriver(driverStartFor(options, range, untestable, { narrow, imported }));
   if (!started.ok) throw new StartRefusedError(started.message);
   return {
     graph: range.graph,
@@ -142,6 +145,7 @@ async function initialize(request: BisectionRequest, deps: OrchestratorDeps): Pr
       bad: range.bad, goods: [...range.goods], commits: range.graph.commits.length, untestable,
       ...(imported.length > 0 ? { imported } : {}),
       ...(range.mergeBases.length > 0 ? { mergeBases: [...range.mergeBases] } : {}),
+      ...(firstParent ? { firstParent: true as const } : {}),
     },
   };
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { cannotRunRecheck, goodForRecheck, needsCannotRunRecheck, verdictFromExit } from '@kbisect/bisect';
 import { dropBrokenDependencies } from '@kbisect/kbuild';
-import { requiredSymbolsOf, stepNames, untestableModeOf, type CommandTestJob } from '@kbisect/service';
+import { forcesRun, requiredSymbolsOf, stepNames, untestableModeOf, type CommandTestJob } from '@kbisect/service';
 import { forcedReason } from '@kbisect/service/driver';
 import { runShellCommand } from './command-runner.js';
 import { InfrastructureError } from './infrastructure-error.js';
@@ -53,7 +53,7 @@ export async function runTestJob(job: CommandTestJob, deps: TestJobDeps): Promis
   }
   // 'force' tests every commit with the blocking dependency dropped; 'narrow' only its own runs.
   const required = requiredSymbolsOf(probe, request.options);
-  const forcing = required.length > 0 && (untestableModeOf(probe) === 'force' || ref.purpose === 'narrow');
+  const forcing = required.length > 0 && forcesRun(untestableModeOf(probe), ref.purpose);
   let forced: string[] = [];
   try {
     if (forcing) forced = await dropBrokenDependencies(dir, required);

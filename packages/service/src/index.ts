@@ -29,4 +29,4 @@ export { recordStepDuration, readStepMetrics, STEP_BUCKETS } from './step-metric
 export { enqueueOrchestrate, KEEP_JOBS } from './enqueue-orchestrate.js';
 export { closeOnSignal } from './run-until-signal.js';
 export { MachineStore, MachineNotFoundError, MachineBusyError } from './machine-store.js';
-export { UntestableModeSchema, NarrowedSchema, requiredSymbolsOf, untestableModeOf, narrowOf, narrowedOf, type UntestableMode } from './untestable-mode.js';
+export { UntestableModeSchema, NarrowedSchema, requiredSymbolsOf, untestableModeOf, narrowOf, narrowedOf, forcesRun, probesUntestable, type UntestableMode } from './untestable-mode.js';

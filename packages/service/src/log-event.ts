@@ -25,12 +25,14 @@ export const LogEventSchema = Type.Union([
   Type.Object({ type: Type.Literal('created'), at: Type.String(), by: Type.String(), request: BisectionRequestSchema }),
   /**
    * The range in engine terms (for a fix bisection, `bad` is the fixed end), the marks of an imported bisect
-   * log resolved to shas, and the merge bases tested first when a good is not an ancestor of bad (as git does).
+   * log resolved to shas, the merge bases tested first when a good is not an ancestor of bad (as git does), and
+   * `firstParent` when the imported log was started with --first-parent though the request did not say so.
    */
   Type.Object({
     type: Type.Literal('initialized'), at: Type.String(), bad: Sha, goods: Type.Array(Sha), commits: Type.Integer(), untestable: Type.Record(Type.String(), Type.String()),
     imported: Type.Optional(Type.Array(Type.Object({ commit: Sha, verdict: VerdictSchema }))),
     mergeBases: Type.Optional(Type.Array(Sha)),
+    firstParent: Type.Optional(Type.Literal(true)),
   }),
   Type.Object({
     type: Type.Literal('step-started'), at: Type.String(), ...RunRefSchema.properties, subject: Type.Optional(Type.String()), progress: ProgressSchema, attempt: Type.Integer(),

@@ -12,7 +12,9 @@ import { narrowOf } from './untestable-mode.js';
  */
 export function driverStartOf(graph: CommitGraph, init: Extract<LogEvent, { type: 'initialized' }>, request: BisectionRequest | undefined): DriverStart {
   const narrow = request ? narrowOf(request.probe, request.options) : undefined;
-  return driverStartFor(request?.options, { graph, bad: init.bad, goods: init.goods, mergeBases: init.mergeBases }, init.untestable, { narrow, imported: init.imported });
+  // An imported log started with --first-parent continues in that mode (issue 14.3).
+  const options = init.firstParent ? { ...request?.options, firstParent: true } : request?.options;
+  return driverStartFor(options, { graph, bad: init.bad, goods: init.goods, mergeBases: init.mergeBases }, init.untestable, { narrow, imported: init.imported });
 }
 
 /**

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { toBisectLog, type RunPurpose } from '@kbisect/bisect';
+import { toBisectLog } from '@kbisect/bisect';
 import { openRepo, validateRepoSource } from '@kbisect/git';
-import { dropBrokenDependencies, probeUntestable, symbolNames } from '@kbisect/kbuild';
+import { symbolNames } from '@kbisect/kbuild';
 import { cacheDirFrom } from '../cache-dir.js';
 import { commandProbe } from '../command-probe.js';
+import { untestableFlag } from '../untestable-flag.js';
+import { untestableWiring } from '../untestable-wiring.js';
 import { POLICY_OPTIONS, POLICY_USAGE, policyOptionsFrom } from '../policy-flags.js';
 import { RANGE_OPTIONS } from '../range-options.js';
 import { parallelFrom } from '../parallel-flag.js';
@@ -82,8 +84,7 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   const testCmd = requireOption('run', 'test-cmd', values['test-cmd']);
   const policy = policyOptionsFrom('run', values);
   const required = values['require-config'] ?? [];
-  const untestableMode = values.untestable ?? 'skip';
-  if (untestableMode !== 'skip' && untestableMode !== 'force' && untestableMode !== 'narrow') throw new UsageError(`kbisect run: --untestable: '${untestableMode}' is not one of skip, force, narrow`);
+  const untestableMode = untestableFlag('run', values.untestable) ?? 'skip';
   if (untestableMode !== 'skip' && required.length === 0) throw new UsageError(`kbisect run: --untestable ${untestableMode} needs --require-config`);
   try {
     symbolNames(required);
@@ -127,11 +128,7 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
           ...(values['check-endpoints'] ? { checkEndpoints: true } : {}),
           ...(parallel > 1 ? { maxParallel: parallel } : {}),
         },
-        ...(required.length > 0 && untestableMode !== 'force' ? { untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required }) } : {}),
-        ...(untestableMode === 'force' ? { prepareWorktree: (dir: string) => dropBrokenDependencies(dir, required) } : {}),
-        ...(untestableMode === 'narrow'
-          ? { narrow: { forced: required }, prepareWorktree: async (dir: string, purpose: RunPurpose) => (purpose === 'narrow' ? dropBrokenDependencies(dir, required) : []) }
-          : {}),
+        ...untestableWiring(repo, untestableMode, required),
         imported: imported?.marks ?? [],
       },
       {

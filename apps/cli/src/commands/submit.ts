@@ -4,6 +4,7 @@ import { POLICY_OPTIONS, POLICY_USAGE, policyOptionsFrom } from '../policy-flags
 import { RANGE_OPTIONS } from '../range-options.js';
 import { parallelFrom } from '../parallel-flag.js';
 import { parseOptions, requireOption } from '../parse-options.js';
+import { untestableFlag } from '../untestable-flag.js';
 import { UsageError } from '../usage-error.js';
 import { watchBisection } from './watch.js';
 
@@ -16,7 +17,8 @@ export const SUBMIT_USAGE = `usage: kbisect submit --repo <path|url> --good <ref
                      [--watch [--console]] [--json]
 What run takes, the service takes:
 ${POLICY_USAGE}
-  --import-log FILE       a \`git bisect log\` begun by hand: the service carries on from its marks
+  --import-log FILE       a \`git bisect log\` begun by hand: the service carries on from its marks,
+                          in the log's --first-parent mode (ends that contradict its start are refused)
   --parallel K            up to K tests of this bisection at once (options.maxParallel; deterministic policy)
 Kernel probes (build, boot on a lab machine, run a reproducer):
   --config FRAGMENT       a kernel-configs/ fragment (repeatable), e.g. qemu-x86_64
@@ -120,7 +122,7 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
 /** Exactly one probe: a shell command, or a kernel build + boot + reproducer. */
 function probeFrom(values: { 'test-cmd'?: string; reproducer?: string; pool?: string; config?: string[]; 'require-config'?: string[]; untestable?: string; 'reproducer-arg'?: string[]; timeout?: string; 'crashes-count'?: boolean }): Record<string, unknown> {
   if (values['test-cmd'] !== undefined && values.reproducer !== undefined) throw new UsageError('kbisect submit: give --test-cmd or --reproducer, not both');
-  if (values.untestable !== undefined && !['skip', 'force', 'narrow'].includes(values.untestable)) throw new UsageError(`kbisect submit: --untestable: '${values.untestable}' is not one of skip, force, narrow`);
+  untestableFlag('submit', values.untestable);
   if (values.reproducer === undefined) {
     if (values.untestable !== undefined && values.untestable !== 'skip' && !values['require-config']) throw new UsageError(`kbisect submit: --untestable ${values.untestable} needs --require-config`);
     return { type: 'command', command: requireOption('submit', 'test-cmd', values['test-cmd']), ...(values.untestable ? { untestable: values.untestable } : {}) };
