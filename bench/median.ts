@@ -1,4 +1,4 @@
-/** The median of a sample (NaN when empty): what every bench prints. */
+/** The median of a sample (NaN when empty): what the benches report. */
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
