@@ -3,7 +3,8 @@
  * merges, for k = 1..8 and random verdict arrival orders (with some cancelled
  * runs landing anyway), kbisect's culprit equals `git bisect run`'s; with
  * skips the answer is an honest ambiguous set holding the true culprit, never
- * a wrong culprit; k = 1 gives git's answer exactly, skips included. The graph
+ * a wrong culprit (in --first-parent mode, where the culprit is the
+ * first-parent commit that brought the bug in, a found culprit is git's); k = 1 gives git's answer exactly, skips included. The graph
  * is read through packages/git as the drivers read it.
  * KBISECT_PROPERTY_CASES raises the number of histories (default 16).
  */
@@ -41,12 +42,13 @@ describe('multisection against git bisect run', () => {
           const skipSet = new Set(fx.shas.filter((_, i) => i > 0 && i !== history.tip && random() < rate));
           const bad = fx.shas[history.tip]!;
           const good = fx.shas[0]!;
-          const git = await gitBisectRun(fx.dir, { bad, good, badSet, skipSet, scratch });
+          const firstParent = n % 5 === 0;
+          const git = await gitBisectRun(fx.dir, { bad, good, badSet, skipSet, firstParent, scratch });
           const graph = await (await openRepo({ kind: 'path', path: fx.dir }, { cacheDir, fetch: true })).readGraph(bad, [good]);
           const oracle = (s: string): Verdict => (skipSet.has(s) ? 'skip' : badSet.has(s) ? 'bad' : 'good');
           for (let k = 1; k <= 8; k++) {
-            const ours = simulateParallel({ graph, bad, goods: [good], parallel: k }, oracle, { random: seededRandom(seed * 10 + k), lateResultRate: 0.3 });
-            const where = `seed ${seed} k ${k} (${history.parents.length} commits, skip rate ${rate})`;
+            const ours = simulateParallel({ graph, bad, goods: [good], parallel: k, firstParent }, oracle, { random: seededRandom(seed * 10 + k), lateResultRate: 0.3 });
+            const where = `seed ${seed} k ${k} (${history.parents.length} commits, skip rate ${rate}, first-parent ${firstParent})`;
             checked++;
             lateResults += ours.lateResults;
             if (ours.state.status === 'ambiguous') ambiguous++;
@@ -54,6 +56,9 @@ describe('multisection against git bisect run', () => {
             const s = ours.state;
             if (k === 1 || skipSet.size === 0) {
               if (s.status !== git.status || s.culprit !== git.culprit || sortedJoin(s.candidates) !== sortedJoin(git.candidates)) problems.push(`${where}: git ${git.status} ${git.culprit ?? sortedJoin(git.candidates)}, kbisect ${s.status} ${s.culprit ?? sortedJoin(s.candidates)}`);
+            } else if (firstParent) {
+              // First-parent mode answers with the first-parent commit that brought the bug in, as git does.
+              if (s.status === 'found' && git.status === 'found' && s.culprit !== git.culprit) problems.push(`${where}: git ${git.culprit}, kbisect ${s.culprit}`);
             } else if (s.status === 'found' ? s.culprit !== culprit : s.status !== 'ambiguous' || !s.candidates?.includes(culprit)) {
               problems.push(`${where}: dishonest answer ${s.status} ${s.culprit ?? sortedJoin(s.candidates)} (culprit ${culprit})`);
             }
