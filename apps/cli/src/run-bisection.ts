@@ -1,4 +1,5 @@
-import { goodForRecheck, needsCannotRunRecheck, type BisectCommand, type BisectResult, type BisectState, type ProbeOutcome } from '@kbisect/bisect';
+import { goodForRecheck, needsCannotRunRecheck, runKey, type BisectCommand, type BisectEvent, type BisectResult, type BisectState, type ProbeOutcome } from '@kbisect/bisect';
+import type { Checkout } from '@kbisect/git';
 import { driverNext, driverResult, driverStartFor, forcedReason, openRange, startDriver, testsMergeBase, type DriverStep } from '@kbisect/service/driver';
 import { recheckAtGood } from './cannot-run-recheck.js';
 import type { RunDeps, RunRequest } from './run-ports.js';
@@ -30,39 +31,116 @@ export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ re
   const subjects = new Map(range.graph.commits.map((c, i) => [c, range.graph.subjects?.[i]]));
   const untestableOf = (s: DriverStep) => s.step.state.history.filter((r) => r.source === 'untestable');
   let reported = untestableOf(d).length;
-  for (let n = 1; ; n++) {
+  // One worktree per run in flight (--parallel): each test has its own tree.
+  const free: Checkout[] = [...(deps.moreCheckouts ?? []).slice().reverse(), deps.checkout];
+  const running = new Map<string, InFlight>();
+  const firstCheckout = oneAtATime();
+  let commands = d.step.commands;
+  // Tests waiting for a worktree: a moot run's slot frees only once its process has stopped.
+  let queue: Extract<BisectCommand, { type: 'test' }>[] = [];
+  let n = 0;
+  for (;;) {
     expectAccepted(d);
     const skipped = untestableOf(d);
     for (const r of skipped.slice(reported)) deps.reporter.autoSkipped(r.commit, r.reason ?? 'untestable');
     reported = skipped.length;
-    const command = d.step.commands[0];
-    if (command?.type !== 'test') break;
-    const purpose = command.purpose ?? 'bisect';
-    deps.reporter.stepStarted(n, command.commit, subjects.get(command.commit), command.progress, testsMergeBase(d) ? 'a merge base must be tested first, as git does' : noteOf(command));
-    // The checkout puts back this commit's exact tree, whatever the last test, revert or forced edit left.
-    await deps.checkout.checkout(command.commit);
-    const { dir } = deps.checkout;
-    if (command.revert) {
-      try {
-        await deps.checkout.revert(command.revert);
-      } catch (err) {
-        d = driverNext(start, d, { type: 'revert-unavailable', reason: `reverting ${command.revert} conflicts: ${err instanceof Error ? err.message : String(err)}` });
-        continue;
-      }
+    for (const command of commands) {
+      if (command.type === 'test') queue.push(command);
+      if (command.type !== 'cancel-test') continue;
+      queue = queue.filter((q) => runKey(q) !== runKey(command));
+      const run = running.get(runKey(command));
+      if (run === undefined) continue;
+      run.abort.abort();
+      deps.reporter.stepCancelled?.(run.step, command.commit, command.reason);
     }
-    const forced = req.prepareWorktree ? await req.prepareWorktree(dir, purpose) : [];
-    let outcome: ProbeOutcome = await deps.probe.test(command.commit, dir);
-    if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: forcedReason(forced, outcome.reason) };
-    // git re-checks a first 126/127 at a good commit: the command may not run at all.
-    if (needsCannotRunRecheck(outcome, n === 1)) outcome = await recheckAtGood(outcome, command.commit, goodForRecheck(d.step.state), deps);
+    commands = [];
+    for (let checkout = free.pop(); checkout !== undefined; checkout = free.pop()) {
+      const command = queue.shift();
+      if (command === undefined) {
+        free.push(checkout);
+        break;
+      }
+      const step = ++n;
+      deps.reporter.stepStarted(step, command.commit, subjects.get(command.commit), command.progress, testsMergeBase(d) ? 'a merge base must be tested first, as git does' : noteOf(command));
+      const abort = new AbortController();
+      const task = testRun({ command, step, checkout, signal: abort.signal, good: () => goodForRecheck(d.step.state), checkoutTo: (sha) => firstCheckout(checkout, sha) }, req, deps).then((outcome) => ({ key: runKey(command), checkout, outcome }));
+      running.set(runKey(command), { step, abort, task });
+    }
+    if (running.size === 0) break;
+    const done = await Promise.race([...running.values()].map((r) => r.task));
+    running.delete(done.key);
+    free.push(done.checkout);
+    const { outcome } = done;
+    if (outcome.kind === 'cancelled') continue;
     if (outcome.kind === 'abort') {
-      d = driverNext(start, d, { type: 'fail', reason: `${command.commit}: ${outcome.reason}` });
+      d = driverNext(start, d, { type: 'fail', reason: outcome.reason });
+      for (const r of running.values()) r.abort.abort();
+      await Promise.all([...running.values()].map((r) => r.task));
       break;
     }
-    deps.reporter.stepFinished(n, command.commit, outcome.verdict, outcome.reason);
-    d = driverNext(start, d, { type: 'verdict', commit: command.commit, verdict: outcome.verdict, reason: outcome.reason, ...(command.run ? { run: command.run } : {}), ...(purpose !== 'bisect' ? { purpose } : {}) });
+    if (outcome.event.type === 'verdict') deps.reporter.stepFinished(outcome.step, outcome.event.commit, outcome.event.verdict, outcome.event.reason ?? outcome.event.verdict);
+    d = driverNext(start, d, outcome.event);
+    commands = d.step.commands;
   }
   return { result: driverResult(req.id, d), state: d.step.state };
+}
+
+interface InFlight {
+  readonly step: number;
+  readonly abort: AbortController;
+  readonly task: Promise<{ key: string; checkout: Checkout; outcome: RunOutcome }>;
+}
+
+type RunOutcome =
+  | { readonly kind: 'event'; readonly step: number; readonly event: BisectEvent }
+  | { readonly kind: 'abort'; readonly reason: string }
+  | { readonly kind: 'cancelled' };
+
+/** One test command in its worktree: checkout, revert or forced edit, the probe, git's 126/127 re-check. */
+async function testRun(
+  run: { readonly command: Extract<BisectCommand, { type: 'test' }>; readonly step: number; readonly checkout: Checkout; readonly signal: AbortSignal; readonly good: () => string; readonly checkoutTo: (sha: string) => Promise<void> },
+  req: RunRequest,
+  deps: RunDeps,
+): Promise<RunOutcome> {
+  const { command, checkout } = run;
+  const purpose = command.purpose ?? 'bisect';
+  // The checkout puts back this commit's exact tree, whatever the last test, revert or forced edit left.
+  await run.checkoutTo(command.commit);
+  if (command.revert) {
+    try {
+      await checkout.revert(command.revert);
+    } catch (err) {
+      return { kind: 'event', step: run.step, event: { type: 'revert-unavailable', reason: `reverting ${command.revert} conflicts: ${err instanceof Error ? err.message : String(err)}` } };
+    }
+  }
+  const forced = req.prepareWorktree ? await req.prepareWorktree(checkout.dir, purpose) : [];
+  if (run.signal.aborted) return { kind: 'cancelled' };
+  let outcome: ProbeOutcome = await deps.probe.test(command.commit, checkout.dir, run.signal);
+  // Stopped as moot. A test that finished before the stop keeps its verdict: the engine records it.
+  if (run.signal.aborted && outcome.kind === 'abort') return { kind: 'cancelled' };
+  if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: forcedReason(forced, outcome.reason) };
+  // git re-checks a first 126/127 at a good commit: the command may not run at all.
+  if (needsCannotRunRecheck(outcome, run.step === 1)) outcome = await recheckAtGood(outcome, command.commit, run.good(), { checkout, probe: deps.probe });
+  if (outcome.kind === 'abort') return { kind: 'abort', reason: `${command.commit}: ${outcome.reason}` };
+  return { kind: 'event', step: run.step, event: { type: 'verdict', commit: command.commit, verdict: outcome.verdict, reason: outcome.reason, ...(command.run ? { run: command.run } : {}), ...(purpose !== 'bisect' ? { purpose } : {}) } };
+}
+
+/**
+ * Checks out in a worktree, creating worktrees one at a time: two
+ * `git worktree add` on one mirror at once can read each other's half-written
+ * records ("failed to read worktrees/…/commondir"). Moves of existing
+ * worktrees run concurrently.
+ */
+function oneAtATime(): (checkout: Checkout, sha: string) => Promise<void> {
+  const created = new WeakSet<Checkout>();
+  let gate: Promise<unknown> = Promise.resolve();
+  return async (checkout, sha) => {
+    if (created.has(checkout)) return checkout.checkout(sha);
+    const mine = gate.then(() => checkout.checkout(sha));
+    gate = mine.catch(() => undefined);
+    await mine;
+    created.add(checkout);
+  };
 }
 
 /** What the terminal says beside a step that is not a plain first run. */

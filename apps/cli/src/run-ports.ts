@@ -10,6 +10,8 @@ export interface RunReporter {
   stepStarted(step: number, commit: string, subject: string | undefined, progress: Progress, note?: string): void;
   stepFinished(step: number, commit: string, verdict: Verdict, reason: string): void;
   autoSkipped(commit: string, reason: string): void;
+  /** A run in flight (`--parallel`) stopped because a verdict made it moot. */
+  stepCancelled?(step: number, commit: string, reason: string): void;
 }
 
 /**
@@ -45,6 +47,9 @@ export interface RunDeps {
   readonly git: RunGit;
   /** The bisection's one worktree, moved from commit to commit (cleaned each step); its owner disposes of it. */
   readonly checkout: Checkout;
-  readonly probe: { test(commit: string, worktree: string): Promise<ProbeOutcome> };
+  /** Further worktrees for `options.maxParallel` runs (one fewer than it); their owner disposes of them too. */
+  readonly moreCheckouts?: readonly Checkout[];
+  /** `signal` aborts a run made moot (the probe stops its process). */
+  readonly probe: { test(commit: string, worktree: string, signal?: AbortSignal): Promise<ProbeOutcome> };
   readonly reporter: RunReporter;
 }

@@ -1,5 +1,5 @@
-import { runFields, runRef, terminalMessage } from '@kbisect/bisect';
-import { narrowedOf, type BisectionRequest, type BisectionStore, type BuildJob, type CommandTestJob, type CommitInfo, type LogEvent } from '@kbisect/service';
+import { runFields, runKey, runRef, terminalMessage, type BisectCommand, type BisectState } from '@kbisect/bisect';
+import { narrowedOf, type BisectionRequest, type BisectionStore, type BuildJob, type CommandTestJob, type CommitInfo, type LogEvent, type StepRun } from '@kbisect/service';
 import { driverStartFor, importedStart, narrowOf, openRange, probesUntestable, requiredSymbolsOf, startDriver, untestableModeOf } from '@kbisect/service/driver';
 import { probeUntestable } from '@kbisect/kbuild';
 import { failBisection } from './fail-bisection.js';
@@ -17,6 +17,8 @@ export interface OrchestratorDeps {
   readonly enqueueTest: (job: CommandTestJob, opts: { attempts: number; priority: number }) => Promise<void>;
   /** Kernel probes start a step with a build; command probes go straight to a test. */
   readonly enqueueBuild: (job: BuildJob, opts: { attempts: number; priority: number }) => Promise<void>;
+  /** Drops a moot run's build or test while it still waits in its queue (one already running finishes; its verdict is recorded). */
+  readonly dropWaiting?: (run: StepRun) => Promise<void>;
   readonly now: () => Date;
   /** The worker's cache dir: named `<cache>` in reasons readers see. */
   readonly cacheDir?: string;
@@ -73,16 +75,19 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
       return orchestrate(bisectionId, deps);
     }
     await deps.store.setStatus(bisectionId, 'running');
-    const command = replayed.commands.find((c) => c.type === 'test');
-    if (command?.type !== 'test') return 'initialized';
+    for (const ref of deps.dropWaiting ? (state.moot ?? []) : []) await deps.dropWaiting?.({ bisectionId, ...runFields(ref) });
+    const tests = runsToStart(replayed.commands, state);
+    if (tests.length === 0) return 'initialized';
     const request = loaded.fold.created;
     const options = request?.request.options;
-    const index = state.graph.commits.indexOf(command.commit);
-    const subject = state.graph.subjects?.[index];
-    const step = { bisectionId, ...runFields(runRef(command)), progress: command.progress, ...(subject !== undefined ? { subject } : {}) };
     const opts = { attempts: 1 + (options?.retries ?? 2), priority: options?.priority ?? 50 };
-    if (request?.request.probe.type === 'kernel') await deps.enqueueBuild({ kind: 'build', ...step }, opts);
-    else await deps.enqueueTest({ kind: 'command-test', ...step }, opts);
+    for (const command of tests) {
+      const index = state.graph.commits.indexOf(command.commit);
+      const subject = state.graph.subjects?.[index];
+      const step = { bisectionId, ...runFields(runRef(command)), progress: command.progress, ...(subject !== undefined ? { subject } : {}) };
+      if (request?.request.probe.type === 'kernel') await deps.enqueueBuild({ kind: 'build', ...step }, opts);
+      else await deps.enqueueTest({ kind: 'command-test', ...step }, opts);
+    }
     return 'enqueued';
   }
   if (loaded.fold.finished) return 'already-finished';
@@ -111,6 +116,20 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
     commits,
   });
   return 'finished';
+}
+
+/**
+ * The runs to have queued: the step's test commands and, in multisection,
+ * every run still in flight — two verdicts folded in one pass must not lose
+ * the runs the first one handed out. Job ids are deterministic, so a run
+ * already queued is not queued twice.
+ */
+function runsToStart(commands: readonly BisectCommand[], state: BisectState): Extract<BisectCommand, { type: 'test' }>[] {
+  const tests = commands.filter((c): c is Extract<BisectCommand, { type: 'test' }> => c.type === 'test');
+  const progress = tests[0]?.progress ?? { candidatesLeft: state.graph.commits.length, testableLeft: state.graph.commits.length, stepsLeft: 0, tested: 0 };
+  const listed = new Set(tests.map((t) => runKey(t)));
+  const missing = (state.inFlight ?? []).filter((r) => !listed.has(runKey(r))).map((r) => ({ type: 'test' as const, ...runFields(r), progress }));
+  return [...tests, ...missing];
 }
 
 async function finishOnce(deps: OrchestratorDeps, id: string, event: Extract<LogEvent, { type: 'finished' }>): Promise<void> {

@@ -85,6 +85,13 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
           enqueueBuild: async (data, opts) => {
             await buildQueue.add('build', data, { jobId: jobIds.build(data), ...stepOpts(opts) });
           },
+          dropWaiting: async (run) => {
+            for (const [queue, id] of [[buildQueue, jobIds.build(run)], [testQueue, jobIds.test(run)]] as const) {
+              const job = await queue.getJob(id);
+              // Only a job nobody has picked up: removing an active one would orphan its lock.
+              if (job && ['waiting', 'prioritized', 'delayed'].includes(await job.getState())) await job.remove().catch(() => undefined);
+            }
+          },
         });
         log.info({ outcome }, 'orchestrated');
         return outcome;

@@ -7,7 +7,7 @@ import { compareStreamIds, STREAM_START } from './stream-id.js';
 type Of<T extends LogEvent['type']> = Extract<LogEvent, { type: T }>;
 
 /** Bumped whenever the fold's shape or meaning changes, the engine state's included (BisectState, Step): a snapshot of another version is replayed from the start. */
-export const FOLD_VERSION = 3;
+export const FOLD_VERSION = 4;
 
 /**
  * Everything a bisection's log has said, folded: the engine's Step plus what
@@ -37,6 +37,8 @@ export interface BisectionFold {
   /** Events the engine refused while running (a late conflicting manual verdict). */
   readonly ignored: readonly { readonly event: LogEvent; readonly message: string }[];
   readonly lastStart?: Of<'step-started'>;
+  /** When each run last started, by runKey: what the view shows of the runs in flight (multisection). */
+  readonly starts: Readonly<Record<string, string>>;
   readonly finished?: Of<'finished'>;
   /** The verdict event of each run, by runKey: its evidence, metrics and machine. */
   readonly runs: Readonly<Record<string, Of<'verdict'>>>;
@@ -45,7 +47,7 @@ export interface BisectionFold {
 }
 
 export function emptyFold(): BisectionFold {
-  return { version: FOLD_VERSION, lastId: STREAM_START, viewId: STREAM_START, cancelRequested: false, pending: [], ignored: [], runs: {} };
+  return { version: FOLD_VERSION, lastId: STREAM_START, viewId: STREAM_START, cancelRequested: false, pending: [], ignored: [], runs: {}, starts: {} };
 }
 
 /** What the engine hears of a log event; undefined for events that only inform. */
@@ -86,6 +88,7 @@ export function applyEntries(fold: BisectionFold, graph: CommitGraph | undefined
   const ignored = [...fold.ignored];
   const pending = [...fold.pending];
   let runs: Record<string, Of<'verdict'>> | undefined;
+  let starts: Record<string, string> | undefined;
   const start = (): void => {
     if (f.step || f.refused !== undefined || !f.initialized || !graph) return;
     const started = startStep(graph, f.initialized, f.created?.request);
@@ -113,6 +116,8 @@ export function applyEntries(fold: BisectionFold, graph: CommitGraph | undefined
         break;
       case 'step-started':
         f.lastStart = event;
+        starts ??= { ...fold.starts };
+        starts[runKey(event)] = event.at;
         break;
       case 'finished':
         f.finished = event;
@@ -139,5 +144,6 @@ export function applyEntries(fold: BisectionFold, graph: CommitGraph | undefined
   f.ignored = ignored;
   f.pending = pending;
   if (runs) f.runs = runs;
+  if (starts) f.starts = starts;
   return f;
 }

@@ -31,6 +31,9 @@ export const BisectionViewSchema = Type.Object({
   createdAt: Type.String(),
   submittedBy: Type.String(),
   current: Type.Optional(Type.Object({ commit: Sha, progress: ProgressSchema })),
+  maxParallel: Type.Optional(Type.Integer({ description: 'Multisection: the most tests of this bisection at once' })),
+  inFlight: Type.Optional(Type.Array(Type.Object({ commit: Sha, startedAt: Type.Optional(Type.String({ description: 'absent while the run waits in its queue' })) }), { description: 'Multisection: the runs being tested now' })),
+  cancelled: Type.Optional(Type.Array(Sha, { description: 'Multisection: runs cancelled as moot (a verdict elsewhere decided them); one that finished anyway is among the verdicts' })),
   candidatesLeft: Type.Optional(Type.Integer()),
   commits: Type.Optional(Type.Array(CommitInfoSchema)),
   policy: Type.Optional(Type.String()),
@@ -96,6 +99,14 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
     ...(result.endpoints ? { endpoints: result.endpoints.map((e) => ({ ...e })) } : {}),
     ...(result.narrowed ? { narrowed: narrowedOf(result.narrowed) } : {}),
   };
+  if (state.parallel !== undefined) view.maxParallel = state.parallel;
+  if (state.moot && state.moot.length > 0) view.cancelled = state.moot.map((r) => r.commit);
+  if (state.status === 'running' && state.inFlight) {
+    view.inFlight = state.inFlight.map((r) => {
+      const at = fold.starts[runKey(r)];
+      return { commit: r.commit, ...(at !== undefined ? { startedAt: at } : {}) };
+    });
+  }
   if (state.status === 'running') {
     const progress: Progress | undefined = lastStart && lastStart.commit === state.next ? lastStart.progress : undefined;
     if (state.next && progress) view.current = { commit: state.next, progress };

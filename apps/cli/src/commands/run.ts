@@ -10,6 +10,7 @@ import { untestableFlag } from '../untestable-flag.js';
 import { untestableWiring } from '../untestable-wiring.js';
 import { POLICY_OPTIONS, POLICY_USAGE, policyOptionsFrom } from '../policy-flags.js';
 import { RANGE_OPTIONS } from '../range-options.js';
+import { parallelFrom } from '../parallel-flag.js';
 import { parseOptions, requireOption } from '../parse-options.js';
 import { formatOutcome } from '../format-outcome.js';
 import { importBisectLog } from '../imported-log.js';
@@ -21,7 +22,7 @@ export const RUN_USAGE = `usage: kbisect run --repo <path|url> --good <ref> [--g
                   [--first-parent] [--json] [--import-log FILE] [--write-log FILE] [--cache-dir DIR]
                   [--policy deterministic|repeat|bayes] [--confidence P] [--max-runs N] [--detection P]
                   [--false-positive P] [--bad-after K] [--good-after N] [--verify] [--verify-revert] [--fix]
-                  [--check-endpoints]
+                  [--check-endpoints] [--parallel K]
                   [--require-config CONFIG_X …] [--untestable skip|force|narrow]
 ${POLICY_USAGE}
 
@@ -42,6 +43,11 @@ the BROKEN dependency in each worktree and tests anyway (reasons say 'forced');
 --untestable narrow steps around them first (git's honest answer) and, when
 that answer is "could be any of" because of them, bisects among those
 candidates only with BROKEN dropped, printing the forced culprit beside it.
+--parallel K runs up to K test commands at once, each in its own worktree,
+at points that cut the candidates into K+1 near-equal parts (git's weights);
+a test made moot by another's verdict is stopped. The culprit is git's; with
+skipped commits the "could be any of" set may differ from git's single path
+(it still holds the culprit). Deterministic policy only.
 --import-log FILE continues a git bisect log on the log's own start (its good and
 bad ends, --first-parent): --good/--bad may then be omitted, and flags that
 contradict the log are refused.`;
@@ -58,6 +64,7 @@ const OPTIONS = {
   verify: { type: 'boolean' },
   'verify-revert': { type: 'boolean' },
   'check-endpoints': { type: 'boolean' },
+  parallel: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -86,6 +93,8 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   }
   const fix = policy.terms === 'fix';
   if (fix && (goodRefs.length !== 1 || badRef === undefined)) throw new UsageError('kbisect run: --fix takes exactly one --good (the commit where the bug is gone)');
+  const parallel = parallelFrom('run', values.parallel);
+  if (parallel > 1 && policy.policy !== undefined && policy.policy !== 'deterministic') throw new UsageError(`kbisect run: --parallel ${parallel} needs --policy deterministic (repeat and bayes pick one run at a time)`);
   const cacheDir = cacheDirFrom(values['cache-dir'], process.env);
 
   const repo = await openRepo(source, { cacheDir, fetch: true });
@@ -96,9 +105,11 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   const id = randomUUID();
   // One worktree for the whole bisection, named by its id: two runs on one mirror never share it.
   const checkout = repo.openCheckout(join(cacheDir, 'worktrees', id));
+  const moreCheckouts = Array.from({ length: parallel - 1 }, (_, i) => repo.openCheckout(join(cacheDir, 'worktrees', `${id}-${i + 1}`)));
+  const disposeAll = (): Promise<unknown> => Promise.all([checkout, ...moreCheckouts].map((c) => c.dispose()));
   // Interrupted (Ctrl-C, a kill): the worktree goes before we exit, as it does at the end.
   const onSignal = (signal: NodeJS.Signals): void => {
-    void checkout.dispose().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    void disposeAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   // `on`, not `once`: execa's exit hook re-raises a signal nobody else still listens to.
   process.on('SIGINT', onSignal);
@@ -115,6 +126,7 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
           ...(values.verify || values['verify-revert'] ? { verify: true } : {}),
           ...(values['verify-revert'] ? { verifyRevert: true } : {}),
           ...(values['check-endpoints'] ? { checkEndpoints: true } : {}),
+          ...(parallel > 1 ? { maxParallel: parallel } : {}),
         },
         ...untestableWiring(repo, untestableMode, required),
         imported: imported?.marks ?? [],
@@ -122,6 +134,7 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
       {
         git: repo,
         checkout,
+        ...(moreCheckouts.length > 0 ? { moreCheckouts } : {}),
         probe: commandProbe({ command: testCmd, output: values.json ? 'stderr' : 'inherit' }),
         reporter: terminalReporter(io.err),
       },
@@ -133,7 +146,7 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await checkout.dispose();
+    await disposeAll();
   }
 }
 

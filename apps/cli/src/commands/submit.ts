@@ -3,6 +3,7 @@ import { apiClientFromEnv, type ApiClient } from '../api-client.js';
 import { readLogFile } from '../import-log-file.js';
 import { POLICY_OPTIONS, POLICY_USAGE, policyOptionsFrom } from '../policy-flags.js';
 import { RANGE_OPTIONS } from '../range-options.js';
+import { parallelFrom } from '../parallel-flag.js';
 import { parseOptions, requireOption } from '../parse-options.js';
 import { untestableFlag } from '../untestable-flag.js';
 import { UsageError } from '../usage-error.js';
@@ -11,6 +12,7 @@ import { watchBisection } from './watch.js';
 export const SUBMIT_USAGE = `usage: kbisect submit --repo <tree> --good <ref> [--good <ref>…] --bad <ref>
                      (--test-cmd '<shell>' | --reproducer NAME --pool POOL --config FRAGMENT…)
                      [--first-parent] [--retries N] [--priority N] [--skip-endpoint-check] [--verify] [--verify-revert]
+                     [--parallel K]
                      [--policy deterministic|repeat|bayes] [--confidence P] [--max-runs N] [--detection P]
                      [--false-positive P] [--bad-after K] [--good-after N] [--fix] [--import-log FILE]
                      [--watch [--console]] [--json]
@@ -20,6 +22,7 @@ What run takes, the service takes:
 ${POLICY_USAGE}
   --import-log FILE       a \`git bisect log\` begun by hand: the service carries on from its marks,
                           in the log's --first-parent mode (ends that contradict its start are refused)
+  --parallel K            up to K tests of this bisection at once (options.maxParallel; deterministic policy)
 Kernel probes (build, boot on a lab machine, run a reproducer):
   --config FRAGMENT       a kernel-configs/ fragment (repeatable), e.g. qemu-x86_64
   --require-config CONFIG_X  commits where it cannot be enabled are untestable (repeatable)
@@ -61,6 +64,7 @@ const OPTIONS = {
   'verify-revert': { type: 'boolean' },
   ...POLICY_OPTIONS,
   'import-log': { type: 'string' },
+  parallel: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -83,6 +87,7 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
   const retries = intOption('retries', values.retries);
   const priority = intOption('priority', values.priority);
   const policy = policyOptionsFrom('submit', values);
+  const parallel = parallelFrom('submit', values.parallel);
   if (policy.terms === 'fix' && good.length !== 1) throw new UsageError('kbisect submit: --fix takes exactly one --good (the commit where the bug is gone)');
   const importLog = values['import-log'] !== undefined ? await readLogFile('submit', values['import-log']) : undefined;
   const repo = requireOption('submit', 'repo', values.repo);
@@ -99,6 +104,7 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
       ...(retries !== undefined ? { retries } : {}),
       ...(priority !== undefined ? { priority } : {}),
       ...(values['skip-endpoint-check'] ? { checkEndpoints: false } : {}),
+      ...(parallel > 1 ? { maxParallel: parallel } : {}),
       ...(values.verify || values['verify-revert'] ? { verify: true } : {}),
       ...(values['verify-revert'] ? { verifyRevert: true } : {}),
       // A command probe's required symbols are the bisection's (a kernel probe carries its own).

@@ -104,5 +104,7 @@ function resolve(start: DriverStart, verdicts: readonly MergeBaseVerdict[], defe
   const first = initial.commands[0];
   const progress: Progress = first?.type === 'test' ? first.progress : { candidatesLeft: params.graph.commits.length, testableLeft: 0, stepsLeft: 0, tested: 0 };
   const probed = verdicts.filter((v) => v.source === 'probe').length;
-  return { ok: true, driver: { step: { state: { ...initial.state, next: mb.commit }, commands: [{ type: 'test', commit: mb.commit, progress: { ...progress, tested: probed } }] }, ...phase(true) } };
+  // Runs a multisection start would hand out wait for the range: none is in flight during the phase.
+  const { inFlight: _inFlight, ...waiting } = initial.state;
+  return { ok: true, driver: { step: { state: { ...waiting, next: mb.commit }, commands: [{ type: 'test', commit: mb.commit, progress: { ...progress, tested: probed } }] }, ...phase(true) } };
 }

@@ -33,6 +33,7 @@ export function startParams(options: BisectionOptions | undefined, range: Pick<O
     ...(options?.terms === 'fix' ? { terms: 'fix' as const } : {}),
     ...(options?.verify || options?.verifyRevert ? { verify: { revert: options.verifyRevert ?? false } } : {}),
     ...(options?.checkEndpoints ? { checkEndpoints: true } : {}),
+    ...(options?.maxParallel !== undefined && options.maxParallel > 1 ? { parallel: options.maxParallel } : {}),
   };
 }
 
