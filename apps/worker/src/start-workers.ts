@@ -7,11 +7,12 @@ import { ArtifactCache } from '@kbisect/kbuild';
 import { BisectionStore, BuildJobSchema, KEEP_JOBS, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, type StepJob } from '@kbisect/service';
 import { runBuildJob } from './build-step-job.js';
 import { endOnTerminalError } from './record-step.js';
-import { claimBuildSlots, type BuildSlots } from './build-slots.js';
+import { claimBuildSlots, claimSlots, type BuildSlots } from './build-slots.js';
 import { runLabTestJob } from './lab-test-job.js';
 import { orchestrate } from './orchestrate.js';
 import type { OpenRepo } from './repo-port.js';
 import { runTestJob } from './run-test-job.js';
+import { testCheckouts, type TestCheckouts } from './test-checkouts.js';
 import type { WorkerConfig } from './worker-config.js';
 
 export interface RunningWorkers {
@@ -77,7 +78,13 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
     workers.push(w);
   }
 
+  let testSlots: BuildSlots | undefined;
+  let checkouts: TestCheckouts | undefined;
   if (config.roles.includes('test')) {
+    // Each concurrent command test gets its own slot: worktrees nobody else touches, kept between tests.
+    testSlots = await claimSlots(config.cacheDir, 'test-checkouts', config.concurrency.test);
+    const slotCheckouts = testCheckouts(testSlots.dirs);
+    checkouts = slotCheckouts;
     const w = new Worker(
       names.test,
       async (job: Job) => {
@@ -89,7 +96,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         const outcome = await endOnTerminalError(store, data, now, () =>
           data.kind === 'lab-test'
             ? runLabTestJob(data, { store, machines, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
-            : runTestJob(data, { store, openRepo: deps.openRepo, scratchDir: join(config.cacheDir, 'worktrees'), now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
+            : runTestJob(data, { store, openRepo: deps.openRepo, checkouts: slotCheckouts, now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
         if (outcome === 'recorded') await recordStepDuration(redis, store.keys, (Date.now() - started) / 1000, 'verdict');
         await enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId);
         log.info({ outcome }, 'tested');
@@ -142,6 +149,8 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all([orchestrateQueue.close(), testQueue.close(), buildQueue.close()]);
       for (const c of connections) c.disconnect();
+      await checkouts?.close();
+      await testSlots?.release();
       await buildSlots?.release();
     },
   };
