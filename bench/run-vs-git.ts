@@ -17,7 +17,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { homedir, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -130,23 +130,26 @@ export async function runVsGit(): Promise<void> {
     await kbisectRun(fixture, cache, script, join(scratch, 'warm.log'));
     await gitBisect(copy, script, join(scratch, 'warm.log'));
     const samples: Record<'git' | 'kbisect' | 'old', Sample[]> = { git: [], kbisect: [], old: [] };
+    // The 1-minute load average after each tool's run: the machine is shared, and the ratio is only fair if it held.
+    const loads: number[] = [loadavg()[0]!];
     for (let r = 0; r < reps; r++) {
       // Alternate which tool goes first, so a drifting machine load favours neither.
       const order = r % 2 === 0 ? (['git', 'kbisect'] as const) : (['kbisect', 'git'] as const);
       for (const tool of order) {
         const log = join(scratch, `${tool}-${r}.log`);
         samples[tool].push(tool === 'git' ? await gitBisect(copy, script, log) : await kbisectRun(fixture, cache, script, log));
-        console.error(`rep ${r + 1} ${tool}: steps ${samples[tool].at(-1)!.intervals.map((x) => x.toFixed(2)).join(' ')} s`);
+        loads.push(loadavg()[0]!);
+        console.error(`rep ${r + 1} ${tool}: steps ${samples[tool].at(-1)!.intervals.map((x) => x.toFixed(2)).join(' ')} s (load ${loads.at(-1)!.toFixed(1)})`);
       }
     }
-      for (let r = 0; r < oldReps; r++) {
+    for (let r = 0; r < oldReps; r++) {
       samples.old.push(await oldBehaviour(fixture, cache, script, join(scratch, `old-${r}.log`)));
       if (samples.old.at(-1)!.culprit === undefined) throw new Error('the old behaviour found no culprit');
       console.error(`old ${r + 1}: steps ${samples.old.at(-1)!.intervals.map((x) => x.toFixed(2)).join(' ')} s`);
     }
 
     const gitStep = median(samples.git.flatMap((s) => s.intervals));
-    console.log(`kbisect run vs git bisect run on the linux-source-6.1 fixture (${GOOD}..${BAD}, ${(await execa('git', ['-C', fixture, 'ls-files'])).stdout.split('\n').length} files), trivial test, ${reps} repetitions`);
+    console.log(`kbisect run vs git bisect run on the linux-source-6.1 fixture (${GOOD}..${BAD}, ${(await execa('git', ['-C', fixture, 'ls-files'])).stdout.split('\n').length} files), trivial test, ${reps} repetitions, load average (1 min) ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`);
     console.log('tool                            | steps | per step: median (min-max) s | first test s | total s | per step vs git | culprit');
     const rows: [string, Sample[]][] = [['git bisect run', samples.git], ['kbisect run (one worktree)', samples.kbisect]];
     if (oldReps > 0) rows.push(['kbisect, worktree per step (old)', samples.old]);
