@@ -24,18 +24,13 @@ import { execa } from 'execa';
 import { openRepo, validateRepoSource, type Checkout, type GitRepo, type Worktree } from '@kbisect/git';
 import { commandProbe, runBisection } from 'kbisect';
 import { numberFlag } from './flags.js';
+import { median } from './median.js';
 
 const BIN = resolve(import.meta.dirname, '../apps/cli/bin/kbisect.js');
 const GOOD = 'v6.1-base';
 const BAD = 'demo-bad';
 
 interface Sample { readonly intervals: number[]; readonly firstTest: number; readonly total: number; readonly steps: number; readonly culprit: string | undefined }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** The test: log when it starts (ns), then good unless the regression's line is in mm/memory.c. */
 function testCommand(script: string, log: string): string {
