@@ -10,7 +10,8 @@
  *        KBISECT_DEMO_FIXTURE_DIR overrides the fixture path.
  * Output: per tool, the median time from one test's start to the next one's
  *         (checkout, cleaning, bisection decision, the test itself), the time
- *         to the first test, the total, and the ratio to git.
+ *         to the first test, the total, and the ratio to git; then the ratio
+ *         within each repetition (its two runs back to back) and their median.
  * The test is trivial on purpose (a grep of mm/memory.c for the injected
  * regression), so what is measured is each tool's own cost per step. Run
  * with `nice -n 10`; `bench/engine.ts --run-vs-git` runs it too.
@@ -154,6 +155,9 @@ export async function runVsGit(): Promise<void> {
       const right = ss.every((s) => s.culprit === culprit) ? 'right' : 'WRONG';
       console.log(`${name.padEnd(31)} | ${String(median(ss.map((s) => s.steps))).padStart(5)} | ${step.toFixed(2).padStart(6)} (${Math.min(...all).toFixed(2)}-${Math.max(...all).toFixed(2)})${' '.repeat(12)} | ${median(ss.map((s) => s.firstTest)).toFixed(2).padStart(12)} | ${median(ss.map((s) => s.total)).toFixed(2).padStart(7)} | ${(step / gitStep).toFixed(2).padStart(14)}x | ${right}`);
     }
+    // The machine's load drifts between repetitions; each repetition's two runs are back to back, so their ratio is the fairer one.
+    const paired = samples.kbisect.map((k, r) => median(k.intervals) / median(samples.git[r]!.intervals));
+    console.log(`per repetition, kbisect's median step / git's: ${paired.map((x) => x.toFixed(2)).join(', ')}; median ${median(paired).toFixed(2)}x`);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
