@@ -14,7 +14,8 @@
  * Then the Kconfig probe's cost on a ~20,000-commit range (bench/kconfig-probe-cost.ts).
  * With --run-vs-git it adds bench/run-vs-git.ts (kept in its own file: it
  * needs the kernel fixture and minutes): `kbisect run` against `git bisect
- * run`, wall time per step on the linux-source-6.1 tree.
+ * run`, wall time per step on the linux-source-6.1 tree, then
+ * bench/run-step-cpu.ts, the same comparison in CPU time per tested commit.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,7 @@ import { gitBisectRun, writeGitHistory } from '../test/support/git-fixture.js';
 import { numberFlag } from './flags.js';
 import { median } from './median.js';
 import { probeCost } from './kconfig-probe-cost.js';
+import { runStepCpu } from './run-step-cpu.js';
 import { runVsGit } from './run-vs-git.js';
 
 const cases = numberFlag('cases', 30);
@@ -119,4 +121,6 @@ for (const r of p.rows) console.log(`${r.probe.padEnd(36)} | ${r.ms.toFixed(0).p
 if (process.argv.includes('--run-vs-git')) {
   console.log('');
   await runVsGit();
+  console.log('');
+  await runStepCpu();
 }

@@ -10,32 +10,28 @@
  *        KBISECT_DEMO_FIXTURE_DIR overrides the fixture path.
  * Output: per tool, the median time from one test's start to the next one's
  *         (checkout, cleaning, bisection decision, the test itself), the time
- *         to the first test, the total, and the ratio to git.
+ *         to the first test, the total, and the ratio to git; then the ratio
+ *         within each repetition (its two runs back to back) and their median.
  * The test is trivial on purpose (a grep of mm/memory.c for the injected
  * regression), so what is measured is each tool's own cost per step. Run
  * with `nice -n 10`; `bench/engine.ts --run-vs-git` runs it too.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { homedir, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { openRepo, validateRepoSource, type Checkout, type GitRepo, type Worktree } from '@kbisect/git';
 import { commandProbe, runBisection } from 'kbisect';
 import { numberFlag } from './flags.js';
+import { median } from './median.js';
 
 const BIN = resolve(import.meta.dirname, '../apps/cli/bin/kbisect.js');
 const GOOD = 'v6.1-base';
 const BAD = 'demo-bad';
 
 interface Sample { readonly intervals: number[]; readonly firstTest: number; readonly total: number; readonly steps: number; readonly culprit: string | undefined }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** The test: log when it starts (ns), then good unless the regression's line is in mm/memory.c. */
 function testCommand(script: string, log: string): string {
@@ -130,23 +126,26 @@ export async function runVsGit(): Promise<void> {
     await kbisectRun(fixture, cache, script, join(scratch, 'warm.log'));
     await gitBisect(copy, script, join(scratch, 'warm.log'));
     const samples: Record<'git' | 'kbisect' | 'old', Sample[]> = { git: [], kbisect: [], old: [] };
+    // The 1-minute load average after each tool's run: the machine is shared, and the ratio is only fair if it held.
+    const loads: number[] = [loadavg()[0]!];
     for (let r = 0; r < reps; r++) {
       // Alternate which tool goes first, so a drifting machine load favours neither.
       const order = r % 2 === 0 ? (['git', 'kbisect'] as const) : (['kbisect', 'git'] as const);
       for (const tool of order) {
         const log = join(scratch, `${tool}-${r}.log`);
         samples[tool].push(tool === 'git' ? await gitBisect(copy, script, log) : await kbisectRun(fixture, cache, script, log));
-        console.error(`rep ${r + 1} ${tool}: steps ${samples[tool].at(-1)!.intervals.map((x) => x.toFixed(2)).join(' ')} s`);
+        loads.push(loadavg()[0]!);
+        console.error(`rep ${r + 1} ${tool}: steps ${samples[tool].at(-1)!.intervals.map((x) => x.toFixed(2)).join(' ')} s (load ${loads.at(-1)!.toFixed(1)})`);
       }
     }
-      for (let r = 0; r < oldReps; r++) {
+    for (let r = 0; r < oldReps; r++) {
       samples.old.push(await oldBehaviour(fixture, cache, script, join(scratch, `old-${r}.log`)));
       if (samples.old.at(-1)!.culprit === undefined) throw new Error('the old behaviour found no culprit');
       console.error(`old ${r + 1}: steps ${samples.old.at(-1)!.intervals.map((x) => x.toFixed(2)).join(' ')} s`);
     }
 
     const gitStep = median(samples.git.flatMap((s) => s.intervals));
-    console.log(`kbisect run vs git bisect run on the linux-source-6.1 fixture (${GOOD}..${BAD}, ${(await execa('git', ['-C', fixture, 'ls-files'])).stdout.split('\n').length} files), trivial test, ${reps} repetitions`);
+    console.log(`kbisect run vs git bisect run on the linux-source-6.1 fixture (${GOOD}..${BAD}, ${(await execa('git', ['-C', fixture, 'ls-files'])).stdout.split('\n').length} files), trivial test, ${reps} repetitions, load average (1 min) ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`);
     console.log('tool                            | steps | per step: median (min-max) s | first test s | total s | per step vs git | culprit');
     const rows: [string, Sample[]][] = [['git bisect run', samples.git], ['kbisect run (one worktree)', samples.kbisect]];
     if (oldReps > 0) rows.push(['kbisect, worktree per step (old)', samples.old]);
@@ -156,6 +155,9 @@ export async function runVsGit(): Promise<void> {
       const right = ss.every((s) => s.culprit === culprit) ? 'right' : 'WRONG';
       console.log(`${name.padEnd(31)} | ${String(median(ss.map((s) => s.steps))).padStart(5)} | ${step.toFixed(2).padStart(6)} (${Math.min(...all).toFixed(2)}-${Math.max(...all).toFixed(2)})${' '.repeat(12)} | ${median(ss.map((s) => s.firstTest)).toFixed(2).padStart(12)} | ${median(ss.map((s) => s.total)).toFixed(2).padStart(7)} | ${(step / gitStep).toFixed(2).padStart(14)}x | ${right}`);
     }
+    // The machine's load drifts between repetitions; each repetition's two runs are back to back, so their ratio is the fairer one.
+    const paired = samples.kbisect.map((k, r) => median(k.intervals) / median(samples.git[r]!.intervals));
+    console.log(`per repetition, kbisect's median step / git's: ${paired.map((x) => x.toFixed(2)).join(', ')}; median ${median(paired).toFixed(2)}x`);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

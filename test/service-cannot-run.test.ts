@@ -5,11 +5,9 @@
  * command whose 127 means "bad" still finds the culprit. Real Redis, real git.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { startHarness, oracleRepo, waitForEnd, type Harness } from './support/service-harness.js';
+import { startHarness, oracleRepo, waitForEnd } from './support/service-harness.js';
 
 interface View { status: string; culprit?: string; error?: string }
-
-const waitFor = (h: Harness, id: string, timeoutMs: number): Promise<View> => waitForEnd<View>(h, id, timeoutMs);
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -26,12 +24,12 @@ describe('the service and a test command that cannot run', () => {
     await h.registerTree(repo.fx.dir);
     const submit = (command: string) => h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: repo.fx.dir, good: [repo.fx.shas[0]!], bad: 'main', probe: { type: 'command', command } });
 
-    const missing = await waitFor(h, (await submit('./no-such-reproducer.sh')).body.id, 60_000);
+    const missing = await waitForEnd<View>(h, (await submit('./no-such-reproducer.sh')).body.id, 60_000);
     expect(missing.status).toBe('failed');
     expect(missing.culprit).toBeUndefined();
     expect(missing.error).toMatch(/test command could not run: it exited 127 \(command not found\) at [0-9a-f]{12} and again at the good commit/);
 
-    const meant = await waitFor(h, (await submit(`sh ${repo.script}; [ $? -eq 1 ] && exit 127; exit 0`)).body.id, 60_000);
+    const meant = await waitForEnd<View>(h, (await submit(`sh ${repo.script}; [ $? -eq 1 ] && exit 127; exit 0`)).body.id, 60_000);
     expect(meant).toMatchObject({ status: 'found', culprit: repo.fx.shas[11] });
   }, 120_000);
 });

@@ -117,11 +117,11 @@ export async function oracleRepo(history: GeneratedHistory, culprit: number, ski
   };
 }
 
-/** Polls GET until the bisection has ended (or the time is up), and returns its view. */
-export async function waitForEnd<T extends { status: string }>(h: Harness, id: string, timeoutMs: number): Promise<T> {
+/** A bisection's view once it ended (or when `timeoutMs` ran out, whatever it was then). */
+export async function waitForEnd<V extends { status: string }>(h: Harness, id: string, timeoutMs: number): Promise<V> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { body } = await h.fetchJson<T>('GET', `/api/v1/bisections/${id}`);
+    const { body } = await h.fetchJson<V>('GET', `/api/v1/bisections/${id}`);
     if (['found', 'ambiguous', 'failed', 'cancelled'].includes(body.status) || Date.now() > deadline) return body;
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -52,16 +52,25 @@ async function tryClaim(lock: string): Promise<boolean> {
 }
 
 export async function claimBuildSlots(cacheDir: string, count: number, host: string = hostname()): Promise<BuildSlots> {
+  return claimSlots(cacheDir, 'kbuild', count, host);
+}
+
+/**
+ * Slots of one kind under <cacheDir>/<area>/<host>/slot-N, claimed as build
+ * slots are: 'kbuild' for builds, 'test-checkouts' for the command-test role's
+ * reusable checkouts (test-checkouts.ts).
+ */
+export async function claimSlots(cacheDir: string, area: 'kbuild' | 'test-checkouts', count: number, host: string = hostname()): Promise<BuildSlots> {
   // A host name is a directory name here: no separators, and no leading dots ('..' must not climb).
   const safeHost = host.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, (dots) => '_'.repeat(dots.length)) || 'host';
-  const base = join(cacheDir, 'kbuild', safeHost);
+  const base = join(cacheDir, area, safeHost);
   await mkdir(base, { recursive: true });
   const dirs: string[] = [];
   for (let n = 0; n < MAX_SLOTS && dirs.length < count; n++) {
     const dir = join(base, `slot-${n}`);
     if (await tryClaim(`${dir}.lock`)) dirs.push(dir);
   }
-  if (dirs.length < count) throw new Error(`no free build slot under ${base}: ${MAX_SLOTS} are held by live processes`);
+  if (dirs.length < count) throw new Error(`no free slot under ${base}: ${MAX_SLOTS} are held by live processes`);
   return {
     dirs,
     async release() {

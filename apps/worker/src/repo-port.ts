@@ -1,4 +1,5 @@
 import type { CommitGraph } from '@kbisect/bisect';
+import type { Checkout } from '@kbisect/git';
 import type { BuildTree } from '@kbisect/kbuild';
 import type { MaintainerRepo } from './maintainers.js';
 
@@ -8,7 +9,8 @@ export interface WorkerRepo extends BuildTree, MaintainerRepo {
   mergeBasesToCheck(bad: string, goods: readonly string[], goodRefs?: readonly string[]): Promise<string[]>;
   readGraph(bad: string, goods: readonly string[]): Promise<CommitGraph>;
   commitInfo(shas: readonly string[]): Promise<ReadonlyMap<string, { readonly subject: string; readonly authorName: string; readonly authorEmail: string; readonly authorDate: string }>>;
-  addWorktree(sha: string, dir: string): Promise<{ remove(): Promise<void> }>;
+  /** One worktree at `dir`, moved from commit to commit (nothing is written until its first checkout). */
+  openCheckout(dir: string): Checkout;
   revertInWorktree(dir: string, culprit: string): Promise<void>;
   readFileAt(sha: string, path: string): Promise<string | null>;
   findSymbolFiles(sha: string, names: readonly string[]): Promise<Map<string, string>>;

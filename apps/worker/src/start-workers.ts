@@ -7,7 +7,7 @@ import { ArtifactCache } from '@kbisect/kbuild';
 import { BisectionStore, BuildJobSchema, pathRedactor, readRequestKey, KEEP_JOBS, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, type StepJob } from '@kbisect/service';
 import { runBuildJob } from './build-step-job.js';
 import { endOnTerminalError } from './record-step.js';
-import { claimBuildSlots, type BuildSlots } from './build-slots.js';
+import { claimBuildSlots, claimSlots, type BuildSlots } from './build-slots.js';
 import { runLabTestJob } from './lab-test-job.js';
 import { orchestrate } from './orchestrate.js';
 import { failBisection } from './fail-bisection.js';
@@ -15,6 +15,7 @@ import { publicReason } from './public-reason.js';
 import type { OpenRepo } from './repo-port.js';
 import { runTestJob } from './run-test-job.js';
 import type { RequestTrust } from './request-trust.js';
+import { testCheckouts, type TestCheckouts } from './test-checkouts.js';
 import type { WorkerConfig } from './worker-config.js';
 
 /** A job BullMQ will not try again: its attempts are used up, or it threw UnrecoverableError. */
@@ -107,7 +108,13 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
     workers.push(w);
   }
 
+  let testSlots: BuildSlots | undefined;
+  let checkouts: TestCheckouts | undefined;
   if (config.roles.includes('test')) {
+    // Each concurrent command test gets its own slot: worktrees nobody else touches, kept between tests.
+    testSlots = await claimSlots(config.cacheDir, 'test-checkouts', config.concurrency.test);
+    const slotCheckouts = testCheckouts(testSlots.dirs);
+    checkouts = slotCheckouts;
     const w = new Worker(
       names.test,
       async (job: Job) => {
@@ -119,7 +126,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         const outcome = await endOnTerminalError(store, data, now, () =>
           data.kind === 'lab-test'
             ? runLabTestJob(data, { store, trust, machines, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
-            : runTestJob(data, { store, trust, openRepo: deps.openRepo, scratchDir: join(config.cacheDir, 'worktrees'), now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
+            : runTestJob(data, { store, trust, openRepo: deps.openRepo, checkouts: slotCheckouts, now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
         if (outcome === 'recorded') await recordStepDuration(redis, store.keys, (Date.now() - started) / 1000, 'verdict');
         await enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId);
         log.info({ outcome }, 'tested');
@@ -172,6 +179,8 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all([orchestrateQueue.close(), testQueue.close(), buildQueue.close()]);
       for (const c of connections) c.disconnect();
+      await checkouts?.close();
+      await testSlots?.release();
       await buildSlots?.release();
     },
   };

@@ -13,6 +13,7 @@ import type { CommandRun } from './command-runner.js';
 import { endOnTerminalError } from './record-step.js';
 import type { WorkerRepo } from './repo-port.js';
 import { runTestJob } from './run-test-job.js';
+import { testCheckouts } from './test-checkouts.js';
 import { runBuildJob, type BuildJobDeps } from './build-step-job.js';
 import { runLabTestJob, type LabJobDeps } from './lab-test-job.js';
 import type { ArtifactCache } from '@kbisect/kbuild';
@@ -69,13 +70,16 @@ function memoryStore(options: Record<string, unknown> = {}, probe: typeof comman
   };
 }
 
-const fakeRepo = (reverts: string[] = [], revertFails = false): WorkerRepo => ({
-  addWorktree: async () => ({ remove: async () => undefined }),
-  revertInWorktree: async (_dir, culprit) => {
+const fakeRepo = (reverts: string[] = [], revertFails = false): WorkerRepo => {
+  const revert = async (culprit: string): Promise<void> => {
     if (revertFails) throw new Error('conflict in mm/gup.c');
     reverts.push(culprit);
-  },
-} as Partial<WorkerRepo> as WorkerRepo);
+  };
+  return {
+    openCheckout: (dir) => ({ dir, checkout: async () => undefined, revert, dispose: async () => undefined }),
+    revertInWorktree: async (_dir, culprit) => revert(culprit),
+  } as Partial<WorkerRepo> as WorkerRepo;
+};
 
 const exited = (exitCode: number, output = 'ok\n'): (() => Promise<CommandRun>) => async () => ({ kind: 'exited', exitCode, output, durationMs: 12 });
 
@@ -87,7 +91,7 @@ function firstJob(store: ReturnType<typeof memoryStore>): Promise<CommandTestJob
   });
 }
 
-const deps = (store: StepStore, runCommand: () => Promise<CommandRun>, repo = fakeRepo()) => ({ store, trust, openRepo: async () => repo, scratchDir: '/nonexistent', now: () => new Date(at), defaultTimeoutSec: 60, attempt: 1, cancelPollMs: 60_000, runCommand });
+const deps = (store: StepStore, runCommand: () => Promise<CommandRun>, repo = fakeRepo()) => ({ store, trust, openRepo: async () => repo, checkouts: testCheckouts(['/nonexistent']), now: () => new Date(at), defaultTimeoutSec: 60, attempt: 1, cancelPollMs: 60_000, runCommand });
 
 describe('command test job', () => {
   it('refuses a bisection written straight into the store (no signature from the API), with the reason, and runs nothing', async () => {
