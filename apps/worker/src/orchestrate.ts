@@ -2,6 +2,7 @@ import { runFields, runRef, terminalMessage } from '@kbisect/bisect';
 import { narrowedOf, type BisectionRequest, type BisectionStore, type BuildJob, type CommandTestJob, type CommitInfo, type LogEvent } from '@kbisect/service';
 import { narrowOf, openRange, requiredSymbolsOf, resolveImportedLog, startParams, startWithImported, untestableModeOf } from '@kbisect/service/driver';
 import { probeUntestable } from '@kbisect/kbuild';
+import type { Sandbox } from '@kbisect/sandbox';
 import type { OpenRepo } from './repo-port.js';
 import { recordReportFacts } from './report-facts.js';
 
@@ -12,6 +13,8 @@ export interface OrchestratorDeps {
   /** Kernel probes start a step with a build; command probes go straight to a test. */
   readonly enqueueBuild: (job: BuildJob, opts: { attempts: number; priority: number }) => Promise<void>;
   readonly now: () => Date;
+  /** Runs the tree's get_maintainer.pl when the bisection ends. */
+  readonly sandbox: Sandbox;
 }
 
 export type OrchestrateOutcome = 'initialized' | 'enqueued' | 'finished' | 'already-finished' | 'failed-to-start';

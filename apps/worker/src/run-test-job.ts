@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { cannotRunRecheck, goodForRecheck, needsCannotRunRecheck, verdictFromExit } from '@kbisect/bisect';
 import { dropBrokenDependencies } from '@kbisect/kbuild';
+import type { Sandbox, SandboxNetwork } from '@kbisect/sandbox';
 import { requiredSymbolsOf, stepNames, untestableModeOf, type CommandTestJob } from '@kbisect/service';
 import { forcedReason } from '@kbisect/service/driver';
 import { runShellCommand } from './command-runner.js';
@@ -20,7 +21,11 @@ export interface TestJobDeps {
   /** How often a running test checks for cancellation. @defaultValue 1000 */
   readonly cancelPollMs?: number;
   readonly attempt: number;
-  /** Runs the probe's command. @defaultValue runShellCommand (a process group of its own) */
+  /** Where the probe's command runs (the worker's bwrap sandbox). */
+  readonly sandbox: Sandbox;
+  /** The probe's network. @defaultValue 'none' (the token flag that may allow 'host' is the API's to plumb) */
+  readonly network?: SandboxNetwork;
+  /** Runs the probe's command. @defaultValue runShellCommand (in `sandbox`) */
   readonly runCommand?: typeof runShellCommand;
 }
 
@@ -75,6 +80,8 @@ export async function runTestJob(job: CommandTestJob, deps: TestJobDeps): Promis
       timeoutMs: (probe.timeoutSec ?? deps.defaultTimeoutSec) * 1000,
       signal: controller.signal,
       env: { KBISECT_COMMIT: ref.commit, KBISECT_BISECTION: job.bisectionId },
+      sandbox: deps.sandbox,
+      ...(deps.network ? { network: deps.network } : {}),
     });
   } finally {
     clearInterval(poll);
@@ -91,7 +98,7 @@ export async function runTestJob(job: CommandTestJob, deps: TestJobDeps): Promis
     const goodTree = await repo.addWorktree(good, `${dir}-recheck`);
     let atGood;
     try {
-      atGood = await (deps.runCommand ?? runShellCommand)(probe.command, { cwd: `${dir}-recheck`, timeoutMs: (probe.timeoutSec ?? deps.defaultTimeoutSec) * 1000, signal: controller.signal, env: { KBISECT_COMMIT: good, KBISECT_BISECTION: job.bisectionId } });
+      atGood = await (deps.runCommand ?? runShellCommand)(probe.command, { cwd: `${dir}-recheck`, timeoutMs: (probe.timeoutSec ?? deps.defaultTimeoutSec) * 1000, signal: controller.signal, env: { KBISECT_COMMIT: good, KBISECT_BISECTION: job.bisectionId }, sandbox: deps.sandbox, ...(deps.network ? { network: deps.network } : {}) });
     } finally {
       await goodTree.remove();
     }

@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ArtifactCache } from '@kbisect/kbuild';
+import type { OpenedSandbox } from '@kbisect/sandbox';
 import { BisectionStore, BuildJobSchema, KEEP_JOBS, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, type StepJob } from '@kbisect/service';
 import { runBuildJob } from './build-step-job.js';
 import { endOnTerminalError } from './record-step.js';
@@ -13,6 +14,7 @@ import { orchestrate } from './orchestrate.js';
 import type { OpenRepo } from './repo-port.js';
 import { runTestJob } from './run-test-job.js';
 import type { WorkerConfig } from './worker-config.js';
+import { openWorkerSandbox } from './worker-sandbox.js';
 
 export interface RunningWorkers {
   close(): Promise<void>;
@@ -23,7 +25,9 @@ export interface RunningWorkers {
  * job data, call the core, return a typed result; retries with backoff are
  * for infrastructure failures only.
  */
-export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenRepo; logger: Logger }): Promise<RunningWorkers> {
+export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenRepo; logger: Logger; sandbox?: OpenedSandbox }): Promise<RunningWorkers> {
+  // Every role runs tree code somewhere (builds, command probes, get_maintainer.pl at the end): probe once, before taking jobs.
+  const { sandbox } = deps.sandbox ?? (await openWorkerSandbox(config, deps.logger));
   const redis = connectRedis(config.redisUrl);
   const names = queueNames(config.namespace);
   const store = new BisectionStore(redis, config.namespace);
@@ -62,6 +66,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
           store,
           openRepo: deps.openRepo,
           now: () => new Date(),
+          sandbox,
           enqueueTest: async (data, opts) => {
             await testQueue.add('test', data, { jobId: jobIds.test(data), ...stepOpts(opts) });
           },
@@ -89,7 +94,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         const outcome = await endOnTerminalError(store, data, now, () =>
           data.kind === 'lab-test'
             ? runLabTestJob(data, { store, machines, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
-            : runTestJob(data, { store, openRepo: deps.openRepo, scratchDir: join(config.cacheDir, 'worktrees'), now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
+            : runTestJob(data, { store, openRepo: deps.openRepo, scratchDir: join(config.cacheDir, 'worktrees'), sandbox, now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
         if (outcome === 'recorded') await recordStepDuration(redis, store.keys, (Date.now() - started) / 1000, 'verdict');
         await enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId);
         log.info({ outcome }, 'tested');
@@ -118,7 +123,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         try {
           const now = (): Date => new Date();
           const outcome = await endOnTerminalError(store, data, now, () => runBuildJob(data, {
-            store, openRepo: deps.openRepo, cache, workDir: slot, jobs: config.buildJobs, ccacheDir: config.ccacheDir, now, attempt: job.attemptsMade + 1,
+            store, openRepo: deps.openRepo, cache, workDir: slot, jobs: config.buildJobs, ccacheDir: config.ccacheDir, sandbox, now, attempt: job.attemptsMade + 1,
             enqueueTest: async (next) => {
               await testQueue.add('test', next, { jobId: jobIds.test(next), attempts: job.opts.attempts ?? 3, priority: job.opts.priority ?? 50, backoff: { type: 'exponential', delay: 2000 }, ...KEEP_JOBS });
             },

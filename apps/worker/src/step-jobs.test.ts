@@ -15,6 +15,7 @@ import { runTestJob } from './run-test-job.js';
 import { runBuildJob, type BuildJobDeps } from './build-step-job.js';
 import { runLabTestJob, type LabJobDeps } from './lab-test-job.js';
 import type { ArtifactCache } from '@kbisect/kbuild';
+import { unavailableSandbox } from '@kbisect/sandbox';
 import type { StepStore } from './step-store.js';
 
 const history = { parents: Array.from({ length: 8 }, (_, i) => (i === 0 ? [] : [i - 1])), tip: 7 };
@@ -70,7 +71,7 @@ const fakeRepo = (reverts: string[] = [], revertFails = false): WorkerRepo => ({
   },
 } as Partial<WorkerRepo> as WorkerRepo);
 
-const exited = (exitCode: number, output = 'ok\n'): (() => Promise<CommandRun>) => async () => ({ kind: 'exited', exitCode, output, durationMs: 12 });
+const exited = (exitCode: number, output = 'ok\n'): (() => Promise<CommandRun>) => async () => ({ kind: 'exited', exitCode, output, durationMs: 12, isolation: 'bwrap' });
 
 function firstJob(store: ReturnType<typeof memoryStore>): Promise<CommandTestJob> {
   // A command-test job for the engine's first step; other kinds are made from it.
@@ -80,7 +81,7 @@ function firstJob(store: ReturnType<typeof memoryStore>): Promise<CommandTestJob
   });
 }
 
-const deps = (store: StepStore, runCommand: () => Promise<CommandRun>, repo = fakeRepo()) => ({ store, openRepo: async () => repo, scratchDir: '/nonexistent', now: () => new Date(at), defaultTimeoutSec: 60, attempt: 1, cancelPollMs: 60_000, runCommand });
+const deps = (store: StepStore, runCommand: () => Promise<CommandRun>, repo = fakeRepo()) => ({ store, openRepo: async () => repo, scratchDir: '/nonexistent', sandbox: unavailableSandbox('the fake runCommand replaces it'), now: () => new Date(at), defaultTimeoutSec: 60, attempt: 1, cancelPollMs: 60_000, runCommand });
 
 describe('command test job', () => {
   it('records the verdict once with its evidence, and a second run of the same job is a duplicate', async () => {
@@ -108,7 +109,7 @@ describe('command test job', () => {
     expect(await runTestJob(job, deps(store, exited(200)))).toBe('aborted');
     expect(store.events.at(-1)).toMatchObject({ type: 'failed', error: expect.stringContaining(job.commit) });
     const again = memoryStore();
-    await expect(runTestJob(job, deps(again, async () => ({ kind: 'timed-out', output: '', durationMs: 60_000 })))).rejects.toMatchObject({ category: 'infrastructure' });
+    await expect(runTestJob(job, deps(again, async () => ({ kind: 'timed-out', output: '', durationMs: 60_000, isolation: 'bwrap' })))).rejects.toMatchObject({ category: 'infrastructure' });
   });
 
   it('records a revert that does not apply as unavailable, without a verdict', async () => {
@@ -146,7 +147,7 @@ describe('the error taxonomy decides what a failing step does', () => {
 
 describe('build job', () => {
   const buildDeps = (store: StepStore, build: NonNullable<BuildJobDeps['build']>, enqueued: LabTestJob[]): BuildJobDeps => ({
-    store, openRepo: async () => fakeRepo(), cache: {} as ArtifactCache, workDir: '/nonexistent', jobs: 1, ccacheDir: '/nonexistent', now: () => new Date(at), attempt: 1,
+    store, openRepo: async () => fakeRepo(), cache: {} as ArtifactCache, workDir: '/nonexistent', jobs: 1, ccacheDir: '/nonexistent', sandbox: unavailableSandbox('the fake build replaces it'), now: () => new Date(at), attempt: 1,
     enqueueTest: async (job) => void enqueued.push(job), build,
   });
 

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 
 export const WorkerRoleSchema = Type.Union([Type.Literal('orchestrator'), Type.Literal('build'), Type.Literal('test')]);
@@ -27,6 +27,16 @@ export const WorkerConfigSchema = Type.Object({
   ccacheDir: Type.String({ minLength: 1 }),
   /** Infrastructure failures in a row that quarantine a lab machine. @defaultValue 3 */
   quarantineAfter: Type.Integer({ minimum: 1, maximum: 100 }),
+  /**
+   * `on`: kernel builds, command probes and get_maintainer.pl run in the bwrap
+   * sandbox (packages/sandbox); a worker where it does not work refuses them.
+   * `off`: they run unconfined — only for a deployment where every submitter
+   * is trusted; logged at start and written into each step's evidence.
+   * @defaultValue 'on'
+   */
+  sandbox: Type.Union([Type.Literal('on'), Type.Literal('off')]),
+  /** The unprivileged system user sandboxed commands run as, when the worker is root. @defaultValue 'kbisect-sandbox' */
+  sandboxUser: Type.String({ pattern: '^[a-z_][a-z0-9_-]{0,31}$' }),
 });
 export type WorkerConfig = Static<typeof WorkerConfigSchema>;
 
@@ -65,8 +75,12 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     buildJobs: int('KBISECT_BUILD_JOBS', availableParallelism()),
     artifactCacheGb: num('KBISECT_ARTIFACT_CACHE_GB', 20),
     quarantineAfter: int('KBISECT_QUARANTINE_AFTER', 3),
-    ccacheDir: env.CCACHE_DIR ?? join(env.KBISECT_CACHE_DIR ?? defaults.cacheDir, 'ccache'),
+    // Absolute: the sandbox binds it at the same path.
+    ccacheDir: resolve(env.CCACHE_DIR ?? join(env.KBISECT_CACHE_DIR ?? defaults.cacheDir, 'ccache')),
+    sandbox: env.KBISECT_SANDBOX === undefined || env.KBISECT_SANDBOX === '' ? 'on' : env.KBISECT_SANDBOX,
+    sandboxUser: env.KBISECT_SANDBOX_USER ?? 'kbisect-sandbox',
   };
+  if (config.sandbox !== 'on' && config.sandbox !== 'off') throw new WorkerConfigError(`KBISECT_SANDBOX: '${config.sandbox}' is neither 'on' nor 'off'`);
   if (!Value.Check(WorkerConfigSchema, config)) {
     const first = Value.Errors(WorkerConfigSchema, config).First();
     throw new WorkerConfigError(`worker configuration: ${first ? `${first.path} ${first.message}` : 'invalid'}`);
