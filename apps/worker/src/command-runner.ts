@@ -1,4 +1,4 @@
-import type { Sandbox, SandboxIsolation, SandboxNetwork } from '@kbisect/sandbox';
+import { READ_ONLY_GIT_ENV, type Sandbox, type SandboxIsolation, type SandboxNetwork } from '@kbisect/sandbox';
 
 export type CommandRun = (
   | { readonly kind: 'exited'; readonly exitCode: number }
@@ -17,19 +17,23 @@ export interface ShellCommandOptions {
   /** KBISECT_COMMIT and KBISECT_BISECTION: all of the worker's environment a probe sees. */
   readonly env: Readonly<Record<string, string>>;
   readonly sandbox: Sandbox;
+  /** The worktree's repository, bound read-only so `git rev-parse HEAD` and friends work, as under git bisect run. */
+  readonly gitDir?: string;
+  /** More read-only directories (the worker's KBISECT_PROBE_READ_PATHS). */
+  readonly readPaths?: readonly string[];
   /** @defaultValue 'none' (only a token that allows network may ask for 'host') */
   readonly network?: SandboxNetwork;
 }
 
 /**
  * Runs a submitter's command in a worktree, as the command probe does, in
- * the sandbox: the worktree writable, HOME and TMPDIR a private /tmp, no
+ * the sandbox: the worktree writable, its repository read-only, HOME and TMPDIR a private /tmp, no
  * network, stdout and stderr interleaved and capped as evidence. A timeout
  * or a cancellation kills its whole PID namespace, `setsid` children too.
  */
 export async function runShellCommand(command: string, opts: ShellCommandOptions): Promise<CommandRun> {
   const r = await opts.sandbox.run({
-    argv: ['/bin/sh', '-c', command], cwd: opts.cwd, writable: [opts.cwd], env: opts.env, timeoutMs: opts.timeoutMs, signal: opts.signal,
+    argv: ['/bin/sh', '-c', command], cwd: opts.cwd, writable: [opts.cwd], readOnly: [...(opts.gitDir ? [opts.gitDir] : []), ...(opts.readPaths ?? [])], env: { ...opts.env, ...(opts.gitDir ? READ_ONLY_GIT_ENV : {}) }, timeoutMs: opts.timeoutMs, signal: opts.signal,
     network: opts.network ?? 'none', output: PROBE_OUTPUT, limits: { processes: 1024, fileSizeBytes: 1024 ** 3 },
   });
   const common = { output: r.output, durationMs: r.durationMs, isolation: r.isolation };

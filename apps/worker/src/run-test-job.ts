@@ -25,6 +25,8 @@ export interface TestJobDeps {
   readonly sandbox: Sandbox;
   /** The probe's network. @defaultValue 'none' (the token flag that may allow 'host' is the API's to plumb) */
   readonly network?: SandboxNetwork;
+  /** Directories the probe may read besides its worktree. @defaultValue none */
+  readonly probeReadPaths?: readonly string[];
   /** Runs the probe's command. @defaultValue runShellCommand (in `sandbox`) */
   readonly runCommand?: typeof runShellCommand;
 }
@@ -81,6 +83,8 @@ export async function runTestJob(job: CommandTestJob, deps: TestJobDeps): Promis
       signal: controller.signal,
       env: { KBISECT_COMMIT: ref.commit, KBISECT_BISECTION: job.bisectionId },
       sandbox: deps.sandbox,
+      gitDir: repo.gitDir,
+      readPaths: deps.probeReadPaths ?? [],
       ...(deps.network ? { network: deps.network } : {}),
     });
   } finally {
@@ -98,7 +102,7 @@ export async function runTestJob(job: CommandTestJob, deps: TestJobDeps): Promis
     const goodTree = await repo.addWorktree(good, `${dir}-recheck`);
     let atGood;
     try {
-      atGood = await (deps.runCommand ?? runShellCommand)(probe.command, { cwd: `${dir}-recheck`, timeoutMs: (probe.timeoutSec ?? deps.defaultTimeoutSec) * 1000, signal: controller.signal, env: { KBISECT_COMMIT: good, KBISECT_BISECTION: job.bisectionId }, sandbox: deps.sandbox, ...(deps.network ? { network: deps.network } : {}) });
+      atGood = await (deps.runCommand ?? runShellCommand)(probe.command, { cwd: `${dir}-recheck`, timeoutMs: (probe.timeoutSec ?? deps.defaultTimeoutSec) * 1000, signal: controller.signal, env: { KBISECT_COMMIT: good, KBISECT_BISECTION: job.bisectionId }, sandbox: deps.sandbox, gitDir: repo.gitDir, readPaths: deps.probeReadPaths ?? [], ...(deps.network ? { network: deps.network } : {}) });
     } finally {
       await goodTree.remove();
     }

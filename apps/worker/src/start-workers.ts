@@ -94,7 +94,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         const outcome = await endOnTerminalError(store, data, now, () =>
           data.kind === 'lab-test'
             ? runLabTestJob(data, { store, machines, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
-            : runTestJob(data, { store, openRepo: deps.openRepo, scratchDir: join(config.cacheDir, 'worktrees'), sandbox, now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
+            : runTestJob(data, { store, openRepo: deps.openRepo, scratchDir: join(config.cacheDir, 'worktrees'), sandbox, probeReadPaths: config.probeReadPaths, now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
         if (outcome === 'recorded') await recordStepDuration(redis, store.keys, (Date.now() - started) / 1000, 'verdict');
         await enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId);
         log.info({ outcome }, 'tested');

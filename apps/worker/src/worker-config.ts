@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 
 export const WorkerRoleSchema = Type.Union([Type.Literal('orchestrator'), Type.Literal('build'), Type.Literal('test')]);
@@ -37,6 +37,13 @@ export const WorkerConfigSchema = Type.Object({
   sandbox: Type.Union([Type.Literal('on'), Type.Literal('off')]),
   /** The unprivileged system user sandboxed commands run as, when the worker is root. @defaultValue 'kbisect-sandbox' */
   sandboxUser: Type.String({ pattern: '^[a-z_][a-z0-9_-]{0,31}$' }),
+  /**
+   * Directories command probes may read besides their worktree (a lab's
+   * test suites installed on the worker), bound read-only into the sandbox.
+   * From KBISECT_PROBE_READ_PATHS, colon-separated absolute paths.
+   * @defaultValue none
+   */
+  probeReadPaths: Type.Array(Type.String({ pattern: '^/' })),
 });
 export type WorkerConfig = Static<typeof WorkerConfigSchema>;
 
@@ -79,7 +86,9 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     ccacheDir: resolve(env.CCACHE_DIR ?? join(env.KBISECT_CACHE_DIR ?? defaults.cacheDir, 'ccache')),
     sandbox: env.KBISECT_SANDBOX === undefined || env.KBISECT_SANDBOX === '' ? 'on' : env.KBISECT_SANDBOX,
     sandboxUser: env.KBISECT_SANDBOX_USER ?? 'kbisect-sandbox',
+    probeReadPaths: (env.KBISECT_PROBE_READ_PATHS ?? '').split(':').filter((p) => p !== ''),
   };
+  for (const p of config.probeReadPaths) if (!isAbsolute(p) || p.split('/').includes('..')) throw new WorkerConfigError(`KBISECT_PROBE_READ_PATHS: '${p}' is not an absolute path without '..'`);
   if (config.sandbox !== 'on' && config.sandbox !== 'off') throw new WorkerConfigError(`KBISECT_SANDBOX: '${config.sandbox}' is neither 'on' nor 'off'`);
   if (!Value.Check(WorkerConfigSchema, config)) {
     const first = Value.Errors(WorkerConfigSchema, config).First();

@@ -15,6 +15,8 @@ import { ccString, kernelVersion, pickToolchain, type Toolchain } from './toolch
 
 /** The git operations a build needs; GitRepo provides them. */
 export interface BuildTree {
+  /** The repository its worktrees belong to (bound read-only into the build sandbox for git). */
+  readonly gitDir: string;
   treeOf(sha: string): Promise<string>;
   readFileAt(sha: string, path: string): Promise<string | null>;
   checkoutWorktree(dir: string, sha: string): Promise<void>;
@@ -119,14 +121,14 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
   const env = { CCACHE_DIR: req.ccacheDir ?? process.env.CCACHE_DIR ?? join(workDir, 'ccache'), CCACHE_BASEDIR: src };
   await mkdir(env.CCACHE_DIR, { recursive: true });
   const sandbox = req.sandbox;
-  const configured = await configureKernel({ srcDir: src, outDir: join(workDir, 'config-scratch'), fragments: req.fragments, required: req.required, cc, sandbox, env, logFile: log, groupFile });
+  const configured = await configureKernel({ srcDir: src, outDir: join(workDir, 'config-scratch'), fragments: req.fragments, required: req.required, cc, sandbox, gitDir: tree.gitDir, env, logFile: log, groupFile });
   if (!configured.ok) return { kind: 'skip', reason: configured.reason, log };
   const compatArgs = req.makeCompat === false ? [] : makeCompatArgs(await readFile(join(src, 'scripts/Kbuild.include'), 'utf8').catch(() => null), makeVersionOf(await makeVersionText()));
   if (compatArgs.length > 0) await appendFile(log, `kbisect: this tree's Kbuild.include predates make 4.3's '#' handling: passing ${compatArgs.map((a) => `'${a}'`).join(' ')} so .cmd files stay readable and the next step rebuilds only what changed\n`);
   const out = join(workDir, 'build', configured.hash.slice(0, 16));
   await mkdir(out, { recursive: true });
   await writeFile(join(out, '.config'), configured.config);
-  const run = await runMake(['bzImage'], { srcDir: src, outDir: out, cc, sandbox, compatArgs, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log, groupFile });
+  const run = await runMake(['bzImage'], { srcDir: src, outDir: out, cc, sandbox, gitDir: tree.gitDir, compatArgs, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log, groupFile });
   if (run.exitCode !== 0 || run.timedOut) {
     const failure = classifyBuildFailure(run);
     if (failure.kind === 'infra') throw new BuildInfraError(`${req.commit}: ${failure.reason}`);
@@ -139,13 +141,13 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
     const staging = join(workDir, 'modules-staging');
     await rm(staging, { recursive: true, force: true });
     await mkdir(staging);
-    const m = await runMake(['modules'], { srcDir: src, outDir: out, cc, sandbox, compatArgs, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log, groupFile });
+    const m = await runMake(['modules'], { srcDir: src, outDir: out, cc, sandbox, gitDir: tree.gitDir, compatArgs, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log, groupFile });
     if (m.exitCode !== 0) {
       const failure = classifyBuildFailure(m);
       if (failure.kind === 'infra') throw new BuildInfraError(`${req.commit}: ${failure.reason}`);
       return { kind: 'skip', reason: failure.reason, log };
     }
-    await runMake(['modules_install', `INSTALL_MOD_PATH=${staging}`], { srcDir: src, outDir: out, cc, sandbox, compatArgs, writable: [staging], timeoutMs: 600_000, env, logFile: log, groupFile });
+    await runMake(['modules_install', `INSTALL_MOD_PATH=${staging}`], { srcDir: src, outDir: out, cc, sandbox, gitDir: tree.gitDir, compatArgs, writable: [staging], timeoutMs: 600_000, env, logFile: log, groupFile });
     modules = join(workDir, 'modules.tar.gz');
     await execa('tar', ['-czf', modules, '-C', staging, '.']);
   }

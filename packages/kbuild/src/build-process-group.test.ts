@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSandbox, unconfinedSandbox, type Sandbox } from '@kbisect/sandbox';
+import { openSandbox, type Sandbox } from '@kbisect/sandbox';
 import { killStaleGroup } from './build-process-group.js';
 import { runMake } from './kernel-make.js';
 

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import type { Sandbox, SandboxIsolation } from '@kbisect/sandbox';
+import { READ_ONLY_GIT_ENV, type Sandbox, type SandboxIsolation } from '@kbisect/sandbox';
 import { forgetGroup, recordGroup } from './build-process-group.js';
 
 export interface MakeRun {
@@ -17,6 +17,8 @@ export interface MakeOptions {
   readonly cc: string;
   /** Runs make: the tree's Makefile is the submitter's code. */
   readonly sandbox: Sandbox;
+  /** The repository of srcDir's worktree, bound read-only: scripts/setlocalversion asks git for the kernel release. */
+  readonly gitDir?: string;
   readonly jobs?: number;
   readonly timeoutMs: number;
   /** CCACHE_DIR / CCACHE_BASEDIR (the sandbox's allow-list); CCACHE_DIR is bound writable. */
@@ -45,9 +47,9 @@ export async function runMake(targets: readonly string[], opts: MakeOptions): Pr
   const r = await opts.sandbox.run({
     argv: ['make', ...args],
     cwd: opts.outDir,
-    readOnly: [opts.srcDir],
+    readOnly: [opts.srcDir, ...(opts.gitDir ? [opts.gitDir] : [])],
     writable: [opts.outDir, ...(ccacheDir ? [ccacheDir] : []), ...(opts.writable ?? [])],
-    env: { ...opts.env, KBUILD_BUILD_TIMESTAMP: '@0', KBUILD_BUILD_USER: 'kbisect', KBUILD_BUILD_HOST: 'kbisect' },
+    env: { ...opts.env, ...(opts.gitDir ? READ_ONLY_GIT_ENV : {}), KBUILD_BUILD_TIMESTAMP: '@0', KBUILD_BUILD_USER: 'kbisect', KBUILD_BUILD_HOST: 'kbisect' },
     timeoutMs: opts.timeoutMs,
     limits: { processes: 4096 },
     ...(opts.logFile ? { logFile: opts.logFile } : {}),
