@@ -63,7 +63,8 @@ export function bwrapCommand(plan: BwrapPlan): { file: string; args: string[] } 
     '--perms', '0755', '--dir', '/etc',
     ...[...ETC_FILES, ...(plan.network === 'host' ? ETC_NETWORK_FILES : [])].flatMap((p) => ['--ro-bind-try', p, p]),
     '--proc', '/proc', '--dev', '/dev',
-    '--size', String(l.tmpBytes), '--tmpfs', '/tmp',
+    // Sticky and world-writable as a real /tmp: gcc falls back to ./ (a read-only tree) when it cannot write TMPDIR.
+    '--perms', '1777', '--size', String(l.tmpBytes), '--tmpfs', '/tmp',
     // bwrap would make missing parents 0700 and root's: the sandbox uid could not reach its own binds by absolute path.
     ...ancestorsOf([...plan.readOnly, ...plan.writable]).flatMap((d) => ['--perms', '0755', '--dir', d]),
     ...plan.readOnly.flatMap((p) => ['--ro-bind', p, p]),

@@ -54,7 +54,7 @@ describe('the bwrap sandbox', () => {
     await writeFile(join(src, 'root-only'), secret, { mode: 0o600 });
     await writeFile(join(hidden, 'token'), secret);
     const script = [
-      'id -u', 'echo made > out.txt && echo wrote-work',
+      'id -u', 'echo made > out.txt && echo wrote-work', 'echo t > /tmp/t && echo t > "$HOME/h" && echo wrote-tmp',
       `(echo x > ${src}/new) 2>/dev/null || echo src-read-only`,
       `cat ${src}/root-only 2>/dev/null || echo root-only-unreadable`,
       `cat ${hidden}/token 2>/dev/null || echo hidden-invisible`,
@@ -63,7 +63,7 @@ describe('the bwrap sandbox', () => {
     const r = await sandbox.run({ argv: ['/bin/sh', '-c', script], cwd: work, writable: [work], readOnly: [src], timeoutMs: 10_000 });
     const lines = r.output.trim().split('\n');
     expect(Number(lines[0])).toBeGreaterThan(0);
-    expect(lines.slice(1)).toEqual(['wrote-work', 'src-read-only', 'root-only-unreadable', 'hidden-invisible', '0']);
+    expect(lines.slice(1)).toEqual(['wrote-work', 'wrote-tmp', 'src-read-only', 'root-only-unreadable', 'hidden-invisible', '0']);
     expect(r.output).not.toContain(secret);
     expect((await stat(join(work, 'out.txt'))).uid).toBe(Number(lines[0]));
     expect(r.isolation).toBe('bwrap');
