@@ -1,10 +1,14 @@
 # One image for every kbisect service; docker-compose.yml picks the role by command.
 FROM node:20-bookworm
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      git ca-certificates \
+      git ca-certificates bubblewrap \
       qemu-system-x86 ipxe-qemu ipmitool busybox-static cpio \
       build-essential gcc-11 ccache flex bison bc libelf-dev libssl-dev xz-utils \
-    && rm -rf /var/lib/apt/lists/*
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin kbisect-sandbox
+# Builds, command probes and get_maintainer.pl run in bwrap (packages/sandbox). As USER node the
+# sandbox maps node's own uid in a user namespace; run as root, it drops to kbisect-sandbox instead.
+# The container needs user namespaces and its own /proc mounts: see deploy/README.md.
 WORKDIR /opt/kbisect
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY apps ./apps

@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { openRepo, validateRepoSource } from '@kbisect/git';
 import { ArtifactCache, buildKernel, loadFragments, type BuildOutcome } from '@kbisect/kbuild';
+import { unconfinedSandbox } from '@kbisect/sandbox';
 
 const jobsFlag = process.argv.indexOf('--jobs');
 const jobs = jobsFlag >= 0 ? Number(process.argv[jobsFlag + 1]) : cpus().length;
@@ -29,7 +30,7 @@ try {
   const required = ['CONFIG_TRANSPARENT_HUGEPAGE', 'CONFIG_VFIO_PCI', 'CONFIG_VFIO_IOMMU_TYPE1', 'CONFIG_INTEL_IOMMU'];
   const build = async (label: string, workDir: string, cacheDir: string, commit: string, ccache: boolean, ccacheDir?: string): Promise<BuildOutcome> => {
     const t0 = performance.now();
-    const out = await buildKernel(repo, new ArtifactCache(join(scratch, cacheDir), 20e9), join(scratch, workDir), { commit, fragments, required, jobs, ccache, ...(ccacheDir ? { ccacheDir: join(scratch, ccacheDir) } : {}) });
+    const out = await buildKernel(repo, new ArtifactCache(join(scratch, cacheDir), 20e9), join(scratch, workDir), { commit, fragments, required, jobs, ccache, sandbox: unconfinedSandbox(), ...(ccacheDir ? { ccacheDir: join(scratch, ccacheDir) } : {}) });
     const s = (performance.now() - t0) / 1000;
     console.log(`${label.padEnd(44)} ${s.toFixed(1).padStart(7)} s  ${out.kind === 'built' ? (out.fromCache ? '(artifact cache hit)' : 'built') : `skip: ${out.reason}`}`);
     return out;
@@ -58,7 +59,7 @@ try {
     const before = await r44.resolveCommit('v44-bad~1', 'v44');
     const build44 = async (label: string, commit: string, cacheDir: string, makeCompat = true): Promise<number> => {
       const t0 = performance.now();
-      const out = await buildKernel(r44, new ArtifactCache(join(scratch, cacheDir), 20e9), join(scratch, 'w44'), { commit, fragments, required, jobs, ccache: false, makeCompat });
+      const out = await buildKernel(r44, new ArtifactCache(join(scratch, cacheDir), 20e9), join(scratch, 'w44'), { commit, fragments, required, jobs, ccache: false, makeCompat, sandbox: unconfinedSandbox() });
       const s = (performance.now() - t0) / 1000;
       console.log(`${label.padEnd(52)} ${s.toFixed(1).padStart(7)} s  ${out.kind === 'built' ? `built with ${String(out.artifacts.meta.cc)}` : `skip: ${out.reason}`}`);
       return s;

@@ -11,6 +11,7 @@ import { homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { openRepo, validateRepoSource } from '@kbisect/git';
+import { unconfinedSandbox } from '@kbisect/sandbox';
 import { lookUpMaintainers } from '../apps/worker/src/maintainers.js';
 
 const fixture = join(homedir(), '.cache/kbisect/fixtures/linux-6.1-vfio-demo');
@@ -19,7 +20,7 @@ try {
   const repo = await openRepo(validateRepoSource(fixture), { cacheDir: join(scratch, 'cache') });
   const culprit = await repo.resolveCommit('demo-culprit', 'culprit');
   let t = performance.now();
-  const sparse = await lookUpMaintainers(repo, [culprit], { scratchDir: scratch });
+  const sparse = await lookUpMaintainers(repo, [culprit], { scratchDir: scratch, sandbox: unconfinedSandbox() });
   const sparseS = (performance.now() - t) / 1000;
   t = performance.now();
   const wt = await repo.addWorktree(culprit, join(scratch, 'full'));

@@ -18,6 +18,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BisectionStore, connectRedis, formatMail, sealGrant, stepNames, type BuildJob, type CommandTestJob } from '@kbisect/service';
 import { gitOpener, orchestrate } from '@kbisect/worker';
+import { unconfinedSandbox } from '@kbisect/sandbox';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../test/support/redis-namespace.js';
 
 const fixture = join(homedir(), '.cache/kbisect/fixtures/linux-6.1-vfio-demo');
@@ -37,7 +38,7 @@ try {
     options: { requireConfig: ['CONFIG_TRANSPARENT_HUGEPAGE'], verify: true, checkEndpoints: true },
   }, 'maintainer', new Date(), { grant: (fields) => sealGrant(key, fields, { role: 'maintain', commandProbe: true, maxRangeCommits: 100_000 }) });
   const jobs: (CommandTestJob | BuildJob)[] = [];
-  const deps = { store, openRepo, trust: { allowCommandProbe: true, key }, now: () => new Date(), enqueueTest: async (job: CommandTestJob) => void jobs.push(job), enqueueBuild: async (job: BuildJob) => void jobs.push(job) };
+  const deps = { store, openRepo, trust: { allowCommandProbe: true, key }, sandbox: unconfinedSandbox(), now: () => new Date(), enqueueTest: async (job: CommandTestJob) => void jobs.push(job), enqueueBuild: async (job: BuildJob) => void jobs.push(job) };
   for (let pass = 0; pass < 100; pass++) {
     const outcome = await orchestrate(id, deps);
     if (outcome === 'finished' || outcome === 'already-finished' || outcome === 'failed-to-start') break;

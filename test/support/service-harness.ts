@@ -3,7 +3,7 @@
  * loopback port and real BullMQ workers, on the shared Redis under a unique
  * namespace, with one admin token allowed to run command probes.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -16,6 +16,21 @@ import { REDIS_URL, dropNamespace, uniqueNamespace } from './redis-namespace.js'
 import { oracleScript, writeGitHistory, type GitFixture } from './git-fixture.js';
 
 export const TOKEN = 'test-admin-token';
+
+/**
+ * Where tests keep the scripts their command probes run: the probes run in
+ * the workers' sandbox, which shows them their worktree and only the
+ * directories of KBISECT_PROBE_READ_PATHS besides.
+ */
+export const PROBE_TOOLS_DIR = join(tmpdir(), 'kbisect-probe-tools');
+
+/** A fresh directory under PROBE_TOOLS_DIR the sandbox uid can read. */
+export async function probeToolsDir(label: string): Promise<string> {
+  await mkdir(PROBE_TOOLS_DIR, { recursive: true, mode: 0o755 });
+  const dir = await mkdtemp(join(PROBE_TOOLS_DIR, `${label}-`));
+  await chmod(dir, 0o755);
+  return dir;
+}
 
 export interface Harness {
   readonly namespace: string;
@@ -46,6 +61,7 @@ export async function startHarness(label: string, opts: { inProcessWorkers?: boo
     KBISECT_CACHE_DIR: cacheDir,
     KBISECT_LOCK_DURATION_MS: String(opts.lockDurationMs ?? 5000),
     KBISECT_TEST_CONCURRENCY: '4',
+    KBISECT_PROBE_READ_PATHS: PROBE_TOOLS_DIR,
     ...opts.env,
   };
   const logger = pino({ level: 'silent' });
@@ -101,7 +117,7 @@ export interface OracleRepo {
 
 export async function oracleRepo(history: GeneratedHistory, culprit: number, skips: readonly number[]): Promise<OracleRepo> {
   const fx = await writeGitHistory(history);
-  const scratch = await mkdtemp(join(tmpdir(), 'kbisect-oracle-'));
+  const scratch = await probeToolsDir('oracle');
   const badSet = new Set([...descendantsOf(history, culprit)].map((i) => fx.shas[i]!));
   const skipSet = new Set(skips.map((i) => fx.shas[i]!));
   await writeFile(join(scratch, 'bad.txt'), [...badSet].join('\n') + '\n');

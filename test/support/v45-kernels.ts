@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { openRepo, validateRepoSource } from '@kbisect/git';
 import { ArtifactCache, buildKernel, loadFragments } from '@kbisect/kbuild';
+import { unconfinedSandbox } from '@kbisect/sandbox';
 
 export const V45_KERNELS = ['v4.4.1', 'v4.5.0', 'v4.5.7'] as const;
 export type V45Kernel = (typeof V45_KERNELS)[number];
@@ -40,7 +41,7 @@ export async function buildV45Kernels(trees: Readonly<Record<V45Kernel, string>>
   const out: BuiltKernel[] = [];
   for (const tag of V45_KERNELS) {
     const commit = await repo.resolveCommit(tag, 'kernel');
-    const built = await buildKernel(repo, cache, join(root, 'work'), { commit, fragments, required: REQUIRED, jobs, ccacheDir, timeoutSec: 3600 });
+    const built = await buildKernel(repo, cache, join(root, 'work'), { commit, fragments, required: REQUIRED, jobs, ccacheDir, timeoutSec: 3600, sandbox: unconfinedSandbox() });
     if (built.kind !== 'built') throw new Error(`${tag} did not build: ${built.reason}`);
     log(`${tag}: ${built.fromCache ? 'from the artifact cache' : `built in ${built.seconds.toFixed(0)} s`} (${String(built.artifacts.meta.cc)})`);
     out.push({ tag, bzImage: built.artifacts.bzImage, seconds: built.seconds, fromCache: built.fromCache });

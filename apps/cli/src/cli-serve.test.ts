@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateHistory, seededRandom } from '@kbisect/bisect/testing';
 import { bugFileRepo, type BugFileRepo } from '../../../test/support/bug-file-repo.js';
-import { oracleRepo, type OracleRepo } from '../../../test/support/service-harness.js';
+import { oracleRepo, PROBE_TOOLS_DIR, type OracleRepo } from '../../../test/support/service-harness.js';
 import { freePort } from '@kbisect/lab';
 
 const BIN = resolve(import.meta.dirname, '../bin/kbisect.js');
@@ -28,7 +28,8 @@ beforeAll(async () => {
   repo = await oracleRepo(history, culprit, []);
   const port = await freePort('tcp');
   url = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, KBISECT_STATE_DIR: state, KBISECT_CACHE_DIR: join(state, 'cache') };
+  // The oracle scripts live under PROBE_TOOLS_DIR: the sandboxed probes may read it.
+  const env: NodeJS.ProcessEnv = { ...process.env, KBISECT_STATE_DIR: state, KBISECT_CACHE_DIR: join(state, 'cache'), KBISECT_PROBE_READ_PATHS: PROBE_TOOLS_DIR };
   delete env.REDIS_URL;
   serve = startServe(port, env);
   serve.stderr?.on('data', (d: Buffer) => (serveErr += d.toString()));

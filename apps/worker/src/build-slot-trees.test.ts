@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArtifactCache } from '@kbisect/kbuild';
+import { openSandbox } from '@kbisect/sandbox';
 import { BisectionStore, connectRedis, type BisectionRequest, type LabTestJob } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../test/support/redis-namespace.js';
 import { runBuildJob } from './build-step-job.js';
@@ -63,6 +64,10 @@ describe.skipIf(!haveSource || !process.env.KBISECT_KERNEL_TESTS)('a build slot 
     const cache = new ArtifactCache(join(scratch, 'artifacts'), 20e9);
     const slot = join(scratch, 'slot-0');
     const ccacheDir = process.env.CCACHE_DIR ?? join(homedir(), '.cache', 'kbisect', 'ccache');
+    // The builds run in the real bwrap sandbox, as on a worker.
+    const opened = await openSandbox('on', 'kbisect-sandbox');
+    expect(opened.status, 'reason' in opened ? opened.reason : '').toBe('ready');
+    const { sandbox } = opened;
     const start = async (repo: string): Promise<{ id: string; commits: string[] }> => {
       const git = await openRepo(repo);
       const bad = await git.resolveCommit('demo-bad', 'bad');
@@ -79,7 +84,7 @@ describe.skipIf(!haveSource || !process.env.KBISECT_KERNEL_TESTS)('a build slot 
     const build = async (bisection: { id: string }, commit: string): Promise<{ compiled: number; fromCache: boolean }> => {
       const handed: LabTestJob[] = [];
       const outcome = await runBuildJob({ kind: 'build', bisectionId: bisection.id, commit }, {
-        store, trust: { allowCommandProbe: false }, openRepo, cache, workDir: slot, jobs: 2, ccacheDir, now: () => new Date(), attempt: 1,
+        store, trust: { allowCommandProbe: false }, sandbox, openRepo, cache, workDir: slot, jobs: 2, ccacheDir, now: () => new Date(), attempt: 1,
         enqueueTest: async (job) => {
           handed.push(job);
         },

@@ -3,6 +3,7 @@ import type { ArtifactCache } from '@kbisect/kbuild';
 import { buildKernel, loadFragments } from '@kbisect/kbuild';
 import { forcesRun, requiredSymbolsOf, stepNames, untestableModeOf, type BuildJob, type LabTestJob, type UntestableMode } from '@kbisect/service';
 import type { RunPurpose } from '@kbisect/bisect';
+import type { Sandbox } from '@kbisect/sandbox';
 import { recordRevertUnavailable, recordStepStarted, recordVerdict } from './record-step.js';
 import type { OpenRepo } from './repo-port.js';
 import { loadStep } from './step-context.js';
@@ -20,6 +21,8 @@ export interface BuildJobDeps {
   readonly workDir: string;
   readonly jobs: number;
   readonly ccacheDir: string;
+  /** Where every make of the submitted tree runs. */
+  readonly sandbox: Sandbox;
   readonly enqueueTest: (job: LabTestJob) => Promise<void>;
   readonly now: () => Date;
   readonly attempt: number;
@@ -55,7 +58,7 @@ export async function runBuildJob(job: BuildJob, deps: BuildJobDeps): Promise<Bu
   const fragments = await loadFragments(probe.configFragments, deps.fragmentDir);
   const repo = await deps.openRepo(request.repo);
   const started = Date.now();
-  const outcome = await (deps.build ?? buildKernel)(repo, deps.cache, treeWorkDir(deps.workDir, request.repo), { commit: ref.commit, fragments, required, jobs: deps.jobs, ccacheDir: deps.ccacheDir, untestable: buildModeOf(untestableModeOf(probe), ref.purpose), ...(ref.revert ? { revert: ref.revert } : {}) });
+  const outcome = await (deps.build ?? buildKernel)(repo, deps.cache, treeWorkDir(deps.workDir, request.repo), { commit: ref.commit, fragments, required, jobs: deps.jobs, ccacheDir: deps.ccacheDir, sandbox: deps.sandbox, untestable: buildModeOf(untestableModeOf(probe), ref.purpose), ...(ref.revert ? { revert: ref.revert } : {}) });
   if (outcome.kind === 'revert-failed') {
     // The engine records the check as unavailable and finishes; the bad end keeps its verdicts.
     await recordRevertUnavailable(deps.store, job, outcome.reason, at());

@@ -16,6 +16,7 @@ import { simpleParser, type AddressObject } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRepo, validateRepoSource, type GitRepo } from '@kbisect/git';
 import { REGRESSIONS_LIST, formatMail, parseAddress, type BisectionView, type LogEvent } from '@kbisect/service';
+import { openSandbox, unavailableSandbox, type Sandbox } from '@kbisect/sandbox';
 import { lookUpMaintainers } from './maintainers.js';
 
 const GIT_ENV = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0' };
@@ -24,8 +25,13 @@ const ID = '7d0c6a8e-1c2d-4e3f-8a9b-0c1d2e3f4a5b';
 const emails = (a: AddressObject | AddressObject[] | undefined): string[] => (Array.isArray(a) ? a : a ? [a] : []).flatMap((o) => o.value.map((v) => v.address ?? ''));
 
 let scratch: string;
+// The tree's script runs in the real bwrap sandbox, as on a worker.
+let sandbox: Sandbox;
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'kbisect-maint-'));
+  const opened = await openSandbox('on', 'kbisect-sandbox');
+  expect(opened.status, 'reason' in opened ? opened.reason : '').toBe('ready');
+  sandbox = opened.sandbox;
 });
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
@@ -49,7 +55,7 @@ describe.skipIf(!haveSource)(`get_maintainer.pl of linux-source-6.1 on the demo 
     expect(printed.length).toBeGreaterThan(0);
 
     const started = performance.now();
-    const recipients = await lookUpMaintainers(repo, [culprit], { scratchDir: scratch });
+    const recipients = await lookUpMaintainers(repo, [culprit], { scratchDir: scratch, sandbox });
     const seconds = (performance.now() - started) / 1000;
     console.log(`maintainer lookup on the kernel fixture (worktree of directories + get_maintainer.pl + removal): ${seconds.toFixed(1)} s`);
     expect(recipients).toEqual({ source: 'get_maintainer', commits: [culprit], addresses: printed });
@@ -87,6 +93,42 @@ describe.skipIf(!haveSource)(`get_maintainer.pl of linux-source-6.1 on the demo 
   }, 300_000);
 });
 
+describe('a tree whose scripts/get_maintainer.pl is hostile', () => {
+  it('runs confined: it sees no worker secret and no network, and a refusing sandbox falls back to authors', async () => {
+    const dir = join(scratch, 'hostile');
+    const secret = `kbisect-maint-secret-${process.pid}`;
+    await execa('git', ['init', '-q', '-b', 'main', dir], { env: GIT_ENV });
+    await execa('mkdir', ['-p', join(dir, 'scripts')]);
+    // Prints what it can learn as "addresses": the environment, a root-only file, a network attempt.
+    await writeFile(join(dir, 'scripts', 'get_maintainer.pl'), [
+      'print "env:$_=$ENV{$_}\\n" for sort keys %ENV;',
+      `print "file:", (open(my $f, "<", ${JSON.stringify(join(scratch, 'secret-file'))}) ? <$f> : "unreadable"), "\\n";`,
+      'use IO::Socket::INET; my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => 22, Timeout => 2); print "net:", ($s ? "connected" : "none"), "\\n";',
+      'print "Evil Maintainer <evil\\@example.org>\\n";',
+    ].join('\n'));
+    await writeFile(join(scratch, 'secret-file'), secret, { mode: 0o600 });
+    await execa('git', ['-C', dir, 'add', '-A'], { env: GIT_ENV });
+    await execa('git', ['-C', dir, 'commit', '-q', '-m', 'hostile'], { env: { ...GIT_ENV, GIT_AUTHOR_NAME: 'A', GIT_AUTHOR_EMAIL: 'a@example.org', GIT_COMMITTER_NAME: 'C', GIT_COMMITTER_EMAIL: 'c@example.org' } });
+    const sha = (await execa('git', ['-C', dir, 'rev-parse', 'HEAD'])).stdout.trim();
+    const repo = await openRepo(validateRepoSource(dir), { cacheDir: join(scratch, 'cache-hostile') });
+    process.env.KBISECT_TEST_SECRET = secret;
+    try {
+      const got = await lookUpMaintainers(repo, [sha], { scratchDir: scratch, sandbox });
+      expect(got.source, got.note).toBe('get_maintainer');
+      expect(got.addresses).toContain('Evil Maintainer <evil@example.org>');
+      expect(got.addresses).toContain('file:unreadable');
+      expect(got.addresses).toContain('net:none');
+      expect(got.addresses.filter((a) => a.startsWith('env:')).map((a) => a.slice(4).split('=')[0]).sort()).toEqual(['HOME', 'LANG', 'LC_ALL', 'PATH', 'PWD', 'TMPDIR']);
+      expect(JSON.stringify(got)).not.toContain(secret);
+    } finally {
+      delete process.env.KBISECT_TEST_SECRET;
+    }
+    expect(await lookUpMaintainers(repo, [sha], { scratchDir: scratch, sandbox: unavailableSandbox('no user namespaces') })).toMatchObject({
+      source: 'author-committer', addresses: ['A <a@example.org>', 'C <c@example.org>'], note: expect.stringContaining('was not run: the build/test sandbox is unavailable on this worker (no user namespaces)'),
+    });
+  });
+});
+
 describe('a tree without scripts/get_maintainer.pl', () => {
   it('falls back to the culprit author and committer, and says so', async () => {
     const dir = join(scratch, 'plain');
@@ -98,7 +140,7 @@ describe('a tree without scripts/get_maintainer.pl', () => {
     });
     const sha = (await execa('git', ['-C', dir, 'rev-parse', 'HEAD'])).stdout.trim();
     const repo = await openRepo(validateRepoSource(dir), { cacheDir: join(scratch, 'cache-plain') });
-    expect(await lookUpMaintainers(repo, [sha], { scratchDir: scratch })).toEqual({
+    expect(await lookUpMaintainers(repo, [sha], { scratchDir: scratch, sandbox })).toEqual({
       source: 'author-committer', commits: [sha], addresses: ['Ann Author <ann@example.org>', 'Carl Committer <carl@example.org>'], note: 'the tree has no scripts/get_maintainer.pl',
     });
   });
@@ -107,6 +149,6 @@ describe('a tree without scripts/get_maintainer.pl', () => {
     const shas = Array.from({ length: 9 }, (_, i) => String(i + 1).repeat(40));
     const never = () => Promise.reject(new Error('git must not run'));
     const repo = { readFileAt: never, addEmptyWorktree: never, directoriesAt: never, formatPatch: never, authorAndCommitter: never };
-    expect(await lookUpMaintainers(repo, shas, { scratchDir: scratch })).toMatchObject({ source: 'none', addresses: [], note: '9 candidate commits are left; get_maintainer.pl runs for at most 8' });
+    expect(await lookUpMaintainers(repo, shas, { scratchDir: scratch, sandbox })).toMatchObject({ source: 'none', addresses: [], note: '9 candidate commits are left; get_maintainer.pl runs for at most 8' });
   });
 });

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { execa } from 'execa';
+import type { Sandbox } from '@kbisect/sandbox';
 import type { ReportRecipients } from '@kbisect/service';
 
 /** The git a maintainer lookup needs; @kbisect/git's GitRepo provides it. */
@@ -19,6 +19,8 @@ export interface MaintainerOptions {
   readonly timeoutMs?: number;
   /** Ambiguous results with more candidates than this are not looked up. @defaultValue 8 */
   readonly maxCommits?: number;
+  /** Where the tree's script runs: it is the tree's code. */
+  readonly sandbox: Sandbox;
 }
 
 const SCRIPT = 'scripts/get_maintainer.pl';
@@ -43,10 +45,10 @@ const MAX_ADDRESSES = 200;
  * script reads (see READ_FILES). A tree without the
  * script falls back to the commits' authors and committers.
  *
- * The script is code from the submitted tree: it runs through execa with an
- * argument array, a timeout, an output cap, and an environment holding only
- * PATH, HOME (an empty temp dir) and LANG — no tokens, no Redis URL.
- * (Issue 15 puts it in the build sandbox too.)
+ * The script is code from the submitted tree: it runs in the sandbox (the
+ * materialized worktree read-only, no network, the sandbox's environment,
+ * a timeout, an output cap). A sandbox that refuses to run makes the lookup
+ * fall back to authors and committers, saying why.
  */
 export async function lookUpMaintainers(repo: MaintainerRepo, commits: readonly string[], opts: MaintainerOptions): Promise<ReportRecipients> {
   const max = opts.maxCommits ?? 8;
@@ -56,24 +58,25 @@ export async function lookUpMaintainers(repo: MaintainerRepo, commits: readonly 
   for (const c of commits) if ((await repo.readFileAt(c, SCRIPT)) !== null) withScript.push(c);
   if (withScript.length === 0) return authorsAndCommitters(repo, commits, `the tree has no ${SCRIPT}`);
   const scratch = await mkdtemp(join(opts.scratchDir, 'maintainers-'));
-  const home = join(scratch, 'home');
   try {
-    await mkdir(home);
     const lines: string[] = [];
     for (const [i, c] of withScript.entries()) {
       const dir = join(scratch, `tree-${i}`);
       const worktree = await repo.addEmptyWorktree(c, dir);
       try {
         await materialize(repo, c, dir);
-        const run = await execa('perl', [SCRIPT, '--no-rolestats'], {
-          cwd: dir, input: await repo.formatPatch(c), timeout: opts.timeoutMs ?? 60_000, reject: false, maxBuffer: MAX_OUTPUT, stripFinalNewline: true,
-          extendEnv: false, env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8' },
-        });
-        if (run.exitCode !== 0 || run.timedOut || run.isMaxBuffer) {
-          const why = run.timedOut ? `timed out after ${(opts.timeoutMs ?? 60_000) / 1000} s` : run.isMaxBuffer ? `printed more than ${MAX_OUTPUT} bytes` : `exited ${String(run.exitCode)}: ${String(run.stderr).split('\n')[0]?.slice(0, 200) ?? ''}`;
+        let run;
+        try {
+          // stdout only: the addresses; perl's warnings would read as addresses.
+          run = await opts.sandbox.run({ argv: ['/bin/sh', '-c', 'exec perl "$0" --no-rolestats 2>/dev/null', SCRIPT], cwd: dir, readOnly: [dir], stdin: await repo.formatPatch(c), timeoutMs: opts.timeoutMs ?? 60_000, output: { headBytes: MAX_OUTPUT, tailBytes: 0 } });
+        } catch (err) {
+          return await authorsAndCommitters(repo, commits, `${SCRIPT} was not run: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        if (run.exitCode !== 0 || run.stopped || run.elidedBytes > 0) {
+          const why = run.stopped ? `timed out after ${(opts.timeoutMs ?? 60_000) / 1000} s` : run.elidedBytes > 0 ? `printed more than ${MAX_OUTPUT} bytes` : `exited ${String(run.exitCode ?? run.signal)}: ${run.output.split('\n')[0]?.slice(0, 200) ?? ''}`;
           return await authorsAndCommitters(repo, commits, `${SCRIPT} ${why}`);
         }
-        lines.push(...String(run.stdout).split('\n').map((l) => l.trim()).filter((l) => l !== ''));
+        lines.push(...run.output.split('\n').map((l) => l.trim()).filter((l) => l !== ''));
       } finally {
         await worktree.remove().catch(() => undefined);
       }

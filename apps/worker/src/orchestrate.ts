@@ -2,6 +2,7 @@ import { runFields, runKey, runRef, terminalMessage, type BisectCommand, type Bi
 import { narrowedOf, type BisectionRequest, type BisectionStore, type BuildJob, type CommandTestJob, type CommitInfo, type LogEvent, type StepRun } from '@kbisect/service';
 import { driverStartFor, importedStart, narrowOf, openRange, probesUntestable, requiredSymbolsOf, startDriver, untestableModeOf } from '@kbisect/service/driver';
 import { probeUntestable } from '@kbisect/kbuild';
+import type { Sandbox } from '@kbisect/sandbox';
 import { failBisection } from './fail-bisection.js';
 import type { OpenRepo } from './repo-port.js';
 import { recordReportFacts } from './report-facts.js';
@@ -22,6 +23,8 @@ export interface OrchestratorDeps {
   readonly now: () => Date;
   /** The worker's cache dir: named `<cache>` in reasons readers see. */
   readonly cacheDir?: string;
+  /** Runs the tree's get_maintainer.pl when the bisection ends. */
+  readonly sandbox: Sandbox;
 }
 
 export type OrchestrateOutcome = 'initialized' | 'enqueued' | 'finished' | 'already-finished' | 'failed-to-start';

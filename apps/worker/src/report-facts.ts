@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import type { BisectionRequest, BisectionStore, ReportRecipients } from '@kbisect/service';
 import { kernelVersion, pickToolchain, toolchainIdOf } from '@kbisect/kbuild';
+import type { Sandbox } from '@kbisect/sandbox';
 import type { OpenRepo } from './repo-port.js';
 import { lookUpMaintainers } from './maintainers.js';
 
@@ -10,6 +11,8 @@ export interface ReportFactsDeps {
   readonly now: () => Date;
   /** Where the maintainer lookup's worktree goes. @defaultValue the OS temp dir */
   readonly scratchDir?: string;
+  /** Where the tree's get_maintainer.pl runs. */
+  readonly sandbox: Sandbox;
 }
 
 /**
@@ -26,7 +29,7 @@ export async function recordReportFacts(deps: ReportFactsDeps, bisectionId: stri
   let toolchain: string | undefined;
   try {
     const repo = await deps.openRepo(request.repo);
-    recipients = await lookUpMaintainers(repo, commits, { scratchDir: deps.scratchDir ?? tmpdir() });
+    recipients = await lookUpMaintainers(repo, commits, { scratchDir: deps.scratchDir ?? tmpdir(), sandbox: deps.sandbox });
     if (request.probe.type === 'kernel' && commits[0]) {
       toolchain = await toolchainIdOf(pickToolchain(kernelVersion((await repo.readFileAt(commits[0], 'Makefile')) ?? ''))).catch(() => undefined);
     }

@@ -1,5 +1,6 @@
 import { cannotRunRecheck, goodForRecheck, needsCannotRunRecheck, verdictFromExit } from '@kbisect/bisect';
 import { dropBrokenDependencies } from '@kbisect/kbuild';
+import type { Sandbox, SandboxNetwork } from '@kbisect/sandbox';
 import { forcesRun, requiredSymbolsOf, stepNames, untestableModeOf, type CommandTestJob } from '@kbisect/service';
 import { forcedReason } from '@kbisect/service/driver';
 import { runShellCommand } from './command-runner.js';
@@ -24,7 +25,13 @@ export interface TestJobDeps {
   /** How often a running test checks for cancellation. @defaultValue 1000 */
   readonly cancelPollMs?: number;
   readonly attempt: number;
-  /** Runs the probe's command. @defaultValue runShellCommand (a process group of its own) */
+  /** Where the probe's command runs (the worker's bwrap sandbox). */
+  readonly sandbox: Sandbox;
+  /** The probe's network. @defaultValue 'none' (the token flag that may allow 'host' is the API's to plumb) */
+  readonly network?: SandboxNetwork;
+  /** Directories the probe may read besides its worktree. @defaultValue none */
+  readonly probeReadPaths?: readonly string[];
+  /** Runs the probe's command. @defaultValue runShellCommand (in `sandbox`) */
   readonly runCommand?: typeof runShellCommand;
 }
 
@@ -77,6 +84,10 @@ export async function runTestJob(job: CommandTestJob, deps: TestJobDeps): Promis
       timeoutMs: (probe.timeoutSec ?? deps.defaultTimeoutSec) * 1000,
       signal: controller.signal,
       env: { KBISECT_COMMIT: commit, KBISECT_BISECTION: job.bisectionId },
+      sandbox: deps.sandbox,
+      gitDir: repo.gitDir,
+      readPaths: deps.probeReadPaths ?? [],
+      ...(deps.network ? { network: deps.network } : {}),
     });
     try {
       const result = await run(ref.commit);

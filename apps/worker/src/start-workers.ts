@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ArtifactCache } from '@kbisect/kbuild';
+import type { OpenedSandbox } from '@kbisect/sandbox';
 import { BisectionStore, BuildJobSchema, pathRedactor, readRequestKey, KEEP_JOBS, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, type StepJob } from '@kbisect/service';
 import { runBuildJob } from './build-step-job.js';
 import { endOnTerminalError } from './record-step.js';
@@ -17,6 +18,7 @@ import { runTestJob } from './run-test-job.js';
 import type { RequestTrust } from './request-trust.js';
 import { testCheckouts, type TestCheckouts } from './test-checkouts.js';
 import type { WorkerConfig } from './worker-config.js';
+import { openWorkerSandbox } from './worker-sandbox.js';
 
 /** A job BullMQ will not try again: its attempts are used up, or it threw UnrecoverableError. */
 function finalFailure(job: Job, err: Error): boolean {
@@ -32,9 +34,11 @@ export interface RunningWorkers {
  * job data, call the core, return a typed result; retries with backoff are
  * for infrastructure failures only.
  */
-export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenRepo; logger: Logger }): Promise<RunningWorkers> {
+export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenRepo; logger: Logger; sandbox?: OpenedSandbox }): Promise<RunningWorkers> {
   const trust: RequestTrust = { allowCommandProbe: config.allowCommandProbe, ...(config.requestKeyFile !== undefined ? { key: await readRequestKey(config.requestKeyFile) } : {}) };
   if (!trust.key) deps.logger.warn('no request key (KBISECT_REQUEST_KEY_FILE): bisections are not checked against the API\'s signature, and command probes are refused');
+  // Every role runs tree code somewhere (builds, command probes, get_maintainer.pl at the end): probe once, before taking jobs.
+  const { sandbox } = deps.sandbox ?? (await openWorkerSandbox(config, deps.logger));
   const redis = connectRedis(config.redisUrl);
   const names = queueNames(config.namespace);
   // Errors and reasons from git, make and the lab name this host's directories; readers see them as labels.
@@ -80,6 +84,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
           trust,
           now: () => new Date(),
           cacheDir: config.cacheDir,
+          sandbox,
           enqueueTest: async (data, opts) => {
             await testQueue.add('test', data, { jobId: jobIds.test(data), ...stepOpts(opts) });
           },
@@ -126,7 +131,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         const outcome = await endOnTerminalError(store, data, now, () =>
           data.kind === 'lab-test'
             ? runLabTestJob(data, { store, trust, machines, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
-            : runTestJob(data, { store, trust, openRepo: deps.openRepo, checkouts: slotCheckouts, now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
+            : runTestJob(data, { store, trust, openRepo: deps.openRepo, checkouts: slotCheckouts, sandbox, probeReadPaths: config.probeReadPaths, now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
         if (outcome === 'recorded') await recordStepDuration(redis, store.keys, (Date.now() - started) / 1000, 'verdict');
         await enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId);
         log.info({ outcome }, 'tested');
@@ -155,7 +160,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         try {
           const now = (): Date => new Date();
           const outcome = await endOnTerminalError(store, data, now, () => runBuildJob(data, {
-            store, trust, openRepo: deps.openRepo, cache, workDir: slot, jobs: config.buildJobs, ccacheDir: config.ccacheDir, now, attempt: job.attemptsMade + 1,
+            store, trust, openRepo: deps.openRepo, cache, workDir: slot, jobs: config.buildJobs, ccacheDir: config.ccacheDir, sandbox, now, attempt: job.attemptsMade + 1,
             enqueueTest: async (next) => {
               await testQueue.add('test', next, { jobId: jobIds.test(next), attempts: job.opts.attempts ?? 3, priority: job.opts.priority ?? 50, backoff: { type: 'exponential', delay: 2000 }, ...KEEP_JOBS });
             },

@@ -17,6 +17,7 @@ import { testCheckouts } from './test-checkouts.js';
 import { runBuildJob, type BuildJobDeps } from './build-step-job.js';
 import { runLabTestJob, type LabJobDeps } from './lab-test-job.js';
 import type { ArtifactCache } from '@kbisect/kbuild';
+import { unavailableSandbox } from '@kbisect/sandbox';
 import type { StepStore } from './step-store.js';
 
 const history = { parents: Array.from({ length: 8 }, (_, i) => (i === 0 ? [] : [i - 1])), tip: 7 };
@@ -81,7 +82,7 @@ const fakeRepo = (reverts: string[] = [], revertFails = false): WorkerRepo => {
   } as Partial<WorkerRepo> as WorkerRepo;
 };
 
-const exited = (exitCode: number, output = 'ok\n'): (() => Promise<CommandRun>) => async () => ({ kind: 'exited', exitCode, output, durationMs: 12 });
+const exited = (exitCode: number, output = 'ok\n'): (() => Promise<CommandRun>) => async () => ({ kind: 'exited', exitCode, output, durationMs: 12, isolation: 'bwrap' });
 
 function firstJob(store: ReturnType<typeof memoryStore>): Promise<CommandTestJob> {
   // A command-test job for the engine's first step; other kinds are made from it.
@@ -91,7 +92,7 @@ function firstJob(store: ReturnType<typeof memoryStore>): Promise<CommandTestJob
   });
 }
 
-const deps = (store: StepStore, runCommand: () => Promise<CommandRun>, repo = fakeRepo()) => ({ store, trust, openRepo: async () => repo, checkouts: testCheckouts(['/nonexistent']), now: () => new Date(at), defaultTimeoutSec: 60, attempt: 1, cancelPollMs: 60_000, runCommand });
+const deps = (store: StepStore, runCommand: () => Promise<CommandRun>, repo = fakeRepo()) => ({ store, trust, openRepo: async () => repo, checkouts: testCheckouts(['/nonexistent']), sandbox: unavailableSandbox('the fake runCommand replaces it'), now: () => new Date(at), defaultTimeoutSec: 60, attempt: 1, cancelPollMs: 60_000, runCommand });
 
 describe('command test job', () => {
   it('refuses a bisection written straight into the store (no signature from the API), with the reason, and runs nothing', async () => {
@@ -100,7 +101,7 @@ describe('command test job', () => {
     let ran = false;
     const outcome = await endOnTerminalError(store, job, () => new Date(at), () => runTestJob(job, deps(store, async () => {
       ran = true;
-      return { kind: 'exited', exitCode: 0, output: '', durationMs: 1 };
+      return { kind: 'exited', exitCode: 0, output: '', durationMs: 1, isolation: 'bwrap' };
     })));
     expect(outcome).toBe('aborted');
     expect(ran).toBe(false);
@@ -151,7 +152,7 @@ describe('command test job', () => {
     expect(await runTestJob(job, deps(store, exited(200)))).toBe('aborted');
     expect(store.events.at(-1)).toMatchObject({ type: 'failed', error: expect.stringContaining(job.commit) });
     const again = memoryStore();
-    await expect(runTestJob(job, deps(again, async () => ({ kind: 'timed-out', output: '', durationMs: 60_000 })))).rejects.toMatchObject({ category: 'infrastructure' });
+    await expect(runTestJob(job, deps(again, async () => ({ kind: 'timed-out', output: '', durationMs: 60_000, isolation: 'bwrap' })))).rejects.toMatchObject({ category: 'infrastructure' });
   });
 
   it('records a revert that does not apply as unavailable, without a verdict', async () => {
@@ -189,7 +190,7 @@ describe('the error taxonomy decides what a failing step does', () => {
 
 describe('build job', () => {
   const buildDeps = (store: StepStore, build: NonNullable<BuildJobDeps['build']>, enqueued: LabTestJob[]): BuildJobDeps => ({
-    store, trust, openRepo: async () => fakeRepo(), cache: {} as ArtifactCache, workDir: '/nonexistent', jobs: 1, ccacheDir: '/nonexistent', now: () => new Date(at), attempt: 1,
+    store, trust, openRepo: async () => fakeRepo(), cache: {} as ArtifactCache, workDir: '/nonexistent', jobs: 1, ccacheDir: '/nonexistent', sandbox: unavailableSandbox('the fake build replaces it'), now: () => new Date(at), attempt: 1,
     enqueueTest: async (job) => void enqueued.push(job), build,
   });
 

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { redisUrlFromEnv } from '@kbisect/service';
 
@@ -37,6 +37,23 @@ export const WorkerConfigSchema = Type.Object({
   labRoots: Type.Array(Type.String({ pattern: '^/' }), { minItems: 1 }),
   /** Infrastructure failures in a row that quarantine a lab machine. @defaultValue 3 */
   quarantineAfter: Type.Integer({ minimum: 1, maximum: 100 }),
+  /**
+   * `on`: kernel builds, command probes and get_maintainer.pl run in the bwrap
+   * sandbox (packages/sandbox); a worker where it does not work refuses them.
+   * `off`: they run unconfined — only for a deployment where every submitter
+   * is trusted; logged at start and written into each step's evidence.
+   * @defaultValue 'on'
+   */
+  sandbox: Type.Union([Type.Literal('on'), Type.Literal('off')]),
+  /** The unprivileged system user sandboxed commands run as, when the worker is root. @defaultValue 'kbisect-sandbox' */
+  sandboxUser: Type.String({ pattern: '^[a-z_][a-z0-9_-]{0,31}$' }),
+  /**
+   * Directories command probes may read besides their worktree (a lab's
+   * test suites installed on the worker), bound read-only into the sandbox.
+   * From KBISECT_PROBE_READ_PATHS, colon-separated absolute paths.
+   * @defaultValue none
+   */
+  probeReadPaths: Type.Array(Type.String({ pattern: '^/' })),
 });
 export type WorkerConfig = Static<typeof WorkerConfigSchema>;
 
@@ -78,8 +95,14 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     labRoots: env.KBISECT_LAB_ROOTS ? env.KBISECT_LAB_ROOTS.split(':').filter(Boolean) : [env.KBISECT_CACHE_DIR ?? defaults.cacheDir, '/var/lib/kbisect', '/srv/tftp', '/etc/kbisect'],
     allowCommandProbe: env.KBISECT_ALLOW_COMMAND_PROBE === '1' || env.KBISECT_ALLOW_COMMAND_PROBE === 'true',
     ...(env.KBISECT_REQUEST_KEY_FILE ? { requestKeyFile: env.KBISECT_REQUEST_KEY_FILE } : {}),
-    ccacheDir: env.CCACHE_DIR ?? join(env.KBISECT_CACHE_DIR ?? defaults.cacheDir, 'ccache'),
+    // Absolute: the sandbox binds it at the same path.
+    ccacheDir: resolve(env.CCACHE_DIR ?? join(env.KBISECT_CACHE_DIR ?? defaults.cacheDir, 'ccache')),
+    sandbox: env.KBISECT_SANDBOX === undefined || env.KBISECT_SANDBOX === '' ? 'on' : env.KBISECT_SANDBOX,
+    sandboxUser: env.KBISECT_SANDBOX_USER ?? 'kbisect-sandbox',
+    probeReadPaths: (env.KBISECT_PROBE_READ_PATHS ?? '').split(':').filter((p) => p !== ''),
   };
+  for (const p of config.probeReadPaths) if (!isAbsolute(p) || p.split('/').includes('..')) throw new WorkerConfigError(`KBISECT_PROBE_READ_PATHS: '${p}' is not an absolute path without '..'`);
+  if (config.sandbox !== 'on' && config.sandbox !== 'off') throw new WorkerConfigError(`KBISECT_SANDBOX: '${config.sandbox}' is neither 'on' nor 'off'`);
   if (!Value.Check(WorkerConfigSchema, config)) {
     const first = Value.Errors(WorkerConfigSchema, config).First();
     throw new WorkerConfigError(`worker configuration: ${first ? `${first.path} ${first.message}` : 'invalid'}`);

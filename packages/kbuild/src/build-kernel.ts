@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { appendFile, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import type { Sandbox } from '@kbisect/sandbox';
 import { ArtifactCache, type CachedBuild } from './artifact-cache.js';
 import { BuildInfraError } from './build-errors.js';
 import { classifyBuildFailure } from './build-failure.js';
@@ -14,6 +15,8 @@ import { ccString, kernelVersion, pickToolchain, type Toolchain } from './toolch
 
 /** The git operations a build needs; GitRepo provides them. */
 export interface BuildTree {
+  /** The repository its worktrees belong to (bound read-only into the build sandbox for git). */
+  readonly gitDir: string;
   treeOf(sha: string): Promise<string>;
   readFileAt(sha: string, path: string): Promise<string | null>;
   checkoutWorktree(dir: string, sha: string): Promise<void>;
@@ -58,6 +61,12 @@ export interface BuildRequest {
   readonly makeCompat?: boolean;
   /** Build `commit` with this commit reverted on top (a culprit's revert check). */
   readonly revert?: string;
+  /**
+   * Where every `make` runs: the tree's Makefile is its author's code. The
+   * service's build worker passes its bwrap sandbox; local tools and benches
+   * pass unconfinedSandbox() on their own trees.
+   */
+  readonly sandbox: Sandbox;
 }
 
 export type BuildOutcome =
@@ -110,14 +119,16 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
   const ccache = req.ccache ?? true;
   const cc = ccString(toolchain, ccache);
   const env = { CCACHE_DIR: req.ccacheDir ?? process.env.CCACHE_DIR ?? join(workDir, 'ccache'), CCACHE_BASEDIR: src };
-  const configured = await configureKernel({ srcDir: src, outDir: join(workDir, 'config-scratch'), fragments: req.fragments, required: req.required, cc, logFile: log, groupFile });
+  await mkdir(env.CCACHE_DIR, { recursive: true });
+  const sandbox = req.sandbox;
+  const configured = await configureKernel({ srcDir: src, outDir: join(workDir, 'config-scratch'), fragments: req.fragments, required: req.required, cc, sandbox, gitDir: tree.gitDir, env, logFile: log, groupFile });
   if (!configured.ok) return { kind: 'skip', reason: configured.reason, log };
   const compatArgs = req.makeCompat === false ? [] : makeCompatArgs(await readFile(join(src, 'scripts/Kbuild.include'), 'utf8').catch(() => null), makeVersionOf(await makeVersionText()));
   if (compatArgs.length > 0) await appendFile(log, `kbisect: this tree's Kbuild.include predates make 4.3's '#' handling: passing ${compatArgs.map((a) => `'${a}'`).join(' ')} so .cmd files stay readable and the next step rebuilds only what changed\n`);
   const out = join(workDir, 'build', configured.hash.slice(0, 16));
   await mkdir(out, { recursive: true });
   await writeFile(join(out, '.config'), configured.config);
-  const run = await runMake(['bzImage'], { srcDir: src, outDir: out, cc, compatArgs, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log, groupFile });
+  const run = await runMake(['bzImage'], { srcDir: src, outDir: out, cc, sandbox, gitDir: tree.gitDir, compatArgs, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log, groupFile });
   if (run.exitCode !== 0 || run.timedOut) {
     const failure = classifyBuildFailure(run);
     if (failure.kind === 'infra') throw new BuildInfraError(`${req.commit}: ${failure.reason}`);
@@ -129,20 +140,21 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
     // Modules go into a staging dir and a tarball, for the lab's initramfs.
     const staging = join(workDir, 'modules-staging');
     await rm(staging, { recursive: true, force: true });
-    const m = await runMake(['modules'], { srcDir: src, outDir: out, cc, compatArgs, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log, groupFile });
+    await mkdir(staging);
+    const m = await runMake(['modules'], { srcDir: src, outDir: out, cc, sandbox, gitDir: tree.gitDir, compatArgs, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log, groupFile });
     if (m.exitCode !== 0) {
       const failure = classifyBuildFailure(m);
       if (failure.kind === 'infra') throw new BuildInfraError(`${req.commit}: ${failure.reason}`);
       return { kind: 'skip', reason: failure.reason, log };
     }
-    await runMake(['modules_install', `INSTALL_MOD_PATH=${staging}`], { srcDir: src, outDir: out, cc, compatArgs, timeoutMs: 600_000, env, logFile: log, groupFile });
+    await runMake(['modules_install', `INSTALL_MOD_PATH=${staging}`], { srcDir: src, outDir: out, cc, sandbox, gitDir: tree.gitDir, compatArgs, writable: [staging], timeoutMs: 600_000, env, logFile: log, groupFile });
     modules = join(workDir, 'modules.tar.gz');
     await execa('tar', ['-czf', modules, '-C', staging, '.']);
   }
   const artifacts = await cache.put(
     key,
     { bzImage: join(out, 'arch/x86/boot/bzImage'), config: join(out, '.config'), systemMap: join(out, 'System.map'), log },
-    { commit: req.commit, configHash: configured.hash, toolchain: toolchainId, cc, makeCompat: [...compatArgs], fixups: applicable, ...(req.revert ? { revert: req.revert } : {}), fragments: req.fragments.map((f) => f.name), forced, seconds: (Date.now() - started) / 1000 },
+    { commit: req.commit, configHash: configured.hash, toolchain: toolchainId, cc, makeCompat: [...compatArgs], fixups: applicable, ...(req.revert ? { revert: req.revert } : {}), fragments: req.fragments.map((f) => f.name), forced, sandbox: run.isolation, seconds: (Date.now() - started) / 1000 },
     modules,
   );
   return { kind: 'built', artifacts, fromCache: false, seconds: (Date.now() - started) / 1000, forced };

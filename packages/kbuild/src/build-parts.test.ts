@@ -45,7 +45,7 @@ describe('build failures', () => {
     [{ timedOut: true, output: '' }, 'infra', /timed out/],
     [{ signal: 'SIGKILL', timedOut: false, output: '' }, 'infra', /killed/],
   ])('%# classifies as %s', (run, kind, reason) => {
-    const f = classifyBuildFailure(run);
+    const f = classifyBuildFailure({ ...run, isolation: 'bwrap' });
     expect(f.kind).toBe(kind);
     expect(f.reason).toMatch(reason);
   });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { configHash, mergeConfigs, missingRequired, type Fragment } from './config-merge.js';
 import { BuildInfraError } from './build-errors.js';
 import { droppedSymbols, explainDropped } from './dropped-symbols.js';
+import type { Sandbox } from '@kbisect/sandbox';
 import { runMake } from './kernel-make.js';
 
 export type Configured =
@@ -14,9 +15,9 @@ export type Configured =
  * the safety net: every required symbol must still be `=y`, because
  * olddefconfig drops what it cannot satisfy without a word.
  */
-export async function configureKernel(opts: { srcDir: string; outDir: string; fragments: readonly Fragment[]; required: readonly string[]; cc: string; timeoutMs?: number; logFile?: string; groupFile?: string }): Promise<Configured> {
+export async function configureKernel(opts: { srcDir: string; outDir: string; fragments: readonly Fragment[]; required: readonly string[]; cc: string; sandbox: Sandbox; gitDir?: string; env?: Readonly<Record<string, string>>; timeoutMs?: number; logFile?: string; groupFile?: string }): Promise<Configured> {
   await mkdir(opts.outDir, { recursive: true });
-  const make = (target: string) => runMake([target], { srcDir: opts.srcDir, outDir: opts.outDir, cc: opts.cc, timeoutMs: opts.timeoutMs ?? 600_000, ...(opts.logFile ? { logFile: opts.logFile } : {}), ...(opts.groupFile ? { groupFile: opts.groupFile } : {}) });
+  const make = (target: string) => runMake([target], { srcDir: opts.srcDir, outDir: opts.outDir, cc: opts.cc, sandbox: opts.sandbox, ...(opts.gitDir ? { gitDir: opts.gitDir } : {}), ...(opts.env ? { env: opts.env } : {}), timeoutMs: opts.timeoutMs ?? 600_000, ...(opts.logFile ? { logFile: opts.logFile } : {}), ...(opts.groupFile ? { groupFile: opts.groupFile } : {}) });
   const tiny = await make('tinyconfig');
   if (tiny.exitCode !== 0) throw new BuildInfraError(`make tinyconfig failed: ${lastLines(tiny.output)}`);
   const base = await readFile(join(opts.outDir, '.config'), 'utf8');

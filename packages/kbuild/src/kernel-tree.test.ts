@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRepo, validateRepoSource, type GitRepo } from '@kbisect/git';
+import { openSandbox, type Sandbox } from '@kbisect/sandbox';
 import { ArtifactCache } from './artifact-cache.js';
 import { buildKernel, dropBrokenDependencies } from './build-kernel.js';
 import { configureKernel } from './configure-kernel.js';
@@ -23,7 +24,12 @@ describe.skipIf(!haveSource)('on linux-source-6.1', () => {
   let fixture: string;
   let scratch: string;
   let repo: GitRepo;
+  // The real kernel's make runs as on a build worker: in the bwrap sandbox.
+  let sandbox: Sandbox;
   beforeAll(async () => {
+    const opened = await openSandbox('on', 'kbisect-sandbox');
+    expect(opened.status).toBe('ready');
+    sandbox = opened.sandbox;
     fixture = (await execa(resolve(import.meta.dirname, '../scripts/make-thp-fixture.sh'))).stdout.trim();
     scratch = await mkdtemp(join(tmpdir(), 'kbisect-tree-'));
     repo = await openRepo(validateRepoSource(fixture), { cacheDir: join(scratch, 'cache') });
@@ -55,19 +61,19 @@ describe.skipIf(!haveSource)('on linux-source-6.1', () => {
     });
     const src = join(scratch, 'src');
     await repo.checkoutWorktree(src, broken);
-    const result = await configureKernel({ srcDir: src, outDir: join(scratch, 'out'), fragments: await loadFragments(['qemu-x86_64', 'iommu-vfio', 'thp']), required: REQUIRED, cc: 'gcc-12' });
+    const result = await configureKernel({ srcDir: src, outDir: join(scratch, 'out'), fragments: await loadFragments(['qemu-x86_64', 'iommu-vfio', 'thp']), required: REQUIRED, cc: 'gcc-12', sandbox });
     expect(result).toEqual({ ok: false, reason: 'untestable: CONFIG_TRANSPARENT_HUGEPAGE not set (make olddefconfig dropped it: CONFIG_TRANSPARENT_HUGEPAGE (mm/Kconfig: depends on HAVE_ARCH_TRANSPARENT_HUGEPAGE && !PREEMPT_RT && BROKEN))' });
 
     // untestable: force — the same commit with BROKEN dropped in the worktree keeps THP.
     expect(await dropBrokenDependencies(src, REQUIRED)).toEqual(['CONFIG_TRANSPARENT_HUGEPAGE in mm/Kconfig']);
-    const forced = await configureKernel({ srcDir: src, outDir: join(scratch, 'out'), fragments: await loadFragments(['qemu-x86_64', 'iommu-vfio', 'thp']), required: REQUIRED, cc: 'gcc-12' });
+    const forced = await configureKernel({ srcDir: src, outDir: join(scratch, 'out'), fragments: await loadFragments(['qemu-x86_64', 'iommu-vfio', 'thp']), required: REQUIRED, cc: 'gcc-12', sandbox });
     expect(forced.ok).toBe(true);
   }, 600_000);
 
   it.skipIf(!process.env.KBISECT_KERNEL_TESTS)('builds the QEMU target whose bzImage boots, and never builds an identical tree twice (KBISECT_KERNEL_TESTS=1)', async () => {
     const commit = await repo.resolveCommit('fixture-ready', 'commit');
     const cache = new ArtifactCache(join(scratch, 'artifacts'), 5e9);
-    const req = { commit, fragments: await loadFragments(['qemu-x86_64', 'iommu-vfio', 'thp']), required: REQUIRED, ccache: false };
+    const req = { commit, fragments: await loadFragments(['qemu-x86_64', 'iommu-vfio', 'thp']), required: REQUIRED, ccache: false, sandbox };
     const built = await buildKernel(repo, cache, join(scratch, 'work'), req);
     expect(built.kind).toBe('built');
     if (built.kind !== 'built') return;
