@@ -127,7 +127,7 @@ describe('an evil tree built as a kernel probe', () => {
       });
       expect(machine.status, JSON.stringify(machine.body)).toBe(201);
       const created = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', {
-        repo, good: [shas[0]], bad: shas[2],
+        repo: await h.registerTree(repo, 'evil'), good: [shas[0]], bad: shas[2],
         probe: { type: 'kernel', configFragments: [], pool: 'evil', reproducer: { name: 'vfio-pin-check', args: [] } },
         options: { checkEndpoints: false },
       });

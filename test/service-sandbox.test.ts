@@ -36,7 +36,7 @@ describe('a worker and its sandbox setting', () => {
     const opened = await openSandbox('on', 'kbisect-no-such-sandbox-user');
     expect(opened.status).toBe('unavailable');
     h.workers = await startWorkers(workerConfigFromEnv(h.env, ['orchestrator', 'test'], { cacheDir: h.cacheDir }), { openRepo: gitOpener(h.cacheDir), logger: pino({ level: 'silent' }), sandbox: opened });
-    const created = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: repo.fx.dir, good: [repo.fx.shas[0]!], bad: 'main', probe: { type: 'command', command: `sh ${repo.script}` } });
+    const created = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: await h.registerTree(repo.fx.dir), good: [repo.fx.shas[0]!], bad: 'main', probe: { type: 'command', command: `sh ${repo.script}` } });
     const view = await settle(h, created.body.id);
     expect(view.status).toBe('failed');
     expect(view.error).toMatch(/the build\/test sandbox is unavailable on this worker \(sandbox user: no system user 'kbisect-no-such-sandbox-user'.*\); it refuses untrusted work/);
@@ -48,7 +48,7 @@ describe('a worker and its sandbox setting', () => {
     cleanups.push(() => h.close());
     const repo = await oracleRepo(history, 5, []);
     cleanups.push(() => repo.cleanup());
-    const created = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: repo.fx.dir, good: [repo.fx.shas[0]!], bad: 'main', probe: { type: 'command', command: `sh ${repo.script}` } });
+    const created = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: await h.registerTree(repo.fx.dir), good: [repo.fx.shas[0]!], bad: 'main', probe: { type: 'command', command: `sh ${repo.script}` } });
     const view = await settle(h, created.body.id);
     expect(view).toMatchObject({ status: 'found', culprit: repo.fx.shas[5] });
     expect(view.verdicts.length).toBeGreaterThan(0);

@@ -58,7 +58,10 @@ afterAll(async () => {
 
 describe('command tests on reusable checkouts', () => {
   it('clean trees every test, one worktree per slot and repository, never two tests in one at once, removed at shutdown', async () => {
-    const h = await startHarness('test-checkouts', { env: { KBISECT_TEST_CONCURRENCY: '2' } });
+    // The probes time themselves against each other in one log outside their worktrees, which the sandbox
+    // (rightly) lets no probe write; what is tested here is the scheduling, the sandbox has its own tests
+    // (service-sandbox, evil-tree).
+    const h = await startHarness('test-checkouts', { env: { KBISECT_TEST_CONCURRENCY: '2', KBISECT_SANDBOX: 'off' } });
     cleanups.push(() => h.close());
     const history = { parents: Array.from({ length: 40 }, (_, i) => (i === 0 ? [] : [i - 1])), tip: 39 };
     const repos: OracleRepo[] = [await oracleRepo(history, 23, []), await oracleRepo(history, 9, [])];
@@ -67,7 +70,7 @@ describe('command tests on reusable checkouts', () => {
       const script = join(r.scratch, 'dirty.sh');
       await writeFile(script, DIRTY_TEST);
       const command = `sh ${script} ${join(r.scratch, 'runs.log')} ${r.script}`;
-      return (await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: r.fx.dir, good: [r.fx.shas[0]!], bad: 'main', probe: { type: 'command', command } })).body.id;
+      return (await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: await h.registerTree(r.fx.dir), good: [r.fx.shas[0]!], bad: 'main', probe: { type: 'command', command } })).body.id;
     };
     // Two bisections of one repository and one of another, all at once, on two slots.
     const ids = await Promise.all([submit(repos[0]!), submit(repos[0]!), submit(repos[1]!)]);

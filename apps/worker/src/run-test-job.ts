@@ -68,7 +68,7 @@ export async function runTestJob(job: CommandTestJob, deps: TestJobDeps): Promis
     const forcing = required.length > 0 && forcesRun(untestableModeOf(probe), ref.purpose);
     let forced: string[] = [];
     try {
-      if (forcing) forced = await dropBrokenDependencies(dir, required);
+      if (forcing) forced = await dropBrokenDependencies(dir, required, { gitDir: repo.gitDir, commit: ref.commit });
     } catch (err) {
       throw new InfrastructureError(`dropping BROKEN for ${required.join(', ')} in the worktree of ${ref.commit}: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -4,7 +4,6 @@ import { scanDirs, sweepDirs, type DirStamps } from './dir-stamps.js';
 import { GitCommandError } from './errors/git-errors.js';
 import { runHotGit } from './git-process.js';
 import { gitAt } from './mirror-cache.js';
-import { revertInWorktree } from './worktree-revert.js';
 
 const SHA = /^[0-9a-f]{40}$/;
 /**
@@ -104,7 +103,7 @@ export class ReusableCheckout implements Checkout {
   private async moveTo(sha: string): Promise<void> {
     // Explicit --git-dir and --work-tree: git never searches upwards, so it
     // can only ever clean this worktree.
-    const at = ['--literal-pathspecs', `--git-dir=${this.adminDir}`, `--work-tree=${this.dir}`];
+    const at = this.explicitGit();
     // Only directories where a name appeared or went can hold untracked or
     // ignored files; clean those (all, when there are many or the root).
     let changed = [''];
@@ -119,10 +118,23 @@ export class ReusableCheckout implements Checkout {
     this.since = wallClockNs();
   }
 
+  /** git's options naming this worktree and its git dir, so git never searches for (or trusts) the worktree's own .git. */
+  private explicitGit(): string[] {
+    return ['--literal-pathspecs', `--git-dir=${this.adminDir}`, `--work-tree=${this.dir}`];
+  }
+
   async revert(culprit: string): Promise<void> {
     if (!SHA.test(culprit)) throw new GitCommandError('internal', `expected a full sha, got '${culprit.slice(0, 50)}'`);
     if (this.state !== 'present') throw new GitCommandError('revert', 'nothing is checked out');
-    await revertInWorktree(this.dir, culprit);
+    // Explicit git dir, as in moveTo: a sandboxed test owns the worktree's files (so git's discovery
+    // would call it dubious) and may have rewritten its .git file; neither may steer this git.
+    const at = this.explicitGit();
+    try {
+      await runHotGit('revert', [...at, 'revert', '--no-commit', '--no-edit', culprit], this.dir);
+    } catch (err) {
+      await runHotGit('revert', [...at, 'revert', '--abort'], this.dir).catch(() => undefined);
+      throw err;
+    }
   }
 
   async dispose(): Promise<void> {

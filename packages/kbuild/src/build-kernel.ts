@@ -181,11 +181,17 @@ export async function toolchainIdOf(t: Toolchain): Promise<string> {
  * required symbols' Kconfig entries in the worktree. Returns what it changed
  * ("CONFIG_X in mm/Kconfig"), which the outcome carries as evidence.
  */
-export async function dropBrokenDependencies(src: string, required: readonly string[]): Promise<string[]> {
+export async function dropBrokenDependencies(src: string, required: readonly string[], tree?: { readonly gitDir: string; readonly commit: string }): Promise<string[]> {
   const changed: string[] = [];
   const names = required.map((r) => r.replace(/^CONFIG_/, ''));
-  const grep = await execa('git', ['-C', src, 'grep', '-l', '-E', `^[[:space:]]*(menu)?config[[:space:]]+(${names.join('|')})[[:space:]]*$`, '--', '*Kconfig*'], { reject: false });
-  for (const file of String(grep.stdout).split('\n').filter(Boolean)) {
+  const pattern = `^[[:space:]]*(menu)?config[[:space:]]+(${names.join('|')})[[:space:]]*$`;
+  // With `tree`, the files are found in the commit's tree in the mirror, not by git's discovery in `src`:
+  // a worktree a sandboxed test wrote to is not the worker's (git calls it dubious) and its .git is not to be trusted.
+  const grep = tree
+    ? await execa('git', [`--git-dir=${tree.gitDir}`, 'grep', '-l', '-E', pattern, tree.commit, '--', '*Kconfig*'], { reject: false })
+    : await execa('git', ['-C', src, 'grep', '-l', '-E', pattern, '--', '*Kconfig*'], { reject: false });
+  const files = String(grep.stdout).split('\n').filter(Boolean).map((line) => (tree && line.startsWith(`${tree.commit}:`) ? line.slice(tree.commit.length + 1) : line));
+  for (const file of files) {
     const path = join(src, file);
     const lines = (await readFile(path, 'utf8')).split('\n');
     let inTarget: string | undefined;
