@@ -6,7 +6,14 @@ import type { AppDeps } from './app-deps.js';
 import { installErrorHandler } from './error-handler.js';
 import { bisectionRoutes } from './routes/bisections.js';
 import { machineRoutes } from './routes/machines.js';
+import { queueRoutes } from './routes/queue-routes.js';
+import { rangeRoutes } from './routes/range-route.js';
 import { serviceRoutes } from './routes/service-routes.js';
+import { sessionRoutes } from './routes/session-routes.js';
+import { installSessionAuth } from './session/session-auth.js';
+import { SessionStore } from './session/session-store.js';
+import { loadUiAssets } from './web-ui/ui-assets.js';
+import { uiRoutes } from './web-ui/ui-routes.js';
 
 /**
  * Builds the API without listening (fastify/demo's app/server split): tests
@@ -25,6 +32,9 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean 
   // JSON only: any other body is a 415, not a confusing schema error.
   app.removeContentTypeParser('text/plain');
   installErrorHandler(app);
+  // Browser sessions resolve before every route, so the bearer check and the CSRF check apply everywhere.
+  const sessions = new SessionStore(deps.redis, deps.store.keys);
+  installSessionAuth(app, sessions, deps.tokens);
   await app.register(swagger, {
     openapi: {
       info: { title: 'kbisect', version: '0.1.0', description: 'Kernel bisection as a service: submit a range and a probe, watch progress, read the culprit.' },
@@ -34,7 +44,11 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(bisectionRoutes(deps), { prefix: '/api/v1' });
+  await app.register(rangeRoutes(deps), { prefix: '/api/v1' });
   await app.register(machineRoutes(deps), { prefix: '/api/v1' });
+  await app.register(queueRoutes(deps), { prefix: '/api/v1' });
+  await app.register(sessionRoutes(deps, sessions), { prefix: '/api/v1' });
   await app.register(serviceRoutes(deps));
+  await app.register(uiRoutes(deps.uiAssets ?? (await loadUiAssets())));
   return app;
 }

@@ -29,6 +29,20 @@ export interface ListedBisection {
   readonly by: string;
 }
 
+/** Which bisections a page lists; every filter given must match. */
+export interface ListOptions {
+  readonly status?: string;
+  /** Exactly this tree (the request's `repo`). */
+  readonly repo?: string;
+  /** Exactly this submitter (token name). */
+  readonly by?: string;
+  /** A further test the caller makes (e.g. text in the culprit's subject); run only on items the cheap filters kept. */
+  readonly accept?: (item: ListedBisection) => Promise<boolean>;
+  readonly limit: number;
+  /** The `next` of the previous page. */
+  readonly after?: string;
+}
+
 function parseCursor(cursor: string | undefined): { score: number; id: string } | undefined {
   if (!cursor) return undefined;
   const at = cursor.indexOf(':');
@@ -89,7 +103,7 @@ export class BisectionStore {
    * ids break ties between bisections created in the same millisecond, so no
    * page repeats or skips one.
    */
-  async list(opts: { status?: string; limit: number; after?: string }): Promise<{ items: ListedBisection[]; next?: string }> {
+  async list(opts: ListOptions): Promise<{ items: ListedBisection[]; next?: string }> {
     const items: ListedBisection[] = [];
     let cursor = parseCursor(opts.after);
     const pageSize = Math.max(opts.limit * 2, 50);
@@ -106,7 +120,11 @@ export class BisectionStore {
         advanced = true;
         const meta = await this.redis.hgetall(this.keys.meta(id));
         if (opts.status && meta.status !== opts.status) continue;
-        items.push({ id, status: meta.status ?? 'queued', repo: meta.repo ?? '', createdAt: meta.createdAt ?? '', by: meta.by ?? '' });
+        if (opts.repo !== undefined && meta.repo !== opts.repo) continue;
+        if (opts.by !== undefined && meta.by !== opts.by) continue;
+        const item = { id, status: meta.status ?? 'queued', repo: meta.repo ?? '', createdAt: meta.createdAt ?? '', by: meta.by ?? '' };
+        if (opts.accept && !(await opts.accept(item))) continue;
+        items.push(item);
       }
       if (!advanced || page.length < pageSize) {
         if (items.length < opts.limit) cursor = undefined;

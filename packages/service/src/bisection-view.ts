@@ -27,6 +27,7 @@ export const BisectionViewSchema = Type.Object({
   good: Type.Array(Type.String()),
   bad: Type.String(),
   createdAt: Type.String(),
+  finishedAt: Type.Optional(Type.String({ description: 'When the bisection ended' })),
   submittedBy: Type.String(),
   current: Type.Optional(Type.Object({ commit: Sha, progress: ProgressSchema })),
   candidatesLeft: Type.Optional(Type.Integer()),
@@ -54,6 +55,7 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
     submittedBy: created?.by ?? '',
     ...(created?.request.options?.terms === 'fix' ? { terms: 'fix' as const } : {}),
     ...(finished?.commits ? { commits: finished.commits } : {}),
+    ...(finished ? { finishedAt: finished.at } : {}),
   };
   if (replayed.phase === 'failed-to-start') return { ...base, status: 'failed', steps: 0, verdicts: [], error: replayed.error };
   if (replayed.phase === 'initializing') {

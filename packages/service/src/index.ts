@@ -10,7 +10,7 @@ export { keysFor, type Keys } from './keys.js';
 export { replay, replayedOf, foldAll, type Replayed } from './replay.js';
 export { applyEntries, emptyFold, FOLD_VERSION, type BisectionFold } from './bisection-fold.js';
 export { STATUSES, type BisectionStatus } from './shared-schemas.js';
-export { BisectionStore, type Loaded, type ListedBisection } from './bisection-store.js';
+export { BisectionStore, type Loaded, type ListedBisection, type ListOptions } from './bisection-store.js';
 export { BisectionViewSchema, toView, type BisectionView } from './bisection-view.js';
 export {
   queueNames, jobIds, stepNames, OrchestrateJobSchema, BuildJobSchema, CommandTestJobSchema, LabTestJobSchema, TestQueueJobSchema, BuiltKernelSchema,
@@ -30,3 +30,5 @@ export { enqueueOrchestrate, KEEP_JOBS } from './enqueue-orchestrate.js';
 export { closeOnSignal } from './run-until-signal.js';
 export { MachineStore, MachineNotFoundError, MachineBusyError } from './machine-store.js';
 export { UntestableModeSchema, NarrowedSchema, requiredSymbolsOf, untestableModeOf, narrowOf, narrowedOf, type UntestableMode } from './untestable-mode.js';
+export { ListItemSchema, listItemOf, matchesText, reproducerLine, type ListItem } from './list-item.js';
+export { RangeSchema, QueueStateSchema, SessionViewSchema, type RangeView, type QueueState, type SessionView } from './ui-schemas.js';

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { next, toBisectLog } from '@kbisect/bisect';
 import { validateRepoSource } from '@kbisect/git';
-import { BisectionRequestSchema, BisectionViewSchema, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, VerdictSchema, formatMail, formatReport, parseCursor } from '@kbisect/service';
+import { BisectionRequestSchema, BisectionViewSchema, ListItemSchema, listItemOf, matchesText, toView, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, VerdictSchema, formatMail, formatReport, parseCursor } from '@kbisect/service';
 import { ImportLogError, checkImportLog, rangeProblem } from '@kbisect/service/driver';
 import { ApiError } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
@@ -84,21 +84,32 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         summary: 'List bisections, newest first',
         querystring: Type.Object({
           status: Type.Optional(StatusSchema),
+          repo: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'Only this tree (exactly as submitted)' })),
+          submittedBy: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only this submitter (token name)' })),
+          q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Text in the culprit's (or a candidate's) subject, or a sha prefix" })),
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
           cursor: Type.Optional(Type.String({ pattern: '^[0-9]+:[0-9a-f-]{36}$', description: 'The `next` value of the previous page' })),
         }, { additionalProperties: false }),
-        response: {
-          200: Type.Object({
-            items: Type.Array(Type.Object({ id: Type.String(), status: Type.String(), repo: Type.String(), createdAt: Type.String(), submittedBy: Type.String() })),
-            next: Type.Optional(Type.String()),
-          }),
-          ...errorResponses,
-        },
+        response: { 200: Type.Object({ items: Type.Array(ListItemSchema), next: Type.Optional(Type.String()) }), ...errorResponses },
       },
     }, async (request) => {
       const q = request.query;
-      const page = await deps.store.list({ limit: q.limit, ...(q.status ? { status: q.status } : {}), ...(q.cursor !== undefined ? { after: q.cursor } : {}) });
-      return { items: page.items.map((i) => ({ id: i.id, status: i.status, repo: i.repo, createdAt: i.createdAt, submittedBy: i.by })), ...(page.next !== undefined ? { next: page.next } : {}) };
+      const rowOf = async (id: string) => {
+        const { fold } = await deps.store.load(id);
+        const view = toView(id, fold);
+        return { view, item: listItemOf(view, fold.created?.request) };
+      };
+      const text = q.q;
+      const page = await deps.store.list({
+        limit: q.limit,
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.repo !== undefined ? { repo: q.repo } : {}),
+        ...(q.submittedBy !== undefined ? { by: q.submittedBy } : {}),
+        ...(text !== undefined ? { accept: async (listed) => { const { view, item } = await rowOf(listed.id); return matchesText(item, view, text); } } : {}),
+        ...(q.cursor !== undefined ? { after: q.cursor } : {}),
+      });
+      const items = await Promise.all(page.items.map(async (i) => (await rowOf(i.id)).item));
+      return { items, ...(page.next !== undefined ? { next: page.next } : {}) };
     });
 
     app.get('/bisections/:id', {
