@@ -1,0 +1,55 @@
+import type { BisectionView } from '@kbisect/service';
+import { ApiFailure, send } from './api-client.js';
+import { h, replace } from './dom.js';
+import { errorNotice } from './error-notice.js';
+import { may } from './session.js';
+
+export interface Actions {
+  readonly element: HTMLElement;
+  /** Puts a commit picked in the range picture into the manual verdict's commit field. */
+  pick(sha: string): void;
+}
+
+/**
+ * What the signed-in user may do to a bisection. Users below `maintain` get
+ * no controls at all (the API refuses them anyway).
+ */
+export function bisectionActions(view: BisectionView, refresh: () => void): Actions {
+  const status = h('div', { 'aria-live': 'polite', id: 'action-status' });
+  const commit = h('input', { id: 'mv-commit', name: 'commit', size: 42, pattern: '[0-9a-f]{40}', required: true, placeholder: 'full sha, or pick one in the picture', 'aria-describedby': 'mv-commit-error' });
+  if (!may('maintain')) return { element: h('div', { id: 'actions', 'data-readonly': 'true' }), pick: () => undefined };
+  const commitError = h('span', { id: 'mv-commit-error', class: 'field-error' });
+  const verdict = h('select', { id: 'mv-verdict', name: 'verdict' }, h('option', { value: 'good' }, 'good'), h('option', { value: 'bad' }, 'bad'), h('option', { value: 'skip' }, 'skip'));
+  const reason = h('input', { id: 'mv-reason', name: 'reason', size: 30, maxlength: 500 });
+  const form = h('form', { class: 'row', id: 'manual-verdict' },
+    h('label', { for: 'mv-commit' }, 'Commit', commit, commitError),
+    h('label', { for: 'mv-verdict' }, 'Verdict', verdict),
+    h('label', { for: 'mv-reason' }, 'Reason', reason),
+    h('button', { type: 'submit' }, 'Give verdict'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    commitError.textContent = '';
+    replace(status);
+    send('POST', `/api/v1/bisections/${view.id}/verdicts`, { commit: commit.value.trim(), verdict: verdict.value, ...(reason.value.trim() ? { reason: reason.value.trim() } : {}) }).then(() => {
+      replace(status, h('p', { class: 'notice' }, `Verdict ${verdict.value} on ${commit.value.slice(0, 12)} accepted.`));
+      refresh();
+    }, (err: unknown) => {
+      if (err instanceof ApiFailure && (err.field === 'commit' || err.field === 'body.commit')) commitError.textContent = err.message;
+      else replace(status, errorNotice(err));
+    });
+  });
+  const running = view.status === 'running' || view.status === 'queued';
+  const cancelReason = h('input', { id: 'cancel-reason', name: 'reason', size: 30, maxlength: 500 });
+  const cancel = h('form', { class: 'row', id: 'cancel-form' },
+    h('label', { for: 'cancel-reason' }, 'Why cancel', cancelReason),
+    h('button', { type: 'submit', class: 'danger' }, 'Cancel bisection'));
+  cancel.addEventListener('submit', (event) => {
+    event.preventDefault();
+    send('POST', `/api/v1/bisections/${view.id}/cancel`, cancelReason.value.trim() ? { reason: cancelReason.value.trim() } : {}).then(() => {
+      replace(status, h('p', { class: 'notice' }, 'Cancel requested.'));
+      refresh();
+    }, (err: unknown) => replace(status, errorNotice(err)));
+  });
+  const element = h('section', { id: 'actions' }, h('h2', {}, 'Actions'), running ? cancel : null, form, status);
+  return { element, pick: (sha) => void (commit.value = sha) };
+}
