@@ -11,8 +11,9 @@ function verificationText(v: NonNullable<BisectionView['verification']>): string
 }
 
 /** The header of a bisection: where it is, the culprit with its Fixes: line, confidence, verification. */
-export function bisectionHeader(view: BisectionView): HTMLElement {
+export function bisectionHeader(view: BisectionView, subjects: ReadonlyMap<string, string>): HTMLElement {
   const info = view.culprit ? view.commits?.find((c) => c.sha === view.culprit) : undefined;
+  const subject = info?.subject ?? (view.culprit ? subjects.get(view.culprit) : undefined) ?? '';
   const rows: [string, Node | string][] = [
     ['Status', h('span', { class: 'status', id: 'status' }, view.status)],
     ['Tree', h('code', {}, view.repo)],
@@ -20,9 +21,9 @@ export function bisectionHeader(view: BisectionView): HTMLElement {
     ['Submitted', `${when(view.createdAt)} by ${view.submittedBy}; ${duration(view.createdAt, view.finishedAt)}${view.finishedAt ? '' : ' so far'}`],
   ];
   if (view.culprit) {
-    rows.push(['Culprit', h('span', { id: 'culprit' }, h('code', {}, view.culprit), info ? ` ${info.subject}` : '')]);
+    rows.push(['Culprit', h('span', { id: 'culprit' }, h('code', {}, view.culprit), subject ? ` ${subject}` : '')]);
     if (info) rows.push(['Author', `${info.authorName} <${info.authorEmail}>, ${when(info.authorDate)}`]);
-    rows.push(['Fixes:', h('code', { id: 'fixes' }, `Fixes: ${shortSha(view.culprit)} ("${info?.subject ?? ''}")`)]);
+    rows.push(['Fixes:', h('code', { id: 'fixes' }, `Fixes: ${shortSha(view.culprit)} ("${subject}")`)]);
   } else if (view.candidates) {
     rows.push(['Culprit', `could be any of ${view.candidates.length}: ${view.candidates.map(shortSha).join(' ')}`]);
   } else if (view.candidatesLeft !== undefined) {

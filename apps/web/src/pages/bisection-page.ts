@@ -53,7 +53,6 @@ export async function bisectionPage({ main, onLeave }: PageContext, id: string):
   let lastStatus = '';
   const refresh = async (): Promise<void> => {
     const view = await getJson<BisectionView>(`/api/v1/bisections/${id}`);
-    replace(header, bisectionHeader(view));
     if (view.status !== lastStatus) {
       actions = bisectionActions(view, () => void refresh());
       replace(actionsSlot, actions.element);
@@ -69,6 +68,7 @@ export async function bisectionPage({ main, onLeave }: PageContext, id: string):
         if (!(err instanceof ApiFailure && err.code === 'KBISECT_ERR_NOT_READY')) throw err;
       }
     }
+    replace(header, bisectionHeader(view, subjects));
     replace(stepsSlot, view.verdicts.length > 0 ? stepsTable(view, subjects, openEvidence) : h('p', { class: 'muted' }, 'No step has finished yet.'));
     report.textContent = await getText(`/api/v1/bisections/${id}/report`);
   };

@@ -35,7 +35,7 @@ export async function machinesPage({ main, onLeave }: PageContext): Promise<void
       leaseCell(m),
       h('td', {}, String(m.status.infraFailures), m.status.lastInfraFailure ? h('span', { class: 'muted' }, ` (last: ${m.status.lastInfraFailure})`) : null),
       h('td', { class: 'hide-narrow' }, when(m.status.updatedAt)),
-      may('maintain') ? h('td', { class: 'row' }, reasonInput ?? null, h('button', { type: 'button', class: 'machine-action', onclick: () => act(m, reasonInput) }, m.status.state === 'ready' ? `Drain ${m.id}` : `Undrain ${m.id}`)) : null);
+      may('maintain') ? h('td', {}, h('div', { class: 'row' }, reasonInput ?? null, h('button', { type: 'button', class: 'machine-action', onclick: () => act(m, reasonInput) }, m.status.state === 'ready' ? `Drain ${m.id}` : `Undrain ${m.id}`))) : null);
   };
   replace(main, h('h1', {}, 'Machines'), status, h('div', { class: 'table-wrap' }, h('table', { id: 'machines' },
     h('thead', {}, h('tr', {}, ...['Machine', 'Pool', 'State', 'Why', 'Lease', 'Infra failures', 'Updated'].map((c, i) => h('th', { scope: 'col', ...(i === 6 ? { class: 'hide-narrow' } : {}) }, c)), may('maintain') ? h('th', { scope: 'col' }, 'Action') : null)),
