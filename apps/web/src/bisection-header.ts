@@ -1,6 +1,6 @@
 import type { BisectionView } from '@kbisect/service';
 import { h } from './dom.js';
-import { duration, percent, shortSha, when } from './format.js';
+import { duration, percent, rangeText, shortSha, when } from './format.js';
 
 function verificationText(v: NonNullable<BisectionView['verification']>): string {
   const parts: string[] = [];
@@ -17,7 +17,7 @@ export function bisectionHeader(view: BisectionView, subjects: ReadonlyMap<strin
   const rows: [string, Node | string][] = [
     ['Status', h('span', { class: 'status', id: 'status' }, view.status)],
     ['Tree', h('code', {}, view.repo)],
-    ['Range', h('code', {}, `${view.good.join(' ')}..${view.bad}`)],
+    ['Range', h('code', { title: `${view.good.join(' ')}..${view.bad}` }, rangeText(view.good, view.bad))],
     ['Submitted', `${when(view.createdAt)} by ${view.submittedBy}; ${duration(view.createdAt, view.finishedAt)}${view.finishedAt ? '' : ' so far'}`],
   ];
   if (view.culprit) {

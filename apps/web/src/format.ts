@@ -1,6 +1,12 @@
 /** Small display helpers, pure. */
 export const shortSha = (sha: string): string => sha.slice(0, 12);
 
+/** A ref as typed, a full sha shortened: ranges stay readable at 800 px. */
+export const shortRef = (ref: string): string => (/^[0-9a-f]{40}$/.test(ref) ? ref.slice(0, 12) : ref);
+
+/** good..bad as `git log` would write it. */
+export const rangeText = (good: readonly string[], bad: string): string => `${good.map(shortRef).join(' ')}..${shortRef(bad)}`;
+
 export function duration(fromIso: string, toIso: string | undefined, now: Date = new Date()): string {
   const from = Date.parse(fromIso);
   if (Number.isNaN(from)) return '';

@@ -4,8 +4,11 @@ import { VERDICT_MARK, shortSha } from './format.js';
 
 type Verdict = BisectionView['verdicts'][number];
 
-/** The steps, in the order the verdicts came; evidence buttons open the viewer. */
-export function stepsTable(view: BisectionView, subjects: ReadonlyMap<string, string>, openEvidence: (name: string, kind: 'console' | 'build') => void): HTMLElement {
+/** Rows drawn at once: a 2,000-step flaky bisection stays quick to open; the pager walks the rest. */
+export const STEPS_PAGE = 200;
+
+/** The steps, in the order the verdicts came, a page at a time; evidence buttons open the viewer. */
+export function stepsTable(view: BisectionView, subjects: ReadonlyMap<string, string>, openEvidence: (name: string, kind: 'console' | 'build') => void, page = 0, onPage?: (page: number) => void): HTMLElement {
   const infos = new Map<string, CommitInfo>((view.commits ?? []).map((c) => [c.sha, c]));
   const row = (v: Verdict, i: number): HTMLTableRowElement => h('tr', { 'data-commit': v.commit, 'data-verdict': v.verdict },
     h('td', {}, i + 1),
@@ -19,7 +22,18 @@ export function stepsTable(view: BisectionView, subjects: ReadonlyMap<string, st
     h('td', {},
       v.evidence ? h('button', { type: 'button', class: 'evidence-open', onclick: () => openEvidence(v.evidence!, 'console') }, 'output') : null,
       v.buildEvidence ? h('button', { type: 'button', onclick: () => openEvidence(v.buildEvidence!, 'build') }, 'build log') : null));
-  return h('div', { class: 'table-wrap' }, h('table', { id: 'steps' },
+  const pages = Math.ceil(view.verdicts.length / STEPS_PAGE);
+  const at = Math.min(Math.max(page, 0), Math.max(pages - 1, 0));
+  const first = at * STEPS_PAGE;
+  const shown = view.verdicts.slice(first, first + STEPS_PAGE);
+  const pager = pages > 1 && onPage
+    ? h('div', { class: 'row', id: 'steps-pager' },
+      h('span', {}, `Steps ${first + 1}–${first + shown.length} of ${view.verdicts.length}`),
+      at > 0 ? h('button', { type: 'button', onclick: () => onPage(at - 1) }, '← Earlier') : null,
+      at < pages - 1 ? h('button', { type: 'button', onclick: () => onPage(at + 1) }, 'Later →') : null,
+      at < pages - 1 ? h('button', { type: 'button', onclick: () => onPage(pages - 1) }, 'Last') : null)
+    : null;
+  return h('div', { class: 'table-wrap' }, pager, h('table', { id: 'steps' },
     h('thead', {}, h('tr', {}, ...['#', 'Commit', 'Subject', 'Purpose', 'Verdict', 'Reason', 'Machine', 'Metrics', 'Evidence'].map((c, i) => h('th', { scope: 'col', ...(i === 2 || i === 7 ? { class: 'hide-narrow' } : {}) }, c)))),
-    h('tbody', {}, ...view.verdicts.map(row))));
+    h('tbody', {}, ...shown.map((v, i) => row(v, first + i)))));
 }

@@ -53,7 +53,7 @@ export function listItemOf(view: BisectionView, request: BisectionRequest | unde
 export function matchesText(item: ListItem, view: BisectionView, text: string): boolean {
   const needle = text.trim().toLowerCase();
   if (needle === '') return true;
-  if (/^[0-9a-f]{4,40}$/.test(needle) && [view.culprit, ...(view.candidates ?? [])].some((sha) => sha?.startsWith(needle))) return true;
+  if (/^[0-9a-f]{4,40}$/.test(needle) && [view.culprit, ...(view.candidates ?? []), ...(view.commits ?? []).map((c) => c.sha)].some((sha) => sha?.startsWith(needle))) return true;
   const haystack = [item.culpritSubject, ...(view.commits ?? []).map((c) => c.subject)].filter((s): s is string => s !== undefined).join('\n').toLowerCase();
   return haystack.includes(needle);
 }

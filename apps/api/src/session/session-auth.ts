@@ -29,7 +29,8 @@ function sameSecret(a: string, b: string): boolean {
  */
 export function installSessionAuth(app: FastifyInstance, sessions: SessionStore, tokens: TokenRegistry): void {
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (request.headers.authorization !== undefined) return;
+    // Only the API acts on a principal; pages and assets are public and need no Redis round trip.
+    if (request.headers.authorization !== undefined || !request.url.startsWith('/api/')) return;
     const sid = sessionIdFrom(request.headers.cookie);
     if (!sid) return;
     const data = await sessions.get(sid);

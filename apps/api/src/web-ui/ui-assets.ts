@@ -23,6 +23,20 @@ export function webPackageDir(): string {
   return dirname(createRequire(import.meta.url).resolve('@kbisect/web/package.json'));
 }
 
+/**
+ * The page names every module up front, so the browser fetches them in
+ * parallel instead of discovering imports one level at a time.
+ */
+function withModulePreloads(index: UiAsset, modules: readonly string[]): UiAsset {
+  const links = [...modules].sort().map((m) => `<link rel="modulepreload" href="/ui/${m}">`).join('\n');
+  const body = Buffer.from(index.body.toString('utf8').replace('</head>', `${links}\n</head>`), 'utf8');
+  return assetOf(body, index.type);
+}
+
+function assetOf(body: Buffer, type: string): UiAsset {
+  return { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+}
+
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
@@ -47,11 +61,11 @@ export async function loadUiAssets(root: string = webPackageDir()): Promise<Read
       throw new Error(`the web UI is not built (${base} is missing): run npm run build`);
     }
     for (const file of files) {
-      const body = await readFile(file);
-      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-      assets.set(relative(base, file).split(sep).join('/'), { body, type: TYPES[extname(file)]!, etag });
+      assets.set(relative(base, file).split(sep).join('/'), assetOf(await readFile(file), TYPES[extname(file)]!));
     }
   }
-  if (!assets.has('index.html') || !assets.has('main.js')) throw new Error(`the web UI in ${root} is incomplete (index.html or main.js missing): run npm run build`);
+  const index = assets.get('index.html');
+  if (!index || !assets.has('main.js')) throw new Error(`the web UI in ${root} is incomplete (index.html or main.js missing): run npm run build`);
+  assets.set('index.html', withModulePreloads(index, [...assets.keys()].filter((k) => k.endsWith('.js'))));
   return assets;
 }

@@ -41,40 +41,55 @@ export async function bisectionPage({ main, onLeave }: PageContext, id: string):
   copy.addEventListener('click', () => void navigator.clipboard.writeText(report.textContent ?? '').then(() => (copy.textContent = 'Copied'), () => (copy.textContent = 'Copy failed: select the text')));
   replace(main, h('h1', {}, 'Bisection ', h('code', {}, id.slice(0, 8))), header, live, stripSlot, actionsSlot,
     h('h2', {}, 'Steps'), stepsSlot, h('h2', {}, 'Evidence'), evidence,
-    h('h2', {}, 'Report'), h('div', { class: 'row' }, copy, h('a', { href: `/api/v1/bisections/${id}/log`, download: `bisect-${id}.log`, id: 'bisect-log' }, 'Download git bisect log')), report);
+    h('h2', {}, 'Report'), h('div', { class: 'row' }, copy, h('a', { href: `/api/v1/bisections/${id}/log`, download: `bisect-${id}.log`, id: 'bisect-log' }, 'Download git bisect log')),
+    // Folded until asked for: a long report is not laid out on every redraw.
+    h('details', { id: 'report-details' }, h('summary', {}, 'The plain-text report'), report));
 
   let subjects = new Map<string, string>();
   const openEvidence = (name: string, kind: 'console' | 'build'): void => {
     history.replaceState(null, '', `#evidence=${encodeURIComponent(name)}${kind === 'build' ? '&kind=build' : ''}`);
     replace(evidence, h('p', { class: 'muted' }, `Loading ${name}…`));
-    getText(`/api/v1/bisections/${id}/evidence/${encodeURIComponent(name)}`).then((text) => replaceWithLog(evidence, text, kind, name), (err: unknown) => replace(evidence, errorNotice(err)));
+    getText(`/api/v1/bisections/${id}/evidence/${encodeURIComponent(name)}`).then((text) => {
+      replaceWithLog(evidence, text, kind, name);
+      // User Timing marks: bench/ui.ts reads how long after navigation the page was usable.
+      performance.mark('kbisect:evidence-drawn');
+    }, (err: unknown) => replace(evidence, errorNotice(err)));
   };
 
   let lastStatus = '';
+  let latest: BisectionView | undefined;
+  let stepsPage = 0;
+  const drawSteps = (): void => {
+    if (!latest) return;
+    replace(stepsSlot, latest.verdicts.length > 0 ? stepsTable(latest, subjects, openEvidence, stepsPage, (p) => { stepsPage = p; drawSteps(); }) : h('p', { class: 'muted' }, 'No step has finished yet.'));
+  };
+  // The view, the range and the report are independent reads: fetched together, drawn together.
   const refresh = async (): Promise<void> => {
-    const view = await getJson<BisectionView>(`/api/v1/bisections/${id}`);
+    const rangeOrNone = getJson<RangeView>(`/api/v1/bisections/${id}/range`).catch((err: unknown) => {
+      if (err instanceof ApiFailure && err.code === 'KBISECT_ERR_NOT_READY') return undefined;
+      throw err;
+    });
+    const [view, range, text] = await Promise.all([getJson<BisectionView>(`/api/v1/bisections/${id}`), rangeOrNone, getText(`/api/v1/bisections/${id}/report`)]);
     if (view.status !== lastStatus) {
       actions = bisectionActions(view, () => void refresh());
       replace(actionsSlot, actions.element);
       lastStatus = view.status;
     }
-    if (view.status !== 'queued') {
-      try {
-        const range = await getJson<RangeView>(`/api/v1/bisections/${id}/range`);
-        if (range.subjects) subjects = new Map(range.commits.map((c, i) => [c, range.subjects![i] ?? '']));
-        strip.update(layoutRange(range, view));
-        stripSlot.hidden = false;
-      } catch (err) {
-        if (!(err instanceof ApiFailure && err.code === 'KBISECT_ERR_NOT_READY')) throw err;
-      }
+    if (range) {
+      if (range.subjects && subjects.size === 0) subjects = new Map(range.commits.map((c, i) => [c, range.subjects![i] ?? '']));
+      strip.update(layoutRange(range, view));
+      stripSlot.hidden = false;
     }
     replace(header, bisectionHeader(view, subjects));
-    replace(stepsSlot, view.verdicts.length > 0 ? stepsTable(view, subjects, openEvidence) : h('p', { class: 'muted' }, 'No step has finished yet.'));
-    report.textContent = await getText(`/api/v1/bisections/${id}/report`);
+    latest = view;
+    drawSteps();
+    report.textContent = text;
   };
-  await refresh();
+  // A deep link's evidence loads alongside the page, not after it.
   const deep = evidenceFromHash();
   if (deep) openEvidence(deep.name, deep.kind);
+  await refresh();
+  performance.mark('kbisect:page-drawn');
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   const schedule = (): void => {

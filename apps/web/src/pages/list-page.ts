@@ -2,7 +2,7 @@ import type { ListItem } from '@kbisect/service';
 import { getJson } from '../api-client.js';
 import { h, replace } from '../dom.js';
 import { errorNotice } from '../error-notice.js';
-import { duration, percent, shortSha, when } from '../format.js';
+import { duration, percent, rangeText, shortSha, when } from '../format.js';
 import { go } from '../navigate.js';
 import type { PageContext } from '../page-context.js';
 import { treeField } from '../tree-field.js';
@@ -21,7 +21,7 @@ function row(item: ListItem): HTMLTableRowElement {
   return h('tr', { 'data-id': item.id, 'data-status': item.status },
     h('td', {}, h('a', { href: `/b/${item.id}`, 'data-nav': true, class: 'status' }, item.status)),
     h('td', { class: 'mono' }, item.repo),
-    h('td', { class: 'mono' }, `${(item.good ?? []).join(' ')}..${item.bad ?? ''}`),
+    h('td', { class: 'mono' }, rangeText(item.good ?? [], item.bad ?? '')),
     h('td', {}, item.submittedBy),
     h('td', { class: 'mono hide-narrow' }, item.reproducer ?? ''),
     h('td', { class: 'hide-narrow' }, when(item.createdAt)),

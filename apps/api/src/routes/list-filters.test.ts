@@ -1,0 +1,76 @@
+/** GET /bisections filters and pages on real Redis; the old fields stay as they were. */
+import { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
+import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../../test/support/redis-namespace.js';
+import { buildApp } from '../app.js';
+
+const ns = uniqueNamespace('list');
+const redis = connectRedis(REDIS_URL);
+const names = queueNames(ns);
+const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), build: new Queue(names.build, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
+const store = new BisectionStore(redis, ns);
+let app: FastifyInstance;
+const culprit = 'c'.repeat(40);
+const ids: Record<string, string> = {};
+const auth = { authorization: 'Bearer t' };
+
+beforeAll(async () => {
+  app = await buildApp({
+    store, machines: new MachineStore(redis, ns), redis, queues, tokens: new TokenRegistry({ tokens: [{ name: 'r', role: 'read', sha256: hashToken('t') }] }),
+    allowCommandProbe: false, bodyLimit: 8192, now: () => new Date(), enqueueOrchestrate: async () => undefined,
+  });
+  const probe = { type: 'command' as const, command: 'make check' };
+  ids.a = await store.create({ repo: '/srv/a', good: ['v1'], bad: 'v2', probe }, 'alice', new Date(1000));
+  ids.b = await store.create({ repo: '/srv/b', good: ['v1'], bad: 'v2', probe }, 'bob', new Date(2000));
+  ids.c = await store.create({ repo: '/srv/a', good: ['v1'], bad: 'v3', probe }, 'bob', new Date(3000));
+  await store.log.append(ids.a, { type: 'finished', at: new Date(5000).toISOString(), status: 'found', culprit, commits: [{ sha: culprit, subject: 'mm: break pinning', authorName: 'Dev', authorEmail: 'dev@example.org', authorDate: '2020-01-01T00:00:00Z' }] });
+});
+
+afterAll(async () => {
+  await app.close();
+  await Promise.all([queues.orchestrate.close(), queues.build.close(), queues.test.close()]);
+  redis.disconnect();
+  await dropNamespace(ns);
+});
+
+const list = async (query: string) => {
+  const res = await app.inject({ method: 'GET', url: `/api/v1/bisections?${query}`, headers: auth });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<{ items: { id: string; [k: string]: unknown }[]; next?: string }>();
+};
+
+describe('GET /bisections for the triage list', () => {
+  it('keeps the old fields and adds range, reproducer and finish time', async () => {
+    const { items } = await list('limit=10');
+    expect(items.map((i) => i.id)).toEqual([ids.c, ids.b, ids.a]);
+    expect(items[2]).toMatchObject({ id: ids.a, repo: '/srv/a', submittedBy: 'alice', good: ['v1'], bad: 'v2', reproducer: 'command: make check', finishedAt: new Date(5000).toISOString() });
+    expect(Object.keys(items[0]!)).toEqual(expect.arrayContaining(['id', 'status', 'repo', 'createdAt', 'submittedBy']));
+  });
+
+  it('filters by tree, by submitter, and by both', async () => {
+    expect((await list('repo=/srv/a')).items.map((i) => i.id)).toEqual([ids.c, ids.a]);
+    expect((await list('submittedBy=bob')).items.map((i) => i.id)).toEqual([ids.c, ids.b]);
+    expect((await list('repo=/srv/a&submittedBy=bob')).items.map((i) => i.id)).toEqual([ids.c]);
+  });
+
+  it("finds a bisection by words of its culprit's subject or a sha prefix", async () => {
+    expect((await list('q=break%20pinning')).items.map((i) => i.id)).toEqual([ids.a]);
+    expect((await list(`q=${culprit.slice(0, 8)}`)).items.map((i) => i.id)).toEqual([ids.a]);
+    expect((await list('q=nothing-like-this')).items).toEqual([]);
+  });
+
+  it('pages a filtered list with the cursor, without repeats', async () => {
+    const first = await list('repo=/srv/a&limit=1');
+    expect(first.items.map((i) => i.id)).toEqual([ids.c]);
+    const second = await list(`repo=/srv/a&limit=1&cursor=${encodeURIComponent(first.next!)}`);
+    expect(second.items.map((i) => i.id)).toEqual([ids.a]);
+  });
+
+  it('refuses an unknown filter naming it', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/v1/bisections?tree=x', headers: auth });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: { code: 'KBISECT_ERR_VALIDATION', field: 'tree' } });
+  });
+});
