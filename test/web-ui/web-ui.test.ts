@@ -23,6 +23,7 @@ let admin: BrowserContext;
 let page: Page;
 const violations: string[] = [];
 let firstId = '';
+let secondId = '';
 
 async function shot(p: Page, name: string): Promise<void> {
   await p.screenshot({ path: resolve(SHOTS, `${name}.png`), fullPage: true });
@@ -121,6 +122,24 @@ describe('the web UI against kbisect serve', () => {
     await shot(page, 'bisection');
   }, 180_000);
 
+  it('retries a bisection with the same request and opens the new one', async () => {
+    await page.getByRole('button', { name: 'Retry (same request)' }).click();
+    await page.waitForURL((u) => /\/b\/[0-9a-f-]{36}$/.test(u.pathname) && !u.pathname.endsWith(firstId));
+    await expect.poll(() => page.locator('#bisection-header').textContent()).toContain(repo.shas[22]!.slice(0, 12));
+    await page.goto(`${serve.url}/b/${firstId}`);
+    await page.locator('#steps').waitFor();
+  }, 60_000);
+
+  it('overrides the culprit with a reason, kept on the page and in the report', async () => {
+    await page.locator('#an-kind').selectOption('culprit-override');
+    await page.locator('#an-culprit').fill(repo.shas[18]!);
+    await page.locator('#an-reason').fill('17 only breaks it under THP; 18 is the real change');
+    await page.getByRole('button', { name: 'Record' }).click();
+    await expect.poll(() => page.locator('#annotations').textContent(), { timeout: 20_000 }).toContain('17 only breaks it under THP');
+    expect(await page.locator('#annotations').textContent()).toContain('alice');
+    await expect.poll(() => page.locator('#report').textContent()).toContain(`the culprit is ${repo.shas[18]!.slice(0, 12)} instead`);
+  }, 60_000);
+
   it("opens a verdict's evidence in the viewer", async () => {
     await page.locator('#steps button.evidence-open').first().click();
     await page.locator('#evidence .log-line').first().waitFor();
@@ -135,6 +154,7 @@ describe('the web UI against kbisect serve', () => {
       const r = await fetch('/api/v1/bisections', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf }, body: JSON.stringify({ repo: repoDir, good: [good], bad, probe: { type: 'command', command: 'sleep 4; test ! -e BUG' } }) });
       return (await r.json()) as { id: string };
     }, [repo.repo, repo.shas[0]!, repo.shas[29]!] as const);
+    secondId = res.id;
     await page.goto(`${serve.url}/b/${res.id}`);
     await page.locator('#range-summary').waitFor({ timeout: 60_000 });
     await page.locator('#mv-commit').fill(repo.shas[18]!);
@@ -184,7 +204,9 @@ describe('the web UI against kbisect serve', () => {
     await shot(page, 'bisections-800');
     await page.getByLabel('Culprit text').fill('break pinning');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await expect.poll(() => page.locator('#bisections tbody tr[data-id]').count()).toBe(1);
+    await page.waitForURL(/q=break/);
+    await expect.poll(() => page.locator(`#bisections tbody tr[data-id="${firstId}"]`).count()).toBe(1);
+    expect(await page.locator(`#bisections tbody tr[data-id="${secondId}"]`).count()).toBe(0);
     await page.setViewportSize({ width: 1280, height: 900 });
   }, 60_000);
 
@@ -196,7 +218,7 @@ describe('the web UI against kbisect serve', () => {
     await p.goto(`${serve.url}/b/${firstId}`);
     await p.locator('#bisection-header').waitFor();
     expect(await p.locator('#actions[data-readonly="true"]').count()).toBe(1);
-    expect(await p.getByRole('button', { name: /Give verdict|Cancel bisection/ }).count()).toBe(0);
+    expect(await p.getByRole('button', { name: /Give verdict|Cancel bisection|Retry/ }).count()).toBe(0);
     await p.goto(`${serve.url}/machines`);
     await p.locator('#machines tr[data-machine="vm1"]').waitFor();
     expect(await p.getByRole('button', { name: /drain/i }).count()).toBe(0);

@@ -33,5 +33,10 @@ export function bisectionHeader(view: BisectionView, subjects: ReadonlyMap<strin
   if (view.policy) rows.push(['Policy', view.policy]);
   if (view.verification) rows.push(['Verification', verificationText(view.verification)]);
   if (view.error) rows.push(['Error', h('span', { class: 'verdict-bad' }, view.error)]);
+  if (view.annotations?.length) {
+    rows.push(['Maintainers', h('ul', { id: 'annotations' }, ...view.annotations.map((a) => h('li', {},
+      h('strong', {}, a.kind === 'invalid' ? 'result marked invalid' : `culprit overridden to ${a.culprit ? shortSha(a.culprit) : '?'}`),
+      ` by ${a.by}, ${when(a.at)}: ${a.reason}`)))]);
+  }
   return h('div', { class: 'header-grid', id: 'bisection-header' }, ...rows.flatMap(([k, v]) => [h('strong', {}, k), h('span', {}, v)]));
 }

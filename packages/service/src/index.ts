@@ -1,6 +1,6 @@
 export { BisectionRequestSchema, CommandProbeSchema, KernelProbeSchema, ProbeSchema, RefSchema, ConfigSymbolSchema, BisectionOptionsSchema } from './request-schema.js';
 export type { BisectionRequest, BisectionOptions, CommandProbe, KernelProbe } from './request-schema.js';
-export { LogEventSchema, CommitInfoSchema, type LogEvent, type StoredLogEvent, type CommitInfo, ReportRecipientsSchema, type ReportRecipients } from './log-event.js';
+export { LogEventSchema, CommitInfoSchema, AnnotationSchema, type Annotation, type LogEvent, type StoredLogEvent, type CommitInfo, ReportRecipientsSchema, type ReportRecipients } from './log-event.js';
 export { EventLog } from './event-log.js';
 export { ConsoleLog, CONSOLE_CAP, type ConsoleEvent } from './console-log.js';
 export { parseCursor, formatCursor, advance, mergeEntries, readStreams, waitStreams, CURSOR_PATTERN, type StreamCursor, type StreamEntry } from './bisection-streams.js';

@@ -1,42 +1,25 @@
 /** GET /bisections filters and pages on real Redis; the old fields stay as they were. */
-import { Queue } from 'bullmq';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
-import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../../test/support/redis-namespace.js';
-import { buildApp } from '../app.js';
+import { apiTestApp, type ApiTestApp } from '../../../../test/support/api-app.js';
 
-const ns = uniqueNamespace('list');
-const redis = connectRedis(REDIS_URL);
-const names = queueNames(ns);
-const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), build: new Queue(names.build, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
-const store = new BisectionStore(redis, ns);
-let app: FastifyInstance;
+let t: ApiTestApp;
 const culprit = 'c'.repeat(40);
 const ids: Record<string, string> = {};
-const auth = { authorization: 'Bearer t' };
+const auth = { authorization: 'Bearer t-r' };
 
 beforeAll(async () => {
-  app = await buildApp({
-    store, machines: new MachineStore(redis, ns), redis, queues, tokens: new TokenRegistry({ tokens: [{ name: 'r', role: 'read', sha256: hashToken('t') }] }),
-    allowCommandProbe: false, bodyLimit: 8192, now: () => new Date(), enqueueOrchestrate: async () => undefined,
-  });
+  t = await apiTestApp('list', [{ name: 'r', role: 'read' }]);
   const probe = { type: 'command' as const, command: 'make check' };
-  ids.a = await store.create({ repo: '/srv/a', good: ['v1'], bad: 'v2', probe }, 'alice', new Date(1000));
-  ids.b = await store.create({ repo: '/srv/b', good: ['v1'], bad: 'v2', probe }, 'bob', new Date(2000));
-  ids.c = await store.create({ repo: '/srv/a', good: ['v1'], bad: 'v3', probe }, 'bob', new Date(3000));
-  await store.log.append(ids.a, { type: 'finished', at: new Date(5000).toISOString(), status: 'found', culprit, commits: [{ sha: culprit, subject: 'mm: break pinning', authorName: 'Dev', authorEmail: 'dev@example.org', authorDate: '2020-01-01T00:00:00Z' }] });
+  ids.a = await t.store.create({ repo: '/srv/a', good: ['v1'], bad: 'v2', probe }, 'alice', new Date(1000));
+  ids.b = await t.store.create({ repo: '/srv/b', good: ['v1'], bad: 'v2', probe }, 'bob', new Date(2000));
+  ids.c = await t.store.create({ repo: '/srv/a', good: ['v1'], bad: 'v3', probe }, 'bob', new Date(3000));
+  await t.store.log.append(ids.a, { type: 'finished', at: new Date(5000).toISOString(), status: 'found', culprit, commits: [{ sha: culprit, subject: 'mm: break pinning', authorName: 'Dev', authorEmail: 'dev@example.org', authorDate: '2020-01-01T00:00:00Z' }] });
 });
 
-afterAll(async () => {
-  await app.close();
-  await Promise.all([queues.orchestrate.close(), queues.build.close(), queues.test.close()]);
-  redis.disconnect();
-  await dropNamespace(ns);
-});
+afterAll(() => t.close());
 
 const list = async (query: string) => {
-  const res = await app.inject({ method: 'GET', url: `/api/v1/bisections?${query}`, headers: auth });
+  const res = await t.app.inject({ method: 'GET', url: `/api/v1/bisections?${query}`, headers: auth });
   expect(res.statusCode, res.body).toBe(200);
   return res.json<{ items: { id: string; [k: string]: unknown }[]; next?: string }>();
 };
@@ -69,7 +52,7 @@ describe('GET /bisections for the triage list', () => {
   });
 
   it('refuses an unknown filter naming it', async () => {
-    const res = await app.inject({ method: 'GET', url: '/api/v1/bisections?tree=x', headers: auth });
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/bisections?tree=x', headers: auth });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: { code: 'KBISECT_ERR_VALIDATION', field: 'tree' } });
   });

@@ -1,33 +1,19 @@
 /** Browser sessions against real Redis: sign in, cookie flags, CSRF on state changes, bearer clients unaffected, sign out. */
-import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
-import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../../test/support/redis-namespace.js';
-import { buildApp } from '../app.js';
+import { apiTestApp, type ApiTestApp } from '../../../../test/support/api-app.js';
 
-const ns = uniqueNamespace('session');
-const redis = connectRedis(REDIS_URL);
-const names = queueNames(ns);
-const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), build: new Queue(names.build, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
-const tokens = new TokenRegistry({ tokens: [{ name: 'reader', role: 'read', sha256: hashToken('t-read') }, { name: 'maint', role: 'maintain', sha256: hashToken('t-maintain') }] });
+let t: ApiTestApp;
 let app: FastifyInstance;
-const enqueued: string[] = [];
+let redis: ApiTestApp['redis'];
+let ns = '';
 
 beforeAll(async () => {
-  app = await buildApp({
-    store: new BisectionStore(redis, ns), machines: new MachineStore(redis, ns), redis, queues, tokens,
-    allowCommandProbe: true, bodyLimit: 8192, now: () => new Date('2026-11-30T00:00:00Z'),
-    enqueueOrchestrate: async (id) => void enqueued.push(id),
-  });
+  t = await apiTestApp('session', [{ name: 'reader', role: 'read' }, { name: 'maint', role: 'maintain' }]);
+  ({ app, redis, ns } = t);
 });
 
-afterAll(async () => {
-  await app.close();
-  await Promise.all([queues.orchestrate.close(), queues.build.close(), queues.test.close()]);
-  redis.disconnect();
-  await dropNamespace(ns);
-});
+afterAll(() => t.close());
 
 async function signIn(token: string): Promise<{ cookie: string; csrf: string; setCookie: string }> {
   const res = await app.inject({ method: 'POST', url: '/api/v1/session', payload: { token } });
@@ -38,7 +24,7 @@ async function signIn(token: string): Promise<{ cookie: string; csrf: string; se
 
 describe('browser sessions', () => {
   it('sets an HttpOnly, SameSite=Strict cookie and keeps only a hash of it in Redis', async () => {
-    const { cookie, setCookie } = await signIn('t-maintain');
+    const { cookie, setCookie } = await signIn('t-maint');
     expect(setCookie).toMatch(/HttpOnly/);
     expect(setCookie).toMatch(/SameSite=Strict/);
     const sid = cookie.split('=')[1]!;
@@ -57,7 +43,7 @@ describe('browser sessions', () => {
   });
 
   it('reads with the cookie, refuses a state change without the CSRF token, accepts it with', async () => {
-    const { cookie, csrf } = await signIn('t-maintain');
+    const { cookie, csrf } = await signIn('t-maint');
     expect((await app.inject({ method: 'GET', url: '/api/v1/machines', headers: { cookie } })).statusCode).toBe(200);
     const id = '00000000-0000-4000-8000-000000000001';
     const without = await app.inject({ method: 'POST', url: `/api/v1/bisections/${id}/cancel`, headers: { cookie }, payload: {} });
@@ -71,19 +57,19 @@ describe('browser sessions', () => {
   });
 
   it('keeps roles: a read-only session may not act', async () => {
-    const { cookie, csrf } = await signIn('t-read');
+    const { cookie, csrf } = await signIn('t-reader');
     const res = await app.inject({ method: 'POST', url: '/api/v1/machines/vm1/drain', headers: { cookie, 'x-csrf-token': csrf }, payload: {} });
     expect(res.statusCode).toBe(403);
     expect(res.json()).toMatchObject({ error: { code: 'KBISECT_ERR_FORBIDDEN' } });
   });
 
   it('leaves bearer clients as they were: no CSRF token needed', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/bisections/00000000-0000-4000-8000-000000000001/cancel', headers: { authorization: 'Bearer t-maintain' }, payload: {} });
+    const res = await app.inject({ method: 'POST', url: '/api/v1/bisections/00000000-0000-4000-8000-000000000001/cancel', headers: { authorization: 'Bearer t-maint' }, payload: {} });
     expect(res.statusCode).toBe(404);
   });
 
   it('signs out: the cookie stops working', async () => {
-    const { cookie, csrf } = await signIn('t-read');
+    const { cookie, csrf } = await signIn('t-reader');
     expect((await app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { cookie } })).statusCode).toBe(403);
     const out = await app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { cookie, 'x-csrf-token': csrf } });
     expect(out.statusCode).toBe(204);

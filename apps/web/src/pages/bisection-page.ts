@@ -12,7 +12,7 @@ import { stepsTable } from '../steps-table.js';
 
 const REFRESH_DEBOUNCE_MS = 250;
 /** The log's event types, each an SSE event name; all but step-progress change the view. */
-const EVENT_TYPES: readonly LogEvent['type'][] = ['created', 'initialized', 'step-started', 'verdict', 'step-progress', 'report-facts', 'revert-unavailable', 'cancel-requested', 'failed', 'finished'];
+const EVENT_TYPES: readonly LogEvent['type'][] = ['created', 'initialized', 'step-started', 'verdict', 'step-progress', 'report-facts', 'revert-unavailable', 'cancel-requested', 'annotation', 'failed', 'finished'];
 
 /** What an evidence deep link (#evidence=<name>&kind=build) names. */
 function evidenceFromHash(): { name: string; kind: 'console' | 'build' } | undefined {
