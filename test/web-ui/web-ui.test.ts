@@ -24,6 +24,7 @@ let page: Page;
 const violations: string[] = [];
 let firstId = '';
 let secondId = '';
+let bayesId = '';
 
 async function shot(p: Page, name: string): Promise<void> {
   await p.screenshot({ path: resolve(SHOTS, `${name}.png`), fullPage: true });
@@ -94,6 +95,12 @@ describe('the web UI against kbisect serve', () => {
     await page.getByRole('button', { name: 'Submit bisection' }).click();
     await page.waitForURL(/\/b\/[0-9a-f-]{36}$/);
     firstId = /\/b\/([0-9a-f-]{36})$/.exec(page.url())![1]!;
+    // A flaky-policy bisection, running meanwhile, for the posterior chart (checked later).
+    bayesId = await page.evaluate(async ([repoDir, good, bad]) => {
+      const session = (await (await fetch('/api/v1/session')).json()) as { csrf: string };
+      const r = await fetch('/api/v1/bisections', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf }, body: JSON.stringify({ repo: repoDir, good: [good], bad, probe: { type: 'command', command: 'test ! -e BUG' }, options: { policy: 'bayes', confidence: 0.9, detection: 0.9, checkEndpoints: false } }) });
+      return ((await r.json()) as { id: string }).id;
+    }, [repo.repo, repo.shas[10]!, repo.shas[20]!] as const);
   }, 60_000);
 
   it('shows the range picture and the steps change live, without a reload, to the culprit', async () => {
@@ -209,6 +216,14 @@ describe('the web UI against kbisect serve', () => {
     expect(await page.locator(`#bisections tbody tr[data-id="${secondId}"]`).count()).toBe(0);
     await page.setViewportSize({ width: 1280, height: 900 });
   }, 60_000);
+
+  it('charts the posterior of a flaky-policy bisection with the runs behind each commit', async () => {
+    await page.goto(`${serve.url}/b/${bayesId}`);
+    await page.locator('#posterior').waitFor({ timeout: 120_000 });
+    expect(await page.locator('#posterior').textContent()).toMatch(/\d+(\.\d+)?%/);
+    await expect.poll(() => page.locator('#posterior').textContent(), { timeout: 120_000 }).toMatch(/\d+ of \d+ runs failed/);
+    await shot(page, 'posterior');
+  }, 240_000);
 
   it('shows a read-only user no action controls', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -5,6 +5,7 @@ import { bisectionHeader } from '../bisection-header.js';
 import { h, replace } from '../dom.js';
 import { errorNotice } from '../error-notice.js';
 import { replaceWithLog } from '../log-viewer.js';
+import { posteriorChart } from '../posterior-chart.js';
 import type { PageContext } from '../page-context.js';
 import { layoutRange } from '../range-layout.js';
 import { rangeStrip } from '../range-strip.js';
@@ -30,6 +31,7 @@ export async function bisectionPage({ main, onLeave }: PageContext, id: string):
   const header = h('div');
   const live = h('p', { class: 'muted', id: 'live', 'aria-live': 'polite' });
   const actionsSlot = h('div');
+  const posteriorSlot = h('div');
   const stepsSlot = h('div');
   const evidence = h('div', { id: 'evidence' });
   const report = h('pre', { class: 'report', id: 'report' });
@@ -39,7 +41,7 @@ export async function bisectionPage({ main, onLeave }: PageContext, id: string):
   stripSlot.hidden = true;
   const copy = h('button', { type: 'button', id: 'copy-report' }, 'Copy report');
   copy.addEventListener('click', () => void navigator.clipboard.writeText(report.textContent ?? '').then(() => (copy.textContent = 'Copied'), () => (copy.textContent = 'Copy failed: select the text')));
-  replace(main, h('h1', {}, 'Bisection ', h('code', {}, id.slice(0, 8))), header, live, stripSlot, actionsSlot,
+  replace(main, h('h1', {}, 'Bisection ', h('code', {}, id.slice(0, 8))), header, live, stripSlot, posteriorSlot, actionsSlot,
     h('h2', {}, 'Steps'), stepsSlot, h('h2', {}, 'Evidence'), evidence,
     h('h2', {}, 'Report'), h('div', { class: 'row' }, copy, h('a', { href: `/api/v1/bisections/${id}/log`, download: `bisect-${id}.log`, id: 'bisect-log' }, 'Download git bisect log')),
     // Folded until asked for: a long report is not laid out on every redraw.
@@ -81,6 +83,7 @@ export async function bisectionPage({ main, onLeave }: PageContext, id: string):
       stripSlot.hidden = false;
     }
     replace(header, bisectionHeader(view, subjects));
+    replace(posteriorSlot, posteriorChart(view, subjects));
     latest = view;
     drawSteps();
     report.textContent = text;
