@@ -16,7 +16,8 @@ export async function signInPage({ main }: PageContext): Promise<void> {
     error.textContent = '';
     signIn(input.value).then(() => {
       const next = new URLSearchParams(location.search).get('next');
-      go(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
+      // Only a path on this site: never `//host` or `/\host`, which browsers read as another origin.
+      go(next && /^\/(?![/\\])/.test(next) ? next : '/');
     }, (err: unknown) => {
       error.textContent = err instanceof ApiFailure ? err.message : 'sign-in failed';
       input.focus();
