@@ -155,6 +155,16 @@ describe('the web UI against kbisect serve', () => {
     await shot(page, 'evidence');
   }, 60_000);
 
+  it('deep-links to a commit and walks the range picture with the keyboard', async () => {
+    await page.goto(`${serve.url}/b/${firstId}#commit=${repo.shas[17]}`);
+    await expect.poll(() => page.locator('#range-focus').textContent()).toContain(`${repo.shas[17]!.slice(0, 12)} mm: break pinning`);
+    expect(await page.locator('#mv-commit').inputValue()).toBe(repo.shas[17]);
+    await page.locator('#range-canvas').focus();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.locator('#range-focus').textContent()).toContain(repo.shas[18]!.slice(0, 12));
+    expect(page.url()).toContain(`commit=${repo.shas[18]}`);
+  }, 60_000);
+
   it('gives a manual verdict on a running bisection, then cancels it', async () => {
     const res = await page.evaluate(async ([repoDir, good, bad]) => {
       const session = (await (await fetch('/api/v1/session')).json()) as { csrf: string };

@@ -9,6 +9,8 @@ const LABELS: Readonly<Record<Mark, string>> = { good: '● good', bad: '✕ bad
 export interface RangeStrip {
   readonly element: HTMLElement;
   update(layout: RangeLayout): void;
+  /** Focuses a commit (a deep link): false when it is not in the range. */
+  focus(sha: string): boolean;
 }
 
 /**
@@ -97,6 +99,12 @@ export function rangeStrip(onPick: (commit: LaidCommit) => void): RangeStrip {
 
   return {
     element,
+    focus(sha) {
+      const index = layout?.commits.findIndex((c) => c.sha === sha || (sha.length >= 7 && c.sha.startsWith(sha))) ?? -1;
+      if (index < 0) return false;
+      pick(index);
+      return true;
+    },
     update(next) {
       layout = next;
       const c = next.counts;

@@ -15,6 +15,16 @@ const REFRESH_DEBOUNCE_MS = 250;
 /** The log's event types, each an SSE event name; all but step-progress change the view. */
 const EVENT_TYPES: readonly LogEvent['type'][] = ['created', 'initialized', 'step-started', 'verdict', 'step-progress', 'report-facts', 'revert-unavailable', 'cancel-requested', 'annotation', 'failed', 'finished'];
 
+/** Sets one deep-link parameter in the fragment, keeping the others (#commit=…&evidence=…). */
+function setHashParams(values: Record<string, string | undefined>): void {
+  const p = new URLSearchParams(location.hash.slice(1));
+  for (const [k, v] of Object.entries(values)) {
+    if (v === undefined) p.delete(k);
+    else p.set(k, v);
+  }
+  history.replaceState(null, '', `#${p.toString()}`);
+}
+
 /** What an evidence deep link (#evidence=<name>&kind=build) names. */
 function evidenceFromHash(): { name: string; kind: 'console' | 'build' } | undefined {
   const p = new URLSearchParams(location.hash.slice(1));
@@ -36,7 +46,10 @@ export async function bisectionPage({ main, onLeave }: PageContext, id: string):
   const evidence = h('div', { id: 'evidence' });
   const report = h('pre', { class: 'report', id: 'report' });
   let actions: ReturnType<typeof bisectionActions> | undefined;
-  const strip = rangeStrip((c) => actions?.pick(c.sha));
+  const strip = rangeStrip((c) => {
+    actions?.pick(c.sha);
+    setHashParams({ commit: c.sha });
+  });
   const stripSlot = h('section', { id: 'range' }, h('h2', {}, 'Range'), strip.element);
   stripSlot.hidden = true;
   const copy = h('button', { type: 'button', id: 'copy-report' }, 'Copy report');
@@ -49,7 +62,7 @@ export async function bisectionPage({ main, onLeave }: PageContext, id: string):
 
   let subjects = new Map<string, string>();
   const openEvidence = (name: string, kind: 'console' | 'build'): void => {
-    history.replaceState(null, '', `#evidence=${encodeURIComponent(name)}${kind === 'build' ? '&kind=build' : ''}`);
+    setHashParams({ evidence: name, kind: kind === 'build' ? 'build' : undefined });
     replace(evidence, h('p', { class: 'muted' }, `Loading ${name}…`));
     getText(`/api/v1/bisections/${id}/evidence/${encodeURIComponent(name)}`).then((text) => {
       replaceWithLog(evidence, text, kind, name);
@@ -93,6 +106,9 @@ export async function bisectionPage({ main, onLeave }: PageContext, id: string):
   if (deep) openEvidence(deep.name, deep.kind);
   await refresh();
   performance.mark('kbisect:page-drawn');
+  // A deep link to a commit (#commit=<sha>) focuses it in the picture.
+  const commit = new URLSearchParams(location.hash.slice(1)).get('commit');
+  if (commit && /^[0-9a-f]{7,40}$/.test(commit)) strip.focus(commit);
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   const schedule = (): void => {
