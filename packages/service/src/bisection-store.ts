@@ -106,11 +106,17 @@ export class BisectionStore {
   async list(opts: ListOptions): Promise<{ items: ListedBisection[]; next?: string }> {
     const items: ListedBisection[] = [];
     let cursor = parseCursor(opts.after);
-    const pageSize = Math.max(opts.limit * 2, 50);
+    // A filtered list may pass over most bisections: read the index in bigger pages then.
+    const filtered = opts.status !== undefined || opts.repo !== undefined || opts.by !== undefined || opts.accept !== undefined;
+    const pageSize = filtered ? 1000 : Math.max(opts.limit * 2, 50);
     for (let guard = 0; guard < 1000 && items.length < opts.limit; guard++) {
       const max = cursor ? String(cursor.score) : '+inf';
       const page = await this.redis.zrevrangebyscore(this.keys.index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, pageSize);
       let advanced = false;
+      // One round trip for the page's summary hashes, not one per bisection: filters scan thousands.
+      const pipeline = this.redis.pipeline();
+      for (let i = 0; i < page.length; i += 2) pipeline.hgetall(this.keys.meta(page[i]!));
+      const metas = ((await pipeline.exec()) ?? []).map(([, value]) => (value ?? {}) as Record<string, string>);
       for (let i = 0; i < page.length && items.length < opts.limit; i += 2) {
         const id = page[i]!;
         const score = Number(page[i + 1]);
@@ -118,7 +124,7 @@ export class BisectionStore {
         if (cursor && score === cursor.score && id >= cursor.id) continue;
         cursor = { score, id };
         advanced = true;
-        const meta = await this.redis.hgetall(this.keys.meta(id));
+        const meta = metas[i / 2]!;
         if (opts.status && meta.status !== opts.status) continue;
         if (opts.repo !== undefined && meta.repo !== opts.repo) continue;
         if (opts.by !== undefined && meta.by !== opts.by) continue;

@@ -12,6 +12,8 @@ import { streamEvents } from '../sse-stream.js';
 import { checkKernelProbe } from './kernel-probe-check.js';
 import { probeProblem } from './probe-problem.js';
 
+/** Statuses whose bisections name a culprit or candidates: what the list's text filter can match. */
+const ANSWERED: ReadonlySet<string> = new Set(['found', 'ambiguous']);
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Bisection id' }) });
 const Addresses = Type.Array(Type.String({ minLength: 3, maxLength: 320 }), { maxItems: 50, description: 'Extra recipients: repeat the parameter (to=a@b&to=c@d)' });
 const ReportQuery = Type.Object({
@@ -105,7 +107,12 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         ...(q.status ? { status: q.status } : {}),
         ...(q.repo !== undefined ? { repo: q.repo } : {}),
         ...(q.submittedBy !== undefined ? { by: q.submittedBy } : {}),
-        ...(text !== undefined ? { accept: async (listed) => { const { view, item } = await rowOf(listed.id); return matchesText(item, view, text); } } : {}),
+        // Only an answered bisection has a culprit or candidates to match: the others are passed over from the summary hash.
+        ...(text !== undefined ? { accept: async (listed) => {
+          if (!ANSWERED.has(listed.status)) return false;
+          const { view, item } = await rowOf(listed.id);
+          return matchesText(item, view, text);
+        } } : {}),
         ...(q.cursor !== undefined ? { after: q.cursor } : {}),
       });
       const items = await Promise.all(page.items.map(async (i) => (await rowOf(i.id)).item));

@@ -13,6 +13,7 @@ beforeAll(async () => {
   ids.a = await t.store.create({ repo: '/srv/a', good: ['v1'], bad: 'v2', probe }, 'alice', new Date(1000));
   ids.b = await t.store.create({ repo: '/srv/b', good: ['v1'], bad: 'v2', probe }, 'bob', new Date(2000));
   ids.c = await t.store.create({ repo: '/srv/a', good: ['v1'], bad: 'v3', probe }, 'bob', new Date(3000));
+  await t.store.setStatus(ids.a, 'found');
   await t.store.log.append(ids.a, { type: 'finished', at: new Date(5000).toISOString(), status: 'found', culprit, commits: [{ sha: culprit, subject: 'mm: break pinning', authorName: 'Dev', authorEmail: 'dev@example.org', authorDate: '2020-01-01T00:00:00Z' }] });
 });
 
