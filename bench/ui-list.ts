@@ -11,26 +11,14 @@
  *   a baseline measured in the same run, GET /healthz (one Redis round trip).
  *   Redis at REDIS_URL (else 127.0.0.1:6379) under a throwaway namespace.
  */
-import { pino } from 'pino';
-import { buildApp } from '@kbisect/api';
-import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
-import { Queue } from 'bullmq';
-import { REDIS_URL, dropNamespace, uniqueNamespace } from '../test/support/redis-namespace.js';
+import { apiTestApp } from '../test/support/api-app.js';
 import { numberFlag } from './flags.js';
 
 const count = numberFlag('bisections', 10_000);
 const samples = numberFlag('samples', 15);
-const ns = uniqueNamespace('bench-list');
-const redis = connectRedis(REDIS_URL);
-const store = new BisectionStore(redis, ns);
-const names = queueNames(ns);
-const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), build: new Queue(names.build, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
-const token = 'bench-list-token';
-const app = await buildApp({
-  store, machines: new MachineStore(redis, ns), redis, queues,
-  tokens: new TokenRegistry({ tokens: [{ name: 'bench', role: 'read', sha256: hashToken(token) }] }),
-  allowCommandProbe: false, bodyLimit: 65536, now: () => new Date(), enqueueOrchestrate: async () => undefined,
-}, { logger: pino({ level: 'silent' }) });
+const t = await apiTestApp('bench-list', [{ name: 'bench', role: 'read' }]);
+const { app, store } = t;
+const token = 't-bench';
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
 
 const probe = { type: 'command' as const, command: 'make check' };
@@ -81,7 +69,4 @@ for (const [label, path] of cases) {
   const xs = await time(path);
   console.log(`  ${label.padEnd(34)} median ${median(xs).toFixed(1).padStart(7)}  p90 ${p90(xs).toFixed(1).padStart(7)}  ${(median(xs) / median(base)).toFixed(1)}x`);
 }
-await app.close();
-await Promise.all([queues.orchestrate.close(), queues.build.close(), queues.test.close()]);
-redis.disconnect();
-await dropNamespace(ns);
+await t.close();

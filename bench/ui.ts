@@ -14,14 +14,10 @@
  *   (the workers cap stored evidence at 256 kB): the point is the viewer.
  */
 import { availableParallelism, loadavg } from 'node:os';
-import { Queue } from 'bullmq';
-import { pino } from 'pino';
-import { buildApp } from '@kbisect/api';
 import { next, startBisection, type Verdict } from '@kbisect/bisect';
 import { descendantsOf, fakeSha, generateHistory, graphOf, seededRandom } from '@kbisect/bisect/testing';
-import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
 import { launchChromium } from '../test/support/browser.js';
-import { REDIS_URL, dropNamespace, uniqueNamespace } from '../test/support/redis-namespace.js';
+import { apiTestApp } from '../test/support/api-app.js';
 import { numberFlag } from './flags.js';
 
 const verdicts = numberFlag('verdicts', 2000);
@@ -29,21 +25,9 @@ const commits = numberFlag('commits', 4000);
 const consoleMb = numberFlag('console-mb', 5);
 const loads = numberFlag('loads', 7);
 
-const ns = uniqueNamespace('bench-ui');
-const redis = connectRedis(REDIS_URL);
-const store = new BisectionStore(redis, ns);
-const names = queueNames(ns);
-const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), build: new Queue(names.build, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
-const token = 'bench-ui-token';
-const app = await buildApp(
-  {
-    store, machines: new MachineStore(redis, ns), redis, queues,
-    tokens: new TokenRegistry({ tokens: [{ name: 'bench', role: 'admin', sha256: hashToken(token) }] }),
-    allowCommandProbe: false, bodyLimit: 65536, now: () => new Date(),
-    enqueueOrchestrate: async () => undefined,
-  },
-  { logger: pino({ level: 'silent' }) },
-);
+const t = await apiTestApp('bench-ui', [{ name: 'bench', role: 'admin' }]);
+const { app, store, redis } = t;
+const token = 't-bench';
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
 
 /** A console as a lab worker captures it: boot lines, a splat with a call trace, the result line. */
@@ -155,7 +139,4 @@ console.log(`  ratio big/baseline (in-page medians): ${(median(heavy.inPage) / m
 console.log(`  machine load while measuring (1-minute load average, ${availableParallelism()} cores): ${loadavg()[0]!.toFixed(1)}`);
 
 await browser.close();
-await app.close();
-await Promise.all([queues.orchestrate.close(), queues.build.close(), queues.test.close()]);
-redis.disconnect();
-await dropNamespace(ns);
+await t.close();
