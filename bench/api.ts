@@ -19,9 +19,10 @@ import { pino } from 'pino';
 import { buildApp } from '@kbisect/api';
 import { next, startBisection } from '@kbisect/bisect';
 import { descendantsOf, fakeSha, generateHistory, graphOf, seededRandom } from '@kbisect/bisect/testing';
-import { BisectionStore, MachineStore, type ConsoleEvent, TokenRegistry, connectRedis, enqueueOrchestrate, hashToken, queueNames } from '@kbisect/service';
+import { BisectionStore, MachineStore, TreeStore, type ConsoleEvent, TokenRegistry, connectRedis, enqueueOrchestrate, hashToken, queueNames } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../test/support/redis-namespace.js';
 import { numberFlag } from './flags.js';
+import { runLoad, type LoadResult } from './latency.js';
 
 /** What a lab worker does with a batch of console lines (before they had a stream of their own: `s.log.append`). */
 async function appendConsole(s: BisectionStore, id: string, event: ConsoleEvent): Promise<void> {
@@ -43,14 +44,17 @@ const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }
 const token = 'bench-token';
 const app = await buildApp(
   {
-    store, machines: new MachineStore(redis, ns), redis, queues,
-    tokens: new TokenRegistry({ tokens: [{ name: 'bench', role: 'admin', sha256: hashToken(token), commandProbe: true }] }),
+    store, machines: new MachineStore(redis, ns), trees: new TreeStore(redis, ns), redis, queues,
+    // Limits high enough that the POST measurement measures the work, not the 429s.
+    tokens: new TokenRegistry({ tokens: [{ name: 'bench', role: 'admin', sha256: hashToken(token), commandProbe: true, limits: { submissionsPerMinute: 1_000_000, concurrentBisections: 1_000_000 } }] }),
     allowCommandProbe: true, bodyLimit: 65536, now: () => new Date(),
     enqueueOrchestrate: (id) => enqueueOrchestrate(queues.orchestrate, redis, store.keys, id),
   },
   { logger: pino({ level: 'silent' }) },
 );
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
+// Submissions name a registered tree (POST /bisections measures its lookup too).
+await new TreeStore(redis, ns).register({ name: 'linux', repo: '/srv/linux' });
 
 // Seed bisections in flight: graph stored, initialized, a few verdicts in.
 const history = generateHistory(seededRandom(1), { commits });
@@ -97,30 +101,16 @@ function streamConsole(): () => Promise<void> {
   };
 }
 
-interface Measured { readonly rate: number; readonly median: number; readonly p99: number; readonly cpuUs: number }
+interface Measured extends LoadResult { readonly cpuUs: number }
 
 async function load(name: string, call: (i: number) => Promise<Response>, baseline?: Measured): Promise<Measured> {
-  const latencies: number[] = [];
   const cpu0 = process.cpuUsage();
-  const end = performance.now() + seconds * 1000;
-  let errors = 0;
-  let i = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < end) {
-      const t0 = performance.now();
-      const res = await call(i++);
-      await res.arrayBuffer();
-      if (res.status >= 400) errors++;
-      latencies.push(performance.now() - t0);
-    }
-  }));
+  const r = await runLoad(call, seconds, concurrency);
   const cpu = process.cpuUsage(cpu0);
-  latencies.sort((a, b) => a - b);
-  const q = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
   // CPU time of this process (server and clients) per request: steadier than rates on a busy machine.
-  const m = { rate: latencies.length / seconds, median: q(0.5), p99: q(0.99), cpuUs: (cpu.user + cpu.system) / latencies.length };
+  const m = { ...r, cpuUs: (cpu.user + cpu.system) / r.count };
   const ratio = baseline ? `   ${(m.rate / baseline.rate).toFixed(2)}x baseline rate, ${(m.cpuUs / baseline.cpuUs).toFixed(2)}x its cpu` : '';
-  console.log(`${name.padEnd(46)} ${m.rate.toFixed(0).padStart(7)} req/s   median ${m.median.toFixed(2).padStart(6)} ms   p99 ${m.p99.toFixed(2).padStart(6)} ms   cpu ${m.cpuUs.toFixed(0).padStart(6)} us/req   errors ${errors}${ratio}`);
+  console.log(`${name.padEnd(46)} ${m.rate.toFixed(0).padStart(7)} req/s   median ${m.median.toFixed(2).padStart(6)} ms   p99 ${m.p99.toFixed(2).padStart(6)} ms   cpu ${m.cpuUs.toFixed(0).padStart(6)} us/req   errors ${m.errors}${ratio}`);
   return m;
 }
 

@@ -24,6 +24,7 @@ import { openRepo, validateRepoSource } from '@kbisect/git';
 import { descendantsOf, generateHistory, graphOf, seededRandom, simulate, type GeneratedHistory } from '@kbisect/bisect/testing';
 import { gitBisectRun, writeGitHistory } from '../test/support/git-fixture.js';
 import { numberFlag } from './flags.js';
+import { median } from './median.js';
 import { probeCost } from './kconfig-probe-cost.js';
 import { runVsGit } from './run-vs-git.js';
 
@@ -33,11 +34,6 @@ const big = numberFlag('big', 100_000);
 const seed = numberFlag('seed', 2016);
 const probeCommits = numberFlag('probe-commits', 20_000);
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 

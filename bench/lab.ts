@@ -17,15 +17,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootDirect, buildInitramfs, classifyConsole, runBootTest, VirtualLab } from '@kbisect/lab';
 import { numberFlag } from './flags.js';
+import { median } from './median.js';
 
 const boots = numberFlag('boots', 5);
 const kernelName = readdirSync('/boot').find((f) => f.startsWith('vmlinuz-'));
 if (!kernelName) throw new Error('no /boot/vmlinuz-*: apt-get install linux-image-amd64');
 const kernel = join('/boot', kernelName);
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 const dir = await mkdtemp(join(tmpdir(), 'kbisect-lab-bench-'));
 const lab = await VirtualLab.start({ dir: join(dir, 'lab'), machines: 1 });

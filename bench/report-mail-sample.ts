@@ -12,10 +12,11 @@
  *   renders the mail.
  * Output: the mbox on stdout.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BisectionStore, connectRedis, formatMail, stepNames, type BuildJob, type CommandTestJob } from '@kbisect/service';
+import { BisectionStore, connectRedis, formatMail, sealGrant, stepNames, type BuildJob, type CommandTestJob } from '@kbisect/service';
 import { gitOpener, orchestrate } from '@kbisect/worker';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../test/support/redis-namespace.js';
 
@@ -24,6 +25,8 @@ const REGRESSION = /^[ \t]+ClearPageAnonExclusive\(page\);$/m;
 const ns = uniqueNamespace('mail-sample');
 const redis = connectRedis(REDIS_URL);
 const store = new BisectionStore(redis, ns);
+// The bench signs its request as the API would, so the orchestrator's check passes as in a deployment.
+const key = randomBytes(32);
 const scratch = await mkdtemp(join(tmpdir(), 'kbisect-mail-sample-'));
 try {
   const openRepo = gitOpener(join(scratch, 'cache'));
@@ -32,9 +35,9 @@ try {
     repo: fixture, good: ['v6.1-base'], bad: 'demo-bad',
     probe: { type: 'command', command: `! grep -qE '^[[:space:]]+ClearPageAnonExclusive\\(page\\);$' mm/memory.c` },
     options: { requireConfig: ['CONFIG_TRANSPARENT_HUGEPAGE'], verify: true, checkEndpoints: true },
-  }, 'maintainer', new Date());
+  }, 'maintainer', new Date(), { grant: (fields) => sealGrant(key, fields, { role: 'maintain', commandProbe: true, maxRangeCommits: 100_000 }) });
   const jobs: (CommandTestJob | BuildJob)[] = [];
-  const deps = { store, openRepo, now: () => new Date(), enqueueTest: async (job: CommandTestJob) => void jobs.push(job), enqueueBuild: async (job: BuildJob) => void jobs.push(job) };
+  const deps = { store, openRepo, trust: { allowCommandProbe: true, key }, now: () => new Date(), enqueueTest: async (job: CommandTestJob) => void jobs.push(job), enqueueBuild: async (job: BuildJob) => void jobs.push(job) };
   for (let pass = 0; pass < 100; pass++) {
     const outcome = await orchestrate(id, deps);
     if (outcome === 'finished' || outcome === 'already-finished' || outcome === 'failed-to-start') break;

@@ -102,7 +102,7 @@ async function oldBehaviour(fixture: string, cache: string, script: string, log:
   const silent = { stepStarted: () => undefined, stepFinished: () => undefined, autoSkipped: () => undefined };
   try {
     const { result } = await runBisection(
-      { id: `old-${t0}`, goodRefs: [GOOD], badRef: BAD, firstParent: false },
+      { id: `old-${t0}`, goodRefs: [GOOD], badRef: BAD },
       { git: repo, checkout, probe: commandProbe({ command: testCommand(script, log), output: 'stderr' }), reporter: silent },
     );
     return sampleOf(await startsOf(log), t0, Date.now(), result.culprit);

@@ -48,7 +48,7 @@ describe.skipIf(!ready)('a real kernel bisection on the virtual lab', () => {
 
   it('finds the injected commit, with console and build evidence for every verdict', async () => {
     const submitted = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', {
-      repo, good: ['v6.1-base'], bad: 'demo-bad',
+      repo: await h.registerTree(repo), good: ['v6.1-base'], bad: 'demo-bad',
       probe: {
         type: 'kernel', configFragments: ['qemu-x86_64', 'iommu-vfio', 'thp'], requireConfig: ['CONFIG_TRANSPARENT_HUGEPAGE'], pool: 'virtual',
         reproducer: { name: 'vfio-pin-check', args: ['--mode=fork', '--seconds=8'], timeoutSec: 240 },

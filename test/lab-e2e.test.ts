@@ -17,7 +17,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '@kbisect/api';
 import { buildInitramfs, IpmiClient, resolveSecret, runBootTest, runOnPool, VirtualLab, type MachineSpec, type PoolEvent } from '@kbisect/lab';
-import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
+import { BisectionStore, MachineStore, TreeStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from './support/redis-namespace.js';
 
 const kernel = existsSync('/boot') ? readdirSync('/boot').filter((f) => f.startsWith('vmlinuz-')).map((f) => join('/boot', f))[0] : undefined;
@@ -62,7 +62,7 @@ describe.skipIf(!kernel || !haveTools)('the boot lab on the virtual lab', () => 
       hang: 'while true; do sleep 1; done',
     });
     app = await buildApp({
-      store: new BisectionStore(redis, ns), machines, redis, queues,
+      store: new BisectionStore(redis, ns), machines, trees: new TreeStore(redis, ns), redis, queues,
       tokens: new TokenRegistry({ tokens: [{ name: 'operator', role: 'admin', sha256: hashToken('t-admin') }] }),
       allowCommandProbe: false, bodyLimit: 65536, now: () => new Date(), enqueueOrchestrate: async () => undefined,
     }, { logger });

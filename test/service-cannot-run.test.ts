@@ -5,18 +5,11 @@
  * command whose 127 means "bad" still finds the culprit. Real Redis, real git.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { startHarness, oracleRepo, type Harness } from './support/service-harness.js';
+import { startHarness, oracleRepo, waitForEnd, type Harness } from './support/service-harness.js';
 
 interface View { status: string; culprit?: string; error?: string }
 
-async function waitFor(h: Harness, id: string, timeoutMs: number): Promise<View> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { body } = await h.fetchJson<View>('GET', `/api/v1/bisections/${id}`);
-    if (['found', 'ambiguous', 'failed', 'cancelled'].includes(body.status) || Date.now() > deadline) return body;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const waitFor = (h: Harness, id: string, timeoutMs: number): Promise<View> => waitForEnd<View>(h, id, timeoutMs);
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -30,6 +23,7 @@ describe('the service and a test command that cannot run', () => {
     const history = { parents: Array.from({ length: 30 }, (_, i) => (i === 0 ? [] : [i - 1])), tip: 29 };
     const repo = await oracleRepo(history, 11, []);
     cleanups.push(() => repo.cleanup());
+    await h.registerTree(repo.fx.dir);
     const submit = (command: string) => h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: repo.fx.dir, good: [repo.fx.shas[0]!], bad: 'main', probe: { type: 'command', command } });
 
     const missing = await waitFor(h, (await submit('./no-such-reproducer.sh')).body.id, 60_000);

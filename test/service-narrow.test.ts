@@ -34,7 +34,7 @@ describe("kbisect service, untestable 'narrow'", () => {
     for (const sha of all) if (/depends on .*BROKEN/.test((await execa('git', ['-C', demo.dir, 'show', `${sha}:mm/Kconfig`])).stdout)) stretch.push(sha);
 
     const { status, body } = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', {
-      repo: demo.dir, good: [demo.good], bad: demo.bad,
+      repo: await h.registerTree(demo.dir), good: [demo.good], bad: demo.bad,
       probe: { type: 'command', command: demo.testCommand, untestable: 'narrow' },
       options: { requireConfig: ['CONFIG_TRANSPARENT_HUGEPAGE'] },
     });

@@ -66,8 +66,11 @@ async function prepare(count: number, seed: number): Promise<{ repos: OracleRepo
   return { repos, git };
 }
 
-const submit = (h: Harness, repo: OracleRepo, command: string) =>
-  h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: repo.fx.dir, good: [repo.fx.shas[0]!], bad: 'main', probe: { type: 'command', command } });
+/** Registers the repository as a tree (the admin's step), then submits by its path. */
+const submit = async (h: Harness, repo: OracleRepo, command: string) => {
+  await h.registerTree(repo.fx.dir);
+  return h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: repo.fx.dir, good: [repo.fx.shas[0]!], bad: 'main', probe: { type: 'command', command } });
+};
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -252,7 +255,7 @@ describe('kbisect service', () => {
     const counter = `${repo.scratch}/counter`;
     const command = `n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n + 1)) > ${counter}; if grep -qx "$(git rev-parse HEAD)" ${repo.scratch}/bad.txt && [ $((n % 2)) -eq 0 ]; then exit 1; fi; exit 0`;
     const { status, body } = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', {
-      repo: repo.fx.dir, good: [repo.fx.shas[0]!], bad: 'main', probe: { type: 'command', command }, options: { policy: 'bayes', confidence: 0.99, verify: true },
+      repo: await h.registerTree(repo.fx.dir), good: [repo.fx.shas[0]!], bad: 'main', probe: { type: 'command', command }, options: { policy: 'bayes', confidence: 0.99, verify: true },
     });
     expect(status).toBe(201);
     const views = await waitAll(h, [body.id], 240_000);
@@ -270,7 +273,7 @@ describe('kbisect service', () => {
     const fx = await writeGitHistory(history, { files: 1000 });
     cleanups.push(() => fx.cleanup());
     const { body } = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', {
-      repo: fx.dir, good: [fx.shas[0]!], bad: 'main', probe: { type: 'command', command: 'test ! -e file-23.txt' }, options: { verify: true, verifyRevert: true },
+      repo: await h.registerTree(fx.dir), good: [fx.shas[0]!], bad: 'main', probe: { type: 'command', command: 'test ! -e file-23.txt' }, options: { verify: true, verifyRevert: true },
     });
     type RevertView = View & { verdicts: { commit: string; verdict: string; evidence?: string }[]; verification?: Record<string, Record<string, unknown>> };
     const view = (await waitAll(h, [body.id], 120_000)).get(body.id) as RevertView | undefined;
@@ -293,7 +296,7 @@ describe('kbisect service', () => {
     const { createDemoRepository } = await import('../apps/cli/src/demo-repository.js');
     const demo = await createDemoRepository(`${h.cacheDir}/thp-demo`);
     const { body } = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', {
-      repo: demo.dir, good: [demo.good], bad: demo.bad, probe: { type: 'command', command: demo.testCommand }, options: { requireConfig: ['CONFIG_TRANSPARENT_HUGEPAGE'] },
+      repo: await h.registerTree(demo.dir), good: [demo.good], bad: demo.bad, probe: { type: 'command', command: demo.testCommand }, options: { requireConfig: ['CONFIG_TRANSPARENT_HUGEPAGE'] },
     });
     const view = (await waitAll(h, [body.id], 120_000)).get(body.id) as View & { verdicts: { reason: string; source: string }[] };
     expect(view.status).toBe('ambiguous');

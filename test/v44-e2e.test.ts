@@ -50,7 +50,7 @@ describe.skipIf(!ready)('v4.4-era kernels on the virtual lab (KBISECT_V44_TREE)'
 
   const bisect = async (mode: 'thp' | 'fork', untestable: 'skip' | 'force'): Promise<View> => {
     const { status, body } = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', {
-      repo, good: ['v4.4-base'], bad: 'v44-bad',
+      repo: await h.registerTree(repo), good: ['v4.4-base'], bad: 'v44-bad',
       probe: { type: 'kernel', configFragments: ['qemu-x86_64', 'iommu-vfio', 'thp'], requireConfig: ['CONFIG_TRANSPARENT_HUGEPAGE'], untestable, pool: 'virtual', reproducer: { name: 'vfio-pin-check', args: [`--mode=${mode}`, '--seconds=15'], timeoutSec: 300 } },
     });
     expect(status).toBe(201);

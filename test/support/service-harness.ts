@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { apiConfigFromEnv, startApi, type RunningApi } from '@kbisect/api';
-import { hashToken, TokenRegistry } from '@kbisect/service';
+import { ensureRequestKey, hashToken, tokenLimitsFromEnv, TokenRegistry } from '@kbisect/service';
 import { gitOpener, startWorkers, workerConfigFromEnv, type RunningWorkers } from '@kbisect/worker';
 import type { GeneratedHistory } from '@kbisect/bisect/testing';
 import { descendantsOf } from '@kbisect/bisect/testing';
@@ -28,13 +28,20 @@ export interface Harness {
   stopWorkers(): Promise<void>;
   close(): Promise<void>;
   fetchJson<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** Registers `repo` (a path) as a tree, as the admin must before anyone submits it; returns the tree's name. */
+  registerTree(repo: string, name?: string): Promise<string>;
 }
 
 export async function startHarness(label: string, opts: { inProcessWorkers?: boolean; lockDurationMs?: number; roles?: readonly ('orchestrator' | 'build' | 'test')[]; env?: Record<string, string> } = {}): Promise<Harness> {
   const namespace = uniqueNamespace(label);
   const cacheDir = await mkdtemp(join(tmpdir(), `kbisect-${label}-`));
+  // Signed submissions, as in a deployment: the API and the workers share this key, Redis never sees it.
+  const keyFile = join(cacheDir, 'request-key');
+  await ensureRequestKey(keyFile);
   const env: Record<string, string> = {
     REDIS_URL,
+    KBISECT_REQUEST_KEY_FILE: keyFile,
+    KBISECT_ALLOW_COMMAND_PROBE: '1',
     KBISECT_NAMESPACE: namespace,
     KBISECT_CACHE_DIR: cacheDir,
     KBISECT_LOCK_DURATION_MS: String(opts.lockDurationMs ?? 5000),
@@ -43,7 +50,8 @@ export async function startHarness(label: string, opts: { inProcessWorkers?: boo
   };
   const logger = pino({ level: 'silent' });
   const config = apiConfigFromEnv(env, { port: 0, allowCommandProbe: true });
-  const api = await startApi(config, new TokenRegistry({ tokens: [{ name: 'tester', role: 'admin', sha256: hashToken(TOKEN), commandProbe: true }] }), logger);
+  const api = await startApi(config, new TokenRegistry({ tokens: [{ name: 'tester', role: 'admin', sha256: hashToken(TOKEN), commandProbe: true }] }, tokenLimitsFromEnv(env)), logger);
+  let trees = 0;
   const h: Harness = {
     namespace,
     url: api.url,
@@ -70,6 +78,11 @@ export async function startHarness(label: string, opts: { inProcessWorkers?: boo
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
       return { status: res.status, body: (await res.json()) as T };
+    },
+    async registerTree(repo, name = `tree-${++trees}`) {
+      const res = await h.fetchJson<unknown>('POST', '/api/v1/trees', { name, repo });
+      if (res.status !== 201 && res.status !== 200) throw new Error(`registering ${repo} as tree ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+      return name;
     },
   };
   if (opts.inProcessWorkers ?? true) await h.startWorkers();
@@ -102,4 +115,14 @@ export async function oracleRepo(history: GeneratedHistory, culprit: number, ski
       await rm(scratch, { recursive: true, force: true });
     },
   };
+}
+
+/** Polls GET until the bisection has ended (or the time is up), and returns its view. */
+export async function waitForEnd<T extends { status: string }>(h: Harness, id: string, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await h.fetchJson<T>('GET', `/api/v1/bisections/${id}`);
+    if (['found', 'ambiguous', 'failed', 'cancelled'].includes(body.status) || Date.now() > deadline) return body;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { parseAddress } from '@kbisect/service';
+import { OpenRepoPolicyError, OpenRepoPolicySchema, openRepoPolicyFromEnv, parseAddress, redisUrlFromEnv } from '@kbisect/service';
 
 export const ApiConfigSchema = Type.Object({
   redisUrl: Type.String({ minLength: 1 }),
@@ -18,6 +18,10 @@ export const ApiConfigSchema = Type.Object({
    * @defaultValue false
    */
   allowCommandProbe: Type.Boolean(),
+  /** The key that signs accepted submissions for the workers (KBISECT_REQUEST_KEY_FILE, mode 0600); workers refuse command probes without it. */
+  requestKeyFile: Type.Optional(Type.String({ minLength: 1 })),
+  /** Event streams open at once on this process (KBISECT_LIMIT_SSE_TOTAL); per token see KBISECT_LIMIT_SSE_PER_TOKEN. @defaultValue 1000 */
+  sseTotalStreams: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
   /** @defaultValue 65536 */
   bodyLimit: Type.Integer({ minimum: 1024 }),
   /**
@@ -28,6 +32,12 @@ export const ApiConfigSchema = Type.Object({
   publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*[^/?#\\s])?$', maxLength: 512 })),
   /** A report mail's sender when the request names none (KBISECT_MAIL_FROM), "Name <addr>" or "addr". */
   mailFrom: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })),
+  /**
+   * Unregistered repository URLs a submission may name (KBISECT_OPEN_REPOS
+   * schemes + KBISECT_REPO_HOSTS hosts). Absent: registered trees only.
+   * @defaultValue undefined
+   */
+  openRepos: Type.Optional(OpenRepoPolicySchema),
 });
 export type ApiConfig = Static<typeof ApiConfigSchema>;
 
@@ -39,9 +49,19 @@ export class ApiConfigError extends Error {
   }
 }
 
+function openReposOf(env: NodeJS.ProcessEnv): { openRepos?: Static<typeof OpenRepoPolicySchema> } {
+  try {
+    const policy = openRepoPolicyFromEnv(env);
+    return policy ? { openRepos: policy } : {};
+  } catch (err) {
+    if (err instanceof OpenRepoPolicyError) throw new ApiConfigError(err.message);
+    throw err;
+  }
+}
+
 export function apiConfigFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<ApiConfig> = {}): ApiConfig {
   const config: Record<string, unknown> = {
-    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisUrl: redisUrlFromEnv(env),
     namespace: env.KBISECT_NAMESPACE ?? 'kbisect',
     port: env.KBISECT_PORT ? Number(env.KBISECT_PORT) : 8080,
     host: env.KBISECT_HOST ?? '127.0.0.1',
@@ -49,7 +69,10 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<ApiC
     ...(env.KBISECT_PUBLIC_URL !== undefined ? { publicUrl: env.KBISECT_PUBLIC_URL.replace(/\/+$/, '') } : {}),
     allowCommandProbe: env.KBISECT_ALLOW_COMMAND_PROBE === '1' || env.KBISECT_ALLOW_COMMAND_PROBE === 'true',
     bodyLimit: env.KBISECT_BODY_LIMIT ? Number(env.KBISECT_BODY_LIMIT) : 65536,
+    sseTotalStreams: env.KBISECT_LIMIT_SSE_TOTAL ? Number(env.KBISECT_LIMIT_SSE_TOTAL) : 1000,
+    ...(env.KBISECT_REQUEST_KEY_FILE ? { requestKeyFile: env.KBISECT_REQUEST_KEY_FILE } : {}),
     ...(env.KBISECT_TOKENS_FILE ? { tokensFile: env.KBISECT_TOKENS_FILE } : {}),
+    ...openReposOf(env),
     ...overrides,
   };
   if (config.publicUrl !== undefined && !Value.Check(ApiConfigSchema.properties.publicUrl, config.publicUrl)) {

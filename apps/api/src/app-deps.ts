@@ -1,12 +1,16 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { UiAsset } from './web-ui/ui-assets.js';
-import type { BisectionStore, MachineStore, TokenRegistry } from '@kbisect/service';
+import type { BisectionStore, MachineStore, OpenRepoPolicy, TokenRegistry, TreeStore } from '@kbisect/service';
 
 /** What the API is built from; the composition root (server or tests) supplies it. */
 export interface AppDeps {
   readonly store: BisectionStore;
   readonly machines: MachineStore;
+  /** Registered kernel trees: what submissions may name. */
+  readonly trees: TreeStore;
+  /** Unregistered URLs a submission may name; undefined: registered trees only. @defaultValue undefined */
+  readonly openRepos?: OpenRepoPolicy;
   readonly redis: Redis;
   /** Every queue, for /metrics; the API itself only enqueues orchestration. */
   readonly queues: { readonly orchestrate: Queue; readonly build: Queue; readonly test: Queue };
@@ -23,4 +27,10 @@ export interface AppDeps {
   readonly sseHeartbeatMs?: number;
   /** The built web UI by path under /ui/. @defaultValue loaded from the @kbisect/web package at build time of the app */
   readonly uiAssets?: ReadonlyMap<string, UiAsset>;
+  /** Event streams open at once on this process, all tokens together (KBISECT_LIMIT_SSE_TOTAL). @defaultValue 1000 */
+  readonly sseTotalStreams?: number;
+  /** CLIENT SETNAME of the per-bisection stream readers, so an operator can count them in CLIENT LIST. @defaultValue 'kbisect-sse' */
+  readonly sseReaderName?: string;
+  /** The key that signs each accepted submission for the workers (KBISECT_REQUEST_KEY_FILE); without it nothing is signed. */
+  readonly requestKey?: Buffer;
 }

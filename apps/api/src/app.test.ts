@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
+import { BisectionStore, MachineStore, TreeStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../test/support/redis-namespace.js';
 import { graphOf } from '@kbisect/bisect/testing';
 import { buildApp } from './app.js';
@@ -21,13 +21,13 @@ const tokens = new TokenRegistry({
 const enqueued: string[] = [];
 let app: FastifyInstance;
 
-const good = { repo: '/srv/linux', good: ['v4.4'], bad: 'v4.6-rc5', probe: { type: 'command', command: 'true' } };
+const good = { repo: 'linux', good: ['v4.4'], bad: 'v4.6-rc5', probe: { type: 'command' as const, command: 'true' } };
 const auth = (t: string) => ({ authorization: `Bearer ${t}` });
 
 beforeAll(async () => {
   app = await buildApp({
     store: new BisectionStore(redis, ns),
-    machines: new MachineStore(redis, ns),
+    machines: new MachineStore(redis, ns), trees: new TreeStore(redis, ns),
     redis,
     queues,
     tokens,
@@ -36,6 +36,7 @@ beforeAll(async () => {
     now: () => new Date('2026-11-24T00:00:00Z'),
     enqueueOrchestrate: async (id) => void enqueued.push(id),
   });
+  await new TreeStore(redis, ns).register({ name: 'linux', repo: '/srv/linux' });
 });
 
 afterAll(async () => {
@@ -55,7 +56,7 @@ describe('POST /api/v1/bisections', () => {
     expect(body.status).toBe('queued');
     expect(enqueued).toContain(body.id);
     const view = await app.inject({ method: 'GET', url: `/api/v1/bisections/${body.id}`, headers: auth('t-read') });
-    expect(view.json()).toMatchObject({ id: body.id, status: 'queued', repo: '/srv/linux', submittedBy: 'submitter' });
+    expect(view.json()).toMatchObject({ id: body.id, status: 'queued', repo: 'linux', submittedBy: 'submitter' });
   });
 
   const bad: [string, Record<string, unknown>, string][] = [

@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import type { AppDeps } from './app-deps.js';
-import { installErrorHandler } from './error-handler.js';
+import { installErrorHandler, onFrameworkError } from './error-handler.js';
 import { annotationRoutes } from './routes/annotation-route.js';
 import { bisectionRoutes } from './routes/bisections.js';
 import { machineRoutes } from './routes/machines.js';
@@ -16,6 +16,8 @@ import { installSessionAuth } from './session/session-auth.js';
 import { SessionStore } from './session/session-store.js';
 import { loadUiAssets } from './web-ui/ui-assets.js';
 import { uiRoutes } from './web-ui/ui-routes.js';
+import { installSecurityHeaders } from './security-headers.js';
+import { treeRoutes } from './routes/trees.js';
 
 /**
  * Builds the API without listening (fastify/demo's app/server split): tests
@@ -27,6 +29,8 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean 
     bodyLimit: deps.bodyLimit,
     // Open SSE streams must not hold up shutdown.
     forceCloseConnections: true,
+    // Router-level errors (a path parameter over maxParamLength is a 414) get the documented body too.
+    frameworkErrors: onFrameworkError,
     ajv: { customOptions: { removeAdditional: false as const, coerceTypes: 'array' as const, useDefaults: true, allErrors: false } },
   };
   // pino's Logger is a FastifyBaseLogger; the cast only forgets pino's extra fields.
@@ -34,6 +38,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean 
   // JSON only: any other body is a 415, not a confusing schema error.
   app.removeContentTypeParser('text/plain');
   installErrorHandler(app);
+  installSecurityHeaders(app);
   // Browser sessions resolve before every route, so the bearer check and the CSRF check apply everywhere.
   const sessions = new SessionStore(deps.redis, deps.store.keys);
   installSessionAuth(app, sessions, deps.tokens);
@@ -52,6 +57,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean 
   await app.register(machineRoutes(deps), { prefix: '/api/v1' });
   await app.register(queueRoutes(deps), { prefix: '/api/v1' });
   await app.register(sessionRoutes(deps, sessions), { prefix: '/api/v1' });
+  await app.register(treeRoutes(deps), { prefix: '/api/v1' });
   await app.register(serviceRoutes(deps));
   await app.register(uiRoutes(deps.uiAssets ?? (await loadUiAssets())));
   return app;

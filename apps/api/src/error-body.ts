@@ -16,5 +16,7 @@ export const errorResponses = {
   404: ErrorBodySchema,
   409: ErrorBodySchema,
   413: ErrorBodySchema,
+  414: ErrorBodySchema,
   415: ErrorBodySchema,
+  429: ErrorBodySchema,
 } as const;

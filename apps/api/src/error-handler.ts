@@ -1,5 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './api-errors.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 
 interface ValidationIssue { instancePath?: string; message?: string; params?: Record<string, unknown> }
 
@@ -11,6 +12,7 @@ interface ValidationIssue { instancePath?: string; message?: string; params?: Re
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     if (err instanceof ApiError) {
+      if (err.retryAfterSec !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterSec))));
       return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } });
     }
     const validation = (err as FastifyError).validation as ValidationIssue[] | undefined;
@@ -38,6 +40,19 @@ export function installErrorHandler(app: FastifyInstance): void {
     return reply.status(500).send({ error: { code: 'KBISECT_ERR_INTERNAL', message: 'internal error' } });
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ error: { code: 'KBISECT_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
+    const path = request.url.split('?')[0] ?? '';
+    // The path is the client's own, but a 16 kB one need not come back whole.
+    void reply.status(404).send({ error: { code: 'KBISECT_ERR_NOT_FOUND', message: `no route ${request.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}` } });
   });
+}
+
+/** Fastify's `frameworkErrors`: errors the router raises before any hook or handler runs. */
+export function onFrameworkError(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  // These replies skip the hooks, so the headers every response carries are set here.
+  void reply.headers(SECURITY_HEADERS);
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void reply.status(414).send({ error: { code: 'KBISECT_ERR_URI_TOO_LONG', message: 'a path parameter is longer than the limit (100 characters)' } });
+    return;
+  }
+  void reply.status(400).send({ error: { code: 'KBISECT_ERR_VALIDATION', message: 'the request URL is not valid' } });
 }

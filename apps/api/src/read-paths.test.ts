@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames, type BisectionRequest } from '@kbisect/service';
+import { BisectionStore, MachineStore, TreeStore, TokenRegistry, connectRedis, hashToken, queueNames, type BisectionRequest } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../test/support/redis-namespace.js';
 import { buildApp } from './app.js';
 
@@ -15,7 +15,7 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   app = await buildApp({
-    store, machines: new MachineStore(redis, ns), redis, queues,
+    store, machines: new MachineStore(redis, ns), trees: new TreeStore(redis, ns), redis, queues,
     tokens: new TokenRegistry({ tokens: [{ name: 'reader', role: 'read', sha256: hashToken('t-read') }] }),
     allowCommandProbe: true, bodyLimit: 8192, now: () => new Date(), enqueueOrchestrate: async () => undefined,
   });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { BisectionStore, MachineStore, TokenRegistry, connectRedis, enqueueOrchestrate, queueNames } from '@kbisect/service';
+import { BisectionStore, MachineStore, TokenRegistry, TreeStore, connectRedis, enqueueOrchestrate, queueNames, readRequestKey, tokenLimitsFromEnv } from '@kbisect/service';
 import type { ApiConfig } from './api-config.js';
 import { buildApp } from './app.js';
 
@@ -12,15 +12,17 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** Loads tokens from the operator's file, else KBISECT_TOKENS; both hold only hashes. */
+/** Loads tokens from the operator's file, else KBISECT_TOKENS; both hold only hashes. Limits default to KBISECT_LIMIT_*. */
 export async function loadTokens(config: ApiConfig, env: NodeJS.ProcessEnv): Promise<TokenRegistry> {
-  if (config.tokensFile) return TokenRegistry.parse(await readFile(config.tokensFile, 'utf8'), config.tokensFile);
-  if (env.KBISECT_TOKENS) return TokenRegistry.fromEnv(env.KBISECT_TOKENS);
-  return new TokenRegistry({ tokens: [] });
+  const defaults = tokenLimitsFromEnv(env);
+  if (config.tokensFile) return TokenRegistry.parse(await readFile(config.tokensFile, 'utf8'), config.tokensFile, defaults);
+  if (env.KBISECT_TOKENS) return TokenRegistry.fromEnv(env.KBISECT_TOKENS, defaults);
+  return new TokenRegistry({ tokens: [] }, defaults);
 }
 
 /** Owns the port, the Redis connection and graceful close; app.ts stays listen-free. */
 export async function startApi(config: ApiConfig, tokens: TokenRegistry, logger: Logger): Promise<RunningApi> {
+  const requestKey = config.requestKeyFile !== undefined ? await readRequestKey(config.requestKeyFile) : undefined;
   const redis = connectRedis(config.redisUrl);
   const names = queueNames(config.namespace);
   const store = new BisectionStore(redis, config.namespace);
@@ -29,11 +31,15 @@ export async function startApi(config: ApiConfig, tokens: TokenRegistry, logger:
     {
       store,
       machines: new MachineStore(redis, config.namespace),
+      trees: new TreeStore(redis, config.namespace),
+      ...(config.openRepos !== undefined ? { openRepos: config.openRepos } : {}),
       redis,
       queues,
       tokens,
       allowCommandProbe: config.allowCommandProbe,
       bodyLimit: config.bodyLimit,
+      sseTotalStreams: config.sseTotalStreams,
+      ...(requestKey ? { requestKey } : {}),
       ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
       ...(config.mailFrom !== undefined ? { mailFrom: config.mailFrom } : {}),
       now: () => new Date(),

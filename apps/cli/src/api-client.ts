@@ -1,3 +1,4 @@
+import { terminalSafe, terminalSafeDeep } from './terminal-safe.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stateDirFrom } from './state-dir.js';
@@ -40,11 +41,12 @@ export async function apiClientFromEnv(env: NodeJS.ProcessEnv): Promise<ApiClien
     } catch {
       throw new ApiClientError(`cannot reach the kbisect API at ${baseUrl} (is 'kbisect serve' running? set KBISECT_URL)`);
     }
-    const text = await res.text();
+    // Everything remote is made terminal-safe here, once, for every command that prints it.
+    const text = terminalSafe(await res.text());
     if (res.status >= 400) {
       let message = text;
       try {
-        const parsed = JSON.parse(text) as { error?: { message?: string } };
+        const parsed = terminalSafeDeep(JSON.parse(text) as { error?: { message?: string } });
         message = parsed.error?.message ?? text;
       } catch {
         // not JSON: keep the text
@@ -57,11 +59,12 @@ export async function apiClientFromEnv(env: NodeJS.ProcessEnv): Promise<ApiClien
     baseUrl,
     request,
     async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-      return JSON.parse((await request(method, path, body)).text) as T;
+      // JSON escapes (\u001b) survive the text pass and become control characters when parsed.
+      return terminalSafeDeep(JSON.parse((await request(method, path, body)).text) as T);
     },
     async stream(path, headers, signal) {
       const res = await fetch(`${baseUrl}${path}`, { headers: { ...auth, accept: 'text/event-stream', ...headers }, signal });
-      if (res.status >= 400) throw new ApiClientError(`GET ${path}: ${res.status} ${await res.text()}`);
+      if (res.status >= 400) throw new ApiClientError(`GET ${path}: ${res.status} ${terminalSafe(await res.text())}`);
       return res;
     },
   };

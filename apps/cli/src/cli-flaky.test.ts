@@ -3,7 +3,7 @@
  * real repository where one commit adds a BUG file, a test that shows it only
  * every other run, Bayesian search, verification and a revert check.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +44,25 @@ describe('flaky reproducers', () => {
     expect(result.verification.revert.failures).toBe(0);
     expect(result.verification.revert.baselineFailures).toBeGreaterThan(0);
     expect(res.stderr).toMatch(/verify-revert with [0-9a-f]{12} reverted/);
+  }, 120_000);
+
+  it('takes --false-positive: a clean commit that once shows the bug does not take the blame', async () => {
+    const served = join(dir, 'false-positives');
+    await writeFile(served, '');
+    // The bug shows on every run where it is; a clean commit shows it once (the very first clean run), never again.
+    const test = `if [ -f BUG ]; then exit 1; fi; if [ ! -s ${served} ]; then echo "$(git rev-parse HEAD)" > ${served}; exit 1; fi; exit 0`;
+    const args = ['run', '--repo', repo, '--good', shas[0]!, '--bad', shas[23]!, '--test-cmd', test, '--policy', 'bayes', '--detection', '1', '--json'];
+    const trusting = await kbisect(args);
+    expect(trusting.exitCode, trusting.stderr).toBe(0);
+    const blamed = (await readFile(served, 'utf8')).trim();
+    expect(shas.indexOf(blamed)).toBeLessThan(17);
+    // Without the option a run that shows the bug is taken at its word: the clean commit is blamed (or one before it).
+    expect(shas.indexOf((JSON.parse(trusting.stdout) as { culprit: string }).culprit)).toBeLessThanOrEqual(shas.indexOf(blamed));
+    await writeFile(served, '');
+    const res = await kbisect([...args, '--false-positive', '0.2']);
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect((await readFile(served, 'utf8')).trim()).toMatch(/^[0-9a-f]{40}$/);
+    expect(JSON.parse(res.stdout)).toMatchObject({ status: 'found', culprit: shas[17], policy: 'bayes' });
   }, 120_000);
 
   it('refuses an out-of-range policy setting with one line', async () => {

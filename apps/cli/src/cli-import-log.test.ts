@@ -7,21 +7,19 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { descendantsOf, type GeneratedHistory } from '@kbisect/bisect/testing';
-import { GIT_ENV, oracleScript, writeGitHistory, type GitFixture } from '../../../test/support/git-fixture.js';
+import { descendantsOf } from '@kbisect/bisect/testing';
+import { oracleScript, writeGitHistory, type GitFixture } from '../../../test/support/git-fixture.js';
+import { handLogs, MERGED_SIDE_HISTORY, SIDE_CULPRIT, type HandLogs } from '../../../test/support/hand-bisect-log.js';
 import { runCommand } from './commands/run.js';
 
-// main 0..9, a side branch 10..14 forked at 3 and merged at 15, then 16..19.
-const history: GeneratedHistory = {
-  parents: [[], [0], [1], [2], [3], [4], [5], [6], [7], [8], [3], [10], [11], [12], [13], [9, 14], [15], [16], [17], [18]],
-  tip: 19,
-};
-const culprit = 12; // on the side branch: first-parent bisection blames the merge (15)
+const history = MERGED_SIDE_HISTORY;
+const culprit = SIDE_CULPRIT; // first-parent bisection blames the merge (15)
 let fx: GitFixture;
 let work: string;
 let oracle: string;
+let handLog: HandLogs['handLog'];
+let gitContinues: HandLogs['gitContinues'];
 
 beforeAll(async () => {
   fx = await writeGitHistory(history);
@@ -30,36 +28,12 @@ beforeAll(async () => {
   await writeFile(join(work, 'skip.txt'), '\n');
   oracle = join(work, 'oracle.sh');
   await writeFile(oracle, oracleScript(join(work, 'bad.txt'), join(work, 'skip.txt')), { mode: 0o755 });
+  ({ handLog, gitContinues } = handLogs(fx.dir, oracle, work));
 });
 afterAll(async () => {
   await fx.cleanup();
   await rm(work, { recursive: true, force: true });
 });
-
-const git = (...args: string[]) => execa('git', ['-C', fx.dir, ...args], { env: GIT_ENV, reject: false });
-const tested = (log: string): string[] => [...log.matchAll(/^git bisect (?:good|bad|skip) ([0-9a-f]{40})$/gm)].map((m) => m[1]!);
-
-/** A log real git wrote: started by hand (symbolic refs), one step marked by the oracle. */
-async function handLog(firstParent: boolean): Promise<string> {
-  await git('bisect', 'start', ...(firstParent ? ['--first-parent'] : []), 'main', 'main~9');
-  const mark = await execa('sh', [oracle], { cwd: fx.dir, reject: false });
-  await git('bisect', mark.exitCode === 0 ? 'good' : 'bad');
-  const path = join(work, `hand-${firstParent}.log`);
-  await writeFile(path, (await git('bisect', 'log')).stdout + '\n');
-  await git('bisect', 'reset');
-  return path;
-}
-
-/** What git does continuing that log: replay, then bisect run. */
-async function gitContinues(log: string): Promise<{ culprit?: string; tested: string[] }> {
-  await git('bisect', 'replay', log);
-  const before = tested((await git('bisect', 'log')).stdout).length;
-  const run = await git('bisect', 'run', 'sh', oracle);
-  const all = tested((await git('bisect', 'log')).stdout);
-  await git('bisect', 'reset');
-  const found = /^([0-9a-f]{40}) is the first bad commit$/m.exec(run.stdout)?.[1];
-  return { ...(found ? { culprit: found } : {}), tested: all.slice(before) };
-}
 
 async function kbisect(args: string[]): Promise<{ culprit?: string; verdicts: { commit: string; source: string }[] }> {
   let out = '';

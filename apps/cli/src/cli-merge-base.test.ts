@@ -50,9 +50,9 @@ async function gitRun(bad: string, good: string, oracle: string): Promise<{ outp
   return { output: `${start.all}\n${run.all}`, ...(culprit ? { culprit } : {}), tested };
 }
 
-async function kbisect(bad: string, good: string, oracle: string): Promise<{ status: string; culprit?: string; error?: string; steps: number; verdicts: { commit: string; source: string }[] }> {
+async function kbisect(bad: string, good: string, oracle: string, extra: readonly string[] = []): Promise<{ status: string; culprit?: string; error?: string; steps: number; verdicts: { commit: string; source: string }[] }> {
   let out = '';
-  await runCommand(['--repo', fx.dir, '--bad', bad, '--good', good, '--test-cmd', `sh ${oracle}`, '--json', '--cache-dir', join(work, 'cache')], { out: (s) => (out += s), err: () => undefined });
+  await runCommand(['--repo', fx.dir, '--bad', bad, '--good', good, '--test-cmd', `sh ${oracle}`, '--json', '--cache-dir', join(work, 'cache'), ...extra], { out: (s) => (out += s), err: () => undefined });
   return JSON.parse(out) as never;
 }
 
@@ -70,6 +70,15 @@ describe('a good commit on a branch beside bad', () => {
     expect(ours.culprit).toBe(git.culprit);
     expect(ours.culprit).toBe(fx.shas[culprit]);
     expect(ours.steps).toBe(git.tested.length);
+  });
+
+  it('with --parallel 3 the merge base is still tested first, alone, and the culprit is git\'s', async () => {
+    const oracle = await oracleFor(7, []);
+    const git = await gitRun(fx.shas[11]!, fx.shas[16]!, oracle);
+    const ours = await kbisect(fx.shas[11]!, fx.shas[16]!, oracle, ['--parallel', '3']);
+    expect(ours.verdicts.filter((v) => v.source === 'probe')[0]?.commit).toBe(fx.shas[4]);
+    expect(ours.culprit).toBe(git.culprit);
+    expect(ours.culprit).toBe(fx.shas[7]);
   });
 
   it('the merge base is bad: the bug was fixed on the good side; ends as git does, saying so', async () => {

@@ -3,10 +3,10 @@
  * `log` and `report` — as a new user would, in separate processes.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateHistory, seededRandom } from '@kbisect/bisect/testing';
 import { bugFileRepo, type BugFileRepo } from '../../../test/support/bug-file-repo.js';
@@ -15,7 +15,8 @@ import { freePort } from '@kbisect/lab';
 
 const BIN = resolve(import.meta.dirname, '../bin/kbisect.js');
 let state: string;
-let serve: ResultPromise;
+const startServe = (port: number, env: NodeJS.ProcessEnv) => execa('node', [BIN, 'serve', '--port', String(port)], { env, reject: false, stdin: 'ignore' });
+let serve: ReturnType<typeof startServe>;
 let url: string;
 let repo: OracleRepo;
 const history = generateHistory(seededRandom(77), { commits: 90 });
@@ -27,9 +28,9 @@ beforeAll(async () => {
   repo = await oracleRepo(history, culprit, []);
   const port = await freePort('tcp');
   url = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, KBISECT_STATE_DIR: state, KBISECT_CACHE_DIR: join(state, 'cache') };
+  const env: NodeJS.ProcessEnv = { ...process.env, KBISECT_STATE_DIR: state, KBISECT_CACHE_DIR: join(state, 'cache') };
   delete env.REDIS_URL;
-  serve = execa('node', [BIN, 'serve', '--port', String(port)], { env, reject: false, stdin: 'ignore' });
+  serve = startServe(port, env);
   serve.stderr?.on('data', (d: Buffer) => (serveErr += d.toString()));
   // Generous: a loaded 2-core machine can take a minute to start Redis, the API and the virtual lab.
   for (let i = 0; i < 900 && !serveErr.includes('serving on'); i++) await new Promise((r) => setTimeout(r, 100));
@@ -52,6 +53,24 @@ describe('kbisect serve + submit/watch/log/report', () => {
     expect(await readFile(join(state, 'tokens.json'), 'utf8')).not.toContain(token);
     expect((await fetch(`${url}/api/v1/bisections`)).status).toBe(401);
     expect(existsSync(join(state, 'redis', 'appendonlydir'))).toBe(true);
+  });
+
+  it("keeps its private Redis behind a generated password: redis-cli without it gets NOAUTH, the files are the owner's alone", async () => {
+    const port = /redis redis:\/\/127\.0\.0\.1:(\d+) \(private/.exec(serveErr)?.[1];
+    expect(port).toBeDefined();
+    const password = (await readFile(join(state, 'redis', 'password'), 'utf8')).trim();
+    expect(serveErr).not.toContain(password);
+    const anonymous = await execa('redis-cli', ['-p', port!, 'PING'], { reject: false, timeout: 10_000 });
+    expect(`${anonymous.stdout}${anonymous.stderr}`).toContain('NOAUTH');
+    const keys = await execa('redis-cli', ['-p', port!, 'KEYS', '*'], { reject: false, timeout: 10_000 });
+    expect(`${keys.stdout}${keys.stderr}`).toContain('NOAUTH');
+    // The password reaches redis-cli by environment, never argv.
+    const authed = await execa('redis-cli', ['-p', port!, '--no-auth-warning', 'PING'], { reject: false, timeout: 10_000, env: { ...process.env, REDISCLI_AUTH: password } });
+    expect(authed.stdout.trim()).toBe('PONG');
+    expect((await stat(state)).mode & 0o777).toBe(0o700);
+    for (const file of ['redis/password', 'redis/redis.conf', 'request-key']) expect((await stat(join(state, file))).mode & 0o777).toBe(0o600);
+    const aof = join(state, 'redis', 'appendonlydir');
+    for (const file of await readdir(aof)) expect((await stat(join(aof, file))).mode & 0o077).toBe(0);
   });
 
   it('starts the virtual lab and registers its machine in pool virtual', async () => {
@@ -78,7 +97,13 @@ describe('kbisect serve + submit/watch/log/report', () => {
   });
 
   it('bisects to the culprit with a live watch, then prints a replayable log and a report', async () => {
-    const sub = await cli(['submit', '--repo', repo.fx.dir, '--good', repo.fx.shas[0]!, '--bad', 'main', '--test-cmd', `sh ${repo.script}`, '--verify', '--watch']);
+    const unregistered = await cli(['submit', '--repo', repo.fx.dir, '--good', repo.fx.shas[0]!, '--bad', 'main', '--test-cmd', 'true']);
+    expect(unregistered.exitCode).toBe(1);
+    expect(unregistered.stderr.trim()).toMatch(/^kbisect: .*repo: '.*' is not a registered tree \(kbisect trees list\)/);
+    expect(unregistered.stderr.trim().split('\n')).toHaveLength(1);
+    expect((await cli(['trees', 'add', 'oracle', repo.fx.dir])).stdout).toBe(`registered tree oracle: ${repo.fx.dir}`);
+    expect((await cli(['trees'])).stdout).toMatch(/^oracle +\/\S+ +\(every submitter\)$/m);
+    const sub = await cli(['submit', '--repo', 'oracle', '--good', repo.fx.shas[0]!, '--bad', 'main', '--test-cmd', `sh ${repo.script}`, '--verify', '--watch']);
     expect(sub.exitCode, `${sub.stderr}\n--- serve:\n${serveErr}`).toBe(0);
     const id = /submitted ([0-9a-f-]{36})/.exec(sub.stderr)?.[1];
     expect(id).toBeDefined();
@@ -131,6 +156,8 @@ describe('kbisect submit does what kbisect run does', () => {
   let bug: BugFileRepo;
   beforeAll(async () => {
     bug = await bugFileRepo('kbisect-serve-parity-');
+    // Submitted by its exact path: a registered tree's repo.
+    expect((await execa('node', [BIN, 'trees', 'add', 'bug', bug.repo, '--role', 'submit'], { env: { ...process.env, KBISECT_URL: url, KBISECT_STATE_DIR: state } })).stdout).toBe(`registered tree bug: ${bug.repo}`);
   });
   afterAll(async () => {
     await bug.cleanup();

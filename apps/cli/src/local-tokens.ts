@@ -1,6 +1,6 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hashToken, newToken, TokenRegistry } from '@kbisect/service';
+import { hashToken, newToken, tokenLimitsFromEnv, TokenRegistry } from '@kbisect/service';
 
 /**
  * For `serve` on the embedded default: a tokens file with one local admin
@@ -23,5 +23,6 @@ export async function ensureLocalAdminToken(stateDir: string): Promise<{ registr
     await writeFile(tokensPath, `${text}\n`, { mode: 0o600 });
     created = true;
   }
-  return { registry: TokenRegistry.parse(text, tokensPath), tokenPath, tokensPath, created };
+  // The deployment's KBISECT_LIMIT_* defaults apply to the local admin too (checked here, at start).
+  return { registry: TokenRegistry.parse(text, tokensPath, tokenLimitsFromEnv(process.env)), tokenPath, tokensPath, created };
 }

@@ -5,6 +5,7 @@ import { reportCommand, REPORT_USAGE } from './commands/report.js';
 import { runCommand, RUN_USAGE } from './commands/run.js';
 import { serveCommand, SERVE_USAGE } from './commands/serve.js';
 import { submitCommand, SUBMIT_USAGE } from './commands/submit.js';
+import { treesCommand, TREES_USAGE } from './commands/trees.js';
 import { watchCommand } from './commands/watch.js';
 
 const USAGE = `usage: kbisect <command> [options]
@@ -19,6 +20,7 @@ commands:
   log       print a bisection as a git bisect log: kbisect log <id>
   report    print a plain-text report for a mailing-list reply, or (--mail) the mail itself
   machines  list, register, drain and undrain lab machines
+  trees     list, register and remove the kernel trees submissions name
 
 ${RUN_USAGE}
 
@@ -27,6 +29,8 @@ ${SERVE_USAGE}
 ${SUBMIT_USAGE}
 
 ${MACHINES_USAGE}
+
+${TREES_USAGE}
 
 ${REPORT_USAGE}`;
 
@@ -58,6 +62,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await watchCommand(rest, io);
       case 'machines':
         return await machinesCommand(rest, io);
+      case 'trees':
+        return await treesCommand(rest, io);
       case 'log':
         return await remoteTextCommand(command, rest, io);
       case 'report':

@@ -1,12 +1,12 @@
-import { next, startBisection, toResult, type BisectResult, type BisectState, type Step } from '@kbisect/bisect';
-import { forcedReason } from '@kbisect/service/driver';
-import { goodForRecheck, needsCannotRunRecheck, type ProbeOutcome } from '@kbisect/bisect';
+import { goodForRecheck, needsCannotRunRecheck, runKey, type BisectCommand, type BisectEvent, type BisectResult, type BisectState, type ProbeOutcome } from '@kbisect/bisect';
+import type { Checkout } from '@kbisect/git';
+import { driverNext, driverResult, driverStartFor, forcedReason, openRange, startDriver, testsMergeBase, type DriverStep } from '@kbisect/service/driver';
 import { recheckAtGood } from './cannot-run-recheck.js';
 import type { RunDeps, RunRequest } from './run-ports.js';
-import { testMergeBases } from './merge-base-phase.js';
 
 export class BisectionRefusedError extends Error {
   readonly code = 'KBISECT_ERR_BISECTION_REFUSED';
+  readonly category = 'user' as const;
   constructor(message: string) {
     super(message);
     this.name = 'BisectionRefusedError';
@@ -14,83 +14,146 @@ export class BisectionRefusedError extends Error {
 }
 
 /**
- * A whole local bisection: resolve and check the range, then loop the engine
- * over worktree + probe until it answers. All wiring to real git, processes
- * and the terminal arrives through `deps` (syzkaller's Run/runImpl split).
+ * A whole local bisection on the driver core the orchestrator uses: open the
+ * range, start (merge bases first, an imported log applied), then loop the
+ * driver over worktree + probe until it answers. This file only wires the
+ * side effects — git, processes, the terminal — through `deps`
+ * (syzkaller's Run/runImpl split).
  */
 export async function runBisection(req: RunRequest, deps: RunDeps): Promise<{ result: BisectResult; state: BisectState }> {
-  const bad = await deps.git.resolveCommit(req.badRef, '--bad');
-  const goods: string[] = [];
-  for (const ref of req.goodRefs) goods.push(await deps.git.resolveCommit(ref, '--good'));
-  const mergeBases = await deps.git.mergeBasesToCheck(bad, goods, req.goodRefs);
-  const graph = await deps.git.readGraph(bad, goods);
-  const untestable = req.untestable ? await req.untestable(graph, bad, goods) : {};
-  const start = (startGoods: readonly string[]): Step => startBisection({
-    graph, bad, goods: startGoods, firstParent: req.firstParent, untestable,
-    ...(req.policy ? { policy: req.policy } : {}),
-    ...(req.terms ? { terms: req.terms } : {}),
-    ...(req.verify ? { verify: req.verify } : {}),
-    ...(req.checkEndpoints ? { checkEndpoints: true } : {}),
-    ...(req.narrow ? { narrow: req.narrow } : {}),
-  });
-  let step = start(goods);
-  // A good that is not an ancestor of bad: git tests the merge bases first; good ones become good ends.
-  const first = step.commands[0];
-  // An imported log may already hold merge-base marks (they lie outside the engine's range).
-  const isBase = (m: { commit: string }): boolean => mergeBases.includes(m.commit);
-  const known = (req.imported ?? []).filter(isBase);
-  const bases = mergeBases.length === 0 ? undefined : await testMergeBases({ bad, goods, mergeBases, known, ...(req.terms ? { terms: req.terms } : {}), progress: first?.type === 'test' ? first.progress : { candidatesLeft: graph.commits.length, testableLeft: 0, stepsLeft: 0, tested: 0 } }, req, deps);
-  if (bases?.kind === 'done') step = start(bases.goods);
-  if (bases?.kind === 'failed') step = next({ ...step.state, status: 'running' }, { type: 'fail', reason: bases.reason });
-  for (const mark of (req.imported ?? []).filter((m) => !isBase(m))) {
-    step = expectAccepted(next(step.state, { type: 'verdict', commit: mark.commit, verdict: mark.verdict, source: 'log' }));
-  }
-  const subjects = new Map(graph.commits.map((c, i) => [c, graph.subjects?.[i]]));
-  let reported = step.state.history.length;
-  const baseTests = bases?.verdicts.filter((v) => v.source === 'probe').length ?? 0;
-  let n = baseTests;
+  const options = req.options ?? {};
+  const range = await openRange(deps.git, { bad: req.badRef, good: req.goodRefs, ...(options.terms ? { terms: options.terms } : {}), fields: { bad: '--bad', good: () => '--good' } });
+  const untestable = req.untestable ? await req.untestable(range.graph, range.bad, range.goods) : {};
+  const start = driverStartFor(options, range, untestable, { narrow: req.narrow, imported: req.imported });
+  const started = startDriver(start);
+  if (!started.ok) throw new BisectionRefusedError(started.message);
+  let d: DriverStep = started.driver;
+  const subjects = new Map(range.graph.commits.map((c, i) => [c, range.graph.subjects?.[i]]));
+  const untestableOf = (s: DriverStep) => s.step.state.history.filter((r) => r.source === 'untestable');
+  let reported = untestableOf(d).length;
+  // One worktree per run in flight (--parallel): each test has its own tree.
+  const free: Checkout[] = [...(deps.moreCheckouts ?? []).slice().reverse(), deps.checkout];
+  const running = new Map<string, InFlight>();
+  const firstCheckout = oneAtATime();
+  let commands = d.step.commands;
+  // Tests waiting for a worktree: a moot run's slot frees only once its process has stopped.
+  let queue: Extract<BisectCommand, { type: 'test' }>[] = [];
+  let n = 0;
   for (;;) {
-    expectAccepted(step);
-    for (const r of step.state.history.slice(reported)) if (r.source === 'untestable') deps.reporter.autoSkipped(r.commit, r.reason ?? 'untestable');
-    reported = step.state.history.length;
-    const command = step.commands[0];
-    if (command?.type !== 'test') break;
-    n += 1;
-    const purpose = command.purpose ?? 'bisect';
-    const note = purpose === 'narrow' ? `narrowing, forced${command.run ? `, run ${command.run + 1}` : ''}` : purpose === 'bisect' ? (command.run ? `run ${command.run + 1}` : undefined) : `${purpose}${command.revert ? ` with ${command.revert.slice(0, 12)} reverted` : ''}, run ${(command.run ?? 0) + 1}`;
-    deps.reporter.stepStarted(n, command.commit, subjects.get(command.commit), command.progress, note);
-    // The checkout puts back this commit's exact tree, whatever the last test, revert or forced edit left.
-    await deps.checkout.checkout(command.commit);
-    const { dir } = deps.checkout;
-    if (command.revert) {
-      try {
-        await deps.checkout.revert(command.revert);
-      } catch (err) {
-        step = next(step.state, { type: 'revert-unavailable', reason: `reverting ${command.revert} conflicts: ${err instanceof Error ? err.message : String(err)}` });
-        continue;
-      }
+    expectAccepted(d);
+    const skipped = untestableOf(d);
+    for (const r of skipped.slice(reported)) deps.reporter.autoSkipped(r.commit, r.reason ?? 'untestable');
+    reported = skipped.length;
+    for (const command of commands) {
+      if (command.type === 'test') queue.push(command);
+      if (command.type !== 'cancel-test') continue;
+      queue = queue.filter((q) => runKey(q) !== runKey(command));
+      const run = running.get(runKey(command));
+      if (run === undefined) continue;
+      run.abort.abort();
+      deps.reporter.stepCancelled?.(run.step, command.commit, command.reason);
     }
-    const forced = req.prepareWorktree ? await req.prepareWorktree(dir, purpose) : [];
-    let outcome: ProbeOutcome = await deps.probe.test(command.commit, dir);
-    if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: forcedReason(forced, outcome.reason) };
-    // git re-checks a first 126/127 at a good commit: the command may not run at all.
-    if (needsCannotRunRecheck(outcome, n === 1)) outcome = await recheckAtGood(outcome, command.commit, goodForRecheck(step.state), deps);
+    commands = [];
+    for (let checkout = free.pop(); checkout !== undefined; checkout = free.pop()) {
+      const command = queue.shift();
+      if (command === undefined) {
+        free.push(checkout);
+        break;
+      }
+      const step = ++n;
+      deps.reporter.stepStarted(step, command.commit, subjects.get(command.commit), command.progress, testsMergeBase(d) ? 'a merge base must be tested first, as git does' : noteOf(command));
+      const abort = new AbortController();
+      const task = testRun({ command, step, checkout, signal: abort.signal, good: () => goodForRecheck(d.step.state), checkoutTo: (sha) => firstCheckout(checkout, sha) }, req, deps).then((outcome) => ({ key: runKey(command), checkout, outcome }));
+      running.set(runKey(command), { step, abort, task });
+    }
+    if (running.size === 0) break;
+    const done = await Promise.race([...running.values()].map((r) => r.task));
+    running.delete(done.key);
+    free.push(done.checkout);
+    const { outcome } = done;
+    if (outcome.kind === 'cancelled') continue;
     if (outcome.kind === 'abort') {
-      step = next(step.state, { type: 'fail', reason: `${command.commit}: ${outcome.reason}` });
+      d = driverNext(start, d, { type: 'fail', reason: outcome.reason });
+      for (const r of running.values()) r.abort.abort();
+      await Promise.all([...running.values()].map((r) => r.task));
       break;
     }
-    deps.reporter.stepFinished(n, command.commit, outcome.verdict, outcome.reason);
-    step = next(step.state, { type: 'verdict', commit: command.commit, verdict: outcome.verdict, reason: outcome.reason, ...(command.run ? { run: command.run } : {}), ...(purpose !== 'bisect' ? { purpose } : {}) });
+    if (outcome.event.type === 'verdict') deps.reporter.stepFinished(outcome.step, outcome.event.commit, outcome.event.verdict, outcome.event.reason ?? outcome.event.verdict);
+    d = driverNext(start, d, outcome.event);
+    commands = d.step.commands;
   }
-  const result = toResult(req.id, step.state);
-  if (!bases || bases.verdicts.length === 0) return { result, state: step.state };
-  return { result: { ...result, steps: result.steps + baseTests, verdicts: [...bases.verdicts, ...result.verdicts] }, state: step.state };
+  return { result: driverResult(req.id, d), state: d.step.state };
 }
 
-function expectAccepted(step: Step): Step {
-  const rejected = step.commands.find((c) => c.type === 'rejected');
+interface InFlight {
+  readonly step: number;
+  readonly abort: AbortController;
+  readonly task: Promise<{ key: string; checkout: Checkout; outcome: RunOutcome }>;
+}
+
+type RunOutcome =
+  | { readonly kind: 'event'; readonly step: number; readonly event: BisectEvent }
+  | { readonly kind: 'abort'; readonly reason: string }
+  | { readonly kind: 'cancelled' };
+
+/** One test command in its worktree: checkout, revert or forced edit, the probe, git's 126/127 re-check. */
+async function testRun(
+  run: { readonly command: Extract<BisectCommand, { type: 'test' }>; readonly step: number; readonly checkout: Checkout; readonly signal: AbortSignal; readonly good: () => string; readonly checkoutTo: (sha: string) => Promise<void> },
+  req: RunRequest,
+  deps: RunDeps,
+): Promise<RunOutcome> {
+  const { command, checkout } = run;
+  const purpose = command.purpose ?? 'bisect';
+  // The checkout puts back this commit's exact tree, whatever the last test, revert or forced edit left.
+  await run.checkoutTo(command.commit);
+  if (command.revert) {
+    try {
+      await checkout.revert(command.revert);
+    } catch (err) {
+      return { kind: 'event', step: run.step, event: { type: 'revert-unavailable', reason: `reverting ${command.revert} conflicts: ${err instanceof Error ? err.message : String(err)}` } };
+    }
+  }
+  const forced = req.prepareWorktree ? await req.prepareWorktree(checkout.dir, purpose) : [];
+  if (run.signal.aborted) return { kind: 'cancelled' };
+  let outcome: ProbeOutcome = await deps.probe.test(command.commit, checkout.dir, run.signal);
+  // Stopped as moot. A test that finished before the stop keeps its verdict: the engine records it.
+  if (run.signal.aborted && outcome.kind === 'abort') return { kind: 'cancelled' };
+  if (forced.length > 0 && outcome.kind === 'verdict') outcome = { ...outcome, reason: forcedReason(forced, outcome.reason) };
+  // git re-checks a first 126/127 at a good commit: the command may not run at all.
+  if (needsCannotRunRecheck(outcome, run.step === 1)) outcome = await recheckAtGood(outcome, command.commit, run.good(), { checkout, probe: deps.probe });
+  if (outcome.kind === 'abort') return { kind: 'abort', reason: `${command.commit}: ${outcome.reason}` };
+  return { kind: 'event', step: run.step, event: { type: 'verdict', commit: command.commit, verdict: outcome.verdict, reason: outcome.reason, ...(command.run ? { run: command.run } : {}), ...(purpose !== 'bisect' ? { purpose } : {}) } };
+}
+
+/**
+ * Checks out in a worktree, creating worktrees one at a time: two
+ * `git worktree add` on one mirror at once can read each other's half-written
+ * records ("failed to read worktrees/…/commondir"). Moves of existing
+ * worktrees run concurrently.
+ */
+function oneAtATime(): (checkout: Checkout, sha: string) => Promise<void> {
+  const created = new WeakSet<Checkout>();
+  let gate: Promise<unknown> = Promise.resolve();
+  return async (checkout, sha) => {
+    if (created.has(checkout)) return checkout.checkout(sha);
+    const mine = gate.then(() => checkout.checkout(sha));
+    gate = mine.catch(() => undefined);
+    await mine;
+    created.add(checkout);
+  };
+}
+
+/** What the terminal says beside a step that is not a plain first run. */
+function noteOf(command: Extract<BisectCommand, { type: 'test' }>): string | undefined {
+  const purpose = command.purpose ?? 'bisect';
+  if (purpose === 'narrow') return `narrowing, forced${command.run ? `, run ${command.run + 1}` : ''}`;
+  if (purpose === 'bisect') return command.run ? `run ${command.run + 1}` : undefined;
+  return `${purpose}${command.revert ? ` with ${command.revert.slice(0, 12)} reverted` : ''}, run ${(command.run ?? 0) + 1}`;
+}
+
+function expectAccepted(d: DriverStep): void {
+  const rejected = d.step.commands.find((c) => c.type === 'rejected');
   if (rejected?.type === 'rejected') throw new BisectionRefusedError(rejected.message);
-  return step;
 }
 
-export type { RunGit, RunReporter, RunRequest, RunDeps } from './run-ports.js';
+export type { RunGit, RunReporter, RunRequest, RunDeps, RunOptions } from './run-ports.js';

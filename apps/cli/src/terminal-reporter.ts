@@ -14,6 +14,9 @@ export function terminalReporter(write: (line: string) => void): RunReporter {
     stepFinished(step: number, commit: string, verdict: Verdict, reason: string) {
       write(`[step ${step}] ${short(commit)} is ${verdict} (${reason})`);
     },
+    stepCancelled(step: number, commit: string, reason: string) {
+      write(`[step ${step}] ${short(commit)} cancelled (${reason})`);
+    },
     autoSkipped(commit: string, reason: string) {
       write(`[skip] ${short(commit)} stepped around without a build: ${reason}`);
     },

@@ -30,3 +30,12 @@ export async function startVirtualLab(dir: string, machines: number, redisUrl: s
   io.err(`kbisect: virtual lab: ${lab.machines.map((m) => `${m.id} (BMC 127.0.0.1:${m.bmc.port})`).join(', ')} in pool 'virtual'`);
   return lab;
 }
+
+/**
+ * Lets the workers of `serve`/`demo` use the virtual lab's files (password
+ * file, TFTP root) besides the cache dir, or besides the roots the operator
+ * set in KBISECT_LAB_ROOTS.
+ */
+export function allowVirtualLabFiles(env: NodeJS.ProcessEnv, labDir: string, cacheDir: string): void {
+  env.KBISECT_LAB_ROOTS = [env.KBISECT_LAB_ROOTS || cacheDir, labDir].join(':');
+}

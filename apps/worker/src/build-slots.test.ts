@@ -31,7 +31,8 @@ describe('build slots', () => {
     const base = join(dir, 'kbuild', 'host-c');
     await mkdir(base, { recursive: true });
     const live = execa('sleep', ['30']);
-    const gone = await execa('true');
+    const gone = execa('true');
+    await gone;
     try {
       await writeFile(join(base, 'slot-0.lock'), `${live.pid}\n`);
       await writeFile(join(base, 'slot-1.lock'), `${gone.pid}\n`);

@@ -46,7 +46,7 @@ async function buildOnce(id: string, purpose: 'bisect' | 'narrow'): Promise<{ re
   const openRepo: OpenRepo = async () => ({}) as WorkerRepo;
   const commit = fakeSha(4);
   const outcome = await runBuildJob({ kind: 'build', bisectionId: id, commit, ...(purpose !== 'bisect' ? { purpose } : {}) }, {
-    store, openRepo, cache: new ArtifactCache(join(work, 'cache')), workDir: join(work, 'slot'), jobs: 1, ccacheDir: join(work, 'ccache'),
+    store, trust: { allowCommandProbe: false }, openRepo, cache: new ArtifactCache(join(work, 'cache'), 1e9), workDir: join(work, 'slot'), jobs: 1, ccacheDir: join(work, 'ccache'),
     enqueueTest: async () => undefined, now: () => new Date(), attempt: 1,
     build: async (_tree, _cache, _dir, req) => {
       seen = req;

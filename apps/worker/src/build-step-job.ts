@@ -1,18 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import type { ArtifactCache } from '@kbisect/kbuild';
 import { buildKernel, loadFragments } from '@kbisect/kbuild';
-import { requiredSymbolsOf, stepNames, untestableModeOf, type BuildJob, type LabTestJob, type UntestableMode } from '@kbisect/service';
+import { forcesRun, requiredSymbolsOf, stepNames, untestableModeOf, type BuildJob, type LabTestJob, type UntestableMode } from '@kbisect/service';
 import type { RunPurpose } from '@kbisect/bisect';
 import { recordRevertUnavailable, recordStepStarted, recordVerdict } from './record-step.js';
 import type { OpenRepo } from './repo-port.js';
 import { loadStep } from './step-context.js';
+import type { RequestTrust } from './request-trust.js';
 import type { StepStore } from './step-store.js';
+import { treeWorkDir } from './tree-work-dir.js';
 
 export interface BuildJobDeps {
   readonly store: StepStore;
+  /** What this worker allows and the key to check the API's signature (request-trust.ts). */
+  readonly trust: RequestTrust;
   readonly openRepo: OpenRepo;
   readonly cache: ArtifactCache;
-  /** This build slot's directory: one worktree and per-config build dirs, kept between steps. */
+  /** This build slot's directory: per tree, one worktree and per-config build dirs, kept between steps. */
   readonly workDir: string;
   readonly jobs: number;
   readonly ccacheDir: string;
@@ -27,7 +31,7 @@ export interface BuildJobDeps {
 
 /** A `narrow` run is built forced (BROKEN dropped, its own cache entry); every other run of a narrowing bisection honestly. */
 export function buildModeOf(mode: UntestableMode, purpose: RunPurpose): 'skip' | 'force' {
-  return mode === 'force' || purpose === 'narrow' ? 'force' : 'skip';
+  return forcesRun(mode, purpose) ? 'force' : 'skip';
 }
 
 export type BuildJobOutcome = 'built' | 'recorded' | 'duplicate' | 'stale';
@@ -39,7 +43,7 @@ export type BuildJobOutcome = 'built' | 'recorded' | 'duplicate' | 'stale';
  * log as evidence; a broken build machine throws and is retried.
  */
 export async function runBuildJob(job: BuildJob, deps: BuildJobDeps): Promise<BuildJobOutcome> {
-  const step = await loadStep(deps.store, job);
+  const step = await loadStep(deps.store, job, deps.trust);
   if (step.kind !== 'ready') return step.kind;
   const { request, ref } = step;
   if (request.probe.type !== 'kernel') throw new Error('a build job for a bisection without a kernel probe');
@@ -51,7 +55,7 @@ export async function runBuildJob(job: BuildJob, deps: BuildJobDeps): Promise<Bu
   const fragments = await loadFragments(probe.configFragments, deps.fragmentDir);
   const repo = await deps.openRepo(request.repo);
   const started = Date.now();
-  const outcome = await (deps.build ?? buildKernel)(repo, deps.cache, deps.workDir, { commit: ref.commit, fragments, required, jobs: deps.jobs, ccacheDir: deps.ccacheDir, untestable: buildModeOf(untestableModeOf(probe), ref.purpose), ...(ref.revert ? { revert: ref.revert } : {}) });
+  const outcome = await (deps.build ?? buildKernel)(repo, deps.cache, treeWorkDir(deps.workDir, request.repo), { commit: ref.commit, fragments, required, jobs: deps.jobs, ccacheDir: deps.ccacheDir, untestable: buildModeOf(untestableModeOf(probe), ref.purpose), ...(ref.revert ? { revert: ref.revert } : {}) });
   if (outcome.kind === 'revert-failed') {
     // The engine records the check as unavailable and finishes; the bad end keeps its verdicts.
     await recordRevertUnavailable(deps.store, job, outcome.reason, at());

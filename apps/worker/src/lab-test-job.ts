@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_VERDICT_POLICY, resolveSecret, runBootTest, runOnPool, type MachineRegistry, type PoolEvent } from '@kbisect/lab';
+import { DEFAULT_VERDICT_POLICY, assertMachinePaths, resolveSecret, runBootTest, runOnPool, type MachineRegistry, type PoolEvent } from '@kbisect/lab';
 import { prepareInitramfs } from '@kbisect/reproducers';
 import { stepNames, type LabTestJob, type LogEvent } from '@kbisect/service';
 import { forcedReason } from '@kbisect/service/driver';
@@ -8,11 +8,16 @@ import { ConsoleThrottle } from './console-throttle.js';
 import { InfrastructureError } from './infrastructure-error.js';
 import { recordVerdict } from './record-step.js';
 import { loadStep } from './step-context.js';
+import type { RequestTrust } from './request-trust.js';
 import type { StepStore } from './step-store.js';
 
 export interface LabJobDeps {
   readonly store: StepStore;
+  /** What this worker allows and the key to check the API's signature (request-trust.ts). */
+  readonly trust: RequestTrust;
   readonly machines: MachineRegistry;
+  /** Directories a machine's password file, console file and TFTP root must lie under (KBISECT_LAB_ROOTS). */
+  readonly labRoots: readonly string[];
   /** Initramfs cache and console logs live under it. */
   readonly cacheDir: string;
   readonly now: () => Date;
@@ -40,7 +45,7 @@ export type LabJobOutcome = 'recorded' | 'duplicate' | 'stale' | 'cancelled' | '
  * The console is streamed into step-progress events as it arrives.
  */
 export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<LabJobOutcome> {
-  const step = await loadStep(deps.store, job);
+  const step = await loadStep(deps.store, job, deps.trust);
   if (step.kind !== 'ready') return step.kind;
   const { request } = step;
   if (request.probe.type !== 'kernel') throw new InfrastructureError('a lab job for a bisection without a kernel probe');
@@ -73,8 +78,10 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
   };
   let ran;
   try {
-    ran = await (deps.onPool ?? runOnPool)(deps.machines, probe.pool, `${job.bisectionId}:${stepNames.suffix(job)}`, async (machine) =>
-      runBootTest(machine, await resolveSecret(machine.bmc.password), {
+    ran = await (deps.onPool ?? runOnPool)(deps.machines, probe.pool, `${job.bisectionId}:${stepNames.suffix(job)}`, async (machine) => {
+      // Before any of the machine's files is read or written.
+      await assertMachinePaths(machine, deps.labRoots);
+      return runBootTest(machine, await resolveSecret(machine.bmc.password), {
         jobId: name,
         kernel: kernel.bzImage,
         initrd: initrd.path,
@@ -87,7 +94,8 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
           if (lines) progress('console', `${lines.length} console line(s)`, lines);
         },
         cancelled: () => cancelled,
-      }), { quarantineAfter: deps.quarantineAfter ?? 3, waitForMachineMs: deps.machineWaitMs ?? 1_800_000, onEvent: onPool });
+      });
+    }, { quarantineAfter: deps.quarantineAfter ?? 3, waitForMachineMs: deps.machineWaitMs ?? 1_800_000, onEvent: onPool });
   } finally {
     clearInterval(poll);
     const rest = throttle.flush(Date.now());

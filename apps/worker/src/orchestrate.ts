@@ -1,17 +1,27 @@
-import { runFields, runRef, terminalMessage } from '@kbisect/bisect';
-import { narrowedOf, type BisectionRequest, type BisectionStore, type BuildJob, type CommandTestJob, type CommitInfo, type LogEvent } from '@kbisect/service';
-import { narrowOf, openRange, requiredSymbolsOf, resolveImportedLog, startParams, startWithImported, untestableModeOf } from '@kbisect/service/driver';
+import { runFields, runKey, runRef, terminalMessage, type BisectCommand, type BisectState } from '@kbisect/bisect';
+import { narrowedOf, type BisectionRequest, type BisectionStore, type BuildJob, type CommandTestJob, type CommitInfo, type LogEvent, type StepRun } from '@kbisect/service';
+import { driverStartFor, importedStart, narrowOf, openRange, probesUntestable, requiredSymbolsOf, startDriver, untestableModeOf } from '@kbisect/service/driver';
 import { probeUntestable } from '@kbisect/kbuild';
+import { failBisection } from './fail-bisection.js';
 import type { OpenRepo } from './repo-port.js';
 import { recordReportFacts } from './report-facts.js';
+import { RangeTooLargeError } from './range-too-large-error.js';
+import { trustProblem, type RequestTrust } from './request-trust.js';
+import { UntrustedRequestError } from './untrusted-request-error.js';
 
 export interface OrchestratorDeps {
   readonly store: BisectionStore;
   readonly openRepo: OpenRepo;
+  /** What this worker allows, and the key that checks the API's signature on the created event. */
+  readonly trust: RequestTrust;
   readonly enqueueTest: (job: CommandTestJob, opts: { attempts: number; priority: number }) => Promise<void>;
   /** Kernel probes start a step with a build; command probes go straight to a test. */
   readonly enqueueBuild: (job: BuildJob, opts: { attempts: number; priority: number }) => Promise<void>;
+  /** Drops a moot run's build or test while it still waits in its queue (one already running finishes; its verdict is recorded). */
+  readonly dropWaiting?: (run: StepRun) => Promise<void>;
   readonly now: () => Date;
+  /** The worker's cache dir: named `<cache>` in reasons readers see. */
+  readonly cacheDir?: string;
 }
 
 export type OrchestrateOutcome = 'initialized' | 'enqueued' | 'finished' | 'already-finished' | 'failed-to-start';
@@ -25,21 +35,26 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
   let loaded = await deps.store.load(bisectionId);
   if (loaded.replayed.phase === 'initializing') {
     const { request } = loaded.replayed;
-    if (!request) throw new Error(`bisection ${bisectionId} has no 'created' event`);
+    const created = loaded.fold.created;
+    if (!request || !created) throw new Error(`bisection ${bisectionId} has no 'created' event`);
     if (loaded.replayed.cancelRequested) {
       await finishOnce(deps, bisectionId, { type: 'finished', at: deps.now().toISOString(), status: 'cancelled' });
       return 'finished';
     }
     try {
+      // Before anything is cloned: a request the API did not vouch for never reaches git.
+      const untrusted = trustProblem(bisectionId, created, deps.trust);
+      if (untrusted) throw new UntrustedRequestError(untrusted);
       const initialized = await initialize(request, deps);
+      const cap = created.grant?.maxRangeCommits;
+      if (cap !== undefined && initialized.graph.commits.length > cap) throw new RangeTooLargeError(initialized.graph.commits.length, cap);
       await deps.store.saveGraph(bisectionId, initialized.graph);
       await deps.store.log.appendOnce(bisectionId, 'initialized', { type: 'initialized', at: deps.now().toISOString(), ...initialized.event });
     } catch (err) {
       // The taxonomy decides: the submitter's or the operator's problem ends the bisection; the machinery's is retried.
       const message = terminalMessage(err);
       if (message === undefined) throw err;
-      await deps.store.log.appendOnce(bisectionId, 'failed-start', { type: 'failed', at: deps.now().toISOString(), error: message });
-      await finishOnce(deps, bisectionId, { type: 'finished', at: deps.now().toISOString(), status: 'failed', error: message });
+      await failBisection(deps, bisectionId, message);
       return 'failed-to-start';
     }
     loaded = await deps.store.load(bisectionId);
@@ -52,17 +67,27 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
   if (replayed.phase !== 'bisecting') return 'initialized';
   const { state } = replayed;
   if (state.status === 'running') {
+    // Re-checked on every pass: an 'initialized' event written into Redis does not get a step enqueued.
+    const untrusted = loaded.fold.created ? trustProblem(bisectionId, loaded.fold.created, deps.trust) : 'no created event';
+    if (untrusted) {
+      await deps.store.log.appendOnce(bisectionId, 'untrusted', { type: 'failed', at: deps.now().toISOString(), error: untrusted });
+      // The failure ends the engine's run: the next pass finishes the bisection with the reason.
+      return orchestrate(bisectionId, deps);
+    }
     await deps.store.setStatus(bisectionId, 'running');
-    const command = replayed.commands.find((c) => c.type === 'test');
-    if (command?.type !== 'test') return 'initialized';
+    for (const ref of deps.dropWaiting ? (state.moot ?? []) : []) await deps.dropWaiting?.({ bisectionId, ...runFields(ref) });
+    const tests = runsToStart(replayed.commands, state);
+    if (tests.length === 0) return 'initialized';
     const request = loaded.fold.created;
     const options = request?.request.options;
-    const index = state.graph.commits.indexOf(command.commit);
-    const subject = state.graph.subjects?.[index];
-    const step = { bisectionId, ...runFields(runRef(command)), progress: command.progress, ...(subject !== undefined ? { subject } : {}) };
     const opts = { attempts: 1 + (options?.retries ?? 2), priority: options?.priority ?? 50 };
-    if (request?.request.probe.type === 'kernel') await deps.enqueueBuild({ kind: 'build', ...step }, opts);
-    else await deps.enqueueTest({ kind: 'command-test', ...step }, opts);
+    for (const command of tests) {
+      const index = state.graph.commits.indexOf(command.commit);
+      const subject = state.graph.subjects?.[index];
+      const step = { bisectionId, ...runFields(runRef(command)), progress: command.progress, ...(subject !== undefined ? { subject } : {}) };
+      if (request?.request.probe.type === 'kernel') await deps.enqueueBuild({ kind: 'build', ...step }, opts);
+      else await deps.enqueueTest({ kind: 'command-test', ...step }, opts);
+    }
     return 'enqueued';
   }
   if (loaded.fold.finished) return 'already-finished';
@@ -93,6 +118,20 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
   return 'finished';
 }
 
+/**
+ * The runs to have queued: the step's test commands and, in multisection,
+ * every run still in flight — two verdicts folded in one pass must not lose
+ * the runs the first one handed out. Job ids are deterministic, so a run
+ * already queued is not queued twice.
+ */
+function runsToStart(commands: readonly BisectCommand[], state: BisectState): Extract<BisectCommand, { type: 'test' }>[] {
+  const tests = commands.filter((c): c is Extract<BisectCommand, { type: 'test' }> => c.type === 'test');
+  const progress = tests[0]?.progress ?? { candidatesLeft: state.graph.commits.length, testableLeft: state.graph.commits.length, stepsLeft: 0, tested: 0 };
+  const listed = new Set(tests.map((t) => runKey(t)));
+  const missing = (state.inFlight ?? []).filter((r) => !listed.has(runKey(r))).map((r) => ({ type: 'test' as const, ...runFields(r), progress }));
+  return [...tests, ...missing];
+}
+
 async function finishOnce(deps: OrchestratorDeps, id: string, event: Extract<LogEvent, { type: 'finished' }>): Promise<void> {
   await deps.store.log.appendOnce(id, 'finished', event);
   await deps.store.setStatus(id, event.status);
@@ -100,7 +139,7 @@ async function finishOnce(deps: OrchestratorDeps, id: string, event: Extract<Log
 
 /**
  * Opens the range with the driver core `kbisect run` uses, runs the cheap
- * Kconfig probe, resolves an imported bisect log and checks that the engine
+ * Kconfig probe, resolves an imported bisect log and checks that the driver
  * accepts the start, so replays never meet a refused start.
  */
 async function initialize(request: BisectionRequest, deps: OrchestratorDeps): Promise<{ graph: Awaited<ReturnType<typeof openRange>>['graph']; event: Omit<Extract<LogEvent, { type: 'initialized' }>, 'type' | 'at'> }> {
@@ -110,13 +149,25 @@ async function initialize(request: BisectionRequest, deps: OrchestratorDeps): Pr
   // (unless the probe forces them: then they are built with BROKEN dropped; 'narrow' forces
   // only its own runs, after the honest search stepped around them).
   const required = requiredSymbolsOf(request.probe, request.options);
-  const forcing = untestableModeOf(request.probe) === 'force';
-  const untestable = required.length > 0 && !forcing ? await probeUntestable(repo, { graph: range.graph, bad: range.bad, goods: range.goods, required }) : {};
-  const imported = request.importLog !== undefined ? await resolveImportedLog(request.importLog, repo, 'importLog') : [];
+  const untestable = probesUntestable(untestableModeOf(request.probe), required) ? await probeUntestable(repo, { graph: range.graph, bad: range.bad, goods: range.goods, required }) : {};
+  // An imported log continues on its own start, as `kbisect run` continues it: ends that contradict it are refused, its --first-parent kept.
+  const log = request.importLog !== undefined ? await importedStart(request.importLog, repo, { bad: range.bad, goods: range.goods, ...(request.options?.firstParent ? { firstParent: true } : {}) }, 'importLog') : undefined;
+  const imported = log ? [...log.marks] : [];
+  const firstParent = log?.range.firstParent === true && request.options?.firstParent !== true;
   const narrow = narrowOf(request.probe, request.options);
-  const started = startWithImported({ ...startParams(request.options, range, untestable), ...(narrow ? { narrow } : {}) }, imported);
+  // The start `kbisect run` makes: a good beside bad has its merge bases tested first, as git does.
+  const options = firstParent ? { ...request.options, firstParent: true } : request.options;
+  const started = startDriver(driverStartFor(options, range, untestable, { narrow, imported }));
   if (!started.ok) throw new StartRefusedError(started.message);
-  return { graph: range.graph, event: { bad: range.bad, goods: [...range.goods], commits: range.graph.commits.length, untestable, ...(imported.length > 0 ? { imported } : {}) } };
+  return {
+    graph: range.graph,
+    event: {
+      bad: range.bad, goods: [...range.goods], commits: range.graph.commits.length, untestable,
+      ...(imported.length > 0 ? { imported } : {}),
+      ...(range.mergeBases.length > 0 ? { mergeBases: [...range.mergeBases] } : {}),
+      ...(firstParent ? { firstParent: true as const } : {}),
+    },
+  };
 }
 
 /** The engine refused the start (an imported mark outside the range, a contradiction): the submitter's to fix. */

@@ -5,7 +5,7 @@ import type { MaintainerRepo } from './maintainers.js';
 /** The git operations workers need (kernel builds included); @kbisect/git's GitRepo provides them, tests may fake them. */
 export interface WorkerRepo extends BuildTree, MaintainerRepo {
   resolveCommit(ref: string, field: string): Promise<string>;
-  checkRange(bad: string, goods: readonly string[]): Promise<void>;
+  mergeBasesToCheck(bad: string, goods: readonly string[], goodRefs?: readonly string[]): Promise<string[]>;
   readGraph(bad: string, goods: readonly string[]): Promise<CommitGraph>;
   commitInfo(shas: readonly string[]): Promise<ReadonlyMap<string, { readonly subject: string; readonly authorName: string; readonly authorEmail: string; readonly authorDate: string }>>;
   addWorktree(sha: string, dir: string): Promise<{ remove(): Promise<void> }>;

@@ -1,17 +1,20 @@
 import { join } from 'node:path';
 import { cannotRunRecheck, goodForRecheck, needsCannotRunRecheck, verdictFromExit } from '@kbisect/bisect';
 import { dropBrokenDependencies } from '@kbisect/kbuild';
-import { requiredSymbolsOf, stepNames, untestableModeOf, type CommandTestJob } from '@kbisect/service';
+import { forcesRun, requiredSymbolsOf, stepNames, untestableModeOf, type CommandTestJob } from '@kbisect/service';
 import { forcedReason } from '@kbisect/service/driver';
 import { runShellCommand } from './command-runner.js';
 import { InfrastructureError } from './infrastructure-error.js';
 import { recordRevertUnavailable, recordStepFailed, recordStepStarted, recordVerdict } from './record-step.js';
 import type { OpenRepo } from './repo-port.js';
 import { loadStep } from './step-context.js';
+import type { RequestTrust } from './request-trust.js';
 import type { StepStore } from './step-store.js';
 
 export interface TestJobDeps {
   readonly store: StepStore;
+  /** What this worker allows and the key to check the API's signature (request-trust.ts). */
+  readonly trust: RequestTrust;
   readonly openRepo: OpenRepo;
   readonly scratchDir: string;
   readonly now: () => Date;
@@ -31,7 +34,7 @@ export type TestJobOutcome = 'recorded' | 'duplicate' | 'stale' | 'cancelled' | 
  * verdict is a result, never an error: only the machinery failing throws.
  */
 export async function runTestJob(job: CommandTestJob, deps: TestJobDeps): Promise<TestJobOutcome> {
-  const step = await loadStep(deps.store, job);
+  const step = await loadStep(deps.store, job, deps.trust);
   if (step.kind !== 'ready') return step.kind;
   const { request, ref } = step;
   if (request.probe.type !== 'command') throw new InfrastructureError('a command test job for a bisection without a command probe');
@@ -53,7 +56,7 @@ export async function runTestJob(job: CommandTestJob, deps: TestJobDeps): Promis
   }
   // 'force' tests every commit with the blocking dependency dropped; 'narrow' only its own runs.
   const required = requiredSymbolsOf(probe, request.options);
-  const forcing = required.length > 0 && (untestableModeOf(probe) === 'force' || ref.purpose === 'narrow');
+  const forcing = required.length > 0 && forcesRun(untestableModeOf(probe), ref.purpose);
   let forced: string[] = [];
   try {
     if (forcing) forced = await dropBrokenDependencies(dir, required);

@@ -4,15 +4,23 @@ import { Value } from '@sinclair/typebox/value';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ArtifactCache } from '@kbisect/kbuild';
-import { BisectionStore, BuildJobSchema, KEEP_JOBS, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, type StepJob } from '@kbisect/service';
+import { BisectionStore, BuildJobSchema, pathRedactor, readRequestKey, KEEP_JOBS, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, type StepJob } from '@kbisect/service';
 import { runBuildJob } from './build-step-job.js';
 import { endOnTerminalError } from './record-step.js';
 import { claimBuildSlots, type BuildSlots } from './build-slots.js';
 import { runLabTestJob } from './lab-test-job.js';
 import { orchestrate } from './orchestrate.js';
+import { failBisection } from './fail-bisection.js';
+import { publicReason } from './public-reason.js';
 import type { OpenRepo } from './repo-port.js';
 import { runTestJob } from './run-test-job.js';
+import type { RequestTrust } from './request-trust.js';
 import type { WorkerConfig } from './worker-config.js';
+
+/** A job BullMQ will not try again: its attempts are used up, or it threw UnrecoverableError. */
+function finalFailure(job: Job, err: Error): boolean {
+  return job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError || err.name === 'UnrecoverableError';
+}
 
 export interface RunningWorkers {
   close(): Promise<void>;
@@ -24,9 +32,16 @@ export interface RunningWorkers {
  * for infrastructure failures only.
  */
 export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenRepo; logger: Logger }): Promise<RunningWorkers> {
+  const trust: RequestTrust = { allowCommandProbe: config.allowCommandProbe, ...(config.requestKeyFile !== undefined ? { key: await readRequestKey(config.requestKeyFile) } : {}) };
+  if (!trust.key) deps.logger.warn('no request key (KBISECT_REQUEST_KEY_FILE): bisections are not checked against the API\'s signature, and command probes are refused');
   const redis = connectRedis(config.redisUrl);
   const names = queueNames(config.namespace);
-  const store = new BisectionStore(redis, config.namespace);
+  // Errors and reasons from git, make and the lab name this host's directories; readers see them as labels.
+  const redact = pathRedactor([
+    { path: config.cacheDir, label: '<cache>' }, { path: config.ccacheDir, label: '<ccache>' },
+    ...config.labRoots.map((path) => ({ path, label: '<lab>' })),
+  ]);
+  const store = new BisectionStore(redis, config.namespace, { redact });
   const orchestrateQueue = new Queue(names.orchestrate, { connection: redis });
   const testQueue = new Queue(names.test, { connection: redis });
   const buildQueue = new Queue(names.build, { connection: redis });
@@ -42,10 +57,10 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
   // Out of retries: the machinery, not the kernel, failed; say so and stop the bisection.
   const failStepWhenRetriesRunOut = (w: Worker, doing: string): void => {
     w.on('failed', (job, err) => {
-      if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      if (!job || !finalFailure(job, err)) return;
       const data = job.data as StepJob;
-      void store.log
-        .appendOnce(data.bisectionId, `infra-failed:${data.commit}`, { type: 'failed', at: new Date().toISOString(), error: `infrastructure failure ${doing} ${data.commit} after ${job.attemptsMade} attempts: ${err.message}` })
+      void store.load(data.bisectionId)
+        .then(({ fold }) => store.log.appendOnce(data.bisectionId, `infra-failed:${data.commit}`, { type: 'failed', at: new Date().toISOString(), error: publicReason(`infrastructure failure ${doing} ${data.commit} after ${job.attemptsMade} attempts: ${err.message}`, fold.created, config.cacheDir) }))
         .then(() => enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId))
         .catch((e: unknown) => deps.logger.error({ err: e }, 'could not record an infrastructure failure'));
     });
@@ -61,12 +76,21 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         const outcome = await orchestrate(job.data.bisectionId, {
           store,
           openRepo: deps.openRepo,
+          trust,
           now: () => new Date(),
+          cacheDir: config.cacheDir,
           enqueueTest: async (data, opts) => {
             await testQueue.add('test', data, { jobId: jobIds.test(data), ...stepOpts(opts) });
           },
           enqueueBuild: async (data, opts) => {
             await buildQueue.add('build', data, { jobId: jobIds.build(data), ...stepOpts(opts) });
+          },
+          dropWaiting: async (run) => {
+            for (const [queue, id] of [[buildQueue, jobIds.build(run)], [testQueue, jobIds.test(run)]] as const) {
+              const job = await queue.getJob(id);
+              // Only a job nobody has picked up: removing an active one would orphan its lock.
+              if (job && ['waiting', 'prioritized', 'delayed'].includes(await job.getState())) await job.remove().catch(() => undefined);
+            }
           },
         });
         log.info({ outcome }, 'orchestrated');
@@ -74,6 +98,12 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
       },
       { connection: connection(), concurrency: config.concurrency.orchestrator, ...common },
     );
+    // Out of retries (a clone that keeps failing, a tree whose path is gone): end the bisection with the reason.
+    w.on('failed', (job, err) => {
+      if (!job || !finalFailure(job, err) || !Value.Check(OrchestrateJobSchema, job.data)) return;
+      void failBisection({ store, now: () => new Date(), cacheDir: config.cacheDir }, job.data.bisectionId, err.message)
+        .catch((e: unknown) => deps.logger.error({ err: e }, 'could not record a failed orchestration'));
+    });
     workers.push(w);
   }
 
@@ -88,8 +118,8 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         const now = (): Date => new Date();
         const outcome = await endOnTerminalError(store, data, now, () =>
           data.kind === 'lab-test'
-            ? runLabTestJob(data, { store, machines, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
-            : runTestJob(data, { store, openRepo: deps.openRepo, scratchDir: join(config.cacheDir, 'worktrees'), now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
+            ? runLabTestJob(data, { store, trust, machines, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
+            : runTestJob(data, { store, trust, openRepo: deps.openRepo, scratchDir: join(config.cacheDir, 'worktrees'), now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
         if (outcome === 'recorded') await recordStepDuration(redis, store.keys, (Date.now() - started) / 1000, 'verdict');
         await enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId);
         log.info({ outcome }, 'tested');
@@ -118,7 +148,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         try {
           const now = (): Date => new Date();
           const outcome = await endOnTerminalError(store, data, now, () => runBuildJob(data, {
-            store, openRepo: deps.openRepo, cache, workDir: slot, jobs: config.buildJobs, ccacheDir: config.ccacheDir, now, attempt: job.attemptsMade + 1,
+            store, trust, openRepo: deps.openRepo, cache, workDir: slot, jobs: config.buildJobs, ccacheDir: config.ccacheDir, now, attempt: job.attemptsMade + 1,
             enqueueTest: async (next) => {
               await testQueue.add('test', next, { jobId: jobIds.test(next), attempts: job.opts.attempts ?? 3, priority: job.opts.priority ?? 50, backoff: { type: 'exponential', delay: 2000 }, ...KEEP_JOBS });
             },

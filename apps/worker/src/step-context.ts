@@ -1,5 +1,7 @@
 import { runKey, runRef, type RunRef } from '@kbisect/bisect';
 import type { BisectionRequest, Loaded, StepJob } from '@kbisect/service';
+import { trustProblem, type RequestTrust } from './request-trust.js';
+import { UntrustedRequestError } from './untrusted-request-error.js';
 import type { StepStore } from './step-store.js';
 
 export type StepContext =
@@ -11,7 +13,7 @@ export type StepContext =
  * run (commit, purpose, run) has no verdict yet. Shared by every step role, so a
  * retried or duplicated job never records a second verdict.
  */
-export async function loadStep(store: StepStore, job: StepJob): Promise<StepContext> {
+export async function loadStep(store: StepStore, job: StepJob, trust: RequestTrust): Promise<StepContext> {
   const loaded = await store.load(job.bisectionId);
   if (loaded.replayed.phase !== 'bisecting' || loaded.replayed.state.status !== 'running') return { kind: 'stale' };
   const ref = runRef(job);
@@ -19,5 +21,8 @@ export async function loadStep(store: StepStore, job: StepJob): Promise<StepCont
   if (loaded.replayed.state.history.some((r) => r.source !== 'start' && runKey(r) === key)) return { kind: 'duplicate' };
   const { created } = loaded.fold;
   if (!created) return { kind: 'stale' };
+  // Every step re-checks what the API vouched for: a job or log written straight into Redis does not run.
+  const untrusted = trustProblem(job.bisectionId, created, trust);
+  if (untrusted) throw new UntrustedRequestError(untrusted);
   return { kind: 'ready', loaded, request: created.request, ref };
 }

@@ -3,11 +3,12 @@
  * replays like the real one, a fake repository and a fake command runner.
  * (The real-program paths are covered by test/service.test.ts.)
  */
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { graphOf } from '@kbisect/bisect/testing';
 import { GitCommandError, GoodNotAncestorError } from '@kbisect/git';
 import { LabConfigError, LabInfraError, type BootTestResult, type MachineRegistry } from '@kbisect/lab';
-import { foldAll, replayedOf, type BuildJob, type CommandTestJob, type LabTestJob, type LogEvent } from '@kbisect/service';
+import { foldAll, replayedOf, sealGrant, type BuildJob, type CommandTestJob, type LabTestJob, type LogEvent } from '@kbisect/service';
 import type { CommandRun } from './command-runner.js';
 import { endOnTerminalError } from './record-step.js';
 import type { WorkerRepo } from './repo-port.js';
@@ -25,9 +26,15 @@ const at = '2026-11-30T00:00:00Z';
 const commandProbe = { type: 'command' as const, command: 'make test' };
 const kernelProbe = { type: 'kernel' as const, configFragments: ['qemu-x86_64'], pool: 'virtual', reproducer: { name: 'boot' } };
 
-function memoryStore(options: Record<string, unknown> = {}, probe: typeof commandProbe | typeof kernelProbe = commandProbe): StepStore & { events: LogEvent[]; evidence: Map<string, string> } {
+// The API's signing key as this worker holds it; every bisection below was signed with it unless a test says otherwise.
+const key = randomBytes(32);
+const trust = { key, allowCommandProbe: true };
+
+function memoryStore(options: Record<string, unknown> = {}, probe: typeof commandProbe | typeof kernelProbe = commandProbe, signed = true): StepStore & { events: LogEvent[]; evidence: Map<string, string> } {
+  const request = { repo: '/r', good: ['v1'], bad: 'v2', probe, options };
+  const grant = sealGrant(key, { id, by: 't', at, request }, { role: 'submit', commandProbe: true, maxRangeCommits: 1000 });
   const events: LogEvent[] = [
-    { type: 'created', at, by: 't', request: { repo: '/r', good: ['v1'], bad: 'v2', probe, options } },
+    { type: 'created', at, by: 't', request, ...(signed ? { grant } : {}) },
     { type: 'initialized', at, bad, goods: [good], commits: graph.commits.length, untestable: {} },
   ];
   const tokens = new Set<string>();
@@ -80,9 +87,41 @@ function firstJob(store: ReturnType<typeof memoryStore>): Promise<CommandTestJob
   });
 }
 
-const deps = (store: StepStore, runCommand: () => Promise<CommandRun>, repo = fakeRepo()) => ({ store, openRepo: async () => repo, scratchDir: '/nonexistent', now: () => new Date(at), defaultTimeoutSec: 60, attempt: 1, cancelPollMs: 60_000, runCommand });
+const deps = (store: StepStore, runCommand: () => Promise<CommandRun>, repo = fakeRepo()) => ({ store, trust, openRepo: async () => repo, scratchDir: '/nonexistent', now: () => new Date(at), defaultTimeoutSec: 60, attempt: 1, cancelPollMs: 60_000, runCommand });
 
 describe('command test job', () => {
+  it('refuses a bisection written straight into the store (no signature from the API), with the reason, and runs nothing', async () => {
+    const store = memoryStore({}, commandProbe, false);
+    const job = await firstJob(store);
+    let ran = false;
+    const outcome = await endOnTerminalError(store, job, () => new Date(at), () => runTestJob(job, deps(store, async () => {
+      ran = true;
+      return { kind: 'exited', exitCode: 0, output: '', durationMs: 1 };
+    })));
+    expect(outcome).toBe('aborted');
+    expect(ran).toBe(false);
+    expect(store.events.at(-1)).toMatchObject({ type: 'failed', error: expect.stringContaining('no signature from the API') });
+  });
+
+  it('refuses a signed command probe on a worker that does not allow command probes', async () => {
+    const store = memoryStore();
+    const job = await firstJob(store);
+    const outcome = await endOnTerminalError(store, job, () => new Date(at), () => runTestJob(job, { ...deps(store, exited(0)), trust: { key, allowCommandProbe: false } }));
+    expect(outcome).toBe('aborted');
+    expect(store.events.at(-1)).toMatchObject({ type: 'failed', error: expect.stringContaining('does not run command probes') });
+  });
+
+  it('refuses a request edited in Redis after the API signed it', async () => {
+    const store = memoryStore();
+    const created = store.events[0]!;
+    if (created.type !== 'created') throw new Error('fixture');
+    store.events[0] = { ...created, request: { ...created.request, probe: { type: 'command', command: 'id' } } };
+    const job = await firstJob(store);
+    const outcome = await endOnTerminalError(store, job, () => new Date(at), () => runTestJob(job, deps(store, exited(0))));
+    expect(outcome).toBe('aborted');
+    expect(store.events.at(-1)).toMatchObject({ type: 'failed', error: expect.stringContaining('signature does not match') });
+  });
+
   it('records the verdict once with its evidence, and a second run of the same job is a duplicate', async () => {
     const store = memoryStore();
     const job = await firstJob(store);
@@ -146,7 +185,7 @@ describe('the error taxonomy decides what a failing step does', () => {
 
 describe('build job', () => {
   const buildDeps = (store: StepStore, build: NonNullable<BuildJobDeps['build']>, enqueued: LabTestJob[]): BuildJobDeps => ({
-    store, openRepo: async () => fakeRepo(), cache: {} as ArtifactCache, workDir: '/nonexistent', jobs: 1, ccacheDir: '/nonexistent', now: () => new Date(at), attempt: 1,
+    store, trust, openRepo: async () => fakeRepo(), cache: {} as ArtifactCache, workDir: '/nonexistent', jobs: 1, ccacheDir: '/nonexistent', now: () => new Date(at), attempt: 1,
     enqueueTest: async (job) => void enqueued.push(job), build,
   });
 
@@ -177,15 +216,15 @@ describe('lab test job', () => {
     outcome: { kind: 'result', verdict: 'bad', metrics: { mismatches: 17 }, line: 'KBISECT-RESULT {"verdict":"bad","mismatches":17}' },
     timings: { totalSec: 20, resultSec: 15 }, ...over,
   });
-  const labDeps = (store: StepStore, onPool: LabJobDeps['onPool']): LabJobDeps => ({
-    store, machines: {} as MachineRegistry, cacheDir: '/nonexistent', now: () => new Date(at), attempt: 1, cancelPollMs: 60_000, consoleIntervalMs: 60_000,
+  const labDeps = (store: StepStore, onPool: NonNullable<LabJobDeps['onPool']>): LabJobDeps => ({
+    store, trust, labRoots: ['/'], machines: {} as MachineRegistry, cacheDir: '/nonexistent', now: () => new Date(at), attempt: 1, cancelPollMs: 60_000, consoleIntervalMs: 60_000,
     prepare: async () => ({ path: '/nonexistent/initrd', fromCache: true, key: 'k' }), onPool,
   });
 
   it('records the verdict with the machine, metrics and build evidence, and says a forced build in the reason', async () => {
     const store = memoryStore({}, kernelProbe);
     const job: LabTestJob = { ...(await firstJob(store)), kind: 'lab-test', kernel };
-    const onPool = (async () => ({ result: booted(), machineId: 'vm1', attempts: [] })) as unknown as LabJobDeps['onPool'];
+    const onPool = (async () => ({ result: booted(), machineId: 'vm1', attempts: [] })) as unknown as NonNullable<LabJobDeps['onPool']>;
     expect(await runLabTestJob(job, labDeps(store, onPool))).toBe('recorded');
     expect(store.events.at(-1)).toMatchObject({
       type: 'verdict', commit: job.commit, verdict: 'bad', machine: 'vm1', buildEvidence: 'build-x', evidence: `console-${job.commit}`,
@@ -197,7 +236,7 @@ describe('lab test job', () => {
   it('leaves a lab configuration error to the taxonomy: the bisection ends with its message', async () => {
     const store = memoryStore({}, kernelProbe);
     const job: LabTestJob = { ...(await firstJob(store)), kind: 'lab-test', kernel };
-    const onPool = (async () => { throw new LabConfigError("pool 'virtual' has no machines", 'pool'); }) as unknown as LabJobDeps['onPool'];
+    const onPool = (async () => { throw new LabConfigError("pool 'virtual' has no machines", 'pool'); }) as unknown as NonNullable<LabJobDeps['onPool']>;
     expect(await endOnTerminalError(store, job, () => new Date(at), () => runLabTestJob(job, labDeps(store, onPool)))).toBe('aborted');
     expect(store.events.at(-1)).toMatchObject({ type: 'failed', error: "pool 'virtual' has no machines" });
   });

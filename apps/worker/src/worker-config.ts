@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
+import { redisUrlFromEnv } from '@kbisect/service';
 
 export const WorkerRoleSchema = Type.Union([Type.Literal('orchestrator'), Type.Literal('build'), Type.Literal('test')]);
 export type WorkerRole = Static<typeof WorkerRoleSchema>;
@@ -25,6 +26,15 @@ export const WorkerConfigSchema = Type.Object({
   artifactCacheGb: Type.Number({ exclusiveMinimum: 0 }),
   /** ccache's directory, shared by every build slot (ccache is safe for concurrent use). @defaultValue $CCACHE_DIR, else <cacheDir>/ccache */
   ccacheDir: Type.String({ minLength: 1 }),
+  /** The API's request-signing key file (KBISECT_REQUEST_KEY_FILE, mode 0600); without it command probes are refused. */
+  requestKeyFile: Type.Optional(Type.String({ minLength: 1 })),
+  /** Whether this worker runs command probes at all (KBISECT_ALLOW_COMMAND_PROBE). @defaultValue false */
+  allowCommandProbe: Type.Boolean(),
+  /**
+   * Directories a machine's BMC password file, console file and TFTP root must lie under (KBISECT_LAB_ROOTS, ':'-separated absolute paths).
+   * @defaultValue the cache dir, /var/lib/kbisect, /srv/tftp and /etc/kbisect
+   */
+  labRoots: Type.Array(Type.String({ pattern: '^/' }), { minItems: 1 }),
   /** Infrastructure failures in a row that quarantine a lab machine. @defaultValue 3 */
   quarantineAfter: Type.Integer({ minimum: 1, maximum: 100 }),
 });
@@ -55,7 +65,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     return n;
   };
   const config = {
-    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisUrl: redisUrlFromEnv(env),
     namespace: env.KBISECT_NAMESPACE ?? 'kbisect',
     roles: [...roles],
     cacheDir: env.KBISECT_CACHE_DIR ?? defaults.cacheDir,
@@ -65,6 +75,9 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     buildJobs: int('KBISECT_BUILD_JOBS', availableParallelism()),
     artifactCacheGb: num('KBISECT_ARTIFACT_CACHE_GB', 20),
     quarantineAfter: int('KBISECT_QUARANTINE_AFTER', 3),
+    labRoots: env.KBISECT_LAB_ROOTS ? env.KBISECT_LAB_ROOTS.split(':').filter(Boolean) : [env.KBISECT_CACHE_DIR ?? defaults.cacheDir, '/var/lib/kbisect', '/srv/tftp', '/etc/kbisect'],
+    allowCommandProbe: env.KBISECT_ALLOW_COMMAND_PROBE === '1' || env.KBISECT_ALLOW_COMMAND_PROBE === 'true',
+    ...(env.KBISECT_REQUEST_KEY_FILE ? { requestKeyFile: env.KBISECT_REQUEST_KEY_FILE } : {}),
     ccacheDir: env.CCACHE_DIR ?? join(env.KBISECT_CACHE_DIR ?? defaults.cacheDir, 'ccache'),
   };
   if (!Value.Check(WorkerConfigSchema, config)) {

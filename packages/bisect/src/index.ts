@@ -21,3 +21,4 @@ export { nextNarrowing, type NarrowingStep } from './narrowing.js';
 export type { NarrowedSummary } from './narrowed-summary.js';
 export { rangeFromImportedLog, type StartRange, type ImportedRangeOutcome } from './imported-range.js';
 export { nextMergeBaseStep, type MergeBaseStep } from './merge-base-check.js';
+export { MAX_PARALLEL } from './parallel-search.js';

@@ -3,19 +3,8 @@ import { next, startBisection } from './reducer.js';
 import { toBisectLog, parseBisectLog } from './bisect-log.js';
 import { candidatesOf } from './inspect.js';
 import { toResult } from './result.js';
-import type { BisectState, Step, Verdict } from './state.js';
-import { descendantsOf, fakeSha, generateHistory, graphOf, seededRandom, simulate, type GeneratedHistory } from './testing/index.js';
-
-/** A linear history 0..n-1 (0 is good), the bad end at n-1. */
-function linear(n: number): GeneratedHistory {
-  return { parents: Array.from({ length: n }, (_, i) => (i === 0 ? [] : [i - 1])), tip: n - 1 };
-}
-
-function oracleFor(history: GeneratedHistory, culprit: number, skips: Iterable<number> = []): (sha: string) => Verdict {
-  const bad = new Set([...descendantsOf(history, culprit)].map(fakeSha));
-  const skip = new Set([...skips].map(fakeSha));
-  return (sha) => (skip.has(sha) ? 'skip' : bad.has(sha) ? 'bad' : 'good');
-}
+import type { BisectState, Step } from './state.js';
+import { fakeSha, generateHistory, graphOf, seededRandom, simulate, type GeneratedHistory, linearHistory as linear, deterministicOracle as oracleFor } from './testing/index.js';
 
 function start(history: GeneratedHistory, extra: { firstParent?: boolean; untestable?: Record<string, string> } = {}): Step {
   const { graph, good, bad } = graphOf(history);

@@ -14,6 +14,7 @@ import { nextVerification } from './verification.js';
 import { nextNarrowing } from './narrowing.js';
 import { computeWeights } from './weights.js';
 import { isBisectRun, runFields, runKey, runRef, type RunRef } from './run-ref.js';
+import { isOutstanding, MAX_PARALLEL, searchParallel, type ParallelSearch } from './parallel-search.js';
 
 export interface StartParams {
   readonly graph: CommitGraph;
@@ -42,6 +43,12 @@ export interface StartParams {
    * honest one (see narrowing.ts).
    */
   readonly narrow?: { readonly forced: readonly string[] };
+  /**
+   * Multisection: keep up to this many bisect runs in flight, placed to cut
+   * the candidates into k+1 near-equal parts (deterministic policy only; a
+   * `parallel` event changes it later). 1 walks git's exact path. @defaultValue 1
+   */
+  readonly parallel?: number;
 }
 
 /** Starts a bisection and says which commit to test first (or the answer, when the range is trivial). */
@@ -65,8 +72,11 @@ export function startBisection(params: StartParams): Step {
     ...(params.verify ? { verify: params.verify } : {}),
     ...(params.checkEndpoints ? { checkEndpoints: true } : {}),
     ...(params.narrow ? { narrow: { forced: [...params.narrow.forced] } } : {}),
+    ...(params.parallel !== undefined && params.parallel > 1 ? { parallel: params.parallel } : {}),
   };
   if (typeof policy === 'string') return failStart(base, 'KBISECT_ERR_INVALID_POLICY', policy);
+  const parallelProblem = params.parallel === undefined ? undefined : checkParallel(base, params.parallel);
+  if (parallelProblem) return failStart(base, 'KBISECT_ERR_INVALID_PARALLEL', parallelProblem);
   if (problems.length > 0) return failStart(base, 'KBISECT_ERR_INVALID_GRAPH', `invalid commit graph: ${problems.slice(0, 3).join('; ')}`);
   const index = indexGraph(params.graph);
   if (!index.indexOf.has(params.bad)) return failStart(base, 'KBISECT_ERR_INVALID_START', `bad commit ${params.bad} is not in the commit graph`);
@@ -80,6 +90,10 @@ export function startBisection(params: StartParams): Step {
 
 /** The reducer: one event in, the new state and what to do next out. Never throws on bad input. */
 export function next(state: BisectState, event: BisectEvent): Step {
+  if (state.status !== 'running' && event.type === 'verdict' && isOutstanding(state, runKey(event)) && !state.history.some((r) => r.source !== 'start' && runKey(r) === runKey(event))) {
+    // A cancelled run that finished anyway: its result is evidence, the answer stands.
+    return { state: { ...state, history: [...state.history, recordOf(event)] }, commands: [] };
+  }
   if (state.status !== 'running') return reject(state, 'KBISECT_ERR_NOT_RUNNING', `bisection is already ${state.status}`);
   const index = indexGraph(state.graph);
   switch (event.type) {
@@ -89,6 +103,11 @@ export function next(state: BisectState, event: BisectEvent): Step {
       return finish({ ...state, status: 'failed', error: event.reason });
     case 'untestable':
       return advance({ ...state, untestable: { ...state.untestable, ...event.commits } }, index);
+    case 'parallel': {
+      const problem = checkParallel(state, event.k);
+      if (problem) return reject(state, 'KBISECT_ERR_INVALID_PARALLEL', problem);
+      return advance({ ...state, parallel: event.k }, index);
+    }
     case 'revert-unavailable':
       return advance({ ...state, verification: { ...state.verification, revert: { outcome: 'unavailable', reason: event.reason } } }, index);
     case 'verdict':
@@ -115,26 +134,38 @@ function applyVerdict(state: BisectState, index: GraphIndex, event: Extract<Bise
   const knownEnd = state.goods.includes(event.commit) || event.commit === state.bad;
   if (c === undefined && !(knownEnd && flaky)) return reject(state, 'KBISECT_ERR_UNKNOWN_COMMIT', `commit ${event.commit} is not in the bisection range`);
   if (!flaky && c !== undefined) {
-    const problem = contradiction(state, index, c, engineVerdict(event.verdict, state.terms));
+    const problem = contradiction(state, index, c, engineVerdict(event.verdict, state.terms), isOutstanding(state, key));
     if (problem) return reject(state, 'KBISECT_ERR_CONTRADICTS_HISTORY', problem);
   }
-  const { revert: _revert, ...fields } = runFields(ref);
-  const record: VerdictRecord = {
+  return advance({ ...state, history: [...state.history, recordOf(event)] }, index);
+}
+
+function recordOf(event: Extract<BisectEvent, { type: 'verdict' }>): VerdictRecord {
+  const { revert: _revert, ...fields } = runFields(runRef(event));
+  return {
     ...fields,
     verdict: event.verdict,
     source: event.source ?? 'probe',
     ...(event.reason !== undefined ? { reason: event.reason } : {}),
     ...(event.metrics !== undefined ? { metrics: event.metrics } : {}),
   };
-  return advance({ ...state, history: [...state.history, record] }, index);
 }
 
-function contradiction(state: BisectState, index: GraphIndex, c: number, verdict: VerdictRecord['verdict']): string | undefined {
+function checkParallel(state: BisectState, k: number): string | undefined {
+  if (!Number.isInteger(k) || k < 1 || k > MAX_PARALLEL) return `parallel must be an integer from 1 to ${MAX_PARALLEL}, not ${k}`;
+  if (k > 1 && state.policy !== undefined) return `parallel ${k} needs the deterministic policy: policy ${state.policy.kind} picks one run at a time`;
+  return undefined;
+}
+
+// A run handed out in parallel may land after another verdict moved the bad
+// end past it: "not an ancestor of the current bad commit" is then expected,
+// not a contradiction (`outstanding`); the other checks still hold.
+function contradiction(state: BisectState, index: GraphIndex, c: number, verdict: VerdictRecord['verdict'], outstanding: boolean): string | undefined {
   const bounds = deriveBounds(state, index);
   const sha = index.graph.commits[c]!;
   const badSha = index.graph.commits[bounds.bad]!;
   if (verdict === 'good' && isAncestorInRange(index, bounds.bad, c)) return `commit ${sha} cannot be good: it contains the bad commit ${badSha}`;
-  if (verdict !== 'skip' && !isAncestorInRange(index, c, bounds.bad)) return `commit ${sha} is not an ancestor of the current bad commit ${badSha}`;
+  if (verdict !== 'skip' && !outstanding && !isAncestorInRange(index, c, bounds.bad)) return `commit ${sha} is not an ancestor of the current bad commit ${badSha}`;
   if (verdict === 'bad') {
     const goodAncestor = bounds.goods.find((g) => isAncestorInRange(index, c, g));
     if (goodAncestor !== undefined) return `commit ${sha} cannot be bad: good commit ${index.graph.commits[goodAncestor]} contains it`;
@@ -159,12 +190,27 @@ function advance(before: BisectState, index: GraphIndex): Step {
     if (check.kind === 'failed') return finish({ ...state, status: 'failed', error: check.error, endpoints: check.endpoints });
     state = { ...state, endpoints: check.endpoints };
   }
+  const multi = (state.parallel ?? 1) > 1 || (state.inFlight?.length ?? 0) > 0 ? searchParallel(state, index) : undefined;
+  if (multi?.kind === 'test' && ((state.parallel ?? 1) > 1 || multi.inFlight.length > multi.start.length)) return parallelStep(state, multi);
+  if (multi === undefined) return searchOneAtATime(state, index);
+  // Back to one run at a time (k lowered to 1 and nothing useful in flight), or answered.
+  const { inFlight: _f, ...settled } = state;
+  const moot = [...(state.moot ?? []), ...multi.cancel];
+  const step = multi.kind === 'done' ? afterAnswer(multi.state, index) : searchOneAtATime({ ...settled, ...(moot.length > 0 ? { moot } : {}) }, index);
+  return { state: step.state, commands: [...cancelCommands(multi.cancel), ...step.commands] };
+}
+
+function searchOneAtATime(state: BisectState, index: GraphIndex): Step {
   const search = state.policy?.kind === 'bayes' ? searchBayes(state, index) : searchLikeGit(state, index);
   if (search.kind === 'test') {
     const { next: _n, pending: _p, ...rest } = state;
     return testStep({ ...rest, history: search.history }, search.ref, search.progress);
   }
-  const answered = search.state;
+  return afterAnswer(search.state, index);
+}
+
+/** Once the search has its answer: verify it, or narrow an untestable stretch, when asked to. */
+function afterAnswer(answered: BisectState, index: GraphIndex): Step {
   if (answered.status === 'found' && answered.verify && answered.culprit) {
     const step = nextVerification(answered, index);
     if (step.kind === 'test') {
@@ -245,6 +291,20 @@ function currentCommands(state: BisectState, index: GraphIndex): BisectCommand[]
   const candidates = computeCandidates(index, bounds.bad, bounds.goods, state.firstParent);
   const ref = state.pending ?? runRef({ commit: state.next });
   return [{ type: 'test', ...runFields(ref), progress: progressOf(candidates.list, bounds.skipped, state.history) }];
+}
+
+/** Waits for several bisect runs at once: cancels the moot ones, starts the new ones. */
+function parallelStep(state: BisectState, search: Extract<ParallelSearch, { kind: 'test' }>): Step {
+  const { next: _n, pending: _p, ...rest } = state;
+  const moot = [...(state.moot ?? []), ...search.cancel];
+  return {
+    state: { ...rest, inFlight: search.inFlight, ...(moot.length > 0 ? { moot } : {}) },
+    commands: [...cancelCommands(search.cancel), ...search.start.map((ref): BisectCommand => ({ type: 'test', ...runFields(ref), progress: search.progress }))],
+  };
+}
+
+function cancelCommands(refs: readonly RunRef[]): BisectCommand[] {
+  return refs.map((ref) => ({ type: 'cancel-test', ...runFields(ref), reason: `moot: ${ref.commit} is no longer a candidate` }));
 }
 
 /** Waits for one run: the state says which (`next`, `pending`), the command asks for it. */

@@ -77,6 +77,12 @@ export interface BisectState {
   readonly next?: string;
   /** The run waiting for its verdict (`next`, why, which run, and for a revert check what to revert on top of it). */
   readonly pending?: RunRef;
+  /** Most bisect runs in flight at once (multisection); 1 or unset walks git's exact path. */
+  readonly parallel?: number;
+  /** With `parallel`: the bisect runs handed out and still useful, in the order they were handed out. */
+  readonly inFlight?: readonly RunRef[];
+  /** Runs handed out and then cancelled as moot; a verdict that lands for one anyway is still recorded. */
+  readonly moot?: readonly RunRef[];
   /** Posterior probability of the answer (flaky policies), or of the credible set when ambiguous. */
   readonly confidence?: number;
   /** The most likely first bad commits with their posterior (bayes). */
@@ -99,6 +105,8 @@ export type BisectEvent =
     })
   | { readonly type: 'revert-unavailable'; readonly reason: string }
   | { readonly type: 'untestable'; readonly commits: Readonly<Record<string, string>> }
+  /** How many bisect runs may be in flight from now on (the ready machines); in-flight runs are never cut. */
+  | { readonly type: 'parallel'; readonly k: number }
   | { readonly type: 'cancel'; readonly reason?: string }
   | { readonly type: 'fail'; readonly reason: string };
 
@@ -120,10 +128,13 @@ export type RejectionCode =
   | 'KBISECT_ERR_CONTRADICTS_HISTORY'
   | 'KBISECT_ERR_INVALID_GRAPH'
   | 'KBISECT_ERR_INVALID_START'
-  | 'KBISECT_ERR_INVALID_POLICY';
+  | 'KBISECT_ERR_INVALID_POLICY'
+  | 'KBISECT_ERR_INVALID_PARALLEL';
 
 export type BisectCommand =
   | (RunFields & { readonly type: 'test'; readonly progress: Progress })
+  /** Stop a run handed out earlier (build and boot): a verdict that landed since made it moot. */
+  | (RunFields & { readonly type: 'cancel-test'; readonly reason: string })
   | {
       readonly type: 'finished';
       readonly status: Exclude<BisectStatus, 'running'>;

@@ -1,11 +1,11 @@
 import { execa } from 'execa';
 import { GitCommandError } from './errors/git-errors.js';
-import { SAFE_CONFIG } from './mirror-cache.js';
+import { SAFE_CONFIG_ARGS } from './git-process.js';
 
 // git's batch modes read their questions on stdin, which simple-git cannot
 // feed; execa runs the same git with the same safe config, argument arrays only.
 function gitArgs(gitDir: string, args: readonly string[]): string[] {
-  return [...SAFE_CONFIG.flatMap((c) => ['-c', c]), '--git-dir', gitDir, ...args];
+  return [...SAFE_CONFIG_ARGS, '--git-dir', gitDir, ...args];
 }
 
 /**

@@ -74,11 +74,11 @@ describe('GitRepo on a real repository', () => {
     expect(existsSync(join(fx.dir, 'x'))).toBe(false);
   });
 
-  it('checks the range and names the good commit at fault', async () => {
+  it('checks the range as git bisect start does and names the good commit at fault', async () => {
     const tip = fx.shas[history.tip]!;
-    await expect(repo.checkRange(tip, [tip])).rejects.toThrow(/same commit/);
-    await expect(repo.checkRange(fx.shas[5]!, [tip], ['main'])).rejects.toThrow(/--good main .* is not an ancestor of --bad/);
-    await expect(repo.checkRange(tip, [fx.shas[0]!])).resolves.toBeUndefined();
+    await expect(repo.mergeBasesToCheck(tip, [tip])).rejects.toThrow(/same commit/);
+    await expect(repo.mergeBasesToCheck(fx.shas[5]!, [tip], ['main'])).rejects.toThrow(/--good main .* is not an ancestor of --bad/);
+    await expect(repo.mergeBasesToCheck(tip, [fx.shas[0]!])).resolves.toEqual([]);
   });
 
   it('reads files at a revision without a checkout, and blob ids of paths at many commits in one call', async () => {

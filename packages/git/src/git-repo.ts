@@ -76,14 +76,6 @@ export class GitRepo {
     return out.trim() === '';
   }
 
-  /** Each good must differ from bad and be its ancestor; the error names the good at fault. */
-  async checkRange(bad: string, goods: readonly string[], goodRefs: readonly string[] = goods): Promise<void> {
-    for (const [i, good] of goods.entries()) {
-      if (good === bad) throw new GoodEqualsBadError(bad);
-      if (!(await this.isAncestor(good, bad))) throw new GoodNotAncestorError(goodRefs[i] ?? good, good, bad);
-    }
-  }
-
   /**
    * `git bisect start`'s check of the ends: each good differs from bad; when a
    * good is not an ancestor of bad, the merge bases git tests first (in

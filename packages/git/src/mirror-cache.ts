@@ -13,9 +13,14 @@ export function gitAt(dir: string): SimpleGit {
   return simpleGit({ baseDir: dir, config: SAFE_CONFIG, maxConcurrentProcesses: 4, trimmed: false, unsafe: { allowUnsafeProtocolOverride: true } });
 }
 
-export function mirrorPathFor(cacheDir: string, source: RepoSource): string {
+/** A repository's name in caches: its mirror, and a build slot's worktree of it (so two trees never share one). */
+export function mirrorIdOf(source: RepoSource): string {
   const key = source.kind === 'path' ? `path:${source.path}` : `url:${source.url}`;
-  return join(cacheDir, 'mirrors', `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.git`);
+  return createHash('sha256').update(key).digest('hex').slice(0, 32);
+}
+
+export function mirrorPathFor(cacheDir: string, source: RepoSource): string {
+  return join(cacheDir, 'mirrors', `${mirrorIdOf(source)}.git`);
 }
 
 async function exists(path: string): Promise<boolean> {

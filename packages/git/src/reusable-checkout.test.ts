@@ -156,6 +156,31 @@ describe('ReusableCheckout', () => {
     expect(await git(repo.gitDir, 'worktree', 'list', '--porcelain')).not.toContain(dir);
   });
 
+  it('starts again from a fresh worktree when git cannot move it (an index.lock a killed git left), and replaces a directory a previous process left', async () => {
+    const dir = join(work, 'cache', 'worktrees', 'locked');
+    const co = repo.openCheckout(dir);
+    await co.checkout(c[0]!);
+    const admin = await git(dir, 'rev-parse', '--absolute-git-dir');
+    await writeFile(join(admin, 'index.lock'), '');
+    await writeFile(join(dir, 'a.txt'), 'edited\n');
+    await co.checkout(c[1]!);
+    expect(await git(dir, 'rev-parse', 'HEAD')).toBe(c[1]);
+    expect(await readFile(join(dir, 'a.txt'), 'utf8')).toBe('a1\n');
+    expect(await leftovers(dir)).toBe('');
+    // Its next step moves the fresh worktree as usual.
+    await co.checkout(c[2]!);
+    expect(await readFile(join(dir, 'new.txt'), 'utf8')).toBe('new\n');
+    // A new process's checkout of the same directory (the old one died holding it).
+    const next = repo.openCheckout(dir);
+    await writeFile(join(dir, 'stale'), 'x');
+    await next.checkout(c[3]!);
+    expect(await git(dir, 'rev-parse', 'HEAD')).toBe(c[3]);
+    expect(await leftovers(dir)).toBe('');
+    expect((await git(repo.gitDir, 'worktree', 'list')).split('\n')).toHaveLength(2);
+    await next.dispose();
+    expect((await git(repo.gitDir, 'worktree', 'list')).split('\n')).toHaveLength(1);
+  });
+
   it('dispose() removes the worktree and its record, is safe twice and before any checkout; two checkouts on one mirror are independent', async () => {
     const never = repo.openCheckout(join(work, 'cache', 'worktrees', 'never'));
     await never.dispose();

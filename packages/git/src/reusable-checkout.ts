@@ -1,9 +1,9 @@
 import { readFile, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import { scanDirs, sweepDirs, type DirStamps } from './dir-stamps.js';
 import { GitCommandError } from './errors/git-errors.js';
-import { gitAt, SAFE_CONFIG } from './mirror-cache.js';
+import { runHotGit } from './git-process.js';
+import { gitAt } from './mirror-cache.js';
 import { revertInWorktree } from './worktree-revert.js';
 
 const SHA = /^[0-9a-f]{40}$/;
@@ -47,6 +47,11 @@ export interface Checkout {
  * last checkout changed, so the list of directories stays current without a
  * second pass. On a file system with second-granularity times every step
  * cleans the whole tree.
+ *
+ * When git cannot move the worktree (a lock left by a test's own git that was
+ * killed, a damaged index), or the test removed its .git file, the next
+ * checkout starts from a fresh worktree; so does the first checkout of a
+ * directory a previous process left (a worker slot's, after a crash).
  */
 export class ReusableCheckout implements Checkout {
   private state: 'none' | 'present' | 'disposed' = 'none';
@@ -70,31 +75,18 @@ export class ReusableCheckout implements Checkout {
       await this.remove();
     }
     if (this.state === 'present') {
-      // Explicit --git-dir and --work-tree: git never searches upwards, so it
-      // can only ever clean this worktree.
-      const at = ['--literal-pathspecs', `--git-dir=${this.adminDir}`, `--work-tree=${this.dir}`];
-      const wt = pinnedGit(this.dir);
-      // Only directories where a name appeared or went can hold untracked or
-      // ignored files; clean those (all, when there are many or the root).
-      let changed = [''];
-      if (this.stamps) {
-        const pass = sweepDirs(this.dir, this.stamps, this.since - CLOCK_MARGIN_NS);
-        changed = pass.changed;
-        this.stamps = pass.stamps;
-      }
-      const where = changed.length > 64 || changed.includes('') ? [] : ['--', ...changed];
       try {
-        if (changed.length > 0) await wt.raw([...at, 'clean', '-ffdxq', ...where]);
-        await wt.raw([...at, 'checkout', '--quiet', '--detach', '--force', sha]);
-      } catch (err) {
-        this.stamps = undefined;
-        throw new GitCommandError('checkout', err instanceof Error ? err.message : String(err));
+        await this.moveTo(sha);
+        return;
+      } catch {
+        // A worktree git cannot move (say, an index.lock left by a test's own
+        // git that was killed): start again from a fresh one, as below.
+        await this.remove();
       }
-      // After a failed step (or a coarse clock) the directories are read again.
-      if (this.stamps === undefined && this.fineClock) this.stamps = scanDirs(this.dir).stamps;
-      this.since = wallClockNs();
-      return;
     }
+    // A directory at `dir` before the first checkout is a previous life's (a
+    // worker slot's worktree when its process died); it holds nothing of ours.
+    if (await exists(this.dir)) await this.discard();
     try {
       await gitAt(this.gitDir).raw(['worktree', 'add', '--detach', '--force', '--quiet', this.dir, sha]);
     } catch (err) {
@@ -105,6 +97,25 @@ export class ReusableCheckout implements Checkout {
     const scan = scanDirs(this.dir);
     this.fineClock = scan.fineClock;
     this.stamps = scan.fineClock ? scan.stamps : undefined;
+    this.since = wallClockNs();
+  }
+
+  /** Moves the present worktree to `sha`, cleaning only where the last test changed names. */
+  private async moveTo(sha: string): Promise<void> {
+    // Explicit --git-dir and --work-tree: git never searches upwards, so it
+    // can only ever clean this worktree.
+    const at = ['--literal-pathspecs', `--git-dir=${this.adminDir}`, `--work-tree=${this.dir}`];
+    // Only directories where a name appeared or went can hold untracked or
+    // ignored files; clean those (all, when there are many or the root).
+    let changed = [''];
+    if (this.stamps) {
+      const pass = sweepDirs(this.dir, this.stamps, this.since - CLOCK_MARGIN_NS);
+      changed = pass.changed;
+      this.stamps = pass.stamps;
+    }
+    const where = changed.length > 64 || changed.includes('') ? [] : ['--', ...changed];
+    if (changed.length > 0) await runHotGit('clean', [...at, 'clean', '-ffdxq', ...where], this.dir);
+    await runHotGit('checkout', [...at, 'checkout', '--quiet', '--detach', '--force', sha], this.dir);
     this.since = wallClockNs();
   }
 
@@ -119,10 +130,13 @@ export class ReusableCheckout implements Checkout {
     this.state = 'disposed';
     if (was === 'present') await this.remove();
     // Disposed while a first checkout was still being written (a signal): its dir goes too.
-    else if (was === 'none' && (await exists(this.dir))) {
-      await rm(this.dir, { recursive: true, force: true });
-      await gitAt(this.gitDir).raw(['worktree', 'prune']).catch(() => undefined);
-    }
+    else if (was === 'none' && (await exists(this.dir))) await this.discard();
+  }
+
+  /** Deletes `dir` and forgets its record in the mirror (git prunes records whose directory is gone). */
+  private async discard(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+    await gitAt(this.gitDir).raw(['worktree', 'prune']).catch(() => undefined);
   }
 
   private async remove(): Promise<void> {
@@ -131,18 +145,9 @@ export class ReusableCheckout implements Checkout {
     try {
       await gitAt(this.gitDir).raw(['worktree', 'remove', '--force', '--force', this.dir]);
     } catch {
-      await rm(this.dir, { recursive: true, force: true });
-      await gitAt(this.gitDir).raw(['worktree', 'prune']).catch(() => undefined);
+      await this.discard();
     }
   }
-}
-
-/**
- * simple-git refuses --git-dir/--work-tree unless told otherwise (they could
- * point git anywhere); ours are the worktree's own paths, never user input.
- */
-function pinnedGit(dir: string): SimpleGit {
-  return simpleGit({ baseDir: dir, config: SAFE_CONFIG, trimmed: false, unsafe: { allowUnsafeProtocolOverride: true, allowUnsafeConfigPaths: true } });
 }
 
 function wallClockNs(): bigint {

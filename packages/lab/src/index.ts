@@ -4,6 +4,7 @@ export { bootDirect, type DirectBoot } from './qemu-direct-boot.js';
 export { MachineSpecSchema, SecretRefSchema, ConsoleSourceSchema, normalizeMac, macWithHyphens, type MachineSpec, type Machine, type MachineStatus, type MachineState, type SecretRef, type ConsoleSource } from './machine.js';
 export { LabInfraError, LabConfigError, type InfraFailureKind } from './lab-errors.js';
 export { resolveSecret } from './secret.js';
+export { assertMachinePaths, isUnder, machineFiles } from './machine-paths.js';
 export { IpmiClient, type BmcAddress, type IpmiOptions, type PowerState } from './ipmi-client.js';
 export { classifyIpmiFailure } from './ipmi-failure.js';
 export { stagePxeBoot, type StagedBoot, type StageRequest } from './pxe-staging.js';

@@ -32,7 +32,7 @@ export const MachineSpecSchema = Type.Object(
       {
         host: Host,
         port: Port(623),
-        user: Type.String({ minLength: 1, maxLength: 16, pattern: '^[A-Za-z0-9._-]+$', description: 'IPMI user name (at most 16 characters)' }),
+        user: Type.String({ minLength: 1, maxLength: 16, pattern: '^(?!-)[A-Za-z0-9._-]+$', description: "IPMI user name (at most 16 characters, not starting with '-': ipmitool would take it as an option)" }),
         password: SecretRefSchema,
       },
       { additionalProperties: false },
@@ -45,7 +45,7 @@ export const MachineSpecSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    cmdline: Type.String({ maxLength: 1024, pattern: '^[\\x20-\\x7e]*$', default: 'console=ttyS0,115200 panic=-1', description: 'Kernel command-line base; the test adds its own words' }),
+    cmdline: Type.String({ maxLength: 1024, pattern: '^[\\x20-\\x23\\x25-\\x7e]*$', default: 'console=ttyS0,115200 panic=-1', description: "Kernel command-line base; the test adds its own words. Printable ASCII without '$' (boot scripts would expand it)" }),
     pciAddress: Type.Optional(Type.String({ pattern: '^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7]$', description: 'PCI device the reproducer may bind to vfio-pci, e.g. 0000:00:05.0' })),
   },
   { additionalProperties: false },

@@ -1,12 +1,13 @@
-import { next, runFields, runKey, runRef, type BisectEvent, type CommitGraph, type Step } from '@kbisect/bisect';
+import { runFields, runKey, runRef, type BisectEvent, type CommitGraph, type Step } from '@kbisect/bisect';
+import { driverNext, type MergeBasePhase } from './driver/driver-step.js';
 import type { LogEvent, StoredLogEvent } from './log-event.js';
-import { startStep } from './start-step.js';
+import { driverStartOf, startStep } from './start-step.js';
 import { compareStreamIds, STREAM_START } from './stream-id.js';
 
 type Of<T extends LogEvent['type']> = Extract<LogEvent, { type: T }>;
 
 /** Bumped whenever the fold's shape or meaning changes, the engine state's included (BisectState, Step): a snapshot of another version is replayed from the start. */
-export const FOLD_VERSION = 3;
+export const FOLD_VERSION = 5;
 
 /**
  * Everything a bisection's log has said, folded: the engine's Step plus what
@@ -29,11 +30,15 @@ export interface BisectionFold {
   readonly cancelRequested: boolean;
   /** Engine events logged before the engine could start (before `initialized`, or while its graph is unknown). */
   readonly pending: readonly LogEvent[];
-  /** The engine, once `initialized` and the graph are known. */
+  /** The engine, once `initialized` and the graph are known (during the merge-base phase: the merge base to test). */
   readonly step?: Step;
+  /** The merge bases tested before the range when a good is not an ancestor of bad (the driver's phase before the engine's). */
+  readonly mergeBase?: MergeBasePhase;
   /** Events the engine refused while running (a late conflicting manual verdict). */
   readonly ignored: readonly { readonly event: LogEvent; readonly message: string }[];
   readonly lastStart?: Of<'step-started'>;
+  /** When each run last started, by runKey: what the view shows of the runs in flight (multisection). */
+  readonly starts: Readonly<Record<string, string>>;
   readonly finished?: Of<'finished'>;
   /** The verdict event of each run, by runKey: its evidence, metrics and machine. */
   readonly runs: Readonly<Record<string, Of<'verdict'>>>;
@@ -44,7 +49,7 @@ export interface BisectionFold {
 }
 
 export function emptyFold(): BisectionFold {
-  return { version: FOLD_VERSION, lastId: STREAM_START, viewId: STREAM_START, cancelRequested: false, pending: [], ignored: [], runs: {}, annotations: [] };
+  return { version: FOLD_VERSION, lastId: STREAM_START, viewId: STREAM_START, cancelRequested: false, pending: [], ignored: [], runs: {}, starts: {}, annotations: [] };
 }
 
 /** What the engine hears of a log event; undefined for events that only inform. */
@@ -63,14 +68,16 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** Feeds one event to the engine; a refused event leaves the step as it was (and is reported while running). */
 function drive(f: Mutable<BisectionFold>, ignored: { event: LogEvent; message: string }[], event: LogEvent): void {
   const input = engineEvent(event);
-  if (!input || !f.step) return;
-  const after = next(f.step.state, input);
-  const rejected = after.commands.find((c) => c.type === 'rejected');
+  if (!input || !f.step || !f.initialized) return;
+  const start = driverStartOf(f.step.state.graph, f.initialized, f.created?.request);
+  const after = driverNext(start, { step: f.step, ...(f.mergeBase ? { mergeBase: f.mergeBase } : {}) }, input);
+  const rejected = after.step.commands.find((c) => c.type === 'rejected');
   if (rejected?.type === 'rejected') {
     if (f.step.state.status === 'running') ignored.push({ event, message: rejected.message });
     return;
   }
-  f.step = after;
+  f.step = after.step;
+  if (after.mergeBase) f.mergeBase = after.mergeBase;
 }
 
 /**
@@ -83,6 +90,7 @@ export function applyEntries(fold: BisectionFold, graph: CommitGraph | undefined
   const ignored = [...fold.ignored];
   const pending = [...fold.pending];
   let runs: Record<string, Of<'verdict'>> | undefined;
+  let starts: Record<string, string> | undefined;
   const start = (): void => {
     if (f.step || f.refused !== undefined || !f.initialized || !graph) return;
     const started = startStep(graph, f.initialized, f.created?.request);
@@ -90,7 +98,8 @@ export function applyEntries(fold: BisectionFold, graph: CommitGraph | undefined
       f.refused = started.message;
       return;
     }
-    f.step = started.step;
+    f.step = started.driver.step;
+    if (started.driver.mergeBase) f.mergeBase = started.driver.mergeBase;
     for (const e of pending) drive(f, ignored, e);
     pending.length = 0;
   };
@@ -109,6 +118,8 @@ export function applyEntries(fold: BisectionFold, graph: CommitGraph | undefined
         break;
       case 'step-started':
         f.lastStart = event;
+        starts ??= { ...fold.starts };
+        starts[runKey(event)] = event.at;
         break;
       case 'finished':
         f.finished = event;
@@ -138,5 +149,6 @@ export function applyEntries(fold: BisectionFold, graph: CommitGraph | undefined
   f.ignored = ignored;
   f.pending = pending;
   if (runs) f.runs = runs;
+  if (starts) f.starts = starts;
   return f;
 }

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../test/support/redis-namespace.js';
 import { BisectionStore } from './bisection-store.js';
+import type { ConsoleEvent } from './console-log.js';
 import { toView } from './bisection-view.js';
 import { scenario } from './fold-scenario.test-support.js';
 import type { LogEvent } from './log-event.js';
@@ -113,7 +114,7 @@ describe('the bisection store folds incrementally, on real Redis', () => {
   it('caps the console stream', async () => {
     const { store } = fresh();
     const { id } = await seeded(store, 3);
-    const event = { type: 'step-progress', at: new Date().toISOString(), commit: 'a'.repeat(40), phase: 'console', message: '1 console line(s)', lines: ['x'] } as const;
+    const event: ConsoleEvent = { type: 'step-progress', at: new Date().toISOString(), commit: 'a'.repeat(40), phase: 'console', message: '1 console line(s)', lines: ['x'] };
     const m = redis.multi();
     for (let i = 0; i < 2600; i++) m.xadd(store.keys.console(id), '*', 'e', JSON.stringify(event));
     await m.exec();

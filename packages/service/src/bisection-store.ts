@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { validateGraph, type CommitGraph } from '@kbisect/bisect';
+import { redactUrlCredentials } from '@kbisect/git';
 import type { Redis } from 'ioredis';
 import { applyEntries, emptyFold, type BisectionFold } from './bisection-fold.js';
 import { toView, type BisectionView } from './bisection-view.js';
@@ -9,7 +10,9 @@ import { FoldSnapshots } from './fold-snapshot.js';
 import { keysFor, type Keys } from './keys.js';
 import type { LogEvent } from './log-event.js';
 import { replayedOf, type Replayed } from './replay.js';
+import { repoLabel } from './repo-label.js';
 import type { BisectionRequest } from './request-schema.js';
+import type { Grant, SealedFields } from './request-seal.js';
 import type { BisectionStatus } from './shared-schemas.js';
 import { StatusCounter } from './status-counter.js';
 import { STREAM_START } from './stream-id.js';
@@ -32,7 +35,7 @@ export interface ListedBisection {
 /** Which bisections a page lists; every filter given must match. */
 export interface ListOptions {
   readonly status?: string;
-  /** Exactly this tree (the request's `repo`). */
+  /** Exactly this tree as readers see it (repoLabel: the registered tree's name, else the URL). */
   readonly repo?: string;
   /** Exactly this submitter (token name). */
   readonly by?: string;
@@ -64,21 +67,28 @@ export class BisectionStore {
   private readonly statuses: StatusCounter;
   private readonly snapshots: FoldSnapshots;
 
-  constructor(readonly redis: Redis, namespace: string) {
+  /** `opts.redact`: what a worker's store does to reader-facing texts before storing them (its own paths). */
+  constructor(readonly redis: Redis, namespace: string, opts: { redact?: (text: string) => string } = {}) {
     this.keys = keysFor(namespace);
-    this.log = new EventLog(redis, this.keys);
+    this.log = new EventLog(redis, this.keys, opts.redact);
     this.console = new ConsoleLog(redis, this.keys);
     this.statuses = new StatusCounter(redis, this.keys);
     this.snapshots = new FoldSnapshots(redis, this.keys);
   }
 
-  async create(request: BisectionRequest, by: string, now: Date): Promise<string> {
-    const id = randomUUID();
-    const event: LogEvent = { type: 'created', at: now.toISOString(), by, request };
+  /**
+   * `opts.id`: an id chosen (and admitted) before; `opts.grant`: what the API vouches for, signed over the id, sender, time and request;
+   * `opts.tree`: the registered tree the request's repo came from (shown instead of the repo).
+   */
+  async create(request: BisectionRequest, by: string, now: Date, opts: { id?: string; tree?: string; grant?: (fields: SealedFields) => Grant } = {}): Promise<string> {
+    const id = opts.id ?? randomUUID();
+    const at = now.toISOString();
+    const grant = opts.grant?.({ id, by, at, request });
+    const event: LogEvent = { type: 'created', at, by, request, ...(grant ? { grant } : {}), ...(opts.tree !== undefined ? { tree: opts.tree } : {}) };
     await this.log.appendOnce(id, 'created', event);
     await this.redis
       .multi()
-      .hset(this.keys.meta(id), { status: 'queued', repo: request.repo, createdAt: event.at, by, priority: String(request.options?.priority ?? 50) })
+      .hset(this.keys.meta(id), { status: 'queued', repo: repoLabel(event), createdAt: event.at, by, priority: String(request.options?.priority ?? 50) })
       .zadd(this.keys.index, now.getTime(), id)
       .sadd(this.keys.byStatus('queued'), id)
       .exec();
@@ -128,7 +138,7 @@ export class BisectionStore {
         if (opts.status && meta.status !== opts.status) continue;
         if (opts.repo !== undefined && meta.repo !== opts.repo) continue;
         if (opts.by !== undefined && meta.by !== opts.by) continue;
-        const item = { id, status: meta.status ?? 'queued', repo: meta.repo ?? '', createdAt: meta.createdAt ?? '', by: meta.by ?? '' };
+        const item = { id, status: meta.status ?? 'queued', repo: redactUrlCredentials(meta.repo ?? ''), createdAt: meta.createdAt ?? '', by: meta.by ?? '' };
         if (opts.accept && !(await opts.accept(item))) continue;
         items.push(item);
       }
@@ -182,7 +192,10 @@ export class BisectionStore {
     const folded = entries.length === 0 ? latest : applyEntries(latest, graph, entries);
     this.touch(id, folded);
     const unsaved = (this.unsaved.get(id) ?? 0) + entries.length;
-    if (unsaved >= SNAPSHOT_AFTER && folded.lastId !== STREAM_START) {
+    // Right after the engine starts, too: starting it is the one step that costs O(range) (seconds at the
+    // range cap), and the orchestrator's fold then spares every API process that cost on its first read.
+    const started = !known.step && folded.step !== undefined;
+    if ((unsaved >= SNAPSHOT_AFTER || started) && folded.lastId !== STREAM_START) {
       this.unsaved.delete(id);
       await this.snapshots.save(id, folded);
     } else if (this.folds.has(id)) {

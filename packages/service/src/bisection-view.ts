@@ -1,8 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { candidatesOf, runKey, toResult, type Progress, type VerificationSummary } from '@kbisect/bisect';
+import { candidatesOf, runKey, type Progress, type VerificationSummary } from '@kbisect/bisect';
 import type { BisectionFold } from './bisection-fold.js';
+import { driverResult } from './driver/driver-step.js';
 import { AnnotationSchema, CommitInfoSchema, type LogEvent } from './log-event.js';
 import { replayedOf } from './replay.js';
+import { repoLabel } from './repo-label.js';
 import { EndpointResultSchema, ProgressSchema, PurposeSchema, ShaSchema as Sha, StatusSchema, VerdictSchema, VerificationSchema, type VerificationView } from './shared-schemas.js';
 import { NarrowedSchema, narrowedOf } from './untestable-mode.js';
 
@@ -23,13 +25,16 @@ export const BisectionViewSchema = Type.Object({
     machine: Type.Optional(Type.String()),
   })),
   error: Type.Optional(Type.String()),
-  repo: Type.String(),
+  repo: Type.String({ description: 'The registered tree, or the URL it was given (credentials redacted)' }),
   good: Type.Array(Type.String()),
   bad: Type.String(),
   createdAt: Type.String(),
   finishedAt: Type.Optional(Type.String({ description: 'When the bisection ended' })),
   submittedBy: Type.String(),
   current: Type.Optional(Type.Object({ commit: Sha, progress: ProgressSchema })),
+  maxParallel: Type.Optional(Type.Integer({ description: 'Multisection: the most tests of this bisection at once' })),
+  inFlight: Type.Optional(Type.Array(Type.Object({ commit: Sha, startedAt: Type.Optional(Type.String({ description: 'absent while the run waits in its queue' })) }), { description: 'Multisection: the runs being tested now' })),
+  cancelled: Type.Optional(Type.Array(Sha, { description: 'Multisection: runs cancelled as moot (a verdict elsewhere decided them); one that finished anyway is among the verdicts' })),
   candidatesLeft: Type.Optional(Type.Integer()),
   commits: Type.Optional(Type.Array(CommitInfoSchema)),
   policy: Type.Optional(Type.String()),
@@ -49,7 +54,7 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
   const replayed = replayedOf(fold);
   const base = {
     id,
-    repo: created?.request.repo ?? '',
+    repo: repoLabel(created),
     good: created?.request.good ?? [],
     bad: created?.request.bad ?? '',
     createdAt: created?.at ?? '',
@@ -64,7 +69,8 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
     return { ...base, status: replayed.cancelRequested ? 'cancelled' : 'queued', steps: 0, verdicts: [] };
   }
   const { state } = replayed;
-  const result = toResult(id, state);
+  // The driver's result: the merge bases tested before the range come first, as git tested them.
+  const result = driverResult(id, { step: { state, commands: replayed.commands }, ...(fold.mergeBase ? { mergeBase: fold.mergeBase } : {}) });
   // The evidence behind each verdict: the verdict event of that very run (commit, purpose, run).
   // A revert check tested another kernel (the commit with the culprit reverted), so its evidence
   // also goes to the verification.
@@ -97,6 +103,14 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
     ...(result.endpoints ? { endpoints: result.endpoints.map((e) => ({ ...e })) } : {}),
     ...(result.narrowed ? { narrowed: narrowedOf(result.narrowed) } : {}),
   };
+  if (state.parallel !== undefined) view.maxParallel = state.parallel;
+  if (state.moot && state.moot.length > 0) view.cancelled = state.moot.map((r) => r.commit);
+  if (state.status === 'running' && state.inFlight) {
+    view.inFlight = state.inFlight.map((r) => {
+      const at = fold.starts[runKey(r)];
+      return { commit: r.commit, ...(at !== undefined ? { startedAt: at } : {}) };
+    });
+  }
   if (state.status === 'running') {
     const progress: Progress | undefined = lastStart && lastStart.commit === state.next ? lastStart.progress : undefined;
     if (state.next && progress) view.current = { commit: state.next, progress };

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { CorruptLogError } from './corrupt-log-error.js';
 import type { Keys } from './keys.js';
 import { LogEventSchema, type LogEvent, type StoredLogEvent } from './log-event.js';
+import { redactEvent } from './path-redaction.js';
 
 // Appends only if `token` was never used for this bisection: a replayed job
 // (a worker killed after testing but before acking) cannot record a verdict twice.
@@ -31,16 +32,21 @@ export function decodeEntry(key: string, entryId: string, fields: readonly strin
 
 /** The append-only log of one bisection, a Redis stream. Stream ids are the fold's positions and part of the SSE ids. */
 export class EventLog {
-  constructor(private readonly redis: Redis, private readonly keys: Keys) {}
+  /** `redact`: applied to reader-facing texts before they are stored (a worker's own paths; path-redaction.ts). */
+  constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly redact?: (text: string) => string) {}
+
+  private encode(event: LogEvent): string {
+    return JSON.stringify(this.redact ? redactEvent(event, this.redact) : event);
+  }
 
   async append(id: string, event: LogEvent): Promise<string> {
-    const entry = await this.redis.xadd(this.keys.log(id), '*', 'e', JSON.stringify(event));
+    const entry = await this.redis.xadd(this.keys.log(id), '*', 'e', this.encode(event));
     return entry ?? '';
   }
 
   /** Appends unless an event with the same token was appended before; returns the entry id or undefined. */
   async appendOnce(id: string, token: string, event: LogEvent): Promise<string | undefined> {
-    const res = (await this.redis.eval(APPEND_ONCE, 2, this.keys.log(id), this.keys.once(id), token, JSON.stringify(event))) as string | null;
+    const res = (await this.redis.eval(APPEND_ONCE, 2, this.keys.log(id), this.keys.once(id), token, this.encode(event))) as string | null;
     return res ?? undefined;
   }
 

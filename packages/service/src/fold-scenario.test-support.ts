@@ -1,8 +1,9 @@
-import { next, type CommitGraph, type Step } from '@kbisect/bisect';
+import type { CommitGraph } from '@kbisect/bisect';
 import { descendantsOf, fakeSha, generateHistory, graphOf, seededRandom, type Random } from '@kbisect/bisect/testing';
 import type { LogEvent } from './log-event.js';
 import type { BisectionRequest } from './request-schema.js';
-import { startStep } from './start-step.js';
+import { driverNext, startDriver, testsMergeBase, type DriverStep } from './driver/driver-step.js';
+import { driverStartOf } from './start-step.js';
 
 export interface Scenario {
   readonly graph: CommitGraph;
@@ -41,19 +42,25 @@ export function scenario(seed: number, maxSteps = 80): Scenario {
   }
   if (ending < 0.1) events.push({ type: 'cancel-requested', at: at(t++), by: 'bob' });
   const untestable = Object.fromEntries(graph.commits.filter(() => random() < 0.05).filter((c) => c !== bad && c !== good).map((c) => [c, 'CONFIG_X cannot be enabled']));
-  const init: Extract<LogEvent, { type: 'initialized' }> = { type: 'initialized', at: at(t++), bad, goods: [good], commits: graph.commits.length, untestable };
+  // Now and then the good end sits on a side branch: its merge base with bad (the range's good end) is tested first.
+  const beside = random() < 0.25;
+  const init: Extract<LogEvent, { type: 'initialized' }> = {
+    type: 'initialized', at: at(t++), bad, goods: beside ? [fakeSha(100_000)] : [good], commits: graph.commits.length, untestable, ...(beside ? { mergeBases: [good] } : {}),
+  };
   events.push(init);
-  const started = startStep(graph, init, request);
+  const start = driverStartOf(graph, init, request);
+  const started = startDriver(start);
   if (!started.ok) throw new Error(`scenario start refused: ${started.message}`);
-  let step: Step = started.step;
+  let d: DriverStep = started.driver;
+  const step = (): DriverStep['step'] => d.step;
   const cancelAt = ending < 0.2 ? 2 + Math.floor(random() * 6) : Infinity;
-  for (let n = 0; n < maxSteps && step.state.status === 'running'; n++) {
-    const test = step.commands.find((c) => c.type === 'test');
+  for (let n = 0; n < maxSteps && step().state.status === 'running'; n++) {
+    const test = step().commands.find((c) => c.type === 'test');
     if (test?.type !== 'test') break;
     if (n === cancelAt) {
       const cancel: LogEvent = { type: 'cancel-requested', at: at(t++), by: 'bob', reason: 'enough' };
       events.push(cancel);
-      step = next(step.state, { type: 'cancel', reason: 'cancelled by bob: enough' });
+      d = driverNext(start, d, { type: 'cancel', reason: 'cancelled by bob: enough' });
       break;
     }
     events.push({ type: 'step-started', at: at(t++), commit: test.commit, progress: test.progress, attempt: 1, ...(test.purpose && test.purpose !== 'bisect' ? { purpose: test.purpose } : {}), ...(test.revert ? { revert: test.revert } : {}) });
@@ -62,11 +69,12 @@ export function scenario(seed: number, maxSteps = 80): Scenario {
     if (random() < 0.1) events.push({ type: 'verdict', at: at(t++), commit: bad, verdict: 'good', reason: 'marked good by carol', source: 'manual', by: 'carol' });
     if (test.purpose === 'verify-revert' && random() < 0.3) {
       events.push({ type: 'revert-unavailable', at: at(t++), reason: 'the revert does not apply' });
-      step = next(step.state, { type: 'revert-unavailable', reason: 'the revert does not apply' });
+      d = driverNext(start, d, { type: 'revert-unavailable', reason: 'the revert does not apply' });
       continue;
     }
     const fails = badSet.has(test.commit) && test.purpose !== 'verify-revert' ? !flaky || random() < 0.7 : flaky && random() < 0.05;
-    const verdict = untestable[test.commit] ? 'skip' : fails ? 'bad' : 'good';
+    const roll = random();
+    const verdict = testsMergeBase(d) ? (roll < 0.15 ? 'bad' : roll < 0.3 ? 'skip' : 'good') : untestable[test.commit] ? 'skip' : fails ? 'bad' : 'good';
     const v: Extract<LogEvent, { type: 'verdict' }> = {
       type: 'verdict', at: at(t++), commit: test.commit, verdict, reason: `exit ${fails ? 1 : 0}`, source: 'probe', durationMs: 1000 + n,
       evidence: `output-${test.commit}-${n}`, metrics: { resultSeconds: n }, machine: 'lab-1',
@@ -75,9 +83,9 @@ export function scenario(seed: number, maxSteps = 80): Scenario {
     events.push(v);
     // A replayed job's verdict for the same run: the engine refuses the repeat.
     if (random() < 0.05) events.push({ ...v, at: at(t++) });
-    step = next(step.state, { type: 'verdict', commit: v.commit, verdict: v.verdict, reason: v.reason, source: 'probe', ...(v.run ? { run: v.run } : {}), ...(v.purpose ? { purpose: v.purpose } : {}) });
+    d = driverNext(start, d, { type: 'verdict', commit: v.commit, verdict: v.verdict, reason: v.reason, source: 'probe', ...(v.run ? { run: v.run } : {}), ...(v.purpose ? { purpose: v.purpose } : {}) });
   }
-  const s = step.state;
+  const s = step().state;
   if (s.status !== 'running') {
     events.push({ type: 'finished', at: at(t++), status: s.status, ...(s.culprit ? { culprit: s.culprit } : {}), ...(s.candidates ? { candidates: [...s.candidates] } : {}), ...(s.error ? { error: s.error } : {}), commits: [] });
   }

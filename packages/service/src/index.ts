@@ -13,12 +13,18 @@ export { STATUSES, type BisectionStatus } from './shared-schemas.js';
 export { BisectionStore, type Loaded, type ListedBisection, type ListOptions } from './bisection-store.js';
 export { BisectionViewSchema, toView, type BisectionView } from './bisection-view.js';
 export {
-  queueNames, jobIds, stepNames, OrchestrateJobSchema, BuildJobSchema, CommandTestJobSchema, LabTestJobSchema, TestQueueJobSchema, BuiltKernelSchema,
+  queueNames, jobIds, stepNames, type StepRun, OrchestrateJobSchema, BuildJobSchema, CommandTestJobSchema, LabTestJobSchema, TestQueueJobSchema, BuiltKernelSchema,
   type QueueNames, type OrchestrateJob, type BuildJob, type CommandTestJob, type LabTestJob, type TestQueueJob, type StepJob, type BuiltKernel,
 } from './queues.js';
 export { ShaSchema, VerdictSchema, PurposeSchema, RunRefSchema, ProgressSchema, StatusSchema, FinishedStatusSchema, VerificationSchema, EndpointResultSchema, type VerificationView } from './shared-schemas.js';
 export { ROLES, roleAllows, isRole, type Role } from './roles.js';
-export { TokenRegistry, TokenFileSchema, TokenConfigError, hashToken, newToken, type Principal, type TokenFile } from './token-registry.js';
+export { TokenRegistry, TokenFileSchema, TokenConfigError, hashToken, newToken, mayRunCommandProbes, type Principal, type TokenFile } from './token-registry.js';
+export { TokenLimitsSchema, TokenLimitOverridesSchema, DEFAULT_TOKEN_LIMITS, TokenLimitsError, tokenLimitsFromEnv, type TokenLimits, type TokenLimitOverrides } from './token-limits.js';
+export { SubmissionQuota, type Admission } from './submission-quota.js';
+export { GrantSchema, sealGrant, grantProblem, type Grant, type SealedFields } from './request-seal.js';
+export { readRequestKey, ensureRequestKey, RequestKeyError } from './request-key.js';
+export { redisUrlFromEnv, RedisUrlError } from './redis-url.js';
+export { pathRedactor, redactEvent, type ServerPath } from './path-redaction.js';
 export { connectRedis } from './redis-connection.js';
 export { formatReport } from './report.js';
 export { formatMail, mailSubject, mailFactsOf, REGRESSIONS_LIST, type MailOptions } from './report-mail.js';
@@ -29,6 +35,12 @@ export { recordStepDuration, readStepMetrics, STEP_BUCKETS } from './step-metric
 export { enqueueOrchestrate, KEEP_JOBS } from './enqueue-orchestrate.js';
 export { closeOnSignal } from './run-until-signal.js';
 export { MachineStore, MachineNotFoundError, MachineBusyError } from './machine-store.js';
-export { UntestableModeSchema, NarrowedSchema, requiredSymbolsOf, untestableModeOf, narrowOf, narrowedOf, type UntestableMode } from './untestable-mode.js';
+export { UntestableModeSchema, NarrowedSchema, requiredSymbolsOf, untestableModeOf, narrowOf, narrowedOf, forcesRun, probesUntestable, type UntestableMode } from './untestable-mode.js';
+export { TreeSchema, TreeNameSchema, TreeDefaultsSchema, TREE_NAME_PATTERN, type Tree, type TreeDefaults } from './tree-schema.js';
+export { TreeStore, TreeNotFoundError } from './tree-store.js';
+export { chooseRepo, mayUseTree, withTreeDefaults, RepoRefusedError, type RepoChoice } from './tree-choice.js';
+export { checkTreeRegistration } from './tree-registration.js';
+export { OpenRepoPolicySchema, openRepoPolicyFromEnv, OpenRepoPolicyError, OPEN_REPO_SCHEMES, type OpenRepoPolicy } from './open-repo-policy.js';
+export { repoLabel } from './repo-label.js';
 export { ListItemSchema, listItemOf, matchesText, reproducerLine, type ListItem } from './list-item.js';
 export { RangeSchema, QueueStateSchema, SessionViewSchema, type RangeView, type QueueState, type SessionView } from './ui-schemas.js';

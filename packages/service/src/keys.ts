@@ -16,6 +16,10 @@ export interface Keys {
   byStatus(status: string): string;
   /** A web UI session, by the sha256 of its cookie value (a Redis reader cannot replay a cookie). */
   session(hash: string): string;
+  /** A token's submission times in the last minute (a sorted set): the rate limit. */
+  submissions(token: string): string;
+  /** The ids a token has queued or running: the concurrency limit. */
+  active(token: string): string;
 }
 
 export function keysFor(namespace: string): Keys {
@@ -33,5 +37,7 @@ export function keysFor(namespace: string): Keys {
     metrics: `${namespace}:metrics`,
     byStatus: (status) => `${namespace}:status:${status}`,
     session: (hash) => `${namespace}:session:${hash}`,
+    submissions: (token) => `${namespace}:token:${token}:submissions`,
+    active: (token) => `${namespace}:token:${token}:active`,
   };
 }

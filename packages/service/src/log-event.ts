@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { BisectionRequestSchema } from './request-schema.js';
+import { GrantSchema } from './request-seal.js';
 import { FinishedStatusSchema, ProgressSchema, RunRefSchema, ShaSchema as Sha, VerdictSchema } from './shared-schemas.js';
+import { TreeNameSchema } from './tree-schema.js';
 import { NarrowedSchema } from './untestable-mode.js';
 
 /** What a maintainer says of a result: it is invalid, or the culprit is another commit; always who and why. */
@@ -31,11 +33,21 @@ export const ReportRecipientsSchema = Type.Object({
  * from these (plus the stored graph); nothing else is authoritative.
  */
 export const LogEventSchema = Type.Union([
-  Type.Object({ type: Type.Literal('created'), at: Type.String(), by: Type.String(), request: BisectionRequestSchema }),
-  /** The range in engine terms (for a fix bisection, `bad` is the fixed end), and the marks of an imported bisect log resolved to shas. */
+  /**
+   * `grant`: what the API vouched for, signed (request-seal.ts); workers refuse a bisection whose grant does not verify.
+   * `tree`: the registered tree the submission named; `request.repo` is then that tree's repo, pinned for the bisection's life.
+   */
+  Type.Object({ type: Type.Literal('created'), at: Type.String(), by: Type.String(), request: BisectionRequestSchema, grant: Type.Optional(GrantSchema), tree: Type.Optional(TreeNameSchema) }),
+  /**
+   * The range in engine terms (for a fix bisection, `bad` is the fixed end), the marks of an imported bisect
+   * log resolved to shas, the merge bases tested first when a good is not an ancestor of bad (as git does), and
+   * `firstParent` when the imported log was started with --first-parent though the request did not say so.
+   */
   Type.Object({
     type: Type.Literal('initialized'), at: Type.String(), bad: Sha, goods: Type.Array(Sha), commits: Type.Integer(), untestable: Type.Record(Type.String(), Type.String()),
     imported: Type.Optional(Type.Array(Type.Object({ commit: Sha, verdict: VerdictSchema }))),
+    mergeBases: Type.Optional(Type.Array(Sha)),
+    firstParent: Type.Optional(Type.Literal(true)),
   }),
   Type.Object({
     type: Type.Literal('step-started'), at: Type.String(), ...RunRefSchema.properties, subject: Type.Optional(Type.String()), progress: ProgressSchema, attempt: Type.Integer(),

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { runName } from '@kbisect/bisect';
+import { runName, type RunFields } from '@kbisect/bisect';
 import { ProgressSchema, RunRefSchema } from './shared-schemas.js';
 
 /** Queue names, per namespace so tests and deployments never share queues by accident. */
@@ -62,6 +62,9 @@ export type TestQueueJob = Static<typeof TestQueueJobSchema>;
 /** Any step job: its run is what names its evidence and verdict. */
 export type StepJob = BuildJob | TestQueueJob;
 
+/** A run of a bisection: what names its jobs (a step job is one). */
+export type StepRun = { readonly bisectionId: string } & RunFields;
+
 /**
  * Deterministic job ids: the same step of the same bisection always maps to
  * the same id, so a replayed orchestration cannot enqueue a step twice.
@@ -69,8 +72,8 @@ export type StepJob = BuildJob | TestQueueJob;
  */
 export const jobIds = {
   orchestrate: (bisectionId: string, logLength: number): string => `orch-${bisectionId}-${logLength}`,
-  build: (job: StepJob): string => `build-${job.bisectionId}-${runName(job)}`,
-  test: (job: StepJob): string => `test-${job.bisectionId}-${runName(job)}`,
+  build: (job: StepRun): string => `build-${job.bisectionId}-${runName(job)}`,
+  test: (job: StepRun): string => `test-${job.bisectionId}-${runName(job)}`,
 };
 
 /** A step's evidence names and append-once tokens: the first bisect run is the bare commit, as before runs had purposes. */

@@ -55,7 +55,9 @@ export function formatReport(view: BisectionView): string {
     }
   }
   lines.push('');
-  lines.push(`Verdicts (${view.steps} commit${view.steps === 1 ? '' : 's'} tested):`);
+  lines.push(`Verdicts (${view.steps} commit${view.steps === 1 ? '' : 's'} tested${view.maxParallel ? `, up to ${view.maxParallel} at once` : ''}):`);
+  if (view.inFlight && view.inFlight.length > 0) lines.push(`  being tested now: ${view.inFlight.map((r) => `${short(r.commit)}${r.startedAt ? '' : ' (queued)'}`).join(', ')}`);
+  if (view.cancelled && view.cancelled.length > 0) lines.push(`  cancelled as moot (another verdict decided them): ${view.cancelled.map(short).join(', ')}`);
   for (const v of view.verdicts) {
     // Endpoint checks and verification runs say so; a revert check tested the commit with the culprit reverted.
     const why = v.purpose ? `[${v.purpose === 'verify-revert' && view.culprit ? `verify-revert: ${short(view.culprit)} reverted` : v.purpose === 'narrow' ? 'narrow, forced' : v.purpose}${v.run ? `, run ${v.run + 1}` : ''}] ` : '';

@@ -64,6 +64,7 @@ export const BisectionOptionsSchema = Type.Object(
     checkEndpoints: Type.Optional(Type.Boolean({ description: 'Test the good and bad ends before the first step (with the run policy); stop with the reason when the good end fails or the bad end passes. On unless turned off.' })),
     verify: Type.Optional(Type.Boolean({ description: 'Re-test the culprit and its parent after the search.' })),
     verifyRevert: Type.Optional(Type.Boolean({ description: 'Also test the bad end with the culprit reverted and compare failure rates.' })),
+    maxParallel: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'Multisection: up to this many tests of one bisection at once, at points that cut the candidates into equal parts (deterministic policy only; default 1, git\'s path).' })),
     terms: Type.Optional(Type.Union([Type.Literal('regression'), Type.Literal('fix')], { description: "'fix' finds the first commit where the bug is gone: `bad` is a commit with the bug, `good` (exactly one) a later one without it. Default 'regression'." })),
   },
   { additionalProperties: false },
@@ -71,7 +72,7 @@ export const BisectionOptionsSchema = Type.Object(
 
 export const BisectionRequestSchema = Type.Object(
   {
-    repo: Type.String({ minLength: 1, maxLength: 2048, description: 'A local path on the workers, or an https/ssh/git/file URL.' }),
+    repo: Type.String({ minLength: 1, maxLength: 2048, description: "A registered tree's name (GET /api/v1/trees) or its exact repo; an https/git/ssh URL only where the deployment allows open URLs (KBISECT_OPEN_REPOS)." }),
     good: Type.Array(RefSchema, { minItems: 1, maxItems: 16 }),
     bad: RefSchema,
     probe: ProbeSchema,

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { isRole, type Role } from './roles.js';
+import { DEFAULT_TOKEN_LIMITS, TokenLimitOverridesSchema, type TokenLimits } from './token-limits.js';
 
 /** The operator's token file: only sha256 hashes are kept at rest. */
 export const TokenFileSchema = Type.Object({
@@ -12,6 +13,8 @@ export const TokenFileSchema = Type.Object({
       sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
       /** May submit `command` probes (a shell command run on a worker) when the operator allows them at all. */
       commandProbe: Type.Optional(Type.Boolean()),
+      /** This token's own limits; each missing one is the deployment's default (KBISECT_LIMIT_*). */
+      limits: Type.Optional(TokenLimitOverridesSchema),
     }),
   ),
 });
@@ -21,6 +24,12 @@ export interface Principal {
   readonly name: string;
   readonly role: Role;
   readonly commandProbe: boolean;
+  readonly limits: TokenLimits;
+}
+
+/** Whether a principal may submit command probes (when the deployment accepts them at all): the token says so, or it is an admin's. */
+export function mayRunCommandProbes(p: Pick<Principal, 'role' | 'commandProbe'>): boolean {
+  return p.commandProbe || p.role === 'admin';
 }
 
 export class TokenConfigError extends Error {
@@ -43,11 +52,18 @@ export function newToken(): string {
 export class TokenRegistry {
   private readonly entries: { hash: Buffer; principal: Principal }[];
 
-  constructor(file: TokenFile) {
-    this.entries = file.tokens.map((t) => ({ hash: Buffer.from(t.sha256, 'hex'), principal: { name: t.name, role: t.role, commandProbe: t.commandProbe ?? false } }));
+  /** `defaults`: the deployment's limits (tokenLimitsFromEnv), under each token's own. */
+  constructor(file: TokenFile, defaults: TokenLimits = DEFAULT_TOKEN_LIMITS) {
+    const names = new Set<string>();
+    for (const t of file.tokens) {
+      // Limits and quotas are counted by name: two tokens sharing one would share them.
+      if (names.has(t.name)) throw new TokenConfigError(`tokens: the name '${t.name}' is used twice`);
+      names.add(t.name);
+    }
+    this.entries = file.tokens.map((t) => ({ hash: Buffer.from(t.sha256, 'hex'), principal: { name: t.name, role: t.role, commandProbe: t.commandProbe ?? false, limits: { ...defaults, ...t.limits } } }));
   }
 
-  static parse(json: string, source: string): TokenRegistry {
+  static parse(json: string, source: string, defaults: TokenLimits = DEFAULT_TOKEN_LIMITS): TokenRegistry {
     let parsed: unknown;
     try {
       parsed = JSON.parse(json);
@@ -58,11 +74,11 @@ export class TokenRegistry {
       const first = Value.Errors(TokenFileSchema, parsed).First();
       throw new TokenConfigError(`${source}: ${first ? `${first.path || '/'} ${first.message}` : 'invalid token file'}`);
     }
-    return new TokenRegistry(parsed);
+    return new TokenRegistry(parsed, defaults);
   }
 
   /** KBISECT_TOKENS="role:name:sha256[:command],…" for deployments that configure by environment. */
-  static fromEnv(value: string): TokenRegistry {
+  static fromEnv(value: string, defaults: TokenLimits = DEFAULT_TOKEN_LIMITS): TokenRegistry {
     const tokens: TokenFile['tokens'] = [];
     for (const item of value.split(',').map((s) => s.trim()).filter(Boolean)) {
       const [role, name, sha256, flag] = item.split(':');
@@ -71,7 +87,7 @@ export class TokenRegistry {
       }
       tokens.push({ name, role, sha256, ...(flag === 'command' ? { commandProbe: true } : {}) });
     }
-    return new TokenRegistry({ tokens });
+    return new TokenRegistry({ tokens }, defaults);
   }
 
   lookup(token: string): Principal | undefined {

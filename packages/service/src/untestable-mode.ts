@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import type { RunPurpose } from '@kbisect/bisect';
 import { ShaSchema as Sha } from './shared-schemas.js';
 
 /**
@@ -42,6 +43,21 @@ export function requiredSymbolsOf(probe: ProbeLike, options: { readonly requireC
  */
 export function untestableModeOf(probe: ProbeLike): UntestableMode {
   return probe.untestable ?? 'skip';
+}
+
+/**
+ * Whether a run drops the blocking BROKEN dependency before its test: every
+ * run under `force`, only the narrowing runs under `narrow` (the honest search
+ * before them is never forced). One rule for `kbisect run`'s worktree, the
+ * command-test job and the kernel build.
+ */
+export function forcesRun(mode: UntestableMode, purpose: RunPurpose | undefined): boolean {
+  return mode === 'force' || purpose === 'narrow';
+}
+
+/** Whether the cheap Kconfig probe marks commits untestable before any test: not under `force`, which tests them all. */
+export function probesUntestable(mode: UntestableMode, required: readonly string[]): boolean {
+  return required.length > 0 && mode !== 'force';
 }
 
 /** The engine's `narrow` parameter for a request, when it narrows and has symbols to force. */

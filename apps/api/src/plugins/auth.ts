@@ -9,8 +9,9 @@ declare module 'fastify' {
 }
 
 /**
- * A preHandler that admits bearer tokens, or a browser session (resolved by
- * session-auth.ts), holding at least `role`: 401 without one, 403 below it.
+ * An onRequest hook (so authentication precedes body parsing and validation: no 400 before a 401)
+ * that admits bearer tokens, or a browser session (resolved by session-auth.ts's root onRequest hook,
+ * which runs before every route's), holding at least `role`: 401 without one, 403 below it.
  */
 export function requireRole(tokens: TokenRegistry, role: Role) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {

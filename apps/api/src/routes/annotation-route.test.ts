@@ -15,7 +15,7 @@ beforeAll(async () => {
 
 afterAll(() => t.close());
 
-const post = (token: string, payload: unknown) => t.app.inject({ method: 'POST', url: `/api/v1/bisections/${id}/annotations`, headers: as(token), payload });
+const post = (token: string, payload: Record<string, unknown>) => t.app.inject({ method: 'POST', url: `/api/v1/bisections/${id}/annotations`, headers: as(token), payload });
 
 describe('POST /bisections/:id/annotations', () => {
   it('keeps an override and an invalid mark with who, when and why, in the view and the report', async () => {

@@ -14,7 +14,7 @@ import { requireRole } from '../plugins/auth.js';
 export function annotationRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post('/bisections/:id/annotations', {
-      preHandler: requireRole(deps.tokens, 'maintain'),
+      onRequest: requireRole(deps.tokens, 'maintain'),
       schema: {
         summary: 'Mark the result invalid, or override the culprit, with a reason',
         params: Type.Object({ id: Type.String({ format: 'uuid' }) }),

@@ -1,16 +1,21 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { next, toBisectLog } from '@kbisect/bisect';
-import { validateRepoSource } from '@kbisect/git';
-import { BisectionRequestSchema, BisectionViewSchema, ListItemSchema, listItemOf, matchesText, toView, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, VerdictSchema, formatMail, formatReport, parseCursor } from '@kbisect/service';
+import { BisectionRequestSchema, BisectionViewSchema, ListItemSchema, listItemOf, matchesText, toView, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, SubmissionQuota, VerdictSchema, formatMail, formatReport, mayRunCommandProbes, parseCursor, sealGrant } from '@kbisect/service';
 import { ImportLogError, checkImportLog, rangeProblem } from '@kbisect/service/driver';
 import { ApiError } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
 import { errorResponses } from '../error-body.js';
 import { requireRole } from '../plugins/auth.js';
+import { StreamHub } from '../sse-hub.js';
 import { streamEvents } from '../sse-stream.js';
+import { StreamQuota } from '../stream-quota.js';
+import { cursorProblem } from './cursor-range.js';
 import { checkKernelProbe } from './kernel-probe-check.js';
 import { probeProblem } from './probe-problem.js';
+import { admit } from './admission.js';
+import { limitProblem, withinLimits } from './submission-limits.js';
+import { submittedRepo, withDefaultsOfNamedTree } from './submitted-repo.js';
 
 /** Statuses whose bisections name a culprit or candidates: what the list's text filter can match. */
 const ANSWERED: ReadonlySet<string> = new Set(['found', 'ambiguous']);
@@ -30,13 +35,21 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     const submit = requireRole(deps.tokens, 'submit');
     const maintain = requireRole(deps.tokens, 'maintain');
 
+    const quota = new SubmissionQuota(deps.redis, deps.store.keys);
+    const hub = new StreamHub(deps.redis, deps.store.keys, deps.sseHeartbeatMs ?? 15_000, deps.sseReaderName ?? 'kbisect-sse');
+    const streams = new StreamQuota({ total: deps.sseTotalStreams ?? 1000 });
+    app.addHook('onClose', async () => hub.close());
+
     const known = async (id: string): Promise<void> => {
       if (!(await deps.store.exists(id))) throw new ApiError('KBISECT_ERR_NOT_FOUND', `no bisection ${id}`, 'id');
     };
 
     app.post('/bisections', {
-      preHandler: submit,
+      onRequest: submit,
       preValidation: async (request) => {
+        // Before validation the body is still unknown; the checks below see the request with its tree's defaults.
+        const unvalidated = request as { body: unknown };
+        unvalidated.body = await withDefaultsOfNamedTree(unvalidated.body, deps);
         const problem = probeProblem((request.body as { probe?: unknown } | undefined)?.probe);
         if (problem) throw new ApiError('KBISECT_ERR_VALIDATION', problem.message, problem.field);
       },
@@ -47,11 +60,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       },
     }, async (request, reply) => {
       const body = request.body;
-      try {
-        validateRepoSource(body.repo, 'repo');
-      } catch (err) {
-        throw new ApiError('KBISECT_ERR_INVALID_REPO_SOURCE', err instanceof Error ? err.message : 'repo is not acceptable', 'repo');
-      }
+      const source = await submittedRepo(body.repo, request.principal!, deps);
       const range = rangeProblem({ good: body.good, ...(body.options?.terms ? { terms: body.options.terms } : {}) });
       if (range) throw new ApiError('KBISECT_ERR_VALIDATION', `good: ${range}`, 'good');
       if (body.importLog !== undefined) {
@@ -65,7 +74,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       if (body.probe.type === 'command') {
         if (!deps.allowCommandProbe) throw new ApiError('KBISECT_ERR_COMMAND_PROBE_DISABLED', "probe.type 'command' runs a shell command on a worker; this deployment does not accept it over the API", 'probe');
         const p = request.principal!;
-        if (!p.commandProbe && p.role !== 'admin') throw new ApiError('KBISECT_ERR_COMMAND_PROBE_DISABLED', `token '${p.name}' may not submit command probes`, 'probe');
+        if (!mayRunCommandProbes(p)) throw new ApiError('KBISECT_ERR_COMMAND_PROBE_DISABLED', `token '${p.name}' may not submit command probes`, 'probe');
         const mode = body.probe.untestable ?? 'skip';
         if (mode !== 'skip' && (body.options?.requireConfig ?? []).length === 0) throw new ApiError('KBISECT_ERR_VALIDATION', `body.probe.untestable: '${mode}' needs options.requireConfig (the symbols whose BROKEN dependency to drop)`, 'probe.untestable');
       } else {
@@ -74,19 +83,27 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       // The endpoint check is on unless the submitter turned it off, and kernel probes narrow untestable
       // stretches unless told otherwise; both stored explicitly so replays never change.
       const probe = body.probe.type === 'kernel' ? { ...body.probe, untestable: body.probe.untestable ?? ('narrow' as const) } : body.probe;
-      const id = await deps.store.create({ ...body, probe, options: { checkEndpoints: true, ...body.options } }, request.principal!.name, deps.now());
+      const principal = request.principal!;
+      const over = limitProblem(body, principal);
+      if (over) throw new ApiError('KBISECT_ERR_OVER_LIMIT', over.message, over.field);
+      // Last, so a refused request costs no quota.
+      const id = await admit(quota, principal, deps.now());
+      const stored = withinLimits({ ...body, repo: source.repo, probe, options: { checkEndpoints: true, ...body.options } }, principal);
+      const grant = { role: principal.role, commandProbe: mayRunCommandProbes(principal), maxRangeCommits: principal.limits.maxRangeCommits };
+      const key = deps.requestKey;
+      await deps.store.create(stored, principal.name, deps.now(), { id, ...(source.tree !== undefined ? { tree: source.tree } : {}), ...(key ? { grant: (fields) => sealGrant(key, fields, grant) } : {}) });
       await deps.enqueueOrchestrate(id);
       const self = `/api/v1/bisections/${id}`;
       return reply.status(201).send({ id, status: 'queued', links: { self, events: `${self}/events`, report: `${self}/report` } });
     });
 
     app.get('/bisections', {
-      preHandler: read,
+      onRequest: read,
       schema: {
         summary: 'List bisections, newest first',
         querystring: Type.Object({
           status: Type.Optional(StatusSchema),
-          repo: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'Only this tree (exactly as submitted)' })),
+          repo: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'Only this tree, as the list shows it: the registered name (or an open URL)' })),
           submittedBy: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only this submitter (token name)' })),
           q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Text in the culprit's (or a candidate's) subject, or a sha prefix" })),
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
@@ -120,7 +137,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     });
 
     app.get('/bisections/:id', {
-      preHandler: read,
+      onRequest: read,
       // The schema documents the JSON; the handler sends it serialized already (cached per change).
       schema: { summary: 'A bisection: the result JSON plus live progress', params: IdParams, response: { 200: Type.Unsafe<string>(BisectionViewSchema), ...errorResponses } },
     }, async (request, reply) => {
@@ -131,7 +148,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     });
 
     app.get('/bisections/:id/events', {
-      preHandler: read,
+      onRequest: read,
       schema: {
         summary: 'Progress as server-sent events, resumable with Last-Event-ID',
         params: IdParams,
@@ -142,11 +159,15 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       await known(request.params.id);
       const from = parseCursor(request.headers['last-event-id']);
       if (!from) throw new ApiError('KBISECT_ERR_VALIDATION', 'last-event-id is not an event id of this stream', 'last-event-id');
-      await streamEvents(request, reply, deps, request.params.id, from);
+      const beyond = await cursorProblem(deps.redis, deps.store.keys, request.params.id, from);
+      if (beyond) throw new ApiError('KBISECT_ERR_VALIDATION', beyond, 'last-event-id');
+      const principal = request.principal!;
+      const release = streams.take(principal.name, principal.limits.sseStreams);
+      await streamEvents(request, reply, deps, hub, request.params.id, from, release);
     });
 
     app.get('/bisections/:id/log', {
-      preHandler: read,
+      onRequest: read,
       schema: { summary: 'The history as a `git bisect log` that `git bisect replay` accepts', params: IdParams, response: { 200: Type.String(), ...errorResponses } },
     }, async (request, reply) => {
       await known(request.params.id);
@@ -156,7 +177,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     });
 
     app.get('/bisections/:id/report', {
-      preHandler: read,
+      onRequest: read,
       schema: {
         summary: 'A plain-text report for a mailing-list reply, or (format=mbox) the whole mail',
         params: IdParams,
@@ -187,7 +208,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     });
 
     app.get('/bisections/:id/evidence/:name', {
-      preHandler: read,
+      onRequest: read,
       schema: {
         summary: 'Evidence behind a verdict (test output)',
         params: Type.Object({ id: Type.String({ format: 'uuid' }), name: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,120}$' }) }),
@@ -201,7 +222,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     });
 
     app.post('/bisections/:id/cancel', {
-      preHandler: maintain,
+      onRequest: maintain,
       schema: {
         summary: 'Cancel a bisection; running work is stopped',
         params: IdParams,
@@ -216,7 +237,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     });
 
     app.post('/bisections/:id/verdicts', {
-      preHandler: maintain,
+      onRequest: maintain,
       schema: {
         summary: "A maintainer's verdict on a commit, at any time",
         params: IdParams,

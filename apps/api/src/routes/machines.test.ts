@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
+import { BisectionStore, MachineStore, TreeStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../../test/support/redis-namespace.js';
 import { buildApp } from '../app.js';
 
@@ -27,9 +27,10 @@ const machine = {
 
 beforeAll(async () => {
   app = await buildApp({
-    store: new BisectionStore(redis, ns), machines: new MachineStore(redis, ns), redis, queues, tokens,
+    store: new BisectionStore(redis, ns), machines: new MachineStore(redis, ns), trees: new TreeStore(redis, ns), redis, queues, tokens,
     allowCommandProbe: false, bodyLimit: 8192, now: () => new Date('2026-11-25T00:00:00Z'), enqueueOrchestrate: async () => undefined,
   });
+  await new TreeStore(redis, ns).register({ name: 'linux', repo: '/srv/linux' });
 });
 afterAll(async () => {
   await app.close();
@@ -125,4 +126,19 @@ describe('POST /api/v1/bisections with a kernel probe', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json<{ error: { field: string; message: string } }>().error).toMatchObject({ field, message: expect.stringMatching(message) });
   });
+});
+
+describe('machine fields that would reach a shell or an option parser', () => {
+  const refused: [string, Record<string, unknown>, string][] = [
+    ["a '$' in the kernel command line", { ...machine, id: 'lab-09', mac: '52:54:00:ab:cd:09', cmdline: 'console=ttyS0 init=$(reboot)' }, 'cmdline'],
+    ["a BMC user starting with '-'", { ...machine, id: 'lab-09', mac: '52:54:00:ab:cd:09', bmc: { ...machine.bmc, user: '-Ilanplus' } }, 'bmc.user'],
+  ];
+  for (const [name, body, field] of refused) {
+    it(`refuses ${name} at registration with a 400 naming ${field}`, async () => {
+      const res = await app.inject({ method: 'POST', url: '/api/v1/machines', headers: auth('t-admin'), payload: body });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: { code: 'KBISECT_ERR_VALIDATION', field } });
+      expect((await app.inject({ method: 'GET', url: '/api/v1/machines/lab-09', headers: auth('t-admin') })).statusCode).toBe(404);
+    });
+  }
 });

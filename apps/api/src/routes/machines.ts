@@ -44,7 +44,7 @@ export function machineRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     };
 
     app.get('/machines', {
-      preHandler: read,
+      onRequest: read,
       schema: {
         summary: 'List machines, with their state and lease',
         querystring: Type.Object({ pool: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,62}$' })) }, { additionalProperties: false }),
@@ -53,7 +53,7 @@ export function machineRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     }, async (request) => ({ items: await deps.machines.list(request.query.pool) }));
 
     app.post('/machines', {
-      preHandler: admin,
+      onRequest: admin,
       // A literal password must be refused before validation could echo anything about it.
       preValidation: async (request) => {
         const body = request.body as { bmc?: { password?: unknown } } | undefined;
@@ -76,7 +76,7 @@ export function machineRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     });
 
     app.get('/machines/:id', {
-      preHandler: read,
+      onRequest: read,
       schema: { summary: 'One machine', params: MachineIdParams, response: { 200: MachineViewSchema, ...errorResponses } },
     }, async (request) => {
       const machine = await deps.machines.get(request.params.id);
@@ -85,7 +85,7 @@ export function machineRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     });
 
     app.post('/machines/:id/drain', {
-      preHandler: maintain,
+      onRequest: maintain,
       schema: {
         summary: 'Take a machine out of service (a running test finishes first)',
         params: MachineIdParams,
@@ -100,12 +100,12 @@ export function machineRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     });
 
     app.post('/machines/:id/undrain', {
-      preHandler: maintain,
+      onRequest: maintain,
       schema: { summary: 'Put a drained or quarantined machine back in service, failure count cleared', params: MachineIdParams, response: { 200: MachineViewSchema, ...errorResponses } },
     }, async (request) => found(() => deps.machines.undrain(request.params.id)));
 
     app.delete('/machines/:id', {
-      preHandler: admin,
+      onRequest: admin,
       schema: { summary: 'Forget a machine (refused while it runs a test)', params: MachineIdParams, response: { 204: Type.Null(), ...errorResponses } },
     }, async (request, reply) => {
       await found(() => deps.machines.remove(request.params.id));

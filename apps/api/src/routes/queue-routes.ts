@@ -9,7 +9,7 @@ import { requireRole } from '../plugins/auth.js';
 export function queueRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/queues', {
-      preHandler: requireRole(deps.tokens, 'read'),
+      onRequest: requireRole(deps.tokens, 'read'),
       schema: { summary: 'Queue depth per role, live workers, oldest waiting job', response: { 200: Type.Object({ items: Type.Array(QueueStateSchema) }), ...errorResponses } },
     }, async () => {
       const items = await Promise.all(Object.entries(deps.queues).map(async ([role, queue]) => {

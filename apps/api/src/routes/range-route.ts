@@ -11,7 +11,7 @@ import { requireRole } from '../plugins/auth.js';
 export function rangeRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/bisections/:id/range', {
-      preHandler: requireRole(deps.tokens, 'read'),
+      onRequest: requireRole(deps.tokens, 'read'),
       schema: { summary: 'The commit range: graph, remaining candidates, untestable stretch', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: RangeSchema, ...errorResponses } },
     }, async (request) => {
       const { id } = request.params;

@@ -2,14 +2,14 @@ import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames, REGRESSIONS_LIST, type LogEvent } from '@kbisect/service';
+import { BisectionStore, MachineStore, TreeStore, TokenRegistry, connectRedis, hashToken, queueNames, REGRESSIONS_LIST, type LogEvent } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../../test/support/redis-namespace.js';
 import { buildApp } from '../app.js';
 
 const ns = uniqueNamespace('api-report');
 const redis = connectRedis(REDIS_URL);
 const names = queueNames(ns);
-const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
+const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), build: new Queue(names.build, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
 const store = new BisectionStore(redis, ns);
 const auth = { authorization: 'Bearer t-read' };
 const [G, B, C, D] = ['a', 'b', 'c', 'd'].map((x) => x.repeat(40)) as [string, string, string, string];
@@ -20,7 +20,7 @@ let queued: string;
 
 beforeAll(async () => {
   app = await buildApp({
-    store, machines: new MachineStore(redis, ns), redis, queues,
+    store, machines: new MachineStore(redis, ns), trees: new TreeStore(redis, ns), redis, queues,
     tokens: new TokenRegistry({ tokens: [{ name: 'reader', role: 'read', sha256: hashToken('t-read') }] }),
     allowCommandProbe: true, bodyLimit: 8192, now: () => new Date('2026-11-30T00:00:00Z'), enqueueOrchestrate: async () => undefined,
     publicUrl: 'https://kbisect.example.org', mailFrom: 'kbisect <kbisect@example.org>',
@@ -42,6 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
   await queues.orchestrate.close();
+  await queues.build.close();
   await queues.test.close();
   redis.disconnect();
   await dropNamespace(ns);

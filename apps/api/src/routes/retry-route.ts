@@ -17,7 +17,7 @@ const IDENTITY_HEADERS = ['authorization', 'cookie', 'x-csrf-token'] as const;
 export function retryRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post('/bisections/:id/retry', {
-      preHandler: requireRole(deps.tokens, 'submit'),
+      onRequest: requireRole(deps.tokens, 'submit'),
       schema: {
         summary: 'Submit the same request again as a new bisection',
         params: Type.Object({ id: Type.String({ format: 'uuid' }) }),

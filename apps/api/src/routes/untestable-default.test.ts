@@ -1,14 +1,14 @@
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BisectionStore, MachineStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
+import { BisectionStore, MachineStore, TreeStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../../test/support/redis-namespace.js';
 import { buildApp } from '../app.js';
 
 const ns = uniqueNamespace('api-untestable');
 const redis = connectRedis(REDIS_URL);
 const names = queueNames(ns);
-const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
+const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), build: new Queue(names.build, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
 const tokens = new TokenRegistry({ tokens: [{ name: 'admin', role: 'admin', sha256: hashToken('t-admin'), commandProbe: true }] });
 const auth = { authorization: 'Bearer t-admin' };
 const store = new BisectionStore(redis, ns);
@@ -22,7 +22,7 @@ const range = { repo: '/srv/linux', good: ['v4.4'], bad: 'v4.6-rc5' };
 
 beforeAll(async () => {
   app = await buildApp({
-    store, machines: new MachineStore(redis, ns), redis, queues, tokens,
+    store, machines: new MachineStore(redis, ns), trees: new TreeStore(redis, ns), redis, queues, tokens,
     allowCommandProbe: true, bodyLimit: 8192, now: () => new Date('2026-11-30T00:00:00Z'), enqueueOrchestrate: async () => undefined,
   });
   const machine = {
@@ -32,10 +32,13 @@ beforeAll(async () => {
   };
   const res = await app.inject({ method: 'POST', url: '/api/v1/machines', headers: auth, payload: machine });
   expect(res.statusCode).toBe(201);
+  // Submitted by its exact repo: a registered tree.
+  expect((await app.inject({ method: 'POST', url: '/api/v1/trees', headers: auth, payload: { name: 'linux', repo: '/srv/linux' } })).statusCode).toBe(201);
 });
 afterAll(async () => {
   await app.close();
   await queues.orchestrate.close();
+  await queues.build.close();
   await queues.test.close();
   redis.disconnect();
   await dropNamespace(ns);

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { openRepo, validateRepoSource } from '@kbisect/git';
-import { dropBrokenDependencies, probeUntestable } from '@kbisect/kbuild';
 import { cacheDirFrom } from '../cache-dir.js';
 import { commandProbe } from '../command-probe.js';
 import { createDemoRepository } from '../demo-repository.js';
@@ -11,6 +10,7 @@ import { parseOptions } from '../parse-options.js';
 import { runBisection } from '../run-bisection.js';
 import { stateDirFrom } from '../state-dir.js';
 import { terminalReporter } from '../terminal-reporter.js';
+import { untestableWiring } from '../untestable-wiring.js';
 import { kernelDemo } from './kernel-demo.js';
 
 const THP = 'CONFIG_TRANSPARENT_HUGEPAGE';
@@ -40,7 +40,7 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
   const narrowCheckout = repo.openCheckout(join(cacheDir, 'worktrees', narrowId));
   try {
     const { result } = await runBisection(
-      { id, goodRefs: [demo.good], badRef: demo.bad, firstParent: false },
+      { id, goodRefs: [demo.good], badRef: demo.bad },
       { git: repo, checkout, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
     );
     io.out('kbisect says:');
@@ -59,8 +59,8 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
     io.out('\nAgain with --require-config CONFIG_TRANSPARENT_HUGEPAGE (Kconfig read from git, no checkout, no build):');
     const probed = await runBisection(
       {
-        id: probedId, goodRefs: [demo.good], badRef: demo.bad, firstParent: false,
-        untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required: [THP] }),
+        id: probedId, goodRefs: [demo.good], badRef: demo.bad,
+        ...untestableWiring(repo, 'skip', [THP]),
       },
       { git: repo, checkout: probedCheckout, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
     );
@@ -74,10 +74,8 @@ export async function demoCommand(argv: readonly string[], io: { out: (s: string
     io.out('\nAgain with --untestable narrow (the honest answer, then only its candidates built with BROKEN dropped):');
     const narrowed = await runBisection(
       {
-        id: narrowId, goodRefs: [demo.good], badRef: demo.bad, firstParent: false,
-        untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required: [THP] }),
-        narrow: { forced: [THP] },
-        prepareWorktree: async (dir, purpose) => (purpose === 'narrow' ? dropBrokenDependencies(dir, [THP]) : []),
+        id: narrowId, goodRefs: [demo.good], badRef: demo.bad,
+        ...untestableWiring(repo, 'narrow', [THP]),
       },
       { git: repo, checkout: narrowCheckout, probe: commandProbe({ command: demo.testCommand, output: 'stderr' }), reporter: terminalReporter(io.err) },
     );

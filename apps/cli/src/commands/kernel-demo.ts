@@ -6,9 +6,10 @@ import { apiConfigFromEnv, startApi } from '@kbisect/api';
 import { DEMO_FIXTURE_SCRIPT } from '@kbisect/reproducers';
 import { gitOpener, startWorkers, workerConfigFromEnv } from '@kbisect/worker';
 import { apiClientFromEnv, type ApiClient } from '../api-client.js';
+import { ensureLocalRequestKey } from '../local-request-key.js';
 import { ensureLocalAdminToken } from '../local-tokens.js';
 import { startPrivateRedis, type PrivateRedis } from '../private-redis.js';
-import { startVirtualLab } from '../virtual-lab-service.js';
+import { allowVirtualLabFiles, startVirtualLab } from '../virtual-lab-service.js';
 import { watchBisection } from './watch.js';
 
 /** One line for the user, like every other kbisect error. */
@@ -23,6 +24,9 @@ export class DemoError extends Error {
 type Io = { out: (s: string) => void; err: (s: string) => void; isTty: boolean };
 
 /** The probe the demo submits: the regression shows in fork mode (see the fixture script). */
+/** The name the demo registers its fixture tree under. */
+const DEMO_TREE = 'linux-demo';
+
 export const DEMO_PROBE = {
   type: 'kernel',
   configFragments: ['qemu-x86_64', 'iommu-vfio', 'thp'],
@@ -62,6 +66,8 @@ export async function kernelDemo(io: Io, dirs: { cacheDir: string; stateDir: str
   const logger = pino({ name: 'kbisect-demo', level: process.env.KBISECT_LOG_LEVEL ?? 'warn' });
   try {
     const tokens = await ensureLocalAdminToken(stateDir);
+    await ensureLocalRequestKey(stateDir, env);
+    allowVirtualLabFiles(env, join(stateDir, 'virtual-lab'), dirs.cacheDir);
     const workers = await startWorkers(workerConfigFromEnv(env, ['orchestrator', 'build', 'test'], { cacheDir: dirs.cacheDir }), { openRepo: gitOpener(dirs.cacheDir), logger });
     const apiConfig = apiConfigFromEnv(env, { port: 0, host: '127.0.0.1' });
     const api = await startApi(apiConfig, tokens.registry, logger);
@@ -70,7 +76,9 @@ export async function kernelDemo(io: Io, dirs: { cacheDir: string; stateDir: str
       if (!lab) return 1;
       const client = await apiClientFromEnv({ KBISECT_URL: api.url, KBISECT_TOKEN: (await readFile(tokens.tokenPath, 'utf8')).trim() });
       // Verified as a maintainer would before replying: the culprit and its parent again, and the bad end with the culprit reverted.
-      const { id } = await client.json<{ id: string }>('POST', '/api/v1/bisections', { repo: fixture, good: ['v6.1-base'], bad: 'demo-bad', probe: DEMO_PROBE, options: { verify: true, verifyRevert: true } });
+      // The local admin registers the fixture as a tree, and the demo submits by its name like any user.
+      await client.json('POST', '/api/v1/trees', { name: DEMO_TREE, repo: fixture });
+      const { id } = await client.json<{ id: string }>('POST', '/api/v1/bisections', { repo: DEMO_TREE, good: ['v6.1-base'], bad: 'demo-bad', probe: DEMO_PROBE, options: { verify: true, verifyRevert: true } });
       io.err(`kbisect demo: bisection ${id} submitted to ${api.url}`);
       io.err(`kbisect demo: watch it in a browser at ${api.url}/b/${id} (sign in with the token in ${tokens.tokenPath})`);
       const status = await watchBisection(client, id, io);

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { normalizePolicy, toBisectLog, type PolicyInput, type RunPurpose } from '@kbisect/bisect';
+import { toBisectLog } from '@kbisect/bisect';
 import { openRepo, validateRepoSource } from '@kbisect/git';
-import { dropBrokenDependencies, probeUntestable, symbolNames } from '@kbisect/kbuild';
+import { symbolNames } from '@kbisect/kbuild';
 import { cacheDirFrom } from '../cache-dir.js';
 import { commandProbe } from '../command-probe.js';
+import { untestableFlag } from '../untestable-flag.js';
+import { untestableWiring } from '../untestable-wiring.js';
+import { POLICY_OPTIONS, POLICY_USAGE, policyOptionsFrom } from '../policy-flags.js';
 import { RANGE_OPTIONS } from '../range-options.js';
+import { parallelFrom } from '../parallel-flag.js';
 import { parseOptions, requireOption } from '../parse-options.js';
 import { formatOutcome } from '../format-outcome.js';
 import { importBisectLog } from '../imported-log.js';
@@ -17,9 +21,10 @@ import { UsageError } from '../usage-error.js';
 export const RUN_USAGE = `usage: kbisect run --repo <path|url> --good <ref> [--good <ref>…] --bad <ref> --test-cmd '<shell command>'
                   [--first-parent] [--json] [--import-log FILE] [--write-log FILE] [--cache-dir DIR]
                   [--policy deterministic|repeat|bayes] [--confidence P] [--max-runs N] [--detection P]
-                  [--bad-after K] [--good-after N] [--verify] [--verify-revert] [--fix]
-                  [--check-endpoints]
+                  [--false-positive P] [--bad-after K] [--good-after N] [--verify] [--verify-revert] [--fix]
+                  [--check-endpoints] [--parallel K]
                   [--require-config CONFIG_X …] [--untestable skip|force|narrow]
+${POLICY_USAGE}
 
 Bisects locally with the command probe (git bisect run's protocol: exit 0 good,
 125 skip, 1-127 bad, anything else aborts; a 126/127 on the first test is
@@ -38,6 +43,11 @@ the BROKEN dependency in each worktree and tests anyway (reasons say 'forced');
 --untestable narrow steps around them first (git's honest answer) and, when
 that answer is "could be any of" because of them, bisects among those
 candidates only with BROKEN dropped, printing the forced culprit beside it.
+--parallel K runs up to K test commands at once, each in its own worktree,
+at points that cut the candidates into K+1 near-equal parts (git's weights);
+a test made moot by another's verdict is stopped. The culprit is git's; with
+skipped commits the "could be any of" set may differ from git's single path
+(it still holds the culprit). Deterministic policy only.
 --import-log FILE continues a git bisect log on the log's own start (its good and
 bad ends, --first-parent): --good/--bad may then be omitted, and flags that
 contradict the log are refused.`;
@@ -50,42 +60,13 @@ const OPTIONS = {
   'cache-dir': { type: 'string' },
   'require-config': { type: 'string', multiple: true },
   untestable: { type: 'string' },
-  policy: { type: 'string' },
-  confidence: { type: 'string' },
-  'max-runs': { type: 'string' },
-  detection: { type: 'string' },
-  'bad-after': { type: 'string' },
-  'good-after': { type: 'string' },
+  ...POLICY_OPTIONS,
   verify: { type: 'boolean' },
   'verify-revert': { type: 'boolean' },
   'check-endpoints': { type: 'boolean' },
-  fix: { type: 'boolean' },
+  parallel: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-function numberOption(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`kbisect run: --${name}: '${value}' is not a number`);
-  return n;
-}
-
-function policyFrom(values: { policy?: string; confidence?: string; 'max-runs'?: string; detection?: string; 'bad-after'?: string; 'good-after'?: string }): PolicyInput {
-  const kind = values.policy ?? 'deterministic';
-  const confidence = numberOption('confidence', values.confidence);
-  const maxRuns = numberOption('max-runs', values['max-runs']);
-  const detection = numberOption('detection', values.detection);
-  const badAfter = numberOption('bad-after', values['bad-after']);
-  const goodAfter = numberOption('good-after', values['good-after']);
-  let input: PolicyInput;
-  if (kind === 'deterministic') input = { kind };
-  else if (kind === 'repeat') input = { kind, ...(badAfter !== undefined ? { badAfter } : {}), ...(goodAfter !== undefined ? { goodAfter } : {}) };
-  else if (kind === 'bayes') input = { kind, ...(confidence !== undefined ? { confidence } : {}), ...(maxRuns !== undefined ? { maxRuns } : {}), ...(detection !== undefined ? { detection } : {}) };
-  else throw new UsageError(`kbisect run: --policy: '${kind}' is not one of deterministic, repeat, bayes`);
-  const checked = normalizePolicy(input);
-  if (typeof checked === 'string') throw new UsageError(`kbisect run: --${checked.replace(/^policy\./, '').replace('maxRuns', 'max-runs').replace('badAfter', 'bad-after').replace('goodAfter', 'good-after')}`);
-  return input;
-}
 
 export async function runCommand(argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
   const { values, positionals } = parseOptions('run', argv, OPTIONS);
@@ -101,18 +82,19 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   const goodRefs = values.good ?? [];
   if (goodRefs.length === 0 && importPath === undefined) throw new UsageError('kbisect run: --good is required (repeat it for several good commits)');
   const testCmd = requireOption('run', 'test-cmd', values['test-cmd']);
-  const policy = policyFrom(values);
+  const policy = policyOptionsFrom('run', values);
   const required = values['require-config'] ?? [];
-  const untestableMode = values.untestable ?? 'skip';
-  if (untestableMode !== 'skip' && untestableMode !== 'force' && untestableMode !== 'narrow') throw new UsageError(`kbisect run: --untestable: '${untestableMode}' is not one of skip, force, narrow`);
+  const untestableMode = untestableFlag('run', values.untestable) ?? 'skip';
   if (untestableMode !== 'skip' && required.length === 0) throw new UsageError(`kbisect run: --untestable ${untestableMode} needs --require-config`);
   try {
     symbolNames(required);
   } catch (err) {
     throw new UsageError(`kbisect run: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const fix = values.fix ?? false;
+  const fix = policy.terms === 'fix';
   if (fix && (goodRefs.length !== 1 || badRef === undefined)) throw new UsageError('kbisect run: --fix takes exactly one --good (the commit where the bug is gone)');
+  const parallel = parallelFrom('run', values.parallel);
+  if (parallel > 1 && policy.policy !== undefined && policy.policy !== 'deterministic') throw new UsageError(`kbisect run: --parallel ${parallel} needs --policy deterministic (repeat and bayes pick one run at a time)`);
   const cacheDir = cacheDirFrom(values['cache-dir'], process.env);
 
   const repo = await openRepo(source, { cacheDir, fetch: true });
@@ -123,9 +105,11 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   const id = randomUUID();
   // One worktree for the whole bisection, named by its id: two runs on one mirror never share it.
   const checkout = repo.openCheckout(join(cacheDir, 'worktrees', id));
+  const moreCheckouts = Array.from({ length: parallel - 1 }, (_, i) => repo.openCheckout(join(cacheDir, 'worktrees', `${id}-${i + 1}`)));
+  const disposeAll = (): Promise<unknown> => Promise.all([checkout, ...moreCheckouts].map((c) => c.dispose()));
   // Interrupted (Ctrl-C, a kill): the worktree goes before we exit, as it does at the end.
   const onSignal = (signal: NodeJS.Signals): void => {
-    void checkout.dispose().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    void disposeAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   // `on`, not `once`: execa's exit hook re-raises a signal nobody else still listens to.
   process.on('SIGINT', onSignal);
@@ -134,23 +118,23 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
     const { result, state } = await runBisection(
       {
         id,
-        goodRefs: imported?.range.goods ?? oldEnds,
-        badRef: imported?.range.bad ?? newEnd!,
-        firstParent: imported?.range.firstParent ?? values['first-parent'] ?? false,
-        policy,
-        ...(required.length > 0 && untestableMode !== 'force' ? { untestable: (graph, bad, goods) => probeUntestable(repo, { graph, bad, goods, required }) } : {}),
-        ...(untestableMode === 'force' ? { prepareWorktree: (dir: string) => dropBrokenDependencies(dir, required) } : {}),
-        ...(untestableMode === 'narrow'
-          ? { narrow: { forced: required }, prepareWorktree: async (dir: string, purpose: RunPurpose) => (purpose === 'narrow' ? dropBrokenDependencies(dir, required) : []) }
-          : {}),
-        ...(fix ? { terms: 'fix' as const } : {}),
-        ...(values.verify || values['verify-revert'] ? { verify: { revert: values['verify-revert'] ?? false } } : {}),
-        ...(values['check-endpoints'] ? { checkEndpoints: true } : {}),
+        // The imported range is in engine terms; the driver takes the ends as the user names them.
+        ...userEnds(imported?.range ?? { bad: newEnd!, goods: oldEnds }, fix),
+        options: {
+          ...policy,
+          firstParent: imported?.range.firstParent ?? values['first-parent'] ?? false,
+          ...(values.verify || values['verify-revert'] ? { verify: true } : {}),
+          ...(values['verify-revert'] ? { verifyRevert: true } : {}),
+          ...(values['check-endpoints'] ? { checkEndpoints: true } : {}),
+          ...(parallel > 1 ? { maxParallel: parallel } : {}),
+        },
+        ...untestableWiring(repo, untestableMode, required),
         imported: imported?.marks ?? [],
       },
       {
         git: repo,
         checkout,
+        ...(moreCheckouts.length > 0 ? { moreCheckouts } : {}),
         probe: commandProbe({ command: testCmd, output: values.json ? 'stderr' : 'inherit' }),
         reporter: terminalReporter(io.err),
       },
@@ -162,6 +146,11 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await checkout.dispose();
+    await disposeAll();
   }
+}
+
+/** Engine ends (the "new" one first) back in the user's terms: for a fix, the new end is the later commit given as --good. */
+function userEnds(ends: { readonly bad: string; readonly goods: readonly string[] }, fix: boolean): { badRef: string; goodRefs: readonly string[] } {
+  return fix ? { badRef: ends.goods[0]!, goodRefs: [ends.bad] } : { badRef: ends.bad, goodRefs: ends.goods };
 }

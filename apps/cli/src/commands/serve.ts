@@ -3,17 +3,33 @@ import { pino } from 'pino';
 import { apiConfigFromEnv, startApi } from '@kbisect/api';
 import { gitOpener, startWorkers, workerConfigFromEnv } from '@kbisect/worker';
 import { cacheDirFrom } from '../cache-dir.js';
+import { ensureLocalRequestKey } from '../local-request-key.js';
 import { ensureLocalAdminToken } from '../local-tokens.js';
 import { parseOptions } from '../parse-options.js';
 import { startPrivateRedis, type PrivateRedis } from '../private-redis.js';
 import { stateDirFrom } from '../state-dir.js';
 import { UsageError } from '../usage-error.js';
-import { startVirtualLab } from '../virtual-lab-service.js';
+import { allowVirtualLabFiles, startVirtualLab } from '../virtual-lab-service.js';
+
+/** A URL as it may be printed: without its user and password. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = '';
+      u.password = '';
+    }
+    return u.toString();
+  } catch {
+    return '(REDIS_URL)';
+  }
+}
 
 export const SERVE_USAGE = `usage: kbisect serve [--port N] [--host ADDR] [--state-dir DIR] [--virtual-machines N]
 
 Runs the API and every worker role in one process. Without REDIS_URL it starts
-a private redis-server (data under the state dir) and stops it on exit. On
+a private redis-server (data under the state dir, a generated password in
+<state dir>/redis/password) and stops it on exit. On
 first start it creates a local admin token and prints where it put it. It
 also starts the virtual lab — N QEMU machines behind ipmi_sim BMCs (default
 1, 0 for none), registered in pool 'virtual' — and stops it on exit.`;
@@ -52,6 +68,8 @@ export async function serveCommand(argv: readonly string[], io: { out: (s: strin
     const tokens = env.KBISECT_TOKENS_FILE || env.KBISECT_TOKENS ? undefined : await ensureLocalAdminToken(stateDir);
     // Embedded default: one local user, so the local admin may use command probes.
     if (tokens && env.KBISECT_ALLOW_COMMAND_PROBE === undefined) env.KBISECT_ALLOW_COMMAND_PROBE = '1';
+    await ensureLocalRequestKey(stateDir, env);
+    allowVirtualLabFiles(env, join(stateDir, 'virtual-lab'), cacheDir);
     const apiConfig = apiConfigFromEnv(env, { port, ...(values.host ? { host: values.host } : {}), ...(tokens ? { tokensFile: tokens.tokensPath } : {}) });
     const workers = await startWorkers(workerConfigFromEnv(env, ['orchestrator', 'build', 'test'], { cacheDir }), { openRepo: gitOpener(cacheDir), logger });
     const { loadTokens } = await import('@kbisect/api');
@@ -59,9 +77,9 @@ export async function serveCommand(argv: readonly string[], io: { out: (s: strin
     const lab = vms > 0 ? await startVirtualLab(join(stateDir, 'virtual-lab'), vms, env.REDIS_URL!, apiConfig.namespace, io) : undefined;
     io.err(`kbisect: serving on ${api.url} (OpenAPI at ${api.url}/docs)`);
     io.err(`kbisect: web UI at ${api.url}/${tokens ? ` (sign in with the token in ${tokens.tokenPath})` : ''}`);
-    io.err(`kbisect: redis ${redis ? `${redis.url} (private, data in ${stateDir}/redis)` : env.REDIS_URL}`);
+    io.err(`kbisect: redis ${redis ? `${redis.displayUrl} (private, password in ${redis.passwordFile}, data in ${stateDir}/redis)` : redactUrl(env.REDIS_URL!)}`);
     if (tokens) io.err(`kbisect: ${tokens.created ? 'created' : 'using'} a local admin token in ${tokens.tokenPath}`);
-    io.err(`kbisect: try  KBISECT_URL=${api.url} npx kbisect submit --repo <path> --good <ref> --bad <ref> --test-cmd '<cmd>' --watch`);
+    io.err(`kbisect: try  export KBISECT_URL=${api.url}; npx kbisect trees add linux <path>; npx kbisect submit --repo linux --good <ref> --bad <ref> --test-cmd '<cmd>' --watch`);
     onReady?.(api.url);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

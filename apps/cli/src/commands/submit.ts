@@ -1,20 +1,28 @@
-import { apiClientFromEnv } from '../api-client.js';
+import { TREE_NAME_PATTERN, type Tree, type TreeDefaults } from '@kbisect/service';
+import { apiClientFromEnv, type ApiClient } from '../api-client.js';
 import { readLogFile } from '../import-log-file.js';
 import { POLICY_OPTIONS, POLICY_USAGE, policyOptionsFrom } from '../policy-flags.js';
 import { RANGE_OPTIONS } from '../range-options.js';
+import { parallelFrom } from '../parallel-flag.js';
 import { parseOptions, requireOption } from '../parse-options.js';
+import { untestableFlag } from '../untestable-flag.js';
 import { UsageError } from '../usage-error.js';
 import { watchBisection } from './watch.js';
 
-export const SUBMIT_USAGE = `usage: kbisect submit --repo <path|url> --good <ref> [--good <ref>…] --bad <ref>
+export const SUBMIT_USAGE = `usage: kbisect submit --repo <tree> --good <ref> [--good <ref>…] --bad <ref>
                      (--test-cmd '<shell>' | --reproducer NAME --pool POOL --config FRAGMENT…)
                      [--first-parent] [--retries N] [--priority N] [--skip-endpoint-check] [--verify] [--verify-revert]
+                     [--parallel K]
                      [--policy deterministic|repeat|bayes] [--confidence P] [--max-runs N] [--detection P]
                      [--false-positive P] [--bad-after K] [--good-after N] [--fix] [--import-log FILE]
                      [--watch [--console]] [--json]
+--repo names a registered tree (kbisect trees), or its exact URL or path; a
+kernel probe may leave out --config and --pool where the tree has defaults.
 What run takes, the service takes:
 ${POLICY_USAGE}
-  --import-log FILE       a \`git bisect log\` begun by hand: the service carries on from its marks
+  --import-log FILE       a \`git bisect log\` begun by hand: the service carries on from its marks,
+                          in the log's --first-parent mode (ends that contradict its start are refused)
+  --parallel K            up to K tests of this bisection at once (options.maxParallel; deterministic policy)
 Kernel probes (build, boot on a lab machine, run a reproducer):
   --config FRAGMENT       a kernel-configs/ fragment (repeatable), e.g. qemu-x86_64
   --require-config CONFIG_X  commits where it cannot be enabled are untestable (repeatable)
@@ -56,6 +64,7 @@ const OPTIONS = {
   'verify-revert': { type: 'boolean' },
   ...POLICY_OPTIONS,
   'import-log': { type: 'string' },
+  parallel: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -78,13 +87,16 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
   const retries = intOption('retries', values.retries);
   const priority = intOption('priority', values.priority);
   const policy = policyOptionsFrom('submit', values);
+  const parallel = parallelFrom('submit', values.parallel);
   if (policy.terms === 'fix' && good.length !== 1) throw new UsageError('kbisect submit: --fix takes exactly one --good (the commit where the bug is gone)');
   const importLog = values['import-log'] !== undefined ? await readLogFile('submit', values['import-log']) : undefined;
+  const repo = requireOption('submit', 'repo', values.repo);
+  const client = await apiClientFromEnv(process.env);
   const body = {
-    repo: requireOption('submit', 'repo', values.repo),
+    repo,
     good,
     bad: requireOption('submit', 'bad', values.bad),
-    probe: probeFrom(values),
+    probe: probeFrom(values, values.reproducer !== undefined ? await treeDefaults(client, repo) : undefined),
     ...(importLog !== undefined ? { importLog } : {}),
     options: {
       ...policy,
@@ -92,13 +104,13 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
       ...(retries !== undefined ? { retries } : {}),
       ...(priority !== undefined ? { priority } : {}),
       ...(values['skip-endpoint-check'] ? { checkEndpoints: false } : {}),
+      ...(parallel > 1 ? { maxParallel: parallel } : {}),
       ...(values.verify || values['verify-revert'] ? { verify: true } : {}),
       ...(values['verify-revert'] ? { verifyRevert: true } : {}),
       // A command probe's required symbols are the bisection's (a kernel probe carries its own).
       ...(values.reproducer === undefined && values['require-config'] ? { requireConfig: values['require-config'] } : {}),
     },
   };
-  const client = await apiClientFromEnv(process.env);
   const created = await client.json<{ id: string }>('POST', '/api/v1/bisections', body);
   if (!values.watch) {
     io.out(values.json ? JSON.stringify(created) : created.id);
@@ -111,10 +123,17 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
   return status === 'found' || status === 'ambiguous' ? 0 : 1;
 }
 
-/** Exactly one probe: a shell command, or a kernel build + boot + reproducer. */
-function probeFrom(values: { 'test-cmd'?: string; reproducer?: string; pool?: string; config?: string[]; 'require-config'?: string[]; untestable?: string; 'reproducer-arg'?: string[]; timeout?: string; 'crashes-count'?: boolean }): Record<string, unknown> {
+/** The kernel-probe defaults of the tree `repo` names, if it names one (a reader may list trees). */
+async function treeDefaults(client: ApiClient, repo: string): Promise<TreeDefaults | undefined> {
+  if (!new RegExp(TREE_NAME_PATTERN).test(repo)) return undefined;
+  const res = await client.request('GET', `/api/v1/trees/${repo}`).catch(() => undefined);
+  return res ? (JSON.parse(res.text) as Tree).defaults : undefined;
+}
+
+/** Exactly one probe; a kernel probe leaves out what the tree's defaults supply (no --config without them: tinyconfig alone). */
+function probeFrom(values: { 'test-cmd'?: string; reproducer?: string; pool?: string; config?: string[]; 'require-config'?: string[]; untestable?: string; 'reproducer-arg'?: string[]; timeout?: string; 'crashes-count'?: boolean }, defaults?: TreeDefaults): Record<string, unknown> {
   if (values['test-cmd'] !== undefined && values.reproducer !== undefined) throw new UsageError('kbisect submit: give --test-cmd or --reproducer, not both');
-  if (values.untestable !== undefined && !['skip', 'force', 'narrow'].includes(values.untestable)) throw new UsageError(`kbisect submit: --untestable: '${values.untestable}' is not one of skip, force, narrow`);
+  untestableFlag('submit', values.untestable);
   if (values.reproducer === undefined) {
     if (values.untestable !== undefined && values.untestable !== 'skip' && !values['require-config']) throw new UsageError(`kbisect submit: --untestable ${values.untestable} needs --require-config`);
     return { type: 'command', command: requireOption('submit', 'test-cmd', values['test-cmd']), ...(values.untestable ? { untestable: values.untestable } : {}) };
@@ -122,8 +141,8 @@ function probeFrom(values: { 'test-cmd'?: string; reproducer?: string; pool?: st
   const timeoutSec = intOption('timeout', values.timeout);
   return {
     type: 'kernel',
-    configFragments: values.config ?? [],
-    pool: requireOption('submit', 'pool', values.pool),
+    ...(values.config !== undefined || defaults?.configFragments === undefined ? { configFragments: values.config ?? [] } : {}),
+    ...(values.pool !== undefined || defaults?.pool === undefined ? { pool: requireOption('submit', 'pool', values.pool) } : {}),
     ...(values['require-config'] ? { requireConfig: values['require-config'] } : {}),
     ...(values.untestable ? { untestable: values.untestable } : {}),
     reproducer: {

@@ -2,6 +2,7 @@ import { apiClientFromEnv, type ApiClient } from '../api-client.js';
 import { parseOptions } from '../parse-options.js';
 import { formatEta, progressBar } from '../progress-bar.js';
 import { SseParser } from '../sse-parser.js';
+import { terminalSafeDeep } from '../terminal-safe.js';
 import { UsageError } from '../usage-error.js';
 
 type Io = { out: (s: string) => void; err: (s: string) => void; isTty: boolean };
@@ -33,7 +34,7 @@ export async function watchBisection(client: ApiClient, id: string, io: Io, opts
       for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
         for (const msg of parser.push(decoder.decode(chunk, { stream: true }))) {
           if (msg.id) lastId = msg.id;
-          const data = JSON.parse(msg.data) as Record<string, unknown>;
+          const data = terminalSafeDeep(JSON.parse(msg.data) as Record<string, unknown>);
           const line = describeEvent(msg.event, data, tested, opts.console ?? false);
           if (msg.event === 'verdict' && data.source !== undefined) tested += 1;
           if (line) {

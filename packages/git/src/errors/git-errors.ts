@@ -79,7 +79,8 @@ export class GitCommandError extends GitError {
   readonly code = 'KBISECT_ERR_GIT';
   readonly category = 'infrastructure' as const;
   constructor(what: string, detail: string) {
-    super(`git ${what} failed: ${detail.split('\n')[0]}`);
+    // git often splits one error over lines ("fatal: unable to connect to host:" then the errno): keep a few.
+    super(`git ${what} failed: ${detail.split('\n').map((l) => l.trim()).filter((l) => l.length > 0).slice(0, 3).join(' ')}`);
     this.name = 'GitCommandError';
   }
 }

@@ -1,4 +1,4 @@
-import { engineVerdict, next, parseBisectLog, startBisection, type ParsedBisectLog, type StartParams, type Step, type Verdict } from '@kbisect/bisect';
+import { engineVerdict, next, parseBisectLog, rangeFromImportedLog, startBisection, type ParsedBisectLog, type StartParams, type StartRange, type Step, type Verdict } from '@kbisect/bisect';
 
 /** A mark of an imported `git bisect log`, resolved to a sha; `bad` is git's "new" (for a fix log, `fixed`). */
 export interface ImportedMark {
@@ -28,6 +28,36 @@ export async function resolveImportedLog(text: string, git: { resolveCommit(ref:
   const marks: ImportedMark[] = [];
   for (const m of log.marks) marks.push({ commit: await git.resolveCommit(m.rev, `${field} line ${m.line}`), verdict: m.verdict });
   return marks;
+}
+
+/** An imported log's start reconciled with the ends and mode asked for, and its marks resolved. */
+export interface ImportedStart {
+  /** In engine terms (for a fix, `bad` is the fixed end). */
+  readonly range: StartRange;
+  readonly marks: readonly ImportedMark[];
+}
+
+/**
+ * Reads a `git bisect log` to continue (issue 14.3), for `kbisect run` and
+ * the service alike: the log's own start — its ends (git writes them resolved,
+ * as comments) and `--first-parent` — fills in what the request leaves out,
+ * and a request that contradicts it is refused, naming the flag: continuing
+ * a log on another range or graph can blame another commit. `given` holds
+ * shas in engine terms.
+ */
+export async function importedStart(
+  text: string,
+  git: { resolveCommit(ref: string, field: string): Promise<string> },
+  given: { readonly bad?: string; readonly goods: readonly string[]; readonly firstParent?: boolean },
+  field: string,
+): Promise<ImportedStart> {
+  const log = checkImportLog(text, field);
+  const at = `${field} start line`;
+  const bad = log.startShas?.bad ?? (log.startBad !== undefined ? await git.resolveCommit(log.startBad, at) : undefined);
+  const goods = log.startShas && log.startShas.goods.length > 0 ? log.startShas.goods : await Promise.all(log.startGoods.map((g) => git.resolveCommit(g, at)));
+  const outcome = rangeFromImportedLog({ firstParent: log.firstParent, ...(bad !== undefined ? { bad } : {}), goods }, given);
+  if (!outcome.ok) throw new ImportLogError(outcome.message, field);
+  return { range: outcome.range, marks: await resolveImportedLog(text, git, field) };
 }
 
 export type StartOutcome = { readonly ok: true; readonly step: Step } | { readonly ok: false; readonly message: string };

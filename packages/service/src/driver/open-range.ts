@@ -3,7 +3,8 @@ import type { CommitGraph, Terms } from '@kbisect/bisect';
 /** The git operations opening a range needs; GitRepo provides them, tests may fake them. */
 export interface RangeGit {
   resolveCommit(ref: string, field: string): Promise<string>;
-  checkRange(bad: string, goods: readonly string[]): Promise<void>;
+  /** Checks the ends as `git bisect start` does; returns the merge bases to test first when a good is not an ancestor of bad (throws when the ends are swapped). */
+  mergeBasesToCheck(bad: string, goods: readonly string[], goodRefs?: readonly string[]): Promise<string[]>;
   readGraph(bad: string, goods: readonly string[]): Promise<CommitGraph>;
 }
 
@@ -22,6 +23,8 @@ export interface OpenedRange {
   readonly bad: string;
   readonly goods: readonly string[];
   readonly graph: CommitGraph;
+  /** The merge bases git tests before bisecting (a good beside bad, not below it); usually none. */
+  readonly mergeBases: readonly string[];
 }
 
 export class InvalidRangeError extends Error {
@@ -42,7 +45,9 @@ export function rangeProblem(range: Pick<RangeRequest, 'good' | 'terms'>): strin
 /**
  * Resolves the refs, checks that they make a range and reads its graph, for
  * `kbisect run` and the orchestrator alike. For a fix the ends swap: the
- * engine's "new" end is the later commit without the bug.
+ * engine's "new" end is the later commit without the bug. A good beside bad
+ * (neither ancestor nor descendant) is accepted as git accepts it: its merge
+ * bases with bad are tested first (startDriver).
  */
 export async function openRange(git: RangeGit, range: RangeRequest): Promise<OpenedRange> {
   const problem = rangeProblem(range);
@@ -50,7 +55,7 @@ export async function openRange(git: RangeGit, range: RangeRequest): Promise<Ope
   const bad = await git.resolveCommit(range.bad, range.fields.bad);
   const goods: string[] = [];
   for (const [i, g] of range.good.entries()) goods.push(await git.resolveCommit(g, range.fields.good(i)));
-  const ends = range.terms === 'fix' ? { bad: goods[0]!, goods: [bad] } : { bad, goods };
-  await git.checkRange(ends.bad, ends.goods);
-  return { ...ends, graph: await git.readGraph(ends.bad, ends.goods) };
+  const ends = range.terms === 'fix' ? { bad: goods[0]!, goods: [bad], goodRefs: [range.bad] } : { bad, goods, goodRefs: range.good };
+  const mergeBases = await git.mergeBasesToCheck(ends.bad, ends.goods, ends.goodRefs);
+  return { bad: ends.bad, goods: ends.goods, graph: await git.readGraph(ends.bad, ends.goods), mergeBases };
 }

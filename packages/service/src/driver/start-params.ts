@@ -1,5 +1,7 @@
 import type { PolicyInput, StartParams } from '@kbisect/bisect';
 import type { BisectionOptions } from '../request-schema.js';
+import type { DriverStart } from './driver-step.js';
+import type { ImportedMark } from './imported-log.js';
 import type { OpenedRange } from './open-range.js';
 
 /** The one translation of a request's options into an engine policy. */
@@ -20,7 +22,7 @@ function defined<T extends Record<string, number | undefined>>(fields: T): { [K 
  * when asked for: requests stored before the option existed keep their old
  * behaviour (the API stores it on for new requests; `run` follows `git bisect run`).
  */
-export function startParams(options: BisectionOptions | undefined, range: OpenedRange, untestable: Readonly<Record<string, string>>): StartParams {
+export function startParams(options: BisectionOptions | undefined, range: Pick<OpenedRange, 'graph' | 'bad' | 'goods'>, untestable: Readonly<Record<string, string>>): StartParams {
   return {
     graph: range.graph,
     bad: range.bad,
@@ -31,5 +33,24 @@ export function startParams(options: BisectionOptions | undefined, range: Opened
     ...(options?.terms === 'fix' ? { terms: 'fix' as const } : {}),
     ...(options?.verify || options?.verifyRevert ? { verify: { revert: options.verifyRevert ?? false } } : {}),
     ...(options?.checkEndpoints ? { checkEndpoints: true } : {}),
+    ...(options?.maxParallel !== undefined && options.maxParallel > 1 ? { parallel: options.maxParallel } : {}),
+  };
+}
+
+/**
+ * Everything the driver starts from, for `kbisect run` and the service alike:
+ * the engine's parameters, the merge bases to test first, the imported marks
+ * and, for `untestable: narrow`, the symbols its forced runs drop BROKEN for.
+ */
+export function driverStartFor(
+  options: BisectionOptions | undefined,
+  range: Pick<OpenedRange, 'graph' | 'bad' | 'goods'> & { readonly mergeBases?: readonly string[] | undefined },
+  untestable: Readonly<Record<string, string>>,
+  extra: { readonly narrow?: { readonly forced: readonly string[] } | undefined; readonly imported?: readonly ImportedMark[] | undefined },
+): DriverStart {
+  return {
+    params: { ...startParams(options, range, untestable), ...(extra.narrow ? { narrow: extra.narrow } : {}) },
+    mergeBases: range.mergeBases ?? [],
+    imported: extra.imported ?? [],
   };
 }

@@ -1,0 +1,70 @@
+/**
+ * What workers re-check for themselves, against real Redis, real git and the
+ * real worker: a command-probe bisection written straight into Redis (the
+ * "Redis neighbour" of issue 15) is refused with a reason and runs nothing,
+ * and a range over the token's cap ends failed with its count.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateHistory, seededRandom } from '@kbisect/bisect/testing';
+import { BisectionStore, connectRedis, enqueueOrchestrate, queueNames } from '@kbisect/service';
+import { Queue } from 'bullmq';
+import { REDIS_URL } from './support/redis-namespace.js';
+import { oracleRepo, startHarness, type Harness, type OracleRepo } from './support/service-harness.js';
+
+interface View { status: string; error?: string; steps: number }
+
+async function finished(h: Harness, id: string): Promise<View> {
+  for (let i = 0; i < 240; i++) {
+    const { body } = await h.fetchJson<View>('GET', `/api/v1/bisections/${id}`);
+    if (['found', 'ambiguous', 'failed', 'cancelled'].includes(body.status)) return body;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`bisection ${id} did not finish`);
+}
+
+let h: Harness;
+let repo: OracleRepo;
+const history = generateHistory(seededRandom(15), { commits: 40 });
+
+beforeAll(async () => {
+  h = await startHarness('trust', { env: { KBISECT_LIMIT_RANGE_COMMITS: '25' } });
+  repo = await oracleRepo(history, 30, []);
+}, 60_000);
+
+afterAll(async () => {
+  await h.close();
+  await repo.cleanup();
+});
+
+describe('workers re-check what the API vouched for', () => {
+  it('refuses a command probe written straight into Redis, with the reason in the bisection, before anything runs', async () => {
+    const redis = connectRedis(REDIS_URL);
+    const queue = new Queue(queueNames(h.namespace).orchestrate, { connection: redis });
+    try {
+      const store = new BisectionStore(redis, h.namespace);
+      const marker = join(repo.scratch, 'forged-ran');
+      // What a Redis neighbour can write: a well-formed created event without the API's signature.
+      const id = await store.create({ repo: repo.fx.dir, good: [repo.fx.shas[0]!], bad: repo.fx.shas.at(-1)!, probe: { type: 'command', command: `id > ${marker}` } }, 'tester', new Date());
+      await enqueueOrchestrate(queue, redis, store.keys, id);
+      const view = await finished(h, id);
+      expect(view.status).toBe('failed');
+      expect(view.error).toBe('refused by the worker: the request carries no signature from the API');
+      expect(view.steps).toBe(0);
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+  }, 60_000);
+
+  it("ends a submission whose range is over the token's cap failed, with the count", async () => {
+    const { status, body } = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: await h.registerTree(repo.fx.dir), good: [repo.fx.shas[0]!], bad: repo.fx.shas.at(-1)!, probe: { type: 'command', command: repo.script } });
+    expect(status).toBe(201);
+    const view = await finished(h, body.id);
+    expect(view.status).toBe('failed');
+    expect(view.error).toMatch(/^the range has \d+ commits, over this token's limit of 25; narrow it/);
+    expect(view.steps).toBe(0);
+  }, 60_000);
+});
