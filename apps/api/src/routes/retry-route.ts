@@ -11,8 +11,9 @@ const IDENTITY_HEADERS = ['authorization', 'cookie', 'x-csrf-token'] as const;
 /**
  * Retry: the same request submitted again, as a new bisection. It goes
  * through POST /bisections itself (an in-process inject), so every check a
- * submission gets — command-probe permission of the retrying user, the
- * tree, the probe — applies to a retry too, with no second copy of them.
+ * submission gets — the retrying user's limits and quota, command-probe
+ * permission, the registered tree, the probe — applies to a retry too, and
+ * the new bisection's grant is signed for that user, with no second copy.
  */
 export function retryRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -38,7 +39,8 @@ export function retryRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         // The submission's own error, field and all (e.g. this user may not submit command probes).
         const { error } = res.json<{ error: { code: string; message: string; field?: string } }>();
         const code = error.code in API_ERRORS ? (error.code as ApiErrorCode) : 'KBISECT_ERR_INTERNAL';
-        throw new ApiError(code, error.message, error.field);
+        const retryAfter = Number(res.headers['retry-after']);
+        throw new ApiError(code, error.message, error.field, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
       }
       return reply.status(201).send({ id: res.json<{ id: string }>().id, retryOf: id });
     });
