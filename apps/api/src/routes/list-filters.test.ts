@@ -13,6 +13,8 @@ beforeAll(async () => {
   ids.a = await t.store.create({ repo: '/srv/a', good: ['v1'], bad: 'v2', probe }, 'alice', new Date(1000));
   ids.b = await t.store.create({ repo: '/srv/b', good: ['v1'], bad: 'v2', probe }, 'bob', new Date(2000));
   ids.c = await t.store.create({ repo: '/srv/a', good: ['v1'], bad: 'v3', probe }, 'bob', new Date(3000));
+  // Submitted by a registered tree's name: listed and filtered by that name, never by the path behind it.
+  ids.d = await t.store.create({ repo: '/srv/linux', good: ['v1'], bad: 'v2', probe }, 'alice', new Date(500), { tree: 'linux' });
   await t.store.setStatus(ids.a, 'found');
   await t.store.log.append(ids.a, { type: 'finished', at: new Date(5000).toISOString(), status: 'found', culprit, commits: [{ sha: culprit, subject: 'mm: break pinning', authorName: 'Dev', authorEmail: 'dev@example.org', authorDate: '2020-01-01T00:00:00Z' }] });
 });
@@ -28,7 +30,7 @@ const list = async (query: string) => {
 describe('GET /bisections for the triage list', () => {
   it('keeps the old fields and adds range, reproducer and finish time', async () => {
     const { items } = await list('limit=10');
-    expect(items.map((i) => i.id)).toEqual([ids.c, ids.b, ids.a]);
+    expect(items.map((i) => i.id)).toEqual([ids.c, ids.b, ids.a, ids.d]);
     expect(items[2]).toMatchObject({ id: ids.a, repo: '/srv/a', submittedBy: 'alice', good: ['v1'], bad: 'v2', reproducer: 'command: make check', finishedAt: new Date(5000).toISOString() });
     expect(Object.keys(items[0]!)).toEqual(expect.arrayContaining(['id', 'status', 'repo', 'createdAt', 'submittedBy']));
   });
@@ -37,6 +39,8 @@ describe('GET /bisections for the triage list', () => {
     expect((await list('repo=/srv/a')).items.map((i) => i.id)).toEqual([ids.c, ids.a]);
     expect((await list('submittedBy=bob')).items.map((i) => i.id)).toEqual([ids.c, ids.b]);
     expect((await list('repo=/srv/a&submittedBy=bob')).items.map((i) => i.id)).toEqual([ids.c]);
+    expect((await list('repo=linux')).items).toEqual([expect.objectContaining({ id: ids.d, repo: 'linux' })]);
+    expect((await list('repo=/srv/linux')).items).toEqual([]);
   });
 
   it("finds a bisection by words of its culprit's subject or a sha prefix", async () => {
