@@ -16,6 +16,8 @@ import { startServe, type ServeProcess } from '../support/serve-process.js';
 const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
 const ADMIN = 'ui-test-admin-token';
 const READER = 'ui-test-reader-token';
+/** Submissions must name a registered tree (or its exact repo): the test's repository is registered under this name. */
+const TREE = 'bugfile';
 let serve: ServeProcess;
 let repo: BugFileRepo;
 let browser: Browser;
@@ -54,6 +56,8 @@ beforeAll(async () => {
     KBISECT_TOKENS: `admin:alice:${hashToken(ADMIN)}:command,read:rita:${hashToken(READER)}`,
     KBISECT_ALLOW_COMMAND_PROBE: '1',
   });
+  const registered = await fetch(`${serve.url}/api/v1/trees`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: TREE, repo: repo.repo }) });
+  if (registered.status !== 201) throw new Error(`registering the tree: ${registered.status} ${await registered.text()}`);
   browser = await launchChromium();
   admin = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await newPage(admin);
@@ -84,7 +88,7 @@ describe('the web UI against kbisect serve', () => {
   it('submits a command-probe bisection through the form, field errors next to the field', async () => {
     await page.getByRole('link', { name: 'Submit' }).click();
     await page.getByRole('heading', { name: 'Submit a bisection' }).waitFor();
-    await page.getByLabel('Tree', { exact: true }).fill(repo.repo);
+    await page.locator('#s-repo').selectOption(TREE);
     await page.getByLabel(/Good ref/).fill(repo.shas[0]!);
     await page.getByLabel('Bad ref').fill('-x');
     await page.getByLabel(/Test command/).fill('sleep 1; test ! -e BUG');
@@ -96,11 +100,11 @@ describe('the web UI against kbisect serve', () => {
     await page.waitForURL(/\/b\/[0-9a-f-]{36}$/);
     firstId = /\/b\/([0-9a-f-]{36})$/.exec(page.url())![1]!;
     // A flaky-policy bisection, running meanwhile, for the posterior chart (checked later).
-    bayesId = await page.evaluate(async ([repoDir, good, bad]) => {
+    bayesId = await page.evaluate(async ([tree, good, bad]) => {
       const session = (await (await fetch('/api/v1/session')).json()) as { csrf: string };
-      const r = await fetch('/api/v1/bisections', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf }, body: JSON.stringify({ repo: repoDir, good: [good], bad, probe: { type: 'command', command: 'test ! -e BUG' }, options: { policy: 'bayes', confidence: 0.9, detection: 0.9, checkEndpoints: false } }) });
+      const r = await fetch('/api/v1/bisections', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf }, body: JSON.stringify({ repo: tree, good: [good], bad, probe: { type: 'command', command: 'test ! -e BUG' }, options: { policy: 'bayes', confidence: 0.9, detection: 0.9, checkEndpoints: false } }) });
       return ((await r.json()) as { id: string }).id;
-    }, [repo.repo, repo.shas[10]!, repo.shas[20]!] as const);
+    }, [TREE, repo.shas[10]!, repo.shas[20]!] as const);
   }, 60_000);
 
   it('shows the range picture and the steps change live, without a reload, to the culprit', async () => {
@@ -216,6 +220,8 @@ describe('the web UI against kbisect serve', () => {
     await page.getByRole('link', { name: 'Bisections' }).click();
     await page.locator(`#bisections tr[data-id="${firstId}"]`).waitFor();
     expect(await page.locator(`#bisections tr[data-id="${firstId}"]`).textContent()).toContain('mm: break pinning');
+    // The tree column shows the registered name, never the path behind it.
+    expect(await page.locator(`#bisections tr[data-id="${firstId}"] td`).nth(1).textContent()).toBe(TREE);
     await shot(page, 'bisections');
     await page.setViewportSize({ width: 800, height: 900 });
     await shot(page, 'bisections-800');
@@ -224,6 +230,10 @@ describe('the web UI against kbisect serve', () => {
     await page.waitForURL(/q=break/);
     await expect.poll(() => page.locator(`#bisections tbody tr[data-id="${firstId}"]`).count()).toBe(1);
     expect(await page.locator(`#bisections tbody tr[data-id="${secondId}"]`).count()).toBe(0);
+    await page.locator('#f-repo').selectOption(TREE);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/repo=bugfile/);
+    await expect.poll(() => page.locator(`#bisections tbody tr[data-id="${firstId}"]`).count()).toBe(1);
     await page.setViewportSize({ width: 1280, height: 900 });
   }, 60_000);
 
