@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { UiAsset } from './web-ui/ui-assets.js';
 import type { BisectionStore, MachineStore, OpenRepoPolicy, TokenRegistry, TreeStore } from '@kbisect/service';
 
 /** What the API is built from; the composition root (server or tests) supplies it. */
@@ -24,6 +25,8 @@ export interface AppDeps {
   readonly mailFrom?: string;
   /** How long an SSE read blocks before a heartbeat. @defaultValue 15000 */
   readonly sseHeartbeatMs?: number;
+  /** The built web UI by path under /ui/. @defaultValue loaded from the @kbisect/web package at build time of the app */
+  readonly uiAssets?: ReadonlyMap<string, UiAsset>;
   /** Event streams open at once on this process, all tokens together (KBISECT_LIMIT_SSE_TOTAL). @defaultValue 1000 */
   readonly sseTotalStreams?: number;
   /** CLIENT SETNAME of the per-bisection stream readers, so an operator can count them in CLIENT LIST. @defaultValue 'kbisect-sse' */

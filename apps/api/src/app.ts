@@ -4,9 +4,18 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import type { AppDeps } from './app-deps.js';
 import { installErrorHandler, onFrameworkError } from './error-handler.js';
+import { annotationRoutes } from './routes/annotation-route.js';
 import { bisectionRoutes } from './routes/bisections.js';
 import { machineRoutes } from './routes/machines.js';
+import { queueRoutes } from './routes/queue-routes.js';
+import { rangeRoutes } from './routes/range-route.js';
+import { retryRoutes } from './routes/retry-route.js';
 import { serviceRoutes } from './routes/service-routes.js';
+import { sessionRoutes } from './routes/session-routes.js';
+import { installSessionAuth } from './session/session-auth.js';
+import { SessionStore } from './session/session-store.js';
+import { loadUiAssets } from './web-ui/ui-assets.js';
+import { uiRoutes } from './web-ui/ui-routes.js';
 import { installSecurityHeaders } from './security-headers.js';
 import { treeRoutes } from './routes/trees.js';
 
@@ -30,6 +39,9 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean 
   app.removeContentTypeParser('text/plain');
   installErrorHandler(app);
   installSecurityHeaders(app);
+  // Browser sessions resolve before every route, so the bearer check and the CSRF check apply everywhere.
+  const sessions = new SessionStore(deps.redis, deps.store.keys);
+  installSessionAuth(app, sessions, deps.tokens);
   await app.register(swagger, {
     openapi: {
       info: { title: 'kbisect', version: '0.1.0', description: 'Kernel bisection as a service: submit a range and a probe, watch progress, read the culprit.' },
@@ -39,8 +51,14 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(bisectionRoutes(deps), { prefix: '/api/v1' });
+  await app.register(rangeRoutes(deps), { prefix: '/api/v1' });
+  await app.register(retryRoutes(deps), { prefix: '/api/v1' });
+  await app.register(annotationRoutes(deps), { prefix: '/api/v1' });
   await app.register(machineRoutes(deps), { prefix: '/api/v1' });
+  await app.register(queueRoutes(deps), { prefix: '/api/v1' });
+  await app.register(sessionRoutes(deps, sessions), { prefix: '/api/v1' });
   await app.register(treeRoutes(deps), { prefix: '/api/v1' });
   await app.register(serviceRoutes(deps));
+  await app.register(uiRoutes(deps.uiAssets ?? (await loadUiAssets())));
   return app;
 }

@@ -7,7 +7,7 @@ import { compareStreamIds, STREAM_START } from './stream-id.js';
 type Of<T extends LogEvent['type']> = Extract<LogEvent, { type: T }>;
 
 /** Bumped whenever the fold's shape or meaning changes, the engine state's included (BisectState, Step): a snapshot of another version is replayed from the start. */
-export const FOLD_VERSION = 4;
+export const FOLD_VERSION = 5;
 
 /**
  * Everything a bisection's log has said, folded: the engine's Step plus what
@@ -44,10 +44,12 @@ export interface BisectionFold {
   readonly runs: Readonly<Record<string, Of<'verdict'>>>;
   /** The last verify-revert run: it tested another kernel, so the verification carries its evidence. */
   readonly revertRun?: Of<'verdict'>;
+  /** Maintainers' judgements on the result, in order. */
+  readonly annotations: readonly Of<'annotation'>[];
 }
 
 export function emptyFold(): BisectionFold {
-  return { version: FOLD_VERSION, lastId: STREAM_START, viewId: STREAM_START, cancelRequested: false, pending: [], ignored: [], runs: {}, starts: {} };
+  return { version: FOLD_VERSION, lastId: STREAM_START, viewId: STREAM_START, cancelRequested: false, pending: [], ignored: [], runs: {}, starts: {}, annotations: [] };
 }
 
 /** What the engine hears of a log event; undefined for events that only inform. */
@@ -132,6 +134,9 @@ export function applyEntries(fold: BisectionFold, graph: CommitGraph | undefined
         break;
       case 'cancel-requested':
         f.cancelRequested = true;
+        break;
+      case 'annotation':
+        f.annotations = [...f.annotations, event];
         break;
       default:
         break;

@@ -32,6 +32,20 @@ export interface ListedBisection {
   readonly by: string;
 }
 
+/** Which bisections a page lists; every filter given must match. */
+export interface ListOptions {
+  readonly status?: string;
+  /** Exactly this tree as readers see it (repoLabel: the registered tree's name, else the URL). */
+  readonly repo?: string;
+  /** Exactly this submitter (token name). */
+  readonly by?: string;
+  /** A further test the caller makes (e.g. text in the culprit's subject); run only on items the cheap filters kept. */
+  readonly accept?: (item: ListedBisection) => Promise<boolean>;
+  readonly limit: number;
+  /** The `next` of the previous page. */
+  readonly after?: string;
+}
+
 function parseCursor(cursor: string | undefined): { score: number; id: string } | undefined {
   if (!cursor) return undefined;
   const at = cursor.indexOf(':');
@@ -99,14 +113,20 @@ export class BisectionStore {
    * ids break ties between bisections created in the same millisecond, so no
    * page repeats or skips one.
    */
-  async list(opts: { status?: string; limit: number; after?: string }): Promise<{ items: ListedBisection[]; next?: string }> {
+  async list(opts: ListOptions): Promise<{ items: ListedBisection[]; next?: string }> {
     const items: ListedBisection[] = [];
     let cursor = parseCursor(opts.after);
-    const pageSize = Math.max(opts.limit * 2, 50);
+    // A filtered list may pass over most bisections: read the index in bigger pages then.
+    const filtered = opts.status !== undefined || opts.repo !== undefined || opts.by !== undefined || opts.accept !== undefined;
+    const pageSize = filtered ? 1000 : Math.max(opts.limit * 2, 50);
     for (let guard = 0; guard < 1000 && items.length < opts.limit; guard++) {
       const max = cursor ? String(cursor.score) : '+inf';
       const page = await this.redis.zrevrangebyscore(this.keys.index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, pageSize);
       let advanced = false;
+      // One round trip for the page's summary hashes, not one per bisection: filters scan thousands.
+      const pipeline = this.redis.pipeline();
+      for (let i = 0; i < page.length; i += 2) pipeline.hgetall(this.keys.meta(page[i]!));
+      const metas = ((await pipeline.exec()) ?? []).map(([, value]) => (value ?? {}) as Record<string, string>);
       for (let i = 0; i < page.length && items.length < opts.limit; i += 2) {
         const id = page[i]!;
         const score = Number(page[i + 1]);
@@ -114,9 +134,13 @@ export class BisectionStore {
         if (cursor && score === cursor.score && id >= cursor.id) continue;
         cursor = { score, id };
         advanced = true;
-        const meta = await this.redis.hgetall(this.keys.meta(id));
+        const meta = metas[i / 2]!;
         if (opts.status && meta.status !== opts.status) continue;
-        items.push({ id, status: meta.status ?? 'queued', repo: redactUrlCredentials(meta.repo ?? ''), createdAt: meta.createdAt ?? '', by: meta.by ?? '' });
+        if (opts.repo !== undefined && meta.repo !== opts.repo) continue;
+        if (opts.by !== undefined && meta.by !== opts.by) continue;
+        const item = { id, status: meta.status ?? 'queued', repo: redactUrlCredentials(meta.repo ?? ''), createdAt: meta.createdAt ?? '', by: meta.by ?? '' };
+        if (opts.accept && !(await opts.accept(item))) continue;
+        items.push(item);
       }
       if (!advanced || page.length < pageSize) {
         if (items.length < opts.limit) cursor = undefined;

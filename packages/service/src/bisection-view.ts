@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { candidatesOf, runKey, type Progress, type VerificationSummary } from '@kbisect/bisect';
 import type { BisectionFold } from './bisection-fold.js';
 import { driverResult } from './driver/driver-step.js';
-import { CommitInfoSchema, type LogEvent } from './log-event.js';
+import { AnnotationSchema, CommitInfoSchema, type LogEvent } from './log-event.js';
 import { replayedOf } from './replay.js';
 import { repoLabel } from './repo-label.js';
 import { EndpointResultSchema, ProgressSchema, PurposeSchema, ShaSchema as Sha, StatusSchema, VerdictSchema, VerificationSchema, type VerificationView } from './shared-schemas.js';
@@ -29,6 +29,7 @@ export const BisectionViewSchema = Type.Object({
   good: Type.Array(Type.String()),
   bad: Type.String(),
   createdAt: Type.String(),
+  finishedAt: Type.Optional(Type.String({ description: 'When the bisection ended' })),
   submittedBy: Type.String(),
   current: Type.Optional(Type.Object({ commit: Sha, progress: ProgressSchema })),
   maxParallel: Type.Optional(Type.Integer({ description: 'Multisection: the most tests of this bisection at once' })),
@@ -43,6 +44,7 @@ export const BisectionViewSchema = Type.Object({
   verification: Type.Optional(VerificationSchema),
   narrowed: Type.Optional(NarrowedSchema),
   endpoints: Type.Optional(Type.Array(EndpointResultSchema, { description: 'What testing the ends before the first step showed' })),
+  annotations: Type.Optional(Type.Array(Type.Intersect([AnnotationSchema, Type.Object({ at: Type.String() })]), { description: "Maintainers' judgements: the result marked invalid, or the culprit overridden, with who, when and why" })),
 });
 export type BisectionView = Static<typeof BisectionViewSchema>;
 
@@ -59,6 +61,8 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
     submittedBy: created?.by ?? '',
     ...(created?.request.options?.terms === 'fix' ? { terms: 'fix' as const } : {}),
     ...(finished?.commits ? { commits: finished.commits } : {}),
+    ...(finished ? { finishedAt: finished.at } : {}),
+    ...(fold.annotations.length > 0 ? { annotations: fold.annotations.map(({ type: _type, ...a }) => a) } : {}),
   };
   if (replayed.phase === 'failed-to-start') return { ...base, status: 'failed', steps: 0, verdicts: [], error: replayed.error };
   if (replayed.phase === 'initializing') {

@@ -1,6 +1,6 @@
 export { BisectionRequestSchema, CommandProbeSchema, KernelProbeSchema, ProbeSchema, RefSchema, ConfigSymbolSchema, BisectionOptionsSchema } from './request-schema.js';
 export type { BisectionRequest, BisectionOptions, CommandProbe, KernelProbe } from './request-schema.js';
-export { LogEventSchema, CommitInfoSchema, type LogEvent, type StoredLogEvent, type CommitInfo, ReportRecipientsSchema, type ReportRecipients } from './log-event.js';
+export { LogEventSchema, CommitInfoSchema, AnnotationSchema, type Annotation, type LogEvent, type StoredLogEvent, type CommitInfo, ReportRecipientsSchema, type ReportRecipients } from './log-event.js';
 export { EventLog } from './event-log.js';
 export { ConsoleLog, CONSOLE_CAP, type ConsoleEvent } from './console-log.js';
 export { parseCursor, formatCursor, advance, mergeEntries, readStreams, waitStreams, CURSOR_PATTERN, type StreamCursor, type StreamEntry } from './bisection-streams.js';
@@ -10,7 +10,7 @@ export { keysFor, type Keys } from './keys.js';
 export { replay, replayedOf, foldAll, type Replayed } from './replay.js';
 export { applyEntries, emptyFold, FOLD_VERSION, type BisectionFold } from './bisection-fold.js';
 export { STATUSES, type BisectionStatus } from './shared-schemas.js';
-export { BisectionStore, type Loaded, type ListedBisection } from './bisection-store.js';
+export { BisectionStore, type Loaded, type ListedBisection, type ListOptions } from './bisection-store.js';
 export { BisectionViewSchema, toView, type BisectionView } from './bisection-view.js';
 export {
   queueNames, jobIds, stepNames, type StepRun, OrchestrateJobSchema, BuildJobSchema, CommandTestJobSchema, LabTestJobSchema, TestQueueJobSchema, BuiltKernelSchema,
@@ -42,3 +42,5 @@ export { chooseRepo, mayUseTree, withTreeDefaults, RepoRefusedError, type RepoCh
 export { checkTreeRegistration } from './tree-registration.js';
 export { OpenRepoPolicySchema, openRepoPolicyFromEnv, OpenRepoPolicyError, OPEN_REPO_SCHEMES, type OpenRepoPolicy } from './open-repo-policy.js';
 export { repoLabel } from './repo-label.js';
+export { ListItemSchema, listItemOf, matchesText, reproducerLine, type ListItem } from './list-item.js';
+export { RangeSchema, QueueStateSchema, SessionViewSchema, type RangeView, type QueueState, type SessionView } from './ui-schemas.js';

@@ -14,6 +14,8 @@ export interface Keys {
   readonly metrics: string;
   /** The ids of the bisections with a status, one set per status: /metrics counts them with SCARD. */
   byStatus(status: string): string;
+  /** A web UI session, by the sha256 of its cookie value (a Redis reader cannot replay a cookie). */
+  session(hash: string): string;
   /** A token's submission times in the last minute (a sorted set): the rate limit. */
   submissions(token: string): string;
   /** The ids a token has queued or running: the concurrency limit. */
@@ -34,6 +36,7 @@ export function keysFor(namespace: string): Keys {
     cancel: (id) => `${b(id)}:cancel`,
     metrics: `${namespace}:metrics`,
     byStatus: (status) => `${namespace}:status:${status}`,
+    session: (hash) => `${namespace}:session:${hash}`,
     submissions: (token) => `${namespace}:token:${token}:submissions`,
     active: (token) => `${namespace}:token:${token}:active`,
   };

@@ -5,6 +5,15 @@ import { FinishedStatusSchema, ProgressSchema, RunRefSchema, ShaSchema as Sha, V
 import { TreeNameSchema } from './tree-schema.js';
 import { NarrowedSchema } from './untestable-mode.js';
 
+/** What a maintainer says of a result: it is invalid, or the culprit is another commit; always who and why. */
+export const AnnotationSchema = Type.Object({
+  by: Type.String(),
+  kind: Type.Union([Type.Literal('invalid'), Type.Literal('culprit-override')]),
+  culprit: Type.Optional(Sha),
+  reason: Type.String({ minLength: 1, maxLength: 500 }),
+});
+export type Annotation = Static<typeof AnnotationSchema>;
+
 export const CommitInfoSchema = Type.Object({ sha: Sha, subject: Type.String(), authorName: Type.String(), authorEmail: Type.String(), authorDate: Type.String() });
 
 /** Who a mail about the result goes to, as the submitted tree itself says (or why it could not). */
@@ -79,6 +88,8 @@ export const LogEventSchema = Type.Union([
   }),
   Type.Object({ type: Type.Literal('revert-unavailable'), at: Type.String(), reason: Type.String() }),
   Type.Object({ type: Type.Literal('cancel-requested'), at: Type.String(), by: Type.String(), reason: Type.Optional(Type.String()) }),
+  /** A maintainer's judgement on the result, kept beside it (the engine's answer is never rewritten): shown on the page and in the report. */
+  Type.Object({ type: Type.Literal('annotation'), at: Type.String(), ...AnnotationSchema.properties }),
   Type.Object({ type: Type.Literal('failed'), at: Type.String(), error: Type.String() }),
   Type.Object({
     type: Type.Literal('finished'),

@@ -40,6 +40,7 @@ export function formatReport(view: BisectionView): string {
   } else {
     lines.push(`Status: ${view.status}${view.error ? ` (${view.error})` : ''}`);
   }
+  lines.push(...annotationLines(view, title));
   lines.push(...narrowedLines(view, title));
   if (view.confidence !== undefined) lines.push(`Posterior probability (${view.policy ?? 'bayes'} policy): ${view.confidence.toFixed(4)}`);
   if (view.verification) {
@@ -77,4 +78,10 @@ function narrowedLines(view: BisectionView, title: (sha: string) => string): str
   const head = `Narrowed by building those candidates forced (${n.forced.join(', ')} with BROKEN dropped), ${n.steps} forced run${n.steps === 1 ? '' : 's'}:`;
   if (n.culprit) return ['', head, `  first bad commit (forced): ${title(n.culprit)}`];
   return ['', head, '  forced builds left it ambiguous too; the first bad commit (forced) could be any of:', ...(n.candidates ?? []).map((c) => `  ${title(c)}`)];
+}
+
+/** Maintainers' judgements, right after the answer they judge: who, when, what, why. */
+function annotationLines(view: BisectionView, title: (sha: string) => string): string[] {
+  if (!view.annotations?.length) return [];
+  return ['', 'Maintainers said:', ...view.annotations.map((a) => `  ${a.at.slice(0, 16).replace('T', ' ')} ${a.by}: ${a.kind === 'invalid' ? 'this result is INVALID' : `the culprit is ${a.culprit ? title(a.culprit) : '?'} instead`} - ${a.reason}`)];
 }

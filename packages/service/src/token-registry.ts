@@ -91,7 +91,13 @@ export class TokenRegistry {
   }
 
   lookup(token: string): Principal | undefined {
-    const hash = Buffer.from(hashToken(token), 'hex');
+    return this.byHash(hashToken(token));
+  }
+
+  /** The principal of a token known by its sha256 (a browser session keeps only that), if it is still listed. */
+  byHash(sha256: string): Principal | undefined {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
+    const hash = Buffer.from(sha256, 'hex');
     let found: Principal | undefined;
     for (const e of this.entries) if (timingSafeEqual(e.hash, hash)) found = e.principal;
     return found;

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { next, toBisectLog } from '@kbisect/bisect';
-import { BisectionRequestSchema, BisectionViewSchema, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, SubmissionQuota, VerdictSchema, formatMail, formatReport, mayRunCommandProbes, parseCursor, sealGrant } from '@kbisect/service';
+import { BisectionRequestSchema, BisectionViewSchema, ListItemSchema, listItemOf, matchesText, toView, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, SubmissionQuota, VerdictSchema, formatMail, formatReport, mayRunCommandProbes, parseCursor, sealGrant } from '@kbisect/service';
 import { ImportLogError, checkImportLog, rangeProblem } from '@kbisect/service/driver';
 import { ApiError } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
@@ -17,6 +17,8 @@ import { admit } from './admission.js';
 import { limitProblem, withinLimits } from './submission-limits.js';
 import { submittedRepo, withDefaultsOfNamedTree } from './submitted-repo.js';
 
+/** Statuses whose bisections name a culprit or candidates: what the list's text filter can match. */
+const ANSWERED: ReadonlySet<string> = new Set(['found', 'ambiguous']);
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Bisection id' }) });
 const Addresses = Type.Array(Type.String({ minLength: 3, maxLength: 320 }), { maxItems: 50, description: 'Extra recipients: repeat the parameter (to=a@b&to=c@d)' });
 const ReportQuery = Type.Object({
@@ -101,21 +103,37 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         summary: 'List bisections, newest first',
         querystring: Type.Object({
           status: Type.Optional(StatusSchema),
+          repo: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'Only this tree, as the list shows it: the registered name (or an open URL)' })),
+          submittedBy: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only this submitter (token name)' })),
+          q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Text in the culprit's (or a candidate's) subject, or a sha prefix" })),
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
           cursor: Type.Optional(Type.String({ pattern: '^[0-9]+:[0-9a-f-]{36}$', description: 'The `next` value of the previous page' })),
         }, { additionalProperties: false }),
-        response: {
-          200: Type.Object({
-            items: Type.Array(Type.Object({ id: Type.String(), status: Type.String(), repo: Type.String(), createdAt: Type.String(), submittedBy: Type.String() })),
-            next: Type.Optional(Type.String()),
-          }),
-          ...errorResponses,
-        },
+        response: { 200: Type.Object({ items: Type.Array(ListItemSchema), next: Type.Optional(Type.String()) }), ...errorResponses },
       },
     }, async (request) => {
       const q = request.query;
-      const page = await deps.store.list({ limit: q.limit, ...(q.status ? { status: q.status } : {}), ...(q.cursor !== undefined ? { after: q.cursor } : {}) });
-      return { items: page.items.map((i) => ({ id: i.id, status: i.status, repo: i.repo, createdAt: i.createdAt, submittedBy: i.by })), ...(page.next !== undefined ? { next: page.next } : {}) };
+      const rowOf = async (id: string) => {
+        const { fold } = await deps.store.load(id);
+        const view = toView(id, fold);
+        return { view, item: listItemOf(view, fold.created?.request) };
+      };
+      const text = q.q;
+      const page = await deps.store.list({
+        limit: q.limit,
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.repo !== undefined ? { repo: q.repo } : {}),
+        ...(q.submittedBy !== undefined ? { by: q.submittedBy } : {}),
+        // Only an answered bisection has a culprit or candidates to match: the others are passed over from the summary hash.
+        ...(text !== undefined ? { accept: async (listed) => {
+          if (!ANSWERED.has(listed.status)) return false;
+          const { view, item } = await rowOf(listed.id);
+          return matchesText(item, view, text);
+        } } : {}),
+        ...(q.cursor !== undefined ? { after: q.cursor } : {}),
+      });
+      const items = await Promise.all(page.items.map(async (i) => (await rowOf(i.id)).item));
+      return { items, ...(page.next !== undefined ? { next: page.next } : {}) };
     });
 
     app.get('/bisections/:id', {

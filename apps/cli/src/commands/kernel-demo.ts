@@ -80,6 +80,7 @@ export async function kernelDemo(io: Io, dirs: { cacheDir: string; stateDir: str
       await client.json('POST', '/api/v1/trees', { name: DEMO_TREE, repo: fixture });
       const { id } = await client.json<{ id: string }>('POST', '/api/v1/bisections', { repo: DEMO_TREE, good: ['v6.1-base'], bad: 'demo-bad', probe: DEMO_PROBE, options: { verify: true, verifyRevert: true } });
       io.err(`kbisect demo: bisection ${id} submitted to ${api.url}`);
+      io.err(`kbisect demo: watch it in a browser at ${api.url}/b/${id} (sign in with the token in ${tokens.tokenPath})`);
       const status = await watchBisection(client, id, io);
       io.out((await client.request('GET', `/api/v1/bisections/${id}/report`, undefined, 'text/plain')).text.trimEnd());
       const view = await client.json<{ culprit?: string; verification?: { revert?: { outcome?: string } } }>('GET', `/api/v1/bisections/${id}`);

@@ -76,6 +76,7 @@ export async function serveCommand(argv: readonly string[], io: { out: (s: strin
     const api = await startApi(apiConfig, tokens?.registry ?? (await loadTokens(apiConfig, env)), logger);
     const lab = vms > 0 ? await startVirtualLab(join(stateDir, 'virtual-lab'), vms, env.REDIS_URL!, apiConfig.namespace, io) : undefined;
     io.err(`kbisect: serving on ${api.url} (OpenAPI at ${api.url}/docs)`);
+    io.err(`kbisect: web UI at ${api.url}/${tokens ? ` (sign in with the token in ${tokens.tokenPath})` : ''}`);
     io.err(`kbisect: redis ${redis ? `${redis.displayUrl} (private, password in ${redis.passwordFile}, data in ${stateDir}/redis)` : redactUrl(env.REDIS_URL!)}`);
     if (tokens) io.err(`kbisect: ${tokens.created ? 'created' : 'using'} a local admin token in ${tokens.tokenPath}`);
     io.err(`kbisect: try  export KBISECT_URL=${api.url}; npx kbisect trees add linux <path>; npx kbisect submit --repo linux --good <ref> --bad <ref> --test-cmd '<cmd>' --watch`);

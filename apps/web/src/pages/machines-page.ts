@@ -1,0 +1,52 @@
+import type { Machine } from '@kbisect/lab';
+import { getJson, send } from '../api-client.js';
+import { h, replace } from '../dom.js';
+import { errorNotice } from '../error-notice.js';
+import { when } from '../format.js';
+import type { PageContext } from '../page-context.js';
+import { may } from '../session.js';
+
+const REFRESH_MS = 5000;
+
+function leaseCell(m: Machine): HTMLElement {
+  const lease = m.status.leasedBy;
+  if (!lease) return h('td', { class: 'muted' }, 'idle');
+  const bisection = /^[0-9a-f-]{36}/.exec(lease)?.[0];
+  return h('td', {}, 'leased → ', bisection ? h('a', { href: `/b/${bisection}`, 'data-nav': true }, lease) : lease);
+}
+
+/** Lab machines by pool: state, lease, why drained or quarantined, infrastructure failures; drain/undrain for maintainers. */
+export async function machinesPage({ main, onLeave }: PageContext): Promise<void> {
+  const body = h('tbody');
+  const status = h('div', { 'aria-live': 'polite', id: 'machine-status' });
+  const act = (m: Machine, reasonInput: HTMLInputElement | undefined): void => {
+    const draining = m.status.state === 'ready';
+    const reason = reasonInput?.value.trim();
+    send('POST', `/api/v1/machines/${encodeURIComponent(m.id)}/${draining ? 'drain' : 'undrain'}`, draining ? (reason ? { reason } : {}) : undefined).then(() => {
+      replace(status, h('p', { class: 'notice' }, `${m.id} ${draining ? 'drained' : 'back in service'}.`));
+      void load();
+    }, (err: unknown) => replace(status, errorNotice(err)));
+  };
+  const row = (m: Machine): HTMLTableRowElement => {
+    const reasonInput = m.status.state === 'ready' ? h('input', { id: `reason-${m.id}`, size: 18, maxlength: 500, 'aria-label': `Reason to drain ${m.id}` }) : undefined;
+    return h('tr', { 'data-machine': m.id, 'data-state': m.status.state },
+      h('td', {}, h('strong', {}, m.id)), h('td', {}, m.pool),
+      h('td', { class: 'status' }, m.status.state), h('td', {}, m.status.reason ?? ''),
+      leaseCell(m),
+      h('td', {}, String(m.status.infraFailures), m.status.lastInfraFailure ? h('span', { class: 'muted' }, ` (last: ${m.status.lastInfraFailure})`) : null),
+      h('td', { class: 'hide-narrow' }, when(m.status.updatedAt)),
+      may('maintain') ? h('td', {}, h('div', { class: 'row' }, reasonInput ?? null, h('button', { type: 'button', class: 'machine-action', onclick: () => act(m, reasonInput) }, m.status.state === 'ready' ? `Drain ${m.id}` : `Undrain ${m.id}`))) : null);
+  };
+  replace(main, h('h1', {}, 'Machines'), status, h('div', { class: 'table-wrap' }, h('table', { id: 'machines' },
+    h('thead', {}, h('tr', {}, ...['Machine', 'Pool', 'State', 'Why', 'Lease', 'Infra failures', 'Updated'].map((c, i) => h('th', { scope: 'col', ...(i === 6 ? { class: 'hide-narrow' } : {}) }, c)), may('maintain') ? h('th', { scope: 'col' }, 'Action') : null)),
+    body)));
+  const load = async (): Promise<void> => {
+    const { items } = await getJson<{ items: Machine[] }>('/api/v1/machines');
+    // A row being typed into is not redrawn under the user's cursor.
+    if (body.contains(document.activeElement) && document.activeElement instanceof HTMLInputElement) return;
+    replace(body, ...(items.length > 0 ? items.map(row) : [h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No machines registered.'))]));
+  };
+  await load();
+  const timer = setInterval(() => void load().catch((err: unknown) => replace(status, errorNotice(err))), REFRESH_MS);
+  onLeave(() => clearInterval(timer));
+}

@@ -1,0 +1,39 @@
+import type { BisectionView, CommitInfo } from '@kbisect/service';
+import { h } from './dom.js';
+import { VERDICT_MARK, shortSha } from './format.js';
+
+type Verdict = BisectionView['verdicts'][number];
+
+/** Rows drawn at once: a 2,000-step flaky bisection stays quick to open; the pager walks the rest. */
+export const STEPS_PAGE = 200;
+
+/** The steps, in the order the verdicts came, a page at a time; evidence buttons open the viewer. */
+export function stepsTable(view: BisectionView, subjects: ReadonlyMap<string, string>, openEvidence: (name: string, kind: 'console' | 'build') => void, page = 0, onPage?: (page: number) => void): HTMLElement {
+  const infos = new Map<string, CommitInfo>((view.commits ?? []).map((c) => [c.sha, c]));
+  const row = (v: Verdict, i: number): HTMLTableRowElement => h('tr', { 'data-commit': v.commit, 'data-verdict': v.verdict },
+    h('td', {}, i + 1),
+    h('td', {}, h('code', { title: v.commit }, shortSha(v.commit))),
+    h('td', { class: 'hide-narrow' }, infos.get(v.commit)?.subject ?? subjects.get(v.commit) ?? ''),
+    h('td', {}, v.purpose ?? 'bisect', v.run ? ` #${v.run + 1}` : ''),
+    h('td', { class: `verdict-${v.verdict}` }, VERDICT_MARK[v.verdict] ?? v.verdict, v.source !== 'probe' ? ` (${v.source})` : ''),
+    h('td', {}, v.reason),
+    h('td', {}, v.machine ?? ''),
+    h('td', { class: 'hide-narrow mono' }, Object.entries(v.metrics ?? {}).map(([k, n]) => `${k}=${n}`).join(' ')),
+    h('td', {},
+      v.evidence ? h('button', { type: 'button', class: 'evidence-open', onclick: () => openEvidence(v.evidence!, 'console') }, 'output') : null,
+      v.buildEvidence ? h('button', { type: 'button', onclick: () => openEvidence(v.buildEvidence!, 'build') }, 'build log') : null));
+  const pages = Math.ceil(view.verdicts.length / STEPS_PAGE);
+  const at = Math.min(Math.max(page, 0), Math.max(pages - 1, 0));
+  const first = at * STEPS_PAGE;
+  const shown = view.verdicts.slice(first, first + STEPS_PAGE);
+  const pager = pages > 1 && onPage
+    ? h('div', { class: 'row', id: 'steps-pager' },
+      h('span', {}, `Steps ${first + 1}–${first + shown.length} of ${view.verdicts.length}`),
+      at > 0 ? h('button', { type: 'button', onclick: () => onPage(at - 1) }, '← Earlier') : null,
+      at < pages - 1 ? h('button', { type: 'button', onclick: () => onPage(at + 1) }, 'Later →') : null,
+      at < pages - 1 ? h('button', { type: 'button', onclick: () => onPage(pages - 1) }, 'Last') : null)
+    : null;
+  return h('div', { class: 'table-wrap' }, pager, h('table', { id: 'steps' },
+    h('thead', {}, h('tr', {}, ...['#', 'Commit', 'Subject', 'Purpose', 'Verdict', 'Reason', 'Machine', 'Metrics', 'Evidence'].map((c, i) => h('th', { scope: 'col', ...(i === 2 || i === 7 ? { class: 'hide-narrow' } : {}) }, c)))),
+    h('tbody', {}, ...shown.map((v, i) => row(v, first + i)))));
+}

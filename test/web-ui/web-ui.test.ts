@@ -1,0 +1,266 @@
+/**
+ * The triage web UI in a real browser (Debian's chromium through
+ * playwright-core) against a real `kbisect serve`: private Redis, real
+ * workers running command probes, the virtual lab's vm1. The same run
+ * saves a screenshot of each page to docs/screenshots/.
+ */
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashToken } from '@kbisect/service';
+import { launchChromium } from '../support/browser.js';
+import { bugFileRepo, type BugFileRepo } from '../support/bug-file-repo.js';
+import { startServe, type ServeProcess } from '../support/serve-process.js';
+
+const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
+const ADMIN = 'ui-test-admin-token';
+const READER = 'ui-test-reader-token';
+/** Submissions must name a registered tree (or its exact repo): the test's repository is registered under this name. */
+const TREE = 'bugfile';
+let serve: ServeProcess;
+let repo: BugFileRepo;
+let browser: Browser;
+let admin: BrowserContext;
+let page: Page;
+const violations: string[] = [];
+let firstId = '';
+let secondId = '';
+let bayesId = '';
+
+async function shot(p: Page, name: string): Promise<void> {
+  await p.screenshot({ path: resolve(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function signIn(p: Page, token: string): Promise<void> {
+  await p.goto(`${serve.url}/`);
+  await p.waitForURL(/\/signin/);
+  await p.getByLabel('Token').fill(token);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.getByRole('heading', { name: 'Bisections' }).waitFor();
+}
+
+async function newPage(context: BrowserContext): Promise<Page> {
+  const p = await context.newPage();
+  p.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
+  });
+  p.on('pageerror', (e) => violations.push(`page error: ${e.message}`));
+  return p;
+}
+
+beforeAll(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  repo = await bugFileRepo('kbisect-ui-');
+  serve = await startServe('ui', {
+    KBISECT_TOKENS: `admin:alice:${hashToken(ADMIN)}:command,read:rita:${hashToken(READER)}`,
+    KBISECT_ALLOW_COMMAND_PROBE: '1',
+  });
+  const registered = await fetch(`${serve.url}/api/v1/trees`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: TREE, repo: repo.repo }) });
+  if (registered.status !== 201) throw new Error(`registering the tree: ${registered.status} ${await registered.text()}`);
+  browser = await launchChromium();
+  admin = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await newPage(admin);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await serve?.stop();
+  await repo?.cleanup();
+});
+
+describe('the web UI against kbisect serve', () => {
+  it('signs in with a token and lands on the bisections list', async () => {
+    const p = await newPage(admin);
+    await p.goto(`${serve.url}/`);
+    await p.waitForURL(/\/signin/);
+    await shot(p, 'sign-in');
+    await p.getByLabel('Token').fill('not-a-token');
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => p.locator('#token-error').textContent()).toContain('not a valid token');
+    await p.close();
+    await signIn(page, ADMIN);
+    expect(await page.locator('#who').textContent()).toContain('alice (admin)');
+    const cookies = await admin.cookies();
+    expect(cookies.find((c) => c.name === 'kbisect_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+  }, 60_000);
+
+  it('submits a command-probe bisection through the form, field errors next to the field', async () => {
+    await page.getByRole('link', { name: 'Submit' }).click();
+    await page.getByRole('heading', { name: 'Submit a bisection' }).waitFor();
+    await page.locator('#s-repo').selectOption(TREE);
+    await page.getByLabel(/Good ref/).fill(repo.shas[0]!);
+    await page.getByLabel('Bad ref').fill('-x');
+    await page.getByLabel(/Test command/).fill('sleep 1; test ! -e BUG');
+    await page.getByRole('button', { name: 'Submit bisection' }).click();
+    await expect.poll(() => page.locator('#s-bad-error').textContent()).toMatch(/bad/);
+    await shot(page, 'submit');
+    await page.getByLabel('Bad ref').fill(repo.shas[22]!);
+    await page.getByRole('button', { name: 'Submit bisection' }).click();
+    await page.waitForURL(/\/b\/[0-9a-f-]{36}$/);
+    firstId = /\/b\/([0-9a-f-]{36})$/.exec(page.url())![1]!;
+    // A flaky-policy bisection, running meanwhile, for the posterior chart (checked later).
+    bayesId = await page.evaluate(async ([tree, good, bad]) => {
+      const session = (await (await fetch('/api/v1/session')).json()) as { csrf: string };
+      const r = await fetch('/api/v1/bisections', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf }, body: JSON.stringify({ repo: tree, good: [good], bad, probe: { type: 'command', command: 'test ! -e BUG' }, options: { policy: 'bayes', confidence: 0.9, detection: 0.9, checkEndpoints: false } }) });
+      return ((await r.json()) as { id: string }).id;
+    }, [TREE, repo.shas[10]!, repo.shas[20]!] as const);
+  }, 60_000);
+
+  it('shows the range picture and the steps change live, without a reload, to the culprit', async () => {
+    await page.evaluate(() => ((globalThis as unknown as { loadedOnce: boolean }).loadedOnce = true));
+    const seen = { candidates: new Set<string>(), steps: new Set<number>() };
+    const deadline = Date.now() + 150_000;
+    while (Date.now() < deadline) {
+      const candidates = await page.locator('#range-summary').getAttribute('data-candidates').catch(() => null);
+      if (candidates !== null) seen.candidates.add(candidates);
+      seen.steps.add(await page.locator('#steps tbody tr').count());
+      if ((await page.locator('#status').textContent()) === 'found') break;
+      await page.waitForTimeout(200);
+    }
+    expect(await page.locator('#status').textContent(), serve.stderr()).toBe('found');
+    // Several distinct states were drawn on the same page: the picture shrank and the table grew live.
+    expect(seen.candidates.size).toBeGreaterThan(2);
+    expect(seen.steps.size).toBeGreaterThan(2);
+    expect(await page.evaluate(() => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
+    await expect.poll(() => page.locator('#culprit').textContent()).toContain(repo.shas[17]!);
+    expect(await page.locator('#fixes').textContent()).toBe(`Fixes: ${repo.shas[17]!.slice(0, 12)} ("mm: break pinning")`);
+    expect(await page.locator('#steps tbody tr[data-verdict="bad"]').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#report').textContent()).toContain('Fixes:');
+    // The finished event (with the culprit's author) arrives after the deciding verdict, on the same stream.
+    await expect.poll(() => page.locator('#bisection-header').textContent(), { timeout: 30_000 }).toContain('Author');
+    expect(await page.locator('#bisect-log').getAttribute('href')).toBe(`/api/v1/bisections/${firstId}/log`);
+    await shot(page, 'bisection');
+  }, 180_000);
+
+  it('retries a bisection with the same request and opens the new one', async () => {
+    await page.getByRole('button', { name: 'Retry (same request)' }).click();
+    await page.waitForURL((u) => /\/b\/[0-9a-f-]{36}$/.test(u.pathname) && !u.pathname.endsWith(firstId));
+    await expect.poll(() => page.locator('#bisection-header').textContent()).toContain(repo.shas[22]!.slice(0, 12));
+    await page.goto(`${serve.url}/b/${firstId}`);
+    await page.locator('#steps').waitFor();
+  }, 60_000);
+
+  it('overrides the culprit with a reason, kept on the page and in the report', async () => {
+    await page.locator('#an-kind').selectOption('culprit-override');
+    await page.locator('#an-culprit').fill(repo.shas[18]!);
+    await page.locator('#an-reason').fill('17 only breaks it under THP; 18 is the real change');
+    await page.getByRole('button', { name: 'Record' }).click();
+    await expect.poll(() => page.locator('#annotations').textContent(), { timeout: 20_000 }).toContain('17 only breaks it under THP');
+    expect(await page.locator('#annotations').textContent()).toContain('alice');
+    await expect.poll(() => page.locator('#report').textContent()).toContain(`the culprit is ${repo.shas[18]!.slice(0, 12)} instead`);
+  }, 60_000);
+
+  it("opens a verdict's evidence in the viewer", async () => {
+    await page.locator('#steps button.evidence-open').first().click();
+    await page.locator('#evidence .log-line').first().waitFor();
+    expect(page.url()).toMatch(/#evidence=/);
+    expect(await page.locator('#evidence h3').textContent()).toMatch(/lines\)/);
+    await shot(page, 'evidence');
+  }, 60_000);
+
+  it('deep-links to a commit and walks the range picture with the keyboard', async () => {
+    await page.goto(`${serve.url}/b/${firstId}#commit=${repo.shas[17]}`);
+    await expect.poll(() => page.locator('#range-focus').textContent()).toContain(`${repo.shas[17]!.slice(0, 12)} mm: break pinning`);
+    expect(await page.locator('#mv-commit').inputValue()).toBe(repo.shas[17]);
+    await page.locator('#range-canvas').focus();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.locator('#range-focus').textContent()).toContain(repo.shas[18]!.slice(0, 12));
+    expect(page.url()).toContain(`commit=${repo.shas[18]}`);
+  }, 60_000);
+
+  it('gives a manual verdict on a running bisection, then cancels it', async () => {
+    const res = await page.evaluate(async ([repoDir, good, bad]) => {
+      const session = (await (await fetch('/api/v1/session')).json()) as { csrf: string };
+      const r = await fetch('/api/v1/bisections', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf }, body: JSON.stringify({ repo: repoDir, good: [good], bad, probe: { type: 'command', command: 'sleep 4; test ! -e BUG' } }) });
+      return (await r.json()) as { id: string };
+    }, [repo.repo, repo.shas[0]!, repo.shas[29]!] as const);
+    secondId = res.id;
+    await page.goto(`${serve.url}/b/${res.id}`);
+    await page.locator('#range-summary').waitFor({ timeout: 60_000 });
+    await page.locator('#mv-commit').fill(repo.shas[18]!);
+    await page.locator('#mv-verdict').selectOption('bad');
+    await page.locator('#mv-reason').fill('seen by hand on my box');
+    await page.getByRole('button', { name: 'Give verdict' }).click();
+    await expect.poll(() => page.locator('#action-status').textContent(), { timeout: 20_000 }).toContain('accepted');
+    await expect.poll(() => page.locator(`#steps tr[data-commit="${repo.shas[18]}"]`).count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    expect(await page.locator(`#steps tr[data-commit="${repo.shas[18]}"]`).first().textContent()).toContain('manual');
+    await page.getByLabel('Why cancel').fill('enough for today');
+    await page.getByRole('button', { name: 'Cancel bisection' }).click();
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 60_000 }).toBe('cancelled');
+  }, 120_000);
+
+  it('refuses a POST made with the session cookie but without the CSRF token', async () => {
+    const res = await page.evaluate(async (id) => {
+      const r = await fetch(`/api/v1/bisections/${id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      return { status: r.status, body: (await r.json()) as { error: { code: string } } };
+    }, firstId);
+    expect(res).toEqual({ status: 403, body: { error: expect.objectContaining({ code: 'KBISECT_ERR_CSRF' }) } });
+  });
+
+  it('drains and undrains the virtual machine on the machines page', async () => {
+    await page.getByRole('link', { name: 'Machines' }).click();
+    const row = page.locator('#machines tr[data-machine="vm1"]');
+    await row.waitFor();
+    expect(await row.getAttribute('data-state')).toBe('ready');
+    await page.getByLabel('Reason to drain vm1').fill('fan failure');
+    await page.getByRole('button', { name: 'Drain vm1' }).click();
+    await expect.poll(() => row.getAttribute('data-state')).toBe('drained');
+    expect(await row.textContent()).toContain('fan failure');
+    await shot(page, 'machines');
+    await page.getByRole('button', { name: 'Undrain vm1' }).click();
+    await expect.poll(() => row.getAttribute('data-state')).toBe('ready');
+  }, 60_000);
+
+  it('shows the queues and the list (at 1280 and 800 px)', async () => {
+    await page.getByRole('link', { name: 'Queues' }).click();
+    await page.locator('#queues tr[data-role="test"]').waitFor();
+    expect(await page.locator('#queues tbody tr').count()).toBe(3);
+    await shot(page, 'queues');
+    await page.getByRole('link', { name: 'Bisections' }).click();
+    await page.locator(`#bisections tr[data-id="${firstId}"]`).waitFor();
+    expect(await page.locator(`#bisections tr[data-id="${firstId}"]`).textContent()).toContain('mm: break pinning');
+    // The tree column shows the registered name, never the path behind it.
+    expect(await page.locator(`#bisections tr[data-id="${firstId}"] td`).nth(1).textContent()).toBe(TREE);
+    await shot(page, 'bisections');
+    await page.setViewportSize({ width: 800, height: 900 });
+    await shot(page, 'bisections-800');
+    await page.getByLabel('Culprit text').fill('break pinning');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/q=break/);
+    await expect.poll(() => page.locator(`#bisections tbody tr[data-id="${firstId}"]`).count()).toBe(1);
+    expect(await page.locator(`#bisections tbody tr[data-id="${secondId}"]`).count()).toBe(0);
+    await page.locator('#f-repo').selectOption(TREE);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/repo=bugfile/);
+    await expect.poll(() => page.locator(`#bisections tbody tr[data-id="${firstId}"]`).count()).toBe(1);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }, 60_000);
+
+  it('charts the posterior of a flaky-policy bisection with the runs behind each commit', async () => {
+    await page.goto(`${serve.url}/b/${bayesId}`);
+    await page.locator('#posterior').waitFor({ timeout: 120_000 });
+    expect(await page.locator('#posterior').textContent()).toMatch(/\d+(\.\d+)?%/);
+    await expect.poll(() => page.locator('#posterior').textContent(), { timeout: 120_000 }).toMatch(/\d+ of \d+ runs failed/);
+    await shot(page, 'posterior');
+  }, 240_000);
+
+  it('shows a read-only user no action controls', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const p = await newPage(context);
+    await signIn(p, READER);
+    expect(await p.getByRole('link', { name: 'Submit' }).count()).toBe(0);
+    await p.goto(`${serve.url}/b/${firstId}`);
+    await p.locator('#bisection-header').waitFor();
+    expect(await p.locator('#actions[data-readonly="true"]').count()).toBe(1);
+    expect(await p.getByRole('button', { name: /Give verdict|Cancel bisection|Retry/ }).count()).toBe(0);
+    await p.goto(`${serve.url}/machines`);
+    await p.locator('#machines tr[data-machine="vm1"]').waitFor();
+    expect(await p.getByRole('button', { name: /drain/i }).count()).toBe(0);
+    await context.close();
+  }, 60_000);
+
+  it('ran every page under the strict CSP without a violation or a script error', () => {
+    expect(violations).toEqual([]);
+  });
+});
