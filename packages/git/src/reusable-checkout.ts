@@ -93,6 +93,12 @@ export class ReusableCheckout implements Checkout {
     }
     this.adminDir = await adminDirOf(this.dir);
     this.state = 'present';
+    // `worktree add` writes the index in the same second as the files, so git
+    // must treat every entry as racily clean and re-read it at the next
+    // checkout (the first step after a fresh worktree took ~1.5x the others).
+    // Past that second, one refresh records clean stat data once, here.
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 10));
+    await runHotGit('refresh', [...this.explicitGit(), 'update-index', '-q', '--refresh'], this.dir).catch(() => undefined);
     const scan = scanDirs(this.dir);
     this.fineClock = scan.fineClock;
     this.stamps = scan.fineClock ? scan.stamps : undefined;
