@@ -88,8 +88,9 @@ describe('the bwrap sandbox', () => {
 
   // bash for `exec -a`: each sleeper carries a marker naming this test's dir, so pgrep finds exactly ours.
   const sleeper = (marker: string): string => `setsid /bin/bash -c 'exec -a ${marker} sleep 300' < /dev/null > /dev/null 2>&1 &`;
+  // Anchored: the sleeper itself (argv0 = marker), not bwrap's or bash's command line that merely names it.
   async function seen(marker: string): Promise<boolean> {
-    for (let i = 0; i < 50; i++, await new Promise((res) => setTimeout(res, 100))) if ((await alive(marker)).length > 0) return true;
+    for (let i = 0; i < 50; i++, await new Promise((res) => setTimeout(res, 100))) if ((await alive(`^${marker} `)).length > 0) return true;
     return false;
   }
 
@@ -124,6 +125,20 @@ describe('the bwrap sandbox', () => {
     expect(r.stopped).toBe('cancelled');
     await new Promise((res) => setTimeout(res, 300));
     expect(await alive(marker)).toEqual([]);
+  });
+
+  it('a cancel that lands while bwrap is still setting up ends the run and leaves nothing behind', async () => {
+    for (const delayMs of [0, 5, 20, 60]) {
+      const marker = `${dir}/sleeper-early-${delayMs}`;
+      const controller = new AbortController();
+      const running = sandbox.run({ argv: ['/bin/bash', '-c', `${sleeper(marker)} sleep 300`], cwd: '/', timeoutMs: 60_000, signal: controller.signal });
+      setTimeout(() => controller.abort(), delayMs);
+      const r = await running;
+      expect(r.stopped).toBe('cancelled');
+      expect(r.durationMs).toBeLessThan(10_000);
+      await new Promise((res) => setTimeout(res, 300));
+      expect(await alive(marker)).toEqual([]);
+    }
   });
 
   it('has no network unless asked: a listening port on the host sees no connection', async () => {

@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { execa } from 'execa';
 import { CappedOutput } from './capped-output.js';
+import { killProcessTree } from './kill-tree.js';
 import { DEFAULT_OUTPUT, type SandboxIsolation, type SandboxRun, type SandboxSpec } from './sandbox-spec.js';
 
 /**
@@ -25,14 +26,17 @@ export async function spawnCapped(file: string, args: readonly string[], spec: S
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   let stopped: 'timed-out' | 'cancelled' | undefined;
+  let released: NodeJS.Timeout | undefined;
   const kill = (why: 'timed-out' | 'cancelled'): void => {
-    stopped ??= why;
+    if (stopped) return;
+    stopped = why;
     if (child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    void killProcessTree(child.pid);
+    // Whatever escaped the kill must not hold the run open through the output pipe.
+    released = setTimeout(() => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }, 5000);
   };
   if (child.pid !== undefined) await spec.onStart?.(child.pid);
   const timer = setTimeout(() => kill('timed-out'), spec.timeoutMs);
@@ -41,6 +45,7 @@ export async function spawnCapped(file: string, args: readonly string[], spec: S
   else spec.signal?.addEventListener('abort', onAbort, { once: true });
   const result = await child;
   clearTimeout(timer);
+  clearTimeout(released);
   spec.signal?.removeEventListener('abort', onAbort);
   if (log) {
     const stream = log;
