@@ -14,7 +14,10 @@
  *   2. a clean build of demo-bad from the warm ccache copy in a fresh work
  *      dir, unconfined and then sandboxed (same paths layout, so the same
  *      ccache keys): seconds, ccache hits and misses of each, and the ratio;
- *      then demo-bad~1 in the sandboxed work dir (an incremental step).
+ *      then demo-bad~1 in the sandboxed work dir (an incremental step);
+ *   (between 1 and 2, as root) handing the worktree to the sandbox uid after
+ *   root checked out the neighbouring commit: `chown -R` of the whole tree
+ *   vs the OwnershipLedger (directories' mtimes), medians and the ratio.
  * Work dirs under $TMPDIR, removed.
  */
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -23,7 +26,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { openRepo, validateRepoSource } from '@kbisect/git';
 import { ArtifactCache, buildKernel, loadFragments, runMake } from '@kbisect/kbuild';
-import { openSandbox, unconfinedSandbox, type Sandbox } from '@kbisect/sandbox';
+import { openSandbox, OwnershipLedger, unconfinedSandbox, type Sandbox } from '@kbisect/sandbox';
 
 const flag = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(name);
@@ -59,6 +62,29 @@ try {
   }
   const [u, b] = [median(times.unconfined), median(times.bwrap)];
   console.log(`one make (kernelversion), median of ${runs}: unconfined ${u.toFixed(0)} ms, sandboxed ${b.toFixed(0)} ms (${(b / u).toFixed(2)}x, +${(b - u).toFixed(0)} ms)`);
+
+  // 2. Handing the tree to the sandbox uid before a run, after root checked out the neighbouring commit.
+  if (opened.uid !== 'self') {
+    const who = { uid: opened.uid, gid: Number((await execa('id', ['-g', String(opened.uid)])).stdout) };
+    const older = await repo.resolveCommit('demo-bad~1', 'step');
+    const git = (commit: string): Promise<unknown> => execa('git', ['-c', 'safe.directory=*', '-C', src, 'checkout', '-q', '--detach', commit]);
+    const ledger = new OwnershipLedger(who);
+    await ledger.lend([src]);
+    const lend: Record<'chown -R' | 'ledger', number[]> = { 'chown -R': [], ledger: [] };
+    let listed = 0;
+    for (let i = 0; i < runs; i++) {
+      for (const name of ['chown -R', 'ledger'] as const) {
+        await git(i % 2 === 0 ? older : bad);
+        await git(i % 2 === 0 ? bad : older);
+        const t0 = performance.now();
+        if (name === 'ledger') listed = (await ledger.lend([src])).dirsListed;
+        else await execa('chown', ['-R', '--no-dereference', `${who.uid}:${who.gid}`, '--', src]);
+        lend[name].push(performance.now() - t0);
+      }
+    }
+    const [full, inc] = [median(lend['chown -R']), median(lend.ledger)];
+    console.log(`handing the worktree (${(await execa('git', ['-c', 'safe.directory=*', '-C', src, 'ls-files'])).stdout.split('\n').length} files) to the sandbox uid after two checkouts, median of ${runs}: chown -R ${full.toFixed(0)} ms, ledger ${inc.toFixed(0)} ms (${listed} directories listed; ${(inc / full).toFixed(2)}x)`);
+  }
 
   if (!process.argv.includes('--no-build')) {
     const warm = process.env.CCACHE_DIR;

@@ -4,6 +4,7 @@ import { bwrapCommand, type SandboxIdentity, type SystemMount } from './bwrap-co
 import { SandboxSpecError } from './sandbox-errors.js';
 import { sandboxEnv } from './sandbox-env.js';
 import { DEFAULT_LIMITS, type Sandbox, type SandboxRun, type SandboxSpec } from './sandbox-spec.js';
+import { OwnershipLedger } from './ownership-ledger.js';
 import { spawnCapped } from './spawn-capped.js';
 
 export interface BwrapSandboxOptions {
@@ -37,16 +38,11 @@ export async function lookUpIdentity(user: string): Promise<SandboxIdentity> {
   return { uid, gid };
 }
 
-/** Gives the sandbox uid the directories it may write: files the worker made there are root's. */
-async function adopt(paths: readonly string[], who: SandboxIdentity): Promise<void> {
-  if (paths.length === 0) return;
-  const r = await execa('chown', ['-R', '--no-dereference', `${who.uid}:${who.gid}`, '--', ...paths], { reject: false, timeout: 300_000 });
-  if (r.exitCode !== 0) throw new SandboxSpecError('writable', `could not hand ${paths.join(', ')} to the sandbox user: ${String(r.stderr).split('\n')[0] ?? ''}`);
-}
-
 /** The bubblewrap adapter of the Sandbox port (see bwrap-command.ts for what it sets up). */
 export function bwrapSandbox(opts: BwrapSandboxOptions = {}): Sandbox {
   const system = systemMounts();
+  // Files the worker made in a writable dir are root's: the sandbox uid is given them before each run.
+  const ledger = opts.identity ? new OwnershipLedger(opts.identity) : undefined;
   return {
     mode: 'bwrap',
     async run(spec: SandboxSpec): Promise<SandboxRun> {
@@ -58,7 +54,7 @@ export function bwrapSandbox(opts: BwrapSandboxOptions = {}): Sandbox {
         system, network: spec.network ?? 'none', writable, readOnly, cwd: spec.cwd, argv: spec.argv,
         limits: { ...DEFAULT_LIMITS, ...spec.limits }, ...(opts.identity ? { identity: opts.identity } : {}),
       });
-      if (opts.identity) await adopt(writable, opts.identity);
+      await ledger?.lend(writable);
       return spawnCapped(file, args, spec, { cwd: '/', env, isolation: 'bwrap' });
     },
   };

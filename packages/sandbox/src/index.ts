@@ -6,3 +6,4 @@ export { bwrapCommand, ETC_FILES, ETC_NETWORK_FILES, type BwrapPlan, type Sandbo
 export { bwrapSandbox, lookUpIdentity, systemMounts, type BwrapSandboxOptions } from './bwrap-sandbox.js';
 export { unavailableSandbox, unconfinedSandbox } from './unconfined-sandbox.js';
 export { openSandbox, SANDBOX_OFF_NOTICE, type OpenedSandbox, type SandboxSetting } from './open-sandbox.js';
+export { OwnershipLedger, type LendFigures } from './ownership-ledger.js';
