@@ -1,4 +1,4 @@
-import { runFields, runKey, runRef, type Progress, type RunRef } from '@kbisect/bisect';
+import { candidatesOf, runFields, runKey, runRef, type Progress, type RunRef } from '@kbisect/bisect';
 import { probeFingerprint, stepNames, type BisectionStore, type BuildJob, type CachedRun, type CommandTestJob, type Loaded as LoadedBisection, type LogEvent, type RoundRun, type StepRun, type VerdictCache } from '@kbisect/service';
 
 /** Shared results (issue #18, point 4): the cache, the toolchain the fingerprint names, and how to wake a waiting bisection. */
@@ -126,4 +126,40 @@ export function unwantedRuns(loaded: LoadedBisection, wanted: readonly RunRef[])
     }
   }
   return [...out.values()];
+}
+
+/**
+ * Before picking the next commits of a deterministic search, takes every
+ * cached verdict of a commit still among the candidates, as if those runs
+ * had just landed: a later bisection over an overlapping range starts where
+ * the earlier one's tests already put it, instead of meeting them only when
+ * its own midpoints happen to coincide. Goods first, then bads newest first
+ * (rev-list order), so each is consistent with the bounds the earlier ones
+ * set. Returns true when something was taken (the engine moved).
+ */
+export async function takeKnownVerdicts(id: string, loaded: LoadedBisection, k: number, deps: RoundDeps): Promise<boolean> {
+  const fp = sharingFingerprint(loaded, deps.shared);
+  if (fp === undefined || !deps.shared || loaded.replayed.phase !== 'bisecting') return false;
+  const state = loaded.replayed.state;
+  if (state.policy !== undefined) return false;
+  const known = await deps.shared.cache.knownCommits(fp);
+  if (known.length === 0) return false;
+  const candidates = new Set(candidatesOf(state));
+  const decided = new Set(state.history.map((r) => r.commit));
+  const order = new Map(state.graph.commits.map((sha, i) => [sha, i]));
+  const found: { ref: RunRef; cached: CachedRun }[] = [];
+  for (const commit of known) {
+    if (!candidates.has(commit) || decided.has(commit) || commit === state.bad) continue;
+    const ref: RunRef = { commit, purpose: 'bisect', run: 0 };
+    const cached = await deps.shared.cache.lookup({ fingerprint: fp, commit, run: 0 });
+    if (cached) found.push({ ref, cached });
+  }
+  if (found.length === 0) return false;
+  found.sort((a, b) => (a.cached.verdict === b.cached.verdict ? order.get(a.ref.commit)! - order.get(b.ref.commit)! : a.cached.verdict === 'good' ? -1 : 1));
+  const at = deps.now().toISOString();
+  await deps.store.log.appendOnce(id, `round:${runKey(found[0]!.ref)}:reused`, { type: 'round', at, n: loaded.fold.rounds.length + 1, k, runs: found.map(({ ref, cached }) => ({ ...runFields(ref), via: 'reused' as const, from: cached.bisection })) });
+  let taken = false;
+  // A verdict the engine refused (an inconsistent cache) keeps its token: it is never offered again, so this ends.
+  for (const { ref, cached } of found) taken = (await deps.store.log.appendOnce(id, stepNames.verdictToken(ref), reusedVerdict(ref, cached, at))) !== undefined || taken;
+  return taken;
 }

@@ -1,6 +1,6 @@
 import { MAX_PARALLEL, runFields, runKey, runRef, terminalMessage, type BisectCommand, type BisectState } from '@kbisect/bisect';
 import { narrowedOf, type BisectionRequest, type BisectionStore, type BuildJob, type CommandTestJob, type CommitInfo, type LogEvent, type StepRun } from '@kbisect/service';
-import { dispatchRound, dropRuns, unwantedRuns, type RoundItem, type SharedResults } from './dispatch-round.js';
+import { dispatchRound, dropRuns, takeKnownVerdicts, unwantedRuns, type RoundItem, type SharedResults } from './dispatch-round.js';
 import { extraRuns, roundK } from './round-runs.js';
 import { driverStartFor, importedStart, narrowOf, openRange, probesUntestable, requiredSymbolsOf, startDriver, untestableModeOf } from '@kbisect/service/driver';
 import { probeUntestable } from '@kbisect/kbuild';
@@ -98,6 +98,8 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps, p
       await deps.store.log.append(bisectionId, { type: 'parallel', at: deps.now().toISOString(), k, ready, cap: request?.options?.maxParallel ?? MAX_PARALLEL });
       return orchestrate(bisectionId, deps, { kLogged: k });
     }
+    // Verdicts earlier bisections of the same probe already have: taken before choosing what to test.
+    if (await takeKnownVerdicts(bisectionId, loaded, k, deps)) return orchestrate(bisectionId, deps, pass);
     await dropRuns(bisectionId, loaded, state.moot ?? [], deps);
     const tests = runsToStart(replayed.commands, state);
     const asked = tests.map((t) => runRef(t));

@@ -22,6 +22,8 @@ export interface Keys {
   active(token: string): string;
   /** Shared results: the runs of one commit under one probe fingerprint (a hash, run index → cached run). */
   verdicts(fingerprint: string, commit: string): string;
+  /** The commits with cached runs under one fingerprint (a set): what a new bisection can take before its first test. */
+  verdictIndex(fingerprint: string): string;
   /** Who is testing run `run` of a commit under a fingerprint now (a string with a TTL): in-flight dedupe. */
   verdictClaim(fingerprint: string, commit: string, run: number): string;
   /** The bisections waiting for that claimed run's result (a set). */
@@ -52,6 +54,7 @@ export function keysFor(namespace: string): Keys {
     submissions: (token) => `${namespace}:token:${token}:submissions`,
     active: (token) => `${namespace}:token:${token}:active`,
     verdicts: (fp, commit) => `${namespace}:verdicts:${fp}:${commit}`,
+    verdictIndex: (fp) => `${namespace}:verdicts:${fp}`,
     verdictClaim: (fp, commit, run) => `${namespace}:verdicts:${fp}:${commit}:${run}:claim`,
     verdictWaiters: (fp, commit, run) => `${namespace}:verdicts:${fp}:${commit}:${run}:waiters`,
     verdictsFrom: (id) => `${b(id)}:verdicts-written`,

@@ -99,7 +99,18 @@ export class VerdictCache {
   /** Stores a tested run (the first result of that run index stays) and remembers who wrote it, for invalidation. */
   async record(slot: RunSlot, entry: CachedRun): Promise<void> {
     const key = this.keys.verdicts(slot.fingerprint, slot.commit);
-    await this.redis.multi().hsetnx(key, String(slot.run), JSON.stringify(entry)).sadd(this.keys.verdictsFrom(entry.bisection), `${key}|${slot.run}`).exec();
+    await this.redis.multi().hsetnx(key, String(slot.run), JSON.stringify(entry)).sadd(this.keys.verdictIndex(slot.fingerprint), slot.commit).sadd(this.keys.verdictsFrom(entry.bisection), `${key}|${slot.run}`).exec();
+  }
+
+  /** The cached run, if any (no claim taken). */
+  async lookup(slot: RunSlot): Promise<CachedRun | undefined> {
+    const json = await this.redis.hget(this.keys.verdicts(slot.fingerprint, slot.commit), String(slot.run));
+    return json === null ? undefined : parseRun(json);
+  }
+
+  /** Commits with cached runs under a fingerprint (an invalidated one may linger: its lookup then misses). */
+  async knownCommits(fingerprint: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.verdictIndex(fingerprint));
   }
 
   /** Gives a claim up (the run landed, was dropped, or the bisection ended); returns the bisections to wake. */
