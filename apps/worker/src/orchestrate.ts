@@ -1,4 +1,4 @@
-import { MAX_PARALLEL, runFields, runKey, runRef, terminalMessage, type BisectCommand, type BisectState } from '@kbisect/bisect';
+import { MAX_PARALLEL, next, runFields, runKey, runRef, terminalMessage, type BisectCommand, type BisectState } from '@kbisect/bisect';
 import { narrowedOf, type BisectionRequest, type BisectionStore, type BuildJob, type CommandTestJob, type CommitInfo, type LogEvent, type StepRun } from '@kbisect/service';
 import { dispatchRound, dropRuns, takeKnownVerdicts, unwantedRuns, type RoundItem, type SharedResults } from './dispatch-round.js';
 import { extraRuns, roundK } from './round-runs.js';
@@ -94,7 +94,8 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps, p
     const k = ready !== undefined ? roundK(ready, request?.options?.maxParallel) : (request?.options?.maxParallel ?? 1);
     // Multisection follows the lab: the engine hears the new k as a logged event, so a replay finds the same rounds.
     // (Once per pass: an event the engine did not take must not be written again and again.)
-    if (ready !== undefined && state.policy === undefined && k !== (state.parallel ?? 1) && pass.kLogged !== k) {
+    // Whether the engine takes a k is its own to say (today the deterministic policy; a batch chooser may add bayes).
+    if (ready !== undefined && k !== (state.parallel ?? 1) && pass.kLogged !== k && takesParallel(state, k)) {
       await deps.store.log.append(bisectionId, { type: 'parallel', at: deps.now().toISOString(), k, ready, cap: request?.options?.maxParallel ?? MAX_PARALLEL });
       return orchestrate(bisectionId, deps, { kLogged: k });
     }
@@ -151,6 +152,11 @@ function runsToStart(commands: readonly BisectCommand[], state: BisectState): Ex
   const listed = new Set(tests.map((t) => runKey(t)));
   const missing = (state.inFlight ?? []).filter((r) => !listed.has(runKey(r))).map((r) => ({ type: 'test' as const, ...runFields(r), progress }));
   return [...tests, ...missing];
+}
+
+/** Whether the engine accepts `k` runs in flight for this bisection (it refuses policies that pick one run at a time). */
+function takesParallel(state: BisectState, k: number): boolean {
+  return !next(state, { type: 'parallel', k }).commands.some((c) => c.type === 'rejected');
 }
 
 async function finishOnce(deps: OrchestratorDeps, id: string, event: Extract<LogEvent, { type: 'finished' }>): Promise<void> {

@@ -19,7 +19,8 @@ export function roundK(ready: number, maxParallel: number | undefined): number {
  */
 export function extraRuns(state: BisectState, asked: readonly RunRef[], k: number): RunRef[] {
   const policy = state.policy;
-  if (!policy || policy.kind === 'deterministic' || k <= 1) return [];
+  // With the engine placing several runs itself (state.parallel), it owns the round.
+  if (!policy || policy.kind === 'deterministic' || k <= 1 || (state.parallel ?? 1) > 1) return [];
   const out: RunRef[] = [];
   for (const ask of asked) {
     if (ask.purpose !== 'bisect' || ask.revert !== undefined) continue;
