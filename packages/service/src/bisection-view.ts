@@ -53,7 +53,7 @@ export const BisectionViewSchema = Type.Object({
   finishedAt: Type.Optional(Type.String({ description: 'When the bisection ended' })),
   submittedBy: Type.String(),
   current: Type.Optional(Type.Object({ commit: Sha, progress: ProgressSchema })),
-  maxParallel: Type.Optional(Type.Integer({ description: 'Multisection: the most tests of this bisection at once' })),
+  maxParallel: Type.Optional(Type.Integer({ description: "Multisection: the most tests of this bisection at once now (the round's k: the lab's ready machines or test worker slots, capped by the request's maxParallel)" })),
   inFlight: Type.Optional(Type.Array(Type.Object({
     commit: Sha,
     purpose: Type.Optional(PurposeSchema),
