@@ -32,7 +32,7 @@ afterAll(async () => {
 async function submit(log: string, ends: { bad: string; good: string }): Promise<View> {
   const created = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', {
     repo: await h.registerTree(repo.fx.dir), ...ends, good: [ends.good], probe: { type: 'command', command: `sh ${repo.script}` },
-    importLog: await readFile(log, 'utf8'), options: { checkEndpoints: false },
+    importLog: await readFile(log, 'utf8'), options: { checkEndpoints: false, maxParallel: 1 },
   });
   expect(created.status).toBe(201);
   const deadline = Date.now() + 90_000;

@@ -40,7 +40,7 @@ async function waitFor(id: string, timeoutMs: number): Promise<View> {
 async function serviceRun(repo: OracleRepo, good: number): Promise<View & { id: string }> {
   // Without the endpoint check the service tests exactly what `git bisect run` tests.
   const created = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', {
-    repo: await h.registerTree(repo.fx.dir), good: [repo.fx.shas[good]!], bad: repo.fx.shas[history.tip]!, probe: { type: 'command', command: `sh ${repo.script}` }, options: { checkEndpoints: false },
+    repo: await h.registerTree(repo.fx.dir), good: [repo.fx.shas[good]!], bad: repo.fx.shas[history.tip]!, probe: { type: 'command', command: `sh ${repo.script}` }, options: { checkEndpoints: false, maxParallel: 1 },
   });
   expect(created.status).toBe(201);
   return { ...(await waitFor(created.body.id, 90_000)), id: created.body.id };

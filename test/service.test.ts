@@ -69,7 +69,8 @@ async function prepare(count: number, seed: number): Promise<{ repos: OracleRepo
 /** Registers the repository as a tree (the admin's step), then submits by its path. */
 const submit = async (h: Harness, repo: OracleRepo, command: string) => {
   await h.registerTree(repo.fx.dir);
-  return h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: repo.fx.dir, good: [repo.fx.shas[0]!], bad: 'main', probe: { type: 'command', command } });
+  // One test at a time: these compare with git's own path, skips included (multisection may leave another honest set).
+  return h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: repo.fx.dir, good: [repo.fx.shas[0]!], bad: 'main', probe: { type: 'command', command }, options: { maxParallel: 1 } });
 };
 
 const cleanups: (() => Promise<void>)[] = [];

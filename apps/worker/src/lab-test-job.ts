@@ -6,7 +6,7 @@ import { stepNames, type LabTestJob, type LogEvent } from '@kbisect/service';
 import { forcedReason } from '@kbisect/service/driver';
 import { ConsoleThrottle } from './console-throttle.js';
 import { InfrastructureError } from './infrastructure-error.js';
-import { recordVerdict } from './record-step.js';
+import { recordRunPlaced, recordVerdict } from './record-step.js';
 import { loadStep } from './step-context.js';
 import type { RequestTrust } from './request-trust.js';
 import type { StepStore } from './step-store.js';
@@ -71,7 +71,10 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
   const throttle = new ConsoleThrottle({ intervalMs: deps.consoleIntervalMs ?? 2000 });
   const name = `${job.bisectionId.slice(0, 8)}-${stepNames.suffix(job).slice(0, 60)}-a${deps.attempt}`;
   const onPool = (e: PoolEvent): void => {
-    if (e.type === 'leased') progress('lab', `booting on ${e.machineId} (attempt ${e.attempt})`);
+    if (e.type === 'leased') {
+      progress('lab', `booting on ${e.machineId} (attempt ${e.attempt})`);
+      chain = chain.then(() => recordRunPlaced(deps.store, job, e.machineId, at())).catch(() => undefined);
+    }
     else if (e.type === 'infra-failure') progress('lab', `${e.machineId}: infrastructure failure (${e.kind}), ${e.infraFailures} in a row: ${e.message}`);
     else if (e.type === 'quarantined') progress('lab', `${e.machineId} quarantined: ${e.reason}`);
     else progress('lab', `waiting: ${e.reason}`);

@@ -1,5 +1,7 @@
-import { runFields, runKey, runRef, terminalMessage, type BisectCommand, type BisectState } from '@kbisect/bisect';
+import { MAX_PARALLEL, next, runFields, runKey, runRef, terminalMessage, type BisectCommand, type BisectState } from '@kbisect/bisect';
 import { narrowedOf, type BisectionRequest, type BisectionStore, type BuildJob, type CommandTestJob, type CommitInfo, type LogEvent, type StepRun } from '@kbisect/service';
+import { dispatchRound, dropRuns, takeKnownVerdicts, unwantedRuns, type RoundItem, type SharedResults } from './dispatch-round.js';
+import { extraRuns, roundK } from './round-runs.js';
 import { driverStartFor, importedStart, narrowOf, openRange, probesUntestable, requiredSymbolsOf, startDriver, untestableModeOf } from '@kbisect/service/driver';
 import { probeUntestable } from '@kbisect/kbuild';
 import type { Sandbox } from '@kbisect/sandbox';
@@ -18,8 +20,17 @@ export interface OrchestratorDeps {
   readonly enqueueTest: (job: CommandTestJob, opts: { attempts: number; priority: number }) => Promise<void>;
   /** Kernel probes start a step with a build; command probes go straight to a test. */
   readonly enqueueBuild: (job: BuildJob, opts: { attempts: number; priority: number }) => Promise<void>;
-  /** Drops a moot run's build or test while it still waits in its queue (one already running finishes; its verdict is recorded). */
-  readonly dropWaiting?: (run: StepRun) => Promise<void>;
+  /** Drops a moot run's build or test while it still waits in its queue (one already running finishes; its verdict is recorded); true when it was dropped. */
+  readonly dropWaiting?: (run: StepRun) => Promise<boolean>;
+  /**
+   * How many tests of this probe the lab can take at once now: the ready
+   * machines of a kernel probe's pool, the live test worker slots for a
+   * command probe. A round's k follows it, capped by `maxParallel`.
+   * @defaultValue absent: k is the request's maxParallel (1 when unset)
+   */
+  readonly readyCapacity?: (probe: BisectionRequest['probe']) => Promise<number>;
+  /** Shared results across bisections; absent: every run is tested here. */
+  readonly shared?: SharedResults;
   readonly now: () => Date;
   /** The worker's cache dir: named `<cache>` in reasons readers see. */
   readonly cacheDir?: string;
@@ -34,7 +45,7 @@ export type OrchestrateOutcome = 'initialized' | 'enqueued' | 'finished' | 'alre
  * thing it needs next. Idempotent — every write is append-once or a
  * deterministic job id — so a pass replayed after a crash changes nothing.
  */
-export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): Promise<OrchestrateOutcome> {
+export async function orchestrate(bisectionId: string, deps: OrchestratorDeps, pass: { readonly kLogged?: number } = {}): Promise<OrchestrateOutcome> {
   let loaded = await deps.store.load(bisectionId);
   if (loaded.replayed.phase === 'initializing') {
     const { request } = loaded.replayed;
@@ -78,19 +89,27 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
       return orchestrate(bisectionId, deps);
     }
     await deps.store.setStatus(bisectionId, 'running');
-    for (const ref of deps.dropWaiting ? (state.moot ?? []) : []) await deps.dropWaiting?.({ bisectionId, ...runFields(ref) });
-    const tests = runsToStart(replayed.commands, state);
-    if (tests.length === 0) return 'initialized';
-    const request = loaded.fold.created;
-    const options = request?.request.options;
-    const opts = { attempts: 1 + (options?.retries ?? 2), priority: options?.priority ?? 50 };
-    for (const command of tests) {
-      const index = state.graph.commits.indexOf(command.commit);
-      const subject = state.graph.subjects?.[index];
-      const step = { bisectionId, ...runFields(runRef(command)), progress: command.progress, ...(subject !== undefined ? { subject } : {}) };
-      if (request?.request.probe.type === 'kernel') await deps.enqueueBuild({ kind: 'build', ...step }, opts);
-      else await deps.enqueueTest({ kind: 'command-test', ...step }, opts);
+    const request = loaded.fold.created?.request;
+    const ready = request && deps.readyCapacity ? await deps.readyCapacity(request.probe) : undefined;
+    const k = ready !== undefined ? roundK(ready, request?.options?.maxParallel) : (request?.options?.maxParallel ?? 1);
+    // Multisection follows the lab: the engine hears the new k as a logged event, so a replay finds the same rounds.
+    // (Once per pass: an event the engine did not take must not be written again and again.)
+    // Whether the engine takes a k is its own to say (today the deterministic policy; a batch chooser may add bayes).
+    if (ready !== undefined && k !== (state.parallel ?? 1) && pass.kLogged !== k && takesParallel(state, k)) {
+      await deps.store.log.append(bisectionId, { type: 'parallel', at: deps.now().toISOString(), k, ready, cap: request?.options?.maxParallel ?? MAX_PARALLEL });
+      return orchestrate(bisectionId, deps, { kLogged: k });
     }
+    // Verdicts earlier bisections of the same probe already have: taken before choosing what to test.
+    if (await takeKnownVerdicts(bisectionId, loaded, k, deps)) return orchestrate(bisectionId, deps, pass);
+    await dropRuns(bisectionId, loaded, state.moot ?? [], deps);
+    const tests = runsToStart(replayed.commands, state);
+    const asked = tests.map((t) => runRef(t));
+    const extras = extraRuns(state, asked, k);
+    const items: RoundItem[] = [...tests.map((t) => ({ ref: runRef(t), progress: t.progress })), ...extras.map((ref) => ({ ref, progress: tests[0]!.progress }))];
+    // A flaky policy's extra runs of a commit it has moved on from: drop those still waiting.
+    if (state.policy !== undefined) await dropRuns(bisectionId, loaded, unwantedRuns(loaded, items.map((i) => i.ref)), deps);
+    if (items.length === 0) return 'initialized';
+    if (await dispatchRound(bisectionId, loaded, items, k, deps)) return orchestrate(bisectionId, deps, pass);
     return 'enqueued';
   }
   if (loaded.fold.finished) return 'already-finished';
@@ -135,9 +154,16 @@ function runsToStart(commands: readonly BisectCommand[], state: BisectState): Ex
   return [...tests, ...missing];
 }
 
+/** Whether the engine accepts `k` runs in flight for this bisection (it refuses policies that pick one run at a time). */
+function takesParallel(state: BisectState, k: number): boolean {
+  return !next(state, { type: 'parallel', k }).commands.some((c) => c.type === 'rejected');
+}
+
 async function finishOnce(deps: OrchestratorDeps, id: string, event: Extract<LogEvent, { type: 'finished' }>): Promise<void> {
   await deps.store.log.appendOnce(id, 'finished', event);
   await deps.store.setStatus(id, event.status);
+  // Whoever waited for one of this bisection's tests of a shared run tests it now.
+  if (deps.shared) await deps.shared.wake(await deps.shared.cache.releaseAll(id));
 }
 
 /**

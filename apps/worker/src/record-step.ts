@@ -23,6 +23,11 @@ export async function recordStepStarted(store: StepStore, job: StepJob, attempt:
   });
 }
 
+/** Says where a run is being tested (watch and the view show the runs in flight by machine). */
+export async function recordRunPlaced(store: StepStore, job: StepJob, machine: string, at: string): Promise<void> {
+  await store.log.append(job.bisectionId, { type: 'run-placed', at, ...runFields(runRef(job)), machine });
+}
+
 /**
  * The one place a verdict is recorded, for all three job kinds: once per run
  * (an append-once token named after the run), so a retried or duplicated job

@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import { basename, dirname } from 'node:path';
 import { cannotRunRecheck, goodForRecheck, needsCannotRunRecheck, verdictFromExit } from '@kbisect/bisect';
 import { dropBrokenDependencies } from '@kbisect/kbuild';
 import type { Sandbox, SandboxNetwork } from '@kbisect/sandbox';
@@ -5,7 +7,7 @@ import { forcesRun, requiredSymbolsOf, stepNames, untestableModeOf, type Command
 import { forcedReason } from '@kbisect/service/driver';
 import { runShellCommand } from './command-runner.js';
 import { InfrastructureError } from './infrastructure-error.js';
-import { recordRevertUnavailable, recordStepFailed, recordStepStarted, recordVerdict } from './record-step.js';
+import { recordRevertUnavailable, recordRunPlaced, recordStepFailed, recordStepStarted, recordVerdict } from './record-step.js';
 import type { OpenRepo } from './repo-port.js';
 import type { RequestTrust } from './request-trust.js';
 import { loadStep } from './step-context.js';
@@ -55,6 +57,8 @@ export async function runTestJob(job: CommandTestJob, deps: TestJobDeps): Promis
     // The checkout puts back this commit's exact tree, whatever the slot's last test, revert or forced edit left.
     await checkout.checkout(ref.commit);
     const { dir } = checkout;
+    // The slot is this test's "machine": host and slot, as watch shows the runs in flight.
+    await recordRunPlaced(deps.store, job, `${hostname()}/${basename(dirname(dir))}`, at());
     if (ref.revert) {
       try {
         await checkout.revert(ref.revert);

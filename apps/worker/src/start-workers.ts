@@ -1,11 +1,15 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Value } from '@sinclair/typebox/value';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { ArtifactCache } from '@kbisect/kbuild';
+import { ArtifactCache, DEFAULT_TOOLCHAIN, DEFAULT_TOOLCHAINS } from '@kbisect/kbuild';
 import type { OpenedSandbox } from '@kbisect/sandbox';
-import { BisectionStore, BuildJobSchema, pathRedactor, readRequestKey, KEEP_JOBS, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, type StepJob } from '@kbisect/service';
+import { BisectionStore, BuildJobSchema, pathRedactor, readRequestKey, KEEP_JOBS, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, TestWorkerRegistry, VerdictCache, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, toolchainIdentity, wakeOrchestrate, type StepJob } from '@kbisect/service';
+import type { SharedResults } from './dispatch-round.js';
+import { shareRun } from './share-run.js';
 import { runBuildJob } from './build-step-job.js';
 import { endOnTerminalError } from './record-step.js';
 import { claimBuildSlots, claimSlots, type BuildSlots } from './build-slots.js';
@@ -19,6 +23,9 @@ import type { RequestTrust } from './request-trust.js';
 import { testCheckouts, type TestCheckouts } from './test-checkouts.js';
 import type { WorkerConfig } from './worker-config.js';
 import { openWorkerSandbox } from './worker-sandbox.js';
+
+/** How long a test worker counts without renewing its announcement (it renews every third of it). */
+const TEST_WORKER_TTL_MS = 30_000;
 
 /** A job BullMQ will not try again: its attempts are used up, or it threw UnrecoverableError. */
 function finalFailure(job: Job, err: Error): boolean {
@@ -51,6 +58,16 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
   const testQueue = new Queue(names.test, { connection: redis });
   const buildQueue = new Queue(names.build, { connection: redis });
   const machines = new MachineStore(redis, config.namespace);
+  const testWorkers = new TestWorkerRegistry(redis, store.keys);
+  const shared: SharedResults = {
+    cache: new VerdictCache(redis, store.keys),
+    toolchain: toolchainIdentity([DEFAULT_TOOLCHAINS, DEFAULT_TOOLCHAIN]),
+    wake: async (ids) => {
+      for (const id of ids) await wakeOrchestrate(orchestrateQueue, redis, store.keys, id, 'shared');
+    },
+  };
+  // After a step job: its verdict goes to the shared cache and whoever waited for the run is woken.
+  const share = (job: StepJob): Promise<void> => shareRun(store, shared, job).catch((err: unknown) => deps.logger.error({ err, bisection: job.bisectionId }, 'could not share a run'));
   const stepOpts = (opts: { attempts: number; priority: number }) => ({ attempts: opts.attempts, priority: opts.priority, backoff: { type: 'exponential' as const, delay: 2000 }, ...KEEP_JOBS });
   const workers: Worker[] = [];
   const connections: Redis[] = [redis];
@@ -85,6 +102,8 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
           now: () => new Date(),
           cacheDir: config.cacheDir,
           sandbox,
+          shared,
+          readyCapacity: (probe) => (probe.type === 'kernel' ? machines.readyCount(probe.pool) : testWorkers.liveSlots()),
           enqueueTest: async (data, opts) => {
             await testQueue.add('test', data, { jobId: jobIds.test(data), ...stepOpts(opts) });
           },
@@ -92,11 +111,13 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
             await buildQueue.add('build', data, { jobId: jobIds.build(data), ...stepOpts(opts) });
           },
           dropWaiting: async (run) => {
+            let dropped = false;
             for (const [queue, id] of [[buildQueue, jobIds.build(run)], [testQueue, jobIds.test(run)]] as const) {
               const job = await queue.getJob(id);
               // Only a job nobody has picked up: removing an active one would orphan its lock.
-              if (job && ['waiting', 'prioritized', 'delayed'].includes(await job.getState())) await job.remove().catch(() => undefined);
+              if (job && ['waiting', 'prioritized', 'delayed'].includes(await job.getState())) dropped = (await job.remove().then(() => true, () => false)) || dropped;
             }
+            return dropped;
           },
         });
         log.info({ outcome }, 'orchestrated');
@@ -114,6 +135,8 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
   }
 
   let testSlots: BuildSlots | undefined;
+  let renewal: NodeJS.Timeout | undefined;
+  const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   let checkouts: TestCheckouts | undefined;
   if (config.roles.includes('test')) {
     // Each concurrent command test gets its own slot: worktrees nobody else touches, kept between tests.
@@ -133,6 +156,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
             ? runLabTestJob(data, { store, trust, machines, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
             : runTestJob(data, { store, trust, openRepo: deps.openRepo, checkouts: slotCheckouts, sandbox, probeReadPaths: config.probeReadPaths, now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
         if (outcome === 'recorded') await recordStepDuration(redis, store.keys, (Date.now() - started) / 1000, 'verdict');
+        await share(data);
         await enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId);
         log.info({ outcome }, 'tested');
         return outcome;
@@ -141,6 +165,10 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
     );
     failStepWhenRetriesRunOut(w, 'testing');
     workers.push(w);
+    // Announced while alive: a command probe's round takes as many tests as the live slots.
+    const announce = (): Promise<void> => testWorkers.announce(workerId, config.concurrency.test, TEST_WORKER_TTL_MS).catch((err: unknown) => deps.logger.error({ err }, 'could not announce the test worker'));
+    await announce();
+    renewal = setInterval(() => void announce(), TEST_WORKER_TTL_MS / 3);
   }
 
   let buildSlots: BuildSlots | undefined;
@@ -165,7 +193,10 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
               await testQueue.add('test', next, { jobId: jobIds.test(next), attempts: job.opts.attempts ?? 3, priority: job.opts.priority ?? 50, backoff: { type: 'exponential', delay: 2000 }, ...KEEP_JOBS });
             },
           }));
-          if (outcome !== 'built') await enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId);
+          if (outcome !== 'built') {
+            await share(data);
+            await enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId);
+          }
           log.info({ outcome }, 'built');
           return outcome;
         } finally {
@@ -181,6 +212,10 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
   for (const w of workers) w.on('error', (err) => deps.logger.error({ err }, 'worker error'));
   return {
     async close() {
+      if (renewal) {
+        clearInterval(renewal);
+        await testWorkers.withdraw(workerId).catch(() => undefined);
+      }
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all([orchestrateQueue.close(), testQueue.close(), buildQueue.close()]);
       for (const c of connections) c.disconnect();

@@ -2,6 +2,7 @@ import { markAncestors } from './ancestry.js';
 import { computeCandidates } from './candidates.js';
 import type { GraphIndex } from './graph-index.js';
 import type { Policy } from './policy.js';
+import { nextRunIndex } from './decided-verdicts.js';
 import { isBisectRun } from './run-ref.js';
 import type { BisectState } from './state.js';
 import { logBeta } from './log-beta.js';
@@ -143,7 +144,7 @@ export function chooseBayes(state: BisectState, index: GraphIndex, policy: Bayes
   const used = probe.filter((r) => isBisectRun(r) || r.purpose === 'calibrate').length;
   const best = used >= policy.maxRuns ? undefined : bestTest(state, index, candidates, w, qNew, qOld);
   if (best === undefined) return credibleSet(ranked, policy.confidence, top);
-  const run = probe.filter((r) => r.commit === index.graph.commits[best] && isBisectRun(r)).length;
+  const run = nextRunIndex(probe, index.graph.commits[best]!);
   return { kind: 'test', commit: best, run, support: ranked.filter((r) => r.probability > 1e-6).length };
 }
 

@@ -48,7 +48,20 @@ export function decidedVerdicts(state: BisectState): VerdictRecord[] {
   return out;
 }
 
-/** Bisect-purpose runs so far of `commit`. */
+/**
+ * The index of the next bisect run of `commit`: the lowest one without a
+ * probe verdict. Runs of one commit may land out of order when they run on
+ * several machines at once (run 2 before run 1), so a count would name a run
+ * that already has its verdict.
+ */
 export function bisectRunsOf(state: BisectState, commit: string): number {
-  return state.history.filter((r) => r.commit === commit && r.source === 'probe' && isBisectRun(r)).length;
+  return nextRunIndex(state.history.filter((r) => r.source === 'probe'), commit);
+}
+
+/** The lowest bisect run index of `commit` that no record of `records` has. */
+export function nextRunIndex(records: readonly VerdictRecord[], commit: string): number {
+  const used = new Set(records.filter((r) => r.commit === commit && isBisectRun(r)).map((r) => r.run ?? 0));
+  let run = 0;
+  while (used.has(run)) run++;
+  return run;
 }

@@ -10,7 +10,7 @@ export type {
 export { verdictFromExit, cannotRunRecheck, needsCannotRunRecheck, goodForRecheck, type ProbeOutcome } from './exit-code-verdict.js';
 export { normalizePolicy, runsForConfidence, type Policy, type PolicyInput } from './policy.js';
 export { fisherExactTwoSided } from './fisher-exact.js';
-export { engineVerdict } from './decided-verdicts.js';
+export { engineVerdict, nextRunIndex } from './decided-verdicts.js';
 export type { Terms, VerificationSummary } from './state.js';
 export { RUN_PURPOSES, runRef, runFields, runKey, runName, isBisectRun, type RunPurpose, type RunRef, type RunFields } from './run-ref.js';
 export type { EndpointResult } from './endpoint-result.js';

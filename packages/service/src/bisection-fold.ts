@@ -7,7 +7,7 @@ import { compareStreamIds, STREAM_START } from './stream-id.js';
 type Of<T extends LogEvent['type']> = Extract<LogEvent, { type: T }>;
 
 /** Bumped whenever the fold's shape or meaning changes, the engine state's included (BisectState, Step): a snapshot of another version is replayed from the start. */
-export const FOLD_VERSION = 5;
+export const FOLD_VERSION = 6;
 
 /**
  * Everything a bisection's log has said, folded: the engine's Step plus what
@@ -46,10 +46,14 @@ export interface BisectionFold {
   readonly revertRun?: Of<'verdict'>;
   /** Maintainers' judgements on the result, in order. */
   readonly annotations: readonly Of<'annotation'>[];
+  /** The rounds handed out, in order (multisection, repeated runs on several machines, reused and shared runs). */
+  readonly rounds: readonly Of<'round'>[];
+  /** Where each run is being tested or was tested, by runKey (a lab machine or a test worker's slot). */
+  readonly placed: Readonly<Record<string, string>>;
 }
 
 export function emptyFold(): BisectionFold {
-  return { version: FOLD_VERSION, lastId: STREAM_START, viewId: STREAM_START, cancelRequested: false, pending: [], ignored: [], runs: {}, starts: {}, annotations: [] };
+  return { version: FOLD_VERSION, lastId: STREAM_START, viewId: STREAM_START, cancelRequested: false, pending: [], ignored: [], runs: {}, starts: {}, annotations: [], rounds: [], placed: {} };
 }
 
 /** What the engine hears of a log event; undefined for events that only inform. */
@@ -60,6 +64,7 @@ function engineEvent(event: LogEvent): BisectEvent | undefined {
   if (event.type === 'revert-unavailable') return { type: 'revert-unavailable', reason: event.reason };
   if (event.type === 'cancel-requested') return { type: 'cancel', reason: `cancelled by ${event.by}${event.reason ? `: ${event.reason}` : ''}` };
   if (event.type === 'failed') return { type: 'fail', reason: event.error };
+  if (event.type === 'parallel') return { type: 'parallel', k: event.k };
   return undefined;
 }
 
@@ -137,6 +142,12 @@ export function applyEntries(fold: BisectionFold, graph: CommitGraph | undefined
         break;
       case 'annotation':
         f.annotations = [...f.annotations, event];
+        break;
+      case 'round':
+        f.rounds = [...f.rounds, event];
+        break;
+      case 'run-placed':
+        f.placed = { ...f.placed, [runKey(event)]: event.machine };
         break;
       default:
         break;

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { candidatesOf, runKey, type Progress, type VerificationSummary } from '@kbisect/bisect';
+import { candidatesOf, runKey, runRef, type BisectState, type Progress, type RunFields, type VerificationSummary } from '@kbisect/bisect';
 import type { BisectionFold } from './bisection-fold.js';
 import { driverResult } from './driver/driver-step.js';
 import { AnnotationSchema, CommitInfoSchema, type LogEvent } from './log-event.js';
@@ -7,6 +7,23 @@ import { replayedOf } from './replay.js';
 import { repoLabel } from './repo-label.js';
 import { EndpointResultSchema, ProgressSchema, PurposeSchema, ShaSchema as Sha, StatusSchema, VerdictSchema, VerificationSchema, type VerificationView } from './shared-schemas.js';
 import { NarrowedSchema, narrowedOf } from './untestable-mode.js';
+
+/** One round of a bisection as the view shows it. */
+export const RoundViewSchema = Type.Object({
+  n: Type.Integer(),
+  k: Type.Integer({ description: 'how many tests the round could use (ready machines, capped by maxParallel)' }),
+  at: Type.String(),
+  runs: Type.Array(Type.Object({
+    commit: Sha,
+    purpose: Type.Optional(PurposeSchema),
+    run: Type.Optional(Type.Integer()),
+    via: Type.Union([Type.Literal('test'), Type.Literal('reused'), Type.Literal('shared')]),
+    from: Type.Optional(Type.String()),
+    machine: Type.Optional(Type.String()),
+    verdict: Type.Optional(VerdictSchema),
+  })),
+});
+export type RoundView = Static<typeof RoundViewSchema>;
 
 /** What GET /bisections/:id returns: the result JSON of ARCHITECTURE.md plus live fields. */
 export const BisectionViewSchema = Type.Object({
@@ -23,7 +40,11 @@ export const BisectionViewSchema = Type.Object({
     buildEvidence: Type.Optional(Type.String({ description: 'GET …/evidence/<name>: the build log (kernel probes)' })),
     metrics: Type.Optional(Type.Record(Type.String(), Type.Number())),
     machine: Type.Optional(Type.String()),
+    reusedFrom: Type.Optional(Type.String({ description: 'Taken from the shared verdict cache: the bisection that tested this run (its evidence names are under that id)' })),
+    reusedEvidence: Type.Optional(Type.Array(Type.String(), { description: "The original run's evidence: paths of GET /api/v1/bisections/<reusedFrom>/evidence/<name>" })),
   })),
+  reused: Type.Optional(Type.Integer({ description: 'Verdicts taken from the shared cache (not counted in steps)' })),
+  rounds: Type.Optional(Type.Array(RoundViewSchema, { description: 'The runs handed out together, in order: tested here (on which machine), reused, or shared with another bisection' })),
   error: Type.Optional(Type.String()),
   repo: Type.String({ description: 'The registered tree, or the URL it was given (credentials redacted)' }),
   good: Type.Array(Type.String()),
@@ -32,8 +53,15 @@ export const BisectionViewSchema = Type.Object({
   finishedAt: Type.Optional(Type.String({ description: 'When the bisection ended' })),
   submittedBy: Type.String(),
   current: Type.Optional(Type.Object({ commit: Sha, progress: ProgressSchema })),
-  maxParallel: Type.Optional(Type.Integer({ description: 'Multisection: the most tests of this bisection at once' })),
-  inFlight: Type.Optional(Type.Array(Type.Object({ commit: Sha, startedAt: Type.Optional(Type.String({ description: 'absent while the run waits in its queue' })) }), { description: 'Multisection: the runs being tested now' })),
+  maxParallel: Type.Optional(Type.Integer({ description: "Multisection: the most tests of this bisection at once now (the round's k: the lab's ready machines or test worker slots, capped by the request's maxParallel)" })),
+  inFlight: Type.Optional(Type.Array(Type.Object({
+    commit: Sha,
+    purpose: Type.Optional(PurposeSchema),
+    run: Type.Optional(Type.Integer({ description: 'which run of this commit, when not the first' })),
+    startedAt: Type.Optional(Type.String({ description: 'absent while the run waits in its queue' })),
+    machine: Type.Optional(Type.String({ description: 'where it is being tested' })),
+    sharedFrom: Type.Optional(Type.String({ description: "another bisection's test of the same run, waited for" })),
+  }), { description: 'The runs being tested now (several with multisection or repeated runs on several machines)' })),
   cancelled: Type.Optional(Type.Array(Sha, { description: 'Multisection: runs cancelled as moot (a verdict elsewhere decided them); one that finished anyway is among the verdicts' })),
   candidatesLeft: Type.Optional(Type.Integer()),
   commits: Type.Optional(Type.Array(CommitInfoSchema)),
@@ -85,12 +113,18 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
       ...(r?.buildEvidence ? { buildEvidence: r.buildEvidence } : {}),
       ...(r?.metrics ? { metrics: r.metrics } : {}),
       ...(r?.machine ? { machine: r.machine } : {}),
+      ...(r?.reused ? { reusedFrom: r.reused.bisection } : {}),
+      ...(r?.reused && (r.reused.evidence || r.reused.buildEvidence) ? { reusedEvidence: [r.reused.evidence, r.reused.buildEvidence].filter((e): e is string => e !== undefined).map((name) => `/api/v1/bisections/${r.reused!.bisection}/evidence/${encodeURIComponent(name)}`) } : {}),
     };
   });
+  const reused = Object.values(fold.runs).filter((r) => r.reused !== undefined).length;
   const view: BisectionView = {
     ...base,
     status: state.status,
-    steps: result.steps,
+    // Steps are the commits tested here: a verdict from the cache cost no build or boot.
+    steps: result.steps - reused,
+    ...(reused > 0 ? { reused } : {}),
+    ...(fold.rounds.length > 0 ? { rounds: roundsOf(fold) } : {}),
     verdicts,
     ...(result.culprit ? { culprit: result.culprit } : {}),
     ...(result.candidates ? { candidates: [...result.candidates] } : {}),
@@ -105,11 +139,9 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
   };
   if (state.parallel !== undefined) view.maxParallel = state.parallel;
   if (state.moot && state.moot.length > 0) view.cancelled = state.moot.map((r) => r.commit);
-  if (state.status === 'running' && state.inFlight) {
-    view.inFlight = state.inFlight.map((r) => {
-      const at = fold.starts[runKey(r)];
-      return { commit: r.commit, ...(at !== undefined ? { startedAt: at } : {}) };
-    });
+  if (state.status === 'running') {
+    const inFlight = inFlightOf(fold, state);
+    if (inFlight.length > 0) view.inFlight = inFlight;
   }
   if (state.status === 'running') {
     const progress: Progress | undefined = lastStart && lastStart.commit === state.next ? lastStart.progress : undefined;
@@ -117,6 +149,54 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
     view.candidatesLeft = candidatesOf(state).length;
   }
   return view;
+}
+
+function roundsOf(fold: BisectionFold): RoundView[] {
+  return fold.rounds.map((round) => ({
+    n: round.n, k: round.k, at: round.at,
+    runs: round.runs.map((r) => {
+      const key = runKey(r);
+      const verdict = fold.runs[key];
+      const machine = verdict?.machine ?? fold.placed[key];
+      return { ...r, ...(machine !== undefined && r.via === 'test' ? { machine } : {}), ...(verdict ? { verdict: verdict.verdict } : {}) };
+    }),
+  }));
+}
+
+/**
+ * The runs being tested now: the engine's runs in flight (multisection), and
+ * every run handed out in a round that has no verdict yet and either started
+ * or is still one the engine waits for (a flaky policy's repeated runs of the
+ * commit it tests, a run another bisection is testing for this one).
+ */
+function inFlightOf(fold: BisectionFold, state: BisectState): NonNullable<BisectionView['inFlight']> {
+  const out = new Map<string, NonNullable<BisectionView['inFlight']>[number]>();
+  const add = (r: RunFields, sharedFrom?: string): void => {
+    const ref = runRef(r);
+    const key = runKey(ref);
+    if (fold.runs[key] || out.has(key)) return;
+    const at = fold.starts[key];
+    const machine = fold.placed[key];
+    out.set(key, {
+      commit: ref.commit,
+      ...(ref.purpose !== 'bisect' ? { purpose: ref.purpose } : {}),
+      ...(ref.run !== 0 ? { run: ref.run } : {}),
+      ...(at !== undefined ? { startedAt: at } : {}),
+      ...(machine !== undefined ? { machine } : {}),
+      ...(sharedFrom !== undefined ? { sharedFrom } : {}),
+    });
+  };
+  const shared = new Map(fold.rounds.flatMap((round) => round.runs.filter((r) => r.via === 'shared' && r.from !== undefined).map((r) => [runKey(r), r.from!] as const)));
+  for (const r of state.inFlight ?? []) add(r, shared.get(runKey(r)));
+  for (const round of fold.rounds) {
+    for (const r of round.runs) {
+      const key = runKey(r);
+      const waited = state.next === r.commit || state.pending !== undefined && runKey(state.pending) === key;
+      if (r.via === 'shared' && waited) add(r, r.from);
+      else if (r.via === 'test' && (fold.starts[key] !== undefined || waited)) add(r);
+    }
+  }
+  return [...out.values()];
 }
 
 /** The verification summary, its revert check carrying the evidence of the reverted kernel's run. */

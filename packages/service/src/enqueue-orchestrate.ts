@@ -10,3 +10,13 @@ export async function enqueueOrchestrate(queue: Queue, redis: Redis, keys: Keys,
   const length = await redis.xlen(keys.log(bisectionId));
   await queue.add('orchestrate', { bisectionId }, { jobId: jobIds.orchestrate(bisectionId, length), attempts: 5, backoff: { type: 'exponential', delay: 1000 }, ...KEEP_JOBS });
 }
+
+/**
+ * Wakes a bisection whose log did not move: it waited for another
+ * bisection's test of the same run (shared results), which just landed.
+ * The pass is idempotent, so a distinct job id costs at most a pass.
+ */
+export async function wakeOrchestrate(queue: Queue, redis: Redis, keys: Keys, bisectionId: string, why: string): Promise<void> {
+  const length = await redis.xlen(keys.log(bisectionId));
+  await queue.add('orchestrate', { bisectionId }, { jobId: `${jobIds.orchestrate(bisectionId, length)}-${why}-${Date.now()}`, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, ...KEEP_JOBS });
+}

@@ -1,6 +1,6 @@
 export { BisectionRequestSchema, CommandProbeSchema, KernelProbeSchema, ProbeSchema, RefSchema, ConfigSymbolSchema, BisectionOptionsSchema } from './request-schema.js';
 export type { BisectionRequest, BisectionOptions, CommandProbe, KernelProbe } from './request-schema.js';
-export { LogEventSchema, CommitInfoSchema, AnnotationSchema, type Annotation, type LogEvent, type StoredLogEvent, type CommitInfo, ReportRecipientsSchema, type ReportRecipients } from './log-event.js';
+export { LogEventSchema, CommitInfoSchema, AnnotationSchema, type Annotation, type Reused, type RoundRun, type LogEvent, type StoredLogEvent, type CommitInfo, ReportRecipientsSchema, type ReportRecipients } from './log-event.js';
 export { EventLog } from './event-log.js';
 export { ConsoleLog, CONSOLE_CAP, type ConsoleEvent } from './console-log.js';
 export { parseCursor, formatCursor, advance, mergeEntries, readStreams, waitStreams, CURSOR_PATTERN, type StreamCursor, type StreamEntry } from './bisection-streams.js';
@@ -32,7 +32,7 @@ export { bisectionLinks } from './report-mail-body.js';
 export { parseAddress, formatAddress, MailAddressError, type MailAddress } from './mail-address.js';
 export { wrapText, mailSafe, MAIL_WIDTH } from './mail-text.js';
 export { recordStepDuration, readStepMetrics, STEP_BUCKETS } from './step-metrics.js';
-export { enqueueOrchestrate, KEEP_JOBS } from './enqueue-orchestrate.js';
+export { enqueueOrchestrate, wakeOrchestrate, KEEP_JOBS } from './enqueue-orchestrate.js';
 export { closeOnSignal } from './run-until-signal.js';
 export { MachineStore, MachineNotFoundError, MachineBusyError } from './machine-store.js';
 export { UntestableModeSchema, NarrowedSchema, requiredSymbolsOf, untestableModeOf, narrowOf, narrowedOf, forcesRun, probesUntestable, type UntestableMode } from './untestable-mode.js';
@@ -44,3 +44,6 @@ export { OpenRepoPolicySchema, openRepoPolicyFromEnv, OpenRepoPolicyError, OPEN_
 export { repoLabel } from './repo-label.js';
 export { ListItemSchema, listItemOf, matchesText, reproducerLine, type ListItem } from './list-item.js';
 export { RangeSchema, QueueStateSchema, SessionViewSchema, type RangeView, type QueueState, type SessionView } from './ui-schemas.js';
+export { probeFingerprint, toolchainIdentity, type FingerprintInputs } from './probe-fingerprint.js';
+export { VerdictCache, CachedRunSchema, type CachedRun, type Claim, type RunSlot } from './verdict-cache.js';
+export { TestWorkerRegistry } from './test-worker-registry.js';

@@ -20,6 +20,20 @@ export interface Keys {
   submissions(token: string): string;
   /** The ids a token has queued or running: the concurrency limit. */
   active(token: string): string;
+  /** Shared results: the runs of one commit under one probe fingerprint (a hash, run index → cached run). */
+  verdicts(fingerprint: string, commit: string): string;
+  /** The commits with cached runs under one fingerprint (a set): what a new bisection can take before its first test. */
+  verdictIndex(fingerprint: string): string;
+  /** Who is testing run `run` of a commit under a fingerprint now (a string with a TTL): in-flight dedupe. */
+  verdictClaim(fingerprint: string, commit: string, run: number): string;
+  /** The bisections waiting for that claimed run's result (a set). */
+  verdictWaiters(fingerprint: string, commit: string, run: number): string;
+  /** The cache entries a bisection's runs wrote (a set of `<verdicts key>|<run>`): what an invalid annotation removes. */
+  verdictsFrom(id: string): string;
+  /** The claims a bisection holds (a set of claim keys): released when it ends. */
+  claimsOf(id: string): string;
+  /** The live test workers and their slots (a hash, worker id → `<slots> <expires ms>`): k for command probes. */
+  readonly testWorkers: string;
 }
 
 export function keysFor(namespace: string): Keys {
@@ -39,5 +53,12 @@ export function keysFor(namespace: string): Keys {
     session: (hash) => `${namespace}:session:${hash}`,
     submissions: (token) => `${namespace}:token:${token}:submissions`,
     active: (token) => `${namespace}:token:${token}:active`,
+    verdicts: (fp, commit) => `${namespace}:verdicts:${fp}:${commit}`,
+    verdictIndex: (fp) => `${namespace}:verdicts:${fp}`,
+    verdictClaim: (fp, commit, run) => `${namespace}:verdicts:${fp}:${commit}:${run}:claim`,
+    verdictWaiters: (fp, commit, run) => `${namespace}:verdicts:${fp}:${commit}:${run}:waiters`,
+    verdictsFrom: (id) => `${b(id)}:verdicts-written`,
+    claimsOf: (id) => `${b(id)}:claims`,
+    testWorkers: `${namespace}:test-workers`,
   };
 }

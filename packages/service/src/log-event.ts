@@ -28,6 +28,23 @@ export const ReportRecipientsSchema = Type.Object({
   note: Type.Optional(Type.String({ maxLength: 2000, description: 'Why the list is what it is, in words for the mail' })),
 });
 
+/** A verdict taken from the shared verdict cache: the bisection whose run it was, and that run's evidence there. */
+export const ReusedSchema = Type.Object({
+  bisection: Type.String({ description: 'The bisection that tested this run; its evidence names are under that id' }),
+  run: Type.Integer({ minimum: 0, description: 'Which run of the commit it was there' }),
+  evidence: Type.Optional(Type.String()),
+  buildEvidence: Type.Optional(Type.String()),
+});
+export type Reused = Static<typeof ReusedSchema>;
+
+/** One run of a round: tested here, answered from the verdict cache, or waiting for another bisection's test of the same probe. */
+export const RoundRunSchema = Type.Object({
+  ...RunRefSchema.properties,
+  via: Type.Union([Type.Literal('test'), Type.Literal('reused'), Type.Literal('shared')]),
+  from: Type.Optional(Type.String({ description: 'reused/shared: the bisection whose test answers this run' })),
+});
+export type RoundRun = Static<typeof RoundRunSchema>;
+
 /**
  * One entry of a bisection's append-only log. The engine state is recomputed
  * from these (plus the stored graph); nothing else is authoritative.
@@ -65,7 +82,18 @@ export const LogEventSchema = Type.Union([
     buildEvidence: Type.Optional(Type.String({ description: 'Key of the stored build log (kernel probes)' })),
     metrics: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: "The reproducer's numbers from its KBISECT-RESULT line, plus boot timings" })),
     machine: Type.Optional(Type.String({ description: 'The machine the kernel ran on' })),
+    reused: Type.Optional(ReusedSchema),
   }),
+  /**
+   * How many bisect runs may be in flight from now on (multisection): the ready machines of the pool (command
+   * probes: the live test workers' slots), capped by the request's `maxParallel`. Written by the orchestrator
+   * when that number changes; the engine hears it as its `parallel` event.
+   */
+  Type.Object({ type: Type.Literal('parallel'), at: Type.String(), k: Type.Integer({ minimum: 1 }), ready: Type.Integer({ minimum: 0 }), cap: Type.Integer({ minimum: 1 }) }),
+  /** The runs one orchestration pass handed out together: a round. Display only; the engine's state says what is in flight. */
+  Type.Object({ type: Type.Literal('round'), at: Type.String(), n: Type.Integer({ minimum: 1 }), k: Type.Integer({ minimum: 1 }), runs: Type.Array(RoundRunSchema) }),
+  /** Where a run is being tested (a lab machine, or a test worker's slot for command probes). */
+  Type.Object({ type: Type.Literal('run-placed'), at: Type.String(), ...RunRefSchema.properties, machine: Type.String() }),
   /** Live progress inside a step (build, boot, console lines); never changes the bisection's state. */
   Type.Object({
     type: Type.Literal('step-progress'),

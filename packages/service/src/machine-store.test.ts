@@ -36,6 +36,21 @@ describe('the machine store on real Redis', () => {
     expect((await store.list('p1')).map((m) => m.id)).toEqual([]);
   });
 
+  it("counts a pool's ready machines (leased ones included, drained and quarantined ones not): a round's k", async () => {
+    const store = fresh();
+    for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) await store.register(spec(id, 'p1', i + 1));
+    await store.register(spec('e', 'p2', 9));
+    expect(await store.readyCount('p1')).toBe(4);
+    await store.drain('b', 'maintenance');
+    await store.recordInfraFailure('c', 'no DHCP', 1);
+    const lease = await store.lease('p1', 'holder', 10_000);
+    expect('machine' in lease).toBe(true);
+    expect(await store.readyCount('p1')).toBe(2);
+    await store.undrain('b');
+    expect(await store.readyCount('p1')).toBe(3);
+    expect(await store.readyCount('empty')).toBe(0);
+  });
+
   it('leases each machine to one holder at a time, even when many ask at once', async () => {
     const store = fresh();
     for (let i = 1; i <= 3; i++) await store.register(spec(`m${i}`, 'p1', i));

@@ -107,6 +107,12 @@ export class MachineStore implements MachineRegistry {
     return machines.filter((m): m is Machine => m !== undefined);
   }
 
+  /** Machines of a pool in service (ready, leased or not): how many tests of one round the pool can take. */
+  async readyCount(pool: string): Promise<number> {
+    const machines = await this.list(pool);
+    return machines.filter((m) => m.status.state === 'ready').length;
+  }
+
   async remove(id: string): Promise<void> {
     const spec = await this.spec(id);
     if (!spec) throw new MachineNotFoundError(id);

@@ -79,5 +79,5 @@ export const jobIds = {
 /** A step's evidence names and append-once tokens: the first bisect run is the bare commit, as before runs had purposes. */
 export const stepNames = {
   suffix: (job: StepJob): string => runName(job),
-  verdictToken: (job: StepJob): string => `verdict:${runName(job, ':')}`,
+  verdictToken: (run: RunFields): string => `verdict:${runName(run, ':')}`,
 };

@@ -56,19 +56,36 @@ export function formatReport(view: BisectionView): string {
   }
   lines.push('');
   lines.push(`Verdicts (${view.steps} commit${view.steps === 1 ? '' : 's'} tested${view.maxParallel ? `, up to ${view.maxParallel} at once` : ''}):`);
-  if (view.inFlight && view.inFlight.length > 0) lines.push(`  being tested now: ${view.inFlight.map((r) => `${short(r.commit)}${r.startedAt ? '' : ' (queued)'}`).join(', ')}`);
+  if (view.inFlight && view.inFlight.length > 0) lines.push(`  being tested now: ${view.inFlight.map((r) => `${short(r.commit)}${r.run ? ` (run ${r.run + 1})` : ''}${r.sharedFrom ? ` (tested by ${r.sharedFrom})` : r.startedAt ? '' : ' (queued)'}${r.machine ? ` on ${r.machine}` : ''}`).join(', ')}`);
+  if (view.reused) lines.push(`  reused from earlier bisections with the same probe: ${view.reused} verdict${view.reused === 1 ? '' : 's'} (not counted as tested)`);
   if (view.cancelled && view.cancelled.length > 0) lines.push(`  cancelled as moot (another verdict decided them): ${view.cancelled.map(short).join(', ')}`);
   for (const v of view.verdicts) {
     // Endpoint checks and verification runs say so; a revert check tested the commit with the culprit reverted.
     const why = v.purpose ? `[${v.purpose === 'verify-revert' && view.culprit ? `verify-revert: ${short(view.culprit)} reverted` : v.purpose === 'narrow' ? 'narrow, forced' : v.purpose}${v.run ? `, run ${v.run + 1}` : ''}] ` : '';
     lines.push(`  ${short(v.commit)}  ${v.verdict.padEnd(4)}  ${v.source.padEnd(10)}  ${why}${v.reason}`);
     const shown = v.metrics ? Object.entries(v.metrics).filter(([k]) => REPORTED_METRICS.includes(k)) : [];
-    const facts = [v.machine ? `on ${v.machine}` : '', shown.map(([k, n]) => `${k}=${Number.isInteger(n) ? n : n.toFixed(1)}`).join(' '), [v.evidence, v.buildEvidence].filter(Boolean).join(', ')].filter((s) => s !== '');
+    const facts = [v.reusedFrom ? `reused from ${v.reusedFrom}${v.reusedEvidence ? ` (${v.reusedEvidence.join(', ')})` : ''}` : '', v.machine ? `on ${v.machine}` : '', shown.map(([k, n]) => `${k}=${Number.isInteger(n) ? n : n.toFixed(1)}`).join(' '), [v.evidence, v.buildEvidence].filter(Boolean).join(', ')].filter((s) => s !== '');
     if (facts.length > 0) lines.push(`${' '.repeat(38)}${facts.join('; ')}`);
   }
+  lines.push(...roundLines(view));
   lines.push('');
   lines.push(`Reproduce the marks with: kbisect log ${view.id} > bisect.log && git bisect replay bisect.log`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The rounds, when there was more than one run at a time or a shared result:
+ * what each round handed out, where it ran, what it showed.
+ */
+function roundLines(view: BisectionView): string[] {
+  const rounds = view.rounds ?? [];
+  if (!rounds.some((r) => r.runs.length > 1 || r.runs.some((run) => run.via !== 'test'))) return [];
+  const run = (r: NonNullable<BisectionView['rounds']>[number]['runs'][number]): string => {
+    const which = `${short(r.commit)}${r.run ? ` (run ${r.run + 1})` : ''}`;
+    const where = r.via === 'reused' ? ` reused from ${r.from ?? '?'}` : r.via === 'shared' ? ` tested by ${r.from ?? '?'}` : r.machine ? ` on ${r.machine}` : '';
+    return `${which}${where}${r.verdict ? ` -> ${r.verdict}` : ''}`;
+  };
+  return ['', 'Rounds (the runs handed out together; k: tests at once the lab allowed):', ...rounds.map((r) => `  round ${r.n} (k=${r.k}): ${r.runs.map(run).join(', ')}`)];
 }
 
 /** The forced answer of untestable 'narrow', after the honest one and marked forced: it was built with a dependency dropped. */

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ShaSchema as Sha } from '@kbisect/service';
+import { ShaSchema as Sha, VerdictCache } from '@kbisect/service';
 import { ApiError } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
 import { errorResponses } from '../error-body.js';
@@ -10,6 +10,8 @@ import { requireRole } from '../plugins/auth.js';
  * A maintainer marks a result invalid or names another culprit, with a
  * reason. It is an event beside the answer (the engine's result is never
  * rewritten), shown on the page and in the report with who and when.
+ * Marking a result invalid also takes its runs out of the shared verdict
+ * cache, so later bisections test those commits again.
  */
 export function annotationRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -37,6 +39,8 @@ export function annotationRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         throw new ApiError('KBISECT_ERR_VALIDATION', "culprit: only a 'culprit-override' names a culprit", 'culprit');
       }
       await deps.store.log.append(id, { type: 'annotation', at: deps.now().toISOString(), by: request.principal!.name, kind, ...(culprit !== undefined ? { culprit } : {}), reason });
+      // An invalid result's runs leave the shared verdict cache: no later bisection takes them.
+      if (kind === 'invalid') await new VerdictCache(deps.redis, deps.store.keys).invalidateFrom(id);
       request.log.info({ bisection: id, kind, by: request.principal!.name }, 'result annotated');
       return reply.status(201).send({ id, accepted: true });
     });

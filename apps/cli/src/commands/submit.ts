@@ -12,7 +12,7 @@ import { watchBisection } from './watch.js';
 export const SUBMIT_USAGE = `usage: kbisect submit --repo <tree> --good <ref> [--good <ref>…] --bad <ref>
                      (--test-cmd '<shell>' | --reproducer NAME --pool POOL --config FRAGMENT…)
                      [--first-parent] [--retries N] [--priority N] [--skip-endpoint-check] [--verify] [--verify-revert]
-                     [--parallel K]
+                     [--parallel K] [--no-reuse]
                      [--policy deterministic|repeat|bayes] [--confidence P] [--max-runs N] [--detection P]
                      [--false-positive P] [--bad-after K] [--good-after N] [--fix] [--import-log FILE]
                      [--watch [--console]] [--json]
@@ -22,7 +22,12 @@ What run takes, the service takes:
 ${POLICY_USAGE}
   --import-log FILE       a \`git bisect log\` begun by hand: the service carries on from its marks,
                           in the log's --first-parent mode (ends that contradict its start are refused)
-  --parallel K            up to K tests of this bisection at once (options.maxParallel; deterministic policy)
+  --parallel K            at most K tests of this bisection at once (options.maxParallel); unset, each
+                          round takes as many as the lab has ready (machines, or test worker slots);
+                          1 is git's path. Deterministic: multisection; repeat/bayes: repeated runs
+                          of one commit on several machines at once
+  --no-reuse              test every run here: take no verdict from earlier bisections with the same
+                          probe, share no test with a running one (options.reuse: false)
 Kernel probes (build, boot on a lab machine, run a reproducer):
   --config FRAGMENT       a kernel-configs/ fragment (repeatable), e.g. qemu-x86_64
   --require-config CONFIG_X  commits where it cannot be enabled are untestable (repeatable)
@@ -65,6 +70,7 @@ const OPTIONS = {
   ...POLICY_OPTIONS,
   'import-log': { type: 'string' },
   parallel: { type: 'string' },
+  'no-reuse': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -104,7 +110,8 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
       ...(retries !== undefined ? { retries } : {}),
       ...(priority !== undefined ? { priority } : {}),
       ...(values['skip-endpoint-check'] ? { checkEndpoints: false } : {}),
-      ...(parallel > 1 ? { maxParallel: parallel } : {}),
+      ...(values.parallel !== undefined ? { maxParallel: parallel } : {}),
+      ...(values['no-reuse'] ? { reuse: false } : {}),
       ...(values.verify || values['verify-revert'] ? { verify: true } : {}),
       ...(values['verify-revert'] ? { verifyRevert: true } : {}),
       // A command probe's required symbols are the bisection's (a kernel probe carries its own).

@@ -36,7 +36,7 @@ export async function watchBisection(client: ApiClient, id: string, io: Io, opts
           if (msg.id) lastId = msg.id;
           const data = terminalSafeDeep(JSON.parse(msg.data) as Record<string, unknown>);
           const line = describeEvent(msg.event, data, tested, opts.console ?? false);
-          if (msg.event === 'verdict' && data.source !== undefined) tested += 1;
+          if (msg.event === 'verdict' && data.source !== undefined && data.reused === undefined) tested += 1;
           if (line) {
             if (io.isTty) io.err(`\r\x1b[2K${line}`);
             else io.err(line);
@@ -87,7 +87,13 @@ export function describeEvent(event: string, d: Record<string, unknown>, tested:
       // A command probe's reason already says forced; a kernel's lab verdict does not.
       if (d.purpose === 'narrow') return `  ${short(d.commit)} is ${String(d.verdict)}${String(d.reason).startsWith('forced') ? '' : ', forced'} (${String(d.reason)})`;
       if (d.purpose === 'verify-revert') return `  ${short(d.commit)} with the culprit reverted is ${String(d.verdict)} (${String(d.reason)})`;
-      return `  ${short(d.commit)} is ${String(d.verdict)} (${String(d.reason)})${d.source === 'manual' ? ` [by ${String(d.by ?? 'a maintainer')}]` : ''}`;
+      return `  ${short(d.commit)} is ${String(d.verdict)} (${String(d.reason)})${d.source === 'manual' ? ` [by ${String(d.by ?? 'a maintainer')}]` : ''}${reusedNote(d.reused)}`;
+    case 'round':
+      return roundLine(d);
+    case 'run-placed':
+      return `    ${short(d.commit)}${runNote(d)} on ${String(d.machine)}`;
+    case 'parallel':
+      return `k = ${String(d.k)}: ${String(d.ready)} ready in the lab, up to ${String(d.cap)} at once`;
     case 'cancel-requested':
       return `cancel requested by ${String(d.by)}`;
     case 'failed':
@@ -100,6 +106,27 @@ export function describeEvent(event: string, d: Record<string, unknown>, tested:
     default:
       return undefined;
   }
+}
+
+/** ` [reused from <id>]` for a verdict the shared cache answered. */
+function reusedNote(reused: unknown): string {
+  return typeof reused === 'object' && reused !== null && typeof (reused as { bisection?: unknown }).bisection === 'string' ? ` [reused from ${(reused as { bisection: string }).bisection}]` : '';
+}
+
+function runNote(d: Record<string, unknown>): string {
+  return typeof d.run === 'number' && d.run > 0 ? ` (run ${d.run + 1})` : '';
+}
+
+/** `round N (k=K): testing a, b; reused c from <id>; shared d with <id>`. */
+function roundLine(d: Record<string, unknown>): string {
+  const runs = Array.isArray(d.runs) ? (d.runs as Record<string, unknown>[]) : [];
+  const of = (via: string): Record<string, unknown>[] => runs.filter((r) => r.via === via);
+  const parts = [
+    of('test').length > 0 ? `testing ${of('test').map((r) => `${short(r.commit)}${runNote(r)}`).join(', ')}` : '',
+    ...of('reused').map((r) => `reused ${short(r.commit)}${runNote(r)} from ${String(r.from)}`),
+    ...of('shared').map((r) => `waiting for ${short(r.commit)}${runNote(r)} from ${String(r.from)}`),
+  ].filter(Boolean);
+  return `round ${String(d.n)} (k=${String(d.k)}): ${parts.join('; ')}`;
 }
 
 export async function watchCommand(argv: readonly string[], io: Io): Promise<number> {

@@ -1,0 +1,165 @@
+import { candidatesOf, runFields, runKey, runRef, type Progress, type RunRef } from '@kbisect/bisect';
+import { probeFingerprint, stepNames, type BisectionStore, type BuildJob, type CachedRun, type CommandTestJob, type Loaded as LoadedBisection, type LogEvent, type RoundRun, type StepRun, type VerdictCache } from '@kbisect/service';
+
+/** Shared results (issue #18, point 4): the cache, the toolchain the fingerprint names, and how to wake a waiting bisection. */
+export interface SharedResults {
+  readonly cache: VerdictCache;
+  /** The build workers' toolchain table, named (toolchainIdentity): part of a kernel probe's fingerprint. */
+  readonly toolchain: string;
+  readonly wake: (bisectionIds: readonly string[]) => Promise<void>;
+}
+
+export interface RoundDeps {
+  readonly store: BisectionStore;
+  readonly now: () => Date;
+  readonly enqueueTest: (job: CommandTestJob, opts: { attempts: number; priority: number }) => Promise<void>;
+  readonly enqueueBuild: (job: BuildJob, opts: { attempts: number; priority: number }) => Promise<void>;
+  readonly dropWaiting?: (run: StepRun) => Promise<boolean>;
+  readonly shared?: SharedResults;
+}
+
+/** A run to have tested, with the engine's progress to show beside it. */
+export interface RoundItem {
+  readonly ref: RunRef;
+  readonly progress: Progress;
+}
+
+/** The fingerprint a bisection's runs are cached under (whether or not it takes from the cache). */
+export function fingerprintOf(loaded: LoadedBisection, shared: SharedResults | undefined): string | undefined {
+  const created = loaded.fold.created;
+  if (!shared || !created) return undefined;
+  return probeFingerprint({ request: created.request, tree: created.tree, toolchain: shared.toolchain });
+}
+
+/** The fingerprint a bisection takes results and claims tests under; undefined when it does not share (no cache, or `reuse: false`). */
+export function sharingFingerprint(loaded: LoadedBisection, shared: SharedResults | undefined): string | undefined {
+  return loaded.fold.created?.request.options?.reuse === false ? undefined : fingerprintOf(loaded, shared);
+}
+
+/** Runs whose result may come from, or go to, the cache: bisect runs of a plain commit (checks, verifications and forced runs are this bisection's own). */
+export function isShareable(ref: RunRef): boolean {
+  return ref.purpose === 'bisect' && ref.revert === undefined;
+}
+
+/**
+ * Hands out one round: each run is answered from the cache (a verdict event
+ * marked reused, linking the original bisection's evidence), left to the
+ * bisection already testing the same (commit, fingerprint, run), or queued
+ * here. The runs new to this bisection are recorded as a `round` event.
+ * Returns true when a reused verdict was recorded (the engine moved: the
+ * caller orchestrates again).
+ */
+export async function dispatchRound(id: string, loaded: LoadedBisection, items: readonly RoundItem[], k: number, deps: RoundDeps): Promise<boolean> {
+  const created = loaded.fold.created;
+  if (!created) return false;
+  const fp = sharingFingerprint(loaded, deps.shared);
+  const placed: { item: RoundItem; via: RoundRun; cached?: CachedRun }[] = [];
+  for (const item of items) {
+    const fields = runFields(item.ref);
+    if (fp === undefined || !deps.shared || !isShareable(item.ref)) {
+      placed.push({ item, via: { ...fields, via: 'test' } });
+      continue;
+    }
+    const claim = await deps.shared.cache.claim({ fingerprint: fp, commit: item.ref.commit, run: item.ref.run }, id);
+    if (claim.kind === 'cached') placed.push({ item, via: { ...fields, via: 'reused', from: claim.run.bisection }, cached: claim.run });
+    else if (claim.kind === 'shared') placed.push({ item, via: { ...fields, via: 'shared', from: claim.from } });
+    else placed.push({ item, via: { ...fields, via: 'test' } });
+  }
+  // A run shown once keeps its line, unless how it is answered changed (a shared test that ended in a skip is tested here).
+  const shown = new Set(loaded.fold.rounds.flatMap((r) => r.runs.map((run) => `${runKey(run)}|${run.via}`)));
+  const fresh = placed.filter((p) => !shown.has(`${runKey(p.via)}|${p.via.via}`));
+  const at = deps.now().toISOString();
+  if (fresh.length > 0) {
+    await deps.store.log.appendOnce(id, `round:${runKey(fresh[0]!.via)}:${fresh[0]!.via.via}`, { type: 'round', at, n: loaded.fold.rounds.length + 1, k, runs: fresh.map((p) => p.via) });
+  }
+  const options = created.request.options;
+  const opts = { attempts: 1 + (options?.retries ?? 2), priority: options?.priority ?? 50 };
+  let reused = false;
+  for (const { item, via, cached } of placed) {
+    if (cached) {
+      await deps.store.log.appendOnce(id, stepNames.verdictToken(item.ref), reusedVerdict(item.ref, cached, at));
+      reused = true;
+      continue;
+    }
+    if (via.via === 'shared') continue;
+    const index = loaded.replayed.phase === 'bisecting' ? loaded.replayed.state.graph.commits.indexOf(item.ref.commit) : -1;
+    const subject = loaded.replayed.phase === 'bisecting' ? loaded.replayed.state.graph.subjects?.[index] : undefined;
+    const step = { bisectionId: id, ...runFields(item.ref), progress: item.progress, ...(subject !== undefined ? { subject } : {}) };
+    if (created.request.probe.type === 'kernel') await deps.enqueueBuild({ kind: 'build', ...step }, opts);
+    else await deps.enqueueTest({ kind: 'command-test', ...step }, opts);
+  }
+  return reused;
+}
+
+function reusedVerdict(ref: RunRef, cached: CachedRun, at: string): Extract<LogEvent, { type: 'verdict' }> {
+  const { revert: _revert, ...fields } = runFields(ref);
+  return {
+    type: 'verdict', at, ...fields, source: 'probe', verdict: cached.verdict, reason: cached.reason,
+    reused: { bisection: cached.bisection, run: cached.run, ...(cached.evidence !== undefined ? { evidence: cached.evidence } : {}), ...(cached.buildEvidence !== undefined ? { buildEvidence: cached.buildEvidence } : {}) },
+    ...(cached.metrics !== undefined ? { metrics: cached.metrics } : {}),
+    ...(cached.machine !== undefined ? { machine: cached.machine } : {}),
+  };
+}
+
+/**
+ * Drops runs no longer wanted while they still wait in their queue (a run
+ * already being tested finishes and is recorded); a dropped run's claim on
+ * the shared cache is given up and whoever waited for it is woken.
+ */
+export async function dropRuns(id: string, loaded: LoadedBisection, refs: readonly RunRef[], deps: RoundDeps): Promise<void> {
+  if (!deps.dropWaiting) return;
+  const fp = sharingFingerprint(loaded, deps.shared);
+  for (const ref of refs) {
+    const dropped = await deps.dropWaiting({ bisectionId: id, ...runFields(ref) });
+    if (dropped && fp !== undefined && deps.shared && isShareable(ref)) await deps.shared.wake(await deps.shared.cache.release({ fingerprint: fp, commit: ref.commit, run: ref.run }, id));
+  }
+}
+
+/** Runs handed out as tests that have no verdict and that the engine no longer asks for (flaky policies' extra runs after it moved on). */
+export function unwantedRuns(loaded: LoadedBisection, wanted: readonly RunRef[]): RunRef[] {
+  const keep = new Set(wanted.map((r) => runKey(r)));
+  const out = new Map<string, RunRef>();
+  for (const round of loaded.fold.rounds) {
+    for (const run of round.runs) {
+      const key = runKey(run);
+      if (run.via === 'test' && !keep.has(key) && loaded.fold.runs[key] === undefined) out.set(key, runRef(run));
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * Before picking the next commits of a deterministic search, takes every
+ * cached verdict of a commit still among the candidates, as if those runs
+ * had just landed: a later bisection over an overlapping range starts where
+ * the earlier one's tests already put it, instead of meeting them only when
+ * its own midpoints happen to coincide. Goods first, then bads newest first
+ * (rev-list order), so each is consistent with the bounds the earlier ones
+ * set. Returns true when something was taken (the engine moved).
+ */
+export async function takeKnownVerdicts(id: string, loaded: LoadedBisection, k: number, deps: RoundDeps): Promise<boolean> {
+  const fp = sharingFingerprint(loaded, deps.shared);
+  if (fp === undefined || !deps.shared || loaded.replayed.phase !== 'bisecting') return false;
+  const state = loaded.replayed.state;
+  if (state.policy !== undefined) return false;
+  const known = await deps.shared.cache.knownCommits(fp);
+  if (known.length === 0) return false;
+  const candidates = new Set(candidatesOf(state));
+  const decided = new Set(state.history.map((r) => r.commit));
+  const order = new Map(state.graph.commits.map((sha, i) => [sha, i]));
+  const found: { ref: RunRef; cached: CachedRun }[] = [];
+  for (const commit of known) {
+    if (!candidates.has(commit) || decided.has(commit) || commit === state.bad) continue;
+    const ref: RunRef = { commit, purpose: 'bisect', run: 0 };
+    const cached = await deps.shared.cache.lookup({ fingerprint: fp, commit, run: 0 });
+    if (cached) found.push({ ref, cached });
+  }
+  if (found.length === 0) return false;
+  found.sort((a, b) => (a.cached.verdict === b.cached.verdict ? order.get(a.ref.commit)! - order.get(b.ref.commit)! : a.cached.verdict === 'good' ? -1 : 1));
+  const at = deps.now().toISOString();
+  await deps.store.log.appendOnce(id, `round:${runKey(found[0]!.ref)}:reused`, { type: 'round', at, n: loaded.fold.rounds.length + 1, k, runs: found.map(({ ref, cached }) => ({ ...runFields(ref), via: 'reused' as const, from: cached.bisection })) });
+  let taken = false;
+  // A verdict the engine refused (an inconsistent cache) keeps its token: it is never offered again, so this ends.
+  for (const { ref, cached } of found) taken = (await deps.store.log.appendOnce(id, stepNames.verdictToken(ref), reusedVerdict(ref, cached, at))) !== undefined || taken;
+  return taken;
+}

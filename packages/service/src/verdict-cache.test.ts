@@ -1,0 +1,92 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../test/support/redis-namespace.js';
+import { keysFor } from './keys.js';
+import { connectRedis } from './redis-connection.js';
+import { TestWorkerRegistry } from './test-worker-registry.js';
+import { VerdictCache, type CachedRun } from './verdict-cache.js';
+
+const redis = connectRedis(REDIS_URL);
+const namespaces: string[] = [];
+const fresh = (): { cache: VerdictCache; ns: string } => {
+  const ns = uniqueNamespace('verdicts');
+  namespaces.push(ns);
+  return { cache: new VerdictCache(redis, keysFor(ns)), ns };
+};
+afterAll(async () => {
+  for (const ns of namespaces) await dropNamespace(ns);
+  redis.disconnect();
+});
+
+const commit = 'c'.repeat(40);
+const slot = { fingerprint: 'f'.repeat(32), commit, run: 0 };
+const run = (bisection: string, verdict: 'good' | 'bad' = 'bad'): CachedRun => ({ verdict, reason: 'exit 1', bisection, run: 0, at: new Date(0).toISOString(), evidence: `test-${commit}` });
+
+describe('the shared verdict cache on real Redis', () => {
+  it('lets one bisection claim a run, makes the others wait, and hands them the result when it lands', async () => {
+    const { cache } = fresh();
+    expect(await cache.claim(slot, 'A')).toEqual({ kind: 'mine' });
+    expect(await cache.claim(slot, 'A')).toEqual({ kind: 'mine' });
+    expect(await cache.claim(slot, 'B')).toEqual({ kind: 'shared', from: 'A' });
+    expect(await cache.claim(slot, 'C')).toEqual({ kind: 'shared', from: 'A' });
+    await cache.record(slot, run('A'));
+    // Only the holder's release counts, and it names everyone who waited.
+    expect(await cache.release(slot, 'B')).toEqual([]);
+    expect((await cache.release(slot, 'A')).sort()).toEqual(['B', 'C']);
+    expect(await cache.claim(slot, 'B')).toEqual({ kind: 'cached', run: run('A') });
+    expect(await cache.knownCommits(slot.fingerprint)).toEqual([commit]);
+    expect(await cache.lookup({ ...slot, run: 1 })).toBeUndefined();
+  });
+
+  it('among many bisections asking at once, exactly one tests the run', async () => {
+    const { cache } = fresh();
+    const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => cache.claim(slot, `B${i}`)));
+    expect(claims.filter((c) => c.kind === 'mine')).toHaveLength(1);
+    expect(claims.filter((c) => c.kind === 'shared')).toHaveLength(19);
+  });
+
+  it('keeps the first result of a run, and a bisection that ends wakes whoever waited for its claims', async () => {
+    const { cache } = fresh();
+    await cache.record(slot, run('A', 'bad'));
+    await cache.record(slot, run('B', 'good'));
+    expect((await cache.lookup(slot))?.bisection).toBe('A');
+    const other = { ...slot, commit: 'd'.repeat(40) };
+    expect(await cache.claim(other, 'A')).toEqual({ kind: 'mine' });
+    expect(await cache.claim(other, 'W')).toEqual({ kind: 'shared', from: 'A' });
+    expect(await cache.releaseAll('A')).toEqual(['W']);
+    expect(await cache.claim(other, 'W')).toEqual({ kind: 'mine' });
+  });
+
+  it('forgets what an invalidated bisection wrote, and only that', async () => {
+    const { cache } = fresh();
+    await cache.record(slot, run('A'));
+    const second = { ...slot, run: 1 };
+    await cache.record(second, { ...run('B'), run: 1 });
+    expect(await cache.invalidateFrom('A')).toBe(1);
+    expect(await cache.lookup(slot)).toBeUndefined();
+    expect((await cache.lookup(second))?.bisection).toBe('B');
+    expect(await cache.claim(slot, 'C')).toEqual({ kind: 'mine' });
+  });
+
+  it('treats an entry that does not parse as absent (the run is tested again)', async () => {
+    const { cache, ns } = fresh();
+    await redis.hset(keysFor(ns).verdicts(slot.fingerprint, commit), '0', '{"verdict":"maybe"}');
+    expect(await cache.claim(slot, 'A')).toEqual({ kind: 'mine' });
+  });
+});
+
+describe('the live test worker slots on real Redis', () => {
+  it('sums the slots of workers whose announcement has not expired', async () => {
+    const ns = uniqueNamespace('workers');
+    namespaces.push(ns);
+    let now = 1_000;
+    const registry = new TestWorkerRegistry(redis, keysFor(ns), () => now);
+    expect(await registry.liveSlots()).toBe(0);
+    await registry.announce('w1', 4, 30_000);
+    await registry.announce('w2', 2, 10_000);
+    expect(await registry.liveSlots()).toBe(6);
+    now += 20_000;
+    expect(await registry.liveSlots()).toBe(4);
+    await registry.withdraw('w1');
+    expect(await registry.liveSlots()).toBe(0);
+  });
+});

@@ -1,0 +1,167 @@
+import type { Redis } from 'ioredis';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import type { Keys } from './keys.js';
+
+/** One run of a commit as another bisection may take it: the verdict and where its evidence is. */
+export const CachedRunSchema = Type.Object({
+  verdict: Type.Union([Type.Literal('good'), Type.Literal('bad')]),
+  reason: Type.String(),
+  /** The bisection that tested it: its evidence names are under that id. */
+  bisection: Type.String(),
+  /** Which run of the commit it was there. */
+  run: Type.Integer({ minimum: 0 }),
+  at: Type.String(),
+  evidence: Type.Optional(Type.String()),
+  buildEvidence: Type.Optional(Type.String()),
+  metrics: Type.Optional(Type.Record(Type.String(), Type.Number())),
+  machine: Type.Optional(Type.String()),
+});
+export type CachedRun = Static<typeof CachedRunSchema>;
+
+/** The (commit, fingerprint, run index) one cached run answers. */
+export interface RunSlot {
+  readonly fingerprint: string;
+  readonly commit: string;
+  readonly run: number;
+}
+
+/** What asking to test a run found: the cache has it, this bisection may test it, or another bisection is testing it. */
+export type Claim = { readonly kind: 'cached'; readonly run: CachedRun } | { readonly kind: 'mine' } | { readonly kind: 'shared'; readonly from: string };
+
+// Cached → the entry; free or ours → ours (TTL renewed); another's → join its waiters.
+const CLAIM = `
+local cached = redis.call('HGET', KEYS[1], ARGV[1])
+if cached then return {'cached', cached} end
+local holder = redis.call('GET', KEYS[2])
+if not holder or holder == ARGV[2] then
+  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+  redis.call('SADD', KEYS[4], ARGV[4])
+  return {'mine', ''}
+end
+redis.call('SADD', KEYS[3], ARGV[2])
+return {'shared', holder}
+`;
+
+// Only the holder releases; the waiters are handed back to be woken, whoever released.
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) else return {} end
+local waiters = redis.call('SMEMBERS', KEYS[2])
+redis.call('DEL', KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[2])
+return waiters
+`;
+
+// An entry leaves only if the invalidated bisection wrote it (a later test of the same run may have replaced it since).
+const INVALIDATE = `
+local n = 0
+for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local sep = string.find(member, '|', 1, true)
+  local key, field = string.sub(member, 1, sep - 1), string.sub(member, sep + 1)
+  local json = redis.call('HGET', key, field)
+  if json and cjson.decode(json).bisection == ARGV[1] then
+    redis.call('HDEL', key, field)
+    n = n + 1
+  end
+end
+redis.call('DEL', KEYS[1])
+return n
+`;
+
+/** How long a claim lives unrenewed: a test waiting for a busy lab renews it on every orchestration pass. */
+const CLAIM_TTL_MS = 6 * 3600 * 1000;
+
+/**
+ * Shared results across bisections (issue #18, point 4), in Redis under the
+ * namespace: `<ns>:verdicts:<fp>:<commit>` holds the good/bad runs of a commit
+ * under one probe fingerprint by run index; a claim key per run says which
+ * bisection is testing it now, and the bisections waiting for it are woken
+ * when it lands (in-flight dedupe). Scripts make each check-and-set atomic,
+ * so two orchestrators never both test one run.
+ */
+export class VerdictCache {
+  constructor(private readonly redis: Redis, private readonly keys: Keys) {}
+
+  /** Asks to test a run for `bisection`: the cached answer, the go-ahead (a claim), or the bisection already testing it. */
+  async claim(slot: RunSlot, bisection: string): Promise<Claim> {
+    const { fingerprint: fp, commit, run } = slot;
+    const r = (await this.redis.eval(CLAIM, 4, this.keys.verdicts(fp, commit), this.keys.verdictClaim(fp, commit, run), this.keys.verdictWaiters(fp, commit, run), this.keys.claimsOf(bisection), String(run), bisection, String(CLAIM_TTL_MS), memberOf(slot))) as [string, string];
+    if (r[0] === 'cached') {
+      const entry = parseRun(r[1]);
+      // An entry that does not parse is treated as absent: the run is tested again and the entry replaced.
+      if (entry) return { kind: 'cached', run: entry };
+      await this.redis.hdel(this.keys.verdicts(fp, commit), String(run));
+      return this.claim(slot, bisection);
+    }
+    return r[0] === 'mine' ? { kind: 'mine' } : { kind: 'shared', from: r[1] };
+  }
+
+  /** Stores a tested run (the first result of that run index stays) and remembers who wrote it, for invalidation. */
+  async record(slot: RunSlot, entry: CachedRun): Promise<void> {
+    const key = this.keys.verdicts(slot.fingerprint, slot.commit);
+    await this.redis.multi().hsetnx(key, String(slot.run), JSON.stringify(entry)).sadd(this.keys.verdictIndex(slot.fingerprint), slot.commit).sadd(this.keys.verdictsFrom(entry.bisection), `${key}|${slot.run}`).exec();
+  }
+
+  /** The cached run, if any (no claim taken). */
+  async lookup(slot: RunSlot): Promise<CachedRun | undefined> {
+    const json = await this.redis.hget(this.keys.verdicts(slot.fingerprint, slot.commit), String(slot.run));
+    return json === null ? undefined : parseRun(json);
+  }
+
+  /** Commits with cached runs under a fingerprint (an invalidated one may linger: its lookup then misses). */
+  async knownCommits(fingerprint: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.verdictIndex(fingerprint));
+  }
+
+  /** Gives a claim up (the run landed, was dropped, or the bisection ended); returns the bisections to wake. */
+  async release(slot: RunSlot, bisection: string): Promise<string[]> {
+    const { fingerprint: fp, commit, run } = slot;
+    return (await this.redis.eval(RELEASE, 3, this.keys.verdictClaim(fp, commit, run), this.keys.verdictWaiters(fp, commit, run), this.keys.claimsOf(bisection), bisection, memberOf(slot))) as string[];
+  }
+
+  /** Gives up every claim a bisection still holds (it ended); returns the bisections to wake. */
+  async releaseAll(bisection: string): Promise<string[]> {
+    const members = await this.redis.smembers(this.keys.claimsOf(bisection));
+    const woken = new Set<string>();
+    for (const m of members) {
+      const slot = slotOf(m);
+      if (slot) for (const w of await this.release(slot, bisection)) woken.add(w);
+    }
+    await this.redis.del(this.keys.claimsOf(bisection));
+    return [...woken].filter((w) => w !== bisection);
+  }
+
+  /** Removes what a bisection's runs put in the cache (its result was marked invalid); returns how many runs left. */
+  async invalidateFrom(bisection: string): Promise<number> {
+    return (await this.redis.eval(INVALIDATE, 1, this.keys.verdictsFrom(bisection), bisection)) as number;
+  }
+
+  /** The cached runs of a commit under a fingerprint, by run index (for tests and operators). */
+  async runsOf(fingerprint: string, commit: string): Promise<Map<number, CachedRun>> {
+    const all = await this.redis.hgetall(this.keys.verdicts(fingerprint, commit));
+    const out = new Map<number, CachedRun>();
+    for (const [run, json] of Object.entries(all)) {
+      const entry = parseRun(json);
+      if (entry) out.set(Number(run), entry);
+    }
+    return out;
+  }
+}
+
+function parseRun(json: string): CachedRun | undefined {
+  try {
+    const v: unknown = JSON.parse(json);
+    return Value.Check(CachedRunSchema, v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function memberOf(slot: RunSlot): string {
+  return `${slot.fingerprint}|${slot.commit}|${slot.run}`;
+}
+
+function slotOf(member: string): RunSlot | undefined {
+  const [fingerprint, commit, run] = member.split('|');
+  return fingerprint && commit && run !== undefined ? { fingerprint, commit, run: Number(run) } : undefined;
+}
