@@ -4,6 +4,7 @@ import type { BisectionFold } from './bisection-fold.js';
 import { driverResult } from './driver/driver-step.js';
 import { AnnotationSchema, CommitInfoSchema, type LogEvent } from './log-event.js';
 import { replayedOf } from './replay.js';
+import { stepTimingsOf } from './step-timings.js';
 import { repoLabel } from './repo-label.js';
 import { EndpointResultSchema, ProgressSchema, PurposeSchema, ShaSchema as Sha, StatusSchema, VerdictSchema, VerificationSchema, type VerificationView } from './shared-schemas.js';
 import { NarrowedSchema, narrowedOf } from './untestable-mode.js';
@@ -23,6 +24,11 @@ export const BisectionViewSchema = Type.Object({
     buildEvidence: Type.Optional(Type.String({ description: 'GET …/evidence/<name>: the build log (kernel probes)' })),
     metrics: Type.Optional(Type.Record(Type.String(), Type.Number())),
     machine: Type.Optional(Type.String()),
+    at: Type.Optional(Type.String({ description: 'When the verdict was recorded' })),
+    by: Type.Optional(Type.String({ description: 'Who gave a manual verdict' })),
+    buildSeconds: Type.Optional(Type.Number({ description: 'The kernel build (or its artifact-cache lookup), seconds' })),
+    bootSeconds: Type.Optional(Type.Number({ description: 'The lab test on the machine, power-off to power-off, seconds' })),
+    durationMs: Type.Optional(Type.Number({ description: 'The whole step as the worker timed it (build and boot, or the command run)' })),
   })),
   error: Type.Optional(Type.String()),
   repo: Type.String({ description: 'The registered tree, or the URL it was given (credentials redacted)' }),
@@ -76,7 +82,9 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
   // also goes to the verification.
   const revertRun = fold.revertRun;
   const verdicts = result.verdicts.map((v) => {
-    const r = v.source === 'probe' ? fold.runs[runKey(v)] : undefined;
+    const event = v.source === 'untestable' ? undefined : fold.runs[runKey(v)];
+    const r = v.source === 'probe' ? event : undefined;
+    const manual = v.source === 'manual' && event?.source === 'manual' ? event : undefined;
     return {
       commit: v.commit, verdict: v.verdict, reason: v.reason, source: v.source,
       ...(v.purpose ? { purpose: v.purpose } : {}),
@@ -85,6 +93,8 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
       ...(r?.buildEvidence ? { buildEvidence: r.buildEvidence } : {}),
       ...(r?.metrics ? { metrics: r.metrics } : {}),
       ...(r?.machine ? { machine: r.machine } : {}),
+      ...(r ? { at: r.at, ...stepTimingsOf(r) } : {}),
+      ...(manual ? { at: manual.at, ...(manual.by !== undefined ? { by: manual.by } : {}) } : {}),
     };
   });
   const view: BisectionView = {

@@ -20,6 +20,10 @@ export interface Keys {
   submissions(token: string): string;
   /** The ids a token has queued or running: the concurrency limit. */
   active(token: string): string;
+  /** Sign-in attempts in the current minute, per client address or per sha256 of the token tried: the sign-in rate limit. */
+  signIns(scope: 'client' | 'token', id: string): string;
+  /** A machine's recent tests and infrastructure failures, newest first (a capped list): the machines page. */
+  machineHistory(machineId: string): string;
 }
 
 export function keysFor(namespace: string): Keys {
@@ -39,5 +43,7 @@ export function keysFor(namespace: string): Keys {
     session: (hash) => `${namespace}:session:${hash}`,
     submissions: (token) => `${namespace}:token:${token}:submissions`,
     active: (token) => `${namespace}:token:${token}:active`,
+    signIns: (scope, id) => `${namespace}:signin:${scope}:${id}`,
+    machineHistory: (machineId) => `${namespace}:machine:${machineId}:history`,
   };
 }
