@@ -134,7 +134,7 @@ describe('the web UI against kbisect serve', () => {
     expect(seen.steps.size).toBeGreaterThan(2);
     expect(await page.evaluate(() => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
     await expect.poll(() => page.locator('#culprit').textContent()).toContain(repo.shas[17]!);
-    expect(await page.locator('#fixes').textContent()).toBe(`Fixes: ${repo.shas[17]!.slice(0, 12)} ("mm: break pinning")`);
+    await expect.poll(() => page.locator('#fixes').textContent()).toBe(`Fixes: ${repo.shas[17]!.slice(0, 12)} ("mm: break pinning")`);
     expect(await page.locator('#steps tbody tr[data-verdict="bad"]').count()).toBeGreaterThan(0);
     // A command probe boots nothing: its Boot cell says how long the command ran (each sleeps 1 s).
     expect(await page.locator('#steps tbody tr td.boot-time').first().textContent()).toMatch(/^run \d+(\.\d)? s$/);
@@ -189,7 +189,9 @@ describe('the web UI against kbisect serve', () => {
       });
       step = next(step.state, { type: 'verdict', commit, verdict });
     }
-    await store.log.append(id, { type: 'finished', at: new Date().toISOString(), status: 'found', culprit });
+    const subjects = ['', 'mm: account pinned pages', 'vfio: map in batches', 'mm/gup: split the slow path', 'x86/mm: flush once', 'mm/gup: drop FOLL_LONGTERM checks', 'mm: tidy', 'vfio: retry', 'Linux 6.1-rc1'];
+    const commits = subjects.map((subject, i) => ({ sha: fakeSha(i), subject, authorName: 'Dev', authorEmail: 'dev@example.org', authorDate: '2022-10-01T09:00:00Z' })).slice(1);
+    await store.log.append(id, { type: 'finished', at: new Date().toISOString(), status: 'found', culprit, commits });
     await store.setStatus(id, 'found');
     await page.goto(`${serve.url}/b/${id}`);
     await expect.poll(() => page.locator('#status').textContent()).toBe('found');
@@ -200,6 +202,7 @@ describe('the web UI against kbisect serve', () => {
     expect(await rows.nth(1).locator('td.build-time').textContent()).toBe('1m 02s');
     expect(await page.locator('#steps thead').textContent()).toMatch(/Machine.*Build.*Boot.*Runs/);
     expect(await rows.first().textContent()).toContain('vm1');
+    expect(await page.locator('#fixes').textContent()).toBe(`Fixes: ${culprit.slice(0, 12)} ("mm/gup: drop FOLL_LONGTERM checks")`);
     await shot(page, 'steps-timings');
   }, 60_000);
 
@@ -289,7 +292,9 @@ describe('the web UI against kbisect serve', () => {
 
   it('drains and undrains the virtual machine on the machines page, with its recent tests and the reasons', async () => {
     // What the lab worker keeps after a test on vm1 (lab-test-job.ts): the bisection, the commit, the verdict.
-    await new MachineHistory(redis, store.keys).record('vm1', { kind: 'test', at: new Date().toISOString(), bisection: firstId, commit: repo.shas[17]!, verdict: 'bad', reason: 'test reported bad' });
+    const history = new MachineHistory(redis, store.keys);
+    await history.record('vm1', { kind: 'infra-failure', at: new Date().toISOString(), bisection: firstId, commit: repo.shas[17]!, failure: 'no-boot', message: 'vm1 never started a kernel (0 console bytes, no boot banner)' });
+    await history.record('vm1', { kind: 'test', at: new Date().toISOString(), bisection: firstId, commit: repo.shas[17]!, verdict: 'bad', reason: 'test reported bad' });
     await page.getByRole('link', { name: 'Machines' }).click();
     const row = page.locator('#machines tr[data-machine="vm1"]');
     await row.waitFor();
@@ -297,6 +302,7 @@ describe('the web UI against kbisect serve', () => {
     await recent.waitFor();
     expect(await recent.textContent()).toContain(`${repo.shas[17]!.slice(0, 12)} ✗ bad`);
     expect(await recent.locator('a').getAttribute('href')).toBe(`/b/${firstId}#commit=${repo.shas[17]}`);
+    expect(await row.locator('li.recent-infra').first().textContent()).toContain('⚠ infrastructure: no-boot');
     expect(await row.getAttribute('data-state')).toBe('ready');
     await page.getByLabel('Reason to drain vm1').fill('fan failure');
     await page.getByRole('button', { name: 'Drain vm1' }).click();

@@ -28,6 +28,7 @@ export function liveConsole(): LiveConsole {
     const view = views.get(commit);
     if (!view) return;
     replace(slot, view.element);
+    picker.hidden = views.size < 2;
     replace(picker, ...(views.size > 1
       ? [...views.keys()].map((c) => h('button', { type: 'button', 'aria-pressed': c === commit ? 'true' : 'false', onclick: () => show(c) }, shortSha(c)))
       : []));
