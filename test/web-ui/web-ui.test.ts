@@ -306,13 +306,13 @@ describe('the web UI against kbisect serve', () => {
     expect(await row.getAttribute('data-state')).toBe('ready');
     await page.getByLabel('Reason to drain vm1').fill('fan failure');
     await page.getByRole('button', { name: 'Drain vm1' }).click();
-    await expect.poll(() => row.getAttribute('data-state')).toBe('drained');
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 15_000 }).toBe('drained');
     expect(await row.textContent()).toContain('fan failure');
     await shot(page, 'machines');
     await page.getByLabel('Reason to undrain vm1').fill('fan replaced');
     await page.getByRole('button', { name: 'Undrain vm1' }).click();
-    await expect.poll(() => row.getAttribute('data-state')).toBe('ready');
-    await expect.poll(() => row.locator('li.recent-service').allTextContents()).toEqual([expect.stringMatching(/^undrained by alice .*: fan replaced$/), expect.stringMatching(/^drained by alice .*: fan failure$/)]);
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 15_000 }).toBe('ready');
+    await expect.poll(() => row.locator('li.recent-service').allTextContents(), { timeout: 15_000 }).toEqual([expect.stringMatching(/^undrained by alice .*: fan replaced$/), expect.stringMatching(/^drained by alice .*: fan failure$/)]);
   }, 60_000);
 
   it('shows the queues and the list (at 1280 and 800 px)', async () => {
