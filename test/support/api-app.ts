@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { buildApp } from '@kbisect/api';
+import { buildApp, type SignInLimits } from '@kbisect/api';
 import { BisectionStore, MachineStore, TokenRegistry, TreeStore, connectRedis, hashToken, queueNames, type Role, type TokenLimitOverrides } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from './redis-namespace.js';
 
@@ -24,7 +24,7 @@ export interface ApiTestApp {
  * `t-<name>` for each user given, signing submissions with a fresh request
  * key as a deployment does; `close()` drops the namespace.
  */
-export async function apiTestApp(label: string, users: readonly { name: string; role: Role; commandProbe?: boolean; limits?: TokenLimitOverrides }[], opts: { allowCommandProbe?: boolean; now?: () => Date } = {}): Promise<ApiTestApp> {
+export async function apiTestApp(label: string, users: readonly { name: string; role: Role; commandProbe?: boolean; limits?: TokenLimitOverrides }[], opts: { allowCommandProbe?: boolean; now?: () => Date; signInLimits?: SignInLimits } = {}): Promise<ApiTestApp> {
   const ns = uniqueNamespace(label);
   const redis = connectRedis(REDIS_URL);
   const names = queueNames(ns);
@@ -38,6 +38,7 @@ export async function apiTestApp(label: string, users: readonly { name: string; 
     store, machines: new MachineStore(redis, ns), trees, redis, queues, tokens, requestKey: randomBytes(32),
     allowCommandProbe: opts.allowCommandProbe ?? false, bodyLimit: 8192, now: opts.now ?? (() => new Date()),
     enqueueOrchestrate: async (id) => void enqueued.push(id),
+    ...(opts.signInLimits ? { signInLimits: opts.signInLimits } : {}),
   });
   return {
     app, store, trees, redis, ns, enqueued,

@@ -6,12 +6,16 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { Redis } from 'ioredis';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken } from '@kbisect/service';
+import { next, startBisection } from '@kbisect/bisect';
+import { fakeSha, graphOf, linearHistory } from '@kbisect/bisect/testing';
+import { BisectionStore, MachineHistory, hashToken } from '@kbisect/service';
 import { launchChromium } from '../support/browser.js';
 import { bugFileRepo, type BugFileRepo } from '../support/bug-file-repo.js';
 import { startServe, type ServeProcess } from '../support/serve-process.js';
+import { serveRedis } from '../support/serve-redis.js';
 
 const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
 const ADMIN = 'ui-test-admin-token';
@@ -27,6 +31,9 @@ const violations: string[] = [];
 let firstId = '';
 let secondId = '';
 let bayesId = '';
+/** serve's own Redis, to write what a lab worker writes (console lines, a machine's test record): no kernel is built here. */
+let redis: Redis;
+let store: BisectionStore;
 
 async function shot(p: Page, name: string): Promise<void> {
   await p.screenshot({ path: resolve(SHOTS, `${name}.png`), fullPage: true });
@@ -58,12 +65,15 @@ beforeAll(async () => {
   });
   const registered = await fetch(`${serve.url}/api/v1/trees`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: TREE, repo: repo.repo }) });
   if (registered.status !== 201) throw new Error(`registering the tree: ${registered.status} ${await registered.text()}`);
+  redis = await serveRedis(serve.state);
+  store = new BisectionStore(redis, process.env.KBISECT_NAMESPACE ?? 'kbisect');
   browser = await launchChromium();
   admin = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await newPage(admin);
 }, 180_000);
 
 afterAll(async () => {
+  redis?.disconnect();
   await browser?.close();
   await serve?.stop();
   await repo?.cleanup();
@@ -124,8 +134,10 @@ describe('the web UI against kbisect serve', () => {
     expect(seen.steps.size).toBeGreaterThan(2);
     expect(await page.evaluate(() => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
     await expect.poll(() => page.locator('#culprit').textContent()).toContain(repo.shas[17]!);
-    expect(await page.locator('#fixes').textContent()).toBe(`Fixes: ${repo.shas[17]!.slice(0, 12)} ("mm: break pinning")`);
+    await expect.poll(() => page.locator('#fixes').textContent()).toBe(`Fixes: ${repo.shas[17]!.slice(0, 12)} ("mm: break pinning")`);
     expect(await page.locator('#steps tbody tr[data-verdict="bad"]').count()).toBeGreaterThan(0);
+    // A command probe boots nothing: its Boot cell says how long the command ran (each sleeps 1 s).
+    expect(await page.locator('#steps tbody tr td.boot-time').first().textContent()).toMatch(/^run \d+(\.\d)? s$/);
     await expect.poll(() => page.locator('#report').textContent()).toContain('Fixes:');
     // The finished event (with the culprit's author) arrives after the deciding verdict, on the same stream.
     await expect.poll(() => page.locator('#bisection-header').textContent(), { timeout: 30_000 }).toContain('Author');
@@ -158,6 +170,86 @@ describe('the web UI against kbisect serve', () => {
     expect(await page.locator('#evidence h3').textContent()).toMatch(/lines\)/);
     await shot(page, 'evidence');
   }, 60_000);
+
+  it('shows the build and boot time of each lab step, and its runs, in the steps table', async () => {
+    // A finished kernel-probe bisection as the lab workers log it (a kernel build here takes minutes).
+    const { graph, good, bad } = graphOf(linearHistory(9));
+    const culprit = fakeSha(5);
+    const bads = new Set([5, 6, 7, 8].map(fakeSha));
+    const id = await store.create({ repo: '/srv/linux', good: [good], bad, probe: { type: 'kernel', configFragments: ['qemu-x86_64'], pool: 'virtual', reproducer: { name: 'boot' } } }, 'alice', new Date());
+    await store.saveGraph(id, graph);
+    await store.log.append(id, { type: 'initialized', at: new Date().toISOString(), bad, goods: [good], commits: graph.commits.length, untestable: {} });
+    let step = startBisection({ graph, bad, goods: [good] });
+    for (let n = 1; step.commands[0]?.type === 'test'; n++) {
+      const { commit } = step.commands[0];
+      const verdict = bads.has(commit) ? 'bad' : 'good';
+      await store.log.append(id, {
+        type: 'verdict', at: new Date().toISOString(), commit, verdict, reason: `test reported ${verdict}`, source: 'probe', durationMs: (60 + n) * 1000 + 17_500,
+        evidence: `console-${commit}`, buildEvidence: `build-${commit}`, machine: 'vm1', metrics: { buildSeconds: 60 + n, totalSeconds: 17.5, resultSeconds: 15 },
+      });
+      step = next(step.state, { type: 'verdict', commit, verdict });
+    }
+    const subjects = ['', 'mm: account pinned pages', 'vfio: map in batches', 'mm/gup: split the slow path', 'x86/mm: flush once', 'mm/gup: drop FOLL_LONGTERM checks', 'mm: tidy', 'vfio: retry', 'Linux 6.1-rc1'];
+    const commits = subjects.map((subject, i) => ({ sha: fakeSha(i), subject, authorName: 'Dev', authorEmail: 'dev@example.org', authorDate: '2022-10-01T09:00:00Z' })).slice(1);
+    await store.log.append(id, { type: 'finished', at: new Date().toISOString(), status: 'found', culprit, commits });
+    await store.setStatus(id, 'found');
+    await page.goto(`${serve.url}/b/${id}`);
+    await expect.poll(() => page.locator('#status').textContent()).toBe('found');
+    const rows = page.locator('#steps tbody tr');
+    expect(await rows.count()).toBeGreaterThan(1);
+    expect(await rows.first().locator('td.build-time').textContent()).toBe('1m 01s');
+    expect(await rows.first().locator('td.boot-time').textContent()).toBe('18 s');
+    expect(await rows.nth(1).locator('td.build-time').textContent()).toBe('1m 02s');
+    expect(await page.locator('#steps thead').textContent()).toMatch(/Machine.*Build.*Boot.*Runs/);
+    expect(await rows.first().textContent()).toContain('vm1');
+    expect(await page.locator('#fixes').textContent()).toBe(`Fixes: ${culprit.slice(0, 12)} ("mm/gup: drop FOLL_LONGTERM checks")`);
+    await shot(page, 'steps-timings');
+  }, 60_000);
+
+  it("streams a running step's console into the viewer without a reload, the classifier's lines marked, 5 MB without freezing", async () => {
+    const running = await page.evaluate(async ([tree, good, bad]) => {
+      const session = (await (await fetch('/api/v1/session')).json()) as { csrf: string };
+      const r = await fetch('/api/v1/bisections', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf }, body: JSON.stringify({ repo: tree, good: [good], bad, probe: { type: 'command', command: 'sleep 30; test ! -e BUG' }, options: { checkEndpoints: false } }) });
+      return ((await r.json()) as { id: string }).id;
+    }, [TREE, repo.shas[0]!, repo.shas[29]!] as const);
+    await page.goto(`${serve.url}/b/${running}`);
+    await page.locator('#bisection-header').waitFor();
+    await page.evaluate(() => ((globalThis as unknown as { consoleOnce: boolean }).consoleOnce = true));
+    const commit = repo.shas[15]!;
+    // What a lab worker appends while the machine boots (lab-test-job.ts): batches of console lines on the console stream.
+    const append = (lines: string[]) => store.console.append(running, { type: 'step-progress', at: new Date().toISOString(), commit, phase: 'console', message: `${lines.length} console line(s)`, lines });
+    await append(['[    0.000000] Linux version 6.1.0-kbisect (dev@example.org)', '[    1.234567] Run /init as init process']);
+    await expect.poll(() => page.locator('#live-console .log-line').count(), { timeout: 20_000 }).toBe(2);
+    await append(['[    2.000000] BUG: kernel NULL pointer dereference, address: 0000000000000008', '[    2.000100] Call Trace:', 'KBISECT-RESULT {"verdict":"bad","mismatches":3}']);
+    await expect.poll(() => page.locator('#live-console .log-line.result').count(), { timeout: 20_000 }).toBe(1);
+    expect(await page.locator('#live-console .log-line.mark').count()).toBe(2);
+    expect(await page.locator('#live-console .mark-jump').first().textContent()).toContain('BUG: kernel NULL pointer dereference');
+    expect(await page.locator('#live-console h3').last().textContent()).toContain(`Console of ${commit.slice(0, 12)}, live (5 lines)`);
+    await shot(page, 'live-console');
+    // 5 MB more, in the worker's batch sizes: the tab keeps answering and the DOM holds only the lines in view.
+    const line = (n: number): string => `[ ${(n / 1000).toFixed(6)}] vfio-pci 0000:00:05.0: DMA map ${n} pages pinned, iova 0x${(n * 4096).toString(16).padStart(12, '0')}`;
+    let total = 5;
+    for (let b = 0, n = 0, bytes = 0; bytes < 5 * 1024 * 1024; b++) {
+      const batch: string[] = [];
+      for (let i = 0; i < 1000; i++, n++) {
+        batch.push(line(n));
+        bytes += batch.at(-1)!.length + 1;
+      }
+      total += batch.length;
+      await append(batch);
+    }
+    await expect.poll(() => page.locator('#live-console h3').last().textContent(), { timeout: 60_000 }).toContain(`(${total} lines)`);
+    const t0 = Date.now();
+    expect(await page.locator('#live-console .log-line').count()).toBeLessThan(200);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    // Following the tail: the newest line is in view.
+    await expect.poll(() => page.locator('#live-console .log-line').last().textContent()).toContain(`DMA map ${total - 6} pages`);
+    expect(await page.evaluate(() => (globalThis as unknown as { consoleOnce?: boolean }).consoleOnce)).toBe(true);
+    await page.evaluate(async (id) => {
+      const session = (await (await fetch('/api/v1/session')).json()) as { csrf: string };
+      await fetch(`/api/v1/bisections/${id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf }, body: '{}' });
+    }, running);
+  }, 180_000);
 
   it('deep-links to a commit and walks the range picture with the keyboard', async () => {
     await page.goto(`${serve.url}/b/${firstId}#commit=${repo.shas[17]}`);
@@ -198,18 +290,29 @@ describe('the web UI against kbisect serve', () => {
     expect(res).toEqual({ status: 403, body: { error: expect.objectContaining({ code: 'KBISECT_ERR_CSRF' }) } });
   });
 
-  it('drains and undrains the virtual machine on the machines page', async () => {
+  it('drains and undrains the virtual machine on the machines page, with its recent tests and the reasons', async () => {
+    // What the lab worker keeps after a test on vm1 (lab-test-job.ts): the bisection, the commit, the verdict.
+    const history = new MachineHistory(redis, store.keys);
+    await history.record('vm1', { kind: 'infra-failure', at: new Date().toISOString(), bisection: firstId, commit: repo.shas[17]!, failure: 'no-boot', message: 'vm1 never started a kernel (0 console bytes, no boot banner)' });
+    await history.record('vm1', { kind: 'test', at: new Date().toISOString(), bisection: firstId, commit: repo.shas[17]!, verdict: 'bad', reason: 'test reported bad' });
     await page.getByRole('link', { name: 'Machines' }).click();
     const row = page.locator('#machines tr[data-machine="vm1"]');
     await row.waitFor();
+    const recent = row.locator('li.recent-test').first();
+    await recent.waitFor();
+    expect(await recent.textContent()).toContain(`${repo.shas[17]!.slice(0, 12)} ✗ bad`);
+    expect(await recent.locator('a').getAttribute('href')).toBe(`/b/${firstId}#commit=${repo.shas[17]}`);
+    expect(await row.locator('li.recent-infra').first().textContent()).toContain('⚠ infrastructure: no-boot');
     expect(await row.getAttribute('data-state')).toBe('ready');
     await page.getByLabel('Reason to drain vm1').fill('fan failure');
     await page.getByRole('button', { name: 'Drain vm1' }).click();
-    await expect.poll(() => row.getAttribute('data-state')).toBe('drained');
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 15_000 }).toBe('drained');
     expect(await row.textContent()).toContain('fan failure');
     await shot(page, 'machines');
+    await page.getByLabel('Reason to undrain vm1').fill('fan replaced');
     await page.getByRole('button', { name: 'Undrain vm1' }).click();
-    await expect.poll(() => row.getAttribute('data-state')).toBe('ready');
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 15_000 }).toBe('ready');
+    await expect.poll(() => row.locator('li.recent-service').allTextContents(), { timeout: 15_000 }).toEqual([expect.stringMatching(/^undrained by alice .*: fan replaced$/), expect.stringMatching(/^drained by alice .*: fan failure$/)]);
   }, 60_000);
 
   it('shows the queues and the list (at 1280 and 800 px)', async () => {

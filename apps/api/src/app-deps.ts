@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { SignInLimits } from './session/sign-in-limit.js';
 import type { UiAsset } from './web-ui/ui-assets.js';
 import type { BisectionStore, MachineStore, OpenRepoPolicy, TokenRegistry, TreeStore } from '@kbisect/service';
 
@@ -33,4 +34,6 @@ export interface AppDeps {
   readonly sseReaderName?: string;
   /** The key that signs each accepted submission for the workers (KBISECT_REQUEST_KEY_FILE); without it nothing is signed. */
   readonly requestKey?: Buffer;
+  /** Sign-in attempts per client address and per token tried, per window. @defaultValue DEFAULT_SIGN_IN_LIMITS (20 and 10 a minute) */
+  readonly signInLimits?: SignInLimits;
 }

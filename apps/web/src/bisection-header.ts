@@ -23,7 +23,8 @@ export function bisectionHeader(view: BisectionView, subjects: ReadonlyMap<strin
   if (view.culprit) {
     rows.push(['Culprit', h('span', { id: 'culprit' }, h('code', {}, view.culprit), subject ? ` ${subject}` : '')]);
     if (info) rows.push(['Author', `${info.authorName} <${info.authorEmail}>, ${when(info.authorDate)}`]);
-    rows.push(['Fixes:', h('code', { id: 'fixes' }, `Fixes: ${shortSha(view.culprit)} ("${subject}")`)]);
+    // A Fixes: line quotes the subject; without one known yet (the finished event brings it) there is no line to copy.
+    if (subject) rows.push(['Fixes:', h('code', { id: 'fixes' }, `Fixes: ${shortSha(view.culprit)} ("${subject}")`)]);
   } else if (view.candidates) {
     rows.push(['Culprit', `could be any of ${view.candidates.length}: ${view.candidates.map(shortSha).join(' ')}`]);
   } else if (view.candidatesLeft !== undefined) {

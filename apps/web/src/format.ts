@@ -27,3 +27,12 @@ export const percent = (p: number | undefined): string => (p === undefined ? '' 
 
 /** A verdict's mark in text, so it never depends on colour alone. */
 export const VERDICT_MARK: Readonly<Record<string, string>> = { good: '✓ good', bad: '✗ bad', skip: '⊘ skip' };
+
+/** A step part's time: "42 s", "3m 05s"; empty when unknown. */
+export function seconds(s: number | undefined): string {
+  if (s === undefined || !Number.isFinite(s)) return '';
+  if (s < 10) return `${s.toFixed(1)} s`;
+  if (s < 60) return `${Math.round(s)} s`;
+  const whole = Math.round(s);
+  return `${Math.floor(whole / 60)}m ${String(whole % 60).padStart(2, '0')}s`;
+}

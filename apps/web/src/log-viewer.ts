@@ -4,25 +4,37 @@ import { classifyLine, type LineClass } from './log-classes.js';
 const LINE_H = 18;
 const OVERSCAN = 30;
 const MAX_MARKS = 100;
+const SHOWN_MARKS = 12;
+
+/** A log the viewer draws; a live console grows with `append`. */
+export interface LogView {
+  readonly element: HTMLElement;
+  /** Adds lines at the end; a viewer scrolled to the end follows them. */
+  append(lines: readonly string[]): void;
+  readonly lineCount: number;
+  /** Draws now (what `append` would draw on the next frame, or the lines in view after the viewer was attached). */
+  flush(): void;
+  /** Scrolls to the first marked line, if any (a build log's first error). */
+  jumpToFirstMark(): void;
+}
 
 /**
  * A virtualised log: only the lines in view (plus a margin) are in the DOM,
- * so a 5 MB console opens and scrolls without freezing the tab. Marked lines
- * (crashes, the result line, a build's errors) are listed as buttons that
- * jump to them; a build log opens at its first error.
+ * so a 5 MB console opens and scrolls without freezing the tab, and a live
+ * console can grow for an hour. Marked lines (crashes, the result line, a
+ * build's errors) are listed as buttons that jump to them; a build log
+ * opens at its first error. Repaints wait for the next frame, so a burst of
+ * appended batches costs one paint.
  */
-export function logViewer(text: string, kind: 'console' | 'build', title: string): HTMLElement {
-  const lines = text.split('\n');
-  const classes: LineClass[] = new Array<LineClass>(lines.length);
+export function logView(kind: 'console' | 'build', title: string, opts: { readonly live?: boolean } = {}): LogView {
+  const lines: string[] = [];
+  const classes: LineClass[] = [];
   const marks: number[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const c = classifyLine(lines[i]!, kind);
-    classes[i] = c;
-    if (c && marks.length < MAX_MARKS) marks.push(i);
-  }
+  let markCount = 0;
   const inner = h('div', { class: 'log-inner' });
-  inner.style.height = `${lines.length * LINE_H}px`;
-  const box = h('div', { class: 'log', tabindex: 0, role: 'log', 'aria-label': `${title}: ${lines.length} lines` }, inner);
+  const box = h('div', { class: 'log', tabindex: 0, role: 'log', 'aria-label': title }, inner);
+  const heading = h('h3');
+  const markList = h('div', { class: 'row', 'aria-label': 'Marked lines' });
   let shown = '';
   const paint = (): void => {
     const first = Math.max(0, Math.floor(box.scrollTop / LINE_H) - OVERSCAN);
@@ -46,20 +58,62 @@ export function logViewer(text: string, kind: 'console' | 'build', title: string
     box.scrollTop = Math.max(0, line * LINE_H - 3 * LINE_H);
     paint();
   };
-  box.addEventListener('scroll', paint, { passive: true });
-  const markList = h('div', { class: 'row', 'aria-label': 'Marked lines' },
-    ...(marks.length === 0 ? [h('span', { class: 'muted' }, kind === 'console' ? 'No panic, oops or result line.' : 'No error lines.')] : marks.slice(0, 12).map((i) => h('button', { type: 'button', class: 'mark-jump', onclick: () => jump(i) }, `line ${i + 1}: ${lines[i]!.trim().slice(0, 60)}`))),
-    marks.length > 12 ? h('span', { class: 'muted' }, `… ${marks.length - 12} more marked`) : null);
-  const wrap = h('section', { class: 'evidence', 'data-kind': kind }, h('h3', {}, `${title} (${lines.length} lines)`), markList, box);
-  // Paint once attached (clientHeight is 0 before); a build log opens at its first error.
-  requestAnimationFrame(() => {
-    if (kind === 'build' && marks.length > 0) jump(marks[0]!);
-    else paint();
-  });
-  paint();
-  return wrap;
+  const drawMarks = (): void => {
+    replace(markList,
+      ...(marks.length === 0
+        ? [h('span', { class: 'muted' }, kind === 'console' ? 'No panic, oops or result line.' : 'No error lines.')]
+        : marks.slice(0, SHOWN_MARKS).map((i) => h('button', { type: 'button', class: 'mark-jump', onclick: () => jump(i) }, `line ${i + 1}: ${lines[i]!.trim().slice(0, 60)}`))),
+      markCount > SHOWN_MARKS ? h('span', { class: 'muted' }, `… ${markCount - SHOWN_MARKS} more marked`) : null);
+  };
+  let frame = 0;
+  let follow = opts.live === true;
+  box.addEventListener('scroll', () => {
+    // A reader who scrolls up stops following the tail; scrolling back to the end resumes it.
+    if (opts.live) follow = box.scrollTop + box.clientHeight >= box.scrollHeight - 2 * LINE_H;
+    paint();
+  }, { passive: true });
+  const redraw = (): void => {
+    frame = 0;
+    inner.style.height = `${lines.length * LINE_H}px`;
+    heading.textContent = `${title} (${lines.length} lines)`;
+    box.setAttribute('aria-label', `${title}: ${lines.length} lines`);
+    drawMarks();
+    shown = '';
+    if (follow) box.scrollTop = box.scrollHeight;
+    paint();
+  };
+  const append = (more: readonly string[]): void => {
+    const marksBefore = markCount;
+    for (const line of more) {
+      const c = classifyLine(line, kind);
+      if (c) {
+        if (marks.length < MAX_MARKS) marks.push(lines.length);
+        markCount++;
+      }
+      lines.push(line);
+      classes.push(c);
+    }
+    if (frame === 0) frame = requestAnimationFrame(redraw);
+    // The marks are what a reader looks for first: a new one is drawn at once, not a frame later.
+    if (markCount !== marksBefore && markCount <= SHOWN_MARKS) drawMarks();
+  };
+  const element = h('section', { class: 'evidence', 'data-kind': kind, ...(opts.live ? { 'data-live': 'true' } : {}) }, heading, markList, box);
+  const flush = (): void => {
+    if (frame !== 0) cancelAnimationFrame(frame);
+    redraw();
+  };
+  const jumpToFirstMark = (): void => {
+    if (marks.length > 0) jump(marks[0]!);
+  };
+  return { element, append, flush, jumpToFirstMark, get lineCount() { return lines.length; } };
 }
 
+/** A stored log, drawn whole at once; a build log opens at its first error. */
 export function replaceWithLog(target: HTMLElement, text: string, kind: 'console' | 'build', title: string): void {
-  replace(target, logViewer(text, kind, title));
+  const view = logView(kind, title);
+  view.append(text.split('\n'));
+  view.flush();
+  replace(target, view.element);
+  // Once attached (clientHeight is 0 before), the lines in view are painted for the real height.
+  requestAnimationFrame(() => (kind === 'build' ? view.jumpToFirstMark() : view.flush()));
 }

@@ -1,24 +1,42 @@
 import type { BisectionView, CommitInfo } from '@kbisect/service';
 import { h } from './dom.js';
-import { VERDICT_MARK, shortSha } from './format.js';
+import { VERDICT_MARK, seconds, shortSha } from './format.js';
 
 type Verdict = BisectionView['verdicts'][number];
 
 /** Rows drawn at once: a 2,000-step flaky bisection stays quick to open; the pager walks the rest. */
 export const STEPS_PAGE = 200;
 
+/** Metrics shown in their own columns (Build, Boot), not again among the reproducer's numbers. */
+const TIMED = new Set(['buildSeconds', 'totalSeconds']);
+const COLUMNS = ['#', 'Commit', 'Subject', 'Purpose', 'Verdict', 'Reason', 'Machine', 'Build', 'Boot', 'Runs', 'Metrics', 'Evidence'];
+
+/** The boot test's time; a command probe boots nothing, so its cell says how long the command ran. */
+function bootCell(v: Verdict): HTMLTableCellElement {
+  if (v.bootSeconds !== undefined) return h('td', { class: 'num boot-time' }, seconds(v.bootSeconds));
+  const ranCommand = v.buildSeconds === undefined && v.durationMs !== undefined;
+  return h('td', { class: 'num boot-time', ...(ranCommand ? { title: 'nothing booted: the test command ran this long' } : {}) }, ranCommand ? `run ${seconds(v.durationMs! / 1000)}` : '');
+}
+
 /** The steps, in the order the verdicts came, a page at a time; evidence buttons open the viewer. */
 export function stepsTable(view: BisectionView, subjects: ReadonlyMap<string, string>, openEvidence: (name: string, kind: 'console' | 'build') => void, page = 0, onPage?: (page: number) => void): HTMLElement {
   const infos = new Map<string, CommitInfo>((view.commits ?? []).map((c) => [c.sha, c]));
+  // Runs of a commit for one purpose (a flaky policy tests a commit again): "2/3" is the second of three.
+  const runsOf = new Map<string, number>();
+  const runKeyOf = (v: Verdict): string => `${v.commit}:${v.purpose ?? 'bisect'}`;
+  for (const v of view.verdicts) runsOf.set(runKeyOf(v), (runsOf.get(runKeyOf(v)) ?? 0) + 1);
   const row = (v: Verdict, i: number): HTMLTableRowElement => h('tr', { 'data-commit': v.commit, 'data-verdict': v.verdict },
     h('td', {}, i + 1),
     h('td', {}, h('code', { title: v.commit }, shortSha(v.commit))),
     h('td', { class: 'hide-narrow' }, infos.get(v.commit)?.subject ?? subjects.get(v.commit) ?? ''),
-    h('td', {}, v.purpose ?? 'bisect', v.run ? ` #${v.run + 1}` : ''),
-    h('td', { class: `verdict-${v.verdict}` }, VERDICT_MARK[v.verdict] ?? v.verdict, v.source !== 'probe' ? ` (${v.source})` : ''),
+    h('td', {}, v.purpose ?? 'bisect'),
+    h('td', { class: `verdict-${v.verdict}` }, VERDICT_MARK[v.verdict] ?? v.verdict, v.source !== 'probe' ? ` (${v.source}${v.by ? ` by ${v.by}` : ''})` : ''),
     h('td', {}, v.reason),
     h('td', {}, v.machine ?? ''),
-    h('td', { class: 'hide-narrow mono' }, Object.entries(v.metrics ?? {}).map(([k, n]) => `${k}=${n}`).join(' ')),
+    h('td', { class: 'num build-time' }, seconds(v.buildSeconds)),
+    bootCell(v),
+    h('td', { class: 'num' }, `${(v.run ?? 0) + 1}/${runsOf.get(runKeyOf(v)) ?? 1}`),
+    h('td', { class: 'hide-narrow mono' }, Object.entries(v.metrics ?? {}).filter(([k]) => !TIMED.has(k)).map(([k, n]) => `${k}=${n}`).join(' ')),
     h('td', {},
       v.evidence ? h('button', { type: 'button', class: 'evidence-open', onclick: () => openEvidence(v.evidence!, 'console') }, 'output') : null,
       v.buildEvidence ? h('button', { type: 'button', onclick: () => openEvidence(v.buildEvidence!, 'build') }, 'build log') : null));
@@ -34,6 +52,6 @@ export function stepsTable(view: BisectionView, subjects: ReadonlyMap<string, st
       at < pages - 1 ? h('button', { type: 'button', onclick: () => onPage(pages - 1) }, 'Last') : null)
     : null;
   return h('div', { class: 'table-wrap' }, pager, h('table', { id: 'steps' },
-    h('thead', {}, h('tr', {}, ...['#', 'Commit', 'Subject', 'Purpose', 'Verdict', 'Reason', 'Machine', 'Metrics', 'Evidence'].map((c, i) => h('th', { scope: 'col', ...(i === 2 || i === 7 ? { class: 'hide-narrow' } : {}) }, c)))),
+    h('thead', {}, h('tr', {}, ...COLUMNS.map((c, i) => h('th', { scope: 'col', ...(i === 2 || i === 10 ? { class: 'hide-narrow' } : {}) }, c)))),
     h('tbody', {}, ...shown.map((v, i) => row(v, first + i)))));
 }

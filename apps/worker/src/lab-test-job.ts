@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_VERDICT_POLICY, assertMachinePaths, resolveSecret, runBootTest, runOnPool, type MachineRegistry, type PoolEvent } from '@kbisect/lab';
 import { prepareInitramfs } from '@kbisect/reproducers';
-import { stepNames, type LabTestJob, type LogEvent } from '@kbisect/service';
+import { stepNames, type LabTestJob, type LogEvent, type MachineHistory, type MachineHistoryEntry } from '@kbisect/service';
 import { forcedReason } from '@kbisect/service/driver';
 import { ConsoleThrottle } from './console-throttle.js';
 import { InfrastructureError } from './infrastructure-error.js';
@@ -16,6 +16,8 @@ export interface LabJobDeps {
   /** What this worker allows and the key to check the API's signature (request-trust.ts). */
   readonly trust: RequestTrust;
   readonly machines: MachineRegistry;
+  /** Where each machine's tests and infrastructure failures are kept for the machines page; a failed write never fails the step. @defaultValue none kept */
+  readonly history?: Pick<MachineHistory, 'record'>;
   /** Directories a machine's password file, console file and TFTP root must lie under (KBISECT_LAB_ROOTS). */
   readonly labRoots: readonly string[];
   /** Initramfs cache and console logs live under it. */
@@ -64,6 +66,10 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
       : () => deps.store.log.append(job.bisectionId, { ...head, phase, ...rest } satisfies LogEvent);
     chain = chain.then(() => append().then(() => undefined)).catch(() => undefined);
   };
+  const remember = (machineId: string, entry: MachineHistoryEntry): void => {
+    const history = deps.history;
+    if (history) chain = chain.then(() => history.record(machineId, entry)).catch(() => undefined);
+  };
   // A reproducer that cannot be prepared is the deployment's to fix (ReproducerError's category): the processor ends the bisection with it.
   const initrd = await (deps.prepare ?? prepareInitramfs)(probe.reproducer.name, probe.reproducer.args ?? [], { cacheDir: deps.cacheDir, ...(kernel.modules ? { modulesTar: kernel.modules } : {}) });
   let cancelled = false;
@@ -74,8 +80,10 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
     if (e.type === 'leased') {
       progress('lab', `booting on ${e.machineId} (attempt ${e.attempt})`);
       chain = chain.then(() => recordRunPlaced(deps.store, job, e.machineId, at())).catch(() => undefined);
+    } else if (e.type === 'infra-failure') {
+      progress('lab', `${e.machineId}: infrastructure failure (${e.kind}), ${e.infraFailures} in a row: ${e.message}`);
+      remember(e.machineId, { kind: 'infra-failure', at: at(), bisection: job.bisectionId, commit: job.commit, failure: e.kind, message: e.message });
     }
-    else if (e.type === 'infra-failure') progress('lab', `${e.machineId}: infrastructure failure (${e.kind}), ${e.infraFailures} in a row: ${e.message}`);
     else if (e.type === 'quarantined') progress('lab', `${e.machineId} quarantined: ${e.reason}`);
     else progress('lab', `waiting: ${e.reason}`);
   };
@@ -110,10 +118,15 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
   const evidence = await deps.store.putEvidence(job.bisectionId, `console-${stepNames.suffix(job)}`, await readFile(result.consoleLog, 'utf8').catch(() => ''));
   const metrics: Record<string, number> = { ...(result.outcome.kind === 'result' ? result.outcome.metrics : {}), buildSeconds: kernel.buildSeconds, totalSeconds: result.timings.totalSec };
   if (result.timings.resultSec !== undefined) metrics.resultSeconds = result.timings.resultSec;
+  const reason = forcedReason(kernel.forced, result.reason);
   const recorded = await recordVerdict(deps.store, job, {
-    verdict: result.verdict, reason: forcedReason(kernel.forced, result.reason),
+    verdict: result.verdict, reason,
     durationMs: Math.round((kernel.fromCache ? 0 : kernel.buildSeconds * 1000) + result.timings.totalSec * 1000),
     evidence, buildEvidence: kernel.buildEvidence, metrics, machine: result.machineId,
   }, at());
+  if (recorded) {
+    remember(result.machineId, { kind: 'test', at: at(), bisection: job.bisectionId, commit: job.commit, verdict: result.verdict, reason, ...(job.purpose ? { purpose: job.purpose } : {}) });
+    await chain;
+  }
   return recorded ? 'recorded' : 'duplicate';
 }

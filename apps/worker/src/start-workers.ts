@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ArtifactCache, DEFAULT_TOOLCHAIN, DEFAULT_TOOLCHAINS } from '@kbisect/kbuild';
 import type { OpenedSandbox } from '@kbisect/sandbox';
-import { BisectionStore, BuildJobSchema, pathRedactor, readRequestKey, KEEP_JOBS, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, TestWorkerRegistry, VerdictCache, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, toolchainIdentity, wakeOrchestrate, type StepJob } from '@kbisect/service';
+import { BisectionStore, BuildJobSchema, pathRedactor, readRequestKey, KEEP_JOBS, MachineHistory, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, TestWorkerRegistry, VerdictCache, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, toolchainIdentity, wakeOrchestrate, type StepJob } from '@kbisect/service';
 import type { SharedResults } from './dispatch-round.js';
 import { shareRun } from './share-run.js';
 import { runBuildJob } from './build-step-job.js';
@@ -68,6 +68,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
   };
   // After a step job: its verdict goes to the shared cache and whoever waited for the run is woken.
   const share = (job: StepJob): Promise<void> => shareRun(store, shared, job).catch((err: unknown) => deps.logger.error({ err, bisection: job.bisectionId }, 'could not share a run'));
+  const history = new MachineHistory(redis, store.keys);
   const stepOpts = (opts: { attempts: number; priority: number }) => ({ attempts: opts.attempts, priority: opts.priority, backoff: { type: 'exponential' as const, delay: 2000 }, ...KEEP_JOBS });
   const workers: Worker[] = [];
   const connections: Redis[] = [redis];
@@ -153,7 +154,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         const now = (): Date => new Date();
         const outcome = await endOnTerminalError(store, data, now, () =>
           data.kind === 'lab-test'
-            ? runLabTestJob(data, { store, trust, machines, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
+            ? runLabTestJob(data, { store, trust, machines, history, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
             : runTestJob(data, { store, trust, openRepo: deps.openRepo, checkouts: slotCheckouts, sandbox, probeReadPaths: config.probeReadPaths, now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
         if (outcome === 'recorded') await recordStepDuration(redis, store.keys, (Date.now() - started) / 1000, 'verdict');
         await share(data);

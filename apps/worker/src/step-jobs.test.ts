@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { graphOf } from '@kbisect/bisect/testing';
 import { GitCommandError, GoodNotAncestorError } from '@kbisect/git';
-import { LabConfigError, LabInfraError, type BootTestResult, type MachineRegistry } from '@kbisect/lab';
-import { foldAll, replayedOf, sealGrant, type BuildJob, type CommandTestJob, type LabTestJob, type LogEvent } from '@kbisect/service';
+import { LabConfigError, LabInfraError, type BootTestResult, type MachineRegistry, type PoolEvent } from '@kbisect/lab';
+import { foldAll, replayedOf, sealGrant, type BuildJob, type CommandTestJob, type LabTestJob, type LogEvent, type MachineHistoryEntry } from '@kbisect/service';
 import type { CommandRun } from './command-runner.js';
 import { endOnTerminalError } from './record-step.js';
 import type { WorkerRepo } from './repo-port.js';
@@ -236,6 +236,22 @@ describe('lab test job', () => {
       reason: 'forced (CONFIG_THP without BROKEN): test reported bad', metrics: { mismatches: 17, buildSeconds: 40, totalSeconds: 20, resultSeconds: 15 },
       durationMs: 60_000,
     });
+  });
+
+  it("keeps the test and an infrastructure failure on the way in each machine's history", async () => {
+    const store = memoryStore({}, kernelProbe);
+    const job: LabTestJob = { ...(await firstJob(store)), kind: 'lab-test', kernel };
+    const kept: [string, MachineHistoryEntry][] = [];
+    const history = { record: async (id: string, entry: MachineHistoryEntry) => void kept.push([id, entry]) };
+    const onPool = (async (_m: unknown, _pool: string, _holder: string, _run: unknown, opts: { onEvent?: (e: PoolEvent) => void }) => {
+      opts.onEvent?.({ type: 'infra-failure', machineId: 'vm0', kind: 'no-boot', message: 'vm0 never started a kernel', infraFailures: 1 });
+      return { result: booted(), machineId: 'vm1', attempts: [] };
+    }) as unknown as NonNullable<LabJobDeps['onPool']>;
+    expect(await runLabTestJob(job, { ...labDeps(store, onPool), history })).toBe('recorded');
+    expect(kept).toEqual([
+      ['vm0', { kind: 'infra-failure', at: new Date(at).toISOString(), bisection: job.bisectionId, commit: job.commit, failure: 'no-boot', message: 'vm0 never started a kernel' }],
+      ['vm1', { kind: 'test', at: new Date(at).toISOString(), bisection: job.bisectionId, commit: job.commit, verdict: 'bad', reason: 'forced (CONFIG_THP without BROKEN): test reported bad', ...(job.purpose ? { purpose: job.purpose } : {}) }],
+    ]);
   });
 
   it('leaves a lab configuration error to the taxonomy: the bisection ends with its message', async () => {

@@ -4,6 +4,7 @@ import type { BisectionFold } from './bisection-fold.js';
 import { driverResult } from './driver/driver-step.js';
 import { AnnotationSchema, CommitInfoSchema, type LogEvent } from './log-event.js';
 import { replayedOf } from './replay.js';
+import { stepTimingsOf } from './step-timings.js';
 import { repoLabel } from './repo-label.js';
 import { EndpointResultSchema, ProgressSchema, PurposeSchema, ShaSchema as Sha, StatusSchema, VerdictSchema, VerificationSchema, type VerificationView } from './shared-schemas.js';
 import { NarrowedSchema, narrowedOf } from './untestable-mode.js';
@@ -42,6 +43,11 @@ export const BisectionViewSchema = Type.Object({
     machine: Type.Optional(Type.String()),
     reusedFrom: Type.Optional(Type.String({ description: 'Taken from the shared verdict cache: the bisection that tested this run (its evidence names are under that id)' })),
     reusedEvidence: Type.Optional(Type.Array(Type.String(), { description: "The original run's evidence: paths of GET /api/v1/bisections/<reusedFrom>/evidence/<name>" })),
+    at: Type.Optional(Type.String({ description: 'When the verdict was recorded' })),
+    by: Type.Optional(Type.String({ description: 'Who gave a manual verdict' })),
+    buildSeconds: Type.Optional(Type.Number({ description: 'The kernel build (or its artifact-cache lookup), seconds' })),
+    bootSeconds: Type.Optional(Type.Number({ description: 'The lab test on the machine, power-off to power-off, seconds' })),
+    durationMs: Type.Optional(Type.Number({ description: 'The whole step as the worker timed it (build and boot, or the command run)' })),
   })),
   reused: Type.Optional(Type.Integer({ description: 'Verdicts taken from the shared cache (not counted in steps)' })),
   rounds: Type.Optional(Type.Array(RoundViewSchema, { description: 'The runs handed out together, in order: tested here (on which machine), reused, or shared with another bisection' })),
@@ -104,7 +110,9 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
   // also goes to the verification.
   const revertRun = fold.revertRun;
   const verdicts = result.verdicts.map((v) => {
-    const r = v.source === 'probe' ? fold.runs[runKey(v)] : undefined;
+    const event = v.source === 'untestable' ? undefined : fold.runs[runKey(v)];
+    const r = v.source === 'probe' ? event : undefined;
+    const manual = v.source === 'manual' && event?.source === 'manual' ? event : undefined;
     return {
       commit: v.commit, verdict: v.verdict, reason: v.reason, source: v.source,
       ...(v.purpose ? { purpose: v.purpose } : {}),
@@ -115,6 +123,8 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
       ...(r?.machine ? { machine: r.machine } : {}),
       ...(r?.reused ? { reusedFrom: r.reused.bisection } : {}),
       ...(r?.reused && (r.reused.evidence || r.reused.buildEvidence) ? { reusedEvidence: [r.reused.evidence, r.reused.buildEvidence].filter((e): e is string => e !== undefined).map((name) => `/api/v1/bisections/${r.reused!.bisection}/evidence/${encodeURIComponent(name)}`) } : {}),
+      ...(r ? { at: r.at, ...stepTimingsOf(r) } : {}),
+      ...(manual ? { at: manual.at, ...(manual.by !== undefined ? { by: manual.by } : {}) } : {}),
     };
   });
   const reused = Object.values(fold.runs).filter((r) => r.reused !== undefined).length;

@@ -35,6 +35,8 @@ export { recordStepDuration, readStepMetrics, STEP_BUCKETS } from './step-metric
 export { enqueueOrchestrate, wakeOrchestrate, KEEP_JOBS } from './enqueue-orchestrate.js';
 export { closeOnSignal } from './run-until-signal.js';
 export { MachineStore, MachineNotFoundError, MachineBusyError } from './machine-store.js';
+export { MachineHistory, MachineHistoryEntrySchema, MACHINE_HISTORY_CAP, type MachineHistoryEntry } from './machine-history.js';
+export { stepTimingsOf, type StepTimings } from './step-timings.js';
 export { UntestableModeSchema, NarrowedSchema, requiredSymbolsOf, untestableModeOf, narrowOf, narrowedOf, forcesRun, probesUntestable, type UntestableMode } from './untestable-mode.js';
 export { TreeSchema, TreeNameSchema, TreeDefaultsSchema, TREE_NAME_PATTERN, type Tree, type TreeDefaults } from './tree-schema.js';
 export { TreeStore, TreeNotFoundError } from './tree-store.js';

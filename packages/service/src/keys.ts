@@ -34,6 +34,10 @@ export interface Keys {
   claimsOf(id: string): string;
   /** The live test workers and their slots (a hash, worker id → `<slots> <expires ms>`): k for command probes. */
   readonly testWorkers: string;
+  /** Sign-in attempts in the current minute, per client address or per sha256 of the token tried: the sign-in rate limit. */
+  signIns(scope: 'client' | 'token', id: string): string;
+  /** A machine's recent tests and infrastructure failures, newest first (a capped list): the machines page. */
+  machineHistory(machineId: string): string;
 }
 
 export function keysFor(namespace: string): Keys {
@@ -60,5 +64,7 @@ export function keysFor(namespace: string): Keys {
     verdictsFrom: (id) => `${b(id)}:verdicts-written`,
     claimsOf: (id) => `${b(id)}:claims`,
     testWorkers: `${namespace}:test-workers`,
+    signIns: (scope, id) => `${namespace}:signin:${scope}:${id}`,
+    machineHistory: (machineId) => `${namespace}:machine:${machineId}:history`,
   };
 }

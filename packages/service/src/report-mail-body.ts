@@ -2,6 +2,7 @@ import type { BisectionView } from './bisection-view.js';
 import { requiredSymbolsOf } from './untestable-mode.js';
 import type { ReportRecipients } from './log-event.js';
 import type { BisectionRequest } from './request-schema.js';
+import { judgementLines } from './judgement-lines.js';
 import { verificationLines } from './verification-lines.js';
 import { mailSafe } from './mail-text.js';
 
@@ -75,6 +76,12 @@ export function mailBodyLines(input: MailBodyInput): string[] {
     L.push(`The bisection ended without an answer: ${view.status}${view.error ? ` (${oneLine(view.error)})` : ''}.`);
   }
   L.push('');
+  const said = judgementLines(view, titled, oneLine);
+  if (said.length > 0) {
+    L.push('Maintainers said (kept beside the result, which is not rewritten):');
+    L.push(...said.map((l) => `  ${l}`));
+    L.push('');
+  }
   if (view.confidence !== undefined) {
     L.push(`Confidence: posterior probability ${view.confidence.toFixed(4)} under the ${view.policy ?? 'bayes'} policy for a flaky reproducer.`);
     L.push('');

@@ -1,4 +1,5 @@
 import type { BisectionView } from './bisection-view.js';
+import { judgementLines } from './judgement-lines.js';
 import { verificationLines } from './verification-lines.js';
 
 const short = (sha: string): string => sha.slice(0, 12);
@@ -97,8 +98,8 @@ function narrowedLines(view: BisectionView, title: (sha: string) => string): str
   return ['', head, '  forced builds left it ambiguous too; the first bad commit (forced) could be any of:', ...(n.candidates ?? []).map((c) => `  ${title(c)}`)];
 }
 
-/** Maintainers' judgements, right after the answer they judge: who, when, what, why. */
+/** Maintainers' judgements (annotations, manual verdicts), right after the answer they judge: who, when, what, why. */
 function annotationLines(view: BisectionView, title: (sha: string) => string): string[] {
-  if (!view.annotations?.length) return [];
-  return ['', 'Maintainers said:', ...view.annotations.map((a) => `  ${a.at.slice(0, 16).replace('T', ' ')} ${a.by}: ${a.kind === 'invalid' ? 'this result is INVALID' : `the culprit is ${a.culprit ? title(a.culprit) : '?'} instead`} - ${a.reason}`)];
+  const said = judgementLines(view, title);
+  return said.length === 0 ? [] : ['', 'Maintainers said:', ...said.map((l) => `  ${l}`)];
 }

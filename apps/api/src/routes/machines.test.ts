@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BisectionStore, MachineStore, TreeStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
+import { BisectionStore, MachineHistory, MachineStore, TreeStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../../test/support/redis-namespace.js';
 import { buildApp } from '../app.js';
 
@@ -96,6 +96,37 @@ describe('/api/v1/machines', () => {
     const undrained = await app.inject({ method: 'POST', url: '/api/v1/machines/lab-01/undrain', headers: auth('t-maintain') });
     expect(undrained.json()).toMatchObject({ status: { state: 'ready', infraFailures: 0 } });
     expect((await app.inject({ method: 'POST', url: '/api/v1/machines/nope/drain', headers: auth('t-maintain'), payload: {} })).json()).toMatchObject({ error: { code: 'KBISECT_ERR_NOT_FOUND' } });
+  });
+
+  it("lists each machine's recent tests, infrastructure failures and drains, newest first", async () => {
+    const keys = new BisectionStore(redis, ns).keys;
+    const history = new MachineHistory(redis, keys);
+    const id = '0b5f6a8e-1c2d-4e3f-8a9b-0c1d2e3f4a5b';
+    await history.record('lab-01', { kind: 'infra-failure', at: '2026-11-25T00:01:00.000Z', bisection: id, commit: 'a'.repeat(40), failure: 'no-boot', message: 'lab-01 never started a kernel' });
+    await history.record('lab-01', { kind: 'test', at: '2026-11-25T00:02:00.000Z', bisection: id, commit: 'b'.repeat(40), verdict: 'bad', reason: 'x'.repeat(900), purpose: 'verify-culprit' });
+    // Something that is not an entry (another writer's mistake) is left out, not sent.
+    await redis.lpush(keys.machineHistory('lab-01'), '{"kind":"test"}');
+    await app.inject({ method: 'POST', url: '/api/v1/machines/lab-01/drain', headers: auth('t-maintain'), payload: { reason: 'BMC firmware update' } });
+    await app.inject({ method: 'POST', url: '/api/v1/machines/lab-01/undrain', headers: auth('t-maintain'), payload: { reason: 'firmware 2.1 in' } });
+    const res = await app.inject({ method: 'GET', url: '/api/v1/machines', headers: auth('t-read') });
+    expect(res.statusCode).toBe(200);
+    const lab01 = res.json<{ items: { id: string; recent: { kind: string }[] }[] }>().items.find((m) => m.id === 'lab-01')!;
+    // Newest first; the reason over 500 characters clipped.
+    expect(lab01.recent).toEqual([
+      { kind: 'service', at: '2026-11-25T00:00:00.000Z', action: 'undrain', by: 'operator', reason: 'firmware 2.1 in' },
+      { kind: 'service', at: '2026-11-25T00:00:00.000Z', action: 'drain', by: 'operator', reason: 'BMC firmware update' },
+      { kind: 'test', at: '2026-11-25T00:02:00.000Z', bisection: id, commit: 'b'.repeat(40), verdict: 'bad', reason: 'x'.repeat(500), purpose: 'verify-culprit' },
+      { kind: 'infra-failure', at: '2026-11-25T00:01:00.000Z', bisection: id, commit: 'a'.repeat(40), failure: 'no-boot', message: 'lab-01 never started a kernel' },
+      // The test before this one drained it (with a reason) and undrained it (without).
+      { kind: 'service', at: '2026-11-25T00:00:00.000Z', action: 'undrain', by: 'operator' },
+      { kind: 'service', at: '2026-11-25T00:00:00.000Z', action: 'drain', by: 'operator', reason: 'fan failure' },
+    ]);
+    const one = await app.inject({ method: 'GET', url: '/api/v1/machines/lab-01', headers: auth('t-read') });
+    expect(one.json<{ recent: unknown[] }>().recent).toHaveLength(6);
+    // A machine keeps its latest entries only.
+    const small = new MachineHistory(redis, keys, 2);
+    for (const verdict of ['good', 'bad', 'skip'] as const) await small.record('lab-09', { kind: 'test', at: '2026-11-25T00:03:00.000Z', bisection: id, commit: 'c'.repeat(40), verdict, reason: verdict });
+    expect((await small.recent(['lab-09'])).get('lab-09')!.map((e) => (e.kind === 'test' ? e.verdict : e.kind))).toEqual(['skip', 'bad']);
   });
 
   it('forgets a machine for admins', async () => {

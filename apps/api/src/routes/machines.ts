@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MachineSpecSchema, normalizeMac } from '@kbisect/lab';
-import { MachineBusyError, MachineNotFoundError } from '@kbisect/service';
+import { MachineBusyError, MachineHistory, MachineHistoryEntrySchema, MachineNotFoundError } from '@kbisect/service';
+import type { Machine } from '@kbisect/lab';
 import { ApiError } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
 import { errorResponses } from '../error-body.js';
@@ -20,8 +21,12 @@ const MachineViewSchema = Type.Intersect([
       leasedBy: Type.Optional(Type.String()),
       updatedAt: Type.String(),
     }),
+    recent: Type.Optional(Type.Array(MachineHistoryEntrySchema, { description: "The machine's latest tests (bisection, commit, verdict) and infrastructure failures, newest first" })),
   }),
 ]);
+
+/** Tests and failures shown per machine. */
+const RECENT_SHOWN = 10;
 
 /**
  * Lab operators register, drain and undrain machines; everyone who may read
@@ -33,6 +38,11 @@ export function machineRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     const read = requireRole(deps.tokens, 'read');
     const maintain = requireRole(deps.tokens, 'maintain');
     const admin = requireRole(deps.tokens, 'admin');
+    const history = new MachineHistory(deps.redis, deps.store.keys);
+    const withRecent = async (machines: Machine[]) => {
+      const recent = await history.recent(machines.map((m) => m.id), RECENT_SHOWN);
+      return machines.map((m) => ({ ...m, recent: recent.get(m.id) ?? [] }));
+    };
     const found = async <T>(work: () => Promise<T>): Promise<T> => {
       try {
         return await work();
@@ -50,7 +60,7 @@ export function machineRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         querystring: Type.Object({ pool: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,62}$' })) }, { additionalProperties: false }),
         response: { 200: Type.Object({ items: Type.Array(MachineViewSchema) }), ...errorResponses },
       },
-    }, async (request) => ({ items: await deps.machines.list(request.query.pool) }));
+    }, async (request) => ({ items: await withRecent(await deps.machines.list(request.query.pool)) }));
 
     app.post('/machines', {
       onRequest: admin,
@@ -81,7 +91,7 @@ export function machineRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     }, async (request) => {
       const machine = await deps.machines.get(request.params.id);
       if (!machine) throw new ApiError('KBISECT_ERR_NOT_FOUND', `no machine ${request.params.id}`, 'id');
-      return machine;
+      return (await withRecent([machine]))[0]!;
     });
 
     app.post('/machines/:id/drain', {
@@ -93,16 +103,30 @@ export function machineRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         response: { 200: MachineViewSchema, ...errorResponses },
       },
     }, async (request) => {
-      const reason = request.body?.reason ?? `drained by ${request.principal!.name}`;
+      const by = request.principal!.name;
+      const reason = request.body?.reason ?? `drained by ${by}`;
       const machine = await found(() => deps.machines.drain(request.params.id, reason));
-      request.log.info({ machine: machine.id, by: request.principal!.name }, 'machine drained');
+      await history.record(machine.id, { kind: 'service', at: deps.now().toISOString(), action: 'drain', by, reason });
+      request.log.info({ machine: machine.id, by }, 'machine drained');
       return machine;
     });
 
     app.post('/machines/:id/undrain', {
       onRequest: maintain,
-      schema: { summary: 'Put a drained or quarantined machine back in service, failure count cleared', params: MachineIdParams, response: { 200: MachineViewSchema, ...errorResponses } },
-    }, async (request) => found(() => deps.machines.undrain(request.params.id)));
+      schema: {
+        summary: 'Put a drained or quarantined machine back in service, failure count cleared; the reason goes to its history',
+        params: MachineIdParams,
+        // No body at all, as before reasons were taken (the CLI's undrain sends none).
+        body: Type.Optional(Type.Union([Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }), Type.Null()])),
+        response: { 200: MachineViewSchema, ...errorResponses },
+      },
+    }, async (request) => {
+      const by = request.principal!.name;
+      const machine = await found(() => deps.machines.undrain(request.params.id));
+      await history.record(machine.id, { kind: 'service', at: deps.now().toISOString(), action: 'undrain', by, ...(request.body?.reason ? { reason: request.body.reason } : {}) });
+      request.log.info({ machine: machine.id, by }, 'machine undrained');
+      return machine;
+    });
 
     app.delete('/machines/:id', {
       onRequest: admin,

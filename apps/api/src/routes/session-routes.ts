@@ -6,6 +6,7 @@ import type { AppDeps } from '../app-deps.js';
 import { errorResponses } from '../error-body.js';
 import { clearedSessionCookie, sessionCookie } from '../session/session-cookie.js';
 import { SESSION_TTL_SECONDS, type SessionStore } from '../session/session-store.js';
+import { SignInLimiter } from '../session/sign-in-limit.js';
 
 /**
  * Browser sign-in: a token is exchanged for an HttpOnly session cookie, so
@@ -14,15 +15,25 @@ import { SESSION_TTL_SECONDS, type SessionStore } from '../session/session-store
 export function sessionRoutes(deps: AppDeps, sessions: SessionStore): FastifyPluginAsyncTypebox {
   return async (app) => {
     const secure = (protocol: string): boolean => protocol === 'https' || (deps.publicUrl?.startsWith('https:') ?? false);
+    const limiter = new SignInLimiter(deps.redis, deps.store.keys, deps.signInLimits);
     const viewOf = (name: string, role: Role, commandProbe: boolean, csrf: string) => ({ name, role, commandProbe: deps.allowCommandProbe && (commandProbe || role === 'admin'), csrf });
 
     app.post('/session', {
       schema: {
-        summary: 'Sign in with a token: sets the session cookie',
+        summary: 'Sign in with a token: sets the session cookie (rate limited per client address and per token: 429 with Retry-After)',
         body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false }),
         response: { 201: SessionView, ...errorResponses },
       },
     }, async (request, reply) => {
+      // Counted before the token is looked at, so a refused attempt tells nothing about the token.
+      const admitted = await limiter.attempt(request.ip, hashToken(request.body.token));
+      if (!admitted.ok) {
+        const wait = Math.ceil(admitted.retryAfterMs / 1000);
+        request.log.warn({ scope: admitted.scope, client: request.ip }, 'sign-in rate limited');
+        throw new ApiError('KBISECT_ERR_RATE_LIMITED', admitted.scope === 'client'
+          ? `token: too many sign-in attempts from this address (${admitted.limit} a minute); try again in ${wait} s`
+          : `token: too many sign-in attempts with this token (${admitted.limit} a minute); try again in ${wait} s`, 'token', wait);
+      }
       const principal = deps.tokens.lookup(request.body.token);
       if (!principal) throw new ApiError('KBISECT_ERR_UNAUTHENTICATED', 'token: not a valid token', 'token');
       const { sid, session } = await sessions.create(hashToken(request.body.token));

@@ -4,6 +4,7 @@ import { bisectionActions } from '../bisection-actions.js';
 import { bisectionHeader } from '../bisection-header.js';
 import { h, replace } from '../dom.js';
 import { errorNotice } from '../error-notice.js';
+import { liveConsole } from '../live-console.js';
 import { replaceWithLog } from '../log-viewer.js';
 import { posteriorChart } from '../posterior-chart.js';
 import type { PageContext } from '../page-context.js';
@@ -44,6 +45,7 @@ export async function bisectionPage({ main, onLeave }: PageContext, id: string):
   const posteriorSlot = h('div');
   const stepsSlot = h('div');
   const evidence = h('div', { id: 'evidence' });
+  const consoles = liveConsole();
   const report = h('pre', { class: 'report', id: 'report' });
   let actions: ReturnType<typeof bisectionActions> | undefined;
   const strip = rangeStrip((c) => {
@@ -55,7 +57,7 @@ export async function bisectionPage({ main, onLeave }: PageContext, id: string):
   const copy = h('button', { type: 'button', id: 'copy-report' }, 'Copy report');
   copy.addEventListener('click', () => void navigator.clipboard.writeText(report.textContent ?? '').then(() => (copy.textContent = 'Copied'), () => (copy.textContent = 'Copy failed: select the text')));
   replace(main, h('h1', {}, 'Bisection ', h('code', {}, id.slice(0, 8))), header, live, stripSlot, posteriorSlot, actionsSlot,
-    h('h2', {}, 'Steps'), stepsSlot, h('h2', {}, 'Evidence'), evidence,
+    h('h2', {}, 'Steps'), stepsSlot, h('h2', {}, 'Evidence'), consoles.element, evidence,
     h('h2', {}, 'Report'), h('div', { class: 'row' }, copy, h('a', { href: `/api/v1/bisections/${id}/log`, download: `bisect-${id}.log`, id: 'bisect-log' }, 'Download git bisect log')),
     // Folded until asked for: a long report is not laid out on every redraw.
     h('details', { id: 'report-details' }, h('summary', {}, 'The plain-text report'), report));
@@ -122,7 +124,11 @@ export async function bisectionPage({ main, onLeave }: PageContext, id: string):
   const onEvent = (event: MessageEvent<string>): void => {
     if (event.type === 'step-progress') {
       try {
-        const data = JSON.parse(event.data) as { phase?: string; message?: string };
+        const data = JSON.parse(event.data) as { commit?: unknown; phase?: string; message?: string; lines?: unknown };
+        if (data.phase === 'console' && typeof data.commit === 'string' && Array.isArray(data.lines)) {
+          consoles.add(data.commit, data.lines.filter((l): l is string => typeof l === 'string'));
+          return;
+        }
         if (data.message) live.textContent = `${data.phase ?? ''}: ${data.message}`.slice(0, 200);
       } catch {
         // A malformed message changes nothing on the page.

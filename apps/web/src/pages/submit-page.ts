@@ -17,33 +17,42 @@ interface Control {
   readonly group: 'range' | 'command' | 'kernel' | 'policy' | 'more';
 }
 
+type Kind = NonNullable<Control['kind']>;
+/** One control of the form; the API names its errors by `field` (an option unless said otherwise). */
+const control = (group: Control['group'], kind: Kind, name: string, label: string, more: { field?: string; hint?: string } = {}): Control =>
+  ({ name, field: more.field ?? `options.${name}`, label, kind, group, ...(more.hint !== undefined ? { hint: more.hint } : {}) });
+const text = (group: Control['group'], name: string, label: string, more: { field?: string; hint?: string } = {}): Control => control(group, 'text', name, label, more);
+const number = (group: Control['group'], name: string, label: string, field?: string): Control => control(group, 'number', name, label, field !== undefined ? { field } : {});
+const check = (group: Control['group'], name: string, label: string, field?: string): Control => control(group, 'checkbox', name, label, field !== undefined ? { field } : {});
+const choice = (group: Control['group'], name: string, label: string, options: readonly string[], field: string): Control => control(group, { options: ['', ...options] }, name, label, { field });
+
 const CONTROLS: readonly Control[] = [
-  { name: 'good', field: 'good', label: 'Good ref(s)', hint: 'space-separated', group: 'range' },
-  { name: 'bad', field: 'bad', label: 'Bad ref', group: 'range' },
-  { name: 'fix', field: 'options.terms', label: 'Find the fix (bad has the bug, good is later)', kind: 'checkbox', group: 'range' },
-  { name: 'firstParent', field: 'options.firstParent', label: 'First parent only', kind: 'checkbox', group: 'range' },
-  { name: 'command', field: 'probe.command', label: 'Test command', kind: 'textarea', hint: "git bisect run's exit codes: 0 good, 125 skip, 1–127 bad", group: 'command' },
-  { name: 'configFragments', field: 'probe.configFragments', label: 'Config fragments', hint: 'kernel-configs/ names, space-separated', group: 'kernel' },
-  { name: 'pool', field: 'probe.pool', label: 'Machine pool', group: 'kernel' },
-  { name: 'reproducer', field: 'probe.reproducer', label: 'Reproducer', hint: 'vfio-pin-check or boot', group: 'kernel' },
-  { name: 'reproducerArgs', field: 'probe.reproducer.args', label: 'Reproducer arguments', kind: 'textarea', hint: 'one per line', group: 'kernel' },
-  { name: 'crashesCount', field: 'probe.reproducer.crashesCount', label: 'A kernel crash counts as bad', kind: 'checkbox', group: 'kernel' },
-  { name: 'timeoutSec', field: 'probe.timeoutSec', label: 'Timeout (s)', kind: 'number', group: 'more' },
-  { name: 'requireConfig', field: 'options.requireConfig', label: 'Required configs', hint: 'CONFIG_X … : commits where they cannot be set are untestable', group: 'more' },
-  { name: 'untestable', field: 'probe.untestable', label: 'Untestable commits', kind: { options: ['', 'skip', 'force', 'narrow'] }, group: 'more' },
-  { name: 'policy', field: 'options.policy', label: 'Policy', kind: { options: ['', 'deterministic', 'repeat', 'bayes'] }, group: 'policy' },
-  { name: 'confidence', field: 'options.confidence', label: 'Confidence (bayes)', kind: 'number', group: 'policy' },
-  { name: 'maxRuns', field: 'options.maxRuns', label: 'Max runs (bayes)', kind: 'number', group: 'policy' },
-  { name: 'detection', field: 'options.detection', label: 'Detection rate (bayes)', kind: 'number', group: 'policy' },
-  { name: 'falsePositive', field: 'options.falsePositive', label: 'False positive rate (bayes)', kind: 'number', group: 'policy' },
-  { name: 'badAfter', field: 'options.badAfter', label: 'Bad after K failures (repeat)', kind: 'number', group: 'policy' },
-  { name: 'goodAfter', field: 'options.goodAfter', label: 'Good after N passes (repeat)', kind: 'number', group: 'policy' },
-  { name: 'skipEndpointCheck', field: 'options.checkEndpoints', label: 'Skip the endpoint check', kind: 'checkbox', group: 'policy' },
-  { name: 'verify', field: 'options.verify', label: 'Verify the culprit and its parent', kind: 'checkbox', group: 'policy' },
-  { name: 'verifyRevert', field: 'options.verifyRevert', label: 'Also test with the culprit reverted', kind: 'checkbox', group: 'policy' },
-  { name: 'retries', field: 'options.retries', label: 'Retries after infrastructure failures', kind: 'number', group: 'more' },
-  { name: 'priority', field: 'options.priority', label: 'Priority (lower runs first)', kind: 'number', group: 'more' },
-  { name: 'importLog', field: 'importLog', label: 'Import a git bisect log', kind: 'textarea', group: 'more' },
+  text('range', 'good', 'Good ref(s)', { field: 'good', hint: 'space-separated' }),
+  text('range', 'bad', 'Bad ref', { field: 'bad' }),
+  check('range', 'fix', 'Find the fix (bad has the bug, good is later)', 'options.terms'),
+  check('range', 'firstParent', 'First parent only'),
+  control('command', 'textarea', 'command', 'Test command', { field: 'probe.command', hint: "git bisect run's exit codes: 0 good, 125 skip, 1–127 bad" }),
+  text('kernel', 'configFragments', 'Config fragments', { field: 'probe.configFragments', hint: 'kernel-configs/ names, space-separated' }),
+  text('kernel', 'pool', 'Machine pool', { field: 'probe.pool' }),
+  text('kernel', 'reproducer', 'Reproducer', { field: 'probe.reproducer', hint: 'vfio-pin-check or boot' }),
+  control('kernel', 'textarea', 'reproducerArgs', 'Reproducer arguments', { field: 'probe.reproducer.args', hint: 'one per line' }),
+  check('kernel', 'crashesCount', 'A kernel crash counts as bad', 'probe.reproducer.crashesCount'),
+  number('more', 'timeoutSec', 'Timeout (s)', 'probe.timeoutSec'),
+  text('more', 'requireConfig', 'Required configs', { hint: 'CONFIG_X … : commits where they cannot be set are untestable' }),
+  choice('more', 'untestable', 'Untestable commits', ['skip', 'force', 'narrow'], 'probe.untestable'),
+  choice('policy', 'policy', 'Policy', ['deterministic', 'repeat', 'bayes'], 'options.policy'),
+  number('policy', 'confidence', 'Confidence (bayes)'),
+  number('policy', 'maxRuns', 'Max runs (bayes)'),
+  number('policy', 'detection', 'Detection rate (bayes)'),
+  number('policy', 'falsePositive', 'False positive rate (bayes)'),
+  number('policy', 'badAfter', 'Bad after K failures (repeat)'),
+  number('policy', 'goodAfter', 'Good after N passes (repeat)'),
+  check('policy', 'skipEndpointCheck', 'Skip the endpoint check', 'options.checkEndpoints'),
+  check('policy', 'verify', 'Verify the culprit and its parent'),
+  check('policy', 'verifyRevert', 'Also test with the culprit reverted'),
+  number('more', 'retries', 'Retries after infrastructure failures'),
+  number('more', 'priority', 'Priority (lower runs first)'),
+  control('more', 'textarea', 'importLog', 'Import a git bisect log', { field: 'importLog' }),
 ];
 
 /** A form for everything `kbisect submit` can say; the API's field errors appear next to their control. */
@@ -75,8 +84,11 @@ export async function submitPage({ main }: PageContext): Promise<void> {
   const probeError = h('span', { id: 's-probeType-error', class: 'field-error', role: 'alert' });
   errors.set('probe', probeError);
   const group = (g: Control['group']) => CONTROLS.filter((c) => c.group === g).map(labelled);
-  const commandSet = h('fieldset', { id: 'command-fields' }, h('legend', {}, 'Command probe'), h('div', { class: 'form-grid' }, ...group('command')));
-  const kernelSet = h('fieldset', { id: 'kernel-fields' }, h('legend', {}, 'Kernel probe'), h('div', { class: 'form-grid' }, ...group('kernel')));
+  /** A fieldset of one group's controls in the form's grid, the extra ones (the tree) first. */
+  const fields = (legend: string, g: Control['group'], attrs: Record<string, string> = {}, ...first: HTMLElement[]): HTMLFieldSetElement =>
+    h('fieldset', attrs, h('legend', {}, legend), h('div', { class: 'form-grid' }, ...first, ...group(g)));
+  const commandSet = fields('Command probe', 'command', { id: 'command-fields' });
+  const kernelSet = fields('Kernel probe', 'kernel', { id: 'kernel-fields' });
   const showProbe = (): void => {
     commandSet.hidden = probeType.value !== 'command';
     kernelSet.hidden = probeType.value !== 'kernel';
@@ -84,11 +96,11 @@ export async function submitPage({ main }: PageContext): Promise<void> {
   probeType.addEventListener('change', showProbe);
   const status = h('div', { 'aria-live': 'polite' });
   const form = h('form', { id: 'submit-form', novalidate: true },
-    h('fieldset', {}, h('legend', {}, 'Range'), h('div', { class: 'form-grid' }, h('label', { for: 's-repo' }, 'Tree', tree, treeError), ...group('range'))),
+    fields('Range', 'range', {}, h('label', { for: 's-repo' }, 'Tree', tree, treeError)),
     h('fieldset', {}, h('legend', {}, 'Probe'), h('label', { for: 's-probeType' }, 'Kind', probeType, probeError)),
     commandSet, kernelSet,
-    h('fieldset', {}, h('legend', {}, 'Policy and verification'), h('div', { class: 'form-grid' }, ...group('policy'))),
-    h('fieldset', {}, h('legend', {}, 'More'), h('div', { class: 'form-grid' }, ...group('more'))),
+    fields('Policy and verification', 'policy'),
+    fields('More', 'more'),
     h('button', { type: 'submit', class: 'primary' }, 'Submit bisection'), status);
   showProbe();
   form.addEventListener('submit', (event) => {
