@@ -64,7 +64,7 @@ export const BisectionOptionsSchema = Type.Object(
     checkEndpoints: Type.Optional(Type.Boolean({ description: 'Test the good and bad ends before the first step (with the run policy); stop with the reason when the good end fails or the bad end passes. On unless turned off.' })),
     verify: Type.Optional(Type.Boolean({ description: 'Re-test the culprit and its parent after the search.' })),
     verifyRevert: Type.Optional(Type.Boolean({ description: 'Also test the bad end with the culprit reverted and compare failure rates.' })),
-    maxParallel: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'Multisection: up to this many tests of one bisection at once, at points that cut the candidates into equal parts (deterministic policy only; default 1, git\'s path).' })),
+    maxParallel: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'Multisection: up to this many tests of one bisection at once: deterministic, at points that cut the candidates into equal parts; bayes, the batch expected to teach the most together; repeat, a few commits with several runs each (default 1, the one-at-a-time path).' })),
     terms: Type.Optional(Type.Union([Type.Literal('regression'), Type.Literal('fix')], { description: "'fix' finds the first commit where the bug is gone: `bad` is a commit with the bug, `good` (exactly one) a later one without it. Default 'regression'." })),
   },
   { additionalProperties: false },

@@ -22,7 +22,7 @@ What run takes, the service takes:
 ${POLICY_USAGE}
   --import-log FILE       a \`git bisect log\` begun by hand: the service carries on from its marks,
                           in the log's --first-parent mode (ends that contradict its start are refused)
-  --parallel K            up to K tests of this bisection at once (options.maxParallel; deterministic policy)
+  --parallel K            up to K tests of this bisection at once (options.maxParallel; any policy)
 Kernel probes (build, boot on a lab machine, run a reproducer):
   --config FRAGMENT       a kernel-configs/ fragment (repeatable), e.g. qemu-x86_64
   --require-config CONFIG_X  commits where it cannot be enabled are untestable (repeatable)
