@@ -108,6 +108,22 @@ describe('bayes with k > 1 in the reducer', () => {
     expect(late.state.history.at(-1)).toMatchObject({ commit: cancelled[0], verdict: 'bad' });
   });
 
+  it('raising k while a culprit is being verified leaves the verification run alone', () => {
+    const h = linearHistory(20);
+    const { graph, good, bad } = graphOf(h);
+    let step = startBisection({ graph, bad, goods: [good], policy: { kind: 'bayes', detection: 1 }, verify: { revert: false } });
+    for (let guard = 0; guard < 50; guard++) {
+      const [t] = tests(step);
+      if (t === undefined || t.purpose === 'verify-culprit') break;
+      const index = Number([...Array(20).keys()].find((i) => fakeSha(i) === t.commit));
+      step = next(step.state, { type: 'verdict', commit: t.commit, purpose: t.purpose ?? 'bisect', run: t.run ?? 0, verdict: index >= 12 ? 'bad' : 'good' });
+    }
+    expect(tests(step)[0]).toMatchObject({ purpose: 'verify-culprit' });
+    const wider = next(step.state, { type: 'parallel', k: 3 });
+    expect(cancels(wider)).toEqual([]);
+    expect(tests(wider)).toEqual(tests(step));
+  });
+
   it('lowering k to 1 mid-way goes back to one run at a time without reusing a run index', () => {
     const { graph, good, bad } = graphOf(linearHistory(40));
     let step = startBisection({ graph, bad, goods: [good], policy: { kind: 'bayes' }, parallel: 4 });

@@ -28,8 +28,10 @@ export function searchBayesParallel(state: BisectState, index: GraphIndex): Para
   const policy = state.policy as BayesPolicy;
   const k = state.parallel ?? 1;
   const landed = new Set(state.history.filter((r) => r.source !== 'start').map((r) => runKey(r)));
-  // Switching from one run at a time: the run waiting for its verdict is in flight too.
-  const handedOut = state.inFlight ?? (state.pending !== undefined ? [state.pending] : []);
+  // Switching from one run at a time: the search's run waiting for its verdict is in flight too
+  // (a verification run waiting is not the search's: it stays the one-at-a-time step's).
+  const waiting = state.pending?.purpose === 'bisect' || state.pending?.purpose === 'calibrate' ? [state.pending] : [];
+  const handedOut = state.inFlight ?? waiting;
   const outstanding = handedOut.filter((r) => !landed.has(runKey(r)));
   const view = bayesPosterior(state, index, policy);
   const support = view.kind === 'ready' ? view.ranked.filter((r) => r.probability > 1e-6).length : state.graph.commits.length;
