@@ -26,6 +26,8 @@ export interface BayesBatchInput {
 const MAX_PATTERNS = 128;
 /** A pattern less likely than this is dropped at once. */
 const NEGLIGIBLE = 1e-12;
+/** A run with less posterior than this on one side of its commit teaches (next to) nothing. */
+export const NEGLIGIBLE_SIDE = 1e-9;
 
 /**
  * Picks up to `slots` runs that, with the runs in flight, are expected to
@@ -129,6 +131,11 @@ class BatchOutcomes {
     for (const p of pattern) before -= p > 0 ? p * Math.log(p) : 0;
     const hNew = h(this.qNew);
     const hOld = h(this.qOld);
+    const { qNew, qOld } = this;
+    // One flat row-major copy of the patterns: the loop below runs once per candidate.
+    const rows = this.patterns.length;
+    const flat = new Float64Array(rows * cells);
+    this.patterns.forEach((row, b) => flat.set(row, b * cells));
     const m = new Float64Array(cells);
     let best: number | undefined;
     let bestGain = MIN_GAIN;
@@ -140,16 +147,18 @@ class BatchOutcomes {
         sA += m[g]!;
       }
       sA = Math.min(1, sA);
+      // (Almost) all the posterior on one side: the run cannot tell hypotheses apart.
+      if (sA < NEGLIGIBLE_SIDE || sA > 1 - NEGLIGIBLE_SIDE) continue;
       let after = 0;
-      this.patterns.forEach((row, b) => {
+      for (let b = 0; b < rows; b++) {
         let a = 0;
-        for (let g = 0; g < cells; g++) a += row[g]! * m[g]!;
+        for (let g = 0, o = b * cells; g < cells; g++) a += flat[o + g]! * m[g]!;
         const p = pattern[b]!;
-        const shown = Math.min(p, Math.max(0, this.qOld * p + (this.qNew - this.qOld) * a));
+        const shown = Math.min(p, Math.max(0, qOld * p + (qNew - qOld) * a));
         const clean = p - shown;
         if (shown > 0) after -= shown * Math.log(shown);
         if (clean > 0) after -= clean * Math.log(clean);
-      });
+      }
       const gain = after - before - (sA * hNew + (1 - sA) * hOld);
       if (gain > bestGain + 1e-12) {
         bestGain = gain;

@@ -1,5 +1,5 @@
 import { answeredState } from './bayes-answer.js';
-import { chooseBayesBatch } from './bayes-batch.js';
+import { chooseBayesBatch, NEGLIGIBLE_SIDE } from './bayes-batch.js';
 import { bayesPosterior, credibleSet, type BayesPolicy } from './bayes-posterior.js';
 import { freshRun } from './fresh-run.js';
 import type { GraphIndex } from './graph-index.js';
@@ -9,12 +9,6 @@ import { runKey, type RunRef } from './run-ref.js';
 import type { BisectState, Progress } from './state.js';
 import { ancestorSums } from './weights.js';
 
-/**
- * Posterior mass on one side of a run's commit below which its outcome can no
- * longer move anything: the run is moot (a showing elsewhere ruled out every
- * hypothesis on one side, or a clean run with a reliable reproducer did).
- */
-const MOOT_MASS = 1e-9;
 
 /**
  * The Bayesian policy with up to `state.parallel` runs in flight: calibration
@@ -56,13 +50,14 @@ export function searchBayesParallel(state: BisectState, index: GraphIndex): Para
     return testing(outstanding, [], start);
   }
 
-  // A bisect run is moot once nearly all the posterior lies on one side of its commit.
+  // A bisect run is moot once nearly all the posterior lies on one side of its commit
+  // (a showing elsewhere ruled out every hypothesis on the other, or a clean run with a reliable reproducer did).
   const below = ancestorSums(index, view.candidates, state.firstParent, [view.w])[0]!;
   const keep: RunRef[] = [];
   const cancel: RunRef[] = [];
   for (const r of outstanding) {
     const c = index.indexOf.get(r.commit);
-    const moot = r.purpose === 'bisect' && (c === undefined || !view.candidates.mask[c] || below[c]! < MOOT_MASS || below[c]! > 1 - MOOT_MASS);
+    const moot = r.purpose === 'bisect' && (c === undefined || !view.candidates.mask[c] || below[c]! < NEGLIGIBLE_SIDE || below[c]! > 1 - NEGLIGIBLE_SIDE);
     (moot ? cancel : keep).push(r);
   }
   const budget = Math.max(0, policy.maxRuns - view.used - keep.length);

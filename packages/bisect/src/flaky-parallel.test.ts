@@ -21,35 +21,37 @@ describe('bayes with k runs at once: property over seeds', () => {
   const CONFIDENCE = 0.9;
   const CASES = 24;
   const WIDTHS = [1, 2, 3, 4, 5, 6, 7, 8];
-  let results: { k: number; right: number; found: number; meanRounds: number; wrongSets: string[] }[] = [];
+  const results: { k: number; right: number; found: number; meanRounds: number; wrongSets: string[] }[] = [];
   // Every (k, seed): a random DAG with merges, a random culprit, a random arrival order.
-  beforeAll(() => {
-  results = WIDTHS.map((k) => {
-    let right = 0;
-    let found = 0;
-    let rounds = 0;
-    const wrongSets: string[] = [];
-    for (let s = 0; s < CASES; s++) {
-      const random = seededRandom(9000 + s);
-      const history = generateHistory(random, { commits: 150 + Math.floor(random() * 250), forkRate: 0.1, mergeRate: 0.1 });
-      const { graph, good, bad } = graphOf(history);
-      const culprit = 1 + Math.floor(random() * (history.parents.length - 1));
-      const falseNegative = [0.2, 0.4][s % 2]!;
-      const out = simulateParallel(
-        { graph, bad, goods: [good], policy: { kind: 'bayes', confidence: CONFIDENCE }, parallel: k },
-        flakyOracle(history, culprit, falseNegative, 31 * s + k),
-        { random: seededRandom(77 * s + k), lateResultRate: 0.3 },
-      );
-      expect(out.rejections, `k=${k} seed ${s}`).toEqual([]);
-      rounds += out.rounds;
-      if (out.state.status === 'found') {
-        found++;
-        if (out.state.culprit === fakeSha(culprit)) right++;
-      } else if (out.state.status === 'ambiguous' && !out.state.candidates?.includes(fakeSha(culprit))) wrongSets.push(`k=${k} seed ${s}`);
+  // Async and yielding between cases: one long synchronous stretch starves the test runner's own messages.
+  beforeAll(async () => {
+    for (const k of WIDTHS) {
+      let right = 0;
+      let found = 0;
+      let rounds = 0;
+      const wrongSets: string[] = [];
+      for (let s = 0; s < CASES; s++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        const random = seededRandom(9000 + s);
+        const history = generateHistory(random, { commits: 150 + Math.floor(random() * 250), forkRate: 0.1, mergeRate: 0.1 });
+        const { graph, good, bad } = graphOf(history);
+        const culprit = 1 + Math.floor(random() * (history.parents.length - 1));
+        const falseNegative = [0.2, 0.4][s % 2]!;
+        const out = simulateParallel(
+          { graph, bad, goods: [good], policy: { kind: 'bayes', confidence: CONFIDENCE }, parallel: k },
+          flakyOracle(history, culprit, falseNegative, 31 * s + k),
+          { random: seededRandom(77 * s + k), lateResultRate: 0.3 },
+        );
+        expect(out.rejections, `k=${k} seed ${s}`).toEqual([]);
+        rounds += out.rounds;
+        if (out.state.status === 'found') {
+          found++;
+          if (out.state.culprit === fakeSha(culprit)) right++;
+        } else if (out.state.status === 'ambiguous' && !out.state.candidates?.includes(fakeSha(culprit))) wrongSets.push(`k=${k} seed ${s}`);
+      }
+      results.push({ k, right, found, meanRounds: rounds / CASES, wrongSets });
     }
-    return { k, right, found, meanRounds: rounds / CASES, wrongSets };
-  });
-  console.log(results.map((r) => `k=${r.k}: ${r.right}/${r.found} found right, ${CASES - r.found} not found, ${r.meanRounds.toFixed(1)} rounds`).join('\n'));
+    console.log(results.map((r) => `k=${r.k}: ${r.right}/${r.found} found right, ${CASES - r.found} not found, ${r.meanRounds.toFixed(1)} rounds`).join('\n'));
   }, 600_000);
 
   it.each(WIDTHS)('k = %i: a found culprit is the true one as often as the confidence promises (within two standard errors)', (k) => {
