@@ -5,7 +5,7 @@ import { bayesPosterior, type BayesPolicy } from './bayes-posterior.js';
 import { indexGraph } from './graph-index.js';
 import { next, startBisection } from './reducer.js';
 import type { BisectState, Step, VerdictRecord } from './state.js';
-import { fakeSha, generateHistory, graphOf, linearHistory, seededRandom } from './testing/index.js';
+import { descendantsOf, fakeSha, generateHistory, graphOf, linearHistory, seededRandom, simulateParallel } from './testing/index.js';
 
 function stateWith(history: ReturnType<typeof linearHistory>, policy: BayesPolicy, runs: readonly [number, 'good' | 'bad'][], bad = history.tip): BisectState {
   const { graph, good } = graphOf(history);
@@ -106,6 +106,18 @@ describe('bayes with k > 1 in the reducer', () => {
     const late = next(step.state, { type: 'verdict', commit: cancelled[0]!, verdict: 'bad' });
     expect(late.commands.filter((c) => c.type === 'rejected')).toEqual([]);
     expect(late.state.history.at(-1)).toMatchObject({ commit: cancelled[0], verdict: 'bad' });
+  });
+
+  it('fix terms: k = 3 finds the first fixed commit of a flaky bug, calibrating at the old end', () => {
+    const h = generateHistory(seededRandom(8), { commits: 200, forkRate: 0.1, mergeRate: 0.1 });
+    const { graph, good, bad } = graphOf(h);
+    // The fix is commit 120: the bug shows (70% of runs) on every commit without it.
+    const fixed = new Set([...descendantsOf(h, 120)].map(fakeSha));
+    const noise = seededRandom(3);
+    const out = simulateParallel({ graph, bad, goods: [good], terms: 'fix', policy: { kind: 'bayes', confidence: 0.99 }, parallel: 3 }, (sha) => (!fixed.has(sha) && noise() < 0.7 ? 'bad' : 'good'), { random: seededRandom(4) });
+    expect(out.rejections).toEqual([]);
+    expect(out.state).toMatchObject({ status: 'found', culprit: fakeSha(120) });
+    expect(out.state.history.some((r) => r.commit === good && r.purpose === 'calibrate')).toBe(true);
   });
 
   it('raising k while a culprit is being verified leaves the verification run alone', () => {
