@@ -259,7 +259,9 @@ function searchLikeGit(state: BisectState, index: GraphIndex): Search {
     const reason = state.untestable[sha];
     if (reason === undefined) {
       const progress = progressOf(candidates.list, bounds.skipped, history);
-      return { kind: 'test', ref: { commit: sha, run: Math.max(bisectRunsOf(current, sha), freshRun(current, sha, 'bisect')), purpose: 'bisect' }, progress, history };
+      // Repeat after runs in parallel: a run index handed out before (maybe cancelled, never landed) is not reused.
+      const run = state.policy === undefined ? bisectRunsOf(current, sha) : Math.max(bisectRunsOf(current, sha), freshRun(current, sha, 'bisect'));
+      return { kind: 'test', ref: { commit: sha, run, purpose: 'bisect' }, progress, history };
     }
     history.push({ commit: sha, verdict: 'skip', source: 'untestable', reason: `untestable: ${reason}` });
   }
