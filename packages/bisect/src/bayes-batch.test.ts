@@ -103,6 +103,8 @@ describe('bayes with k > 1 in the reducer', () => {
     const cancelled = cancels(step).map((c) => c.commit).sort();
     expect(cancelled).toEqual(out.filter((t) => t !== lowest).map((t) => t.commit).sort());
     expect(step.state.moot?.map((r) => r.commit).sort()).toEqual(cancelled);
+    // The cancelled runs' machines are used again at once: three new runs among the 8 commits left.
+    expect(tests(step)).toHaveLength(3);
     const late = next(step.state, { type: 'verdict', commit: cancelled[0]!, verdict: 'bad' });
     expect(late.commands.filter((c) => c.type === 'rejected')).toEqual([]);
     expect(late.state.history.at(-1)).toMatchObject({ commit: cancelled[0], verdict: 'bad' });

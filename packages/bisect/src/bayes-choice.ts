@@ -35,6 +35,15 @@ export function chooseBayes(state: BisectState, index: GraphIndex, policy: Bayes
   return { kind: 'test', commit: best, run, support: view.ranked.filter((r) => r.probability > 1e-6).length };
 }
 
+/** Commits no Bayesian run goes to: known untestable, or skipped once (a build or boot that failed will fail again). */
+export function unrunnable(state: BisectState): (c: number) => boolean {
+  const skipped = new Set(state.history.filter((r) => r.verdict === 'skip').map((r) => r.commit));
+  return (c) => {
+    const sha = state.graph.commits[c]!;
+    return state.untestable[sha] !== undefined || skipped.has(sha);
+  };
+}
+
 function bestTest(state: BisectState, index: GraphIndex, candidates: CandidateSet, w: Float64Array, qNew: number, qOld: number): number | undefined {
   const wlogw = new Float64Array(index.n);
   let entropy = 0;
@@ -48,12 +57,11 @@ function bestTest(state: BisectState, index: GraphIndex, candidates: CandidateSe
     }
   }
   const [below, belowLog] = ancestorSums(index, candidates, state.firstParent ?? false, [w, wlogw]) as [Float64Array, Float64Array];
-  const skipped = new Set(state.history.filter((r) => r.verdict === 'skip').map((r) => r.commit));
+  const cannotRun = unrunnable(state);
   let best: number | undefined;
   let bestGain = MIN_GAIN;
   for (const c of candidates.list) {
-    const sha = index.graph.commits[c]!;
-    if (state.untestable[sha] !== undefined || skipped.has(sha)) continue;
+    if (cannotRun(c)) continue;
     const sA = Math.min(1, below[c]!);
     const tA = belowLog[c]!;
     const sN = Math.max(0, 1 - sA);

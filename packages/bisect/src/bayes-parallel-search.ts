@@ -1,5 +1,6 @@
 import { answeredState } from './bayes-answer.js';
 import { chooseBayesBatch, NEGLIGIBLE_SIDE } from './bayes-batch.js';
+import { unrunnable } from './bayes-choice.js';
 import { bayesPosterior, credibleSet, type BayesPolicy } from './bayes-posterior.js';
 import { freshRun } from './fresh-run.js';
 import type { GraphIndex } from './graph-index.js';
@@ -8,7 +9,6 @@ import { estimateBisectSteps } from './progress.js';
 import { runKey, type RunRef } from './run-ref.js';
 import type { BisectState, Progress } from './state.js';
 import { ancestorSums } from './weights.js';
-
 
 /**
  * The Bayesian policy with up to `state.parallel` runs in flight: calibration
@@ -40,13 +40,12 @@ export function searchBayesParallel(state: BisectState, index: GraphIndex): Para
     const moot = [...(state.moot ?? []), ...outstanding];
     return { kind: 'done', cancel: outstanding, state: answeredState({ ...state, ...(moot.length > 0 ? { moot } : {}) }, answer) };
   };
-  const slots = Math.max(0, k - outstanding.length);
 
   if (view.kind === 'failed' || view.kind === 'found') return done(view);
   if (view.kind === 'calibrate') {
-    const waiting = outstanding.filter((r) => r.purpose === 'calibrate' && r.commit === view.anchor).length;
+    const queued = outstanding.filter((r) => r.purpose === 'calibrate' && r.commit === view.anchor).length;
     const start: RunRef[] = [];
-    for (let i = 0; i < Math.min(slots, view.wanted - waiting); i++) start.push({ commit: view.anchor, purpose: 'calibrate', run: freshRun(state, view.anchor, 'calibrate', start) });
+    for (let i = 0; i < Math.min(k - outstanding.length, view.wanted - queued); i++) start.push({ commit: view.anchor, purpose: 'calibrate', run: freshRun(state, view.anchor, 'calibrate', start) });
     return testing(outstanding, [], start);
   }
 
@@ -60,14 +59,10 @@ export function searchBayesParallel(state: BisectState, index: GraphIndex): Para
     const moot = r.purpose === 'bisect' && (c === undefined || !view.candidates.mask[c] || below[c]! < NEGLIGIBLE_SIDE || below[c]! > 1 - NEGLIGIBLE_SIDE);
     (moot ? cancel : keep).push(r);
   }
-  const budget = Math.max(0, policy.maxRuns - view.used - keep.length);
-  const skipped = new Set(state.history.filter((r) => r.verdict === 'skip').map((r) => r.commit));
-  const unrunnable = (c: number): boolean => {
-    const sha = state.graph.commits[c]!;
-    return state.untestable[sha] !== undefined || skipped.has(sha);
-  };
+  // The moot runs' machines are free again; the budget counts the runs still out.
+  const slots = Math.min(Math.max(0, k - keep.length), Math.max(0, policy.maxRuns - view.used - keep.length));
   const inFlight = keep.flatMap((r) => (r.purpose === 'bisect' ? [index.indexOf.get(r.commit)!] : []));
-  const picks = chooseBayesBatch({ index, view, firstParent: state.firstParent, inFlight, slots: Math.min(slots, budget), unrunnable });
+  const picks = chooseBayesBatch({ index, view, firstParent: state.firstParent, inFlight, slots, unrunnable: unrunnable(state) });
   // Nothing left worth a run (or the budget is spent) and nothing in flight: the credible set is the answer.
   if (picks.length === 0 && keep.length === 0) return done(credibleSet(view.ranked, policy.confidence, view.top));
   const start: RunRef[] = [];
