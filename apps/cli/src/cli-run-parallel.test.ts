@@ -87,7 +87,6 @@ describe('kbisect run --parallel', () => {
   it.each([
     [['--parallel', '0'], "--parallel: '0' is not an integer from 1 to 64"],
     [['--parallel', 'many'], "--parallel: 'many' is not an integer from 1 to 64"],
-    [['--parallel', '2', '--policy', 'bayes'], '--parallel 2 needs --policy deterministic'],
   ])('refuses %j with a message naming the flag', async (flags, message) => {
     const res = await kbisect(['run', '--repo', fx.dir, '--good', fx.shas[0]!, '--bad', 'main', '--test-cmd', 'true', ...flags]);
     expect(res.exitCode).toBe(2);

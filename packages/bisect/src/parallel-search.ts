@@ -1,4 +1,4 @@
-import { deriveBounds } from './bounds.js';
+import { deriveBounds, type Bounds } from './bounds.js';
 import { computeCandidates } from './candidates.js';
 import { isBisectRun, runKey, type RunRef } from './run-ref.js';
 import type { GraphIndex } from './graph-index.js';
@@ -47,19 +47,9 @@ export function searchParallel(state: BisectState, index: GraphIndex): ParallelS
     const useful = c !== undefined && c !== bounds.bad && candidates.mask[c] === 1;
     (useful ? keep : cancel).push(ref);
   }
-  const excluded = new Set<number>(bounds.skipped);
-  for (const sha of Object.keys(state.untestable)) {
-    const c = index.indexOf.get(sha);
-    if (c !== undefined) excluded.add(c);
-  }
+  const excluded = notToRun(state, index, bounds);
   const testable = candidates.list.filter((c) => c !== bounds.bad && !excluded.has(c));
-  const { next: _n, pending: _p, inFlight: _f, culprit: _c, candidates: _a, ...rest } = state;
-  if (testable.length === 0) {
-    const moot = [...(state.moot ?? []), ...cancel];
-    const base = { ...rest, history: withUntestable(state, candidates.list, bounds.skipped), ...(moot.length > 0 ? { moot } : {}) };
-    if (candidates.list.length === 1) return { kind: 'done', cancel, state: { ...base, status: 'found', culprit: shas[bounds.bad]! } };
-    return { kind: 'done', cancel, state: { ...base, status: 'ambiguous', candidates: Array.from(candidates.list, (c) => shas[c]!) } };
-  }
+  if (testable.length === 0) return exhausted(state, candidates.list, bounds, cancel);
   const keptIdx = keep.map((r) => index.indexOf.get(r.commit)!);
   for (const c of keptIdx) excluded.add(c);
   const slots = Math.max(0, (state.parallel ?? 1) - keep.length);
@@ -73,6 +63,30 @@ export function searchParallel(state: BisectState, index: GraphIndex): ParallelS
     tested: state.history.filter((r) => r.source === 'probe' || r.source === 'manual').length,
   };
   return { kind: 'test', start, cancel, inFlight: [...keep, ...start], progress };
+}
+
+/** Candidates no run may go to: skipped, or known untestable. */
+export function notToRun(state: BisectState, index: GraphIndex, bounds: Bounds): Set<number> {
+  const excluded = new Set<number>(bounds.skipped);
+  for (const sha of Object.keys(state.untestable)) {
+    const c = index.indexOf.get(sha);
+    if (c !== undefined) excluded.add(c);
+  }
+  return excluded;
+}
+
+/**
+ * The answer once no candidate is left to test: found when only the bad
+ * commit is left, ambiguous when skipped or untestable ones are left beside
+ * it; the runs still in flight are cancelled.
+ */
+export function exhausted(state: BisectState, list: Int32Array, bounds: Bounds, cancel: readonly RunRef[]): Extract<ParallelSearch, { kind: 'done' }> {
+  const shas = state.graph.commits;
+  const { next: _n, pending: _p, inFlight: _f, culprit: _c, candidates: _a, ...rest } = state;
+  const moot = [...(state.moot ?? []), ...cancel];
+  const base = { ...rest, history: withUntestable(state, list, bounds.skipped), ...(moot.length > 0 ? { moot } : {}) };
+  if (list.length === 1) return { kind: 'done', cancel, state: { ...base, status: 'found', culprit: shas[bounds.bad]! } };
+  return { kind: 'done', cancel, state: { ...base, status: 'ambiguous', candidates: Array.from(list, (c) => shas[c]!) } };
 }
 
 /** Rounds of k tests still needed, as git's estimate is for one: about log_{k+1} of what is left. */

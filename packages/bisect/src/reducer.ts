@@ -15,6 +15,10 @@ import { nextNarrowing } from './narrowing.js';
 import { computeWeights } from './weights.js';
 import { isBisectRun, runFields, runKey, runRef, type RunRef } from './run-ref.js';
 import { isOutstanding, MAX_PARALLEL, searchParallel, type ParallelSearch } from './parallel-search.js';
+import { searchBayesParallel } from './bayes-parallel-search.js';
+import { searchRepeatParallel } from './repeat-parallel-search.js';
+import { answeredState } from './bayes-answer.js';
+import { freshRun } from './fresh-run.js';
 
 export interface StartParams {
   readonly graph: CommitGraph;
@@ -44,9 +48,11 @@ export interface StartParams {
    */
   readonly narrow?: { readonly forced: readonly string[] };
   /**
-   * Multisection: keep up to this many bisect runs in flight, placed to cut
-   * the candidates into k+1 near-equal parts (deterministic policy only; a
-   * `parallel` event changes it later). 1 walks git's exact path. @defaultValue 1
+   * Multisection: keep up to this many runs in flight (a `parallel` event
+   * changes it later). Deterministic: points that cut the candidates into
+   * k+1 near-equal parts; bayes: the batch expected to teach the most
+   * together; repeat: a few commits with several runs each. 1 walks the
+   * one-at-a-time path (git's, for deterministic verdicts). @defaultValue 1
    */
   readonly parallel?: number;
 }
@@ -153,7 +159,6 @@ function recordOf(event: Extract<BisectEvent, { type: 'verdict' }>): VerdictReco
 
 function checkParallel(state: BisectState, k: number): string | undefined {
   if (!Number.isInteger(k) || k < 1 || k > MAX_PARALLEL) return `parallel must be an integer from 1 to ${MAX_PARALLEL}, not ${k}`;
-  if (k > 1 && state.policy !== undefined) return `parallel ${k} needs the deterministic policy: policy ${state.policy.kind} picks one run at a time`;
   return undefined;
 }
 
@@ -190,7 +195,7 @@ function advance(before: BisectState, index: GraphIndex): Step {
     if (check.kind === 'failed') return finish({ ...state, status: 'failed', error: check.error, endpoints: check.endpoints });
     state = { ...state, endpoints: check.endpoints };
   }
-  const multi = (state.parallel ?? 1) > 1 || (state.inFlight?.length ?? 0) > 0 ? searchParallel(state, index) : undefined;
+  const multi = (state.parallel ?? 1) > 1 || (state.inFlight?.length ?? 0) > 0 ? parallelSearch(state, index) : undefined;
   if (multi?.kind === 'test' && ((state.parallel ?? 1) > 1 || multi.inFlight.length > multi.start.length)) return parallelStep(state, multi);
   if (multi === undefined) return searchOneAtATime(state, index);
   // Back to one run at a time (k lowered to 1 and nothing useful in flight), or answered.
@@ -198,6 +203,13 @@ function advance(before: BisectState, index: GraphIndex): Step {
   const moot = [...(state.moot ?? []), ...multi.cancel];
   const step = multi.kind === 'done' ? afterAnswer(multi.state, index) : searchOneAtATime({ ...settled, ...(moot.length > 0 ? { moot } : {}) }, index);
   return { state: step.state, commands: [...cancelCommands(multi.cancel), ...step.commands] };
+}
+
+/** The multisection search of the bisection's policy. */
+function parallelSearch(state: BisectState, index: GraphIndex): ParallelSearch {
+  if (state.policy?.kind === 'bayes') return searchBayesParallel(state, index);
+  if (state.policy?.kind === 'repeat') return searchRepeatParallel(state, index);
+  return searchParallel(state, index);
 }
 
 function searchOneAtATime(state: BisectState, index: GraphIndex): Step {
@@ -247,7 +259,9 @@ function searchLikeGit(state: BisectState, index: GraphIndex): Search {
     const reason = state.untestable[sha];
     if (reason === undefined) {
       const progress = progressOf(candidates.list, bounds.skipped, history);
-      return { kind: 'test', ref: { commit: sha, run: bisectRunsOf(current, sha), purpose: 'bisect' }, progress, history };
+      // Repeat after runs in parallel: a run index handed out before (maybe cancelled, never landed) is not reused.
+      const run = state.policy === undefined ? bisectRunsOf(current, sha) : Math.max(bisectRunsOf(current, sha), freshRun(current, sha, 'bisect'));
+      return { kind: 'test', ref: { commit: sha, run, purpose: 'bisect' }, progress, history };
     }
     history.push({ commit: sha, verdict: 'skip', source: 'untestable', reason: `untestable: ${reason}` });
   }
@@ -256,20 +270,14 @@ function searchLikeGit(state: BisectState, index: GraphIndex): Search {
 function searchBayes(state: BisectState, index: GraphIndex): Search {
   const outcome = chooseBayes(state, index, state.policy as Extract<NonNullable<BisectState['policy']>, { kind: 'bayes' }>);
   const shas = state.graph.commits;
-  const { next: _next, pending: _p, ...rest } = state;
   const history = [...state.history];
-  const posterior = (list: readonly { commit: number; probability: number }[]) => list.map((p) => ({ commit: shas[p.commit]!, probability: p.probability }));
   switch (outcome.kind) {
     case 'calibrate':
       return { kind: 'test', ref: { commit: outcome.commit, run: outcome.run, purpose: 'calibrate' }, progress: { candidatesLeft: shas.length, testableLeft: shas.length, stepsLeft: estimateBisectSteps(shas.length), tested: tested(history) }, history };
     case 'test':
       return { kind: 'test', ref: { commit: shas[outcome.commit]!, run: outcome.run, purpose: 'bisect' }, progress: { candidatesLeft: outcome.support, testableLeft: outcome.support, stepsLeft: estimateBisectSteps(outcome.support), tested: tested(history) }, history };
-    case 'found':
-      return { kind: 'done', state: { ...rest, status: 'found', culprit: shas[outcome.commit]!, confidence: outcome.confidence, posterior: posterior(outcome.posterior) } };
-    case 'ambiguous':
-      return { kind: 'done', state: { ...rest, status: 'ambiguous', candidates: outcome.commits.map((i) => shas[i]!), confidence: outcome.confidence, posterior: posterior(outcome.posterior) } };
-    case 'failed':
-      return { kind: 'done', state: { ...rest, status: 'failed', error: outcome.error } };
+    default:
+      return { kind: 'done', state: answeredState(state, outcome) };
   }
 }
 

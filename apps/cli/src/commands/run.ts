@@ -47,7 +47,9 @@ candidates only with BROKEN dropped, printing the forced culprit beside it.
 at points that cut the candidates into K+1 near-equal parts (git's weights);
 a test made moot by another's verdict is stopped. The culprit is git's; with
 skipped commits the "could be any of" set may differ from git's single path
-(it still holds the culprit). Deterministic policy only.
+(it still holds the culprit). With --policy bayes the K runs are the batch
+expected to teach the most together (the same commit may run several times
+at once); with --policy repeat a few commits get several runs each.
 --import-log FILE continues a git bisect log on the log's own start (its good and
 bad ends, --first-parent): --good/--bad may then be omitted, and flags that
 contradict the log are refused.`;
@@ -94,7 +96,6 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   const fix = policy.terms === 'fix';
   if (fix && (goodRefs.length !== 1 || badRef === undefined)) throw new UsageError('kbisect run: --fix takes exactly one --good (the commit where the bug is gone)');
   const parallel = parallelFrom('run', values.parallel);
-  if (parallel > 1 && policy.policy !== undefined && policy.policy !== 'deterministic') throw new UsageError(`kbisect run: --parallel ${parallel} needs --policy deterministic (repeat and bayes pick one run at a time)`);
   const cacheDir = cacheDirFrom(values['cache-dir'], process.env);
 
   const repo = await openRepo(source, { cacheDir, fetch: true });

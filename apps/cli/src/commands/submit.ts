@@ -22,10 +22,10 @@ What run takes, the service takes:
 ${POLICY_USAGE}
   --import-log FILE       a \`git bisect log\` begun by hand: the service carries on from its marks,
                           in the log's --first-parent mode (ends that contradict its start are refused)
-  --parallel K            at most K tests of this bisection at once (options.maxParallel); unset, each
-                          round takes as many as the lab has ready (machines, or test worker slots);
-                          1 is git's path. Deterministic: multisection; repeat/bayes: repeated runs
-                          of one commit on several machines at once
+  --parallel K            at most K tests of this bisection at once (options.maxParallel; any policy);
+                          unset, each round takes as many as the lab has ready (machines, or test
+                          worker slots); 1 is git's path. Deterministic: multisection; bayes: a batch
+                          chosen for the most information together; repeat: runs shared over commits
   --no-reuse              test every run here: take no verdict from earlier bisections with the same
                           probe, share no test with a running one (options.reuse: false)
 Kernel probes (build, boot on a lab machine, run a reproducer):

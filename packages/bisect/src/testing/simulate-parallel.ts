@@ -1,7 +1,8 @@
 import { next, startBisection, type StartParams } from '../reducer.js';
-import { runKey, runRef, type RunRef } from '../run-ref.js';
+import { runFields, runKey, runRef, type RunRef } from '../run-ref.js';
 import type { BisectState, Step, Verdict } from '../state.js';
 import type { Random } from './seeded-random.js';
+import type { RunContext } from './simulate.js';
 
 export interface ParallelSimulation {
   readonly state: BisectState;
@@ -29,8 +30,10 @@ export interface ParallelSimulationOptions {
  * same time would: the runs of a round finish in a random order, each verdict
  * goes to the engine at once, runs it hands out meanwhile start next round,
  * and runs it cancels are dropped (or, at `lateResultRate`, land anyway).
+ * The oracle is asked about each run (its purpose and run index too), so a
+ * flaky reproducer can answer each run afresh.
  */
-export function simulateParallel(params: StartParams, oracle: (sha: string) => Verdict, options: ParallelSimulationOptions): ParallelSimulation {
+export function simulateParallel(params: StartParams, oracle: (sha: string, ctx: RunContext) => Verdict, options: ParallelSimulationOptions): ParallelSimulation {
   const { random } = options;
   let step: Step = startBisection(params);
   let round: RunRef[] = [];
@@ -65,7 +68,8 @@ export function simulateParallel(params: StartParams, oracle: (sha: string) => V
         if (random() >= (options.lateResultRate ?? 0)) continue;
         lateResults++;
       }
-      step = next(step.state, { type: 'verdict', commit: ref.commit, verdict: oracle(ref.commit) });
+      const { commit, ...ctx } = ref;
+      step = next(step.state, { type: 'verdict', ...runFields(ref), verdict: oracle(commit, ctx) });
       take(step);
     }
   }
