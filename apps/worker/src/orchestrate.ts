@@ -20,6 +20,8 @@ export interface OrchestratorDeps {
   readonly enqueueBuild: (job: BuildJob, opts: { attempts: number; priority: number }) => Promise<void>;
   /** Drops a moot run's build or test while it still waits in its queue (one already running finishes; its verdict is recorded). */
   readonly dropWaiting?: (run: StepRun) => Promise<void>;
+  /** Drops the builds ahead no verdict still to come needs (all of them once the bisection stopped running). */
+  readonly dropMootBuildsAhead?: (bisectionId: string, state: BisectState) => Promise<void>;
   readonly now: () => Date;
   /** The worker's cache dir: named `<cache>` in reasons readers see. */
   readonly cacheDir?: string;
@@ -69,6 +71,7 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps): 
   }
   if (replayed.phase !== 'bisecting') return 'initialized';
   const { state } = replayed;
+  await deps.dropMootBuildsAhead?.(bisectionId, state);
   if (state.status === 'running') {
     // Re-checked on every pass: an 'initialized' event written into Redis does not get a step enqueued.
     const untrusted = loaded.fold.created ? trustProblem(bisectionId, loaded.fold.created, deps.trust) : 'no created event';

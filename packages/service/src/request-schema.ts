@@ -65,6 +65,7 @@ export const BisectionOptionsSchema = Type.Object(
     verify: Type.Optional(Type.Boolean({ description: 'Re-test the culprit and its parent after the search.' })),
     verifyRevert: Type.Optional(Type.Boolean({ description: 'Also test the bad end with the culprit reverted and compare failure rates.' })),
     maxParallel: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'Multisection: up to this many tests of one bisection at once, at points that cut the candidates into equal parts (deterministic policy only; default 1, git\'s path).' })),
+    buildAhead: Type.Optional(Type.Boolean({ description: "Kernel probes: while a kernel is tested, build the kernels its good and its bad verdict would ask for next, at low priority on idle build slots, dropped once moot (default true; a worker's KBISECT_BUILD_AHEAD=off turns it off for every bisection)." })),
     terms: Type.Optional(Type.Union([Type.Literal('regression'), Type.Literal('fix')], { description: "'fix' finds the first commit where the bug is gone: `bad` is a commit with the bug, `good` (exactly one) a later one without it. Default 'regression'." })),
   },
   { additionalProperties: false },
