@@ -1,40 +1,23 @@
 import { readFile } from 'node:fs/promises';
-import type { ArtifactCache } from '@kbisect/kbuild';
-import { buildKernel, loadFragments } from '@kbisect/kbuild';
-import { forcesRun, requiredSymbolsOf, stepNames, untestableModeOf, type BuildJob, type LabTestJob, type UntestableMode } from '@kbisect/service';
-import type { RunPurpose } from '@kbisect/bisect';
-import type { Sandbox } from '@kbisect/sandbox';
+import { BuildInfraError } from '@kbisect/kbuild';
+import { requiredSymbolsOf, stepNames, type BuildJob, type LabTestJob } from '@kbisect/service';
 import { recordRevertUnavailable, recordStepStarted, recordVerdict } from './record-step.js';
-import type { OpenRepo } from './repo-port.js';
 import { loadStep } from './step-context.js';
 import type { RequestTrust } from './request-trust.js';
+import { buildRunKernel, type KernelBuildSlot } from './run-kernel-build.js';
 import type { StepStore } from './step-store.js';
-import { treeWorkDir } from './tree-work-dir.js';
 
-export interface BuildJobDeps {
+export { buildModeOf } from './run-kernel-build.js';
+
+export interface BuildJobDeps extends KernelBuildSlot {
   readonly store: StepStore;
   /** What this worker allows and the key to check the API's signature (request-trust.ts). */
   readonly trust: RequestTrust;
-  readonly openRepo: OpenRepo;
-  readonly cache: ArtifactCache;
-  /** This build slot's directory: per tree, one worktree and per-config build dirs, kept between steps. */
-  readonly workDir: string;
-  readonly jobs: number;
-  readonly ccacheDir: string;
-  /** Where every make of the submitted tree runs. */
-  readonly sandbox: Sandbox;
   readonly enqueueTest: (job: LabTestJob) => Promise<void>;
+  /** Called once the kernel went to the lab: the build queue may now build ahead of this run's verdict. */
+  readonly handedOff?: (job: BuildJob) => Promise<void>;
   readonly now: () => Date;
   readonly attempt: number;
-  /** Where kernel-configs/ lives. @defaultValue the repository's */
-  readonly fragmentDir?: string;
-  /** The kernel build; a unit test of the job replaces it. @defaultValue buildKernel (make in this slot's worktree) */
-  readonly build?: typeof buildKernel;
-}
-
-/** A `narrow` run is built forced (BROKEN dropped, its own cache entry); every other run of a narrowing bisection honestly. */
-export function buildModeOf(mode: UntestableMode, purpose: RunPurpose): 'skip' | 'force' {
-  return forcesRun(mode, purpose) ? 'force' : 'skip';
 }
 
 export type BuildJobOutcome = 'built' | 'recorded' | 'duplicate' | 'stale';
@@ -55,10 +38,10 @@ export async function runBuildJob(job: BuildJob, deps: BuildJobDeps): Promise<Bu
   await recordStepStarted(deps.store, job, deps.attempt, at());
   const required = requiredSymbolsOf(probe, request.options);
   await deps.store.log.append(job.bisectionId, { type: 'step-progress', at: at(), commit: job.commit, phase: 'build', message: `building with ${probe.configFragments.join(' + ') || 'tinyconfig'}${required.length ? `, requiring ${required.join(' ')}` : ''}` });
-  const fragments = await loadFragments(probe.configFragments, deps.fragmentDir);
-  const repo = await deps.openRepo(request.repo);
   const started = Date.now();
-  const outcome = await (deps.build ?? buildKernel)(repo, deps.cache, treeWorkDir(deps.workDir, request.repo), { commit: ref.commit, fragments, required, jobs: deps.jobs, ccacheDir: deps.ccacheDir, sandbox: deps.sandbox, untestable: buildModeOf(untestableModeOf(probe), ref.purpose), ...(ref.revert ? { revert: ref.revert } : {}) });
+  const outcome = await buildRunKernel({ ...request, probe }, ref, deps);
+  // Only a build ahead is given a signal: a step's own build is never cancelled this way.
+  if (outcome.kind === 'cancelled') throw new BuildInfraError(`${ref.commit}: the build was stopped`);
   if (outcome.kind === 'revert-failed') {
     // The engine records the check as unavailable and finishes; the bad end keeps its verdicts.
     await recordRevertUnavailable(deps.store, job, outcome.reason, at());
@@ -88,6 +71,7 @@ export async function runBuildJob(job: BuildJob, deps: BuildJobDeps): Promise<Bu
       buildEvidence,
     },
   });
+  await deps.handedOff?.(job);
   return 'built';
 }
 

@@ -31,6 +31,8 @@ export interface OrchestratorDeps {
   readonly readyCapacity?: (probe: BisectionRequest['probe']) => Promise<number>;
   /** Shared results across bisections; absent: every run is tested here. */
   readonly shared?: SharedResults;
+  /** Drops the builds ahead no verdict still to come needs (all of them once the bisection stopped running). */
+  readonly dropMootBuildsAhead?: (bisectionId: string, state: BisectState) => Promise<void>;
   readonly now: () => Date;
   /** The worker's cache dir: named `<cache>` in reasons readers see. */
   readonly cacheDir?: string;
@@ -80,6 +82,7 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps, p
   }
   if (replayed.phase !== 'bisecting') return 'initialized';
   const { state } = replayed;
+  await deps.dropMootBuildsAhead?.(bisectionId, state);
   if (state.status === 'running') {
     // Re-checked on every pass: an 'initialized' event written into Redis does not get a step enqueued.
     const untrusted = loaded.fold.created ? trustProblem(bisectionId, loaded.fold.created, deps.trust) : 'no created event';

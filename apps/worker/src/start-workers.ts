@@ -7,10 +7,14 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ArtifactCache, DEFAULT_TOOLCHAIN, DEFAULT_TOOLCHAINS } from '@kbisect/kbuild';
 import type { OpenedSandbox } from '@kbisect/sandbox';
-import { BisectionStore, BuildJobSchema, pathRedactor, readRequestKey, KEEP_JOBS, MachineHistory, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, TestWorkerRegistry, VerdictCache, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, toolchainIdentity, wakeOrchestrate, type StepJob } from '@kbisect/service';
+import { BisectionStore, BuildQueueJobSchema, pathRedactor, readRequestKey, KEEP_JOBS, MachineHistory, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, TestWorkerRegistry, VerdictCache, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, toolchainIdentity, wakeOrchestrate, type StepJob } from '@kbisect/service';
 import type { SharedResults } from './dispatch-round.js';
 import { shareRun } from './share-run.js';
 import { runBuildJob } from './build-step-job.js';
+import { runBuildAheadJob } from './build-ahead-job.js';
+import { stillUseful } from './build-ahead-plan.js';
+import { buildAheadQueue, NOT_STARTED } from './build-ahead-queue.js';
+import { queueBuildsAhead } from './queue-builds-ahead.js';
 import { endOnTerminalError } from './record-step.js';
 import { claimBuildSlots, claimSlots, type BuildSlots } from './build-slots.js';
 import { runLabTestJob } from './lab-test-job.js';
@@ -69,6 +73,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
   // After a step job: its verdict goes to the shared cache and whoever waited for the run is woken.
   const share = (job: StepJob): Promise<void> => shareRun(store, shared, job).catch((err: unknown) => deps.logger.error({ err, bisection: job.bisectionId }, 'could not share a run'));
   const history = new MachineHistory(redis, store.keys);
+  const ahead = buildAheadQueue(buildQueue, redis, store.keys);
   const stepOpts = (opts: { attempts: number; priority: number }) => ({ attempts: opts.attempts, priority: opts.priority, backoff: { type: 'exponential' as const, delay: 2000 }, ...KEEP_JOBS });
   const workers: Worker[] = [];
   const connections: Redis[] = [redis];
@@ -80,7 +85,8 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
   // Out of retries: the machinery, not the kernel, failed; say so and stop the bisection.
   const failStepWhenRetriesRunOut = (w: Worker, doing: string): void => {
     w.on('failed', (job, err) => {
-      if (!job || !finalFailure(job, err)) return;
+      // A build ahead is never a step: its failure leaves the step's own build to try.
+      if (!job || !finalFailure(job, err) || (job.data as { kind?: unknown }).kind === 'build-ahead') return;
       const data = job.data as StepJob;
       void store.load(data.bisectionId)
         .then(({ fold }) => store.log.appendOnce(data.bisectionId, `infra-failed:${data.commit}`, { type: 'failed', at: new Date().toISOString(), error: publicReason(`infrastructure failure ${doing} ${data.commit} after ${job.attemptsMade} attempts: ${err.message}`, fold.created, config.cacheDir) }))
@@ -116,9 +122,13 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
             for (const [queue, id] of [[buildQueue, jobIds.build(run)], [testQueue, jobIds.test(run)]] as const) {
               const job = await queue.getJob(id);
               // Only a job nobody has picked up: removing an active one would orphan its lock.
-              if (job && ['waiting', 'prioritized', 'delayed'].includes(await job.getState())) dropped = (await job.remove().then(() => true, () => false)) || dropped;
+              if (job && NOT_STARTED.includes(await job.getState())) dropped = (await job.remove().then(() => true, () => false)) || dropped;
             }
             return dropped;
+          },
+          dropMootBuildsAhead: async (id, state) => {
+            const dropped = await ahead.dropMoot(id, () => stillUseful(state));
+            if (dropped.length > 0) log.info({ dropped: dropped.map((r) => r.commit) }, 'dropped moot builds ahead');
           },
         });
         log.info({ outcome }, 'orchestrated');
@@ -181,17 +191,38 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
     const w = new Worker(
       names.build,
       async (job: Job) => {
-        if (!Value.Check(BuildJobSchema, job.data)) throw new UnrecoverableError('build job data does not match its schema');
+        if (!Value.Check(BuildQueueJobSchema, job.data)) throw new UnrecoverableError('build job data does not match its schema');
         const data = job.data;
         const log = deps.logger.child({ bisection: data.bisectionId, job: job.id, commit: data.commit });
+        // A build ahead of the same run: removed if still waiting, waited for if building (then this build is a cache hit).
+        if (data.kind === 'build') {
+          const settled = await ahead.settle(data);
+          if (settled !== 'none') log.info({ settled }, 'build ahead of this run settled');
+        }
         const slot = freeSlots.shift();
         if (slot === undefined) throw new Error('no free build slot (more builds than KBISECT_BUILD_CONCURRENCY)');
+        const now = (): Date => new Date();
+        const buildSlot = { openRepo: deps.openRepo, cache, workDir: slot, jobs: config.buildJobs, ccacheDir: config.ccacheDir, sandbox };
         try {
-          const now = (): Date => new Date();
+          if (data.kind === 'build-ahead') {
+            // Never retried and never the bisection's failure: the step's own build still comes, with its retries.
+            const outcome = await runBuildAheadJob(data, { ...buildSlot, store, trust, queue: ahead, now }).catch((err: unknown) => {
+              log.warn({ err }, 'build ahead failed');
+              return 'failed' as const;
+            });
+            log.info({ outcome }, 'built ahead');
+            return outcome;
+          }
+          const priority = job.opts.priority ?? 50;
           const outcome = await endOnTerminalError(store, data, now, () => runBuildJob(data, {
-            store, trust, openRepo: deps.openRepo, cache, workDir: slot, jobs: config.buildJobs, ccacheDir: config.ccacheDir, sandbox, now, attempt: job.attemptsMade + 1,
+            ...buildSlot, store, trust, now, attempt: job.attemptsMade + 1,
             enqueueTest: async (next) => {
-              await testQueue.add('test', next, { jobId: jobIds.test(next), attempts: job.opts.attempts ?? 3, priority: job.opts.priority ?? 50, backoff: { type: 'exponential', delay: 2000 }, ...KEEP_JOBS });
+              await testQueue.add('test', next, { jobId: jobIds.test(next), attempts: job.opts.attempts ?? 3, priority, backoff: { type: 'exponential', delay: 2000 }, ...KEEP_JOBS });
+            },
+            handedOff: async (built) => {
+              // Speculation never fails a step: the kernel is already on its way to the lab.
+              await queueBuildsAhead(store, ahead, built, { workerAllows: config.buildAhead, priority })
+                .then((queued) => queued > 0 && log.info({ queued }, 'queued builds ahead'), (err: unknown) => log.warn({ err }, 'could not queue builds ahead'));
             },
           }));
           if (outcome !== 'built') {

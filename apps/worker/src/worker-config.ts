@@ -54,6 +54,14 @@ export const WorkerConfigSchema = Type.Object({
    * @defaultValue none
    */
   probeReadPaths: Type.Array(Type.String({ pattern: '^/' })),
+  /**
+   * Build ahead (KBISECT_BUILD_AHEAD=on|off): while a kernel is tested, idle
+   * build slots build the kernels its good and its bad verdict would ask for
+   * next (low priority, dropped once moot). A request's `options.buildAhead:
+   * false` turns it off for one bisection.
+   * @defaultValue true
+   */
+  buildAhead: Type.Boolean(),
 });
 export type WorkerConfig = Static<typeof WorkerConfigSchema>;
 
@@ -100,8 +108,10 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     sandbox: env.KBISECT_SANDBOX === undefined || env.KBISECT_SANDBOX === '' ? 'on' : env.KBISECT_SANDBOX,
     sandboxUser: env.KBISECT_SANDBOX_USER ?? 'kbisect-sandbox',
     probeReadPaths: (env.KBISECT_PROBE_READ_PATHS ?? '').split(':').filter((p) => p !== ''),
+    buildAhead: env.KBISECT_BUILD_AHEAD === undefined || env.KBISECT_BUILD_AHEAD === '' || env.KBISECT_BUILD_AHEAD === 'on',
   };
   for (const p of config.probeReadPaths) if (!isAbsolute(p) || p.split('/').includes('..')) throw new WorkerConfigError(`KBISECT_PROBE_READ_PATHS: '${p}' is not an absolute path without '..'`);
+  if (![undefined, '', 'on', 'off'].includes(env.KBISECT_BUILD_AHEAD)) throw new WorkerConfigError(`KBISECT_BUILD_AHEAD: '${env.KBISECT_BUILD_AHEAD ?? ''}' is neither 'on' nor 'off'`);
   if (config.sandbox !== 'on' && config.sandbox !== 'off') throw new WorkerConfigError(`KBISECT_SANDBOX: '${config.sandbox}' is neither 'on' nor 'off'`);
   if (!Value.Check(WorkerConfigSchema, config)) {
     const first = Value.Errors(WorkerConfigSchema, config).First();

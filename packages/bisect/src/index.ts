@@ -22,3 +22,4 @@ export type { NarrowedSummary } from './narrowed-summary.js';
 export { rangeFromImportedLog, type StartRange, type ImportedRangeOutcome } from './imported-range.js';
 export { nextMergeBaseStep, type MergeBaseStep } from './merge-base-check.js';
 export { MAX_PARALLEL } from './parallel-search.js';
+export { runsAfterVerdict, runsInFlight, speculativeRuns, type RunsAfterVerdict } from './speculation.js';

@@ -67,13 +67,21 @@ export interface BuildRequest {
    * pass unconfinedSandbox() on their own trees.
    */
   readonly sandbox: Sandbox;
+  /**
+   * Aborting stops the build between steps or kills its make (a speculative
+   * build made moot); the outcome is then `cancelled`. Kbuild's command
+   * records make a killed build's half-written objects rebuild next time.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export type BuildOutcome =
   | { readonly kind: 'built'; readonly artifacts: CachedBuild; readonly fromCache: boolean; readonly seconds: number; readonly forced: readonly string[] }
   | { readonly kind: 'skip'; readonly reason: string; readonly log: string }
   /** The requested revert does not apply: no kernel, and no verdict on the commit either. */
-  | { readonly kind: 'revert-failed'; readonly reason: string; readonly log: string };
+  | { readonly kind: 'revert-failed'; readonly reason: string; readonly log: string }
+  /** Stopped through `signal` before a kernel was made; nothing was cached. */
+  | { readonly kind: 'cancelled'; readonly reason: string; readonly log: string };
 
 /**
  * Builds the kernel of one commit for a build worker that keeps `workDir`
@@ -99,6 +107,8 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
   const stale = await killStaleGroup(groupFile, workDir);
   await rm(log, { force: true });
   if (stale.length > 0) await appendFile(log, `kbisect: killed ${stale.length} processes of an earlier build in this work dir (its worker died)\n`);
+  const cancelled = { kind: 'cancelled', reason: 'the build was stopped before it made a kernel', log } as const;
+  if (req.signal?.aborted) return cancelled;
   await tree.checkoutWorktree(src, req.commit);
   for (const fix of applicable) {
     try {
@@ -123,12 +133,14 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
   const sandbox = req.sandbox;
   const configured = await configureKernel({ srcDir: src, outDir: join(workDir, 'config-scratch'), fragments: req.fragments, required: req.required, cc, sandbox, gitDir: tree.gitDir, env, logFile: log, groupFile });
   if (!configured.ok) return { kind: 'skip', reason: configured.reason, log };
+  if (req.signal?.aborted) return cancelled;
   const compatArgs = req.makeCompat === false ? [] : makeCompatArgs(await readFile(join(src, 'scripts/Kbuild.include'), 'utf8').catch(() => null), makeVersionOf(await makeVersionText()));
   if (compatArgs.length > 0) await appendFile(log, `kbisect: this tree's Kbuild.include predates make 4.3's '#' handling: passing ${compatArgs.map((a) => `'${a}'`).join(' ')} so .cmd files stay readable and the next step rebuilds only what changed\n`);
   const out = join(workDir, 'build', configured.hash.slice(0, 16));
   await mkdir(out, { recursive: true });
   await writeFile(join(out, '.config'), configured.config);
-  const run = await runMake(['bzImage'], { srcDir: src, outDir: out, cc, sandbox, gitDir: tree.gitDir, compatArgs, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log, groupFile });
+  const run = await runMake(['bzImage'], { srcDir: src, outDir: out, cc, sandbox, gitDir: tree.gitDir, compatArgs, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log, groupFile, ...(req.signal ? { signal: req.signal } : {}) });
+  if (run.cancelled) return cancelled;
   if (run.exitCode !== 0 || run.timedOut) {
     const failure = classifyBuildFailure(run);
     if (failure.kind === 'infra') throw new BuildInfraError(`${req.commit}: ${failure.reason}`);
@@ -141,7 +153,8 @@ export async function buildKernel(tree: BuildTree, cache: ArtifactCache, workDir
     const staging = join(workDir, 'modules-staging');
     await rm(staging, { recursive: true, force: true });
     await mkdir(staging);
-    const m = await runMake(['modules'], { srcDir: src, outDir: out, cc, sandbox, gitDir: tree.gitDir, compatArgs, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log, groupFile });
+    const m = await runMake(['modules'], { srcDir: src, outDir: out, cc, sandbox, gitDir: tree.gitDir, compatArgs, jobs: req.jobs ?? 2, timeoutMs: (req.timeoutSec ?? 3600) * 1000, env, logFile: log, groupFile, ...(req.signal ? { signal: req.signal } : {}) });
+    if (m.cancelled) return cancelled;
     if (m.exitCode !== 0) {
       const failure = classifyBuildFailure(m);
       if (failure.kind === 'infra') throw new BuildInfraError(`${req.commit}: ${failure.reason}`);

@@ -44,6 +44,18 @@ describe('build process groups', () => {
     expect(await until(async () => (await processesNaming(`^${dir}/src/fakecc 30[01]`)).length === 0)).toBe(true);
   });
 
+  it('aborting its signal (a build ahead made moot) kills make and everything it started, and says cancelled', async () => {
+    const stop = new AbortController();
+    const started = Date.now();
+    const run = runMake(['all'], { srcDir: join(dir, 'src'), outDir: join(dir, 'out'), cc: 'gcc', sandbox, timeoutMs: 600_000, signal: stop.signal });
+    expect(await until(async () => (await processesNaming(`^${dir}/src/fakecc 301`)).length === 1)).toBe(true);
+    stop.abort();
+    const r = await run;
+    expect(r).toMatchObject({ cancelled: true, timedOut: false });
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(await until(async () => (await processesNaming(`^${dir}/src/fakecc 30[01]`)).length === 0)).toBe(true);
+  }, 30_000);
+
   it('in the sandbox, a build whose worker was SIGKILLed dies with it', async () => {
     const work = join(dir, 'work-bwrap');
     await mkdir(join(work, 'out'), { recursive: true });

@@ -6,6 +6,8 @@ export interface MakeRun {
   readonly exitCode?: number;
   readonly signal?: string;
   readonly timedOut: boolean;
+  /** Stopped through `signal`: the whole process tree was killed. */
+  readonly cancelled?: true;
   /** Capped: the first and last MiB (packages/sandbox's CappedOutput), like the log file. */
   readonly output: string;
   readonly isolation: SandboxIsolation;
@@ -28,6 +30,8 @@ export interface MakeOptions {
   readonly logFile?: string;
   readonly compatArgs?: readonly string[];
   readonly groupFile?: string;
+  /** Aborting kills make and everything it started (a build made moot). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -53,6 +57,7 @@ export async function runMake(targets: readonly string[], opts: MakeOptions): Pr
     timeoutMs: opts.timeoutMs,
     limits: { processes: 4096 },
     ...(opts.logFile ? { logFile: opts.logFile } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
     // Recorded so the next build in this work dir can kill it if this worker dies mid-build.
     onStart: async (pid) => {
       pgid = pid;
@@ -60,7 +65,7 @@ export async function runMake(targets: readonly string[], opts: MakeOptions): Pr
     },
   });
   if (pgid !== undefined && opts.groupFile) await forgetGroup(opts.groupFile, pgid);
-  return { ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}), ...(r.signal ? { signal: r.signal } : {}), timedOut: r.stopped === 'timed-out', output: r.output, isolation: r.isolation };
+  return { ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}), ...(r.signal ? { signal: r.signal } : {}), timedOut: r.stopped === 'timed-out', ...(r.stopped === 'cancelled' ? { cancelled: true as const } : {}), output: r.output, isolation: r.isolation };
 }
 
 /** GNU make's version here, asked once per process (the host's make, no tree involved). */

@@ -11,6 +11,10 @@ export interface Keys {
   meta(id: string): string;
   evidence(id: string, name: string): string;
   cancel(id: string): string;
+  /** The runs built ahead for a bisection and not yet dropped (a hash: run key → the run's JSON). */
+  buildsAhead(id: string): string;
+  /** Set when a build ahead became moot: its build worker stops it. */
+  dropBuildAhead(id: string, run: string): string;
   readonly metrics: string;
   /** The ids of the bisections with a status, one set per status: /metrics counts them with SCARD. */
   byStatus(status: string): string;
@@ -52,6 +56,8 @@ export function keysFor(namespace: string): Keys {
     meta: (id) => `${b(id)}:meta`,
     evidence: (id, name) => `${b(id)}:evidence:${name}`,
     cancel: (id) => `${b(id)}:cancel`,
+    buildsAhead: (id) => `${b(id)}:ahead`,
+    dropBuildAhead: (id, run) => `${b(id)}:ahead-drop:${run}`,
     metrics: `${namespace}:metrics`,
     byStatus: (status) => `${namespace}:status:${status}`,
     session: (hash) => `${namespace}:session:${hash}`,

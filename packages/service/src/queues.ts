@@ -33,6 +33,23 @@ const StepJobProperties = {
 export const BuildJobSchema = Type.Object({ kind: Type.Literal('build'), ...StepJobProperties }, { additionalProperties: false });
 export type BuildJob = Static<typeof BuildJobSchema>;
 
+/**
+ * Build a kernel ahead of its step, into the artifact cache only, while the
+ * run that may ask for it is tested (build queue, low priority): `after` is
+ * that run, named for the event that says the kernel was built ahead.
+ */
+export const BuildAheadJobSchema = Type.Object({ kind: Type.Literal('build-ahead'), bisectionId: BisectionId, ...RunRefSchema.properties, after: RunRefSchema }, { additionalProperties: false });
+export type BuildAheadJob = Static<typeof BuildAheadJobSchema>;
+
+/** Anything on the build queue. */
+export const BuildQueueJobSchema = Type.Union([BuildJobSchema, BuildAheadJobSchema]);
+
+/**
+ * BullMQ priority of a build ahead: behind every step's own job (request
+ * priorities are 1–100, lower first), so it only takes a build slot nobody else wants.
+ */
+export const BUILD_AHEAD_PRIORITY_OFFSET = 1000;
+
 /** Run a command probe in the commit's worktree (test queue). */
 export const CommandTestJobSchema = Type.Object({ kind: Type.Literal('command-test'), ...StepJobProperties }, { additionalProperties: false });
 export type CommandTestJob = Static<typeof CommandTestJobSchema>;
@@ -74,6 +91,7 @@ export const jobIds = {
   orchestrate: (bisectionId: string, logLength: number): string => `orch-${bisectionId}-${logLength}`,
   build: (job: StepRun): string => `build-${job.bisectionId}-${runName(job)}`,
   test: (job: StepRun): string => `test-${job.bisectionId}-${runName(job)}`,
+  buildAhead: (job: StepRun): string => `ahead-${job.bisectionId}-${runName(job)}`,
 };
 
 /** A step's evidence names and append-once tokens: the first bisect run is the bare commit, as before runs had purposes. */

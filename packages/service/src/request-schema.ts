@@ -66,6 +66,7 @@ export const BisectionOptionsSchema = Type.Object(
     verifyRevert: Type.Optional(Type.Boolean({ description: 'Also test the bad end with the culprit reverted and compare failure rates.' })),
     maxParallel: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'An upper bound on the tests of one bisection at once. Each round takes as many as the pool has ready machines (command probes: live test worker slots), up to this; unset, up to 64. Deterministic: points that cut the candidates into equal parts (multisection); bayes: the batch expected to teach the most together; repeat: a few commits with several runs each. 1 is git\'s path.' })),
     reuse: Type.Optional(Type.Boolean({ default: true, description: 'Take verdicts of earlier bisections with the same probe fingerprint (tree, config, toolchain, reproducer, pool) from the shared cache, and share a test another running bisection is doing. false tests every run here.' })),
+    buildAhead: Type.Optional(Type.Boolean({ description: "Kernel probes: while a kernel is tested, build the kernels its good and its bad verdict would ask for next, at low priority on idle build slots, dropped once moot (default true; a worker's KBISECT_BUILD_AHEAD=off turns it off for every bisection)." })),
     terms: Type.Optional(Type.Union([Type.Literal('regression'), Type.Literal('fix')], { description: "'fix' finds the first commit where the bug is gone: `bad` is a commit with the bug, `good` (exactly one) a later one without it. Default 'regression'." })),
   },
   { additionalProperties: false },

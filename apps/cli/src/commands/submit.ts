@@ -40,6 +40,7 @@ Kernel probes (build, boot on a lab machine, run a reproducer):
   --reproducer-arg ARG    passed to the reproducer (repeatable), e.g. --reproducer-arg=--mode=fork
   --timeout SEC           deadline from power-on to the result line
   --crashes-count         a kernel crash during the test counts as bad
+  --no-build-ahead        do not build the next kernels while one is tested (options.buildAhead: false)
 --require-config and --untestable apply to --test-cmd too (a forced run's
 worktree gets the BROKEN dependency dropped before the command runs).
 The service tests the good and bad ends before the first step (the bisection
@@ -65,6 +66,7 @@ const OPTIONS = {
   timeout: { type: 'string' },
   'crashes-count': { type: 'boolean' },
   'skip-endpoint-check': { type: 'boolean' },
+  'no-build-ahead': { type: 'boolean' },
   verify: { type: 'boolean' },
   'verify-revert': { type: 'boolean' },
   ...POLICY_OPTIONS,
@@ -112,6 +114,7 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
       ...(values['skip-endpoint-check'] ? { checkEndpoints: false } : {}),
       ...(values.parallel !== undefined ? { maxParallel: parallel } : {}),
       ...(values['no-reuse'] ? { reuse: false } : {}),
+      ...(values['no-build-ahead'] ? { buildAhead: false } : {}),
       ...(values.verify || values['verify-revert'] ? { verify: true } : {}),
       ...(values['verify-revert'] ? { verifyRevert: true } : {}),
       // A command probe's required symbols are the bisection's (a kernel probe carries its own).
