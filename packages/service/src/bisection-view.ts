@@ -127,7 +127,8 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
       ...(manual ? { at: manual.at, ...(manual.by !== undefined ? { by: manual.by } : {}) } : {}),
     };
   });
-  const reused = Object.values(fold.runs).filter((r) => r.reused !== undefined).length;
+  // Counted among the engine's verdicts: a reused run the engine did not take (it landed after its commit was moot) is no step either way.
+  const reused = verdicts.filter((v) => v.source === 'probe' && v.reusedFrom !== undefined).length;
   const view: BisectionView = {
     ...base,
     status: state.status,
