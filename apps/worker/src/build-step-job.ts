@@ -5,6 +5,7 @@ import { forcesRun, requiredSymbolsOf, stepNames, untestableModeOf, type BuildJo
 import type { RunPurpose } from '@kbisect/bisect';
 import type { Sandbox } from '@kbisect/sandbox';
 import { recordRevertUnavailable, recordStepStarted, recordVerdict } from './record-step.js';
+import type { KernelPublisher } from './kernel-publisher.js';
 import type { OpenRepo } from './repo-port.js';
 import { loadStep } from './step-context.js';
 import type { RequestTrust } from './request-trust.js';
@@ -28,6 +29,8 @@ export interface BuildJobDeps {
   readonly attempt: number;
   /** Where kernel-configs/ lives. @defaultValue the repository's */
   readonly fragmentDir?: string;
+  /** Where built kernels go for lab hosts (the artifact store). @defaultValue none: the lab reads the paths (one host) */
+  readonly publisher?: KernelPublisher;
   /** The kernel build; a unit test of the job replaces it. @defaultValue buildKernel (make in this slot's worktree) */
   readonly build?: typeof buildKernel;
 }
@@ -75,11 +78,14 @@ export async function runBuildJob(job: BuildJob, deps: BuildJobDeps): Promise<Bu
     type: 'step-progress', at: at(), commit: job.commit, phase: 'build',
     message: outcome.fromCache ? `kernel from the artifact cache (${String(artifacts.meta.configHash ?? '').slice(0, 12)})` : `built in ${outcome.seconds.toFixed(0)} s${outcome.forced.length ? `, forced: ${outcome.forced.join(', ')}` : ''}`,
   });
+  // Published before the lab hears of it: a lab job never names an artifact the store does not hold.
+  const artifact = deps.publisher ? await deps.publisher.publish(job.bisectionId, artifacts) : undefined;
   await deps.enqueueTest({
     ...job,
     kind: 'lab-test',
     kernel: {
       bzImage: artifacts.bzImage,
+      ...(artifact !== undefined ? { artifact } : {}),
       ...(artifacts.modules ? { modules: artifacts.modules } : {}),
       configHash: String(artifacts.meta.configHash ?? ''),
       fromCache: outcome.fromCache,

@@ -3,7 +3,7 @@ import { narrowedOf, type BisectionRequest, type BisectionStore, type BuildJob, 
 import { driverStartFor, importedStart, narrowOf, openRange, probesUntestable, requiredSymbolsOf, startDriver, untestableModeOf } from '@kbisect/service/driver';
 import { probeUntestable } from '@kbisect/kbuild';
 import type { Sandbox } from '@kbisect/sandbox';
-import { failBisection } from './fail-bisection.js';
+import { failBisection, releasePinsOf } from './fail-bisection.js';
 import type { OpenRepo } from './repo-port.js';
 import { recordReportFacts } from './report-facts.js';
 import { RangeTooLargeError } from './range-too-large-error.js';
@@ -25,6 +25,8 @@ export interface OrchestratorDeps {
   readonly cacheDir?: string;
   /** Runs the tree's get_maintainer.pl when the bisection ends. */
   readonly sandbox: Sandbox;
+  /** Releases the artifact-store pins the bisection's builds took, once it ends (found, ambiguous, failed or cancelled). @defaultValue none (no store) */
+  readonly releasePins?: (bisectionId: string) => Promise<void>;
 }
 
 export type OrchestrateOutcome = 'initialized' | 'enqueued' | 'finished' | 'already-finished' | 'failed-to-start';
@@ -138,6 +140,7 @@ function runsToStart(commands: readonly BisectCommand[], state: BisectState): Ex
 async function finishOnce(deps: OrchestratorDeps, id: string, event: Extract<LogEvent, { type: 'finished' }>): Promise<void> {
   await deps.store.log.appendOnce(id, 'finished', event);
   await deps.store.setStatus(id, event.status);
+  await releasePinsOf(deps, id);
 }
 
 /**

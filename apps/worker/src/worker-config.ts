@@ -54,6 +54,16 @@ export const WorkerConfigSchema = Type.Object({
    * @defaultValue none
    */
   probeReadPaths: Type.Array(Type.String({ pattern: '^/' })),
+  /**
+   * The HTTP artifact store (KBISECT_STORE_URL) and this worker's credential
+   * for it, a file holding the token (KBISECT_STORE_TOKEN_FILE): build workers
+   * upload and pin with a `build` one, lab workers download with a `lab` one,
+   * the orchestrator releases a bisection's pins with a `build` one.
+   * @defaultValue none: build and lab share the cache dir (one host)
+   */
+  store: Type.Optional(Type.Object({ url: Type.String({ pattern: '^https?://' }), tokenFile: Type.String({ minLength: 1 }) })),
+  /** Size limit of the lab worker's own copy of downloaded kernels (LRU; kernels being booted stay). @defaultValue 10 */
+  storeCacheGb: Type.Number({ exclusiveMinimum: 0 }),
 });
 export type WorkerConfig = Static<typeof WorkerConfigSchema>;
 
@@ -100,7 +110,10 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     sandbox: env.KBISECT_SANDBOX === undefined || env.KBISECT_SANDBOX === '' ? 'on' : env.KBISECT_SANDBOX,
     sandboxUser: env.KBISECT_SANDBOX_USER ?? 'kbisect-sandbox',
     probeReadPaths: (env.KBISECT_PROBE_READ_PATHS ?? '').split(':').filter((p) => p !== ''),
+    ...(env.KBISECT_STORE_URL ? { store: { url: env.KBISECT_STORE_URL, tokenFile: env.KBISECT_STORE_TOKEN_FILE ?? '' } } : {}),
+    storeCacheGb: num('KBISECT_STORE_CACHE_GB', 10),
   };
+  if (config.store && !config.store.tokenFile) throw new WorkerConfigError('KBISECT_STORE_TOKEN_FILE: required with KBISECT_STORE_URL (this worker\'s store credential)');
   for (const p of config.probeReadPaths) if (!isAbsolute(p) || p.split('/').includes('..')) throw new WorkerConfigError(`KBISECT_PROBE_READ_PATHS: '${p}' is not an absolute path without '..'`);
   if (config.sandbox !== 'on' && config.sandbox !== 'off') throw new WorkerConfigError(`KBISECT_SANDBOX: '${config.sandbox}' is neither 'on' nor 'off'`);
   if (!Value.Check(WorkerConfigSchema, config)) {

@@ -10,24 +10,34 @@ import { ArtifactIntegrityError, StoreError } from './store-errors.js';
 
 /** Last use is refreshed at most this often per artifact: a boot reading five files does not write five times. */
 const TOUCH_EVERY_MS = 30_000;
+const STALE_STAGING_MS = 86_400_000;
 
 /**
  * Artifacts on disk: `objects/<key>/<file>` plus `objects/<key>/manifest.json`,
  * committed whole by a rename, so a reader sees an artifact complete or not at
- * all. Uploads land in `staging/<key>/` first, each file checked against its
+ * all. Uploads land in `staging/<this process>/<key>/` first, each file checked against its
  * sha256 as it streams in and again when the manifest commits it. Kept under
  * `limitBytes` by evicting the least recently used artifact nobody pins.
  * Only checked keys and names ever reach a path (artifact-names.ts).
  */
 export class ArtifactDisk {
-  private constructor(readonly root: string, readonly limitBytes: number) {}
+  private constructor(readonly root: string, readonly limitBytes: number, private readonly staging: string) {}
 
+  /**
+   * Several processes may share one root (lab workers on one host): each
+   * stages in a directory of its own and commits by rename into `objects/`.
+   */
   static async open(root: string, limitBytes: number): Promise<ArtifactDisk> {
-    // Half-done uploads of a previous run are not resumable: their uploader retried or gave up.
-    await rm(join(root, 'staging'), { recursive: true, force: true });
     await mkdir(join(root, 'objects'), { recursive: true });
     await mkdir(join(root, 'staging'), { recursive: true });
-    return new ArtifactDisk(root, limitBytes);
+    // Half-done transfers of a process gone for a day are not resumable: their sender retried or gave up.
+    for (const old of await readdir(join(root, 'staging'))) {
+      const at = (await stat(join(root, 'staging', old)).catch(() => undefined))?.mtimeMs ?? Date.now();
+      if (Date.now() - at > STALE_STAGING_MS) await rm(join(root, 'staging', old), { recursive: true, force: true });
+    }
+    const staging = join(root, 'staging', `${process.pid}-${randomBytes(6).toString('hex')}`);
+    await mkdir(staging);
+    return new ArtifactDisk(root, limitBytes, staging);
   }
 
   private dir(key: string): string {
@@ -57,7 +67,7 @@ export class ArtifactDisk {
 
   /** Receives one file of an upload (or a pull) into staging, refused unless its bytes hash to `sha256`. */
   async receive(key: string, name: string, source: Readable | AsyncIterable<Uint8Array>, expect: { sha256: string; size?: number }): Promise<void> {
-    const staging = join(this.root, 'staging', checkedKey(key));
+    const staging = join(this.staging, checkedKey(key));
     await mkdir(staging, { recursive: true });
     const tmp = join(staging, `.${checkedFileName(name)}.${randomBytes(6).toString('hex')}`);
     await writeVerified(source, tmp, { ...expect, maxBytes: this.limitBytes, what: `${key.slice(0, 12)}/${name}` });
@@ -73,7 +83,7 @@ export class ArtifactDisk {
   async commit(key: string, body: ManifestBody, pinned: ReadonlySet<string>): Promise<Manifest> {
     const existing = await this.manifest(key);
     if (existing) return existing;
-    const staging = join(this.root, 'staging', checkedKey(key));
+    const staging = join(this.staging, checkedKey(key));
     const names = new Set<string>();
     for (const f of body.files) {
       if (names.has(checkedFileName(f.name))) throw new StoreError('KBISECT_ERR_STORE_INVALID_NAME', `manifest: '${f.name}' is listed twice`);
@@ -87,7 +97,7 @@ export class ArtifactDisk {
     await this.evict(pinned, size);
     if ((await this.totalSize()) + size > this.limitBytes) throw new StoreError('KBISECT_ERR_STORE_FULL', `no room for ${size} bytes: the rest of the store is pinned by running bisections`);
     const manifest: Manifest = { key, files: body.files.map((f) => ({ name: f.name, size: f.size, sha256: f.sha256 })), size, createdAt: new Date().toISOString() };
-    const tmp = join(this.root, 'staging', `.commit-${key}-${randomBytes(6).toString('hex')}`);
+    const tmp = join(this.staging, `.commit-${key}-${randomBytes(6).toString('hex')}`);
     await mkdir(tmp);
     for (const f of body.files) await rename(join(staging, f.name), join(tmp, f.name));
     await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest));
