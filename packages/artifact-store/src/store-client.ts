@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Value } from '@sinclair/typebox/value';
 import type { ArtifactDisk } from './artifact-disk.js';
 import { checkedFileName, checkedKey } from './artifact-names.js';
@@ -123,7 +124,7 @@ export class StoreClient {
         for (const f of manifest.files) {
           const res = await this.request('GET', `/artifacts/${key}/files/${checkedFileName(f.name)}`);
           if (!res.ok || !res.body) return StoreClient.fail(res, `download of ${f.name}`);
-          await disk.receive(key, f.name, Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), { sha256: f.sha256, size: f.size });
+          await disk.receive(key, f.name, Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), { sha256: f.sha256, size: f.size });
         }
         return await disk.commit(key, { files: manifest.files }, keep);
       } catch (err) {
