@@ -32,10 +32,17 @@ const STATUS: Record<StoreErrorCode, number> = {
 
 export class StoreError extends Error {
   readonly statusCode: number;
+  /**
+   * For a worker's error taxonomy (@kbisect/bisect's categoryOf): a refused
+   * credential is the operator's to fix and ends the bisection with the
+   * message; anything else (a broken transfer, a full store) is retried.
+   */
+  readonly category: 'configuration' | 'infrastructure';
   constructor(readonly code: StoreErrorCode, message: string) {
     super(message);
     this.name = 'StoreError';
     this.statusCode = STATUS[code];
+    this.category = code === 'KBISECT_ERR_STORE_UNAUTHENTICATED' || code === 'KBISECT_ERR_STORE_FORBIDDEN' ? 'configuration' : 'infrastructure';
   }
 }
 
@@ -50,6 +57,7 @@ export class ArtifactIntegrityError extends StoreError {
 /** The store's settings are wrong: the process does not start. */
 export class StoreConfigError extends Error {
   readonly code = 'KBISECT_ERR_STORE_CONFIG';
+  readonly category = 'configuration' as const;
   constructor(message: string) {
     super(message);
     this.name = 'StoreConfigError';

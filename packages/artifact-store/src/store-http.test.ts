@@ -159,8 +159,10 @@ describe('the artifact store over HTTP', () => {
     expect(await Promise.all(keys.map((k) => build.has(k)))).toEqual([false, false, true, true, true]);
   });
 
-  it('refuses to pin an artifact it does not hold', async () => {
-    await expect(build.pin('bisection-1', KEY_A)).rejects.toMatchObject({ code: 'KBISECT_ERR_STORE_NOT_FOUND' });
-    await expect(lab.pin('bisection-1', KEY_A)).rejects.toBeInstanceOf(StoreError);
+  it('refuses to pin an artifact it does not hold; a refused credential is the operator\'s to fix, a missing artifact is retried', async () => {
+    await expect(build.pin('bisection-1', KEY_A)).rejects.toMatchObject({ code: 'KBISECT_ERR_STORE_NOT_FOUND', category: 'infrastructure' });
+    const refused = await lab.pin('bisection-1', KEY_A).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(StoreError);
+    expect(refused).toMatchObject({ code: 'KBISECT_ERR_STORE_FORBIDDEN', category: 'configuration' });
   });
 });
