@@ -16,4 +16,6 @@ COPY packages ./packages
 COPY kernel-configs ./kernel-configs
 COPY reproducers ./reproducers
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev || true
+# Named volumes start as a copy of these: owned by node, the user every kbisect service runs as.
+RUN mkdir -p /var/cache/kbisect /var/cache/ccache /var/lib/kbisect-store && chown node:node /var/cache/kbisect /var/cache/ccache /var/lib/kbisect-store
 USER node

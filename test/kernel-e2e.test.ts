@@ -37,7 +37,8 @@ describe.skipIf(!ready)('a real kernel bisection on the virtual lab', () => {
     repo = (await execa(FIXTURE_SCRIPT, [], { timeout: 900_000 })).stdout.trim();
     culprit = (await execa('git', ['-C', repo, 'rev-parse', 'demo-culprit^{commit}'])).stdout.trim();
     broken = (await execa('git', ['-C', repo, 'log', '--format=%H', '--grep=^thp: refcount redesign', 'v6.1-base..demo-bad'])).stdout.trim().split('\n');
-    env = await startKernelLabHarness('kernel-e2e');
+    // Build host and lab host as in a real lab: separate processes, disjoint cache dirs, the artifact store between them.
+    env = await startKernelLabHarness('kernel-e2e', { separateLab: true });
     h = env.h;
     lab = env.lab;
   }, 1_200_000);
@@ -96,6 +97,11 @@ describe.skipIf(!ready)('a real kernel bisection on the virtual lab', () => {
     expect(consoleLog).toMatch(/KBISECT-RESULT \{"verdict":"bad"/);
     const events = await fetch(`${h.url}/api/v1/bisections/${id}/events`, { headers: { authorization: 'Bearer test-admin-token', 'last-event-id': '0-0' }, signal: AbortSignal.timeout(5000) }).then((r) => r.text()).catch((e: unknown) => String(e));
     expect(events).toMatch(/"type":"step-progress","at":"[^"]+","commit":"[0-9a-f]{40}","phase":"console"/);
+    // Every boot's kernel came to the lab worker through the store, checked by sha256, into its own cache.
+    const fetched = events.match(/"phase":"lab","message":"kernel [0-9a-f]{12} from the artifact store/g) ?? [];
+    expect(fetched.length).toBeGreaterThanOrEqual(tested.length);
+    expect(env.labWorker!.cacheDir.startsWith(h.cacheDir)).toBe(false);
+    expect(h.cacheDir.startsWith(env.labWorker!.cacheDir)).toBe(false);
     const report = await fetch(`${h.url}/api/v1/bisections/${id}/report`, { headers: { authorization: 'Bearer test-admin-token' } }).then((r) => r.text());
     expect(report).toContain(`The first bad commit is ${culprit}`);
     expect(report).toContain('the bad end with the culprit reverted: fixed (0 of 1 run fail; 1 of 1 without the revert); evidence: console-');

@@ -4,6 +4,7 @@ import { remoteTextCommand } from './commands/remote-text.js';
 import { reportCommand, REPORT_USAGE } from './commands/report.js';
 import { runCommand, RUN_USAGE } from './commands/run.js';
 import { serveCommand, SERVE_USAGE } from './commands/serve.js';
+import { storeCommand, STORE_USAGE } from './commands/store.js';
 import { submitCommand, SUBMIT_USAGE } from './commands/submit.js';
 import { treesCommand, TREES_USAGE } from './commands/trees.js';
 import { watchCommand } from './commands/watch.js';
@@ -15,6 +16,7 @@ commands:
             --quick: a miniature of the 2016 THP case compared with git bisect run
   run       bisect a repository locally with a shell command as the test
   serve     run the API and all workers in one process (private Redis when REDIS_URL is unset)
+  store     run the HTTP artifact store alone (build hosts upload kernels, lab hosts download)
   submit    submit a bisection to a running API (--watch to follow it)
   watch     follow a bisection's progress: kbisect watch <id>
   log       print a bisection as a git bisect log: kbisect log <id>
@@ -25,6 +27,8 @@ commands:
 ${RUN_USAGE}
 
 ${SERVE_USAGE}
+
+${STORE_USAGE}
 
 ${SUBMIT_USAGE}
 
@@ -56,6 +60,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await demoCommand(rest, io);
       case 'serve':
         return await serveCommand(rest, io);
+      case 'store':
+        return await storeCommand(rest, io);
       case 'submit':
         return await submitCommand(rest, io);
       case 'watch':

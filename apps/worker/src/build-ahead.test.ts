@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 const probe: KernelProbe = { type: 'kernel', configFragments: ['qemu-x86_64'], pool: 'virtual', reproducer: { name: 'boot' } };
-const artifacts = { dir: '/a', bzImage: '/a/bzImage', config: '/a/.config', systemMap: '/a/System.map', log: '/a/build.log', meta: { configHash: 'c0ffee' } };
+const artifacts = { key: 'a'.repeat(64), dir: '/a', bzImage: '/a/bzImage', config: '/a/.config', systemMap: '/a/System.map', log: '/a/build.log', meta: { configHash: 'c0ffee' } };
 
 /** A kernel bisection over 16 candidates, initialized: git's first run (commit 8) is handed out. */
 async function bisection(options: BisectionOptions = {}): Promise<{ id: string; tested: RunRef }> {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { BuildInfraError } from '@kbisect/kbuild';
 import { requiredSymbolsOf, stepNames, type BuildJob, type LabTestJob } from '@kbisect/service';
+import type { KernelPublisher } from './kernel-publisher.js';
 import { recordRevertUnavailable, recordStepStarted, recordVerdict } from './record-step.js';
 import { loadStep } from './step-context.js';
 import type { RequestTrust } from './request-trust.js';
@@ -18,6 +19,8 @@ export interface BuildJobDeps extends KernelBuildSlot {
   readonly handedOff?: (job: BuildJob) => Promise<void>;
   readonly now: () => Date;
   readonly attempt: number;
+  /** Where built kernels go for lab hosts (the artifact store). @defaultValue none: the lab reads the paths (one host) */
+  readonly publisher?: KernelPublisher;
 }
 
 export type BuildJobOutcome = 'built' | 'recorded' | 'duplicate' | 'stale';
@@ -58,11 +61,14 @@ export async function runBuildJob(job: BuildJob, deps: BuildJobDeps): Promise<Bu
     type: 'step-progress', at: at(), commit: job.commit, phase: 'build',
     message: outcome.fromCache ? `kernel from the artifact cache (${String(artifacts.meta.configHash ?? '').slice(0, 12)})` : `built in ${outcome.seconds.toFixed(0)} s${outcome.forced.length ? `, forced: ${outcome.forced.join(', ')}` : ''}`,
   });
+  // Published before the lab hears of it: a lab job never names an artifact the store does not hold.
+  const artifact = deps.publisher ? await deps.publisher.publish(job.bisectionId, artifacts) : undefined;
   await deps.enqueueTest({
     ...job,
     kind: 'lab-test',
     kernel: {
       bzImage: artifacts.bzImage,
+      ...(artifact !== undefined ? { artifact } : {}),
       ...(artifacts.modules ? { modules: artifacts.modules } : {}),
       configHash: String(artifacts.meta.configHash ?? ''),
       fromCache: outcome.fromCache,

@@ -7,7 +7,23 @@ import { publicReason } from './public-reason.js';
  * retries ran out, or that cannot succeed — nothing may stay `queued` or
  * `running` with no job left to move it.
  */
-export async function failBisection(deps: { readonly store: BisectionStore; readonly now: () => Date; readonly cacheDir?: string }, id: string, message: string): Promise<boolean> {
+export interface FailDeps {
+  readonly store: BisectionStore;
+  readonly now: () => Date;
+  readonly cacheDir?: string;
+  /** Releases the bisection's artifact-store pins. @defaultValue none */
+  readonly releasePins?: (bisectionId: string) => Promise<void>;
+}
+
+/**
+ * Releases an ended bisection's artifact-store pins. A store that cannot be
+ * reached does not hold up the end: its pins lapse after the store's TTL.
+ */
+export async function releasePinsOf(deps: Pick<FailDeps, 'releasePins'>, id: string): Promise<void> {
+  await deps.releasePins?.(id).catch(() => undefined);
+}
+
+export async function failBisection(deps: FailDeps, id: string, message: string): Promise<boolean> {
   const { fold, replayed } = await deps.store.load(id);
   if (fold.finished) return false;
   const error = publicReason(message, fold.created, deps.cacheDir);
@@ -16,5 +32,6 @@ export async function failBisection(deps: { readonly store: BisectionStore; read
   await deps.store.log.appendOnce(id, replayed.phase === 'bisecting' ? 'failed-job' : 'failed-start', { type: 'failed', at, error });
   await deps.store.log.appendOnce(id, 'finished', { type: 'finished', at, status: 'failed', error });
   await deps.store.setStatus(id, 'failed');
+  await releasePinsOf(deps, id);
   return true;
 }

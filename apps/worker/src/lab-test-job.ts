@@ -6,6 +6,7 @@ import { stepNames, type LabTestJob, type LogEvent, type MachineHistory, type Ma
 import { forcedReason } from '@kbisect/service/driver';
 import { ConsoleThrottle } from './console-throttle.js';
 import { InfrastructureError } from './infrastructure-error.js';
+import type { KernelFetcher, LocalKernel } from './kernel-fetcher.js';
 import { recordRunPlaced, recordVerdict } from './record-step.js';
 import { loadStep } from './step-context.js';
 import type { RequestTrust } from './request-trust.js';
@@ -32,6 +33,8 @@ export interface LabJobDeps {
   readonly cancelPollMs?: number;
   /** @defaultValue 2000 */
   readonly consoleIntervalMs?: number;
+  /** Brings a kernel the build published (job.kernel.artifact) into this host's cache. @defaultValue none: the lab reads the build's paths (one host) */
+  readonly kernels?: KernelFetcher;
   /** Prepares the reproducer's initramfs. @defaultValue prepareInitramfs (cached under cacheDir) */
   readonly prepare?: typeof prepareInitramfs;
   /** Runs the boot test on a leased machine of the pool. @defaultValue runOnPool against `machines` */
@@ -70,8 +73,22 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
     const history = deps.history;
     if (history) chain = chain.then(() => history.record(machineId, entry)).catch(() => undefined);
   };
-  // A reproducer that cannot be prepared is the deployment's to fix (ReproducerError's category): the processor ends the bisection with it.
-  const initrd = await (deps.prepare ?? prepareInitramfs)(probe.reproducer.name, probe.reproducer.args ?? [], { cacheDir: deps.cacheDir, ...(kernel.modules ? { modulesTar: kernel.modules } : {}) });
+  // A download that fails its sha256 checks is retried by the store client, then throws: the job is retried, the kernel never booted.
+  let local: LocalKernel | undefined;
+  if (kernel.artifact !== undefined && deps.kernels) {
+    local = await deps.kernels.fetch(kernel.artifact);
+    progress('lab', `kernel ${kernel.artifact.slice(0, 12)} from the artifact store, every file's sha256 checked`);
+  }
+  const bzImage = local ? local.bzImage : kernel.bzImage;
+  const modules = local ? local.modules : kernel.modules;
+  let initrd;
+  try {
+    // A reproducer that cannot be prepared is the deployment's to fix (ReproducerError's category): the processor ends the bisection with it.
+    initrd = await (deps.prepare ?? prepareInitramfs)(probe.reproducer.name, probe.reproducer.args ?? [], { cacheDir: deps.cacheDir, ...(modules ? { modulesTar: modules } : {}) });
+  } catch (err) {
+    local?.release();
+    throw err;
+  }
   let cancelled = false;
   const poll = setInterval(() => void deps.store.isCancelled(job.bisectionId).then((c) => { cancelled ||= c; }, () => undefined), deps.cancelPollMs ?? 1000);
   const throttle = new ConsoleThrottle({ intervalMs: deps.consoleIntervalMs ?? 2000 });
@@ -94,7 +111,7 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
       await assertMachinePaths(machine, deps.labRoots);
       return runBootTest(machine, await resolveSecret(machine.bmc.password), {
         jobId: name,
-        kernel: kernel.bzImage,
+        kernel: bzImage,
         initrd: initrd.path,
         cmdline: `kbisect.test=${probe.reproducer.name}${machine.pciAddress ? ` kbisect.pci=${machine.pciAddress}` : ''}`,
         deadlineSec: probe.reproducer.timeoutSec ?? 900,
@@ -108,6 +125,7 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
       });
     }, { quarantineAfter: deps.quarantineAfter ?? 3, waitForMachineMs: deps.machineWaitMs ?? 1_800_000, onEvent: onPool });
   } finally {
+    local?.release();
     clearInterval(poll);
     const rest = throttle.flush(Date.now());
     if (rest) progress('console', `${rest.length} console line(s)`, rest);

@@ -5,7 +5,7 @@ import { extraRuns, roundK } from './round-runs.js';
 import { driverStartFor, importedStart, narrowOf, openRange, probesUntestable, requiredSymbolsOf, startDriver, untestableModeOf } from '@kbisect/service/driver';
 import { probeUntestable } from '@kbisect/kbuild';
 import type { Sandbox } from '@kbisect/sandbox';
-import { failBisection } from './fail-bisection.js';
+import { failBisection, releasePinsOf } from './fail-bisection.js';
 import type { OpenRepo } from './repo-port.js';
 import { recordReportFacts } from './report-facts.js';
 import { RangeTooLargeError } from './range-too-large-error.js';
@@ -38,6 +38,8 @@ export interface OrchestratorDeps {
   readonly cacheDir?: string;
   /** Runs the tree's get_maintainer.pl when the bisection ends. */
   readonly sandbox: Sandbox;
+  /** Releases the artifact-store pins the bisection's builds took, once it ends (found, ambiguous, failed or cancelled). @defaultValue none (no store) */
+  readonly releasePins?: (bisectionId: string) => Promise<void>;
 }
 
 export type OrchestrateOutcome = 'initialized' | 'enqueued' | 'finished' | 'already-finished' | 'failed-to-start';
@@ -167,6 +169,7 @@ async function finishOnce(deps: OrchestratorDeps, id: string, event: Extract<Log
   await deps.store.setStatus(id, event.status);
   // Whoever waited for one of this bisection's tests of a shared run tests it now.
   if (deps.shared) await deps.shared.wake(await deps.shared.cache.releaseAll(id));
+  await releasePinsOf(deps, id);
 }
 
 /**

@@ -5,6 +5,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Value } from '@sinclair/typebox/value';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { ArtifactDisk, StoreClient } from '@kbisect/artifact-store';
 import { ArtifactCache, DEFAULT_TOOLCHAIN, DEFAULT_TOOLCHAINS } from '@kbisect/kbuild';
 import type { OpenedSandbox } from '@kbisect/sandbox';
 import { BisectionStore, BuildQueueJobSchema, pathRedactor, readRequestKey, KEEP_JOBS, MachineHistory, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, TestWorkerRegistry, VerdictCache, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, toolchainIdentity, wakeOrchestrate, type StepJob } from '@kbisect/service';
@@ -17,6 +18,8 @@ import { buildAheadQueue, NOT_STARTED } from './build-ahead-queue.js';
 import { queueBuildsAhead } from './queue-builds-ahead.js';
 import { endOnTerminalError } from './record-step.js';
 import { claimBuildSlots, claimSlots, type BuildSlots } from './build-slots.js';
+import { storeFetcher, type KernelFetcher } from './kernel-fetcher.js';
+import { storePublisher } from './kernel-publisher.js';
 import { runLabTestJob } from './lab-test-job.js';
 import { orchestrate } from './orchestrate.js';
 import { failBisection } from './fail-bisection.js';
@@ -50,6 +53,9 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
   if (!trust.key) deps.logger.warn('no request key (KBISECT_REQUEST_KEY_FILE): bisections are not checked against the API\'s signature, and command probes are refused');
   // Every role runs tree code somewhere (builds, command probes, get_maintainer.pl at the end): probe once, before taking jobs.
   const { sandbox } = deps.sandbox ?? (await openWorkerSandbox(config, deps.logger));
+  // The artifact store: builds go up (build role), kernels come down to this host (lab role), pins are released at the end.
+  const storeClient = config.store ? await StoreClient.fromFiles(config.store.url, config.store.tokenFile) : undefined;
+  const releasePins = storeClient ? async (id: string): Promise<void> => void (await storeClient.release(id)) : undefined;
   const redis = connectRedis(config.redisUrl);
   const names = queueNames(config.namespace);
   // Errors and reasons from git, make and the lab name this host's directories; readers see them as labels.
@@ -111,6 +117,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
           sandbox,
           shared,
           readyCapacity: (probe) => (probe.type === 'kernel' ? machines.readyCount(probe.pool) : testWorkers.liveSlots()),
+          ...(releasePins ? { releasePins } : {}),
           enqueueTest: async (data, opts) => {
             await testQueue.add('test', data, { jobId: jobIds.test(data), ...stepOpts(opts) });
           },
@@ -139,7 +146,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
     // Out of retries (a clone that keeps failing, a tree whose path is gone): end the bisection with the reason.
     w.on('failed', (job, err) => {
       if (!job || !finalFailure(job, err) || !Value.Check(OrchestrateJobSchema, job.data)) return;
-      void failBisection({ store, now: () => new Date(), cacheDir: config.cacheDir }, job.data.bisectionId, err.message)
+      void failBisection({ store, now: () => new Date(), cacheDir: config.cacheDir, ...(releasePins ? { releasePins } : {}) }, job.data.bisectionId, err.message)
         .catch((e: unknown) => deps.logger.error({ err: e }, 'could not record a failed orchestration'));
     });
     workers.push(w);
@@ -154,6 +161,8 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
     testSlots = await claimSlots(config.cacheDir, 'test-checkouts', config.concurrency.test);
     const slotCheckouts = testCheckouts(testSlots.dirs);
     checkouts = slotCheckouts;
+    // Kernels from the store land in this host's own cache: nothing of the build host's disk is read.
+    const kernels: KernelFetcher | undefined = storeClient ? storeFetcher(storeClient, await ArtifactDisk.open(join(config.cacheDir, 'store-cache'), config.storeCacheGb * 1024 ** 3)) : undefined;
     const w = new Worker(
       names.test,
       async (job: Job) => {
@@ -164,7 +173,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         const now = (): Date => new Date();
         const outcome = await endOnTerminalError(store, data, now, () =>
           data.kind === 'lab-test'
-            ? runLabTestJob(data, { store, trust, machines, history, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
+            ? runLabTestJob(data, { store, trust, machines, history, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter, ...(kernels ? { kernels } : {}) })
             : runTestJob(data, { store, trust, openRepo: deps.openRepo, checkouts: slotCheckouts, sandbox, probeReadPaths: config.probeReadPaths, now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
         if (outcome === 'recorded') await recordStepDuration(redis, store.keys, (Date.now() - started) / 1000, 'verdict');
         await share(data);
@@ -185,6 +194,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
   let buildSlots: BuildSlots | undefined;
   if (config.roles.includes('build')) {
     const cache = new ArtifactCache(join(config.cacheDir, 'artifacts'), config.artifactCacheGb * 1024 ** 3);
+    const publisher = storeClient ? storePublisher(storeClient) : undefined;
     // Each concurrent build gets its own slot: a worktree and build dirs nobody else touches.
     buildSlots = await claimBuildSlots(config.cacheDir, config.concurrency.build);
     const freeSlots = [...buildSlots.dirs];
@@ -215,7 +225,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
           }
           const priority = job.opts.priority ?? 50;
           const outcome = await endOnTerminalError(store, data, now, () => runBuildJob(data, {
-            ...buildSlot, store, trust, now, attempt: job.attemptsMade + 1,
+            ...buildSlot, store, trust, ...(publisher ? { publisher } : {}), now, attempt: job.attemptsMade + 1,
             enqueueTest: async (next) => {
               await testQueue.add('test', next, { jobId: jobIds.test(next), attempts: job.opts.attempts ?? 3, priority, backoff: { type: 'exponential', delay: 2000 }, ...KEEP_JOBS });
             },

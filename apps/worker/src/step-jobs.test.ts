@@ -207,10 +207,23 @@ describe('build job', () => {
     const store = memoryStore({}, kernelProbe);
     const job: BuildJob = { ...(await firstJob(store)), kind: 'build', purpose: 'verify-revert', revert: good };
     const enqueued: LabTestJob[] = [];
-    const artifacts = { dir: '/a', bzImage: '/a/bzImage', config: '/a/.config', systemMap: '/a/System.map', log: '/a/build.log', meta: { configHash: 'c0ffee' } };
+    const artifacts = { key: 'f'.repeat(64), dir: '/a', bzImage: '/a/bzImage', config: '/a/.config', systemMap: '/a/System.map', log: '/a/build.log', meta: { configHash: 'c0ffee' } };
     expect(await runBuildJob(job, buildDeps(store, async () => ({ kind: 'built', artifacts, fromCache: false, seconds: 42, forced: ['CONFIG_THP'] }), enqueued))).toBe('built');
     expect(enqueued).toEqual([{ ...job, kind: 'lab-test', kernel: { bzImage: '/a/bzImage', configHash: 'c0ffee', fromCache: false, buildSeconds: 42, forced: ['CONFIG_THP'], buildEvidence: `build-${job.commit}-verify-revert-0` } }]);
     expect(store.events.some((e) => e.type === 'verdict')).toBe(false);
+  });
+
+  it('publishes the built kernel for the bisection before the lab hears of it, and names its artifact key', async () => {
+    const store = memoryStore({}, kernelProbe);
+    const job: BuildJob = { ...(await firstJob(store)), kind: 'build' };
+    const enqueued: LabTestJob[] = [];
+    const published: string[] = [];
+    const artifacts = { key: 'f'.repeat(64), dir: '/a', bzImage: '/a/bzImage', config: '/a/.config', systemMap: '/a/System.map', log: '/a/build.log', meta: { configHash: 'c0ffee' } };
+    const publisher = { publish: async (bisectionId: string, a: { key: string }) => { published.push(`${bisectionId}:${a.key}`); expect(enqueued).toEqual([]); return a.key; } };
+    const deps = { ...buildDeps(store, async () => ({ kind: 'built', artifacts, fromCache: true, seconds: 1, forced: [] }), enqueued), publisher };
+    expect(await runBuildJob(job, deps)).toBe('built');
+    expect(published).toEqual([`${job.bisectionId}:${'f'.repeat(64)}`]);
+    expect(enqueued[0]?.kernel).toMatchObject({ artifact: 'f'.repeat(64), bzImage: '/a/bzImage' });
   });
 });
 
@@ -252,6 +265,25 @@ describe('lab test job', () => {
       ['vm0', { kind: 'infra-failure', at: new Date(at).toISOString(), bisection: job.bisectionId, commit: job.commit, failure: 'no-boot', message: 'vm0 never started a kernel' }],
       ['vm1', { kind: 'test', at: new Date(at).toISOString(), bisection: job.bisectionId, commit: job.commit, verdict: 'bad', reason: 'forced (CONFIG_THP without BROKEN): test reported bad', ...(job.purpose ? { purpose: job.purpose } : {}) }],
     ]);
+  });
+
+  it('boots the copy it fetched by artifact key, not the build host\'s path, and lets the copy go after the boot', async () => {
+    const store = memoryStore({}, kernelProbe);
+    const job: LabTestJob = { ...(await firstJob(store)), kind: 'lab-test', kernel: { ...kernel, artifact: 'e'.repeat(64), modules: '/a/modules.tar.gz' } };
+    const held: string[] = [];
+    const kernels = { fetch: async (key: string) => { held.push(key); return { bzImage: `/lab/${key}/bzImage`, modules: `/lab/${key}/modules.tar.gz`, release: () => void held.pop() }; } };
+    let heldDuringBoot: string[] = [];
+    const onPool = (async () => {
+      heldDuringBoot = [...held];
+      return { result: booted(), machineId: 'vm1', attempts: [] };
+    }) as unknown as NonNullable<LabJobDeps['onPool']>;
+    let modulesTar: string | undefined;
+    const deps: LabJobDeps = { ...labDeps(store, onPool), kernels, prepare: async (_n, _a, o) => { modulesTar = o.modulesTar; return { path: '/nonexistent/initrd', fromCache: true, key: 'k' }; } };
+    expect(await runLabTestJob(job, deps)).toBe('recorded');
+    expect(modulesTar).toBe(`/lab/${'e'.repeat(64)}/modules.tar.gz`);
+    expect(heldDuringBoot).toEqual(['e'.repeat(64)]);
+    expect(held).toEqual([]);
+    expect(store.events.some((e) => e.type === 'step-progress' && e.message.includes('from the artifact store'))).toBe(true);
   });
 
   it('leaves a lab configuration error to the taxonomy: the bisection ends with its message', async () => {

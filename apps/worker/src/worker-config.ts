@@ -62,6 +62,16 @@ export const WorkerConfigSchema = Type.Object({
    * @defaultValue true
    */
   buildAhead: Type.Boolean(),
+  /**
+   * The HTTP artifact store (KBISECT_STORE_URL) and this worker's credential
+   * for it, a file holding the token (KBISECT_STORE_TOKEN_FILE): build workers
+   * upload and pin with a `build` one, lab workers download with a `lab` one,
+   * the orchestrator releases a bisection's pins with a `build` one.
+   * @defaultValue none: build and lab share the cache dir (one host)
+   */
+  store: Type.Optional(Type.Object({ url: Type.String({ pattern: '^https?://' }), tokenFile: Type.String({ minLength: 1 }) })),
+  /** Size limit of the lab worker's own copy of downloaded kernels (LRU; kernels being booted stay). @defaultValue 10 */
+  storeCacheGb: Type.Number({ exclusiveMinimum: 0 }),
 });
 export type WorkerConfig = Static<typeof WorkerConfigSchema>;
 
@@ -109,7 +119,10 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     sandboxUser: env.KBISECT_SANDBOX_USER ?? 'kbisect-sandbox',
     probeReadPaths: (env.KBISECT_PROBE_READ_PATHS ?? '').split(':').filter((p) => p !== ''),
     buildAhead: env.KBISECT_BUILD_AHEAD === undefined || env.KBISECT_BUILD_AHEAD === '' || env.KBISECT_BUILD_AHEAD === 'on',
+    ...(env.KBISECT_STORE_URL ? { store: { url: env.KBISECT_STORE_URL, tokenFile: env.KBISECT_STORE_TOKEN_FILE ?? '' } } : {}),
+    storeCacheGb: num('KBISECT_STORE_CACHE_GB', 10),
   };
+  if (config.store && !config.store.tokenFile) throw new WorkerConfigError('KBISECT_STORE_TOKEN_FILE: required with KBISECT_STORE_URL (this worker\'s store credential)');
   for (const p of config.probeReadPaths) if (!isAbsolute(p) || p.split('/').includes('..')) throw new WorkerConfigError(`KBISECT_PROBE_READ_PATHS: '${p}' is not an absolute path without '..'`);
   if (![undefined, '', 'on', 'off'].includes(env.KBISECT_BUILD_AHEAD)) throw new WorkerConfigError(`KBISECT_BUILD_AHEAD: '${env.KBISECT_BUILD_AHEAD ?? ''}' is neither 'on' nor 'off'`);
   if (config.sandbox !== 'on' && config.sandbox !== 'off') throw new WorkerConfigError(`KBISECT_SANDBOX: '${config.sandbox}' is neither 'on' nor 'off'`);

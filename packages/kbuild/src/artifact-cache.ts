@@ -15,6 +15,8 @@ export interface ArtifactKey {
 }
 
 export interface CachedBuild {
+  /** The artifact key (keyOf): also the artifact's name in the HTTP artifact store. */
+  readonly key: string;
   readonly dir: string;
   readonly bzImage: string;
   readonly config: string;
@@ -46,7 +48,7 @@ export class ArtifactCache {
       await utimes(join(dir, 'meta.json'), now, now);
       const modules = join(dir, 'modules.tar.gz');
       const hasModules = await stat(modules).then(() => true, () => false);
-      return { dir, bzImage: join(dir, 'bzImage'), config: join(dir, 'config'), systemMap: join(dir, 'System.map'), log: join(dir, 'build.log'), meta, ...(hasModules ? { modules } : {}) };
+      return { key, dir, bzImage: join(dir, 'bzImage'), config: join(dir, 'config'), systemMap: join(dir, 'System.map'), log: join(dir, 'build.log'), meta, ...(hasModules ? { modules } : {}) };
     } catch {
       return undefined;
     }

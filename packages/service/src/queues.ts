@@ -54,10 +54,16 @@ export const BUILD_AHEAD_PRIORITY_OFFSET = 1000;
 export const CommandTestJobSchema = Type.Object({ kind: Type.Literal('command-test'), ...StepJobProperties }, { additionalProperties: false });
 export type CommandTestJob = Static<typeof CommandTestJobSchema>;
 
-/** What the build hands the lab: the kernel to boot. Paths are on the shared cache. */
+/**
+ * What the build hands the lab: the kernel to boot. With an artifact store the
+ * lab fetches `artifact` from it into its own cache and the paths are only the
+ * builder's; without one they are on storage both share (`kbisect serve`).
+ */
 export const BuiltKernelSchema = Type.Object(
   {
     bzImage: Type.String({ minLength: 1 }),
+    /** The build's artifact key (kbuild's ArtifactCache.keyOf), when the build host uploaded it to the artifact store. */
+    artifact: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
     modules: Type.Optional(Type.String({ minLength: 1 })),
     configHash: Type.String(),
     fromCache: Type.Boolean(),

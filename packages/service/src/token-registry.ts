@@ -1,6 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { findByHash, type HashedEntry } from './hashed-lookup.js';
 import { isRole, type Role } from './roles.js';
 import { DEFAULT_TOKEN_LIMITS, TokenLimitOverridesSchema, type TokenLimits } from './token-limits.js';
 
@@ -50,7 +51,7 @@ export function newToken(): string {
 
 /** Looks bearer tokens up by hash, in constant time per candidate. */
 export class TokenRegistry {
-  private readonly entries: { hash: Buffer; principal: Principal }[];
+  private readonly entries: HashedEntry<Principal>[];
 
   /** `defaults`: the deployment's limits (tokenLimitsFromEnv), under each token's own. */
   constructor(file: TokenFile, defaults: TokenLimits = DEFAULT_TOKEN_LIMITS) {
@@ -96,10 +97,6 @@ export class TokenRegistry {
 
   /** The principal of a token known by its sha256 (a browser session keeps only that), if it is still listed. */
   byHash(sha256: string): Principal | undefined {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
-    const hash = Buffer.from(sha256, 'hex');
-    let found: Principal | undefined;
-    for (const e of this.entries) if (timingSafeEqual(e.hash, hash)) found = e.principal;
-    return found;
+    return findByHash(this.entries, sha256);
   }
 }

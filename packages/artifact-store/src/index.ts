@@ -1,0 +1,13 @@
+export { ArtifactDisk } from './artifact-disk.js';
+export { ArtifactPuller } from './artifact-puller.js';
+export { isArtifactKey, isFileName, ARTIFACT_KEY_PATTERN, FILE_NAME_PATTERN } from './artifact-names.js';
+export { parseRange, type RangeAnswer } from './byte-range.js';
+export { digestFile } from './hashing-write.js';
+export { ManifestSchema, ManifestBodySchema, type Manifest, type ManifestBody, type ManifestFile } from './manifest.js';
+export { PinTable } from './pin-table.js';
+export { buildStoreApp, type StoreAppDeps } from './store-app.js';
+export { StoreClient, readStoreToken, SHA256_HEADER, type StoreClientOptions } from './store-client.js';
+export { storeConfigFromEnv, StoreConfigSchema, type StoreConfig } from './store-config.js';
+export { StoreCredentials, StoreTokenFileSchema, type StoreTokenFile, type StorePrincipal } from './store-credentials.js';
+export { StoreError, ArtifactIntegrityError, StoreConfigError, type StoreErrorCode } from './store-errors.js';
+export { startStore, type RunningStore } from './start-store.js';
