@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ArtifactCache } from '@kbisect/kbuild';
+import { BootFileServer, formatBootFetch } from '@kbisect/lab';
 import type { OpenedSandbox } from '@kbisect/sandbox';
 import { BisectionStore, BuildJobSchema, pathRedactor, readRequestKey, KEEP_JOBS, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, type StepJob } from '@kbisect/service';
 import { runBuildJob } from './build-step-job.js';
@@ -115,7 +116,14 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
 
   let testSlots: BuildSlots | undefined;
   let checkouts: TestCheckouts | undefined;
+  let bootFiles: BootFileServer | undefined;
   if (config.roles.includes('test')) {
+    // Machines with boot method ipxe-http fetch kernel and initramfs from here; every request, refused ones too, is logged.
+    bootFiles = await BootFileServer.start(config.bootHttp, {
+      onFetch: (f) => (f.refused === undefined ? deps.logger.info({ bootFetch: f }, formatBootFetch(f)) : deps.logger.warn({ bootFetch: f }, formatBootFetch(f))),
+    });
+    deps.logger.info({ listen: `${config.bootHttp.listenHost}:${bootFiles.port}`, machinesUse: bootFiles.baseUrl }, 'boot file server listening');
+    const servedBootFiles = bootFiles;
     // Each concurrent command test gets its own slot: worktrees nobody else touches, kept between tests.
     testSlots = await claimSlots(config.cacheDir, 'test-checkouts', config.concurrency.test);
     const slotCheckouts = testCheckouts(testSlots.dirs);
@@ -130,7 +138,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         const now = (): Date => new Date();
         const outcome = await endOnTerminalError(store, data, now, () =>
           data.kind === 'lab-test'
-            ? runLabTestJob(data, { store, trust, machines, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter })
+            ? runLabTestJob(data, { store, trust, machines, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter, bootFiles: servedBootFiles })
             : runTestJob(data, { store, trust, openRepo: deps.openRepo, checkouts: slotCheckouts, sandbox, probeReadPaths: config.probeReadPaths, now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
         if (outcome === 'recorded') await recordStepDuration(redis, store.keys, (Date.now() - started) / 1000, 'verdict');
         await enqueueOrchestrate(orchestrateQueue, redis, store.keys, data.bisectionId);
@@ -185,6 +193,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
       await Promise.all([orchestrateQueue.close(), testQueue.close(), buildQueue.close()]);
       for (const c of connections) c.disconnect();
       await checkouts?.close();
+      await bootFiles?.close();
       await testSlots?.release();
       await buildSlots?.release();
     },

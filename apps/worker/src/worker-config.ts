@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
+import { bootHttpConfigFrom, LabConfigError } from '@kbisect/lab';
 import { redisUrlFromEnv } from '@kbisect/service';
 
 export const WorkerRoleSchema = Type.Union([Type.Literal('orchestrator'), Type.Literal('build'), Type.Literal('test')]);
@@ -54,6 +55,18 @@ export const WorkerConfigSchema = Type.Object({
    * @defaultValue none
    */
   probeReadPaths: Type.Array(Type.String({ pattern: '^/' })),
+  /**
+   * The test role's boot file server, from which machines with boot method
+   * ipxe-http fetch kernel and initramfs through per-boot URLs
+   * (KBISECT_BOOT_HTTP_LISTEN `<ip>:<port>`, KBISECT_BOOT_HTTP_HOST, KBISECT_BOOT_TOKEN_TTL_SEC).
+   * @defaultValue 127.0.0.1, a port the OS picks, machines reach it as 10.0.2.2 (the virtual lab's view of loopback), URLs live 900 s
+   */
+  bootHttp: Type.Object({
+    listenHost: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 0, maximum: 65_535 }),
+    machineHost: Type.String({ minLength: 1 }),
+    tokenTtlSec: Type.Integer({ minimum: 10 }),
+  }),
 });
 export type WorkerConfig = Static<typeof WorkerConfigSchema>;
 
@@ -100,6 +113,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     sandbox: env.KBISECT_SANDBOX === undefined || env.KBISECT_SANDBOX === '' ? 'on' : env.KBISECT_SANDBOX,
     sandboxUser: env.KBISECT_SANDBOX_USER ?? 'kbisect-sandbox',
     probeReadPaths: (env.KBISECT_PROBE_READ_PATHS ?? '').split(':').filter((p) => p !== ''),
+    bootHttp: bootHttpFromEnv(env),
   };
   for (const p of config.probeReadPaths) if (!isAbsolute(p) || p.split('/').includes('..')) throw new WorkerConfigError(`KBISECT_PROBE_READ_PATHS: '${p}' is not an absolute path without '..'`);
   if (config.sandbox !== 'on' && config.sandbox !== 'off') throw new WorkerConfigError(`KBISECT_SANDBOX: '${config.sandbox}' is neither 'on' nor 'off'`);
@@ -108,4 +122,13 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     throw new WorkerConfigError(`worker configuration: ${first ? `${first.path} ${first.message}` : 'invalid'}`);
   }
   return config;
+}
+
+function bootHttpFromEnv(env: NodeJS.ProcessEnv): Static<typeof WorkerConfigSchema>['bootHttp'] {
+  try {
+    return bootHttpConfigFrom({ listen: env.KBISECT_BOOT_HTTP_LISTEN, machineHost: env.KBISECT_BOOT_HTTP_HOST, tokenTtlSec: env.KBISECT_BOOT_TOKEN_TTL_SEC });
+  } catch (err) {
+    if (err instanceof LabConfigError) throw new WorkerConfigError(err.message);
+    throw err;
+  }
 }

@@ -31,3 +31,17 @@ export function formatBootFetch(f: BootFetch): string {
   if (f.refused !== undefined) return `${f.at} ${who} ${f.method} ${what}: ${f.status} refused (${f.refused})${f.remote ? ` from ${f.remote}` : ''}`;
   return `${f.at} ${who} ${f.method} ${what}: ${f.status}, ${f.bytes} bytes in ${f.ms} ms${f.complete ? '' : ' (connection closed early)'}`;
 }
+
+/**
+ * The step's metrics for its HTTP boot: how long the kernel and initramfs
+ * took to arrive (the last complete GET of each) and the kernel's size.
+ */
+export function bootFetchMetrics(fetches: readonly BootFetch[]): Record<string, number> {
+  const last = (file: BootFileName): BootFetch | undefined => fetches.filter((f) => f.file === file && f.method === 'GET' && f.complete).at(-1);
+  const kernel = last('vmlinuz');
+  const initrd = last('initrd.img');
+  return {
+    ...(kernel ? { kernelFetchMs: kernel.ms, kernelBytes: kernel.bytes } : {}),
+    ...(initrd ? { initrdFetchMs: initrd.ms } : {}),
+  };
+}

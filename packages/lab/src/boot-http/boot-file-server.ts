@@ -37,12 +37,12 @@ interface OpenGrant {
   readonly timer: NodeJS.Timeout;
 }
 
-const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+const TOKEN = /^[A-Za-z0-9_-]{22}$/;
 
 /**
  * The lab worker's boot file server: machines fetch a test's kernel and
  * initramfs from `/boot/<token>/vmlinuz` and `/boot/<token>/initrd.img`,
- * where the token is 256 random bits issued for that one boot. GET and HEAD
+ * where the token is 128 random bits issued for that one boot. GET and HEAD
  * only, with Content-Length (iPXE needs no ranges); every other path, an
  * unknown token, or one that was revoked or ran out is a 404, logged.
  *
@@ -85,7 +85,8 @@ export class BootFileServer implements BootFileGrants {
 
   async grant(req: BootGrantRequest): Promise<BootGrant> {
     if (this.closed) throw new LabInfraError('pxe-staging', 'the boot HTTP server is closed');
-    const token = randomBytes(32).toString('base64url');
+    // 128 random bits: unguessable for a URL that lives minutes, and short enough that iPXE prints it on one 80-column console line.
+    const token = randomBytes(16).toString('base64url');
     const files = new Map<string, { handle: FileHandle; size: number }>();
     try {
       for (const name of BOOT_FILE_NAMES) {
