@@ -47,7 +47,7 @@ try {
       jobId: `bench-${method}-${i}`, kernel, initrd, cmdline: 'kbisect.test=good', deadlineSec: 180, evidenceDir: join(dir, 'evidence'), bootFiles,
       onConsole: (chunk) => {
         text += chunk;
-        loadStart ??= /(?:https?|tftp):\/\/\S*vmlinuz/.test(text) ? Date.now() : undefined;
+        loadStart ??= /\/vmlinuz\.\.\./.test(text) ? Date.now() : undefined;
         kernelUp ??= /Linux version \d/.test(text) ? Date.now() : undefined;
       },
     });

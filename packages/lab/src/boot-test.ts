@@ -60,9 +60,10 @@ const RESULT_OR_END = /KBISECT-RESULT \{|KBISECT-TEST-END/;
 
 /**
  * One test on one machine, the way a lab operator would do it by hand:
- * power off, hand out the per-boot URLs (ipxe-http) and stage the PXE files, set the next boot to PXE (verified), open
- * the console, power on, watch until a result, a crash, power-off or the
- * deadline, then power off (verified), end the URLs and remove the staged files.
+ * power off, hand out the per-boot URLs (ipxe-http) and stage the PXE
+ * files, set the next boot to PXE (verified), open the console, power on,
+ * watch until a result, a crash, power-off or the deadline, then power off
+ * (verified), end the URLs and remove the staged files.
  * Infrastructure trouble throws LabInfraError; everything else is a verdict.
  */
 export async function runBootTest(machine: MachineSpec, password: string, req: BootTestRequest, tuning: BootTestTuning = {}): Promise<BootTestResult> {
