@@ -67,10 +67,12 @@ try {
     http.push(h);
     tftp.push(t);
     for (const f of h.r.bootFetches) if (f.method === 'GET' && f.complete) (f.file === 'vmlinuz' ? serverMs.kernel : serverMs.initrd).push(f.ms);
-    const d = await bootDirect({ kernel, initrd, append: 'kbisect.test=good', deadlineSec: 120 });
-    if (classifyConsole(d.console, d).kind !== 'result') throw new Error(`direct boot ${i} gave no result`);
-    direct.push(d.seconds);
-    console.log(`  boot ${i + 1}: power-on → result HTTP ${h.result.toFixed(1)} s, TFTP ${t.result.toFixed(1)} s; load phase HTTP ${h.load.toFixed(2)} s, TFTP ${t.load.toFixed(2)} s; whole test HTTP ${h.total.toFixed(1)} s, TFTP ${t.total.toFixed(1)} s; direct -kernel boot ${d.seconds.toFixed(1)} s`);
+    // The baseline only says what the lab path costs on top; on a host this loaded it may miss its deadline, which drops it, not the run.
+    // no_timer_check as the lab machines have it: a loaded host's emulated timer otherwise fails the early IO-APIC check and the guest panics.
+    const d = await bootDirect({ kernel, initrd, append: 'kbisect.test=good no_timer_check', deadlineSec: 240 });
+    const directOk = classifyConsole(d.console, d).kind === 'result';
+    if (directOk) direct.push(d.seconds);
+    console.log(`  boot ${i + 1}: power-on → result HTTP ${h.result.toFixed(1)} s, TFTP ${t.result.toFixed(1)} s; load phase HTTP ${h.load.toFixed(2)} s, TFTP ${t.load.toFixed(2)} s; whole test HTTP ${h.total.toFixed(1)} s, TFTP ${t.total.toFixed(1)} s; direct -kernel boot ${directOk ? `${d.seconds.toFixed(1)} s` : `no result in ${d.seconds.toFixed(0)} s (dropped)`}; load ${loadavg()[0]!.toFixed(1)}`);
   }
   const med = (xs: readonly Sample[], k: 'result' | 'load' | 'total'): number => median(xs.map((x) => x[k]));
   for (const k of ['result', 'load', 'total'] as const) {
@@ -78,7 +80,7 @@ try {
     console.log(`median ${what}: HTTP ${med(http, k).toFixed(2)} s, TFTP ${med(tftp, k).toFixed(2)} s, ratio HTTP / TFTP ${(med(http, k) / med(tftp, k)).toFixed(2)}`);
   }
   console.log(`boot file server, median time to send: kernel ${median(serverMs.kernel).toFixed(0)} ms, initramfs ${median(serverMs.initrd).toFixed(0)} ms`);
-  console.log(`baseline, median direct -kernel boot to power-off: ${median(direct).toFixed(1)} s; ratio lab (HTTP) / direct: ${(med(http, 'result') / median(direct)).toFixed(2)}`);
+  console.log(`baseline, median direct -kernel boot to power-off (${direct.length} of ${boots}): ${median(direct).toFixed(1)} s; ratio lab (HTTP) / direct: ${(med(http, 'result') / median(direct)).toFixed(2)}`);
   console.log(`load at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {
   await lab.stop();
