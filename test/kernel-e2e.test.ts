@@ -3,7 +3,8 @@
  * linux-source-6.1 with an injected vfio pinning regression and a stretch
  * where THP depends on BROKEN; a maintainer submits it over the API with a
  * kernel probe; workers build each step (packages/kbuild), boot it on the
- * virtual lab over IPMI + PXE with the vfio-pin-check reproducer, and the
+ * virtual lab over IPMI + PXE (iPXE fetching the kernel over HTTP from the
+ * lab worker) with the vfio-pin-check reproducer, and the
  * bisection names the injected commit, with evidence for every verdict and
  * the BROKEN stretch reported as untestable.
  *
@@ -95,6 +96,10 @@ describe.skipIf(!ready)('a real kernel bisection on the virtual lab', () => {
 
     const consoleLog = await fetch(`${h.url}/api/v1/bisections/${id}/evidence/console-${culprit}`, { headers: { authorization: 'Bearer test-admin-token' } }).then((r) => r.text());
     expect(consoleLog).toMatch(/KBISECT-RESULT \{"verdict":"bad"/);
+    // The virtual machine's iPXE fetched the kernel over HTTP from the lab worker, and the worker logged each fetch.
+    expect(consoleLog).toMatch(/http:\/\/10\.0\.2\.2:\d+\/boot\/[A-Za-z0-9_-]{22}\/vmlinuz\.\.\. ok/);
+    expect(consoleLog.split('--- kbisect: boot files over HTTP ---\n')[1]).toMatch(new RegExp(`^\\S+ ${lab.machines[0]!.id} GET vmlinuz: 200, \\d+ bytes in \\d+ ms$`, 'm'));
+    expect(tested.every((v) => (v.metrics?.kernelFetchMs ?? -1) >= 0 && (v.metrics?.kernelBytes ?? 0) > 0)).toBe(true);
     const events = await fetch(`${h.url}/api/v1/bisections/${id}/events`, { headers: { authorization: 'Bearer test-admin-token', 'last-event-id': '0-0' }, signal: AbortSignal.timeout(5000) }).then((r) => r.text()).catch((e: unknown) => String(e));
     expect(events).toMatch(/"type":"step-progress","at":"[^"]+","commit":"[0-9a-f]{40}","phase":"console"/);
     // Every boot's kernel came to the lab worker through the store, checked by sha256, into its own cache.

@@ -1,7 +1,8 @@
 /**
  * The boot lab end to end, on the virtual lab: machines registered over the
  * API, leased from Redis, power-cycled over IPMI (ipmitool lanplus → ipmi_sim),
- * PXE-booted through QEMU's iPXE ROM from the TFTP root, the console read
+ * PXE-booted through QEMU's iPXE ROM (the script from the TFTP root, kernel
+ * and initramfs over HTTP from the boot file server), the console read
  * over TCP, every outcome classified. Debian's kernel, the project's busybox
  * initramfs.
  */
@@ -16,7 +17,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '@kbisect/api';
-import { buildInitramfs, IpmiClient, resolveSecret, runBootTest, runOnPool, VirtualLab, type MachineSpec, type PoolEvent } from '@kbisect/lab';
+import { BootFileServer, buildInitramfs, DEFAULT_BOOT_HTTP, IpmiClient, resolveSecret, runBootTest, runOnPool, VirtualLab, type MachineSpec, type PoolEvent } from '@kbisect/lab';
 import { BisectionStore, MachineStore, TreeStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from './support/redis-namespace.js';
 
@@ -34,6 +35,7 @@ describe.skipIf(!kernel || !haveTools)('the boot lab on the virtual lab', () => 
   const logger = pino({ level: 'debug' }, new Writable({ write(chunk, _enc, done) { logText += String(chunk); done(); } }));
   let dir: string;
   let lab: VirtualLab;
+  let bootFiles: BootFileServer;
   let app: FastifyInstance;
   let initrd: string;
   let password: string;
@@ -46,14 +48,16 @@ describe.skipIf(!kernel || !haveTools)('the boot lab on the virtual lab', () => 
     apiBodies.push(res.body);
     return res.body;
   };
-  const test = (name: string, extra: string, deadlineSec = 90) => async (m: MachineSpec) =>
-    runBootTest(m, await resolveSecret(m.bmc.password), { jobId: `${name}-${m.id}`, kernel: kernel!, initrd, cmdline: extra, deadlineSec, evidenceDir: join(dir, 'evidence') });
+  // 150 s: at load 20 on 2 cores a boot to the result line took 70–150 s over HTTP and over TFTP alike (bench/lab.ts).
+  const test = (name: string, extra: string, deadlineSec = 150) => async (m: MachineSpec) =>
+    runBootTest(m, await resolveSecret(m.bmc.password), { jobId: `${name}-${m.id}`, kernel: kernel!, initrd, cmdline: extra, deadlineSec, evidenceDir: join(dir, 'evidence'), bootFiles });
   const onPool = <R>(holder: string, run: (m: MachineSpec) => Promise<R>, events: PoolEvent[] = []) =>
     runOnPool(machines, 'virtual', holder, run, { quarantineAfter: 2, maxAttempts: 3, waitForMachineMs: 5000, onEvent: (e) => { events.push(e); logger.info({ event: e }, 'pool event'); } });
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kbisect-lab-e2e-'));
     lab = await VirtualLab.start({ dir: join(dir, 'lab'), machines: 2, pool: 'virtual' });
+    bootFiles = await BootFileServer.start(DEFAULT_BOOT_HTTP);
     password = (await readFile(lab.passwordFile, 'utf8')).trim();
     initrd = join(dir, 'initramfs.cpio.gz');
     await buildInitramfs(initrd, {
@@ -78,6 +82,7 @@ describe.skipIf(!kernel || !haveTools)('the boot lab on the virtual lab', () => 
   afterAll(async () => {
     if (psTimer) clearInterval(psTimer);
     await lab?.stop();
+    await bootFiles?.close();
     await app?.close();
     await queues.orchestrate.close();
     await queues.build.close();
@@ -93,7 +98,8 @@ describe.skipIf(!kernel || !haveTools)('the boot lab on the virtual lab', () => 
     expect(run.result.outcome.kind === 'result' && run.result.outcome.metrics.iommu_groups).toBeGreaterThan(0);
     const log = await readFile(run.result.consoleLog, 'utf8');
     expect(log).toMatch(/tftp:\/\/10\.0\.2\.2\/boot\.ipxe/);
-    expect(log).toContain(`/kbisect/a-${run.machineId}/vmlinuz`);
+    expect(log).toMatch(new RegExp(`http://10\\.0\\.2\\.2:${bootFiles.port}/boot/[A-Za-z0-9_-]{22}/vmlinuz`));
+    expect(run.result.bootFetches).toEqual(expect.arrayContaining([expect.objectContaining({ machineId: run.machineId, file: 'vmlinuz', status: 200, complete: true })]));
     expect(log).toMatch(/Linux version 6\./);
     expect(run.result.timings.resultSec).toBeGreaterThan(1);
     const m = lab.machines.find((x) => x.id === run.machineId)!;
@@ -101,18 +107,18 @@ describe.skipIf(!kernel || !haveTools)('the boot lab on the virtual lab', () => 
     // The per-test files are gone from the TFTP root.
     expect(readdirSync(join(lab.tftpRoot, 'kbisect')).filter((f) => f !== 'mac')).toEqual([]);
     expect(readdirSync(join(lab.tftpRoot, 'kbisect', 'mac'))).toEqual([]);
-  }, 150_000);
+  }, 400_000);
 
   it('(b) a test that prints a bad result', async () => {
     const run = await onPool('job-b', test('b', 'kbisect.test=bad'));
     expect(run.result).toMatchObject({ verdict: 'bad', outcome: { kind: 'result', metrics: { mismatches: 3 } } });
-  }, 150_000);
+  }, 400_000);
 
   it('(c) a kernel panic before init is a skip, with the panic lines', async () => {
     const run = await onPool('job-c', test('c', 'rdinit=/does-not-exist'));
     expect(run.result).toMatchObject({ verdict: 'skip', outcome: { kind: 'crash', phase: 'before-init' } });
     expect(run.result.outcome.kind === 'crash' && run.result.outcome.lines.join('\n')).toMatch(/Kernel panic - not syncing|Unable to mount root/);
-  }, 150_000);
+  }, 400_000);
 
   it('(d) a hang runs into the deadline and the machine is powered off', async () => {
     const run = await onPool('job-d', test('d', 'kbisect.test=hang', 35));
@@ -121,7 +127,7 @@ describe.skipIf(!kernel || !haveTools)('the boot lab on the virtual lab', () => 
     const m = lab.machines.find((x) => x.id === run.machineId)!;
     expect(await new IpmiClient(m.bmc, password).powerStatus()).toBe('off');
     expect((await lab.pids()).length).toBe(2); // the two BMCs, no guest left running
-  }, 150_000);
+  }, 400_000);
 
   it('(e) a BMC that refuses the password: infrastructure failure, quarantined after 2, tests move to the second machine', async () => {
     const wrong = join(dir, 'wrong-password');
@@ -148,7 +154,7 @@ describe.skipIf(!kernel || !haveTools)('the boot lab on the virtual lab', () => 
     const run3 = await onPool('job-e3', test('e3', 'kbisect.test=good'), events3);
     expect(run3.attempts.map((a) => a.machineId)).toEqual([lab.machines[1]!.id]);
     await expect(runOnPool(machines, 'no-such-pool', 'job-x', test('x', ''), { waitForMachineMs: 500 })).rejects.toThrow(/pool 'no-such-pool' has no machines/);
-  }, 300_000);
+  }, 900_000);
 
   it('never shows the BMC password in logs, in ps output, or in API responses', async () => {
     await get('/api/v1/machines');

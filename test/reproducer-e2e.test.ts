@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualLab } from '@kbisect/lab';
+import { BootFileServer, DEFAULT_BOOT_HTTP, VirtualLab } from '@kbisect/lab';
 import { hostModulesTarball, prepareInitramfs, VFIO_MODULES } from '@kbisect/reproducers';
 import { bootShowingConsole } from './support/boot-showing-console.js';
 
@@ -21,15 +21,18 @@ const haveTools = ['/usr/bin/ipmi_sim', '/usr/bin/ipmitool', '/usr/bin/qemu-syst
 describe.skipIf(!version || !haveTools)('vfio-pin-check on the Debian kernel in the virtual lab', () => {
   let dir: string;
   let lab: VirtualLab;
+  let bootFiles: BootFileServer;
   let modules: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kbisect-repro-e2e-'));
     lab = await VirtualLab.start({ dir: join(dir, 'lab'), machines: 1 });
+    bootFiles = await BootFileServer.start(DEFAULT_BOOT_HTTP);
     modules = join(dir, 'modules.tgz');
     await hostModulesTarball(version!, VFIO_MODULES, modules);
   });
   afterAll(async () => {
     await lab?.stop();
+    await bootFiles?.close();
     await rm(dir, { recursive: true, force: true });
   });
   const boot = async (args: string[], pci: string) => {
@@ -37,7 +40,7 @@ describe.skipIf(!version || !haveTools)('vfio-pin-check on the Debian kernel in 
     const m = lab.machines[0]!;
     return bootShowingConsole(m, (await readFile(lab.passwordFile, 'utf8')).trim(), {
       jobId: `repro-${initrd.key}`, kernel: `/boot/vmlinuz-${version}`, initrd: initrd.path,
-      cmdline: `kbisect.test=vfio-pin-check kbisect.pci=${pci}`, deadlineSec: 120, evidenceDir: join(dir, 'evidence'),
+      cmdline: `kbisect.test=vfio-pin-check kbisect.pci=${pci}`, deadlineSec: 120, evidenceDir: join(dir, 'evidence'), bootFiles,
     });
   };
 

@@ -16,7 +16,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualLab, type BootTestResult } from '@kbisect/lab';
+import { BootFileServer, DEFAULT_BOOT_HTTP, VirtualLab, type BootTestResult } from '@kbisect/lab';
 import { prepareInitramfs } from '@kbisect/reproducers';
 import { bootShowingConsole } from './support/boot-showing-console.js';
 import { buildV45Kernels, V45_KERNELS, V45_TREE_VARS, type BuiltKernel, type V45Kernel } from './support/v45-kernels.js';
@@ -34,6 +34,7 @@ const STEPS = ['moved_mprotect_page', 'moved_mprotect_huge', 'moved_dontfork', '
 describe.skipIf(why !== '')(`vfio-pin-check on v4.4.1, v4.5.0 and v4.5.7 in the virtual lab (${why || 'trees given'})`, () => {
   let dir: string;
   let lab: VirtualLab;
+  let bootFiles: BootFileServer;
   let kernels: Map<V45Kernel, BuiltKernel>;
   let initrd: string;
   const results = new Map<V45Kernel, BootTestResult[]>();
@@ -41,6 +42,7 @@ describe.skipIf(why !== '')(`vfio-pin-check on v4.4.1, v4.5.0 and v4.5.7 in the 
     kernels = new Map((await buildV45Kernels(trees as Record<V45Kernel, string>, (l) => console.log(l))).map((k) => [k.tag, k]));
     dir = await mkdtemp(join(tmpdir(), 'kbisect-v45-e2e-'));
     lab = await VirtualLab.start({ dir: join(dir, 'lab'), machines: 1 });
+    bootFiles = await BootFileServer.start(DEFAULT_BOOT_HTTP);
     // The default mode and run time, as a bisection would name it.
     initrd = (await prepareInitramfs('vfio-pin-check', [], { cacheDir: dir })).path;
   }, 7_200_000);
@@ -54,6 +56,7 @@ describe.skipIf(why !== '')(`vfio-pin-check on v4.4.1, v4.5.0 and v4.5.7 in the 
       console.log(`${tag}:\n${lines.join('\n')}`);
     }
     await lab?.stop();
+    await bootFiles?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -65,7 +68,7 @@ describe.skipIf(why !== '')(`vfio-pin-check on v4.4.1, v4.5.0 and v4.5.7 in the 
     for (let i = 0; i < runs; i++) {
       out.push(await bootShowingConsole(m, password, {
         jobId: `v45-${tag}-${i}`, kernel: kernels.get(tag)!.bzImage, initrd,
-        cmdline: `kbisect.test=vfio-pin-check kbisect.pci=${m.pciAddress!}`, deadlineSec: 300, evidenceDir: join(dir, 'evidence'),
+        cmdline: `kbisect.test=vfio-pin-check kbisect.pci=${m.pciAddress!}`, deadlineSec: 300, evidenceDir: join(dir, 'evidence'), bootFiles,
       }));
     }
     return out;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_VERDICT_POLICY, assertMachinePaths, resolveSecret, runBootTest, runOnPool, type MachineRegistry, type PoolEvent } from '@kbisect/lab';
+import { DEFAULT_VERDICT_POLICY, assertMachinePaths, bootFetchMetrics, formatBootFetch, resolveSecret, runBootTest, runOnPool, type BootFileGrants, type MachineRegistry, type PoolEvent } from '@kbisect/lab';
 import { prepareInitramfs } from '@kbisect/reproducers';
 import { stepNames, type LabTestJob, type LogEvent, type MachineHistory, type MachineHistoryEntry } from '@kbisect/service';
 import { forcedReason } from '@kbisect/service/driver';
@@ -39,6 +39,8 @@ export interface LabJobDeps {
   readonly prepare?: typeof prepareInitramfs;
   /** Runs the boot test on a leased machine of the pool. @defaultValue runOnPool against `machines` */
   readonly onPool?: typeof runOnPool;
+  /** The worker's boot file server, for machines with boot method ipxe-http. */
+  readonly bootFiles?: BootFileGrants;
 }
 
 export type LabJobOutcome = 'recorded' | 'duplicate' | 'stale' | 'cancelled' | 'aborted';
@@ -122,6 +124,7 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
           if (lines) progress('console', `${lines.length} console line(s)`, lines);
         },
         cancelled: () => cancelled,
+        ...(deps.bootFiles ? { bootFiles: deps.bootFiles } : {}),
       });
     }, { quarantineAfter: deps.quarantineAfter ?? 3, waitForMachineMs: deps.machineWaitMs ?? 1_800_000, onEvent: onPool });
   } finally {
@@ -133,8 +136,13 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
   }
   const result = ran.result;
   if (result.cancelled) return 'cancelled';
-  const evidence = await deps.store.putEvidence(job.bisectionId, `console-${stepNames.suffix(job)}`, await readFile(result.consoleLog, 'utf8').catch(() => ''));
-  const metrics: Record<string, number> = { ...(result.outcome.kind === 'result' ? result.outcome.metrics : {}), buildSeconds: kernel.buildSeconds, totalSeconds: result.timings.totalSec };
+  // Each fetch of the kernel and initramfs over HTTP, after the console: what the machine asked for and got.
+  const fetchLines = result.bootFetches.map(formatBootFetch);
+  for (const line of fetchLines) progress('lab', `boot file: ${line}`);
+  const consoleText = await readFile(result.consoleLog, 'utf8').catch(() => '');
+  const evidence = await deps.store.putEvidence(job.bisectionId, `console-${stepNames.suffix(job)}`, fetchLines.length > 0 ? `${consoleText}\n--- kbisect: boot files over HTTP ---\n${fetchLines.join('\n')}\n` : consoleText);
+  await chain;
+  const metrics: Record<string, number> = { ...(result.outcome.kind === 'result' ? result.outcome.metrics : {}), buildSeconds: kernel.buildSeconds, totalSeconds: result.timings.totalSec, ...bootFetchMetrics(result.bootFetches) };
   if (result.timings.resultSec !== undefined) metrics.resultSeconds = result.timings.resultSec;
   const reason = forcedReason(kernel.forced, result.reason);
   const recorded = await recordVerdict(deps.store, job, {

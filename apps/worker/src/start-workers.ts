@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ArtifactDisk, StoreClient } from '@kbisect/artifact-store';
 import { ArtifactCache, DEFAULT_TOOLCHAIN, DEFAULT_TOOLCHAINS } from '@kbisect/kbuild';
+import { BootFileServer, formatBootFetch } from '@kbisect/lab';
 import type { OpenedSandbox } from '@kbisect/sandbox';
 import { BisectionStore, BuildQueueJobSchema, pathRedactor, readRequestKey, KEEP_JOBS, MachineHistory, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, TestWorkerRegistry, VerdictCache, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, toolchainIdentity, wakeOrchestrate, type StepJob } from '@kbisect/service';
 import type { SharedResults } from './dispatch-round.js';
@@ -156,7 +157,14 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
   let renewal: NodeJS.Timeout | undefined;
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   let checkouts: TestCheckouts | undefined;
+  let bootFiles: BootFileServer | undefined;
   if (config.roles.includes('test')) {
+    // Machines with boot method ipxe-http fetch kernel and initramfs from here; every request, refused ones too, is logged.
+    bootFiles = await BootFileServer.start(config.bootHttp, {
+      onFetch: (f) => (f.refused === undefined ? deps.logger.info({ bootFetch: f }, formatBootFetch(f)) : deps.logger.warn({ bootFetch: f }, formatBootFetch(f))),
+    });
+    deps.logger.info({ listen: `${config.bootHttp.listenHost}:${bootFiles.port}`, machinesUse: bootFiles.baseUrl }, 'boot file server listening');
+    const servedBootFiles = bootFiles;
     // Each concurrent command test gets its own slot: worktrees nobody else touches, kept between tests.
     testSlots = await claimSlots(config.cacheDir, 'test-checkouts', config.concurrency.test);
     const slotCheckouts = testCheckouts(testSlots.dirs);
@@ -173,7 +181,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
         const now = (): Date => new Date();
         const outcome = await endOnTerminalError(store, data, now, () =>
           data.kind === 'lab-test'
-            ? runLabTestJob(data, { store, trust, machines, history, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter, ...(kernels ? { kernels } : {}) })
+            ? runLabTestJob(data, { store, trust, machines, history, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter, ...(kernels ? { kernels } : {}), bootFiles: servedBootFiles })
             : runTestJob(data, { store, trust, openRepo: deps.openRepo, checkouts: slotCheckouts, sandbox, probeReadPaths: config.probeReadPaths, now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
         if (outcome === 'recorded') await recordStepDuration(redis, store.keys, (Date.now() - started) / 1000, 'verdict');
         await share(data);
@@ -262,6 +270,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
       await Promise.all([orchestrateQueue.close(), testQueue.close(), buildQueue.close()]);
       for (const c of connections) c.disconnect();
       await checkouts?.close();
+      await bootFiles?.close();
       await testSlots?.release();
       await buildSlots?.release();
     },

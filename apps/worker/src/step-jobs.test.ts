@@ -230,7 +230,7 @@ describe('build job', () => {
 describe('lab test job', () => {
   const kernel = { bzImage: '/a/bzImage', configHash: 'c0ffee', fromCache: false, buildSeconds: 40, forced: ['CONFIG_THP'], buildEvidence: 'build-x' };
   const booted = (over: Partial<BootTestResult> = {}): BootTestResult => ({
-    machineId: 'vm1', verdict: 'bad', reason: 'test reported bad', consoleLog: '/nonexistent/console.log', cancelled: false,
+    machineId: 'vm1', verdict: 'bad', reason: 'test reported bad', consoleLog: '/nonexistent/console.log', cancelled: false, bootFetches: [],
     outcome: { kind: 'result', verdict: 'bad', metrics: { mismatches: 17 }, line: 'KBISECT-RESULT {"verdict":"bad","mismatches":17}' },
     timings: { totalSec: 20, resultSec: 15 }, ...over,
   });
@@ -284,6 +284,23 @@ describe('lab test job', () => {
     expect(heldDuringBoot).toEqual(['e'.repeat(64)]);
     expect(held).toEqual([]);
     expect(store.events.some((e) => e.type === 'step-progress' && e.message.includes('from the artifact store'))).toBe(true);
+  });
+
+  it('puts each fetch of the kernel and initramfs over HTTP into the evidence, the step log and the metrics', async () => {
+    const store = memoryStore({}, kernelProbe);
+    const job: LabTestJob = { ...(await firstJob(store)), kind: 'lab-test', kernel };
+    const bootFetches = [
+      { at, machineId: 'vm1', jobId: 'j', method: 'GET', file: 'vmlinuz', status: 404, bytes: 0, ms: 1, complete: false, refused: 'expired token' },
+      { at, machineId: 'vm1', jobId: 'j', method: 'GET', file: 'vmlinuz', status: 200, bytes: 8_123_456, ms: 412, complete: true },
+      { at, machineId: 'vm1', jobId: 'j', method: 'GET', file: 'initrd.img', status: 200, bytes: 9_500_000, ms: 380, complete: true },
+    ];
+    const onPool = (async () => ({ result: booted({ bootFetches }), machineId: 'vm1', attempts: [] })) as unknown as NonNullable<LabJobDeps['onPool']>;
+    expect(await runLabTestJob(job, labDeps(store, onPool))).toBe('recorded');
+    expect(store.evidence.get(`console-${job.commit}`)).toBe(`\n--- kbisect: boot files over HTTP ---\n${at} vm1 GET vmlinuz: 404 refused (expired token)\n${at} vm1 GET vmlinuz: 200, 8123456 bytes in 412 ms\n${at} vm1 GET initrd.img: 200, 9500000 bytes in 380 ms\n`);
+    expect(store.events.filter((e) => e.type === 'step-progress' && e.message.startsWith('boot file: ')).map((e) => e.type === 'step-progress' && e.message)).toEqual([
+      `boot file: ${at} vm1 GET vmlinuz: 404 refused (expired token)`, `boot file: ${at} vm1 GET vmlinuz: 200, 8123456 bytes in 412 ms`, `boot file: ${at} vm1 GET initrd.img: 200, 9500000 bytes in 380 ms`,
+    ]);
+    expect(store.events.at(-1)).toMatchObject({ type: 'verdict', metrics: { kernelFetchMs: 412, kernelBytes: 8_123_456, initrdFetchMs: 380 } });
   });
 
   it('leaves a lab configuration error to the taxonomy: the bisection ends with its message', async () => {

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
+import { bootHttpConfigFrom, LabConfigError } from '@kbisect/lab';
 import { redisUrlFromEnv } from '@kbisect/service';
 
 export const WorkerRoleSchema = Type.Union([Type.Literal('orchestrator'), Type.Literal('build'), Type.Literal('test')]);
@@ -72,6 +73,18 @@ export const WorkerConfigSchema = Type.Object({
   store: Type.Optional(Type.Object({ url: Type.String({ pattern: '^https?://' }), tokenFile: Type.String({ minLength: 1 }) })),
   /** Size limit of the lab worker's own copy of downloaded kernels (LRU; kernels being booted stay). @defaultValue 10 */
   storeCacheGb: Type.Number({ exclusiveMinimum: 0 }),
+  /**
+   * The test role's boot file server, from which machines with boot method
+   * ipxe-http fetch kernel and initramfs through per-boot URLs
+   * (KBISECT_BOOT_HTTP_LISTEN `<ip>:<port>`, KBISECT_BOOT_HTTP_HOST, KBISECT_BOOT_TOKEN_TTL_SEC).
+   * @defaultValue 127.0.0.1, a port the OS picks, machines reach it as 10.0.2.2 (the virtual lab's view of loopback), URLs live 900 s
+   */
+  bootHttp: Type.Object({
+    listenHost: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 0, maximum: 65_535 }),
+    machineHost: Type.String({ minLength: 1 }),
+    tokenTtlSec: Type.Integer({ minimum: 10 }),
+  }),
 });
 export type WorkerConfig = Static<typeof WorkerConfigSchema>;
 
@@ -121,6 +134,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     buildAhead: env.KBISECT_BUILD_AHEAD === undefined || env.KBISECT_BUILD_AHEAD === '' || env.KBISECT_BUILD_AHEAD === 'on',
     ...(env.KBISECT_STORE_URL ? { store: { url: env.KBISECT_STORE_URL, tokenFile: env.KBISECT_STORE_TOKEN_FILE ?? '' } } : {}),
     storeCacheGb: num('KBISECT_STORE_CACHE_GB', 10),
+    bootHttp: bootHttpFromEnv(env),
   };
   if (config.store && !config.store.tokenFile) throw new WorkerConfigError('KBISECT_STORE_TOKEN_FILE: required with KBISECT_STORE_URL (this worker\'s store credential)');
   for (const p of config.probeReadPaths) if (!isAbsolute(p) || p.split('/').includes('..')) throw new WorkerConfigError(`KBISECT_PROBE_READ_PATHS: '${p}' is not an absolute path without '..'`);
@@ -131,4 +145,13 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     throw new WorkerConfigError(`worker configuration: ${first ? `${first.path} ${first.message}` : 'invalid'}`);
   }
   return config;
+}
+
+function bootHttpFromEnv(env: NodeJS.ProcessEnv): Static<typeof WorkerConfigSchema>['bootHttp'] {
+  try {
+    return bootHttpConfigFrom({ listen: env.KBISECT_BOOT_HTTP_LISTEN, machineHost: env.KBISECT_BOOT_HTTP_HOST, tokenTtlSec: env.KBISECT_BOOT_TOKEN_TTL_SEC });
+  } catch (err) {
+    if (err instanceof LabConfigError) throw new WorkerConfigError(err.message);
+    throw err;
+  }
 }

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { classifyConsole, CRASH_SIGNATURES, DEFAULT_VERDICT_POLICY, judge, type BootOutcome, type VerdictPolicy } from './console-classifier.js';
 import { openConsole, type ConsoleCapture } from './console-capture.js';
 import { IpmiClient, type IpmiOptions } from './ipmi-client.js';
-import { LabInfraError } from './lab-errors.js';
-import type { MachineSpec } from './machine.js';
+import type { BootFetch } from './boot-http/boot-fetch.js';
+import type { BootFileGrants, BootGrant } from './boot-http/boot-file-server.js';
+import { LabConfigError, LabInfraError } from './lab-errors.js';
+import { bootMethodOf, type MachineSpec } from './machine.js';
 import { stagePxeBoot, type StagedBoot } from './pxe-staging.js';
 
 export interface BootTestRequest {
@@ -22,6 +24,8 @@ export interface BootTestRequest {
   readonly onConsole?: (chunk: string) => void;
   /** Polled while the machine runs; true ends the test early (a cancelled bisection). */
   readonly cancelled?: () => boolean;
+  /** Hands out the per-boot URLs of machines with boot method ipxe-http (the lab worker's BootFileServer); required for them. */
+  readonly bootFiles?: BootFileGrants;
 }
 
 export interface BootTestResult {
@@ -31,6 +35,8 @@ export interface BootTestResult {
   readonly reason: string;
   readonly consoleLog: string;
   readonly cancelled: boolean;
+  /** The machine's requests for the kernel and initramfs over HTTP (empty for TFTP boots). */
+  readonly bootFetches: readonly BootFetch[];
   readonly timings: {
     /** Power-on → the result line, when there was one. */
     readonly resultSec?: number;
@@ -46,15 +52,18 @@ export interface BootTestTuning {
   readonly powerPollMs?: number;
   /** After a result or a crash line, wait this long for the machine to power itself off. @defaultValue 5000 */
   readonly graceMs?: number;
+  /** How long the per-boot URLs live unless the test ends first. @defaultValue the boot file server's */
+  readonly bootUrlTtlMs?: number;
 }
 
 const RESULT_OR_END = /KBISECT-RESULT \{|KBISECT-TEST-END/;
 
 /**
  * One test on one machine, the way a lab operator would do it by hand:
- * power off, stage the PXE files, set the next boot to PXE (verified), open
- * the console, power on, watch until a result, a crash, power-off or the
- * deadline, then power off (verified) and remove the staged files.
+ * power off, hand out the per-boot URLs (ipxe-http) and stage the PXE
+ * files, set the next boot to PXE (verified), open the console, power on,
+ * watch until a result, a crash, power-off or the deadline, then power off
+ * (verified), end the URLs and remove the staged files.
  * Infrastructure trouble throws LabInfraError; everything else is a verdict.
  */
 export async function runBootTest(machine: MachineSpec, password: string, req: BootTestRequest, tuning: BootTestTuning = {}): Promise<BootTestResult> {
@@ -64,9 +73,18 @@ export async function runBootTest(machine: MachineSpec, password: string, req: B
   const consoleLog = join(req.evidenceDir, `${req.jobId}.console.log`);
   let staged: StagedBoot | undefined;
   let capture: ConsoleCapture | undefined;
+  let grant: BootGrant | undefined;
+  const fetches = (): readonly BootFetch[] => grant?.fetches() ?? [];
   try {
     await powerOffVerified(ipmi, machine.id);
-    staged = await stagePxeBoot({ tftpRoot: machine.pxe.tftpRoot, loader: machine.pxe.loader, mac: machine.mac, jobId: req.jobId, kernel: req.kernel, initrd: req.initrd, cmdline: `${machine.cmdline} ${req.cmdline ?? ''}`.trim() });
+    if (bootMethodOf(machine) === 'ipxe-http') {
+      if (req.bootFiles === undefined) throw new LabConfigError(`machine ${machine.id} boots with method ipxe-http, but this worker serves no boot files over HTTP`, 'pxe.method');
+      grant = await req.bootFiles.grant({ machineId: machine.id, jobId: req.jobId, files: { vmlinuz: req.kernel, 'initrd.img': req.initrd }, ...(tuning.bootUrlTtlMs !== undefined ? { ttlMs: tuning.bootUrlTtlMs } : {}) });
+    }
+    staged = await stagePxeBoot({
+      tftpRoot: machine.pxe.tftpRoot, loader: machine.pxe.loader, mac: machine.mac, jobId: req.jobId, kernel: req.kernel, initrd: req.initrd,
+      cmdline: `${machine.cmdline} ${req.cmdline ?? ''}`.trim(), ...(grant ? { httpUrls: grant.urls } : {}),
+    });
     await ipmi.setBootPxe();
     capture = await openConsole(machine.console, { logFile: consoleLog, ipmi, ...(req.onConsole ? { onText: req.onConsole } : {}) }).catch((err: unknown) => {
       throw new LabInfraError('console-unavailable', `cannot open the console of ${machine.id}: ${(err as Error).message}`, machine.id);
@@ -84,13 +102,13 @@ export async function runBootTest(machine: MachineSpec, password: string, req: B
       ...(watched.resultAt !== undefined ? { resultSec: (watched.resultAt - poweredOnAt) / 1000 } : {}),
       ...(firstConsole !== undefined ? { firstConsoleSec: Math.max(0, firstConsole - (poweredOnAt - started) / 1000) } : {}),
     };
-    if (watched.cancelled) return { machineId: machine.id, outcome, verdict: 'skip', reason: 'cancelled', consoleLog, cancelled: true, timings };
+    if (watched.cancelled) return { machineId: machine.id, outcome, verdict: 'skip', reason: 'cancelled', consoleLog, cancelled: true, bootFetches: fetches(), timings };
     if (!/Linux version \d/.test(text) && !text.includes('KBISECT-INIT-START')) {
-      throw new LabInfraError('no-boot', `${machine.id} never started a kernel (${capture.bytes()} console bytes, no boot banner): firmware, PXE or console trouble`, machine.id);
+      throw new LabInfraError('no-boot', `${machine.id} never started a kernel (${capture.bytes()} console bytes, no boot banner): firmware, PXE or console trouble${refusedFetches(fetches())}`, machine.id);
     }
     const judgement = judge(outcome, req.policy ?? DEFAULT_VERDICT_POLICY);
     if ('retry' in judgement) throw new LabInfraError('no-boot', `${machine.id}: ${judgement.retry}`, machine.id);
-    return { machineId: machine.id, outcome, verdict: judgement.verdict, reason: judgement.reason, consoleLog, cancelled: false, timings };
+    return { machineId: machine.id, outcome, verdict: judgement.verdict, reason: judgement.reason, consoleLog, cancelled: false, bootFetches: fetches(), timings };
   } catch (err) {
     // Never leave a machine running after a failed test; the error that
     // ended the test is the one worth reporting.
@@ -98,8 +116,16 @@ export async function runBootTest(machine: MachineSpec, password: string, req: B
     throw err instanceof LabInfraError && err.machineId === undefined ? new LabInfraError(err.kind, err.message, machine.id) : err;
   } finally {
     await capture?.close().catch(() => undefined);
+    await grant?.revoke().catch(() => undefined);
     await staged?.remove().catch(() => undefined);
   }
+}
+
+/** The boot file server's refusals, for the message of a machine that never booted. */
+function refusedFetches(fetches: readonly BootFetch[]): string {
+  const refused = fetches.filter((f) => f.refused !== undefined);
+  if (refused.length === 0) return '';
+  return `; the boot HTTP server refused ${refused.map((f) => `${f.method} ${f.file ?? '-'} (${f.status}, ${f.refused})`).join(', ')}`;
 }
 
 interface Watched {

@@ -1,7 +1,7 @@
 export { classifyConsole, judge, CRASH_SIGNATURES, DEFAULT_VERDICT_POLICY, type BootOutcome, type BootPhase, type VerdictPolicy, type Judgement } from './console-classifier.js';
 export { buildInitramfs, INIT_SCRIPT, InitramfsError, type InitramfsOptions } from './initramfs.js';
 export { bootDirect, type DirectBoot } from './qemu-direct-boot.js';
-export { MachineSpecSchema, SecretRefSchema, ConsoleSourceSchema, normalizeMac, macWithHyphens, type MachineSpec, type Machine, type MachineStatus, type MachineState, type SecretRef, type ConsoleSource } from './machine.js';
+export { MachineSpecSchema, SecretRefSchema, ConsoleSourceSchema, normalizeMac, macWithHyphens, bootMethodOf, type BootMethod, type MachineSpec, type Machine, type MachineStatus, type MachineState, type SecretRef, type ConsoleSource } from './machine.js';
 export { LabInfraError, LabConfigError, type InfraFailureKind } from './lab-errors.js';
 export { resolveSecret } from './secret.js';
 export { assertMachinePaths, isUnder, machineFiles } from './machine-paths.js';
@@ -15,3 +15,4 @@ export { VirtualLab, isLive, type VirtualLabOptions } from './virtual-lab/virtua
 export { freePort } from './virtual-lab/free-port.js';
 export { type MachineRegistry, type NoMachine } from './machine-registry.js';
 export { runOnPool, type PoolRun, type PoolRunOptions, type PoolEvent, type PoolAttempt } from './run-on-pool.js';
+export { BootFileServer, bootHttpConfigFrom, DEFAULT_BOOT_HTTP, QEMU_USER_NET_HOST, BOOT_FILE_NAMES, bootFetchMetrics, formatBootFetch, type BootFileGrants, type BootGrant, type BootGrantRequest, type BootHttpConfig, type BootFetch, type BootFileName } from './boot-http/index.js';

@@ -42,6 +42,9 @@ export const MachineSpecSchema = Type.Object(
       {
         tftpRoot: AbsolutePath('TFTP root the lab DHCP/TFTP server serves; per-test files go under kbisect/'),
         loader: Type.Union([Type.Literal('ipxe'), Type.Literal('pxelinux')], { default: 'ipxe' }),
+        method: Type.Optional(Type.Union([Type.Literal('ipxe-http'), Type.Literal('tftp')], {
+          description: "How the kernel and initramfs reach the machine. 'ipxe-http': TFTP serves only the iPXE script, which fetches them from the lab worker's boot HTTP server through per-boot URLs (iPXE machines only). 'tftp' (when absent): both are copied under the TFTP root, the only way for pxelinux machines",
+        })),
       },
       { additionalProperties: false },
     ),
@@ -54,6 +57,13 @@ export const MachineSpecSchema = Type.Object(
 export type SecretRef = Static<typeof SecretRefSchema>;
 export type ConsoleSource = Static<typeof ConsoleSourceSchema>;
 export type MachineSpec = Static<typeof MachineSpecSchema>;
+
+/** How a machine's kernel and initramfs travel; absent means TFTP (machines registered before HTTP boot). */
+export type BootMethod = 'ipxe-http' | 'tftp';
+
+export function bootMethodOf(spec: MachineSpec): BootMethod {
+  return spec.pxe.method ?? 'tftp';
+}
 
 export type MachineState = 'ready' | 'drained' | 'quarantined';
 

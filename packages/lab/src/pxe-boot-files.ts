@@ -5,7 +5,8 @@
  *   boot.ipxe                      entry script the DHCP server hands out; chains per MAC
  *   kbisect/mac/<aa-bb-…>.ipxe     this machine's current test (iPXE)
  *   pxelinux.cfg/01-<aa-bb-…>      this machine's current test (pxelinux)
- *   kbisect/<job>/vmlinuz, initrd.img
+ *   kbisect/<job>/vmlinuz, initrd.img  the test's files (boot method tftp only; ipxe-http
+ *                                  machines fetch them from the lab worker's HTTP server)
  */
 export const IPXE_ENTRY_SCRIPT = [
   '#!ipxe',
@@ -18,7 +19,7 @@ export const IPXE_ENTRY_SCRIPT = [
 ].join('\n');
 
 export interface StagedPaths {
-  /** Relative to the TFTP root, with a leading slash. */
+  /** Relative to the TFTP root, with a leading slash; or, for iPXE, an http:// URL. */
   readonly kernel: string;
   readonly initrd: string;
 }

@@ -29,6 +29,21 @@ describe('staging a PXE boot', () => {
     expect(await readdir(join(root, 'kbisect/mac'))).toEqual([]);
   });
 
+  it('iPXE over HTTP: only the scripts go under the TFTP root; the per-MAC script fetches the per-boot URLs', async () => {
+    const root = join(dir, 'tftp-http');
+    const httpUrls = { vmlinuz: 'http://10.0.2.2:8069/boot/T0k3n/vmlinuz', 'initrd.img': 'http://10.0.2.2:8069/boot/T0k3n/initrd.img' };
+    const staged = await stagePxeBoot({ tftpRoot: root, loader: 'ipxe', mac: '52:54:00:ab:00:05', jobId: 'h1', kernel, initrd, cmdline: 'console=ttyS0', httpUrls });
+    expect(await readFile(join(root, 'kbisect/mac/52-54-00-ab-00-05.ipxe'), 'utf8')).toBe('#!ipxe\n# kbisect job h1\nkernel http://10.0.2.2:8069/boot/T0k3n/vmlinuz console=ttyS0\ninitrd http://10.0.2.2:8069/boot/T0k3n/initrd.img\nboot\n');
+    expect(await readdir(join(root, 'kbisect'))).toEqual(['mac']);
+    await staged.remove();
+    expect(await readdir(join(root, 'kbisect/mac'))).toEqual([]);
+  });
+
+  it('refuses HTTP URLs for a pxelinux machine (pxelinux fetches over TFTP only)', async () => {
+    const err = await stagePxeBoot({ tftpRoot: join(dir, 'tftp5'), loader: 'pxelinux', mac: '52:54:00:ab:00:06', jobId: 'h2', kernel, initrd, cmdline: '', httpUrls: { vmlinuz: 'http://x/a', 'initrd.img': 'http://x/b' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'KBISECT_ERR_LAB_CONFIG', field: 'pxe.method' });
+  });
+
   it('pxelinux: pxelinux.cfg/01-<mac>', async () => {
     const root = join(dir, 'tftp2');
     const staged = await stagePxeBoot({ tftpRoot: root, loader: 'pxelinux', mac: '52:54:00:ab:00:02', jobId: 'j2', kernel, initrd, cmdline: 'console=ttyS0' });

@@ -2,6 +2,7 @@ import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promis
 import { dirname, join } from 'node:path';
 import { LabConfigError, LabInfraError } from './lab-errors.js';
 import { macWithHyphens } from './machine.js';
+import type { BootFileName } from './boot-http/boot-fetch.js';
 import { cmdlineProblem, IPXE_ENTRY_SCRIPT, ipxeTestScript, pxelinuxConfig, type StagedPaths } from './pxe-boot-files.js';
 
 export interface StageRequest {
@@ -13,6 +14,12 @@ export interface StageRequest {
   readonly kernel: string;
   readonly initrd: string;
   readonly cmdline: string;
+  /**
+   * The kernel's and initramfs's per-boot HTTP URLs (boot method ipxe-http):
+   * the iPXE script fetches them from there and nothing but the script goes
+   * under the TFTP root. Absent: both are copied under the TFTP root.
+   */
+  readonly httpUrls?: Readonly<Record<BootFileName, string>>;
 }
 
 export interface StagedBoot {
@@ -23,23 +30,28 @@ export interface StagedBoot {
 }
 
 /**
- * Puts one test's kernel and initramfs under the TFTP root and points the
- * machine's per-MAC boot script at them. Files are written under a temporary
+ * Points the machine's per-MAC boot script at one test's kernel and
+ * initramfs: their per-boot HTTP URLs, or copies put under the TFTP root. Files are written under a temporary
  * name and renamed, so a machine that boots early never reads half a file.
  */
 export async function stagePxeBoot(req: StageRequest): Promise<StagedBoot> {
   if (!/^[A-Za-z0-9_.-]{1,128}$/.test(req.jobId) || req.jobId.startsWith('.')) throw new LabConfigError(`job id '${req.jobId}' is not a plain name`, 'jobId');
   const problem = cmdlineProblem(req.cmdline);
   if (problem !== undefined) throw new LabConfigError(`kernel command line ${problem}`, 'cmdline');
+  if (req.httpUrls !== undefined && req.loader !== 'ipxe') throw new LabConfigError('only iPXE fetches kernels over HTTP: a pxelinux machine boots with method tftp', 'pxe.method');
   const dir = join(req.tftpRoot, 'kbisect', req.jobId);
-  const paths: StagedPaths = { kernel: `/kbisect/${req.jobId}/vmlinuz`, initrd: `/kbisect/${req.jobId}/initrd.img` };
+  const paths: StagedPaths = req.httpUrls
+    ? { kernel: req.httpUrls.vmlinuz, initrd: req.httpUrls['initrd.img'] }
+    : { kernel: `/kbisect/${req.jobId}/vmlinuz`, initrd: `/kbisect/${req.jobId}/initrd.img` };
   const mac = macWithHyphens(req.mac);
   const bootScript = req.loader === 'ipxe' ? join(req.tftpRoot, 'kbisect', 'mac', `${mac}.ipxe`) : join(req.tftpRoot, 'pxelinux.cfg', `01-${mac}`);
   const script = req.loader === 'ipxe' ? ipxeTestScript(req.jobId, paths, req.cmdline) : pxelinuxConfig(req.jobId, paths, req.cmdline);
   try {
-    await mkdir(dir, { recursive: true });
-    await copyAtomically(req.kernel, join(dir, 'vmlinuz'));
-    await copyAtomically(req.initrd, join(dir, 'initrd.img'));
+    if (req.httpUrls === undefined) {
+      await mkdir(dir, { recursive: true });
+      await copyAtomically(req.kernel, join(dir, 'vmlinuz'));
+      await copyAtomically(req.initrd, join(dir, 'initrd.img'));
+    }
     if (req.loader === 'ipxe') await writeIfChanged(join(req.tftpRoot, 'boot.ipxe'), IPXE_ENTRY_SCRIPT);
     await writeAtomically(bootScript, script);
   } catch (err) {

@@ -50,6 +50,8 @@ describe('/api/v1/machines', () => {
     expect(again.statusCode).toBe(200);
     const list = await app.inject({ method: 'GET', url: '/api/v1/machines?pool=iommu', headers: auth('t-read') });
     expect(list.json<{ items: { id: string; cmdline: string }[] }>().items).toEqual([expect.objectContaining({ id: 'lab-01', cmdline: 'console=ttyS1,115200' })]);
+    const http = await app.inject({ method: 'POST', url: '/api/v1/machines', headers: auth('t-admin'), payload: { ...machine, pxe: { tftpRoot: '/srv/tftp', method: 'ipxe-http' } } });
+    expect(http.json()).toMatchObject({ pxe: { loader: 'ipxe', method: 'ipxe-http' } });
   });
 
   it('refuses a literal password without storing or echoing it', async () => {
@@ -73,6 +75,8 @@ describe('/api/v1/machines', () => {
     ['a TFTP root climbing out', { ...machine, pxe: { tftpRoot: '/srv/../etc' } }, 'pxe.tftpRoot'],
     ['a command line with a newline', { ...machine, cmdline: 'console=ttyS0\nboot' }, 'cmdline'],
     ['a PCI address in the wrong form', { ...machine, pciAddress: '00:05.0' }, 'pciAddress'],
+    ['an unknown boot method', { ...machine, pxe: { tftpRoot: '/srv/tftp', method: 'nfs' } }, 'pxe.method'],
+    ['HTTP boot for a pxelinux machine', { ...machine, pxe: { tftpRoot: '/srv/tftp', loader: 'pxelinux', method: 'ipxe-http' } }, 'pxe.method'],
     ['an unknown field', { ...machine, ipmiPassword: 'x' }, 'ipmiPassword'],
   ];
   it.each(bad)('refuses %s, naming the field', async (_name, payload, field) => {

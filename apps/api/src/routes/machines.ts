@@ -80,6 +80,7 @@ export function machineRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       const spec = { ...request.body, mac: normalizeMac(request.body.mac) };
       const clash = (await deps.machines.list()).find((m) => m.mac === spec.mac && m.id !== spec.id);
       if (clash) throw new ApiError('KBISECT_ERR_VALIDATION', `mac ${spec.mac} already belongs to machine ${clash.id}: two machines cannot share a per-MAC boot script`, 'mac');
+      if (spec.pxe.loader === 'pxelinux' && spec.pxe.method === 'ipxe-http') throw new ApiError('KBISECT_ERR_VALIDATION', 'pxe.method: ipxe-http needs loader ipxe (pxelinux fetches over TFTP only)', 'pxe.method');
       const { created, machine } = await deps.machines.register(spec);
       request.log.info({ machine: machine.id, pool: machine.pool, created }, 'machine registered');
       return reply.status(created ? 201 : 200).send(machine);

@@ -113,18 +113,22 @@ describe.skipIf(!haveTools || !existsSync('/boot'))('a console read over IPMI se
     if (!kernel) return;
     const dir = await mkdtemp(join(tmpdir(), 'kbisect-sol-'));
     const lab = await VirtualLab.start({ dir: join(dir, 'lab'), machines: 1, console: 'sol' });
+    const { BootFileServer } = await import('../boot-http/boot-file-server.js');
+    const { DEFAULT_BOOT_HTTP } = await import('../boot-http/boot-http-config.js');
+    const bootFiles = await BootFileServer.start(DEFAULT_BOOT_HTTP);
     try {
       const initrd = join(dir, 'initrd.cpio.gz');
       await buildInitramfs(initrd, { good: 'sleep 3; echo "KBISECT-RESULT {\\"verdict\\":\\"good\\",\\"via\\":1}"' });
       const m = lab.machines[0]!;
       expect(m.console).toEqual({ type: 'sol' });
-      const r = await runBootTest(m, (await readFile(lab.passwordFile, 'utf8')).trim(), { jobId: 'sol-1', kernel, initrd, cmdline: 'kbisect.test=good', deadlineSec: 90, evidenceDir: join(dir, 'evidence') });
+      const r = await runBootTest(m, (await readFile(lab.passwordFile, 'utf8')).trim(), { jobId: 'sol-1', kernel, initrd, cmdline: 'kbisect.test=good', deadlineSec: 90, evidenceDir: join(dir, 'evidence'), bootFiles });
       expect(r).toMatchObject({ verdict: 'good', outcome: { kind: 'result', metrics: { via: 1 } } });
       const log = await readFile(r.consoleLog, 'utf8');
       expect(log).toContain('KBISECT-INIT-START');
       expect(log).not.toContain('SOL Session operational');
     } finally {
       await lab.stop();
+      await bootFiles.close();
       await rm(dir, { recursive: true, force: true });
     }
   }, 150_000);

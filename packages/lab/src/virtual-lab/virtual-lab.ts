@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { IpmiClient } from '../ipmi-client.js';
 import { LabConfigError } from '../lab-errors.js';
-import type { MachineSpec } from '../machine.js';
+import type { BootMethod, MachineSpec } from '../machine.js';
 import { freePort, udpPortBusy } from './free-port.js';
 import { BMC_EMULATION, chassisScript, guardScript, lanConf, type VirtualMachineLayout } from './virtual-machine-files.js';
 
@@ -23,6 +23,13 @@ export interface VirtualLabOptions {
   readonly idPrefix?: string;
   /** How kbisect reads the consoles: QEMU's serial socket, or IPMI serial-over-LAN through the BMC. @defaultValue 'tcp' */
   readonly console?: 'tcp' | 'sol';
+  /**
+   * How the machines get their kernel: 'ipxe-http' from the lab worker's boot
+   * file server (which must listen on 127.0.0.1: QEMU's user network shows it
+   * to the guests as 10.0.2.2), or 'tftp' from the TFTP root.
+   * @defaultValue 'ipxe-http'
+   */
+  readonly method?: BootMethod;
 }
 
 interface RunningVm {
@@ -129,7 +136,7 @@ async function startVm(lab: VirtualLab, index: number, password: string, used: S
     id: name, pool: opts.pool ?? 'virtual', arch: 'x86_64', mac: layout.mac,
     bmc: { host: '127.0.0.1', port: bmcPort, user: layout.bmcUser, password: { file: lab.passwordFile } },
     console: layout.console === 'sol' ? { type: 'sol' } : { type: 'tcp', host: '127.0.0.1', port: consolePort },
-    pxe: { tftpRoot: lab.tftpRoot, loader: 'ipxe' },
+    pxe: { tftpRoot: lab.tftpRoot, loader: 'ipxe', method: opts.method ?? 'ipxe-http' },
     // no_timer_check: a TCG guest on a loaded host fails the kernel's early
     // IO-APIC timer check ("timer doesn't work through Interrupt-remapped
     // IO-APIC") and panics before init — seen at load 20 on 2 cores, where it

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { WorkerConfigError, workerConfigFromEnv } from './worker-config.js';
+
+describe('the boot file server settings of a worker', () => {
+  it('defaults to loopback and a port the OS picks, which the virtual lab reaches as 10.0.2.2', () => {
+    expect(workerConfigFromEnv({}, ['test'], { cacheDir: '/c' }).bootHttp).toEqual({ listenHost: '127.0.0.1', port: 0, machineHost: '10.0.2.2', tokenTtlSec: 900 });
+  });
+
+  it('takes a lab address, the name machines use and the URLs\' lifetime', () => {
+    expect(workerConfigFromEnv({ KBISECT_BOOT_HTTP_LISTEN: '10.77.0.1:8069', KBISECT_BOOT_HTTP_HOST: 'lab1.example', KBISECT_BOOT_TOKEN_TTL_SEC: '300' }, ['test'], { cacheDir: '/c' }).bootHttp)
+      .toEqual({ listenHost: '10.77.0.1', port: 8069, machineHost: 'lab1.example', tokenTtlSec: 300 });
+  });
+
+  it.each([
+    [{ KBISECT_BOOT_HTTP_LISTEN: 'lab1:8069' }, /^KBISECT_BOOT_HTTP_LISTEN: 'lab1:8069' is not <IPv4>:<port>/],
+    [{ KBISECT_BOOT_HTTP_LISTEN: '0.0.0.0:8069' }, /^KBISECT_BOOT_HTTP_HOST: required when KBISECT_BOOT_HTTP_LISTEN binds every address/],
+    [{ KBISECT_BOOT_TOKEN_TTL_SEC: '0' }, /^KBISECT_BOOT_TOKEN_TTL_SEC: '0' is not a whole number of seconds/],
+  ])('stops the worker at start on %o, naming the variable', (env, message) => {
+    expect(() => workerConfigFromEnv(env, ['test'], { cacheDir: '/c' })).toThrow(WorkerConfigError);
+    expect(() => workerConfigFromEnv(env, ['test'], { cacheDir: '/c' })).toThrow(message);
+  });
+});
