@@ -297,13 +297,13 @@ describe('kbisect service', () => {
     const { createDemoRepository } = await import('../apps/cli/src/demo-repository.js');
     const demo = await createDemoRepository(`${h.cacheDir}/thp-demo`);
     const { body } = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', {
-      repo: await h.registerTree(demo.dir), good: [demo.good], bad: demo.bad, probe: { type: 'command', command: demo.testCommand }, options: { requireConfig: ['CONFIG_TRANSPARENT_HUGEPAGE'] },
+      repo: await h.registerTree(demo.dir), good: [demo.good], bad: demo.bad, probe: { type: 'command', command: demo.testCommand }, options: { requireConfig: ['CONFIG_TRANSPARENT_HUGEPAGE'], maxParallel: 1 },
     });
     const view = (await waitAll(h, [body.id], 120_000)).get(body.id) as View & { verdicts: { reason: string; source: string }[] };
     expect(view.status).toBe('ambiguous');
     expect(view.candidates).toContain(demo.culprit);
     expect(view.verdicts.filter((v) => v.source === 'untestable')[0]?.reason).toBe('untestable: CONFIG_TRANSPARENT_HUGEPAGE depends on BROKEN at this commit (mm/Kconfig)');
-    // The two endpoint checks, then only a few bisect steps.
+    // The two endpoint checks, then only a few bisect steps (one at a time: more at once would test more commits in fewer rounds).
     expect(view.verdicts.filter((v) => v.source === 'probe').length).toBeLessThan(7);
     expect((view as View & { endpoints?: unknown[] }).endpoints).toHaveLength(2);
   }, 180_000);
