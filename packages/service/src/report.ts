@@ -56,7 +56,9 @@ export function formatReport(view: BisectionView): string {
     }
   }
   lines.push('');
-  lines.push(`Verdicts (${view.steps} commit${view.steps === 1 ? '' : 's'} tested${view.maxParallel ? `, up to ${view.maxParallel} at once` : ''}):`);
+  // The heading keeps its old shape (scripts read the count); how many ran at once is a line of its own.
+  lines.push(`Verdicts (${view.steps} commit${view.steps === 1 ? '' : 's'} tested):`);
+  if (view.maxParallel && view.maxParallel > 1) lines.push(`  up to ${view.maxParallel} tests at once`);
   if (view.inFlight && view.inFlight.length > 0) lines.push(`  being tested now: ${view.inFlight.map((r) => `${short(r.commit)}${r.run ? ` (run ${r.run + 1})` : ''}${r.sharedFrom ? ` (tested by ${r.sharedFrom})` : r.startedAt ? '' : ' (queued)'}${r.machine ? ` on ${r.machine}` : ''}`).join(', ')}`);
   if (view.reused) lines.push(`  reused from earlier bisections with the same probe: ${view.reused} verdict${view.reused === 1 ? '' : 's'} (not counted as tested)`);
   if (view.cancelled && view.cancelled.length > 0) lines.push(`  cancelled as moot (another verdict decided them): ${view.cancelled.map(short).join(', ')}`);
