@@ -62,7 +62,7 @@ describe('kbisect service with maxParallel', () => {
     expect(view.inFlight).toBeUndefined();
     for (const c of view.cancelled ?? []) expect(repo.fx.shas).toContain(c);
     const report = await fetch(`${h.url}/api/v1/bisections/${created.body.id}/report`, { headers: { authorization: `Bearer ${TOKEN}`, accept: 'text/plain' } });
-    expect(await report.text()).toMatch(/commits tested\):\n  up to 3 tests at once\n/);
+    expect(await report.text()).toMatch(/commits tested\):\n {2}up to 3 tests at once\n/);
   }, 240_000);
 
   it('refuses maxParallel above 64 naming the field', async () => {
