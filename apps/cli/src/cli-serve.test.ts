@@ -82,12 +82,29 @@ describe('kbisect serve + submit/watch/log/report', () => {
     expect(body.items).toEqual([expect.objectContaining({ id: 'vm1', status: expect.objectContaining({ state: 'ready' }), bmc: expect.objectContaining({ password: { file: join(state, 'virtual-lab', 'bmc-password') } }) })]);
   });
 
-  it('kbisect machines lists, drains and undrains; a spec with a literal password is refused in one line', async () => {
+  it('kbisect machines lists, drains and undrains (each with a reason, or undrain without one); a spec with a literal password is refused in one line', async () => {
     const list = await cli(['machines']);
     expect(list.stdout).toMatch(/^vm1 +virtual +ready +idle/m);
     expect((await cli(['machines', 'drain', 'vm1', '--reason', 'fan failure'])).stdout).toBe('vm1 drained');
     expect((await cli(['machines', '--pool', 'virtual'])).stdout).toMatch(/^vm1 +virtual +drained .* - fan failure$/m);
     expect((await cli(['machines', 'undrain', 'vm1'])).stdout).toBe('vm1 ready');
+    // Undrain takes a reason too; it goes to the machine's history, which --json shows.
+    await cli(['machines', 'drain', 'vm1', '--reason', 'BMC firmware update']);
+    expect((await cli(['machines', 'undrain', 'vm1', '--reason', 'firmware 2.1 in'])).stdout).toBe('vm1 ready');
+    const listed = JSON.parse((await cli(['machines', '--json'])).stdout) as { id: string; status: { state: string }; recent: { kind: string; action?: string; by?: string; reason?: string }[] }[];
+    const vm1 = listed.find((m) => m.id === 'vm1')!;
+    expect(vm1.status.state).toBe('ready');
+    expect(vm1.recent.slice(0, 4)).toMatchObject([
+      { kind: 'service', action: 'undrain', reason: 'firmware 2.1 in' },
+      { kind: 'service', action: 'drain', reason: 'BMC firmware update' },
+      { kind: 'service', action: 'undrain' },
+      { kind: 'service', action: 'drain', reason: 'fan failure' },
+    ]);
+    expect(vm1.recent[2]!.reason).toBeUndefined();
+    const tooLong = await cli(['machines', 'undrain', 'vm1', '--reason', 'x'.repeat(501)]);
+    expect(tooLong.exitCode).toBe(1);
+    expect(tooLong.stderr).toMatch(/reason/);
+    expect(tooLong.stderr.trim().split('\n')).toHaveLength(1);
     const spec = join(state, 'bad-spec.json');
     await writeFile(spec, JSON.stringify({ id: 'lab-9', pool: 'p', mac: '52:54:00:00:00:99', bmc: { host: 'bmc9', user: 'admin', password: 'hunter2-literal' }, console: { type: 'sol' }, pxe: { tftpRoot: '/srv/tftp' } }));
     const refused = await cli(['machines', 'add', spec]);

@@ -133,6 +133,35 @@ describe('/api/v1/machines', () => {
     expect((await small.recent(['lab-09'])).get('lab-09')!.map((e) => (e.kind === 'test' ? e.verdict : e.kind))).toEqual(['skip', 'bad']);
   });
 
+  const badReasons: [string, unknown, string][] = [
+    ['a reason that is not text', { reason: { text: 'fan replaced' } }, 'reason'],
+    ['a reason over 500 characters', { reason: 'x'.repeat(501) }, 'reason'],
+    ['a misspelt field', { reasons: 'fan replaced' }, 'reasons'],
+  ];
+  it.each((['drain', 'undrain'] as const).flatMap((action) => badReasons.map(([name, payload, field]) => [action, name, payload, field] as const)))('%s refuses %s with a 400 naming the field, the machine untouched', async (action, _name, payload, field) => {
+    const before = await app.inject({ method: 'GET', url: '/api/v1/machines/lab-01', headers: auth('t-read') });
+    const res = await app.inject({ method: 'POST', url: `/api/v1/machines/lab-01/${action}`, headers: auth('t-maintain'), payload: payload as Record<string, unknown> });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: { code: 'KBISECT_ERR_VALIDATION', field } });
+    const after = await app.inject({ method: 'GET', url: '/api/v1/machines/lab-01', headers: auth('t-read') });
+    expect(after.json()).toEqual(before.json());
+  });
+
+  it('undrains with a reason, or with none at all as before reasons were taken', async () => {
+    await app.inject({ method: 'POST', url: '/api/v1/machines/lab-01/drain', headers: auth('t-maintain'), payload: { reason: 'reseating DIMMs' } });
+    const withReason = await app.inject({ method: 'POST', url: '/api/v1/machines/lab-01/undrain', headers: auth('t-maintain'), payload: { reason: 'DIMMs reseated, memtest clean' } });
+    expect(withReason.json()).toMatchObject({ status: { state: 'ready' } });
+    const recent = async () => (await app.inject({ method: 'GET', url: '/api/v1/machines/lab-01', headers: auth('t-read') })).json<{ recent: { kind: string; action?: string; by?: string; reason?: string }[] }>().recent;
+    expect((await recent()).slice(0, 2)).toMatchObject([{ kind: 'service', action: 'undrain', by: 'operator', reason: 'DIMMs reseated, memtest clean' }, expect.objectContaining({ action: 'drain', reason: 'reseating DIMMs' })]);
+    // No body and no content type (the CLI before --reason), and an empty JSON object: both still undrain.
+    for (const payload of [undefined, {}]) {
+      await app.inject({ method: 'POST', url: '/api/v1/machines/lab-01/drain', headers: auth('t-maintain'), payload: {} });
+      const res = await app.inject({ method: 'POST', url: '/api/v1/machines/lab-01/undrain', headers: auth('t-maintain'), ...(payload ? { payload } : {}) });
+      expect(res.json()).toMatchObject({ status: { state: 'ready' } });
+      expect((await recent())[0]).toEqual({ kind: 'service', at: '2026-11-25T00:00:00.000Z', action: 'undrain', by: 'operator' });
+    }
+  });
+
   it('forgets a machine for admins', async () => {
     await app.inject({ method: 'POST', url: '/api/v1/machines', headers: auth('t-admin'), payload: { ...machine, id: 'lab-03', mac: '52:54:00:ab:cd:03' } });
     expect((await app.inject({ method: 'DELETE', url: '/api/v1/machines/lab-03', headers: auth('t-admin') })).statusCode).toBe(204);

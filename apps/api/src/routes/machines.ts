@@ -10,6 +10,16 @@ import { requireRole } from '../plugins/auth.js';
 
 const MachineIdParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,62}$', description: 'Machine id' }) });
 
+/**
+ * What drain and undrain take: an optional reason, kept in the machine's
+ * history. No body at all is accepted too, as before undrain took a reason
+ * (older CLIs send none).
+ */
+const ReasonBody = Type.Optional(Type.Union([
+  Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500, description: "Why: shown on the machines page and in the machine's history" })) }, { additionalProperties: false }),
+  Type.Null(),
+]));
+
 const MachineViewSchema = Type.Intersect([
   MachineSpecSchema,
   Type.Object({
@@ -100,7 +110,7 @@ export function machineRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       schema: {
         summary: 'Take a machine out of service (a running test finishes first)',
         params: MachineIdParams,
-        body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })),
+        body: ReasonBody,
         response: { 200: MachineViewSchema, ...errorResponses },
       },
     }, async (request) => {
@@ -117,8 +127,7 @@ export function machineRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       schema: {
         summary: 'Put a drained or quarantined machine back in service, failure count cleared; the reason goes to its history',
         params: MachineIdParams,
-        // No body at all, as before reasons were taken (the CLI's undrain sends none).
-        body: Type.Optional(Type.Union([Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }), Type.Null()])),
+        body: ReasonBody,
         response: { 200: MachineViewSchema, ...errorResponses },
       },
     }, async (request) => {

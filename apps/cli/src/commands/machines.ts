@@ -6,11 +6,16 @@ import { UsageError } from '../usage-error.js';
 export const MACHINES_USAGE = `usage: kbisect machines [--pool POOL] [--json]          list machines, their state and lease
        kbisect machines add FILE.json                   register (or update) a machine from its spec
        kbisect machines drain ID [--reason TEXT]        take a machine out of service
-       kbisect machines undrain ID                      back in service, failure count cleared
+       kbisect machines undrain ID [--reason TEXT]      back in service, failure count cleared
 A spec names the BMC password only by reference: "password": {"env": "NAME"} or {"file": "/path"}.
 Talks to a running API (KBISECT_URL, KBISECT_TOKEN).`;
 
 interface Listed { id: string; pool: string; mac: string; bmc: { host: string; port: number }; status: { state: string; infraFailures: number; reason?: string; leasedBy?: string } }
+
+/** Drain's and undrain's body: the reason when one was given (the API keeps it in the machine's history and checks it). */
+function reasonBody(reason: string | undefined): { reason?: string } {
+  return reason ? { reason } : {};
+}
 
 /** `kbisect machines`: the lab operator's side of the API. */
 export async function machinesCommand(argv: readonly string[], io: { out: (s: string) => void }): Promise<number> {
@@ -55,12 +60,12 @@ export async function machinesCommand(argv: readonly string[], io: { out: (s: st
       return 0;
     }
     case 'drain': {
-      const m = await client.json<Listed>('POST', `/api/v1/machines/${id()}/drain`, values.reason ? { reason: values.reason } : {});
+      const m = await client.json<Listed>('POST', `/api/v1/machines/${id()}/drain`, reasonBody(values.reason));
       io.out(`${m.id} drained${m.status.leasedBy ? ' (its running test finishes first)' : ''}`);
       return 0;
     }
     case 'undrain': {
-      const m = await client.json<Listed>('POST', `/api/v1/machines/${id()}/undrain`);
+      const m = await client.json<Listed>('POST', `/api/v1/machines/${id()}/undrain`, reasonBody(values.reason));
       io.out(`${m.id} ready`);
       return 0;
     }
