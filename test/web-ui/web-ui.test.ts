@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { next, startBisection } from '@kbisect/bisect';
 import { fakeSha, graphOf, linearHistory } from '@kbisect/bisect/testing';
-import { BisectionStore, MachineHistory, hashToken } from '@kbisect/service';
+import { BisectionStore, MachineHistory, VerdictCache, hashToken } from '@kbisect/service';
 import { launchChromium } from '../support/browser.js';
 import { bugFileRepo, type BugFileRepo } from '../support/bug-file-repo.js';
 import { startServe, type ServeProcess } from '../support/serve-process.js';
@@ -37,6 +37,25 @@ let store: BisectionStore;
 
 async function shot(p: Page, name: string): Promise<void> {
   await p.screenshot({ path: resolve(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** A finished kernel-probe bisection's bad commits over a 9-commit line: the culprit is 5. */
+const KERNEL_BADS = new Set([5, 6, 7, 8].map(fakeSha));
+const kernelVerdict = (commit: string): 'good' | 'bad' => (KERNEL_BADS.has(commit) ? 'bad' : 'good');
+const nowIso = (): string => new Date().toISOString();
+
+/**
+ * A kernel-probe bisection over a 9-commit line as the service starts one
+ * (created, its graph, initialized), written through BisectionStore: a
+ * kernel build takes minutes, and the page reads only the log. Returns the
+ * engine's first step, to log its verdicts in the order it asks for them.
+ */
+async function seedKernelBisection(): Promise<{ id: string; step: ReturnType<typeof startBisection> }> {
+  const { graph, good, bad } = graphOf(linearHistory(9));
+  const id = await store.create({ repo: '/srv/linux', good: [good], bad, probe: { type: 'kernel', configFragments: ['qemu-x86_64'], pool: 'virtual', reproducer: { name: 'boot' } } }, 'alice', new Date());
+  await store.saveGraph(id, graph);
+  await store.log.append(id, { type: 'initialized', at: nowIso(), bad, goods: [good], commits: graph.commits.length, untestable: {} });
+  return { id, step: startBisection({ graph, bad, goods: [good] }) };
 }
 
 async function signIn(p: Page, token: string): Promise<void> {
@@ -173,16 +192,13 @@ describe('the web UI against kbisect serve', () => {
 
   it('shows the build and boot time of each lab step, and its runs, in the steps table', async () => {
     // A finished kernel-probe bisection as the lab workers log it (a kernel build here takes minutes).
-    const { graph, good, bad } = graphOf(linearHistory(9));
     const culprit = fakeSha(5);
-    const bads = new Set([5, 6, 7, 8].map(fakeSha));
-    const id = await store.create({ repo: '/srv/linux', good: [good], bad, probe: { type: 'kernel', configFragments: ['qemu-x86_64'], pool: 'virtual', reproducer: { name: 'boot' } } }, 'alice', new Date());
-    await store.saveGraph(id, graph);
-    await store.log.append(id, { type: 'initialized', at: new Date().toISOString(), bad, goods: [good], commits: graph.commits.length, untestable: {} });
-    let step = startBisection({ graph, bad, goods: [good] });
+    const seeded = await seedKernelBisection();
+    const { id } = seeded;
+    let { step } = seeded;
     for (let n = 1; step.commands[0]?.type === 'test'; n++) {
       const { commit } = step.commands[0];
-      const verdict = bads.has(commit) ? 'bad' : 'good';
+      const verdict = kernelVerdict(commit);
       await store.log.append(id, {
         type: 'verdict', at: new Date().toISOString(), commit, verdict, reason: `test reported ${verdict}`, source: 'probe', durationMs: (60 + n) * 1000 + 17_500,
         evidence: `console-${commit}`, buildEvidence: `build-${commit}`, machine: 'vm1', metrics: { buildSeconds: 60 + n, totalSeconds: 17.5, resultSeconds: 15 },
@@ -204,6 +220,97 @@ describe('the web UI against kbisect serve', () => {
     expect(await rows.first().textContent()).toContain('vm1');
     expect(await page.locator('#fixes').textContent()).toBe(`Fixes: ${culprit.slice(0, 12)} ("mm/gup: drop FOLL_LONGTERM checks")`);
     await shot(page, 'steps-timings');
+  }, 60_000);
+
+  /** The bisection whose first step the verdict cache answered (running), and the commit it tests next. */
+  let reusing: { id: string; next: string } | undefined;
+
+  it("marks a verdict taken from the verdict cache as reused, linking to the original bisection's evidence", async () => {
+    const cache = new VerdictCache(redis, store.keys);
+    const fingerprint = `ui-test-${Date.now()}`;
+    // The original: each lab step streams its console, stores its evidence, logs its verdict and caches it (lab-test-job.ts, the orchestrator).
+    const origin = await seedKernelBisection();
+    for (let step = origin.step; step.commands[0]?.type === 'test';) {
+      const { commit } = step.commands[0];
+      const verdict = kernelVerdict(commit);
+      const at = nowIso();
+      await store.console.append(origin.id, { type: 'step-progress', at, commit, phase: 'console', message: '2 console line(s)', lines: [`[    0.000000] Linux version 6.1.0 (${commit.slice(0, 12)})`, `KBISECT-RESULT {"verdict":"${verdict}"}`] });
+      const evidence = await store.putEvidence(origin.id, `console-${commit}`, `console of ${commit}\nKBISECT-RESULT {"verdict":"${verdict}"}\n`);
+      const buildEvidence = await store.putEvidence(origin.id, `build-${commit}`, '  CC      mm/gup.o\n');
+      await store.log.append(origin.id, { type: 'verdict', at, commit, verdict, reason: `test reported ${verdict}`, source: 'probe', evidence, buildEvidence, machine: 'vm1' });
+      await cache.record({ fingerprint, commit, run: 0 }, { verdict, reason: `test reported ${verdict}`, bisection: origin.id, run: 0, at, evidence, buildEvidence, machine: 'vm1' });
+      step = next(step.state, { type: 'verdict', commit, verdict });
+    }
+    await store.log.append(origin.id, { type: 'finished', at: nowIso(), status: 'found', culprit: fakeSha(5) });
+    await store.setStatus(origin.id, 'found');
+    // A later bisection of the same range with the same probe: the cache answers its first step, logged as dispatch-round.ts logs it.
+    const later = await seedKernelBisection();
+    const first = later.step.commands[0];
+    if (first?.type !== 'test') throw new Error('the engine asked for no test');
+    const cached = await cache.lookup({ fingerprint, commit: first.commit, run: 0 });
+    if (!cached?.evidence || !cached.buildEvidence || !cached.machine) throw new Error('the cache lost the run');
+    await store.log.append(later.id, {
+      type: 'verdict', at: nowIso(), commit: first.commit, source: 'probe', verdict: cached.verdict, reason: cached.reason, machine: cached.machine,
+      reused: { bisection: cached.bisection, run: cached.run, evidence: cached.evidence, buildEvidence: cached.buildEvidence },
+    });
+    const then = next(later.step.state, { type: 'verdict', commit: first.commit, verdict: cached.verdict }).commands[0];
+    if (then?.type !== 'test') throw new Error('the engine asked for no second test');
+    reusing = { id: later.id, next: then.commit };
+
+    await page.goto(`${serve.url}/b/${later.id}`);
+    const row = page.locator(`#steps tr[data-reused-from="${origin.id}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute('data-commit')).toBe(first.commit);
+    const from = row.locator('a.reused-from');
+    expect(await from.textContent()).toBe(`reused from ${origin.id.slice(0, 8)}`);
+    expect(await from.getAttribute('href')).toBe(`/b/${origin.id}#commit=${first.commit}&evidence=console-${first.commit}`);
+    expect(await row.locator('a.reused-evidence').evaluateAll((links) => links.map((a) => [a.textContent, a.getAttribute('href')]))).toEqual([
+      ['output (original)', `/b/${origin.id}#commit=${first.commit}&evidence=console-${first.commit}`],
+      ['build log (original)', `/b/${origin.id}#commit=${first.commit}&evidence=build-${first.commit}&kind=build`],
+    ]);
+    // Its own evidence is not here: no button opens a name this bisection does not have.
+    expect(await row.locator('button').count()).toBe(0);
+    expect(await row.textContent()).toContain('vm1');
+    await shot(page, 'steps-reused');
+    // The link opens the original's page, the commit focused and its console in the viewer.
+    await from.click();
+    await page.waitForURL((u) => u.pathname === `/b/${origin.id}`);
+    await expect.poll(() => page.locator('#evidence .log-line').first().textContent(), { timeout: 20_000 }).toBe(`console of ${first.commit}`);
+    expect(await page.locator('#evidence h3').textContent()).toContain(`console-${first.commit}`);
+    await expect.poll(() => page.locator('#range-focus').textContent()).toContain(first.commit.slice(0, 12));
+
+    // The original has ended: its event stream replays the consoles its steps streamed, and none of them is called live.
+    await expect.poll(() => page.locator('#live-console .log-line').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(await page.locator('#live-console > h3').textContent()).toBe('Streamed console');
+    expect(await page.locator('#live-console section.evidence[data-live]').count()).toBe(0);
+    expect(await page.locator('#live-console section.evidence h3').textContent()).toMatch(/, as streamed \(the bisection has ended; the whole console is the step's evidence\) \(2 lines\)$/);
+    expect(await page.locator('#live-console').textContent()).not.toMatch(/\blive\b/i);
+    expect(await page.locator('#live').textContent()).toBe('');
+  }, 60_000);
+
+  it("calls a step's console live only while the step runs: not once its verdict is in, nor after the bisection ended", async () => {
+    if (!reusing) throw new Error('needs the reusing bisection of the test before');
+    const { id, next: commit } = reusing;
+    await page.goto(`${serve.url}/b/${id}`);
+    await page.locator('#steps tbody tr').first().waitFor();
+    const short = commit.slice(0, 12);
+    const title = page.locator('#live-console section.evidence h3');
+    await store.console.append(id, { type: 'step-progress', at: nowIso(), commit, phase: 'console', message: '2 console line(s)', lines: ['[    0.000000] Linux version 6.1.0-kbisect', '[    1.234567] Run /init as init process'] });
+    await expect.poll(() => title.textContent(), { timeout: 20_000 }).toBe(`Console of ${short}, live (2 lines)`);
+    expect(await page.locator('#live-console > h3').textContent()).toBe('Live console');
+    expect(await page.locator('#live-console section.evidence').getAttribute('data-live')).toBe('true');
+    // The step ends: its verdict is logged (the bisection runs on).
+    await store.log.append(id, { type: 'verdict', at: nowIso(), commit, verdict: kernelVerdict(commit), reason: 'test reported', source: 'probe', machine: 'vm1' });
+    await expect.poll(() => title.textContent(), { timeout: 20_000 }).toBe(`Console of ${short}, as streamed (the step has ended; the whole console is the step's evidence) (2 lines)`);
+    expect(await page.locator('#live-console > h3').textContent()).toBe('Streamed console');
+    expect(await page.locator('#live-console section.evidence').getAttribute('data-live')).toBeNull();
+    expect(await page.locator('#status').textContent()).toBe('running');
+    // Then the bisection ends.
+    await store.log.append(id, { type: 'cancel-requested', at: nowIso(), by: 'alice', reason: 'enough' });
+    await store.log.append(id, { type: 'finished', at: nowIso(), status: 'cancelled' });
+    await store.setStatus(id, 'cancelled');
+    await expect.poll(() => title.textContent(), { timeout: 20_000 }).toMatch(/as streamed \(the bisection has ended/);
+    expect(await page.locator('#status').textContent()).toBe('cancelled');
   }, 60_000);
 
   it("streams a running step's console into the viewer without a reload, the classifier's lines marked, 5 MB without freezing", async () => {

@@ -1,3 +1,4 @@
+import { consoleLiveness, consoleTitle, type LivenessView } from './console-liveness.js';
 import { h, replace } from './dom.js';
 import { shortSha } from './format.js';
 import { logView, type LogView } from './log-viewer.js';
@@ -9,6 +10,8 @@ export interface LiveConsole {
   readonly element: HTMLElement;
   /** A batch of console lines of the step testing `commit`, as the event stream delivers it. */
   add(commit: string, lines: readonly string[]): void;
+  /** The latest view of the bisection: a console whose step (or bisection) has ended is no longer labelled live. */
+  follow(view: LivenessView): void;
 }
 
 /**
@@ -16,14 +19,29 @@ export interface LiveConsole {
  * evidence viewer (a virtualised log each, with the classifier's lines
  * marked), so a maintainer watches a kernel boot without waiting for the
  * stored evidence. Hidden until a first line arrives; the newest commit's
- * console is shown, the others a click away.
+ * console is shown, the others a click away. Only a step still running is
+ * called live: the stream of a finished bisection replays consoles of
+ * steps long over, and those say they have ended.
  */
 export function liveConsole(): LiveConsole {
   const views = new Map<string, LogView>();
-  const picker = h('div', { class: 'row', 'aria-label': 'Live consoles' });
+  const picker = h('div', { class: 'row', 'aria-label': 'Streamed consoles' });
   const slot = h('div');
-  const element = h('section', { id: 'live-console' }, h('h3', {}, 'Live console'), picker, slot);
+  const heading = h('h3', {}, 'Live console');
+  const element = h('section', { id: 'live-console' }, heading, picker, slot);
   element.hidden = true;
+  let latest: LivenessView | undefined;
+  // Each console's title and data-live follow the view; the section is "live" while one of them is.
+  const label = (commit: string, view: LogView): void => {
+    const liveness = consoleLiveness(latest, commit);
+    view.setLive(liveness === 'live', consoleTitle(shortSha(commit), liveness));
+  };
+  const labelAll = (): void => {
+    for (const [commit, view] of views) label(commit, view);
+    const anyLive = [...views.keys()].some((c) => consoleLiveness(latest, c) === 'live');
+    heading.textContent = anyLive ? 'Live console' : 'Streamed console';
+    element.dataset.live = anyLive ? 'true' : 'false';
+  };
   const show = (commit: string): void => {
     const view = views.get(commit);
     if (!view) return;
@@ -37,13 +55,19 @@ export function liveConsole(): LiveConsole {
   const add = (commit: string, lines: readonly string[]): void => {
     let view = views.get(commit);
     if (!view) {
-      view = logView('console', `Console of ${shortSha(commit)}, live`, { live: true });
+      const liveness = consoleLiveness(latest, commit);
+      view = logView('console', consoleTitle(shortSha(commit), liveness), { live: liveness === 'live' });
       views.set(commit, view);
       if (views.size > KEPT_CONSOLES) views.delete(views.keys().next().value!);
       element.hidden = false;
+      labelAll();
       show(commit);
     }
     view.append(lines);
   };
-  return { element, add };
+  const follow = (view: LivenessView): void => {
+    latest = view;
+    labelAll();
+  };
+  return { element, add, follow };
 }

@@ -16,6 +16,8 @@ export interface LogView {
   flush(): void;
   /** Scrolls to the first marked line, if any (a build log's first error). */
   jumpToFirstMark(): void;
+  /** Whether the log still grows: a live one follows its tail and is marked `data-live`; either way the title says which. */
+  setLive(live: boolean, title: string): void;
 }
 
 /**
@@ -26,7 +28,9 @@ export interface LogView {
  * opens at its first error. Repaints wait for the next frame, so a burst of
  * appended batches costs one paint.
  */
-export function logView(kind: 'console' | 'build', title: string, opts: { readonly live?: boolean } = {}): LogView {
+export function logView(kind: 'console' | 'build', initialTitle: string, opts: { readonly live?: boolean } = {}): LogView {
+  let title = initialTitle;
+  let live = opts.live === true;
   const lines: string[] = [];
   const classes: LineClass[] = [];
   const marks: number[] = [];
@@ -66,10 +70,10 @@ export function logView(kind: 'console' | 'build', title: string, opts: { readon
       markCount > SHOWN_MARKS ? h('span', { class: 'muted' }, `… ${markCount - SHOWN_MARKS} more marked`) : null);
   };
   let frame = 0;
-  let follow = opts.live === true;
+  let follow = live;
   box.addEventListener('scroll', () => {
     // A reader who scrolls up stops following the tail; scrolling back to the end resumes it.
-    if (opts.live) follow = box.scrollTop + box.clientHeight >= box.scrollHeight - 2 * LINE_H;
+    if (live) follow = box.scrollTop + box.clientHeight >= box.scrollHeight - 2 * LINE_H;
     paint();
   }, { passive: true });
   const redraw = (): void => {
@@ -105,7 +109,18 @@ export function logView(kind: 'console' | 'build', title: string, opts: { readon
   const jumpToFirstMark = (): void => {
     if (marks.length > 0) jump(marks[0]!);
   };
-  return { element, append, flush, jumpToFirstMark, get lineCount() { return lines.length; } };
+  const setLive = (nowLive: boolean, nowTitle: string): void => {
+    if (nowLive === live && nowTitle === title) return;
+    // A console that came back to life (the commit tested again) follows its new lines from the end.
+    if (nowLive && !live) follow = true;
+    live = nowLive;
+    title = nowTitle;
+    if (live) element.dataset.live = 'true';
+    else delete element.dataset.live;
+    heading.textContent = `${title} (${lines.length} lines)`;
+    box.setAttribute('aria-label', `${title}: ${lines.length} lines`);
+  };
+  return { element, append, flush, jumpToFirstMark, setLive, get lineCount() { return lines.length; } };
 }
 
 /** A stored log, drawn whole at once; a build log opens at its first error. */

@@ -96,4 +96,18 @@ describe('the fold', () => {
     expect(r.ignored).toHaveLength(1);
     expect(r.state.history.some((h) => h.source === 'manual')).toBe(false);
   });
+
+  it("gives a verdict taken from the verdict cache the original run in the view: its bisection, run and evidence names", () => {
+    const at = events.findIndex((e) => e.type === 'verdict' && e.source === 'probe');
+    const first = events[at];
+    if (first?.type !== 'verdict') throw new Error('scenario 7 has no probe verdict');
+    const { evidence: _evidence, buildEvidence: _build, ...fields } = first;
+    const origin = '0b5f6a8e-1c2d-4e3f-8a9b-0c1d2e3f4a5b';
+    const reused = { bisection: origin, run: 0, evidence: `test-${first.commit}`, buildEvidence: `build-${first.commit}` };
+    const view = toView('b', foldAll(graph, [...events.slice(0, at), { ...fields, reused }]));
+    const v = view.verdicts.find((x) => x.commit === first.commit)!;
+    expect(v).toMatchObject({ reusedFrom: origin, reused, reusedEvidence: [`/api/v1/bisections/${origin}/evidence/test-${first.commit}`, `/api/v1/bisections/${origin}/evidence/build-${first.commit}`] });
+    expect(v.evidence).toBeUndefined();
+    expect(view.reused).toBe(1);
+  });
 });

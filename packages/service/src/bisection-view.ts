@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { candidatesOf, runKey, runRef, type BisectState, type Progress, type RunFields, type VerificationSummary } from '@kbisect/bisect';
 import type { BisectionFold } from './bisection-fold.js';
 import { driverResult } from './driver/driver-step.js';
-import { AnnotationSchema, CommitInfoSchema, type LogEvent } from './log-event.js';
+import { AnnotationSchema, CommitInfoSchema, ReusedSchema, type LogEvent } from './log-event.js';
 import { replayedOf } from './replay.js';
 import { stepTimingsOf } from './step-timings.js';
 import { repoLabel } from './repo-label.js';
@@ -43,6 +43,7 @@ export const BisectionViewSchema = Type.Object({
     machine: Type.Optional(Type.String()),
     reusedFrom: Type.Optional(Type.String({ description: 'Taken from the shared verdict cache: the bisection that tested this run (its evidence names are under that id)' })),
     reusedEvidence: Type.Optional(Type.Array(Type.String(), { description: "The original run's evidence: paths of GET /api/v1/bisections/<reusedFrom>/evidence/<name>" })),
+    reused: Type.Optional(Type.Object(ReusedSchema.properties, { description: "Taken from the shared verdict cache: the original run (its bisection, run index, and evidence names under that bisection), as the verdict event has it; the web UI links to the original's evidence with it" })),
     at: Type.Optional(Type.String({ description: 'When the verdict was recorded' })),
     by: Type.Optional(Type.String({ description: 'Who gave a manual verdict' })),
     buildSeconds: Type.Optional(Type.Number({ description: 'The kernel build (or its artifact-cache lookup), seconds' })),
@@ -122,6 +123,7 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
       ...(r?.metrics ? { metrics: r.metrics } : {}),
       ...(r?.machine ? { machine: r.machine } : {}),
       ...(r?.reused ? { reusedFrom: r.reused.bisection } : {}),
+      ...(r?.reused ? { reused: r.reused } : {}),
       ...(r?.reused && (r.reused.evidence || r.reused.buildEvidence) ? { reusedEvidence: [r.reused.evidence, r.reused.buildEvidence].filter((e): e is string => e !== undefined).map((name) => `/api/v1/bisections/${r.reused!.bisection}/evidence/${encodeURIComponent(name)}`) } : {}),
       ...(r ? { at: r.at, ...stepTimingsOf(r) } : {}),
       ...(manual ? { at: manual.at, ...(manual.by !== undefined ? { by: manual.by } : {}) } : {}),

@@ -4,6 +4,8 @@ import { bisectionActions } from '../bisection-actions.js';
 import { bisectionHeader } from '../bisection-header.js';
 import { h, replace } from '../dom.js';
 import { errorNotice } from '../error-notice.js';
+import { evidenceOfHash } from '../evidence-link.js';
+import { bisectionEnded } from '../console-liveness.js';
 import { liveConsole } from '../live-console.js';
 import { replaceWithLog } from '../log-viewer.js';
 import { posteriorChart } from '../posterior-chart.js';
@@ -24,13 +26,6 @@ function setHashParams(values: Record<string, string | undefined>): void {
     else p.set(k, v);
   }
   history.replaceState(null, '', `#${p.toString()}`);
-}
-
-/** What an evidence deep link (#evidence=<name>&kind=build) names. */
-function evidenceFromHash(): { name: string; kind: 'console' | 'build' } | undefined {
-  const p = new URLSearchParams(location.hash.slice(1));
-  const name = p.get('evidence');
-  return name && /^[A-Za-z0-9_.-]{1,120}$/.test(name) ? { name, kind: p.get('kind') === 'build' ? 'build' : 'console' } : undefined;
 }
 
 /**
@@ -100,11 +95,14 @@ export async function bisectionPage({ main, onLeave }: PageContext, id: string):
     replace(header, bisectionHeader(view, subjects));
     replace(posteriorSlot, posteriorChart(view, subjects));
     latest = view;
+    consoles.follow(view);
+    // The progress line is the running step's: an ended bisection has none.
+    if (bisectionEnded(view)) live.textContent = '';
     drawSteps();
     report.textContent = text;
   };
   // A deep link's evidence loads alongside the page, not after it.
-  const deep = evidenceFromHash();
+  const deep = evidenceOfHash(location.hash);
   if (deep) openEvidence(deep.name, deep.kind);
   await refresh();
   performance.mark('kbisect:page-drawn');
@@ -129,7 +127,7 @@ export async function bisectionPage({ main, onLeave }: PageContext, id: string):
           consoles.add(data.commit, data.lines.filter((l): l is string => typeof l === 'string'));
           return;
         }
-        if (data.message) live.textContent = `${data.phase ?? ''}: ${data.message}`.slice(0, 200);
+        if (data.message && !(latest && bisectionEnded(latest))) live.textContent = `${data.phase ?? ''}: ${data.message}`.slice(0, 200);
       } catch {
         // A malformed message changes nothing on the page.
       }
