@@ -7,7 +7,8 @@ const FIRST = 3;
 
 function entryItem(e: MachineHistoryEntry): HTMLLIElement {
   const stamp = h('span', { class: 'muted' }, ` ${when(e.at).slice(5, 16)}`);
-  if (e.kind === 'service') return h('li', { class: 'recent-service' }, `${e.action === 'drain' ? 'drained' : 'undrained'} by ${e.by}`, stamp, e.reason ? h('span', { class: 'muted hide-narrow' }, `: ${e.reason.slice(0, 80)}`) : null);
+  // An operator's reason is the point of a drain or undrain entry: it stays at 800 px, where a test's reason folds away.
+  if (e.kind === 'service') return h('li', { class: 'recent-service' }, `${e.action === 'drain' ? 'drained' : 'undrained'} by ${e.by}`, stamp, e.reason ? h('span', { class: 'muted service-reason', title: e.reason }, `: ${e.reason.slice(0, 80)}`) : null);
   const link = h('a', { href: `/b/${e.bisection}#commit=${e.commit}`, 'data-nav': true, title: `bisection ${e.bisection}` }, h('code', {}, shortSha(e.commit)));
   if (e.kind === 'test') {
     return h('li', { class: 'recent-test', 'data-verdict': e.verdict }, link, ' ', h('span', { class: `verdict-${e.verdict}` }, VERDICT_MARK[e.verdict] ?? e.verdict), e.purpose && e.purpose !== 'bisect' ? ` [${e.purpose}]` : '', stamp, h('span', { class: 'muted hide-narrow' }, ` ${e.reason.slice(0, 80)}`));
