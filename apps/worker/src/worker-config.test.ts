@@ -20,3 +20,23 @@ describe('the boot file server settings of a worker', () => {
     expect(() => workerConfigFromEnv(env, ['test'], { cacheDir: '/c' })).toThrow(message);
   });
 });
+
+describe('the directory lists of a worker', () => {
+  it('reads colon-separated lab roots and probe paths, trimmed, empty items dropped', () => {
+    const config = workerConfigFromEnv({ KBISECT_LAB_ROOTS: '/srv/tftp : /etc/kbisect:', KBISECT_PROBE_READ_PATHS: ':/opt/tests: ' }, ['test'], { cacheDir: '/c' });
+    expect(config.labRoots).toEqual(['/srv/tftp', '/etc/kbisect']);
+    expect(config.probeReadPaths).toEqual(['/opt/tests']);
+  });
+
+  it('keeps the default lab roots when KBISECT_LAB_ROOTS is unset', () => {
+    expect(workerConfigFromEnv({}, ['test'], { cacheDir: '/c' }).labRoots).toEqual(['/c', '/var/lib/kbisect', '/srv/tftp', '/etc/kbisect']);
+  });
+
+  it.each([
+    [{ KBISECT_LAB_ROOTS: 'srv/tftp' }, "KBISECT_LAB_ROOTS: 'srv/tftp' is not an absolute path"],
+    [{ KBISECT_LAB_ROOTS: ' : ' }, 'KBISECT_LAB_ROOTS: no directory given'],
+  ])('stops the worker at start on %o, naming the variable', (env, message) => {
+    expect(() => workerConfigFromEnv(env, ['test'], { cacheDir: '/c' })).toThrow(WorkerConfigError);
+    expect(() => workerConfigFromEnv(env, ['test'], { cacheDir: '/c' })).toThrow(message);
+  });
+});

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { bootHttpConfigFrom, LabConfigError } from '@kbisect/lab';
-import { redisUrlFromEnv } from '@kbisect/service';
+import { redisUrlFromEnv, splitEnvList } from '@kbisect/service';
 
 export const WorkerRoleSchema = Type.Union([Type.Literal('orchestrator'), Type.Literal('build'), Type.Literal('test')]);
 export type WorkerRole = Static<typeof WorkerRoleSchema>;
@@ -123,20 +123,23 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     buildJobs: int('KBISECT_BUILD_JOBS', availableParallelism()),
     artifactCacheGb: num('KBISECT_ARTIFACT_CACHE_GB', 20),
     quarantineAfter: int('KBISECT_QUARANTINE_AFTER', 3),
-    labRoots: env.KBISECT_LAB_ROOTS ? env.KBISECT_LAB_ROOTS.split(':').filter(Boolean) : [env.KBISECT_CACHE_DIR ?? defaults.cacheDir, '/var/lib/kbisect', '/srv/tftp', '/etc/kbisect'],
+    labRoots: env.KBISECT_LAB_ROOTS ? splitEnvList(env.KBISECT_LAB_ROOTS, ':') : [env.KBISECT_CACHE_DIR ?? defaults.cacheDir, '/var/lib/kbisect', '/srv/tftp', '/etc/kbisect'],
     allowCommandProbe: env.KBISECT_ALLOW_COMMAND_PROBE === '1' || env.KBISECT_ALLOW_COMMAND_PROBE === 'true',
     ...(env.KBISECT_REQUEST_KEY_FILE ? { requestKeyFile: env.KBISECT_REQUEST_KEY_FILE } : {}),
     // Absolute: the sandbox binds it at the same path.
     ccacheDir: resolve(env.CCACHE_DIR ?? join(env.KBISECT_CACHE_DIR ?? defaults.cacheDir, 'ccache')),
     sandbox: env.KBISECT_SANDBOX === undefined || env.KBISECT_SANDBOX === '' ? 'on' : env.KBISECT_SANDBOX,
     sandboxUser: env.KBISECT_SANDBOX_USER ?? 'kbisect-sandbox',
-    probeReadPaths: (env.KBISECT_PROBE_READ_PATHS ?? '').split(':').filter((p) => p !== ''),
+    probeReadPaths: splitEnvList(env.KBISECT_PROBE_READ_PATHS, ':'),
     buildAhead: env.KBISECT_BUILD_AHEAD === undefined || env.KBISECT_BUILD_AHEAD === '' || env.KBISECT_BUILD_AHEAD === 'on',
     ...(env.KBISECT_STORE_URL ? { store: { url: env.KBISECT_STORE_URL, tokenFile: env.KBISECT_STORE_TOKEN_FILE ?? '' } } : {}),
     storeCacheGb: num('KBISECT_STORE_CACHE_GB', 10),
     bootHttp: bootHttpFromEnv(env),
   };
   if (config.store && !config.store.tokenFile) throw new WorkerConfigError('KBISECT_STORE_TOKEN_FILE: required with KBISECT_STORE_URL (this worker\'s store credential)');
+  // Checked here, not only by the schema, so the error names the variable rather than /labRoots/0.
+  if (config.labRoots.length === 0) throw new WorkerConfigError('KBISECT_LAB_ROOTS: no directory given (\':\'-separated absolute paths)');
+  for (const p of config.labRoots) if (!isAbsolute(p)) throw new WorkerConfigError(`KBISECT_LAB_ROOTS: '${p}' is not an absolute path`);
   for (const p of config.probeReadPaths) if (!isAbsolute(p) || p.split('/').includes('..')) throw new WorkerConfigError(`KBISECT_PROBE_READ_PATHS: '${p}' is not an absolute path without '..'`);
   if (![undefined, '', 'on', 'off'].includes(env.KBISECT_BUILD_AHEAD)) throw new WorkerConfigError(`KBISECT_BUILD_AHEAD: '${env.KBISECT_BUILD_AHEAD ?? ''}' is neither 'on' nor 'off'`);
   if (config.sandbox !== 'on' && config.sandbox !== 'off') throw new WorkerConfigError(`KBISECT_SANDBOX: '${config.sandbox}' is neither 'on' nor 'off'`);

@@ -25,6 +25,7 @@ export { SubmissionQuota, type Admission } from './submission-quota.js';
 export { GrantSchema, sealGrant, grantProblem, type Grant, type SealedFields } from './request-seal.js';
 export { readRequestKey, ensureRequestKey, RequestKeyError } from './request-key.js';
 export { redisUrlFromEnv, RedisUrlError } from './redis-url.js';
+export { splitEnvList } from './env-list.js';
 export { pathRedactor, redactEvent, type ServerPath } from './path-redaction.js';
 export { connectRedis } from './redis-connection.js';
 export { formatReport } from './report.js';

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { splitEnvList } from './env-list.js';
 
 export const OPEN_REPO_SCHEMES = ['https', 'git', 'ssh'] as const;
 
@@ -23,9 +24,8 @@ export class OpenRepoPolicyError extends Error {
 
 /** The policy from the environment, checked once at startup; undefined when the operator did not opt in. */
 export function openRepoPolicyFromEnv(env: NodeJS.ProcessEnv): OpenRepoPolicy | undefined {
-  const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  const schemes = list(env.KBISECT_OPEN_REPOS).map((s) => s.toLowerCase());
-  const hosts = list(env.KBISECT_REPO_HOSTS).map((h) => h.toLowerCase());
+  const schemes = splitEnvList(env.KBISECT_OPEN_REPOS).map((s) => s.toLowerCase());
+  const hosts = splitEnvList(env.KBISECT_REPO_HOSTS).map((h) => h.toLowerCase());
   if (schemes.length === 0) {
     if (hosts.length > 0) throw new OpenRepoPolicyError('KBISECT_REPO_HOSTS is set but KBISECT_OPEN_REPOS is not: name the schemes open URLs may use (https, git, ssh)');
     return undefined;

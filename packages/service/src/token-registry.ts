@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { splitEnvList } from './env-list.js';
 import { findByHash, type HashedEntry } from './hashed-lookup.js';
 import { isRole, type Role } from './roles.js';
 import { DEFAULT_TOKEN_LIMITS, TokenLimitOverridesSchema, type TokenLimits } from './token-limits.js';
@@ -81,7 +82,7 @@ export class TokenRegistry {
   /** KBISECT_TOKENS="role:name:sha256[:command],…" for deployments that configure by environment. */
   static fromEnv(value: string, defaults: TokenLimits = DEFAULT_TOKEN_LIMITS): TokenRegistry {
     const tokens: TokenFile['tokens'] = [];
-    for (const item of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const item of splitEnvList(value)) {
       const [role, name, sha256, flag] = item.split(':');
       if (!role || !isRole(role) || !name || !sha256 || !/^[0-9a-f]{64}$/.test(sha256)) {
         throw new TokenConfigError(`KBISECT_TOKENS: '${item.slice(0, 40)}' is not role:name:sha256[:command]`);

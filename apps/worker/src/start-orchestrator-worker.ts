@@ -1,0 +1,63 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Value } from '@sinclair/typebox/value';
+import { OrchestrateJobSchema, jobIds } from '@kbisect/service';
+import { stillUseful } from './build-ahead-plan.js';
+import { NOT_STARTED } from './build-ahead-queue.js';
+import { failBisection } from './fail-bisection.js';
+import { finalFailure } from './final-failure.js';
+import { orchestrate } from './orchestrate.js';
+import type { StartedRole } from './started-role.js';
+import { stepJobOptions } from './step-job-options.js';
+import type { WorkerContext } from './worker-context.js';
+
+/** The orchestrator role: each pass over a bisection asks the engine for the next runs and queues their builds and tests. */
+export function startOrchestratorWorker(ctx: WorkerContext): StartedRole {
+  const { config, store, queues, releasePins } = ctx;
+  const w = new Worker(
+    ctx.names.orchestrate,
+    async (job: Job) => {
+      if (!Value.Check(OrchestrateJobSchema, job.data)) throw new UnrecoverableError('orchestrate job data does not match its schema');
+      const log = ctx.logger.child({ bisection: job.data.bisectionId, job: job.id });
+      const outcome = await orchestrate(job.data.bisectionId, {
+        store,
+        openRepo: ctx.openRepo,
+        trust: ctx.trust,
+        now: () => new Date(),
+        cacheDir: config.cacheDir,
+        sandbox: ctx.sandbox,
+        shared: ctx.shared,
+        readyCapacity: (probe) => (probe.type === 'kernel' ? ctx.machines.readyCount(probe.pool) : ctx.testWorkers.liveSlots()),
+        ...(releasePins ? { releasePins } : {}),
+        enqueueTest: async (data, opts) => {
+          await queues.test.add('test', data, { jobId: jobIds.test(data), ...stepJobOptions(opts) });
+        },
+        enqueueBuild: async (data, opts) => {
+          await queues.build.add('build', data, { jobId: jobIds.build(data), ...stepJobOptions(opts) });
+        },
+        dropWaiting: async (run) => {
+          let dropped = false;
+          for (const [queue, id] of [[queues.build, jobIds.build(run)], [queues.test, jobIds.test(run)]] as const) {
+            const waiting = await queue.getJob(id);
+            // Only a job nobody has picked up: removing an active one would orphan its lock.
+            if (waiting && NOT_STARTED.includes(await waiting.getState())) dropped = (await waiting.remove().then(() => true, () => false)) || dropped;
+          }
+          return dropped;
+        },
+        dropMootBuildsAhead: async (id, state) => {
+          const dropped = await ctx.ahead.dropMoot(id, () => stillUseful(state));
+          if (dropped.length > 0) log.info({ dropped: dropped.map((r) => r.commit) }, 'dropped moot builds ahead');
+        },
+      });
+      log.info({ outcome }, 'orchestrated');
+      return outcome;
+    },
+    { connection: ctx.connection(), concurrency: config.concurrency.orchestrator, ...ctx.workerOptions },
+  );
+  // Out of retries (a clone that keeps failing, a tree whose path is gone): end the bisection with the reason.
+  w.on('failed', (job, err) => {
+    if (!job || !finalFailure(job, err) || !Value.Check(OrchestrateJobSchema, job.data)) return;
+    void failBisection({ store, now: () => new Date(), cacheDir: config.cacheDir, ...(releasePins ? { releasePins } : {}) }, job.data.bisectionId, err.message)
+      .catch((e: unknown) => ctx.logger.error({ err: e }, 'could not record a failed orchestration'));
+  });
+  return { worker: w };
+}

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Value } from '@sinclair/typebox/value';
+import { ArtifactDisk } from '@kbisect/artifact-store';
+import { BootFileServer, formatBootFetch } from '@kbisect/lab';
+import { TestQueueJobSchema, recordStepDuration } from '@kbisect/service';
+import { claimSlots } from './build-slots.js';
+import { failStepWhenRetriesRunOut } from './fail-step-when-retries-run-out.js';
+import { storeFetcher, type KernelFetcher } from './kernel-fetcher.js';
+import { runLabTestJob } from './lab-test-job.js';
+import { endOnTerminalError } from './record-step.js';
+import { runTestJob } from './run-test-job.js';
+import type { StartedRole } from './started-role.js';
+import { testCheckouts } from './test-checkouts.js';
+import type { WorkerContext } from './worker-context.js';
+
+/** How long a test worker counts without renewing its announcement (it renews every third of it). */
+const TEST_WORKER_TTL_MS = 30_000;
+
+/**
+ * The test role: command probes in per-slot checkouts, lab tests on machines
+ * that boot kernels from this host's boot file server. Announced while alive,
+ * so a command probe's round takes as many tests as there are live slots.
+ */
+export async function startTestWorker(ctx: WorkerContext): Promise<StartedRole> {
+  const { config, logger, store, trust } = ctx;
+  // Machines with boot method ipxe-http fetch kernel and initramfs from here; every request, refused ones too, is logged.
+  const bootFiles = await BootFileServer.start(config.bootHttp, {
+    onFetch: (f) => (f.refused === undefined ? logger.info({ bootFetch: f }, formatBootFetch(f)) : logger.warn({ bootFetch: f }, formatBootFetch(f))),
+  });
+  logger.info({ listen: `${config.bootHttp.listenHost}:${bootFiles.port}`, machinesUse: bootFiles.baseUrl }, 'boot file server listening');
+  // Each concurrent command test gets its own slot: worktrees nobody else touches, kept between tests.
+  const testSlots = await claimSlots(config.cacheDir, 'test-checkouts', config.concurrency.test);
+  const checkouts = testCheckouts(testSlots.dirs);
+  // Kernels from the store land in this host's own cache: nothing of the build host's disk is read.
+  const kernels: KernelFetcher | undefined = ctx.storeClient ? storeFetcher(ctx.storeClient, await ArtifactDisk.open(join(config.cacheDir, 'store-cache'), config.storeCacheGb * 1024 ** 3)) : undefined;
+  const w = new Worker(
+    ctx.names.test,
+    async (job: Job) => {
+      if (!Value.Check(TestQueueJobSchema, job.data)) throw new UnrecoverableError('test job data does not match its schema');
+      const data = job.data;
+      const log = logger.child({ bisection: data.bisectionId, job: job.id, commit: data.commit });
+      const started = Date.now();
+      const now = (): Date => new Date();
+      const outcome = await endOnTerminalError(store, data, now, () =>
+        data.kind === 'lab-test'
+          ? runLabTestJob(data, { store, trust, machines: ctx.machines, history: ctx.history, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter, ...(kernels ? { kernels } : {}), bootFiles })
+          : runTestJob(data, { store, trust, openRepo: ctx.openRepo, checkouts, sandbox: ctx.sandbox, probeReadPaths: config.probeReadPaths, now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
+      if (outcome === 'recorded') await recordStepDuration(ctx.redis, store.keys, (Date.now() - started) / 1000, 'verdict');
+      await ctx.share(data);
+      await ctx.orchestrateNext(data.bisectionId);
+      log.info({ outcome }, 'tested');
+      return outcome;
+    },
+    { connection: ctx.connection(), concurrency: config.concurrency.test, ...ctx.workerOptions },
+  );
+  failStepWhenRetriesRunOut(w, 'testing', ctx);
+  const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const announce = (): Promise<void> => ctx.testWorkers.announce(workerId, config.concurrency.test, TEST_WORKER_TTL_MS).catch((err: unknown) => logger.error({ err }, 'could not announce the test worker'));
+  await announce();
+  const renewal = setInterval(() => void announce(), TEST_WORKER_TTL_MS / 3);
+  return {
+    worker: w,
+    async withdraw() {
+      clearInterval(renewal);
+      await ctx.testWorkers.withdraw(workerId).catch(() => undefined);
+    },
+    async release() {
+      await checkouts.close();
+      await bootFiles.close();
+      await testSlots.release();
+    },
+  };
+}
