@@ -48,5 +48,5 @@ export { repoLabel } from './repo-label.js';
 export { ListItemSchema, listItemOf, matchesText, reproducerLine, type ListItem } from './list-item.js';
 export { RangeSchema, QueueStateSchema, SessionViewSchema, type RangeView, type QueueState, type SessionView } from './ui-schemas.js';
 export { probeFingerprint, toolchainIdentity, type FingerprintInputs } from './probe-fingerprint.js';
-export { VerdictCache, CachedRunSchema, type CachedRun, type Claim, type RunSlot } from './verdict-cache.js';
+export { VerdictCache, CachedRunSchema, CLAIM_TTL_MS, type CachedRun, type Claim, type RunSlot, type VerdictCacheOptions } from './verdict-cache.js';
 export { TestWorkerRegistry } from './test-worker-registry.js';
