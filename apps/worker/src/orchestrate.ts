@@ -5,7 +5,7 @@ import { extraRuns, roundK } from './round-runs.js';
 import { driverStartFor, importedStart, narrowOf, openRange, probesUntestable, requiredSymbolsOf, startDriver, untestableModeOf } from '@kbisect/service/driver';
 import { probeUntestable } from '@kbisect/kbuild';
 import type { Sandbox } from '@kbisect/sandbox';
-import { failBisection, releasePinsOf } from './fail-bisection.js';
+import { failBisection, releaseClaimsOf, releasePinsOf } from './fail-bisection.js';
 import type { OpenRepo } from './repo-port.js';
 import { recordReportFacts } from './report-facts.js';
 import { RangeTooLargeError } from './range-too-large-error.js';
@@ -168,7 +168,7 @@ async function finishOnce(deps: OrchestratorDeps, id: string, event: Extract<Log
   await deps.store.log.appendOnce(id, 'finished', event);
   await deps.store.setStatus(id, event.status);
   // Whoever waited for one of this bisection's tests of a shared run tests it now.
-  if (deps.shared) await deps.shared.wake(await deps.shared.cache.releaseAll(id));
+  await releaseClaimsOf(deps, id);
   await releasePinsOf(deps, id);
 }
 

@@ -147,7 +147,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
     // Out of retries (a clone that keeps failing, a tree whose path is gone): end the bisection with the reason.
     w.on('failed', (job, err) => {
       if (!job || !finalFailure(job, err) || !Value.Check(OrchestrateJobSchema, job.data)) return;
-      void failBisection({ store, now: () => new Date(), cacheDir: config.cacheDir, ...(releasePins ? { releasePins } : {}) }, job.data.bisectionId, err.message)
+      void failBisection({ store, now: () => new Date(), cacheDir: config.cacheDir, shared, ...(releasePins ? { releasePins } : {}) }, job.data.bisectionId, err.message)
         .catch((e: unknown) => deps.logger.error({ err: e }, 'could not record a failed orchestration'));
     });
     workers.push(w);
