@@ -10,10 +10,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runFields, runKey, runRef, type RunRef, type Verdict } from '@kbisect/bisect';
 import { fakeSha, graphOf, linearHistory } from '@kbisect/bisect/testing';
-import { BisectionStore, VerdictCache, connectRedis, stepNames, type BisectionOptions, type KernelProbe } from '@kbisect/service';
+import { BisectionStore, VerdictCache, connectRedis, stepNames, type BisectionOptions, type KernelProbe, type LogEvent } from '@kbisect/service';
 import { unavailableSandbox } from '@kbisect/sandbox';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../test/support/redis-namespace.js';
-import type { SharedResults } from './dispatch-round.js';
+import { fingerprintOf, type SharedResults } from './dispatch-round.js';
 import { failBisection } from './fail-bisection.js';
 import { orchestrate, type OrchestratorDeps } from './orchestrate.js';
 import type { WorkerRepo } from './repo-port.js';
@@ -68,6 +68,12 @@ async function land(w: World, id: string, ref: RunRef, verdict: Verdict): Promis
   await shareRun(store, w.shared, { bisectionId: id, ...runFields(ref) });
 }
 
+/** What another bisection (id `from`) left in the cache under this bisection's fingerprint. */
+async function cached(w: World, id: string, commit: number, verdict: 'good' | 'bad', from: string): Promise<void> {
+  const fp = fingerprintOf(await store.load(id), w.shared)!;
+  await w.shared.cache.record({ fingerprint: fp, commit: sha(commit), run: 0 }, { verdict, reason: 'cached', bisection: from, run: 0, at: new Date(0).toISOString() });
+}
+
 /** Orchestrates and answers every queued run from `truth` (the first bad commit) until the bisection ends. */
 async function runToEnd(w: World, id: string, culprit: number): Promise<void> {
   const answered = new Set<string>();
@@ -83,59 +89,107 @@ async function runToEnd(w: World, id: string, culprit: number): Promise<void> {
   throw new Error(`bisection ${id} did not end in 40 passes`);
 }
 
+const events = async (id: string): Promise<LogEvent[]> => (await store.log.read(id)).map((e) => e.event);
+const reusedCommits = async (id: string): Promise<string[]> => (await events(id)).flatMap((e) => (e.type === 'verdict' && e.reused ? [e.commit] : []));
 const testedHere = (w: World, id: string): string[] => (w.queued.get(id) ?? []).map((r) => r.commit);
+
+/** Two bisections of one probe: the owner tests commit 8 (git's first step), the waiter waits for the owner's test. */
+async function ownerAndWaiter(w: World): Promise<{ owner: string; waiter: string }> {
+  const owner = await bisection(w);
+  const waiter = await bisection(w);
+  expect(await orchestrate(owner, w.deps)).toBe('enqueued');
+  expect(testedHere(w, owner)).toEqual([sha(8)]);
+  expect(await orchestrate(waiter, w.deps)).toBe('enqueued');
+  expect(testedHere(w, waiter)).toEqual([]);
+  return { owner, waiter };
+}
+
+/** The waiter was woken and, on its next pass, queues commit 8 itself. */
+async function waiterTestsItself(w: World, waiter: string): Promise<void> {
+  expect(w.woken).toEqual([waiter]);
+  await orchestrate(waiter, w.deps);
+  expect(testedHere(w, waiter)).toEqual([sha(8)]);
+}
 
 describe('two bisections sharing a run: whoever waits is never left hanging', () => {
   it('the owner\'s orchestration fails for good (retries spent): its claims are released and the waiter tests the run itself', async () => {
     const w = world();
-    const owner = await bisection(w);
-    const waiter = await bisection(w);
-    expect(await orchestrate(owner, w.deps)).toBe('enqueued');
-    expect(testedHere(w, owner)).toEqual([sha(8)]);
-    expect(await orchestrate(waiter, w.deps)).toBe('enqueued');
-    expect(testedHere(w, waiter)).toEqual([]);
+    const { owner, waiter } = await ownerAndWaiter(w);
     // What the orchestrate worker's 'failed' handler does once BullMQ gives up on the owner.
     await failBisection(w.deps, owner, 'the tree is gone');
-    expect(w.woken).toEqual([waiter]);
-    await orchestrate(waiter, w.deps);
-    expect(testedHere(w, waiter)).toEqual([sha(8)]);
+    await waiterTestsItself(w, waiter);
   });
 
   it('the owner is cancelled: its claims are released and the waiter tests the run itself', async () => {
     const w = world();
-    const owner = await bisection(w);
-    const waiter = await bisection(w);
-    await orchestrate(owner, w.deps);
-    await orchestrate(waiter, w.deps);
+    const { owner, waiter } = await ownerAndWaiter(w);
     await store.requestCancel(owner, 'tester', 'not needed', new Date());
     expect(await orchestrate(owner, w.deps)).toBe('finished');
-    expect(w.woken).toEqual([waiter]);
-    await orchestrate(waiter, w.deps);
-    expect(testedHere(w, waiter)).toEqual([sha(8)]);
+    await waiterTestsItself(w, waiter);
   });
 
   it('the owner\'s run ends in a skip (not cached): the waiter is woken and tests the run itself', async () => {
     const w = world();
-    const owner = await bisection(w);
-    const waiter = await bisection(w);
-    await orchestrate(owner, w.deps);
-    await orchestrate(waiter, w.deps);
+    const { owner, waiter } = await ownerAndWaiter(w);
     await land(w, owner, { commit: sha(8), purpose: 'bisect', run: 0 }, 'skip');
-    expect(w.woken).toEqual([waiter]);
-    await orchestrate(waiter, w.deps);
-    expect(testedHere(w, waiter)).toEqual([sha(8)]);
+    await waiterTestsItself(w, waiter);
   });
 
   it('the owner\'s result is marked invalid while the waiter waits: the waiter tests the run itself and still finds the culprit', async () => {
     const w = world();
-    const owner = await bisection(w);
-    const waiter = await bisection(w);
-    await orchestrate(owner, w.deps);
-    await orchestrate(waiter, w.deps);
+    const { owner, waiter } = await ownerAndWaiter(w);
     await land(w, owner, { commit: sha(8), purpose: 'bisect', run: 0 }, 'good');
     await w.shared.cache.invalidateFrom(owner);
     await runToEnd(w, waiter, 11);
     expect((await store.load(waiter)).fold.finished).toMatchObject({ status: 'found', culprit: sha(11) });
     expect(testedHere(w, waiter)).toContain(sha(8));
+  });
+});
+
+describe('contradictory cached verdicts never name a wrong culprit', () => {
+  // A cached bad commit that a cached good one contains: no monotone bug gives both, so one is wrong.
+  it.each([
+    { name: 'the asked commit itself is disputed (good 8 vs bad 4), the truth on the bad side', cache: { 8: 'good', 4: 'bad' } as Record<number, 'good' | 'bad'>, culprit: 3, testsHere: [8] },
+    { name: 'the good side is wrong (good 12 vs bad 4), truth 3', cache: { 12: 'good', 4: 'bad' } as Record<number, 'good' | 'bad'>, culprit: 3, testsHere: [8] },
+    { name: 'the bad side is wrong (good 12 vs bad 4), truth 14', cache: { 12: 'good', 4: 'bad' } as Record<number, 'good' | 'bad'>, culprit: 14, testsHere: [8] },
+  ])('$name: neither is taken while they disagree, this bisection tests for itself and finds the truth', async ({ cache, culprit, testsHere }) => {
+    const w = world();
+    const id = await bisection(w);
+    for (const [commit, verdict] of Object.entries(cache)) await cached(w, id, Number(commit), verdict, `earlier-${commit}`);
+    await runToEnd(w, id, culprit);
+    expect((await store.load(id)).fold.finished).toMatchObject({ status: 'found', culprit: sha(culprit) });
+    for (const c of testsHere) expect(testedHere(w, id)).toContain(sha(c));
+    // Once its own tests settle the dispute, the side they agree with is reused.
+    expect((await reusedCommits(id)).length).toBeGreaterThan(0);
+    // A disputed run the engine asked for says why it was tested here although cached.
+    const disputed = (await events(id)).flatMap((e) => (e.type === 'round' ? e.runs.filter((r) => r.disputed !== undefined) : []));
+    if (cache[8] !== undefined) expect(disputed).toEqual([expect.objectContaining({ commit: sha(8), via: 'test', disputed: expect.stringMatching(/contradict each other: .*from earlier-/) })]);
+  });
+
+  it('with k = 2, a run tested here that contradicts a verdict reused beside it ends the bisection failed, naming both and where the reused one came from', async () => {
+    const w = world();
+    const id = await bisection(w, { maxParallel: 2 });
+    const { replayed } = await store.load(id);
+    const round = replayed.phase === 'bisecting' ? replayed.commands.flatMap((c) => (c.type === 'test' ? [c.commit] : [])) : [];
+    expect(round).toHaveLength(2);
+    const [early, late] = [...round].sort((a, b) => numberOf.get(a)! - numberOf.get(b)!) as [string, string];
+    // Another bisection is testing the later point: this one tests the earlier point and waits for the later one.
+    const fp = fingerprintOf(await store.load(id), w.shared)!;
+    expect(await w.shared.cache.claim({ fingerprint: fp, commit: late, run: 0 }, 'other')).toEqual({ kind: 'mine' });
+    await orchestrate(id, w.deps);
+    expect(testedHere(w, id)).toEqual([early]);
+    // The other one's test of the later point says good (wrongly: a flaky machine), and wakes this one, which takes it.
+    await cached(w, id, numberOf.get(late)!, 'good', 'other');
+    expect(await w.shared.cache.release({ fingerprint: fp, commit: late, run: 0 }, 'other')).toEqual([id]);
+    await orchestrate(id, w.deps);
+    expect(await reusedCommits(id)).toEqual([late]);
+    // Its own test of the earlier point, already running, shows the bug: a bad commit the reused good one contains.
+    await land(w, id, { commit: early, purpose: 'bisect', run: 0 }, 'bad');
+    await runToEnd(w, id, numberOf.get(early)!);
+    const finished = (await store.load(id)).fold.finished;
+    expect(finished?.status).toBe('failed');
+    expect(finished?.error).toContain(early);
+    expect(finished?.error).toContain(late);
+    expect(finished?.error).toContain('from bisection other');
   });
 });
