@@ -10,7 +10,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runFields, runKey, runRef, type RunRef, type Verdict } from '@kbisect/bisect';
 import { fakeSha, graphOf, linearHistory } from '@kbisect/bisect/testing';
-import { BisectionStore, VerdictCache, connectRedis, stepNames, type BisectionOptions, type KernelProbe, type LogEvent } from '@kbisect/service';
+import { BisectionStore, VerdictCache, connectRedis, formatReport, stepNames, type BisectionOptions, type KernelProbe, type LogEvent } from '@kbisect/service';
 import { unavailableSandbox } from '@kbisect/sandbox';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../test/support/redis-namespace.js';
 import { fingerprintOf, type SharedResults } from './dispatch-round.js';
@@ -163,7 +163,10 @@ describe('contradictory cached verdicts never name a wrong culprit', () => {
     expect((await reusedCommits(id)).length).toBeGreaterThan(0);
     // A disputed run the engine asked for says why it was tested here although cached.
     const disputed = (await events(id)).flatMap((e) => (e.type === 'round' ? e.runs.filter((r) => r.disputed !== undefined) : []));
-    if (cache[8] !== undefined) expect(disputed).toEqual([expect.objectContaining({ commit: sha(8), via: 'test', disputed: expect.stringMatching(/contradict each other: .*from earlier-/) })]);
+    if (cache[8] !== undefined) {
+      expect(disputed).toEqual([expect.objectContaining({ commit: sha(8), via: 'test', disputed: expect.stringMatching(/contradict each other: .*from earlier-/) })]);
+      expect(formatReport(await store.view(id))).toContain(`${sha(8).slice(0, 12)} (cached verdicts disagree: tested here) -> bad`);
+    }
   });
 
   it('with k = 2, a run tested here that contradicts a verdict reused beside it ends the bisection failed, naming both and where the reused one came from', async () => {
