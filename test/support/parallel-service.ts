@@ -24,9 +24,9 @@ export interface ParallelService {
 }
 
 export async function startParallelService(label: string, opts: { slots: number; seed: number; commits: number; culprit: number }, cleanups: (() => Promise<void>)[]): Promise<ParallelService> {
+  // startHarness starts the workers: one set, `slots` test slots (starting them again left a second set running that close() never stopped).
   const h = await startHarness(label, { env: { KBISECT_TEST_CONCURRENCY: String(opts.slots), KBISECT_SANDBOX: 'off' } });
   cleanups.push(() => h.close());
-  await h.startWorkers();
   const history = generateHistory(seededRandom(opts.seed), { commits: opts.commits, forkRate: 0.1, mergeRate: 0.1 });
   const repo = await oracleRepo(history, opts.culprit, []);
   cleanups.push(() => repo.cleanup());
