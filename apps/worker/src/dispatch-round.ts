@@ -1,6 +1,6 @@
 import { runFields, runKey, runRef, type Progress, type RunRef } from '@kbisect/bisect';
 import { cachedCandidates } from './cached-candidates.js';
-import { probeFingerprint, stepNames, type BisectionStore, type BuildJob, type CachedRun, type CommandTestJob, type Loaded as LoadedBisection, type LogEvent, type RoundRun, type StepRun, type VerdictCache } from '@kbisect/service';
+import { probeFingerprint, stepNames, type BisectionStore, type BuildJob, type CachedRun, type CommandTestJob, type Loaded as LoadedBisection, type LogEvent, type RoundRun, type RunSlot, type StepRun, type Claim, type VerdictCache } from '@kbisect/service';
 
 /** Shared results (issue #18, point 4): the cache, the toolchain the fingerprint names, and how to wake a waiting bisection. */
 export interface SharedResults {
@@ -8,6 +8,13 @@ export interface SharedResults {
   /** The build workers' toolchain table, named (toolchainIdentity): part of a kernel probe's fingerprint. */
   readonly toolchain: string;
   readonly wake: (bisectionIds: readonly string[]) => Promise<void>;
+  /**
+   * Orchestrates a bisection that waits for another's test again later, even
+   * if nothing wakes it: a claim whose holder went away without letting go
+   * (its lease lapsed, or it ended in a pass that crashed before releasing)
+   * is then taken and the run tested here. @defaultValue none (woken only)
+   */
+  readonly recheck?: (bisectionId: string) => Promise<void>;
 }
 
 export interface RoundDeps {
@@ -62,7 +69,7 @@ export async function dispatchRound(id: string, loaded: LoadedBisection, items: 
       placed.push({ item, via: { ...fields, via: 'test' } });
       continue;
     }
-    const claim = await deps.shared.cache.claim({ fingerprint: fp, commit: item.ref.commit, run: item.ref.run }, id);
+    const claim = await claimOrTakeOver(deps.shared.cache, deps.store, { fingerprint: fp, commit: item.ref.commit, run: item.ref.run }, id);
     // A cached verdict another cached one contradicts is not taken: this bisection's own test settles it.
     const disputed = claim.kind === 'cached' ? (await (disputes ??= cachedCandidates(loaded, fp, deps.shared.cache))).disputed.get(item.ref.commit) : undefined;
     if (disputed !== undefined) placed.push({ item, via: { ...fields, via: 'test', disputed } });
@@ -77,6 +84,8 @@ export async function dispatchRound(id: string, loaded: LoadedBisection, items: 
   if (fresh.length > 0) {
     await deps.store.log.appendOnce(id, `round:${runKey(fresh[0]!.via)}:${fresh[0]!.via.via}`, { type: 'round', at, n: loaded.fold.rounds.length + 1, k, runs: fresh.map((p) => p.via) });
   }
+  // Waiting on another bisection's test: look again later, whoever wakes us (or fails to).
+  if (placed.some((p) => p.via.via === 'shared')) await deps.shared?.recheck?.(id);
   const options = created.request.options;
   const opts = { attempts: 1 + (options?.retries ?? 2), priority: options?.priority ?? 50 };
   let reused = false;
@@ -94,6 +103,22 @@ export async function dispatchRound(id: string, loaded: LoadedBisection, items: 
     else await deps.enqueueTest({ kind: 'command-test', ...step }, opts);
   }
   return reused;
+}
+
+/**
+ * Asks the cache for a run for `id`. A claim still held by a bisection that
+ * has ended (or does not exist) was left behind — it ended in a pass that
+ * crashed before letting go — so it is taken over and the run tested here.
+ */
+async function claimOrTakeOver(cache: VerdictCache, store: BisectionStore, slot: RunSlot, id: string): Promise<Claim> {
+  const claim = await cache.claim(slot, id);
+  if (claim.kind !== 'shared' || !(await hasEnded(store, claim.from))) return claim;
+  return (await cache.takeOver(slot, claim.from, id)) ? { kind: 'mine' } : cache.claim(slot, id);
+}
+
+async function hasEnded(store: BisectionStore, id: string): Promise<boolean> {
+  const { fold } = await store.load(id);
+  return fold.created === undefined || fold.finished !== undefined;
 }
 
 /** A cached run as this bisection's verdict event: marked reused, linking the original bisection's evidence. */

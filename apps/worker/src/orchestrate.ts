@@ -125,7 +125,11 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps, p
     if (await dispatchRound(bisectionId, loaded, items, k, deps)) return orchestrate(bisectionId, deps, pass);
     return 'enqueued';
   }
-  if (loaded.fold.finished) return 'already-finished';
+  if (loaded.fold.finished) {
+    // A pass that crashed between 'finished' and letting go of its claims: this retry lets go (idempotent).
+    await releaseClaimsOf(deps, bisectionId);
+    return 'already-finished';
+  }
   const shas = state.culprit ? [state.culprit] : [...(state.candidates ?? []), ...(state.narrowed?.culprit ? [state.narrowed.culprit] : [])];
   let commits: CommitInfo[] = [];
   if (shas.length > 0) {

@@ -36,12 +36,13 @@ const { graph, good, bad } = graphOf(linearHistory(17));
 const numberOf = new Map(Array.from({ length: 17 }, (_, i) => [sha(i), i]));
 
 /** One orchestrator's world: the runs it queued and the bisections it woke, per bisection. */
-interface World { readonly probe: KernelProbe; readonly deps: OrchestratorDeps; readonly shared: SharedResults; readonly queued: Map<string, RunRef[]>; readonly woken: string[] }
+interface World { readonly probe: KernelProbe; readonly deps: OrchestratorDeps; readonly shared: SharedResults; readonly queued: Map<string, RunRef[]>; readonly woken: string[]; readonly rechecks: string[] }
 
 function world(): World {
   const queued = new Map<string, RunRef[]>();
   const woken: string[] = [];
-  const shared: SharedResults = { cache: new VerdictCache(redis, store.keys), toolchain: 'gcc-test', wake: async (ids) => void woken.push(...ids) };
+  const rechecks: string[] = [];
+  const shared: SharedResults = { cache: new VerdictCache(redis, store.keys), toolchain: 'gcc-test', wake: async (ids) => void woken.push(...ids), recheck: async (id) => void rechecks.push(id) };
   const queue = async (job: { bisectionId: string } & Parameters<typeof runRef>[0]): Promise<void> => {
     queued.set(job.bisectionId, [...(queued.get(job.bisectionId) ?? []), runRef(job)]);
   };
@@ -51,7 +52,7 @@ function world(): World {
     openRepo: async () => ({ commitInfo: async () => new Map() }) as unknown as WorkerRepo,
     enqueueBuild: queue, enqueueTest: queue,
   };
-  return { probe: probeOf(`world-${++worlds}`), deps, shared, queued, woken };
+  return { probe: probeOf(`world-${++worlds}`), deps, shared, queued, woken, rechecks };
 }
 
 /** A kernel bisection of 0..16 (good 0, bad 16), initialized as the orchestrator would. */
@@ -101,7 +102,15 @@ async function ownerAndWaiter(w: World): Promise<{ owner: string; waiter: string
   expect(testedHere(w, owner)).toEqual([sha(8)]);
   expect(await orchestrate(waiter, w.deps)).toBe('enqueued');
   expect(testedHere(w, waiter)).toEqual([]);
+  // Waiting, it asked to look again later whatever happens to the owner.
+  expect(w.rechecks).toEqual([waiter]);
   return { owner, waiter };
+}
+
+/** What a pass that crashed after logging the end (before letting go of its claims) leaves: an ended bisection still holding them. */
+async function endWithoutLettingGo(id: string): Promise<void> {
+  await store.requestCancel(id, 'tester', undefined, new Date());
+  await store.log.appendOnce(id, 'finished', { type: 'finished', at: new Date().toISOString(), status: 'cancelled', commits: [] });
 }
 
 /** The waiter was woken and, on its next pass, queues commit 8 itself. */
@@ -112,27 +121,45 @@ async function waiterTestsItself(w: World, waiter: string): Promise<void> {
 }
 
 describe('two bisections sharing a run: whoever waits is never left hanging', () => {
-  it('the owner\'s orchestration fails for good (retries spent): its claims are released and the waiter tests the run itself', async () => {
+  // However the owner goes, the waiter is woken and tests the run itself.
+  it.each([
+    {
+      name: 'the owner\'s orchestration fails for good (retries spent): its claims are released',
+      // What the orchestrate worker's 'failed' handler does once BullMQ gives up on the owner.
+      goes: async (w: World, owner: string) => void (await failBisection(w.deps, owner, 'the tree is gone')),
+    },
+    {
+      name: 'the owner is cancelled: its claims are released',
+      goes: async (w: World, owner: string) => {
+        await store.requestCancel(owner, 'tester', 'not needed', new Date());
+        expect(await orchestrate(owner, w.deps)).toBe('finished');
+      },
+    },
+    {
+      name: 'the owner ended in a pass that crashed before letting go: the retried pass lets go',
+      goes: async (w: World, owner: string) => {
+        await endWithoutLettingGo(owner);
+        expect(await orchestrate(owner, w.deps)).toBe('already-finished');
+      },
+    },
+    {
+      name: 'the owner\'s run ends in a skip (not cached)',
+      goes: (w: World, owner: string) => land(w, owner, { commit: sha(8), purpose: 'bisect', run: 0 }, 'skip'),
+    },
+  ])('$name: the waiter is woken and tests the run itself', async ({ goes }) => {
     const w = world();
     const { owner, waiter } = await ownerAndWaiter(w);
-    // What the orchestrate worker's 'failed' handler does once BullMQ gives up on the owner.
-    await failBisection(w.deps, owner, 'the tree is gone');
+    await goes(w, owner);
     await waiterTestsItself(w, waiter);
   });
 
-  it('the owner is cancelled: its claims are released and the waiter tests the run itself', async () => {
+  it('the owner ended in a pass that crashed before letting go, and nothing retries it: the waiter\'s recheck takes the run over', async () => {
     const w = world();
     const { owner, waiter } = await ownerAndWaiter(w);
-    await store.requestCancel(owner, 'tester', 'not needed', new Date());
-    expect(await orchestrate(owner, w.deps)).toBe('finished');
-    await waiterTestsItself(w, waiter);
-  });
-
-  it('the owner\'s run ends in a skip (not cached): the waiter is woken and tests the run itself', async () => {
-    const w = world();
-    const { owner, waiter } = await ownerAndWaiter(w);
-    await land(w, owner, { commit: sha(8), purpose: 'bisect', run: 0 }, 'skip');
-    await waiterTestsItself(w, waiter);
+    await endWithoutLettingGo(owner);
+    expect(w.woken).toEqual([]);
+    await orchestrate(waiter, w.deps);
+    expect(testedHere(w, waiter)).toEqual([sha(8)]);
   });
 
   it('the owner\'s result is marked invalid while the waiter waits: the waiter tests the run itself and still finds the culprit', async () => {
@@ -178,12 +205,13 @@ describe('contradictory cached verdicts never name a wrong culprit', () => {
     const [early, late] = [...round].sort((a, b) => numberOf.get(a)! - numberOf.get(b)!) as [string, string];
     // Another bisection is testing the later point: this one tests the earlier point and waits for the later one.
     const fp = fingerprintOf(await store.load(id), w.shared)!;
-    expect(await w.shared.cache.claim({ fingerprint: fp, commit: late, run: 0 }, 'other')).toEqual({ kind: 'mine' });
+    const other = await bisection(w);
+    expect(await w.shared.cache.claim({ fingerprint: fp, commit: late, run: 0 }, other)).toEqual({ kind: 'mine' });
     await orchestrate(id, w.deps);
     expect(testedHere(w, id)).toEqual([early]);
     // The other one's test of the later point says good (wrongly: a flaky machine), and wakes this one, which takes it.
-    await cached(w, id, numberOf.get(late)!, 'good', 'other');
-    expect(await w.shared.cache.release({ fingerprint: fp, commit: late, run: 0 }, 'other')).toEqual([id]);
+    await cached(w, id, numberOf.get(late)!, 'good', other);
+    expect(await w.shared.cache.release({ fingerprint: fp, commit: late, run: 0 }, other)).toEqual([id]);
     await orchestrate(id, w.deps);
     expect(await reusedCommits(id)).toEqual([late]);
     // Its own test of the earlier point, already running, shows the bug: a bad commit the reused good one contains.
@@ -193,6 +221,6 @@ describe('contradictory cached verdicts never name a wrong culprit', () => {
     expect(finished?.status).toBe('failed');
     expect(finished?.error).toContain(early);
     expect(finished?.error).toContain(late);
-    expect(finished?.error).toContain('from bisection other');
+    expect(finished?.error).toContain(`from bisection ${other}`);
   });
 });

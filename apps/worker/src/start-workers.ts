@@ -9,7 +9,7 @@ import { ArtifactDisk, StoreClient } from '@kbisect/artifact-store';
 import { ArtifactCache, DEFAULT_TOOLCHAIN, DEFAULT_TOOLCHAINS } from '@kbisect/kbuild';
 import { BootFileServer, formatBootFetch } from '@kbisect/lab';
 import type { OpenedSandbox } from '@kbisect/sandbox';
-import { BisectionStore, BuildQueueJobSchema, pathRedactor, readRequestKey, KEEP_JOBS, MachineHistory, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, TestWorkerRegistry, VerdictCache, connectRedis, enqueueOrchestrate, jobIds, queueNames, recordStepDuration, toolchainIdentity, wakeOrchestrate, type StepJob } from '@kbisect/service';
+import { BisectionStore, BuildQueueJobSchema, pathRedactor, readRequestKey, KEEP_JOBS, MachineHistory, MachineStore, OrchestrateJobSchema, TestQueueJobSchema, TestWorkerRegistry, VerdictCache, connectRedis, enqueueOrchestrate, jobIds, recheckOrchestrate, queueNames, recordStepDuration, toolchainIdentity, wakeOrchestrate, type StepJob } from '@kbisect/service';
 import type { SharedResults } from './dispatch-round.js';
 import { shareRun } from './share-run.js';
 import { runBuildJob } from './build-step-job.js';
@@ -34,6 +34,9 @@ import { openWorkerSandbox } from './worker-sandbox.js';
 
 /** How long a test worker counts without renewing its announcement (it renews every third of it). */
 const TEST_WORKER_TTL_MS = 30_000;
+
+/** How often a bisection waiting for another's test of a shared run looks again, in case the holder went without letting go. */
+const SHARED_RECHECK_MS = 10 * 60_000;
 
 /** A job BullMQ will not try again: its attempts are used up, or it threw UnrecoverableError. */
 function finalFailure(job: Job, err: Error): boolean {
@@ -76,6 +79,7 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
     wake: async (ids) => {
       for (const id of ids) await wakeOrchestrate(orchestrateQueue, redis, store.keys, id, 'shared');
     },
+    recheck: (id) => recheckOrchestrate(orchestrateQueue, redis, store.keys, id, SHARED_RECHECK_MS),
   };
   // After a step job: its verdict goes to the shared cache and whoever waited for the run is woken.
   const share = (job: StepJob): Promise<void> => shareRun(store, shared, job).catch((err: unknown) => deps.logger.error({ err, bisection: job.bisectionId }, 'could not share a run'));

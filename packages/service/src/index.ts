@@ -33,7 +33,7 @@ export { bisectionLinks } from './report-mail-body.js';
 export { parseAddress, formatAddress, MailAddressError, type MailAddress } from './mail-address.js';
 export { wrapText, mailSafe, MAIL_WIDTH } from './mail-text.js';
 export { recordStepDuration, readStepMetrics, STEP_BUCKETS } from './step-metrics.js';
-export { enqueueOrchestrate, wakeOrchestrate, KEEP_JOBS } from './enqueue-orchestrate.js';
+export { enqueueOrchestrate, recheckOrchestrate, wakeOrchestrate, KEEP_JOBS } from './enqueue-orchestrate.js';
 export { closeOnSignal } from './run-until-signal.js';
 export { MachineStore, MachineNotFoundError, MachineBusyError } from './machine-store.js';
 export { MachineHistory, MachineHistoryEntrySchema, MACHINE_HISTORY_CAP, type MachineHistoryEntry } from './machine-history.js';

@@ -100,6 +100,19 @@ describe('the shared verdict cache on real Redis', () => {
     expect(await cache.claim(slot, 'W')).toEqual({ kind: 'mine' });
   });
 
+  it('a claim passes to the asker only from the bisection still holding it, and the asker\'s end then releases it', async () => {
+    const { cache } = fresh();
+    expect(await cache.claim(slot, 'A')).toEqual({ kind: 'mine' });
+    expect(await cache.claim(slot, 'W')).toEqual({ kind: 'shared', from: 'A' });
+    expect(await cache.takeOver(slot, 'X', 'W')).toBe(false);
+    expect(await cache.takeOver(slot, 'A', 'W')).toBe(true);
+    expect(await cache.claim(slot, 'W')).toEqual({ kind: 'mine' });
+    expect(await cache.claim(slot, 'V')).toEqual({ kind: 'shared', from: 'W' });
+    // A's late release finds nothing of its own; W's end wakes V.
+    expect(await cache.releaseAll('A')).toEqual([]);
+    expect(await cache.releaseAll('W')).toEqual(['V']);
+  });
+
   it('treats an entry that does not parse as absent (the run is tested again)', async () => {
     const { cache, ns } = fresh();
     await redis.hset(keysFor(ns).verdicts(slot.fingerprint, commit), '0', '{"verdict":"maybe"}');

@@ -55,6 +55,15 @@ redis.call('SREM', KEYS[3], ARGV[2])
 return waiters
 `;
 
+// A claim passes to the asker only while the bisection named as holding it still does (it ended without letting go).
+const TAKE_OVER = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('SREM', KEYS[2], ARGV[4])
+redis.call('SADD', KEYS[3], ARGV[4])
+return 1
+`;
+
 // An entry leaves only if the invalidated bisection wrote it (a later test of the same run may have replaced it since).
 const INVALIDATE = `
 local n = 0
@@ -133,6 +142,16 @@ export class VerdictCache {
   async release(slot: RunSlot, bisection: string): Promise<string[]> {
     const { fingerprint: fp, commit, run } = slot;
     return (await this.redis.eval(RELEASE, 3, this.keys.verdictClaim(fp, commit, run), this.keys.verdictWaiters(fp, commit, run), this.keys.claimsOf(bisection), bisection, memberOf(slot))) as string[];
+  }
+
+  /**
+   * Takes a run's claim from `from`, a bisection that ended still holding it
+   * (the caller checked): the asker tests the run itself. False when `from`
+   * no longer holds it (it let go, or another took it): ask again.
+   */
+  async takeOver(slot: RunSlot, from: string, bisection: string): Promise<boolean> {
+    const { fingerprint: fp, commit, run } = slot;
+    return (await this.redis.eval(TAKE_OVER, 3, this.keys.verdictClaim(fp, commit, run), this.keys.claimsOf(from), this.keys.claimsOf(bisection), from, bisection, String(this.claimTtlMs), memberOf(slot))) === 1;
   }
 
   /** Gives up every claim a bisection still holds (it ended); returns the bisections to wake. */
