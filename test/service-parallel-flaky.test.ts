@@ -4,13 +4,13 @@
  * maxParallel 3 is accepted, runs several tests at once (repeated runs of one
  * commit among them) and names the true culprit.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateHistory, seededRandom } from '@kbisect/bisect/testing';
 import { maxConcurrent } from './support/concurrency.js';
 import { alternatingOracleScript } from './support/flaky-oracle-script.js';
-import { oracleRepo, startHarness, waitForEnd } from './support/service-harness.js';
+import { probeLog, startParallelService, submitCommand } from './support/parallel-service.js';
+import { waitForEnd } from './support/service-harness.js';
 
 interface View { status: string; culprit?: string; error?: string; maxParallel?: number; policy?: string }
 
@@ -22,22 +22,16 @@ afterAll(async () => {
 describe('kbisect service: maxParallel with a flaky policy', () => {
   it('policy bayes with maxParallel 3: accepted, three tests at once, the true culprit', async () => {
     // The probes log to one file outside their worktrees, which the sandbox (rightly) forbids: scheduling is what is tested here.
-    const h = await startHarness('parallel-flaky', { env: { KBISECT_TEST_CONCURRENCY: '3', KBISECT_SANDBOX: 'off' } });
-    cleanups.push(() => h.close());
-    await h.startWorkers();
-    const history = generateHistory(seededRandom(45), { commits: 150, forkRate: 0.1, mergeRate: 0.1 });
-    const repo = await oracleRepo(history, 99, []);
-    cleanups.push(() => repo.cleanup());
+    const s = await startParallelService('parallel-flaky', { slots: 3, seed: 45, commits: 150, culprit: 99 }, cleanups);
+    const { h, repo, log } = s;
     const countsDir = join(repo.scratch, 'counts');
     await mkdir(countsDir);
-    const log = join(repo.scratch, 'times.log');
     const script = join(repo.scratch, 'flaky.sh');
     await writeFile(script, alternatingOracleScript({ badFile: join(repo.scratch, 'bad.txt'), countsDir, log }, 0.3), { mode: 0o755 });
-    const created = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: await h.registerTree(repo.fx.dir), good: [repo.fx.shas[0]!], bad: 'main', probe: { type: 'command', command: `sh ${script}` }, options: { policy: 'bayes', maxParallel: 3, checkEndpoints: false } });
-    expect(created.status).toBe(201);
-    const view = await waitForEnd<View>(h, created.body.id, 240_000);
+    const id = await submitCommand(s, `sh ${script}`, { policy: 'bayes', maxParallel: 3 });
+    const view = await waitForEnd<View>(h, id, 240_000);
     expect(view, JSON.stringify(view)).toMatchObject({ status: 'found', culprit: repo.fx.shas[99], maxParallel: 3 });
-    const lines = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
+    const lines = await probeLog(s);
     expect(maxConcurrent(lines)).toBeGreaterThanOrEqual(2);
     const commits = new Set(lines.map((l) => l.split(' ')[2]));
     expect([...commits].some((c) => maxConcurrent(lines.filter((l) => l.split(' ')[2] === c)) > 1)).toBe(true);

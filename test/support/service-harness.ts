@@ -133,12 +133,16 @@ export async function oracleRepo(history: GeneratedHistory, culprit: number, ski
   };
 }
 
-/** A bisection's view once it ended (or when `timeoutMs` ran out, whatever it was then). */
-export async function waitForEnd<V extends { status: string }>(h: Harness, id: string, timeoutMs: number): Promise<V> {
+/**
+ * A bisection's view once it ended (or when `timeoutMs` ran out, whatever it was then).
+ * `poll.onView` sees every view on the way (what was in flight when); `poll.everyMs` @defaultValue 250
+ */
+export async function waitForEnd<V extends { status: string }>(h: Harness, id: string, timeoutMs: number, poll: { everyMs?: number; onView?: (view: V) => void } = {}): Promise<V> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { body } = await h.fetchJson<V>('GET', `/api/v1/bisections/${id}`);
+    poll.onView?.(body);
     if (['found', 'ambiguous', 'failed', 'cancelled'].includes(body.status) || Date.now() > deadline) return body;
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, poll.everyMs ?? 250));
   }
 }

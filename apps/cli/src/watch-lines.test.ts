@@ -25,6 +25,7 @@ describe('kbisect watch lines', () => {
     const other = '0f0f0f0f-0000-4000-8000-000000000000';
     const round = { n: 2, k: 3, runs: [{ commit: bad, via: 'test' }, { commit: culprit, via: 'test', run: 1 }, { commit: 'b'.repeat(40), via: 'reused', from: other }, { commit: 'd'.repeat(40), via: 'shared', from: other }] };
     expect(describeEvent('round', round, 0, false)).toBe(`round 2 (k=3): testing aaaaaaaaaaaa, cccccccccccc (run 2); reused bbbbbbbbbbbb from ${other}; waiting for dddddddddddd from ${other}`);
+    expect(describeEvent('round', { n: 3, k: 1, runs: [{ commit: bad, via: 'test', disputed: 'shared results contradict each other: …' }] }, 0, false)).toBe('round 3 (k=1): testing aaaaaaaaaaaa (cached verdicts disagree: tested here)');
     expect(describeEvent('run-placed', { commit: bad, machine: 'vm-1' }, 0, false)).toBe('    aaaaaaaaaaaa on vm-1');
     expect(describeEvent('parallel', { k: 4, ready: 4, cap: 64 }, 0, false)).toBe('k = 4: 4 ready in the lab, up to 64 at once');
     expect(describeEvent('verdict', { commit: bad, verdict: 'good', reason: 'exit 0', source: 'probe', reused: { bisection: other, run: 0 } }, 0, false)).toBe(`  aaaaaaaaaaaa is good (exit 0) [reused from ${other}]`);

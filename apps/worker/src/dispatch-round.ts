@@ -1,5 +1,6 @@
-import { candidatesOf, runFields, runKey, runRef, type Progress, type RunRef } from '@kbisect/bisect';
-import { probeFingerprint, stepNames, type BisectionStore, type BuildJob, type CachedRun, type CommandTestJob, type Loaded as LoadedBisection, type LogEvent, type RoundRun, type StepRun, type VerdictCache } from '@kbisect/service';
+import { runFields, runKey, runRef, type Progress, type RunRef } from '@kbisect/bisect';
+import { cachedCandidates } from './cached-candidates.js';
+import { probeFingerprint, stepNames, type BisectionStore, type BuildJob, type CachedRun, type CommandTestJob, type Loaded as LoadedBisection, type LogEvent, type RoundRun, type RunSlot, type StepRun, type Claim, type VerdictCache } from '@kbisect/service';
 
 /** Shared results (issue #18, point 4): the cache, the toolchain the fingerprint names, and how to wake a waiting bisection. */
 export interface SharedResults {
@@ -7,6 +8,13 @@ export interface SharedResults {
   /** The build workers' toolchain table, named (toolchainIdentity): part of a kernel probe's fingerprint. */
   readonly toolchain: string;
   readonly wake: (bisectionIds: readonly string[]) => Promise<void>;
+  /**
+   * Orchestrates a bisection that waits for another's test again later, even
+   * if nothing wakes it: a claim whose holder went away without letting go
+   * (its lease lapsed, or it ended in a pass that crashed before releasing)
+   * is then taken and the run tested here. @defaultValue none (woken only)
+   */
+  readonly recheck?: (bisectionId: string) => Promise<void>;
 }
 
 export interface RoundDeps {
@@ -54,14 +62,18 @@ export async function dispatchRound(id: string, loaded: LoadedBisection, items: 
   if (!created) return false;
   const fp = sharingFingerprint(loaded, deps.shared);
   const placed: { item: RoundItem; via: RoundRun; cached?: CachedRun }[] = [];
+  let disputes: ReturnType<typeof cachedCandidates> | undefined;
   for (const item of items) {
     const fields = runFields(item.ref);
     if (fp === undefined || !deps.shared || !isShareable(item.ref)) {
       placed.push({ item, via: { ...fields, via: 'test' } });
       continue;
     }
-    const claim = await deps.shared.cache.claim({ fingerprint: fp, commit: item.ref.commit, run: item.ref.run }, id);
-    if (claim.kind === 'cached') placed.push({ item, via: { ...fields, via: 'reused', from: claim.run.bisection }, cached: claim.run });
+    const claim = await claimOrTakeOver(deps.shared.cache, deps.store, { fingerprint: fp, commit: item.ref.commit, run: item.ref.run }, id);
+    // A cached verdict another cached one contradicts is not taken: this bisection's own test settles it.
+    const disputed = claim.kind === 'cached' ? (await (disputes ??= cachedCandidates(loaded, fp, deps.shared.cache))).disputed.get(item.ref.commit) : undefined;
+    if (disputed !== undefined) placed.push({ item, via: { ...fields, via: 'test', disputed } });
+    else if (claim.kind === 'cached') placed.push({ item, via: { ...fields, via: 'reused', from: claim.run.bisection }, cached: claim.run });
     else if (claim.kind === 'shared') placed.push({ item, via: { ...fields, via: 'shared', from: claim.from } });
     else placed.push({ item, via: { ...fields, via: 'test' } });
   }
@@ -72,13 +84,15 @@ export async function dispatchRound(id: string, loaded: LoadedBisection, items: 
   if (fresh.length > 0) {
     await deps.store.log.appendOnce(id, `round:${runKey(fresh[0]!.via)}:${fresh[0]!.via.via}`, { type: 'round', at, n: loaded.fold.rounds.length + 1, k, runs: fresh.map((p) => p.via) });
   }
+  // Waiting on another bisection's test: look again later, whoever wakes us (or fails to).
+  if (placed.some((p) => p.via.via === 'shared')) await deps.shared?.recheck?.(id);
   const options = created.request.options;
   const opts = { attempts: 1 + (options?.retries ?? 2), priority: options?.priority ?? 50 };
   let reused = false;
   for (const { item, via, cached } of placed) {
     if (cached) {
-      await deps.store.log.appendOnce(id, stepNames.verdictToken(item.ref), reusedVerdict(item.ref, cached, at));
-      reused = true;
+      // Only a verdict actually logged moves the engine: one logged before (and refused) must not make the caller loop.
+      reused = (await deps.store.log.appendOnce(id, stepNames.verdictToken(item.ref), reusedVerdict(item.ref, cached, at))) !== undefined || reused;
       continue;
     }
     if (via.via === 'shared') continue;
@@ -91,7 +105,24 @@ export async function dispatchRound(id: string, loaded: LoadedBisection, items: 
   return reused;
 }
 
-function reusedVerdict(ref: RunRef, cached: CachedRun, at: string): Extract<LogEvent, { type: 'verdict' }> {
+/**
+ * Asks the cache for a run for `id`. A claim still held by a bisection that
+ * has ended (or does not exist) was left behind — it ended in a pass that
+ * crashed before letting go — so it is taken over and the run tested here.
+ */
+async function claimOrTakeOver(cache: VerdictCache, store: BisectionStore, slot: RunSlot, id: string): Promise<Claim> {
+  const claim = await cache.claim(slot, id);
+  if (claim.kind !== 'shared' || !(await hasEnded(store, claim.from))) return claim;
+  return (await cache.takeOver(slot, claim.from, id)) ? { kind: 'mine' } : cache.claim(slot, id);
+}
+
+async function hasEnded(store: BisectionStore, id: string): Promise<boolean> {
+  const { fold } = await store.load(id);
+  return fold.created === undefined || fold.finished !== undefined;
+}
+
+/** A cached run as this bisection's verdict event: marked reused, linking the original bisection's evidence. */
+export function reusedVerdict(ref: RunRef, cached: CachedRun, at: string): Extract<LogEvent, { type: 'verdict' }> {
   const { revert: _revert, ...fields } = runFields(ref);
   return {
     type: 'verdict', at, ...fields, source: 'probe', verdict: cached.verdict, reason: cached.reason,
@@ -126,40 +157,4 @@ export function unwantedRuns(loaded: LoadedBisection, wanted: readonly RunRef[])
     }
   }
   return [...out.values()];
-}
-
-/**
- * Before picking the next commits of a deterministic search, takes every
- * cached verdict of a commit still among the candidates, as if those runs
- * had just landed: a later bisection over an overlapping range starts where
- * the earlier one's tests already put it, instead of meeting them only when
- * its own midpoints happen to coincide. Goods first, then bads newest first
- * (rev-list order), so each is consistent with the bounds the earlier ones
- * set. Returns true when something was taken (the engine moved).
- */
-export async function takeKnownVerdicts(id: string, loaded: LoadedBisection, k: number, deps: RoundDeps): Promise<boolean> {
-  const fp = sharingFingerprint(loaded, deps.shared);
-  if (fp === undefined || !deps.shared || loaded.replayed.phase !== 'bisecting') return false;
-  const state = loaded.replayed.state;
-  if (state.policy !== undefined) return false;
-  const known = await deps.shared.cache.knownCommits(fp);
-  if (known.length === 0) return false;
-  const candidates = new Set(candidatesOf(state));
-  const decided = new Set(state.history.map((r) => r.commit));
-  const order = new Map(state.graph.commits.map((sha, i) => [sha, i]));
-  const found: { ref: RunRef; cached: CachedRun }[] = [];
-  for (const commit of known) {
-    if (!candidates.has(commit) || decided.has(commit) || commit === state.bad) continue;
-    const ref: RunRef = { commit, purpose: 'bisect', run: 0 };
-    const cached = await deps.shared.cache.lookup({ fingerprint: fp, commit, run: 0 });
-    if (cached) found.push({ ref, cached });
-  }
-  if (found.length === 0) return false;
-  found.sort((a, b) => (a.cached.verdict === b.cached.verdict ? order.get(a.ref.commit)! - order.get(b.ref.commit)! : a.cached.verdict === 'good' ? -1 : 1));
-  const at = deps.now().toISOString();
-  await deps.store.log.appendOnce(id, `round:${runKey(found[0]!.ref)}:reused`, { type: 'round', at, n: loaded.fold.rounds.length + 1, k, runs: found.map(({ ref, cached }) => ({ ...runFields(ref), via: 'reused' as const, from: cached.bisection })) });
-  let taken = false;
-  // A verdict the engine refused (an inconsistent cache) keeps its token: it is never offered again, so this ends.
-  for (const { ref, cached } of found) taken = (await deps.store.log.appendOnce(id, stepNames.verdictToken(ref), reusedVerdict(ref, cached, at))) !== undefined || taken;
-  return taken;
 }

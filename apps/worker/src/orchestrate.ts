@@ -1,13 +1,15 @@
 import { MAX_PARALLEL, next, runFields, runKey, runRef, terminalMessage, type BisectCommand, type BisectState } from '@kbisect/bisect';
 import { narrowedOf, type BisectionRequest, type BisectionStore, type BuildJob, type CommandTestJob, type CommitInfo, type LogEvent, type StepRun } from '@kbisect/service';
-import { dispatchRound, dropRuns, takeKnownVerdicts, unwantedRuns, type RoundItem, type SharedResults } from './dispatch-round.js';
+import { dispatchRound, dropRuns, unwantedRuns, type RoundItem, type SharedResults } from './dispatch-round.js';
+import { takeKnownVerdicts } from './known-verdicts.js';
 import { extraRuns, roundK } from './round-runs.js';
 import { driverStartFor, importedStart, narrowOf, openRange, probesUntestable, requiredSymbolsOf, startDriver, untestableModeOf } from '@kbisect/service/driver';
 import { probeUntestable } from '@kbisect/kbuild';
 import type { Sandbox } from '@kbisect/sandbox';
-import { failBisection, releasePinsOf } from './fail-bisection.js';
+import { failBisection, releaseClaimsOf, releasePinsOf } from './fail-bisection.js';
 import type { OpenRepo } from './repo-port.js';
 import { recordReportFacts } from './report-facts.js';
+import { reuseContradiction } from './reuse-contradiction.js';
 import { RangeTooLargeError } from './range-too-large-error.js';
 import { trustProblem, type RequestTrust } from './request-trust.js';
 import { UntrustedRequestError } from './untrusted-request-error.js';
@@ -104,6 +106,12 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps, p
       await deps.store.log.append(bisectionId, { type: 'parallel', at: deps.now().toISOString(), k, ready, cap: request?.options?.maxParallel ?? MAX_PARALLEL });
       return orchestrate(bisectionId, deps, { kLogged: k });
     }
+    // A test of its own that contradicts a verdict taken from the cache: stop with both named, never a culprit either may have made wrong.
+    const clash = reuseContradiction(loaded);
+    if (clash !== undefined) {
+      await deps.store.log.appendOnce(bisectionId, 'reuse-contradiction', { type: 'failed', at: deps.now().toISOString(), error: clash });
+      return orchestrate(bisectionId, deps);
+    }
     // Verdicts earlier bisections of the same probe already have: taken before choosing what to test.
     if (await takeKnownVerdicts(bisectionId, loaded, k, deps)) return orchestrate(bisectionId, deps, pass);
     await dropRuns(bisectionId, loaded, state.moot ?? [], deps);
@@ -117,7 +125,11 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps, p
     if (await dispatchRound(bisectionId, loaded, items, k, deps)) return orchestrate(bisectionId, deps, pass);
     return 'enqueued';
   }
-  if (loaded.fold.finished) return 'already-finished';
+  if (loaded.fold.finished) {
+    // A pass that crashed between 'finished' and letting go of its claims: this retry lets go (idempotent).
+    await releaseClaimsOf(deps, bisectionId);
+    return 'already-finished';
+  }
   const shas = state.culprit ? [state.culprit] : [...(state.candidates ?? []), ...(state.narrowed?.culprit ? [state.narrowed.culprit] : [])];
   let commits: CommitInfo[] = [];
   if (shas.length > 0) {
@@ -168,7 +180,7 @@ async function finishOnce(deps: OrchestratorDeps, id: string, event: Extract<Log
   await deps.store.log.appendOnce(id, 'finished', event);
   await deps.store.setStatus(id, event.status);
   // Whoever waited for one of this bisection's tests of a shared run tests it now.
-  if (deps.shared) await deps.shared.wake(await deps.shared.cache.releaseAll(id));
+  await releaseClaimsOf(deps, id);
   await releasePinsOf(deps, id);
 }
 

@@ -56,7 +56,7 @@ export function startOrchestratorWorker(ctx: WorkerContext): StartedRole {
   // Out of retries (a clone that keeps failing, a tree whose path is gone): end the bisection with the reason.
   w.on('failed', (job, err) => {
     if (!job || !finalFailure(job, err) || !Value.Check(OrchestrateJobSchema, job.data)) return;
-    void failBisection({ store, now: () => new Date(), cacheDir: config.cacheDir, ...(releasePins ? { releasePins } : {}) }, job.data.bisectionId, err.message)
+    void failBisection({ store, now: () => new Date(), cacheDir: config.cacheDir, shared: ctx.shared, ...(releasePins ? { releasePins } : {}) }, job.data.bisectionId, err.message)
       .catch((e: unknown) => ctx.logger.error({ err: e }, 'could not record a failed orchestration'));
   });
   return { worker: w };

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { StoreClient } from '@kbisect/artifact-store';
 import { DEFAULT_TOOLCHAIN, DEFAULT_TOOLCHAINS } from '@kbisect/kbuild';
 import type { OpenedSandbox, Sandbox } from '@kbisect/sandbox';
-import { BisectionStore, MachineHistory, MachineStore, TestWorkerRegistry, VerdictCache, connectRedis, enqueueOrchestrate, pathRedactor, queueNames, readRequestKey, toolchainIdentity, wakeOrchestrate, type QueueNames, type StepJob } from '@kbisect/service';
+import { BisectionStore, MachineHistory, MachineStore, TestWorkerRegistry, VerdictCache, connectRedis, enqueueOrchestrate, pathRedactor, queueNames, readRequestKey, recheckOrchestrate, toolchainIdentity, wakeOrchestrate, type QueueNames, type StepJob } from '@kbisect/service';
 import { buildAheadQueue, type BuildAheadQueue } from './build-ahead-queue.js';
 import type { SharedResults } from './dispatch-round.js';
 import type { OpenRepo } from './repo-port.js';
@@ -12,6 +12,9 @@ import type { RequestTrust } from './request-trust.js';
 import { shareRun } from './share-run.js';
 import type { WorkerConfig } from './worker-config.js';
 import { openWorkerSandbox } from './worker-sandbox.js';
+
+/** How often a bisection waiting for another's test of a shared run looks again, in case the holder went without letting go. */
+const SHARED_RECHECK_MS = 10 * 60_000;
 
 /** What every role's worker wiring draws on: opened once per process, closed once after the workers. */
 export interface WorkerContext {
@@ -79,6 +82,7 @@ export async function openWorkerContext(config: WorkerConfig, deps: { openRepo: 
     wake: async (ids) => {
       for (const id of ids) await wakeOrchestrate(queues.orchestrate, redis, store.keys, id, 'shared');
     },
+    recheck: (id) => recheckOrchestrate(queues.orchestrate, redis, store.keys, id, SHARED_RECHECK_MS),
   };
   const connections: Redis[] = [redis];
   const context: WorkerContext = {

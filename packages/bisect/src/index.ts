@@ -23,3 +23,4 @@ export { rangeFromImportedLog, type StartRange, type ImportedRangeOutcome } from
 export { nextMergeBaseStep, type MergeBaseStep } from './merge-base-check.js';
 export { MAX_PARALLEL } from './parallel-search.js';
 export { runsAfterVerdict, runsInFlight, speculativeRuns, type RunsAfterVerdict } from './speculation.js';
+export { contradictedBy, disputedOffers, type OfferedVerdict } from './verdict-conflicts.js';

@@ -20,6 +20,7 @@ export const RoundViewSchema = Type.Object({
     run: Type.Optional(Type.Integer()),
     via: Type.Union([Type.Literal('test'), Type.Literal('reused'), Type.Literal('shared')]),
     from: Type.Optional(Type.String()),
+    disputed: Type.Optional(Type.String({ description: 'tested here although cached: why the cached verdict was not taken' })),
     machine: Type.Optional(Type.String()),
     verdict: Type.Optional(VerdictSchema),
   })),

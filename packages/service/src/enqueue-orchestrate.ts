@@ -20,3 +20,14 @@ export async function wakeOrchestrate(queue: Queue, redis: Redis, keys: Keys, bi
   const length = await redis.xlen(keys.log(bisectionId));
   await queue.add('orchestrate', { bisectionId }, { jobId: `${jobIds.orchestrate(bisectionId, length)}-${why}-${Date.now()}`, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, ...KEEP_JOBS });
 }
+
+/**
+ * Orchestrates a bisection again after `delayMs`, whether or not its log
+ * moved: a bisection waiting for another's test of a shared run looks again
+ * (the holder may have gone without letting go). One job per bisection and
+ * period, however many passes asked.
+ */
+export async function recheckOrchestrate(queue: Queue, redis: Redis, keys: Keys, bisectionId: string, delayMs: number): Promise<void> {
+  const length = await redis.xlen(keys.log(bisectionId));
+  await queue.add('orchestrate', { bisectionId }, { jobId: `${jobIds.orchestrate(bisectionId, length)}-recheck-${Math.floor(Date.now() / delayMs)}`, delay: delayMs, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, ...KEEP_JOBS });
+}

@@ -42,6 +42,7 @@ export const RoundRunSchema = Type.Object({
   ...RunRefSchema.properties,
   via: Type.Union([Type.Literal('test'), Type.Literal('reused'), Type.Literal('shared')]),
   from: Type.Optional(Type.String({ description: 'reused/shared: the bisection whose test answers this run' })),
+  disputed: Type.Optional(Type.String({ description: 'test: why a cached verdict of this run was not taken (it contradicts another cached verdict)' })),
 });
 export type RoundRun = Static<typeof RoundRunSchema>;
 

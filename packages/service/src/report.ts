@@ -82,11 +82,12 @@ export function formatReport(view: BisectionView): string {
  */
 function roundLines(view: BisectionView): string[] {
   const rounds = view.rounds ?? [];
-  if (!rounds.some((r) => r.runs.length > 1 || r.runs.some((run) => run.via !== 'test'))) return [];
+  if (!rounds.some((r) => r.runs.length > 1 || r.runs.some((run) => run.via !== 'test' || run.disputed !== undefined))) return [];
   const run = (r: NonNullable<BisectionView['rounds']>[number]['runs'][number]): string => {
     const which = `${short(r.commit)}${r.run ? ` (run ${r.run + 1})` : ''}`;
     const where = r.via === 'reused' ? ` reused from ${r.from ?? '?'}` : r.via === 'shared' ? ` tested by ${r.from ?? '?'}` : r.machine ? ` on ${r.machine}` : '';
-    return `${which}${where}${r.verdict ? ` -> ${r.verdict}` : ''}`;
+    const disputed = r.disputed !== undefined ? ' (cached verdicts disagree: tested here)' : '';
+    return `${which}${where}${disputed}${r.verdict ? ` -> ${r.verdict}` : ''}`;
   };
   return ['', 'Rounds (the runs handed out together; k: tests at once the lab allowed):', ...rounds.map((r) => `  round ${r.n} (k=${r.k}): ${r.runs.map(run).join(', ')}`)];
 }

@@ -7,10 +7,10 @@ import { VerdictCache, type CachedRun } from './verdict-cache.js';
 
 const redis = connectRedis(REDIS_URL);
 const namespaces: string[] = [];
-const fresh = (): { cache: VerdictCache; ns: string } => {
+const fresh = (options: { claimTtlMs?: number } = {}): { cache: VerdictCache; ns: string } => {
   const ns = uniqueNamespace('verdicts');
   namespaces.push(ns);
-  return { cache: new VerdictCache(redis, keysFor(ns)), ns };
+  return { cache: new VerdictCache(redis, keysFor(ns), options), ns };
 };
 afterAll(async () => {
   for (const ns of namespaces) await dropNamespace(ns);
@@ -65,6 +65,52 @@ describe('the shared verdict cache on real Redis', () => {
     expect(await cache.lookup(slot)).toBeUndefined();
     expect((await cache.lookup(second))?.bisection).toBe('B');
     expect(await cache.claim(slot, 'C')).toEqual({ kind: 'mine' });
+  });
+
+  it('a holder whose claim lapsed (a test that waited past the lease) still wakes the waiters when it lands, and they take its result', async () => {
+    const { cache } = fresh({ claimTtlMs: 100 });
+    expect(await cache.claim(slot, 'A')).toEqual({ kind: 'mine' });
+    expect(await cache.claim(slot, 'W')).toEqual({ kind: 'shared', from: 'A' });
+    await new Promise((r) => setTimeout(r, 250));
+    await cache.record(slot, run('A'));
+    // Before the fix the lapsed claim made this release a no-op: W stayed a waiter nobody would wake.
+    expect(await cache.release(slot, 'A')).toEqual(['W']);
+    expect(await cache.claim(slot, 'W')).toEqual({ kind: 'cached', run: run('A') });
+  });
+
+  it('a lapsed claim is the waiter\'s to take; a claim another bisection holds now keeps its waiters for that holder to wake', async () => {
+    const { cache } = fresh({ claimTtlMs: 100 });
+    expect(await cache.claim(slot, 'A')).toEqual({ kind: 'mine' });
+    expect(await cache.claim(slot, 'W')).toEqual({ kind: 'shared', from: 'A' });
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await cache.claim(slot, 'V')).toEqual({ kind: 'mine' });
+    // A's late release must not take V's waiters from it (V would wake nobody).
+    expect(await cache.claim(slot, 'U')).toEqual({ kind: 'shared', from: 'V' });
+    expect(await cache.release(slot, 'A')).toEqual([]);
+    expect((await cache.release(slot, 'V')).sort()).toEqual(['U', 'W']);
+  });
+
+  it('a result marked invalid between its landing and the waiter\'s next pass: the waiter tests the run itself', async () => {
+    const { cache } = fresh();
+    expect(await cache.claim(slot, 'A')).toEqual({ kind: 'mine' });
+    expect(await cache.claim(slot, 'W')).toEqual({ kind: 'shared', from: 'A' });
+    await cache.record(slot, run('A'));
+    expect(await cache.release(slot, 'A')).toEqual(['W']);
+    expect(await cache.invalidateFrom('A')).toBe(1);
+    expect(await cache.claim(slot, 'W')).toEqual({ kind: 'mine' });
+  });
+
+  it('a claim passes to the asker only from the bisection still holding it, and the asker\'s end then releases it', async () => {
+    const { cache } = fresh();
+    expect(await cache.claim(slot, 'A')).toEqual({ kind: 'mine' });
+    expect(await cache.claim(slot, 'W')).toEqual({ kind: 'shared', from: 'A' });
+    expect(await cache.takeOver(slot, 'X', 'W')).toBe(false);
+    expect(await cache.takeOver(slot, 'A', 'W')).toBe(true);
+    expect(await cache.claim(slot, 'W')).toEqual({ kind: 'mine' });
+    expect(await cache.claim(slot, 'V')).toEqual({ kind: 'shared', from: 'W' });
+    // A's late release finds nothing of its own; W's end wakes V.
+    expect(await cache.releaseAll('A')).toEqual([]);
+    expect(await cache.releaseAll('W')).toEqual(['V']);
   });
 
   it('treats an entry that does not parse as absent (the run is tested again)', async () => {

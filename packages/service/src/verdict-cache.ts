@@ -44,12 +44,24 @@ return {'shared', holder}
 `;
 
 // Only the holder releases; the waiters are handed back to be woken, whoever released.
+// A claim that lapsed unrenewed still hands its waiters back: nobody else would ever wake them.
+// (Another bisection holding the run now keeps them: its release wakes them.)
 const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) else return {} end
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then redis.call('DEL', KEYS[1]) elseif holder then return {} end
 local waiters = redis.call('SMEMBERS', KEYS[2])
 redis.call('DEL', KEYS[2])
 redis.call('SREM', KEYS[3], ARGV[2])
 return waiters
+`;
+
+// A claim passes to the asker only while the bisection named as holding it still does (it ended without letting go).
+const TAKE_OVER = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('SREM', KEYS[2], ARGV[4])
+redis.call('SADD', KEYS[3], ARGV[4])
+return 1
 `;
 
 // An entry leaves only if the invalidated bisection wrote it (a later test of the same run may have replaced it since).
@@ -69,7 +81,16 @@ return n
 `;
 
 /** How long a claim lives unrenewed: a test waiting for a busy lab renews it on every orchestration pass. */
-const CLAIM_TTL_MS = 6 * 3600 * 1000;
+export const CLAIM_TTL_MS = 6 * 3600 * 1000;
+
+export interface VerdictCacheOptions {
+  /**
+   * How long a claim lives unless its holder's orchestration renews it; a
+   * waiter that finds it lapsed tests the run itself.
+   * @defaultValue CLAIM_TTL_MS (6 hours)
+   */
+  readonly claimTtlMs?: number;
+}
 
 /**
  * Shared results across bisections (issue #18, point 4), in Redis under the
@@ -80,12 +101,16 @@ const CLAIM_TTL_MS = 6 * 3600 * 1000;
  * so two orchestrators never both test one run.
  */
 export class VerdictCache {
-  constructor(private readonly redis: Redis, private readonly keys: Keys) {}
+  private readonly claimTtlMs: number;
+
+  constructor(private readonly redis: Redis, private readonly keys: Keys, options: VerdictCacheOptions = {}) {
+    this.claimTtlMs = options.claimTtlMs ?? CLAIM_TTL_MS;
+  }
 
   /** Asks to test a run for `bisection`: the cached answer, the go-ahead (a claim), or the bisection already testing it. */
   async claim(slot: RunSlot, bisection: string): Promise<Claim> {
     const { fingerprint: fp, commit, run } = slot;
-    const r = (await this.redis.eval(CLAIM, 4, this.keys.verdicts(fp, commit), this.keys.verdictClaim(fp, commit, run), this.keys.verdictWaiters(fp, commit, run), this.keys.claimsOf(bisection), String(run), bisection, String(CLAIM_TTL_MS), memberOf(slot))) as [string, string];
+    const r = (await this.redis.eval(CLAIM, 4, this.keys.verdicts(fp, commit), this.keys.verdictClaim(fp, commit, run), this.keys.verdictWaiters(fp, commit, run), this.keys.claimsOf(bisection), String(run), bisection, String(this.claimTtlMs), memberOf(slot))) as [string, string];
     if (r[0] === 'cached') {
       const entry = parseRun(r[1]);
       // An entry that does not parse is treated as absent: the run is tested again and the entry replaced.
@@ -113,10 +138,20 @@ export class VerdictCache {
     return this.redis.smembers(this.keys.verdictIndex(fingerprint));
   }
 
-  /** Gives a claim up (the run landed, was dropped, or the bisection ended); returns the bisections to wake. */
+  /** Gives a claim up (the run landed, was dropped, or the bisection ended); returns the bisections to wake (those of a lapsed claim too). */
   async release(slot: RunSlot, bisection: string): Promise<string[]> {
     const { fingerprint: fp, commit, run } = slot;
     return (await this.redis.eval(RELEASE, 3, this.keys.verdictClaim(fp, commit, run), this.keys.verdictWaiters(fp, commit, run), this.keys.claimsOf(bisection), bisection, memberOf(slot))) as string[];
+  }
+
+  /**
+   * Takes a run's claim from `from`, a bisection that ended still holding it
+   * (the caller checked): the asker tests the run itself. False when `from`
+   * no longer holds it (it let go, or another took it): ask again.
+   */
+  async takeOver(slot: RunSlot, from: string, bisection: string): Promise<boolean> {
+    const { fingerprint: fp, commit, run } = slot;
+    return (await this.redis.eval(TAKE_OVER, 3, this.keys.verdictClaim(fp, commit, run), this.keys.claimsOf(from), this.keys.claimsOf(bisection), from, bisection, String(this.claimTtlMs), memberOf(slot))) === 1;
   }
 
   /** Gives up every claim a bisection still holds (it ended); returns the bisections to wake. */

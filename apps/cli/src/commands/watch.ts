@@ -117,12 +117,12 @@ function runNote(d: Record<string, unknown>): string {
   return typeof d.run === 'number' && d.run > 0 ? ` (run ${d.run + 1})` : '';
 }
 
-/** `round N (k=K): testing a, b; reused c from <id>; shared d with <id>`. */
+/** `round N (k=K): testing a, b (cached verdicts disagree: tested here); reused c from <id>; shared d with <id>`. */
 function roundLine(d: Record<string, unknown>): string {
   const runs = Array.isArray(d.runs) ? (d.runs as Record<string, unknown>[]) : [];
   const of = (via: string): Record<string, unknown>[] => runs.filter((r) => r.via === via);
   const parts = [
-    of('test').length > 0 ? `testing ${of('test').map((r) => `${short(r.commit)}${runNote(r)}`).join(', ')}` : '',
+    of('test').length > 0 ? `testing ${of('test').map((r) => `${short(r.commit)}${runNote(r)}${r.disputed !== undefined ? ' (cached verdicts disagree: tested here)' : ''}`).join(', ')}` : '',
     ...of('reused').map((r) => `reused ${short(r.commit)}${runNote(r)} from ${String(r.from)}`),
     ...of('shared').map((r) => `waiting for ${short(r.commit)}${runNote(r)} from ${String(r.from)}`),
   ].filter(Boolean);
