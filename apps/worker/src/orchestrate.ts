@@ -178,6 +178,8 @@ function takesParallel(state: BisectState, k: number): boolean {
 
 async function finishOnce(deps: OrchestratorDeps, id: string, event: Extract<LogEvent, { type: 'finished' }>): Promise<void> {
   await deps.store.log.appendOnce(id, 'finished', event);
+  // Before the status says answered: the list's text search then finds the summary instead of folding.
+  await deps.store.refreshSearch(id);
   await deps.store.setStatus(id, event.status);
   // Whoever waited for one of this bisection's tests of a shared run tests it now.
   await releaseClaimsOf(deps, id);

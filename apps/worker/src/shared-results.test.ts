@@ -185,6 +185,8 @@ describe('contradictory cached verdicts never name a wrong culprit', () => {
     for (const [commit, verdict] of Object.entries(cache)) await cached(w, id, Number(commit), verdict, `earlier-${commit}`);
     await runToEnd(w, id, culprit);
     expect((await store.load(id)).fold.finished).toMatchObject({ status: 'found', culprit: sha(culprit) });
+    // Recording the result stored what the list's text search matches, so no search has to fold this bisection.
+    expect(JSON.parse((await redis.hget(store.keys.meta(id), 'search')) ?? 'null')).toMatchObject({ shas: [sha(culprit)] });
     for (const c of testsHere) expect(testedHere(w, id)).toContain(sha(c));
     // Once its own tests settle the dispute, the side they agree with is reused.
     expect((await reusedCommits(id)).length).toBeGreaterThan(0);

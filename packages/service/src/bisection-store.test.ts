@@ -8,6 +8,7 @@ import type { LogEvent } from './log-event.js';
 import { connectRedis } from './redis-connection.js';
 import { foldAll } from './replay.js';
 import type { BisectionRequest } from './request-schema.js';
+import { STATUSES } from './shared-schemas.js';
 
 const redis = connectRedis(REDIS_URL);
 const namespaces: string[] = [];
@@ -150,5 +151,30 @@ describe('bisections counted by status', () => {
     expect(await store.countByStatus()).toEqual({ queued: 614, running: 0, found: 0, ambiguous: 1, failed: 0, cancelled: 5 });
     await store.setStatus(ids[600]!, 'found');
     expect(await store.countByStatus()).toMatchObject({ ambiguous: 0, found: 1 });
+  });
+
+  it('keeps the answered ones in index order for the text search, rebuilt for a store from before that index', async () => {
+    const { store } = fresh();
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push(await store.create(request, 'alice', new Date(Date.UTC(2026, 0, 1, 0, 0, i))));
+    const answered = async () => (await redis.zrevrange(store.keys.answered, 0, -1));
+    for (const id of ids.slice(0, 6)) await store.setStatus(id, id === ids[2] ? 'ambiguous' : 'found');
+    await store.setStatus(ids[5]!, 'failed');
+    expect(await answered()).toEqual(ids.slice(0, 5).reverse());
+    // The text search pages through them with the index's cursor ('' matches any answered bisection).
+    const first = await store.list({ text: ' ', limit: 2 });
+    expect(first.items.map((i) => i.id)).toEqual([ids[4], ids[3]]);
+    const rest = await store.list({ text: ' ', limit: 10, after: first.next! });
+    expect(rest.items.map((i) => i.id)).toEqual([ids[2], ids[1], ids[0]]);
+    expect(rest.next).toBeUndefined();
+    // As a version before the answered index left them: statuses in the meta hashes and their sets, no answered index.
+    await redis.del(store.keys.answered);
+    await store.setStatus(ids[20]!, 'found');
+    await redis.zrem(store.keys.answered, ids[20]!);
+    expect((await store.list({ text: ' ', limit: 10 })).items.map((i) => i.id)).toEqual([ids[20], ids[4], ids[3], ids[2], ids[1], ids[0]]);
+    // And before the status sets: statuses in the meta hashes only.
+    await redis.del(store.keys.answered, ...STATUSES.map((s) => store.keys.byStatus(s)));
+    expect((await store.list({ text: ' ', limit: 10 })).items.map((i) => i.id)).toEqual([ids[20], ids[4], ids[3], ids[2], ids[1], ids[0]]);
+    expect(await answered()).toEqual([ids[20]!, ...ids.slice(0, 5).reverse()]);
   });
 });

@@ -10,10 +10,12 @@ import { FoldSnapshots } from './fold-snapshot.js';
 import { keysFor, type Keys } from './keys.js';
 import type { LogEvent } from './log-event.js';
 import { replayedOf, type Replayed } from './replay.js';
+import { SEARCH_FIELD, SearchSummaries } from './search-summaries.js';
+import { matchesSearch, parseSearchSummary, searchSummaryOf, type SearchSummary } from './search-summary.js';
 import { repoLabel } from './repo-label.js';
 import type { BisectionRequest } from './request-schema.js';
 import type { Grant, SealedFields } from './request-seal.js';
-import type { BisectionStatus } from './shared-schemas.js';
+import { isAnswered, type BisectionStatus } from './shared-schemas.js';
 import { StatusCounter } from './status-counter.js';
 import { STREAM_START } from './stream-id.js';
 
@@ -23,6 +25,8 @@ const EVIDENCE_LIMIT = 256 * 1024;
 const FOLD_CACHE = 500;
 /** Entries a process applies to a fold before it saves the fold to Redis for the next process. */
 const SNAPSHOT_AFTER = 20;
+/** Bisections a search folds at once when their summaries are missing: enough to overlap round trips, few enough to share Redis. */
+const BACKFILL_BATCH = 50;
 
 export interface ListedBisection {
   readonly id: string;
@@ -39,8 +43,11 @@ export interface ListOptions {
   readonly repo?: string;
   /** Exactly this submitter (token name). */
   readonly by?: string;
-  /** A further test the caller makes (e.g. text in the culprit's subject); run only on items the cheap filters kept. */
-  readonly accept?: (item: ListedBisection) => Promise<boolean>;
+  /**
+   * Text in the culprit's (or a candidate's) subject, or a sha prefix (matchesSearch): only answered
+   * bisections, matched against their search summaries; one without a summary is folded once and its summary stored.
+   */
+  readonly text?: string;
   readonly limit: number;
   /** The `next` of the previous page. */
   readonly after?: string;
@@ -58,7 +65,7 @@ export interface Loaded {
   readonly replayed: Replayed;
 }
 
-/** Bisections in Redis: the event log, the commit graph, and a small summary hash for listing. */
+/** Bisections in Redis: the event log, the commit graph, and a small summary hash for listing (with the search summary). */
 export class BisectionStore {
   readonly keys: Keys;
   readonly log: EventLog;
@@ -66,6 +73,7 @@ export class BisectionStore {
   readonly console: ConsoleLog;
   private readonly statuses: StatusCounter;
   private readonly snapshots: FoldSnapshots;
+  private readonly search: SearchSummaries;
 
   /** `opts.redact`: what a worker's store does to reader-facing texts before storing them (its own paths). */
   constructor(readonly redis: Redis, namespace: string, opts: { redact?: (text: string) => string } = {}) {
@@ -74,6 +82,7 @@ export class BisectionStore {
     this.console = new ConsoleLog(redis, this.keys);
     this.statuses = new StatusCounter(redis, this.keys);
     this.snapshots = new FoldSnapshots(redis, this.keys);
+    this.search = new SearchSummaries(redis, this.keys);
   }
 
   /**
@@ -116,17 +125,25 @@ export class BisectionStore {
   async list(opts: ListOptions): Promise<{ items: ListedBisection[]; next?: string }> {
     const items: ListedBisection[] = [];
     let cursor = parseCursor(opts.after);
+    const { text } = opts;
     // A filtered list may pass over most bisections: read the index in bigger pages then.
-    const filtered = opts.status !== undefined || opts.repo !== undefined || opts.by !== undefined || opts.accept !== undefined;
+    const filtered = opts.status !== undefined || opts.repo !== undefined || opts.by !== undefined || text !== undefined;
     const pageSize = filtered ? 1000 : Math.max(opts.limit * 2, 50);
+    const fields = ['status', 'repo', 'createdAt', 'by', ...(text !== undefined ? [SEARCH_FIELD] : [])];
+    // Only answered bisections can match a text: a search walks their index (same scores, so the same cursor).
+    if (text !== undefined) await this.statuses.ensureAnswered();
+    const index = text !== undefined ? this.keys.answered : this.keys.index;
     for (let guard = 0; guard < 1000 && items.length < opts.limit; guard++) {
       const max = cursor ? String(cursor.score) : '+inf';
-      const page = await this.redis.zrevrangebyscore(this.keys.index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, pageSize);
+      const page = await this.redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, pageSize);
       let advanced = false;
       // One round trip for the page's summary hashes, not one per bisection: filters scan thousands.
       const pipeline = this.redis.pipeline();
-      for (let i = 0; i < page.length; i += 2) pipeline.hgetall(this.keys.meta(page[i]!));
-      const metas = ((await pipeline.exec()) ?? []).map(([, value]) => (value ?? {}) as Record<string, string>);
+      for (let i = 0; i < page.length; i += 2) pipeline.hmget(this.keys.meta(page[i]!), ...fields);
+      const metas = ((await pipeline.exec()) ?? []).map(([, value]) => (value ?? []) as (string | null)[]);
+      const kept = (meta: (string | null)[]): boolean =>
+        (!opts.status || meta[0] === opts.status) && (opts.repo === undefined || meta[1] === opts.repo) && (opts.by === undefined || meta[3] === opts.by);
+      const summaries = text !== undefined ? await this.searchSummaries(page, metas, kept) : undefined;
       for (let i = 0; i < page.length && items.length < opts.limit; i += 2) {
         const id = page[i]!;
         const score = Number(page[i + 1]);
@@ -135,12 +152,12 @@ export class BisectionStore {
         cursor = { score, id };
         advanced = true;
         const meta = metas[i / 2]!;
-        if (opts.status && meta.status !== opts.status) continue;
-        if (opts.repo !== undefined && meta.repo !== opts.repo) continue;
-        if (opts.by !== undefined && meta.by !== opts.by) continue;
-        const item = { id, status: meta.status ?? 'queued', repo: redactUrlCredentials(meta.repo ?? ''), createdAt: meta.createdAt ?? '', by: meta.by ?? '' };
-        if (opts.accept && !(await opts.accept(item))) continue;
-        items.push(item);
+        if (!kept(meta)) continue;
+        if (text !== undefined) {
+          const summary = summaries?.get(id);
+          if (!summary || !matchesSearch(summary, text)) continue;
+        }
+        items.push({ id, status: meta[0] ?? 'queued', repo: redactUrlCredentials(meta[1] ?? ''), createdAt: meta[2] ?? '', by: meta[3] ?? '' });
       }
       if (!advanced || page.length < pageSize) {
         if (items.length < opts.limit) cursor = undefined;
@@ -148,6 +165,39 @@ export class BisectionStore {
       }
     }
     return { items, ...(items.length === opts.limit && cursor ? { next: `${cursor.score}:${cursor.id}` } : {}) };
+  }
+
+  /**
+   * The search summaries of a page's answered bisections that the cheap filters kept: stored ones as read
+   * (meta[4]), the others (stored before summaries existed, or dropped by an append) folded now, a few
+   * at a time, and stored for the next search.
+   */
+  private async searchSummaries(page: readonly string[], metas: readonly (string | null)[][], kept: (meta: (string | null)[]) => boolean): Promise<Map<string, SearchSummary>> {
+    const out = new Map<string, SearchSummary>();
+    const missing: string[] = [];
+    for (let i = 0; i < page.length; i += 2) {
+      const meta = metas[i / 2]!;
+      if (!kept(meta) || !isAnswered(meta[0] ?? '')) continue;
+      const summary = parseSearchSummary(meta[4]);
+      if (summary) out.set(page[i]!, summary);
+      else missing.push(page[i]!);
+    }
+    for (let at = 0; at < missing.length; at += BACKFILL_BATCH) {
+      await Promise.all(missing.slice(at, at + BACKFILL_BATCH).map(async (id) => void out.set(id, await this.refreshSearch(id))));
+    }
+    return out;
+  }
+
+  /**
+   * Folds the bisection and stores its search summary (unless an entry landed meanwhile: then the next
+   * search folds again). Called where a result or a judgement of it is recorded, and by a search that
+   * finds no summary.
+   */
+  async refreshSearch(id: string): Promise<SearchSummary> {
+    const fold = await this.fold(id);
+    const summary = searchSummaryOf(toView(id, fold));
+    if (fold.lastId !== STREAM_START) await this.search.save(id, fold.lastId, summary);
+    return summary;
   }
 
   async saveGraph(id: string, graph: CommitGraph): Promise<void> {

@@ -4,12 +4,17 @@ import { CorruptLogError } from './corrupt-log-error.js';
 import type { Keys } from './keys.js';
 import { LogEventSchema, type LogEvent, type StoredLogEvent } from './log-event.js';
 import { redactEvent } from './path-redaction.js';
+import { SEARCH_FIELD } from './search-summaries.js';
+import { changesSearch } from './search-summary.js';
 
 // Appends only if `token` was never used for this bisection: a replayed job
 // (a worker killed after testing but before acking) cannot record a verdict twice.
+// KEYS[3], ARGV[3]: the meta hash and the search summary's field, deleted with an event that changes it.
 const APPEND_ONCE = `
 if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return false end
-return redis.call('XADD', KEYS[1], '*', 'e', ARGV[2])
+local entry = redis.call('XADD', KEYS[1], '*', 'e', ARGV[2])
+if ARGV[3] ~= '' then redis.call('HDEL', KEYS[3], ARGV[3]) end
+return entry
 `;
 
 export type RawEntries = [string, string[]][];
@@ -39,14 +44,19 @@ export class EventLog {
     return JSON.stringify(this.redact ? redactEvent(event, this.redact) : event);
   }
 
+  /** An event that changes the search summary drops it in the same transaction: no reader keeps one older than the log. */
   async append(id: string, event: LogEvent): Promise<string> {
-    const entry = await this.redis.xadd(this.keys.log(id), '*', 'e', this.encode(event));
-    return entry ?? '';
+    if (!changesSearch(event)) return (await this.redis.xadd(this.keys.log(id), '*', 'e', this.encode(event))) ?? '';
+    const res = await this.redis.multi().xadd(this.keys.log(id), '*', 'e', this.encode(event)).hdel(this.keys.meta(id), SEARCH_FIELD).exec();
+    const [err, entry] = res?.[0] ?? [new Error(`append to ${this.keys.log(id)} was aborted`), null];
+    if (err) throw err;
+    return typeof entry === 'string' ? entry : '';
   }
 
   /** Appends unless an event with the same token was appended before; returns the entry id or undefined. */
   async appendOnce(id: string, token: string, event: LogEvent): Promise<string | undefined> {
-    const res = (await this.redis.eval(APPEND_ONCE, 2, this.keys.log(id), this.keys.once(id), token, this.encode(event))) as string | null;
+    const field = changesSearch(event) ? SEARCH_FIELD : '';
+    const res = (await this.redis.eval(APPEND_ONCE, 3, this.keys.log(id), this.keys.once(id), this.keys.meta(id), token, this.encode(event), field)) as string | null;
     return res ?? undefined;
   }
 

@@ -9,7 +9,7 @@ export { CorruptLogError } from './corrupt-log-error.js';
 export { keysFor, type Keys } from './keys.js';
 export { replay, replayedOf, foldAll, type Replayed } from './replay.js';
 export { applyEntries, emptyFold, FOLD_VERSION, type BisectionFold } from './bisection-fold.js';
-export { STATUSES, type BisectionStatus } from './shared-schemas.js';
+export { STATUSES, ANSWERED_STATUSES, isAnswered, type BisectionStatus } from './shared-schemas.js';
 export { BisectionStore, type Loaded, type ListedBisection, type ListOptions } from './bisection-store.js';
 export { BisectionViewSchema, toView, type BisectionView } from './bisection-view.js';
 export {
@@ -46,7 +46,8 @@ export { chooseRepo, mayUseTree, withTreeDefaults, RepoRefusedError, type RepoCh
 export { checkTreeRegistration } from './tree-registration.js';
 export { OpenRepoPolicySchema, openRepoPolicyFromEnv, OpenRepoPolicyError, OPEN_REPO_SCHEMES, type OpenRepoPolicy } from './open-repo-policy.js';
 export { repoLabel } from './repo-label.js';
-export { ListItemSchema, listItemOf, matchesText, reproducerLine, type ListItem } from './list-item.js';
+export { ListItemSchema, listItemOf, reproducerLine, type ListItem } from './list-item.js';
+export { SearchSummarySchema, searchSummaryOf, matchesSearch, type SearchSummary } from './search-summary.js';
 export { RangeSchema, QueueStateSchema, SessionViewSchema, type RangeView, type QueueState, type SessionView } from './ui-schemas.js';
 export { probeFingerprint, toolchainIdentity, type FingerprintInputs } from './probe-fingerprint.js';
 export { VerdictCache, CachedRunSchema, CLAIM_TTL_MS, type CachedRun, type Claim, type RunSlot, type VerdictCacheOptions } from './verdict-cache.js';

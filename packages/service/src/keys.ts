@@ -16,6 +16,8 @@ export interface Keys {
   /** Set when a build ahead became moot: its build worker stops it. */
   dropBuildAhead(id: string, run: string): string;
   readonly metrics: string;
+  /** The answered bisections (found or ambiguous), scored like the index: what the list's text search walks. */
+  readonly answered: string;
   /** The ids of the bisections with a status, one set per status: /metrics counts them with SCARD. */
   byStatus(status: string): string;
   /** A web UI session, by the sha256 of its cookie value (a Redis reader cannot replay a cookie). */
@@ -59,6 +61,7 @@ export function keysFor(namespace: string): Keys {
     buildsAhead: (id) => `${b(id)}:ahead`,
     dropBuildAhead: (id, run) => `${b(id)}:ahead-drop:${run}`,
     metrics: `${namespace}:metrics`,
+    answered: `${namespace}:bisections:answered`,
     byStatus: (status) => `${namespace}:status:${status}`,
     session: (hash) => `${namespace}:session:${hash}`,
     submissions: (token) => `${namespace}:token:${token}:submissions`,

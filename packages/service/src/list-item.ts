@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { BisectionView } from './bisection-view.js';
 import type { BisectionRequest } from './request-schema.js';
+import { culpritSubjectOf } from './search-summary.js';
 
 /** One row of GET /bisections: the first five fields as before, the rest what a triage list shows. */
 export const ListItemSchema = Type.Object({
@@ -29,7 +30,7 @@ export function reproducerLine(probe: BisectionRequest['probe']): string {
 
 /** The list row of a bisection, from its view and its request. */
 export function listItemOf(view: BisectionView, request: BisectionRequest | undefined): ListItem {
-  const subject = view.culprit ? view.commits?.find((c) => c.sha === view.culprit)?.subject : undefined;
+  const subject = culpritSubjectOf(view);
   return {
     id: view.id,
     status: view.status,
@@ -47,13 +48,4 @@ export function listItemOf(view: BisectionView, request: BisectionRequest | unde
     ...(view.candidatesLeft !== undefined ? { candidatesLeft: view.candidatesLeft } : {}),
     ...(view.confidence !== undefined ? { confidence: view.confidence } : {}),
   };
-}
-
-/** Whether a row matches the list's text filter: a culprit or candidate sha prefix, or words of the culprit's subject. */
-export function matchesText(item: ListItem, view: BisectionView, text: string): boolean {
-  const needle = text.trim().toLowerCase();
-  if (needle === '') return true;
-  if (/^[0-9a-f]{4,40}$/.test(needle) && [view.culprit, ...(view.candidates ?? []), ...(view.commits ?? []).map((c) => c.sha)].some((sha) => sha?.startsWith(needle))) return true;
-  const haystack = [item.culpritSubject, ...(view.commits ?? []).map((c) => c.subject)].filter((s): s is string => s !== undefined).join('\n').toLowerCase();
-  return haystack.includes(needle);
 }

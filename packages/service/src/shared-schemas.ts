@@ -41,6 +41,12 @@ export const STATUSES = ['queued', 'running', ...FINISHED] as const;
 export type BisectionStatus = (typeof STATUSES)[number];
 /** Where a bisection is, as the API lists it. */
 export const StatusSchema = Type.Union(STATUSES.map((s) => Type.Literal(s)));
+/** Statuses whose bisections name a culprit or candidates: the only ones the list's text search can match. */
+export const ANSWERED_STATUSES = ['found', 'ambiguous'] as const satisfies readonly BisectionStatus[];
+
+export function isAnswered(status: string): boolean {
+  return (ANSWERED_STATUSES as readonly string[]).includes(status);
+}
 
 const RunsSchema = { runs: Type.Integer(), failures: Type.Integer() };
 const EvidenceSchema = {

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { next, toBisectLog } from '@kbisect/bisect';
-import { BisectionRequestSchema, BisectionViewSchema, ListItemSchema, listItemOf, matchesText, toView, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, SubmissionQuota, VerdictSchema, formatMail, formatReport, mayRunCommandProbes, parseCursor, sealGrant } from '@kbisect/service';
+import { BisectionRequestSchema, BisectionViewSchema, ListItemSchema, listItemOf, toView, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, SubmissionQuota, VerdictSchema, formatMail, formatReport, mayRunCommandProbes, parseCursor, sealGrant } from '@kbisect/service';
 import { ImportLogError, checkImportLog, rangeProblem } from '@kbisect/service/driver';
 import { ApiError } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
@@ -17,8 +17,6 @@ import { admit } from './admission.js';
 import { limitProblem, withinLimits } from './submission-limits.js';
 import { submittedRepo, withDefaultsOfNamedTree } from './submitted-repo.js';
 
-/** Statuses whose bisections name a culprit or candidates: what the list's text filter can match. */
-const ANSWERED: ReadonlySet<string> = new Set(['found', 'ambiguous']);
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Bisection id' }) });
 const Addresses = Type.Array(Type.String({ minLength: 3, maxLength: 320 }), { maxItems: 50, description: 'Extra recipients: repeat the parameter (to=a@b&to=c@d)' });
 const ReportQuery = Type.Object({
@@ -115,24 +113,18 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       const q = request.query;
       const rowOf = async (id: string) => {
         const { fold } = await deps.store.load(id);
-        const view = toView(id, fold);
-        return { view, item: listItemOf(view, fold.created?.request) };
+        return listItemOf(toView(id, fold), fold.created?.request);
       };
-      const text = q.q;
       const page = await deps.store.list({
         limit: q.limit,
         ...(q.status ? { status: q.status } : {}),
         ...(q.repo !== undefined ? { repo: q.repo } : {}),
         ...(q.submittedBy !== undefined ? { by: q.submittedBy } : {}),
-        // Only an answered bisection has a culprit or candidates to match: the others are passed over from the summary hash.
-        ...(text !== undefined ? { accept: async (listed) => {
-          if (!ANSWERED.has(listed.status)) return false;
-          const { view, item } = await rowOf(listed.id);
-          return matchesText(item, view, text);
-        } } : {}),
+        // Matched against each answered bisection's search summary, so only the page's rows are folded.
+        ...(q.q !== undefined ? { text: q.q } : {}),
         ...(q.cursor !== undefined ? { after: q.cursor } : {}),
       });
-      const items = await Promise.all(page.items.map(async (i) => (await rowOf(i.id)).item));
+      const items = await Promise.all(page.items.map((i) => rowOf(i.id)));
       return { items, ...(page.next !== undefined ? { next: page.next } : {}) };
     });
 
