@@ -50,7 +50,8 @@ async function bisect(h: Harness, mode: 'on' | 'off'): Promise<Run> {
       type: 'kernel', configFragments: ['qemu-x86_64', 'iommu-vfio', 'thp'], requireConfig: ['CONFIG_TRANSPARENT_HUGEPAGE'], pool: 'virtual',
       reproducer: { name: 'vfio-pin-check', args: ['--mode=fork', '--seconds=8'], timeoutSec: 240 },
     },
-    options: { checkEndpoints: false },
+    // reuse: false — the second run would otherwise take every verdict of the first from the shared cache.
+    options: { checkEndpoints: false, reuse: false },
   });
   if (submitted.status !== 201) throw new Error(`submit answered ${submitted.status}`);
   const view = await waitForEnd<{ status: string; culprit?: string; error?: string }>(h, submitted.body.id, 3_600_000);
