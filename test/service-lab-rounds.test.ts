@@ -23,7 +23,7 @@ interface View {
   steps: number;
   reused?: number;
   maxParallel?: number;
-  verdicts: { commit: string; verdict: string; purpose?: string; reusedFrom?: string; reusedEvidence?: string[] }[];
+  verdicts: { commit: string; verdict: string; purpose?: string; reusedFrom?: string; reusedEvidence?: string[]; reused?: { purpose?: string } }[];
   rounds?: { n: number; k: number; runs: { commit: string; run?: number; via: string; from?: string; machine?: string }[] }[];
 }
 
@@ -162,6 +162,9 @@ describe('rounds follow the lab, results are shared', () => {
     expect(await runsOf(b.id)).toEqual([]);
     const purposes = ['check-bad', 'check-good', 'verify-culprit', 'verify-parent'];
     for (const purpose of purposes) expect(b.verdicts.find((v) => v.purpose === purpose)).toMatchObject({ reusedFrom: a.id });
+    // The original run says what it was run for when it was not a bisect step (the culprit's was one in the first bisection).
+    expect(b.verdicts.find((v) => v.purpose === 'check-bad')?.reused?.purpose).toBe('check-bad');
+    expect(b.verdicts.find((v) => v.purpose === 'verify-culprit')?.reused?.purpose).toBeUndefined();
     expect(await report(b.id)).toMatch(/\[check-bad\] .*\n +reused from /);
   }, 240_000);
 
