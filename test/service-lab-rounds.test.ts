@@ -23,7 +23,7 @@ interface View {
   steps: number;
   reused?: number;
   maxParallel?: number;
-  verdicts: { commit: string; verdict: string; reusedFrom?: string; reusedEvidence?: string[] }[];
+  verdicts: { commit: string; verdict: string; purpose?: string; reusedFrom?: string; reusedEvidence?: string[]; reused?: { purpose?: string } }[];
   rounds?: { n: number; k: number; runs: { commit: string; run?: number; via: string; from?: string; machine?: string }[] }[];
 }
 
@@ -144,6 +144,28 @@ describe('rounds follow the lab, results are shared', () => {
     expect(retested.culprit).toBe(git.culprit);
     expect(retested.reused).toBeUndefined();
     expect(retested.steps).toBe(git.tested.length);
+  }, 240_000);
+
+  it('endpoint checks and verification runs go through the shared results too: a second bisection with both tests nothing', async () => {
+    // A fingerprint of its own (the command differs): the first one tests its ends and its verification itself.
+    const command = `sh ${probe} # checks`;
+    const options = { checkEndpoints: true, verify: true, maxParallel: 1 };
+    const a = await waitForEnd<View>(h, await submit(repo.fx.shas[0]!, options, command), 180_000);
+    expect(a.culprit).toBe(git.culprit);
+    // Its verification re-tests the culprit and its parent although its own search has them.
+    expect(a.reused).toBeUndefined();
+    expect((await runsOf(a.id)).length).toBe(a.steps);
+    expect(a.steps).toBeGreaterThanOrEqual(git.tested.length + 4);
+    const b = await waitForEnd<View>(h, await submit(repo.fx.shas[0]!, options, command), 180_000);
+    expect(b.culprit).toBe(git.culprit);
+    expect(b.steps).toBe(0);
+    expect(await runsOf(b.id)).toEqual([]);
+    const purposes = ['check-bad', 'check-good', 'verify-culprit', 'verify-parent'];
+    for (const purpose of purposes) expect(b.verdicts.find((v) => v.purpose === purpose)).toMatchObject({ reusedFrom: a.id });
+    // The original run says what it was run for when it was not a bisect step (the culprit's was one in the first bisection).
+    expect(b.verdicts.find((v) => v.purpose === 'check-bad')?.reused?.purpose).toBe('check-bad');
+    expect(b.verdicts.find((v) => v.purpose === 'verify-culprit')?.reused?.purpose).toBeUndefined();
+    expect(await report(b.id)).toMatch(/\[check-bad\] .*\n +reused from /);
   }, 240_000);
 
   it("a flaky policy's repeated runs of one commit run on several workers at once", async () => {

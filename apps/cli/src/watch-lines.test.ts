@@ -29,6 +29,8 @@ describe('kbisect watch lines', () => {
     expect(describeEvent('run-placed', { commit: bad, machine: 'vm-1' }, 0, false)).toBe('    aaaaaaaaaaaa on vm-1');
     expect(describeEvent('parallel', { k: 4, ready: 4, cap: 64 }, 0, false)).toBe('k = 4: 4 ready in the lab, up to 64 at once');
     expect(describeEvent('verdict', { commit: bad, verdict: 'good', reason: 'exit 0', source: 'probe', reused: { bisection: other, run: 0 } }, 0, false)).toBe(`  aaaaaaaaaaaa is good (exit 0) [reused from ${other}]`);
-    expect(describeEvent('verdict', { commit: bad, verdict: 'bad', reason: 'exit 1', source: 'probe', machine: 'vm-2' }, 0, false)).toBe('  aaaaaaaaaaaa is bad (exit 1)');
+    expect(describeEvent('verdict', { commit: bad, verdict: 'bad', reason: 'exit 1', source: 'probe', machine: 'vm-2' }, 0, false)).toBe('  aaaaaaaaaaaa is bad (exit 1)');    // Endpoint checks and verification runs are answered from the cache too, and say so like a step.
+    expect(describeEvent('verdict', { commit: bad, verdict: 'bad', reason: 'exit 1', source: 'probe', purpose: 'check-bad', reused: { bisection: other, run: 0 } }, 0, false)).toBe(`  aaaaaaaaaaaa is bad (exit 1) [reused from ${other}]`);
+    expect(describeEvent('verdict', { commit: bad, verdict: 'good', reason: 'exit 0', source: 'probe', purpose: 'verify-revert', reused: { bisection: other, run: 0, purpose: 'verify-revert' } }, 0, false)).toBe(`  aaaaaaaaaaaa with the culprit reverted is good (exit 0) [reused from ${other}]`);
   });
 });

@@ -1,5 +1,6 @@
 import { runFields, runKey, runRef, type Progress, type RunRef } from '@kbisect/bisect';
 import { cachedCandidates } from './cached-candidates.js';
+import { sharedSlot } from './shared-slot.js';
 import { probeFingerprint, stepNames, type BisectionStore, type BuildJob, type CachedRun, type CommandTestJob, type Loaded as LoadedBisection, type LogEvent, type RoundRun, type RunSlot, type StepRun, type Claim, type VerdictCache } from '@kbisect/service';
 
 /** Shared results (issue #18, point 4): the cache, the toolchain the fingerprint names, and how to wake a waiting bisection. */
@@ -44,9 +45,9 @@ export function sharingFingerprint(loaded: LoadedBisection, shared: SharedResult
   return loaded.fold.created?.request.options?.reuse === false ? undefined : fingerprintOf(loaded, shared);
 }
 
-/** Runs whose result may come from, or go to, the cache: bisect runs of a plain commit (checks, verifications and forced runs are this bisection's own). */
-export function isShareable(ref: RunRef): boolean {
-  return ref.purpose === 'bisect' && ref.revert === undefined;
+/** The cache slot of one of this bisection's runs under `fingerprint` (its policy decides which runs share: sharedSlot). */
+export function slotIn(loaded: LoadedBisection, ref: RunRef, fingerprint: string): RunSlot | undefined {
+  return sharedSlot(ref, fingerprint, loaded.replayed.phase === 'bisecting' ? loaded.replayed.state.policy : undefined);
 }
 
 /**
@@ -65,13 +66,14 @@ export async function dispatchRound(id: string, loaded: LoadedBisection, items: 
   let disputes: ReturnType<typeof cachedCandidates> | undefined;
   for (const item of items) {
     const fields = runFields(item.ref);
-    if (fp === undefined || !deps.shared || !isShareable(item.ref)) {
+    const slot = fp === undefined ? undefined : slotIn(loaded, item.ref, fp);
+    if (slot === undefined || !deps.shared) {
       placed.push({ item, via: { ...fields, via: 'test' } });
       continue;
     }
-    const claim = await claimOrTakeOver(deps.shared.cache, deps.store, { fingerprint: fp, commit: item.ref.commit, run: item.ref.run }, id);
+    const claim = await claimOrTakeOver(deps.shared.cache, deps.store, slot, id);
     // A cached verdict another cached one contradicts is not taken: this bisection's own test settles it.
-    const disputed = claim.kind === 'cached' ? (await (disputes ??= cachedCandidates(loaded, fp, deps.shared.cache))).disputed.get(item.ref.commit) : undefined;
+    const disputed = claim.kind === 'cached' && fp !== undefined ? (await (disputes ??= cachedCandidates(loaded, fp, deps.shared.cache))).disputed.get(item.ref.commit) : undefined;
     if (disputed !== undefined) placed.push({ item, via: { ...fields, via: 'test', disputed } });
     else if (claim.kind === 'cached') placed.push({ item, via: { ...fields, via: 'reused', from: claim.run.bisection }, cached: claim.run });
     else if (claim.kind === 'shared') placed.push({ item, via: { ...fields, via: 'shared', from: claim.from } });
@@ -126,7 +128,7 @@ export function reusedVerdict(ref: RunRef, cached: CachedRun, at: string): Extra
   const { revert: _revert, ...fields } = runFields(ref);
   return {
     type: 'verdict', at, ...fields, source: 'probe', verdict: cached.verdict, reason: cached.reason,
-    reused: { bisection: cached.bisection, run: cached.run, ...(cached.evidence !== undefined ? { evidence: cached.evidence } : {}), ...(cached.buildEvidence !== undefined ? { buildEvidence: cached.buildEvidence } : {}) },
+    reused: { bisection: cached.bisection, run: cached.run, ...(cached.purpose !== undefined ? { purpose: cached.purpose } : {}), ...(cached.evidence !== undefined ? { evidence: cached.evidence } : {}), ...(cached.buildEvidence !== undefined ? { buildEvidence: cached.buildEvidence } : {}) },
     ...(cached.metrics !== undefined ? { metrics: cached.metrics } : {}),
     ...(cached.machine !== undefined ? { machine: cached.machine } : {}),
   };
@@ -142,7 +144,8 @@ export async function dropRuns(id: string, loaded: LoadedBisection, refs: readon
   const fp = sharingFingerprint(loaded, deps.shared);
   for (const ref of refs) {
     const dropped = await deps.dropWaiting({ bisectionId: id, ...runFields(ref) });
-    if (dropped && fp !== undefined && deps.shared && isShareable(ref)) await deps.shared.wake(await deps.shared.cache.release({ fingerprint: fp, commit: ref.commit, run: ref.run }, id));
+    const slot = fp === undefined ? undefined : slotIn(loaded, ref, fp);
+    if (dropped && slot !== undefined && deps.shared) await deps.shared.wake(await deps.shared.cache.release(slot, id));
   }
 }
 

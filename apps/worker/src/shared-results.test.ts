@@ -8,91 +8,16 @@
  * give a wrong culprit.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { runFields, runKey, runRef, type RunRef, type Verdict } from '@kbisect/bisect';
-import { fakeSha, graphOf, linearHistory } from '@kbisect/bisect/testing';
-import { BisectionStore, VerdictCache, connectRedis, formatReport, stepNames, type BisectionOptions, type KernelProbe, type LogEvent } from '@kbisect/service';
-import { unavailableSandbox } from '@kbisect/sandbox';
-import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../test/support/redis-namespace.js';
-import { fingerprintOf, type SharedResults } from './dispatch-round.js';
+import { formatReport } from '@kbisect/service';
+import { fingerprintOf } from './dispatch-round.js';
 import { failBisection } from './fail-bisection.js';
-import { orchestrate, type OrchestratorDeps } from './orchestrate.js';
-import type { WorkerRepo } from './repo-port.js';
-import { shareRun } from './share-run.js';
+import { orchestrate } from './orchestrate.js';
+import { numberOf, sha, sharedWorlds, testedHere, type World } from './shared-world.test-support.js';
 
-const ns = uniqueNamespace('shared-results');
-const redis = connectRedis(REDIS_URL);
-const store = new BisectionStore(redis, ns);
-afterAll(async () => {
-  redis.disconnect();
-  await dropNamespace(ns);
-});
+const { store, world, bisection, land, cached, runToEnd, events, close } = sharedWorlds('shared-results');
+afterAll(close);
 
-// Each world's probe differs (its reproducer's argument), so each test has a fingerprint, and a cache, of its own.
-const probeOf = (tag: string): KernelProbe => ({ type: 'kernel', configFragments: ['qemu-x86_64'], pool: 'virtual', reproducer: { name: 'boot', args: [tag] } });
-let worlds = 0;
-const sha = (i: number): string => fakeSha(i);
-const { graph, good, bad } = graphOf(linearHistory(17));
-/** Commit `i` of the linear history 0..16 (the graph lists them newest first). */
-const numberOf = new Map(Array.from({ length: 17 }, (_, i) => [sha(i), i]));
-
-/** One orchestrator's world: the runs it queued and the bisections it woke, per bisection. */
-interface World { readonly probe: KernelProbe; readonly deps: OrchestratorDeps; readonly shared: SharedResults; readonly queued: Map<string, RunRef[]>; readonly woken: string[]; readonly rechecks: string[] }
-
-function world(): World {
-  const queued = new Map<string, RunRef[]>();
-  const woken: string[] = [];
-  const rechecks: string[] = [];
-  const shared: SharedResults = { cache: new VerdictCache(redis, store.keys), toolchain: 'gcc-test', wake: async (ids) => void woken.push(...ids), recheck: async (id) => void rechecks.push(id) };
-  const queue = async (job: { bisectionId: string } & Parameters<typeof runRef>[0]): Promise<void> => {
-    queued.set(job.bisectionId, [...(queued.get(job.bisectionId) ?? []), runRef(job)]);
-  };
-  const deps: OrchestratorDeps = {
-    store, shared, trust: { allowCommandProbe: false }, now: () => new Date(), sandbox: unavailableSandbox('no maintainer lookup here'),
-    // The range is initialized by the test; at the end only the answer's commit info is asked (none here).
-    openRepo: async () => ({ commitInfo: async () => new Map() }) as unknown as WorkerRepo,
-    enqueueBuild: queue, enqueueTest: queue,
-  };
-  return { probe: probeOf(`world-${++worlds}`), deps, shared, queued, woken, rechecks };
-}
-
-/** A kernel bisection of 0..16 (good 0, bad 16), initialized as the orchestrator would. */
-async function bisection(w: World, options: BisectionOptions = {}): Promise<string> {
-  const id = await store.create({ repo: '/srv/linux', good: [good], bad, probe: w.probe, options: { checkEndpoints: false, ...options } }, 'tester', new Date());
-  await store.saveGraph(id, graph);
-  await store.log.appendOnce(id, 'initialized', { type: 'initialized', at: new Date().toISOString(), bad, goods: [good], commits: graph.commits.length, untestable: {} });
-  return id;
-}
-
-/** A run's verdict landing from its test job: recorded once, then shared (cached, claim released, waiters woken). */
-async function land(w: World, id: string, ref: RunRef, verdict: Verdict): Promise<void> {
-  await store.log.appendOnce(id, stepNames.verdictToken(ref), { type: 'verdict', at: new Date().toISOString(), ...runFields(ref), verdict, reason: 'test', source: 'probe' });
-  await shareRun(store, w.shared, { bisectionId: id, ...runFields(ref) });
-}
-
-/** What another bisection (id `from`) left in the cache under this bisection's fingerprint. */
-async function cached(w: World, id: string, commit: number, verdict: 'good' | 'bad', from: string): Promise<void> {
-  const fp = fingerprintOf(await store.load(id), w.shared)!;
-  await w.shared.cache.record({ fingerprint: fp, commit: sha(commit), run: 0 }, { verdict, reason: 'cached', bisection: from, run: 0, at: new Date(0).toISOString() });
-}
-
-/** Orchestrates and answers every queued run from `truth` (the first bad commit) until the bisection ends. */
-async function runToEnd(w: World, id: string, culprit: number): Promise<void> {
-  const answered = new Set<string>();
-  for (let pass = 0; pass < 40; pass++) {
-    if ((await orchestrate(id, w.deps)) === 'finished') return;
-    const open = (w.queued.get(id) ?? []).filter((r) => !answered.has(runKey(r)));
-    if (open.length === 0) throw new Error(`bisection ${id} waits with nothing queued`);
-    for (const ref of open) {
-      answered.add(runKey(ref));
-      await land(w, id, ref, numberOf.get(ref.commit)! >= culprit ? 'bad' : 'good');
-    }
-  }
-  throw new Error(`bisection ${id} did not end in 40 passes`);
-}
-
-const events = async (id: string): Promise<LogEvent[]> => (await store.log.read(id)).map((e) => e.event);
 const reusedCommits = async (id: string): Promise<string[]> => (await events(id)).flatMap((e) => (e.type === 'verdict' && e.reused ? [e.commit] : []));
-const testedHere = (w: World, id: string): string[] => (w.queued.get(id) ?? []).map((r) => r.commit);
 
 /** Two bisections of one probe: the owner tests commit 8 (git's first step), the waiter waits for the owner's test. */
 async function ownerAndWaiter(w: World): Promise<{ owner: string; waiter: string }> {

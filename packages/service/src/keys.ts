@@ -26,14 +26,17 @@ export interface Keys {
   submissions(token: string): string;
   /** The ids a token has queued or running: the concurrency limit. */
   active(token: string): string;
-  /** Shared results: the runs of one commit under one probe fingerprint (a hash, run index → cached run). */
-  verdicts(fingerprint: string, commit: string): string;
+  /**
+   * Shared results: the runs of one kernel under one probe fingerprint (a hash, run index → cached run). The
+   * kernel is the commit, or the commit with `revert` reverted on top (a revert check): another kernel, its own runs.
+   */
+  verdicts(fingerprint: string, commit: string, revert?: string): string;
   /** The commits with cached runs under one fingerprint (a set): what a new bisection can take before its first test. */
   verdictIndex(fingerprint: string): string;
-  /** Who is testing run `run` of a commit under a fingerprint now (a string with a TTL): in-flight dedupe. */
-  verdictClaim(fingerprint: string, commit: string, run: number): string;
+  /** Who is testing run `run` of a kernel (commit, and what is reverted) under a fingerprint now (a string with a TTL): in-flight dedupe. */
+  verdictClaim(fingerprint: string, commit: string, run: number, revert?: string): string;
   /** The bisections waiting for that claimed run's result (a set). */
-  verdictWaiters(fingerprint: string, commit: string, run: number): string;
+  verdictWaiters(fingerprint: string, commit: string, run: number, revert?: string): string;
   /** The cache entries a bisection's runs wrote (a set of `<verdicts key>|<run>`): what an invalid annotation removes. */
   verdictsFrom(id: string): string;
   /** The claims a bisection holds (a set of claim keys): released when it ends. */
@@ -48,6 +51,8 @@ export interface Keys {
 
 export function keysFor(namespace: string): Keys {
   const b = (id: string): string => `${namespace}:b:${id}`;
+  // A plain commit keeps the key it always had; a reverted one adds what is reverted.
+  const kernel = (fp: string, commit: string, revert: string | undefined): string => `${namespace}:verdicts:${fp}:${commit}${revert === undefined ? '' : `:revert:${revert}`}`;
   return {
     index: `${namespace}:bisections`,
     log: (id) => `${b(id)}:log`,
@@ -66,10 +71,10 @@ export function keysFor(namespace: string): Keys {
     session: (hash) => `${namespace}:session:${hash}`,
     submissions: (token) => `${namespace}:token:${token}:submissions`,
     active: (token) => `${namespace}:token:${token}:active`,
-    verdicts: (fp, commit) => `${namespace}:verdicts:${fp}:${commit}`,
+    verdicts: (fp, commit, revert) => kernel(fp, commit, revert),
     verdictIndex: (fp) => `${namespace}:verdicts:${fp}`,
-    verdictClaim: (fp, commit, run) => `${namespace}:verdicts:${fp}:${commit}:${run}:claim`,
-    verdictWaiters: (fp, commit, run) => `${namespace}:verdicts:${fp}:${commit}:${run}:waiters`,
+    verdictClaim: (fp, commit, run, revert) => `${kernel(fp, commit, revert)}:${run}:claim`,
+    verdictWaiters: (fp, commit, run, revert) => `${kernel(fp, commit, revert)}:${run}:waiters`,
     verdictsFrom: (id) => `${b(id)}:verdicts-written`,
     claimsOf: (id) => `${b(id)}:claims`,
     testWorkers: `${namespace}:test-workers`,

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { BisectionRequestSchema } from './request-schema.js';
 import { GrantSchema } from './request-seal.js';
-import { FinishedStatusSchema, ProgressSchema, RunRefSchema, ShaSchema as Sha, VerdictSchema } from './shared-schemas.js';
+import { FinishedStatusSchema, ProgressSchema, PurposeSchema, RunRefSchema, ShaSchema as Sha, VerdictSchema } from './shared-schemas.js';
 import { TreeNameSchema } from './tree-schema.js';
 import { NarrowedSchema } from './untestable-mode.js';
 
@@ -32,6 +32,7 @@ export const ReportRecipientsSchema = Type.Object({
 export const ReusedSchema = Type.Object({
   bisection: Type.String({ description: 'The bisection that tested this run; its evidence names are under that id' }),
   run: Type.Integer({ minimum: 0, description: 'Which run of the commit it was there' }),
+  purpose: Type.Optional(Type.Union(PurposeSchema.anyOf, { description: 'Why it was run there, when not as a bisect step (check-bad, check-good, verify-…): a verdict counts for any run of the same kernel' })),
   evidence: Type.Optional(Type.String()),
   buildEvidence: Type.Optional(Type.String()),
 });

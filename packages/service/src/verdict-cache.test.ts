@@ -118,6 +118,44 @@ describe('the shared verdict cache on real Redis', () => {
     await redis.hset(keysFor(ns).verdicts(slot.fingerprint, commit), '0', '{"verdict":"maybe"}');
     expect(await cache.claim(slot, 'A')).toEqual({ kind: 'mine' });
   });
+
+  it('treats an entry that is not JSON at all as absent too', async () => {
+    const { cache, ns } = fresh();
+    await redis.hset(keysFor(ns).verdicts(slot.fingerprint, commit), '0', 'not json');
+    expect(await cache.claim(slot, 'A')).toEqual({ kind: 'mine' });
+  });
+
+  it('never hands a bisection its own cached run back: it asked again, so it wants a new test (and a claim)', async () => {
+    const { cache } = fresh();
+    await cache.record(slot, run('A'));
+    expect(await cache.claim(slot, 'A')).toEqual({ kind: 'mine' });
+    // Its claim makes others wait as for any run; the cached entry still answers them.
+    expect(await cache.claim(slot, 'B')).toEqual({ kind: 'cached', run: run('A') });
+    // Its new result does not replace the first one.
+    await cache.record(slot, run('A', 'good'));
+    expect((await cache.lookup(slot))?.verdict).toBe('bad');
+    expect(await cache.release(slot, 'A')).toEqual([]);
+  });
+
+  it('keeps a reverted kernel\'s runs apart from the commit\'s: only the same revert answers, and it is no known commit', async () => {
+    const { cache } = fresh();
+    const reverted = { ...slot, revert: 'e'.repeat(40) };
+    await cache.record(reverted, { ...run('A', 'good'), purpose: 'verify-revert' });
+    expect(await cache.lookup(slot)).toBeUndefined();
+    expect(await cache.lookup({ ...slot, revert: 'f'.repeat(40) })).toBeUndefined();
+    expect(await cache.claim(reverted, 'B')).toEqual({ kind: 'cached', run: { ...run('A', 'good'), purpose: 'verify-revert' } });
+    expect(await cache.knownCommits(slot.fingerprint)).toEqual([]);
+    expect([...(await cache.runsOf(slot.fingerprint, commit, reverted.revert)).keys()]).toEqual([0]);
+    // Claims of the two kernels are apart too, and an ended bisection lets go of a reverted one's.
+    expect(await cache.claim({ ...slot, run: 1 }, 'C')).toEqual({ kind: 'mine' });
+    expect(await cache.claim({ ...reverted, run: 1 }, 'D')).toEqual({ kind: 'mine' });
+    expect(await cache.claim({ ...reverted, run: 1 }, 'W')).toEqual({ kind: 'shared', from: 'D' });
+    expect(await cache.releaseAll('D')).toEqual(['W']);
+    expect(await cache.claim({ ...reverted, run: 1 }, 'W')).toEqual({ kind: 'mine' });
+    // An invalid result takes its reverted runs out as well.
+    expect(await cache.invalidateFrom('A')).toBe(1);
+    expect(await cache.lookup(reverted)).toBeUndefined();
+  });
 });
 
 describe('the live test worker slots on real Redis', () => {

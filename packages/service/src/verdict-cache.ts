@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Keys } from './keys.js';
+import { PurposeSchema } from './shared-schemas.js';
 
 /** One run of a commit as another bisection may take it: the verdict and where its evidence is. */
 export const CachedRunSchema = Type.Object({
@@ -11,6 +12,8 @@ export const CachedRunSchema = Type.Object({
   bisection: Type.String(),
   /** Which run of the commit it was there. */
   run: Type.Integer({ minimum: 0 }),
+  /** Why it was run there, when not as a bisect step (an endpoint check, a verification run): its evidence names say it too. */
+  purpose: Type.Optional(PurposeSchema),
   at: Type.String(),
   evidence: Type.Optional(Type.String()),
   buildEvidence: Type.Optional(Type.String()),
@@ -19,20 +22,26 @@ export const CachedRunSchema = Type.Object({
 });
 export type CachedRun = Static<typeof CachedRunSchema>;
 
-/** The (commit, fingerprint, run index) one cached run answers. */
+/** The (commit, fingerprint, run index) one cached run answers; `revert` when the kernel had a commit reverted on top (another kernel: runs of its own). */
 export interface RunSlot {
   readonly fingerprint: string;
   readonly commit: string;
   readonly run: number;
+  readonly revert?: string;
 }
 
 /** What asking to test a run found: the cache has it, this bisection may test it, or another bisection is testing it. */
 export type Claim = { readonly kind: 'cached'; readonly run: CachedRun } | { readonly kind: 'mine' } | { readonly kind: 'shared'; readonly from: string };
 
-// Cached → the entry; free or ours → ours (TTL renewed); another's → join its waiters.
+// Cached by another bisection → the entry; free or ours → ours (TTL renewed); another's → join its waiters.
+// A bisection's own cached run is not handed back to it: its log has it already, so asking again means it wants
+// a new test (a verification re-tests what its own search tested). An entry that does not decode is returned for the caller to drop.
 const CLAIM = `
 local cached = redis.call('HGET', KEYS[1], ARGV[1])
-if cached then return {'cached', cached} end
+if cached then
+  local ok, entry = pcall(cjson.decode, cached)
+  if not ok or type(entry) ~= 'table' or entry.bisection ~= ARGV[2] then return {'cached', cached} end
+end
 local holder = redis.call('GET', KEYS[2])
 if not holder or holder == ARGV[2] then
   redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
@@ -109,27 +118,32 @@ export class VerdictCache {
 
   /** Asks to test a run for `bisection`: the cached answer, the go-ahead (a claim), or the bisection already testing it. */
   async claim(slot: RunSlot, bisection: string): Promise<Claim> {
-    const { fingerprint: fp, commit, run } = slot;
-    const r = (await this.redis.eval(CLAIM, 4, this.keys.verdicts(fp, commit), this.keys.verdictClaim(fp, commit, run), this.keys.verdictWaiters(fp, commit, run), this.keys.claimsOf(bisection), String(run), bisection, String(this.claimTtlMs), memberOf(slot))) as [string, string];
+    const { fingerprint: fp, commit, run, revert } = slot;
+    const r = (await this.redis.eval(CLAIM, 4, this.keys.verdicts(fp, commit, revert), this.keys.verdictClaim(fp, commit, run, revert), this.keys.verdictWaiters(fp, commit, run, revert), this.keys.claimsOf(bisection), String(run), bisection, String(this.claimTtlMs), memberOf(slot))) as [string, string];
     if (r[0] === 'cached') {
       const entry = parseRun(r[1]);
       // An entry that does not parse is treated as absent: the run is tested again and the entry replaced.
       if (entry) return { kind: 'cached', run: entry };
-      await this.redis.hdel(this.keys.verdicts(fp, commit), String(run));
+      await this.redis.hdel(this.keys.verdicts(fp, commit, revert), String(run));
       return this.claim(slot, bisection);
     }
     return r[0] === 'mine' ? { kind: 'mine' } : { kind: 'shared', from: r[1] };
   }
 
-  /** Stores a tested run (the first result of that run index stays) and remembers who wrote it, for invalidation. */
+  /**
+   * Stores a tested run (the first result of that run index stays) and remembers who wrote it, for invalidation.
+   * Only a plain commit's runs go to the index of known commits: a reverted kernel is no candidate's verdict.
+   */
   async record(slot: RunSlot, entry: CachedRun): Promise<void> {
-    const key = this.keys.verdicts(slot.fingerprint, slot.commit);
-    await this.redis.multi().hsetnx(key, String(slot.run), JSON.stringify(entry)).sadd(this.keys.verdictIndex(slot.fingerprint), slot.commit).sadd(this.keys.verdictsFrom(entry.bisection), `${key}|${slot.run}`).exec();
+    const key = this.keys.verdicts(slot.fingerprint, slot.commit, slot.revert);
+    const tx = this.redis.multi().hsetnx(key, String(slot.run), JSON.stringify(entry)).sadd(this.keys.verdictsFrom(entry.bisection), `${key}|${slot.run}`);
+    if (slot.revert === undefined) tx.sadd(this.keys.verdictIndex(slot.fingerprint), slot.commit);
+    await tx.exec();
   }
 
   /** The cached run, if any (no claim taken). */
   async lookup(slot: RunSlot): Promise<CachedRun | undefined> {
-    const json = await this.redis.hget(this.keys.verdicts(slot.fingerprint, slot.commit), String(slot.run));
+    const json = await this.redis.hget(this.keys.verdicts(slot.fingerprint, slot.commit, slot.revert), String(slot.run));
     return json === null ? undefined : parseRun(json);
   }
 
@@ -140,8 +154,8 @@ export class VerdictCache {
 
   /** Gives a claim up (the run landed, was dropped, or the bisection ended); returns the bisections to wake (those of a lapsed claim too). */
   async release(slot: RunSlot, bisection: string): Promise<string[]> {
-    const { fingerprint: fp, commit, run } = slot;
-    return (await this.redis.eval(RELEASE, 3, this.keys.verdictClaim(fp, commit, run), this.keys.verdictWaiters(fp, commit, run), this.keys.claimsOf(bisection), bisection, memberOf(slot))) as string[];
+    const { fingerprint: fp, commit, run, revert } = slot;
+    return (await this.redis.eval(RELEASE, 3, this.keys.verdictClaim(fp, commit, run, revert), this.keys.verdictWaiters(fp, commit, run, revert), this.keys.claimsOf(bisection), bisection, memberOf(slot))) as string[];
   }
 
   /**
@@ -150,8 +164,8 @@ export class VerdictCache {
    * no longer holds it (it let go, or another took it): ask again.
    */
   async takeOver(slot: RunSlot, from: string, bisection: string): Promise<boolean> {
-    const { fingerprint: fp, commit, run } = slot;
-    return (await this.redis.eval(TAKE_OVER, 3, this.keys.verdictClaim(fp, commit, run), this.keys.claimsOf(from), this.keys.claimsOf(bisection), from, bisection, String(this.claimTtlMs), memberOf(slot))) === 1;
+    const { fingerprint: fp, commit, run, revert } = slot;
+    return (await this.redis.eval(TAKE_OVER, 3, this.keys.verdictClaim(fp, commit, run, revert), this.keys.claimsOf(from), this.keys.claimsOf(bisection), from, bisection, String(this.claimTtlMs), memberOf(slot))) === 1;
   }
 
   /** Gives up every claim a bisection still holds (it ended); returns the bisections to wake. */
@@ -171,9 +185,9 @@ export class VerdictCache {
     return (await this.redis.eval(INVALIDATE, 1, this.keys.verdictsFrom(bisection), bisection)) as number;
   }
 
-  /** The cached runs of a commit under a fingerprint, by run index (for tests and operators). */
-  async runsOf(fingerprint: string, commit: string): Promise<Map<number, CachedRun>> {
-    const all = await this.redis.hgetall(this.keys.verdicts(fingerprint, commit));
+  /** The cached runs of a commit (with `revert` reverted, if given) under a fingerprint, by run index (for tests and operators). */
+  async runsOf(fingerprint: string, commit: string, revert?: string): Promise<Map<number, CachedRun>> {
+    const all = await this.redis.hgetall(this.keys.verdicts(fingerprint, commit, revert));
     const out = new Map<number, CachedRun>();
     for (const [run, json] of Object.entries(all)) {
       const entry = parseRun(json);
@@ -192,11 +206,12 @@ function parseRun(json: string): CachedRun | undefined {
   }
 }
 
+// A claim as a member of the holder's set: `fp|commit|run`, `|revert` added for a reverted kernel (members written before reverts were shared have three parts).
 function memberOf(slot: RunSlot): string {
-  return `${slot.fingerprint}|${slot.commit}|${slot.run}`;
+  return [slot.fingerprint, slot.commit, String(slot.run), ...(slot.revert !== undefined ? [slot.revert] : [])].join('|');
 }
 
 function slotOf(member: string): RunSlot | undefined {
-  const [fingerprint, commit, run] = member.split('|');
-  return fingerprint && commit && run !== undefined ? { fingerprint, commit, run: Number(run) } : undefined;
+  const [fingerprint, commit, run, revert] = member.split('|');
+  return fingerprint && commit && run !== undefined ? { fingerprint, commit, run: Number(run), ...(revert ? { revert } : {}) } : undefined;
 }

@@ -86,7 +86,7 @@ export function describeEvent(event: string, d: Record<string, unknown>, tested:
     case 'verdict':
       // A command probe's reason already says forced; a kernel's lab verdict does not.
       if (d.purpose === 'narrow') return `  ${short(d.commit)} is ${String(d.verdict)}${String(d.reason).startsWith('forced') ? '' : ', forced'} (${String(d.reason)})`;
-      if (d.purpose === 'verify-revert') return `  ${short(d.commit)} with the culprit reverted is ${String(d.verdict)} (${String(d.reason)})`;
+      if (d.purpose === 'verify-revert') return `  ${short(d.commit)} with the culprit reverted is ${String(d.verdict)} (${String(d.reason)})${reusedNote(d.reused)}`;
       return `  ${short(d.commit)} is ${String(d.verdict)} (${String(d.reason)})${d.source === 'manual' ? ` [by ${String(d.by ?? 'a maintainer')}]` : ''}${reusedNote(d.reused)}`;
     case 'round':
       return roundLine(d);
