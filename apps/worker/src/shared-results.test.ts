@@ -14,7 +14,7 @@ import { failBisection } from './fail-bisection.js';
 import { orchestrate } from './orchestrate.js';
 import { numberOf, sha, sharedWorlds, testedHere, type World } from './shared-world.test-support.js';
 
-const { store, world, bisection, land, cached, runToEnd, events, close } = sharedWorlds('shared-results');
+const { store, redis, world, bisection, land, cached, runToEnd, events, close } = sharedWorlds('shared-results');
 afterAll(close);
 
 const reusedCommits = async (id: string): Promise<string[]> => (await events(id)).flatMap((e) => (e.type === 'verdict' && e.reused ? [e.commit] : []));

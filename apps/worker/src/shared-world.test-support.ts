@@ -9,6 +9,7 @@
  */
 import { runFields, runKey, runRef, type RunRef, type Verdict } from '@kbisect/bisect';
 import { fakeSha, graphOf, linearHistory } from '@kbisect/bisect/testing';
+import type { Redis } from 'ioredis';
 import { BisectionStore, VerdictCache, connectRedis, stepNames, type BisectionOptions, type KernelProbe, type LogEvent } from '@kbisect/service';
 import { unavailableSandbox } from '@kbisect/sandbox';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../test/support/redis-namespace.js';
@@ -39,6 +40,8 @@ export const testedHere = (w: World, id: string): string[] => (w.queued.get(id) 
 
 export interface SharedWorlds {
   readonly store: BisectionStore;
+  /** The connection the store and the cache use, for reading what they wrote. */
+  readonly redis: Redis;
   world(): World;
   /** A kernel bisection of 0..16 (good 0, bad 16 unless `ends` say otherwise), initialized as the orchestrator would; endpoint checks off unless asked. */
   bisection(w: World, options?: BisectionOptions, ends?: { readonly good: number; readonly bad: number }): Promise<string>;
@@ -116,7 +119,7 @@ export function sharedWorlds(label: string): SharedWorlds {
   const reusedRuns = async (id: string): Promise<string[]> => (await events(id)).flatMap((e) => (e.type === 'verdict' && e.reused ? [runKey(e)] : []));
 
   return {
-    store, world, bisection, land, cached, runToEnd, events, reusedRuns,
+    store, redis, world, bisection, land, cached, runToEnd, events, reusedRuns,
     close: async () => {
       redis.disconnect();
       await dropNamespace(ns);
