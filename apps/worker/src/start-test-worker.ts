@@ -32,10 +32,18 @@ export async function startTestWorker(ctx: WorkerContext): Promise<StartedRole> 
   });
   logger.info({ listen: `${config.bootHttp.listenHost}:${bootFiles.port}`, machinesUse: bootFiles.baseUrl }, 'boot file server listening');
   // Each concurrent command test gets its own slot: worktrees nobody else touches, kept between tests.
-  const testSlots = await claimSlots(config.cacheDir, 'test-checkouts', config.concurrency.test);
+  const testSlots = await claimSlots(config.cacheDir, 'test-checkouts', config.concurrency.test).catch(async (err: unknown) => {
+    await bootFiles.close();
+    throw err;
+  });
   const checkouts = testCheckouts(testSlots.dirs);
   // Kernels from the store land in this host's own cache: nothing of the build host's disk is read.
-  const kernels: KernelFetcher | undefined = ctx.storeClient ? storeFetcher(ctx.storeClient, await ArtifactDisk.open(join(config.cacheDir, 'store-cache'), config.storeCacheGb * 1024 ** 3)) : undefined;
+  const kernels: KernelFetcher | undefined = ctx.storeClient
+    ? storeFetcher(ctx.storeClient, await ArtifactDisk.open(join(config.cacheDir, 'store-cache'), config.storeCacheGb * 1024 ** 3).catch(async (err: unknown) => {
+      await Promise.all([bootFiles.close(), testSlots.release()]);
+      throw err;
+    }))
+    : undefined;
   const w = new Worker(
     ctx.names.test,
     async (job: Job) => {

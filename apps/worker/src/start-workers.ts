@@ -23,18 +23,23 @@ export async function startWorkers(config: WorkerConfig, deps: { openRepo: OpenR
   const { context } = opened;
   // Started in this order, released in this order (test slots before build slots).
   const roles: StartedRole[] = [];
-  if (config.roles.includes('orchestrator')) roles.push(startOrchestratorWorker(context));
-  if (config.roles.includes('test')) roles.push(await startTestWorker(context));
-  if (config.roles.includes('build')) roles.push(await startBuildWorker(context));
+  const stop = async (): Promise<void> => {
+    // Withdrawn first, so no round counts on slots that are going away; resources last, once no job uses them.
+    for (const role of roles) await role.withdraw?.();
+    await Promise.all(roles.map((role) => role.worker.close()));
+    await opened.close();
+    for (const role of roles) await role.release?.();
+  };
+  try {
+    if (config.roles.includes('orchestrator')) roles.push(startOrchestratorWorker(context));
+    if (config.roles.includes('test')) roles.push(await startTestWorker(context));
+    if (config.roles.includes('build')) roles.push(await startBuildWorker(context));
+  } catch (err) {
+    // A role that cannot start (a busy boot port, build slots held elsewhere) must not leave the others taking jobs in a process about to exit.
+    await stop().catch((e: unknown) => deps.logger.error({ err: e }, 'could not stop the roles already started'));
+    throw err;
+  }
 
   for (const { worker } of roles) worker.on('error', (err) => deps.logger.error({ err }, 'worker error'));
-  return {
-    async close() {
-      // Withdrawn first, so no round counts on slots that are going away; resources last, once no job uses them.
-      for (const role of roles) await role.withdraw?.();
-      await Promise.all(roles.map((role) => role.worker.close()));
-      await opened.close();
-      for (const role of roles) await role.release?.();
-    },
-  };
+  return { close: stop };
 }
