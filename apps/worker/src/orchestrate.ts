@@ -6,6 +6,7 @@ import { extraRuns, roundK } from './round-runs.js';
 import { driverStartFor, importedStart, narrowOf, openRange, probesUntestable, requiredSymbolsOf, startDriver, untestableModeOf } from '@kbisect/service/driver';
 import { probeUntestable } from '@kbisect/kbuild';
 import type { Sandbox } from '@kbisect/sandbox';
+import { withEndpointReuseHint } from './endpoint-reuse-hint.js';
 import { failBisection, releaseClaimsOf, releasePinsOf } from './fail-bisection.js';
 import type { OpenRepo } from './repo-port.js';
 import { recordReportFacts } from './report-facts.js';
@@ -150,7 +151,7 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps, p
     status: state.status,
     ...(state.culprit ? { culprit: state.culprit } : {}),
     ...(state.candidates ? { candidates: [...state.candidates] } : {}),
-    ...(state.error ? { error: state.error } : {}),
+    ...(state.error ? { error: withEndpointReuseHint(state, state.error, loaded.fold) } : {}),
     ...(state.narrowed ? { narrowed: narrowedOf(state.narrowed) } : {}),
     commits,
   });

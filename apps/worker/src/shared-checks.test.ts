@@ -39,6 +39,20 @@ describe('endpoint checks through the shared verdict cache', () => {
     expect(testedHere(w, id)).toEqual([8, 12, 10, 11].map(sha));
   });
 
+  it('an end failing on a reused verdict says so and points at reuse: false, not only at turning the check off', async () => {
+    const w = world();
+    const id = await bisection(w, { checkEndpoints: true });
+    // Another bisection's (wrong, or differently configured) test says the bad end is clean.
+    await cached(w, id, 16, 'good', 'earlier-wrong');
+    await runToEnd(w, id, 11);
+    expect(testedHere(w, id)).not.toContain(sha(16));
+    const finished = (await store.load(id)).fold.finished;
+    expect(finished).toMatchObject({ status: 'failed' });
+    expect(finished?.error).toMatch(/^endpoint check: the bad commit .* does not reproduce/);
+    expect(finished?.error).toContain('reused from bisection earlier-wrong');
+    expect(finished?.error).toContain('reuse: false');
+  });
+
   it('an endpoint check\'s verdict answers a later bisection\'s bisect step of that commit, marked with the purpose it was tested for', async () => {
     const w = world();
     const first = await bisection(w, { checkEndpoints: true }, { good: 4, bad: 12 });
