@@ -77,8 +77,9 @@ export async function kernelDemo(io: Io, dirs: { cacheDir: string; stateDir: str
       const client = await apiClientFromEnv({ KBISECT_URL: api.url, KBISECT_TOKEN: (await readFile(tokens.tokenPath, 'utf8')).trim() });
       // Verified as a maintainer would before replying: the culprit and its parent again, and the bad end with the culprit reverted.
       // The local admin registers the fixture as a tree, and the demo submits by its name like any user.
+      // reuse: false — the demo's Redis outlives it, and a second demo would otherwise take every verdict of the first from the shared cache and show no kernel built or booted.
       await client.json('POST', '/api/v1/trees', { name: DEMO_TREE, repo: fixture });
-      const { id } = await client.json<{ id: string }>('POST', '/api/v1/bisections', { repo: DEMO_TREE, good: ['v6.1-base'], bad: 'demo-bad', probe: DEMO_PROBE, options: { verify: true, verifyRevert: true } });
+      const { id } = await client.json<{ id: string }>('POST', '/api/v1/bisections', { repo: DEMO_TREE, good: ['v6.1-base'], bad: 'demo-bad', probe: DEMO_PROBE, options: { verify: true, verifyRevert: true, reuse: false } });
       io.err(`kbisect demo: bisection ${id} submitted to ${api.url}`);
       io.err(`kbisect demo: watch it in a browser at ${api.url}/b/${id} (sign in with the token in ${tokens.tokenPath})`);
       const status = await watchBisection(client, id, io);
