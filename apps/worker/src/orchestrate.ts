@@ -127,8 +127,8 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps, p
     return 'enqueued';
   }
   if (loaded.fold.finished) {
-    // A pass that crashed between 'finished' and letting go of its claims: this retry lets go (idempotent).
-    await releaseClaimsOf(deps, bisectionId);
+    // A pass that crashed between 'finished' and the rest of the ending (status, claims, pins): this retry completes it.
+    await completeEnding(deps, bisectionId, loaded.fold.finished.status);
     return 'already-finished';
   }
   const shas = state.culprit ? [state.culprit] : [...(state.candidates ?? []), ...(state.narrowed?.culprit ? [state.narrowed.culprit] : [])];
@@ -179,12 +179,22 @@ function takesParallel(state: BisectState, k: number): boolean {
 
 async function finishOnce(deps: OrchestratorDeps, id: string, event: Extract<LogEvent, { type: 'finished' }>): Promise<void> {
   await deps.store.log.appendOnce(id, 'finished', event);
-  // Before the status says answered: the list's text search then finds the summary instead of folding.
-  await deps.store.refreshSearch(id);
-  await deps.store.setStatus(id, event.status);
+  await completeEnding(deps, id, event.status);
+}
+
+/**
+ * What follows the 'finished' event; each step is idempotent, so a retried
+ * pass that finds the event already logged runs them again. The status comes
+ * first: a pass that dies after logging the end must not leave the list and
+ * the token's limit saying 'running'. The search summary comes last — it only
+ * saves a later search a fold (a search folds a bisection that has none).
+ */
+async function completeEnding(deps: OrchestratorDeps, id: string, status: Extract<LogEvent, { type: 'finished' }>['status']): Promise<void> {
+  await deps.store.setStatus(id, status);
   // Whoever waited for one of this bisection's tests of a shared run tests it now.
   await releaseClaimsOf(deps, id);
   await releasePinsOf(deps, id);
+  await deps.store.refreshSearch(id);
 }
 
 /**

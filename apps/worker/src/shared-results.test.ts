@@ -78,6 +78,15 @@ describe('two bisections sharing a run: whoever waits is never left hanging', ()
     await waiterTestsItself(w, waiter);
   });
 
+  it('a pass that crashed right after logging the end: the retried pass also sets the status (not left running, holding the token\'s limit)', async () => {
+    const w = world();
+    const { owner } = await ownerAndWaiter(w);
+    await endWithoutLettingGo(owner);
+    expect(await redis.hget(store.keys.meta(owner), 'status')).toBe('running');
+    expect(await orchestrate(owner, w.deps)).toBe('already-finished');
+    expect(await redis.hget(store.keys.meta(owner), 'status')).toBe('cancelled');
+  });
+
   it('the owner ended in a pass that crashed before letting go, and nothing retries it: the waiter\'s recheck takes the run over', async () => {
     const w = world();
     const { owner, waiter } = await ownerAndWaiter(w);

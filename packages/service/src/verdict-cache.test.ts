@@ -90,6 +90,21 @@ describe('the shared verdict cache on real Redis', () => {
     expect((await cache.release(slot, 'V')).sort()).toEqual(['U', 'W']);
   });
 
+  it('a waiter that became the holder (its holder\'s claim lapsed, or it took the claim over) is not woken by its own release', async () => {
+    const { cache } = fresh({ claimTtlMs: 100 });
+    expect(await cache.claim(slot, 'A')).toEqual({ kind: 'mine' });
+    expect(await cache.claim(slot, 'W')).toEqual({ kind: 'shared', from: 'A' });
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await cache.claim(slot, 'W')).toEqual({ kind: 'mine' });
+    expect(await cache.claim(slot, 'V')).toEqual({ kind: 'shared', from: 'W' });
+    expect(await cache.release(slot, 'W')).toEqual(['V']);
+    const other = { ...slot, commit: 'd'.repeat(40) };
+    expect(await cache.claim(other, 'A')).toEqual({ kind: 'mine' });
+    expect(await cache.claim(other, 'W')).toEqual({ kind: 'shared', from: 'A' });
+    expect(await cache.takeOver(other, 'A', 'W')).toBe(true);
+    expect(await cache.release(other, 'W')).toEqual([]);
+  });
+
   it('a result marked invalid between its landing and the waiter\'s next pass: the waiter tests the run itself', async () => {
     const { cache } = fresh();
     expect(await cache.claim(slot, 'A')).toEqual({ kind: 'mine' });

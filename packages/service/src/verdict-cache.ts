@@ -155,7 +155,9 @@ export class VerdictCache {
   /** Gives a claim up (the run landed, was dropped, or the bisection ended); returns the bisections to wake (those of a lapsed claim too). */
   async release(slot: RunSlot, bisection: string): Promise<string[]> {
     const { fingerprint: fp, commit, run, revert } = slot;
-    return (await this.redis.eval(RELEASE, 3, this.keys.verdictClaim(fp, commit, run, revert), this.keys.verdictWaiters(fp, commit, run, revert), this.keys.claimsOf(bisection), bisection, memberOf(slot))) as string[];
+    const waiters = (await this.redis.eval(RELEASE, 3, this.keys.verdictClaim(fp, commit, run, revert), this.keys.verdictWaiters(fp, commit, run, revert), this.keys.claimsOf(bisection), bisection, memberOf(slot))) as string[];
+    // A waiter that became the holder (the claim lapsed, or it took it over) is still in the set: never wake the releaser.
+    return waiters.filter((w) => w !== bisection);
   }
 
   /**
@@ -177,7 +179,7 @@ export class VerdictCache {
       if (slot) for (const w of await this.release(slot, bisection)) woken.add(w);
     }
     await this.redis.del(this.keys.claimsOf(bisection));
-    return [...woken].filter((w) => w !== bisection);
+    return [...woken];
   }
 
   /** Removes what a bisection's runs put in the cache (its result was marked invalid); returns how many runs left. */

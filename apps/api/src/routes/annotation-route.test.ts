@@ -1,5 +1,6 @@
 /** POST /bisections/:id/annotations: a maintainer's judgement kept as an event, in the view and the report. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { VerdictCache } from '@kbisect/service';
 import { apiTestApp, type ApiTestApp } from '../../../../test/support/api-app.js';
 
 let t: ApiTestApp;
@@ -35,5 +36,20 @@ describe('POST /bisections/:id/annotations', () => {
     expect((await post('t-mia', { kind: 'culprit-override', culprit: 'c'.repeat(40), reason: 'x' })).json()).toMatchObject({ error: { field: 'culprit', message: expect.stringContaining('not in the bisection') } });
     expect((await post('t-mia', { kind: 'invalid', reason: '' })).json()).toMatchObject({ error: { field: 'reason' } });
     expect((await post('t-sam', { kind: 'invalid', reason: 'x' })).statusCode).toBe(403);
+  });
+
+  it('an invalid mark takes the result out of the shared verdict cache even when storing the search summary fails', async () => {
+    const cache = new VerdictCache(t.redis, t.store.keys);
+    const slot = { fingerprint: 'fp-annotate', commit: inRange, run: 0 };
+    await cache.record(slot, { verdict: 'bad', reason: 'oops', bisection: id, run: 0, at: '2026-11-30T11:00:00.000Z' });
+    // The summary only saves a later search a fold; its failure must not keep a bad verdict shared.
+    const refresh = vi.spyOn(t.store, 'refreshSearch').mockRejectedValueOnce(new Error('redis went away'));
+    try {
+      // Recorded, so a 201: a client retrying a 500 would record the judgement twice.
+      expect((await post('t-mia', { kind: 'invalid', reason: 'the lab was broken' })).statusCode).toBe(201);
+    } finally {
+      refresh.mockRestore();
+    }
+    expect(await cache.lookup(slot)).toBeUndefined();
   });
 });

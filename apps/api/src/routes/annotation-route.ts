@@ -39,10 +39,11 @@ export function annotationRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         throw new ApiError('KBISECT_ERR_VALIDATION', "culprit: only a 'culprit-override' names a culprit", 'culprit');
       }
       await deps.store.log.append(id, { type: 'annotation', at: deps.now().toISOString(), by: request.principal!.name, kind, ...(culprit !== undefined ? { culprit } : {}), reason });
-      // The overriding culprit becomes searchable in the list (the append dropped the old summary).
-      await deps.store.refreshSearch(id);
       // An invalid result's runs leave the shared verdict cache: no later bisection takes them.
       if (kind === 'invalid') await new VerdictCache(deps.redis, deps.store.keys).invalidateFrom(id);
+      // The overriding culprit becomes searchable in the list (the append dropped the old summary). Last, and
+      // not the request's failure: the annotation is kept either way, and a search folds a bisection with no summary.
+      await deps.store.refreshSearch(id).catch((err: unknown) => request.log.warn({ err, bisection: id }, 'search summary not stored'));
       request.log.info({ bisection: id, kind, by: request.principal!.name }, 'result annotated');
       return reply.status(201).send({ id, accepted: true });
     });
