@@ -5,20 +5,31 @@
  * skips the answer is an honest ambiguous set holding the true culprit, never
  * a wrong culprit (in --first-parent mode, where the culprit is the
  * first-parent commit that brought the bug in, a found culprit is git's); k = 1 gives git's answer exactly, skips included. The graph
- * is read through packages/git as the drivers read it.
+ * is read through packages/git as the drivers read it; every found answer's
+ * exported `git bisect log` must replay in git to the same culprit.
  * KBISECT_PROPERTY_CASES raises the number of histories (default 16).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import type { Verdict } from '@kbisect/bisect';
+import { toBisectLog, type BisectState, type Verdict } from '@kbisect/bisect';
 import { descendantsOf, generateHistory, seededRandom, simulateParallel } from '@kbisect/bisect/testing';
 import { openRepo } from '@kbisect/git';
-import { gitBisectRun, writeGitHistory } from './support/git-fixture.js';
+import { GIT_ENV, gitBisectRun, writeGitHistory } from './support/git-fixture.js';
 
 const CASES = Number(process.env.KBISECT_PROPERTY_CASES ?? 16);
 const sortedJoin = (xs: readonly string[] | undefined): string => [...(xs ?? [])].sort().join();
+
+/** What `git bisect replay` of the exported log names as the first bad commit (late verdicts included in the log's order). */
+async function replayedCulprit(repo: string, state: BisectState, scratch: string): Promise<string | undefined> {
+  const file = join(scratch, 'bisect.log');
+  await writeFile(file, toBisectLog(state));
+  const replay = await execa('git', ['-C', repo, 'bisect', 'replay', file], { env: GIT_ENV, reject: false });
+  await execa('git', ['-C', repo, 'bisect', 'reset'], { env: GIT_ENV });
+  return /^([0-9a-f]{40}) is the first bad commit$/m.exec(replay.stdout)?.[1];
+}
 
 describe('multisection against git bisect run', () => {
   it(`on ${CASES} generated histories with merges, k = 1..8, random arrival orders and skip sets`, async () => {
@@ -54,6 +65,8 @@ describe('multisection against git bisect run', () => {
             if (ours.state.status === 'ambiguous') ambiguous++;
             if (ours.rejections.length > 0) problems.push(`${where}: rejected ${ours.rejections[0]}`);
             const s = ours.state;
+            // The exported log replays to the same culprit, runs that landed after they were moot included.
+            if (s.status === 'found' && (await replayedCulprit(fx.dir, s, scratch)) !== s.culprit) problems.push(`${where}: git bisect replay of the exported log does not name ${s.culprit}`);
             if (k === 1 || skipSet.size === 0) {
               if (s.status !== git.status || s.culprit !== git.culprit || sortedJoin(s.candidates) !== sortedJoin(git.candidates)) problems.push(`${where}: git ${git.status} ${git.culprit ?? sortedJoin(git.candidates)}, kbisect ${s.status} ${s.culprit ?? sortedJoin(s.candidates)}`);
             } else if (firstParent) {

@@ -19,10 +19,25 @@ export function toBisectLog(state: BisectState): string {
   // For a fix, git's own old/new terms name the marks; engine "bad" is new.
   const term = (engine: Verdict): string => (engine === 'skip' ? 'skip' : fix ? (engine === 'bad' ? 'fixed' : 'broken') : engine);
   const start = ['git bisect start', ...(state.firstParent ? ["'--first-parent'"] : []), ...(fix ? ["'--term-old=broken'", "'--term-new=fixed'"] : [])];
-  const lines = [start.join(' ')];
-  for (const mark of marksOf(state)) {
+  const marks = marksOf(state);
+  // The range's ends go on the start line, as git writes them: git checks once, at start, that every good
+  // is an ancestor of the bad; marked one by one, replay checks against the final bad instead and stops at
+  // "a merge base must be tested" whenever a good was on a side branch the bad moved off.
+  const ends = endsOf(marks);
+  const lines = [[...start, ...ends.map((m) => `'${m.commit}'`)].join(' ')];
+  const replay = gitReplay(index);
+  for (const end of ends) {
+    replay.moves(end);
+    lines.push(`# ${term(end.verdict)}: ${subject(end.commit)}`);
+  }
+  for (const mark of marks.slice(ends.length)) {
     if (mark.comment) lines.push(`# ${mark.comment}`);
-    lines.push(`# ${term(mark.verdict)}: ${subject(mark.commit)}${mark.reason ? ` (${oneLine(mark.reason)})` : ''}`);
+    const said = `${term(mark.verdict)}: ${subject(mark.commit)}${mark.reason ? ` (${oneLine(mark.reason)})` : ''}`;
+    if (!replay.moves(mark)) {
+      lines.push(`# moot ${said}: landed after a tighter verdict; not a mark`);
+      continue;
+    }
+    lines.push(`# ${said}`);
     lines.push(`git bisect ${term(mark.verdict)} ${mark.commit}`);
   }
   if (state.status === 'found' && state.culprit) lines.push(`# first bad commit: ${subject(state.culprit)}`);
@@ -34,7 +49,42 @@ export function toBisectLog(state: BisectState): string {
   return `${lines.join('\n')}\n`;
 }
 
-interface Mark { commit: string; verdict: Verdict; reason?: string; comment?: string }
+interface Mark { commit: string; verdict: Verdict; reason?: string; comment?: string; end?: true }
+
+/** The leading marks git can take on its start line: the range's ends, one bad then the goods; none otherwise. */
+function endsOf(marks: readonly Mark[]): Mark[] {
+  const ends: Mark[] = [];
+  for (const m of marks) {
+    if (!m.end) break;
+    ends.push(m);
+  }
+  const shaped = ends.length >= 2 && ends[0]!.verdict === 'bad' && ends.slice(1).every((m) => m.verdict === 'good');
+  return shaped ? ends : [];
+}
+
+/**
+ * Git keeps one bad mark: a later `git bisect bad` replaces it. With several
+ * tests at once, a run made moot can land after a tighter verdict — a bad on
+ * a descendant of the bad — and the engine records it without moving; as a
+ * mark it would loosen git's bad again in replay (git would ask for the
+ * culprit once more instead of naming it). `moves` says whether a mark (in
+ * order) is one git should replay, following git's bad as marks are taken.
+ * Goods always replay: git keeps them all, and one that is not an ancestor
+ * of the bad still says its ancestors are good.
+ */
+function gitReplay(index: ReturnType<typeof indexGraph>): { moves(mark: Mark): boolean } {
+  let bad: number | undefined;
+  return {
+    moves(mark) {
+      if (mark.verdict !== 'bad') return true;
+      const at = index.indexOf.get(mark.commit);
+      if (at === undefined) return true;
+      if (bad !== undefined && !isAncestorInRange(index, at, bad)) return false;
+      bad = at;
+      return true;
+    },
+  };
+}
 
 /**
  * One mark per commit, as git wants it. Deterministic and repeat policies mark
@@ -44,7 +94,7 @@ interface Mark { commit: string; verdict: Verdict; reason?: string; comment?: st
  */
 function marksOf(state: BisectState): Mark[] {
   if (state.policy?.kind !== 'bayes') {
-    return decidedVerdicts(state).map((r) => ({ commit: r.commit, verdict: r.verdict, ...(r.reason !== undefined ? { reason: r.reason } : {}) }));
+    return decidedVerdicts(state).map((r) => ({ commit: r.commit, verdict: r.verdict, ...(r.reason !== undefined ? { reason: r.reason } : {}), ...(r.source === 'start' ? { end: true as const } : {}) }));
   }
   const index = indexGraph(state.graph);
   const culprit = state.culprit !== undefined ? index.indexOf.get(state.culprit) : undefined;
@@ -59,7 +109,7 @@ function marksOf(state: BisectState): Mark[] {
     }
     tallies.set(r.commit, t);
   }
-  const marks: Mark[] = state.history.filter((r) => r.source === 'start').map((r) => ({ commit: r.commit, verdict: r.verdict }));
+  const marks: Mark[] = state.history.filter((r) => r.source === 'start').map((r) => ({ commit: r.commit, verdict: r.verdict, end: true as const }));
   for (const [commit, t] of tallies) {
     const c = index.indexOf.get(commit);
     const comment = `runs: ${t.runs}, bug shown in ${t.shown}`;

@@ -164,7 +164,9 @@ describe('bisect log', () => {
     const { graph, good, bad } = graphOf(history);
     const { state } = simulate({ graph, bad, goods: [good] }, oracleFor(history, 77, [76]));
     const text = toBisectLog(state);
-    expect(text.split('\n')[0]).toBe('git bisect start');
+    // The ends on the start line, as git writes them (git checks there, once, that the goods are ancestors of the bad).
+    expect(text.split('\n')[0]).toBe(`git bisect start '${bad}' '${good}'`);
+    expect(parseBisectLog(text)).toMatchObject({ ok: true, log: { startBad: bad, startGoods: [good] } });
     const parsed = parseBisectLog(text);
     if (!parsed.ok) throw new Error(parsed.message);
     let step = startBisection({ graph, bad, goods: [good] });
