@@ -30,7 +30,7 @@ mkdir -p out/deep && echo o > out/deep/x.o
 echo edited >> file-0.txt
 rm -f file-1.txt
 sh "$2"; rc=$?
-echo "end $(date +%s%N) $KBISECT_BISECTION $(pwd)" >> "$log"
+echo "end $(date +%s%N) $KBISECT_BISECTION $(pwd) $KBISECT_COMMIT" >> "$log"
 exit $rc
 `;
 
@@ -41,10 +41,13 @@ async function runsOf(log: string): Promise<Run[]> {
   const open = new Map<string, Run>();
   for (const line of (await readFile(log, 'utf8')).split('\n').filter((l) => l !== '')) {
     const f = line.split(' ');
-    if (f[0] === 'start') open.set(f[2]!, { bisection: f[2]!, start: BigInt(f[1]!), dir: f[3]!, head: f[4]!, commit: f[5]!, left: Number(f[6]), end: -1n });
+    // A bisection may test two commits at once (k follows the test slots): a run is its bisection and commit.
+    if (f[0] === 'start') open.set(`${f[2]} ${f[5]}`, { bisection: f[2]!, start: BigInt(f[1]!), dir: f[3]!, head: f[4]!, commit: f[5]!, left: Number(f[6]), end: -1n });
     else {
-      const run = open.get(f[2]!)!;
-      open.delete(f[2]!);
+      const key = `${f[2]} ${f[4]}`;
+      const run = open.get(key);
+      if (!run) throw new Error(`an end without its start: ${line}`);
+      open.delete(key);
       runs.push({ ...run, end: BigInt(f[1]!) });
     }
   }
