@@ -26,10 +26,17 @@ export interface ParallelService {
 export async function startParallelService(label: string, opts: { slots: number; seed: number; commits: number; culprit: number }, cleanups: (() => Promise<void>)[]): Promise<ParallelService> {
   // startHarness starts the workers: one set, `slots` test slots (starting them again left a second set running that close() never stopped).
   const h = await startHarness(label, { env: { KBISECT_TEST_CONCURRENCY: String(opts.slots), KBISECT_SANDBOX: 'off' } });
-  cleanups.push(() => h.close());
   const history = generateHistory(seededRandom(opts.seed), { commits: opts.commits, forkRate: 0.1, mergeRate: 0.1 });
-  const repo = await oracleRepo(history, opts.culprit, []);
-  cleanups.push(() => repo.cleanup());
+  const repo = await oracleRepo(history, opts.culprit, []).catch(async (err: unknown) => {
+    await h.close();
+    throw err;
+  });
+  // The workers stop first: a moot probe may still be writing to the log in the repo's scratch dir (removing it
+  // under the probe failed CI with ENOTEMPTY).
+  cleanups.push(async () => {
+    await h.close();
+    await repo.cleanup();
+  });
   const log = join(repo.scratch, 'times.log');
   await writeFile(log, '');
   return { h, history, repo, log };
