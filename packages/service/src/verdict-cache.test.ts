@@ -68,21 +68,24 @@ describe('the shared verdict cache on real Redis', () => {
   });
 
   it('a holder whose claim lapsed (a test that waited past the lease) still wakes the waiters when it lands, and they take its result', async () => {
-    const { cache } = fresh({ claimTtlMs: 100 });
-    expect(await cache.claim(slot, 'A')).toEqual({ kind: 'mine' });
-    expect(await cache.claim(slot, 'W')).toEqual({ kind: 'shared', from: 'A' });
-    await new Promise((r) => setTimeout(r, 250));
+    const cache = await lapsedClaimOfAWithWaiterW();
     await cache.record(slot, run('A'));
     // Before the fix the lapsed claim made this release a no-op: W stayed a waiter nobody would wake.
     expect(await cache.release(slot, 'A')).toEqual(['W']);
     expect(await cache.claim(slot, 'W')).toEqual({ kind: 'cached', run: run('A') });
   });
 
-  it('a lapsed claim is the waiter\'s to take; a claim another bisection holds now keeps its waiters for that holder to wake', async () => {
+  /** A claims the slot with a 100 ms lease, W waits for it, and A's claim lapses. */
+  async function lapsedClaimOfAWithWaiterW(): Promise<VerdictCache> {
     const { cache } = fresh({ claimTtlMs: 100 });
     expect(await cache.claim(slot, 'A')).toEqual({ kind: 'mine' });
     expect(await cache.claim(slot, 'W')).toEqual({ kind: 'shared', from: 'A' });
     await new Promise((r) => setTimeout(r, 250));
+    return cache;
+  }
+
+  it('a lapsed claim is the waiter\'s to take; a claim another bisection holds now keeps its waiters for that holder to wake', async () => {
+    const cache = await lapsedClaimOfAWithWaiterW();
     expect(await cache.claim(slot, 'V')).toEqual({ kind: 'mine' });
     // A's late release must not take V's waiters from it (V would wake nobody).
     expect(await cache.claim(slot, 'U')).toEqual({ kind: 'shared', from: 'V' });
@@ -91,10 +94,7 @@ describe('the shared verdict cache on real Redis', () => {
   });
 
   it('a waiter that became the holder (its holder\'s claim lapsed, or it took the claim over) is not woken by its own release', async () => {
-    const { cache } = fresh({ claimTtlMs: 100 });
-    expect(await cache.claim(slot, 'A')).toEqual({ kind: 'mine' });
-    expect(await cache.claim(slot, 'W')).toEqual({ kind: 'shared', from: 'A' });
-    await new Promise((r) => setTimeout(r, 250));
+    const cache = await lapsedClaimOfAWithWaiterW();
     expect(await cache.claim(slot, 'W')).toEqual({ kind: 'mine' });
     expect(await cache.claim(slot, 'V')).toEqual({ kind: 'shared', from: 'W' });
     expect(await cache.release(slot, 'W')).toEqual(['V']);
