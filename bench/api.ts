@@ -13,6 +13,10 @@
  *   POST /bisections (validate + append + enqueue). Redis at REDIS_URL (else
  *   127.0.0.1:6379) under a throwaway namespace. No workers run, so the
  *   submitted bisections stay queued.
+ * The clients run in a child process (bench/load-client.ts), as remote
+ *   clients would, so the latencies are the API's and not its event loop's
+ *   shared with 16 fetch loops; --inline-clients runs them in this process
+ *   as before (the figures of earlier runs). cpu is this process's: the API.
  */
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
@@ -23,6 +27,8 @@ import { BisectionStore, MachineStore, TreeStore, type ConsoleEvent, TokenRegist
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../test/support/redis-namespace.js';
 import { numberFlag } from './flags.js';
 import { runLoad, type LoadResult } from './latency.js';
+import { runLoadInChild } from './load-child.js';
+import { callOf, type LoadSpec } from './load-spec.js';
 
 /** What a lab worker does with a batch of console lines (before they had a stream of their own: `s.log.append`). */
 async function appendConsole(s: BisectionStore, id: string, event: ConsoleEvent): Promise<void> {
@@ -35,6 +41,7 @@ const seconds = numberFlag('seconds', 5);
 const concurrency = numberFlag('concurrency', 16);
 const consoleLines = numberFlag('console-lines', 40);
 const consoleMs = numberFlag('console-ms', 2000);
+const inlineClients = process.argv.includes('--inline-clients');
 
 const ns = uniqueNamespace('bench');
 const redis = connectRedis(REDIS_URL);
@@ -103,11 +110,12 @@ function streamConsole(): () => Promise<void> {
 
 interface Measured extends LoadResult { readonly cpuUs: number }
 
-async function load(name: string, call: (i: number) => Promise<Response>, baseline?: Measured): Promise<Measured> {
+async function load(name: string, request: Omit<LoadSpec, 'seconds' | 'concurrency'>, baseline?: Measured): Promise<Measured> {
+  const spec = { ...request, seconds, concurrency };
   const cpu0 = process.cpuUsage();
-  const r = await runLoad(call, seconds, concurrency);
+  const r = inlineClients ? await runLoad(callOf(spec), seconds, concurrency) : await runLoadInChild(spec);
   const cpu = process.cpuUsage(cpu0);
-  // CPU time of this process (server and clients) per request: steadier than rates on a busy machine.
+  // CPU time of this process per request (the API, and the clients with --inline-clients): steadier than rates on a busy machine.
   const m = { ...r, cpuUs: (cpu.user + cpu.system) / r.count };
   const ratio = baseline ? `   ${(m.rate / baseline.rate).toFixed(2)}x baseline rate, ${(m.cpuUs / baseline.cpuUs).toFixed(2)}x its cpu` : '';
   console.log(`${name.padEnd(46)} ${m.rate.toFixed(0).padStart(7)} req/s   median ${m.median.toFixed(2).padStart(6)} ms   p99 ${m.p99.toFixed(2).padStart(6)} ms   cpu ${m.cpuUs.toFixed(0).padStart(6)} us/req   errors ${m.errors}${ratio}`);
@@ -116,19 +124,20 @@ async function load(name: string, call: (i: number) => Promise<Response>, baseli
 
 const headers = { authorization: `Bearer ${token}` };
 const getOne = (id: string) => fetch(`${url}/api/v1/bisections/${id}`, { headers });
-console.log(`kbisect API on loopback: ${inflight} bisections in flight (graphs of ${graph.commits.length} commits), ${concurrency} concurrent clients, ${seconds}s each; console: ${consoleLines} lines every ${consoleMs} ms`);
+console.log(`kbisect API on loopback: ${inflight} bisections in flight (graphs of ${graph.commits.length} commits), ${concurrency} concurrent clients ${inlineClients ? 'in this process' : 'in a child process'}, ${seconds}s each; console: ${consoleLines} lines every ${consoleMs} ms`);
 // A first read of each bisection folds (before: replays) its whole log; measured once, then the steady state.
 const cold = performance.now();
 for (const id of [...ids, streaming]) await (await getOne(id)).arrayBuffer();
 console.log(`first GET of each of the ${ids.length + 1} bisections, one at a time: ${((performance.now() - cold) / (ids.length + 1)).toFixed(2)} ms each`);
-const baseline = await load('GET /healthz (baseline)', () => fetch(`${url}/healthz`));
-await load('GET /bisections/:id, no console traffic', (i) => getOne(ids[i % ids.length]!), baseline);
+const readEach = { urls: ids.map((id) => `${url}/api/v1/bisections/${id}`), headers };
+const baseline = await load('GET /healthz (baseline)', { urls: [`${url}/healthz`] });
+await load('GET /bisections/:id, no console traffic', readEach, baseline);
 const stopConsole = streamConsole();
-await load('GET /bisections/:id, another streams console', (i) => getOne(ids[i % ids.length]!), baseline);
-await load('GET /bisections/:id of the streaming one', () => getOne(streaming), baseline);
+await load('GET /bisections/:id, another streams console', readEach, baseline);
+await load('GET /bisections/:id of the streaming one', { urls: [`${url}/api/v1/bisections/${streaming}`], headers }, baseline);
 await stopConsole();
 console.log(`(${written} console lines appended meanwhile)`);
-await load('POST /bisections', () => fetch(`${url}/api/v1/bisections`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(request) }), baseline);
+await load('POST /bisections', { urls: [`${url}/api/v1/bisections`], method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(request) }, baseline);
 
 await app.close();
 await queues.orchestrate.close();
