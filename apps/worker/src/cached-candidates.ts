@@ -20,12 +20,12 @@ export async function cachedCandidates(loaded: LoadedBisection, fingerprint: str
   if (known.length === 0) return { found: [], disputed: new Map() };
   const candidates = new Set(candidatesOf(state));
   const decided = new Set(state.history.map((r) => r.commit));
-  const found: KnownVerdict[] = [];
-  for (const commit of known) {
-    if (!candidates.has(commit) || decided.has(commit) || commit === state.bad) continue;
-    const cached = await cache.lookup({ fingerprint, commit, run: 0 });
-    if (cached) found.push({ ref: { commit, purpose: 'bisect', run: 0 }, cached });
-  }
+  const wanted = known.filter((commit) => candidates.has(commit) && !decided.has(commit) && commit !== state.bad);
+  const runs = await cache.lookupAll(wanted.map((commit) => ({ fingerprint, commit, run: 0 })));
+  const found: KnownVerdict[] = wanted.flatMap((commit, i) => {
+    const cached = runs[i];
+    return cached ? [{ ref: { commit, purpose: 'bisect' as const, run: 0 }, cached }] : [];
+  });
   const clashing = disputedOffers(state, found.map(({ ref, cached }) => ({ commit: ref.commit, verdict: cached.verdict })));
   const said = found.filter((f) => clashing.has(f.ref.commit)).map((f) => `${f.ref.commit.slice(0, 12)} ${f.cached.verdict} (from ${f.cached.bisection})`);
   const why = `shared results contradict each other: ${said.join(', ')}; tested here instead`;

@@ -37,6 +37,17 @@ describe('the shared verdict cache on real Redis', () => {
     expect(await cache.lookup({ ...slot, run: 1 })).toBeUndefined();
   });
 
+  it('looks many runs up in one round trip, each answer in its slot, a miss as undefined', async () => {
+    const { cache } = fresh();
+    const other = { ...slot, commit: 'd'.repeat(40) };
+    const reverted = { ...slot, revert: 'e'.repeat(40) };
+    await cache.record(slot, run('A', 'bad'));
+    await cache.record(other, run('B', 'good'));
+    const answers = await cache.lookupAll([other, { ...slot, run: 1 }, slot, reverted]);
+    expect(answers.map((a) => a && [a.bisection, a.verdict])).toEqual([['B', 'good'], undefined, ['A', 'bad'], undefined]);
+    expect(await cache.lookupAll([])).toEqual([]);
+  });
+
   it('among many bisections asking at once, exactly one tests the run', async () => {
     const { cache } = fresh();
     const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => cache.claim(slot, `B${i}`)));

@@ -147,6 +147,19 @@ export class VerdictCache {
     return json === null ? undefined : parseRun(json);
   }
 
+  /** Many lookups in one round trip (a pass asks for every known commit still among its candidates). */
+  async lookupAll(slots: readonly RunSlot[]): Promise<(CachedRun | undefined)[]> {
+    if (slots.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const slot of slots) pipeline.hget(this.keys.verdicts(slot.fingerprint, slot.commit, slot.revert), String(slot.run));
+    const replies = (await pipeline.exec()) ?? [];
+    return slots.map((_, i) => {
+      const [err, json] = replies[i] ?? [null, null];
+      if (err) throw err;
+      return typeof json === 'string' ? parseRun(json) : undefined;
+    });
+  }
+
   /** Commits with cached runs under a fingerprint (an invalidated one may linger: its lookup then misses). */
   async knownCommits(fingerprint: string): Promise<string[]> {
     return this.redis.smembers(this.keys.verdictIndex(fingerprint));
