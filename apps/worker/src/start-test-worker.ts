@@ -10,6 +10,7 @@ import { claimSlots } from './build-slots.js';
 import { failStepWhenRetriesRunOut } from './fail-step-when-retries-run-out.js';
 import { storeFetcher, type KernelFetcher } from './kernel-fetcher.js';
 import { runLabTestJob } from './lab-test-job.js';
+import { queueRebuild } from './queue-rebuild.js';
 import { endOnTerminalError } from './record-step.js';
 import { runTestJob } from './run-test-job.js';
 import type { StartedRole } from './started-role.js';
@@ -52,9 +53,11 @@ export async function startTestWorker(ctx: WorkerContext): Promise<StartedRole> 
       const log = logger.child({ bisection: data.bisectionId, job: job.id, commit: data.commit });
       const started = Date.now();
       const now = (): Date => new Date();
+      // A kernel the store lost is built again by the build role, with this step's priority and retries.
+      const rebuild = queueRebuild(ctx.queues.build, { attempts: job.opts.attempts ?? 3, priority: job.opts.priority ?? 50 });
       const outcome = await endOnTerminalError(store, data, now, () =>
         data.kind === 'lab-test'
-          ? runLabTestJob(data, { store, trust, machines: ctx.machines, history: ctx.history, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter, ...(kernels ? { kernels } : {}), bootFiles })
+          ? runLabTestJob(data, { store, trust, machines: ctx.machines, history: ctx.history, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter, ...(kernels ? { kernels } : {}), rebuild, bootFiles })
           : runTestJob(data, { store, trust, openRepo: ctx.openRepo, checkouts, sandbox: ctx.sandbox, probeReadPaths: config.probeReadPaths, now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
       if (outcome === 'recorded') await recordStepDuration(ctx.redis, store.keys, (Date.now() - started) / 1000, 'verdict');
       await ctx.share(data);
