@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Value } from '@sinclair/typebox/value';
 import { ArtifactDisk } from '@kbisect/artifact-store';
-import { BootFileServer, formatBootFetch } from '@kbisect/lab';
+import { BootFileServer, formatBootFetch, unreachableBootServer } from '@kbisect/lab';
 import { TestQueueJobSchema, recordStepDuration } from '@kbisect/service';
 import { claimSlots } from './build-slots.js';
 import { failStepWhenRetriesRunOut } from './fail-step-when-retries-run-out.js';
@@ -32,6 +32,11 @@ export async function startTestWorker(ctx: WorkerContext): Promise<StartedRole> 
     onFetch: (f) => (f.refused === undefined ? logger.info({ bootFetch: f }, formatBootFetch(f)) : logger.warn({ bootFetch: f }, formatBootFetch(f))),
   });
   logger.info({ listen: `${config.bootHttp.listenHost}:${bootFiles.port}`, machinesUse: bootFiles.baseUrl }, 'boot file server listening');
+  // A real machine told to boot over HTTP from loopback fails only as a boot timeout, a deadline later: said now.
+  await ctx.machines.list().then((machines) => {
+    const unreachable = unreachableBootServer(config.bootHttp.listenHost, machines);
+    if (unreachable) logger.warn(unreachable);
+  }, (err: unknown) => logger.warn({ err }, 'could not list the machines to check they reach the boot file server'));
   // Each concurrent command test gets its own slot: worktrees nobody else touches, kept between tests.
   const testSlots = await claimSlots(config.cacheDir, 'test-checkouts', config.concurrency.test).catch(async (err: unknown) => {
     await bootFiles.close();
