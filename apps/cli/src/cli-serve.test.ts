@@ -74,6 +74,25 @@ describe('kbisect serve + submit/watch/log/report', () => {
     for (const file of await readdir(aof)) expect((await stat(join(aof, file))).mode & 0o077).toBe(0);
   });
 
+  it('runs the artifact store on its own port, says where, and keeps its build credential for this user alone', async () => {
+    const line = /artifact store on (http:\/\/127\.0\.0\.1:\d+)\/store\/v1 \(build credential in (\S+)\)/.exec(serveErr);
+    expect(line, serveErr).not.toBeNull();
+    const [, storeUrl, tokenFile] = line!;
+    expect(tokenFile).toBe(join(state, 'store', 'build-token'));
+    expect(storeUrl).not.toBe(url);
+    const health = await fetch(`${storeUrl}/store/v1/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ ok: true, mode: 'store' });
+    for (const file of ['store/build-token', 'store/credentials.json']) expect((await stat(join(state, file))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(state, 'store'))).mode & 0o777).toBe(0o700);
+    // At rest only the token's hash; without it nothing is read, with it the store answers.
+    const token = (await readFile(tokenFile!, 'utf8')).trim();
+    expect(await readFile(join(state, 'store', 'credentials.json'), 'utf8')).not.toContain(token);
+    const absent = `${storeUrl}/store/v1/artifacts/${'0'.repeat(64)}`;
+    expect((await fetch(absent)).status).toBe(401);
+    expect((await fetch(absent, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+  });
+
   it('starts the virtual lab and registers its machine in pool virtual', async () => {
     expect(serveErr).toMatch(/virtual lab: vm1 \(BMC 127\.0\.0\.1:\d+\) in pool 'virtual'/);
     const token = (await readFile(join(state, 'admin-token'), 'utf8')).trim();

@@ -1,4 +1,5 @@
-import { ArtifactPuller, type ArtifactDisk, type StoreClient } from '@kbisect/artifact-store';
+import { ArtifactPuller, StoreError, type ArtifactDisk, type StoreClient } from '@kbisect/artifact-store';
+import { ArtifactMissingError } from './artifact-missing-error.js';
 import { InfrastructureError } from './infrastructure-error.js';
 
 /** A built kernel on this lab host's disk, held while a boot uses it. */
@@ -11,6 +12,7 @@ export interface LocalKernel {
 
 /** Brings a kernel by artifact key from wherever builds are published to this host. */
 export interface KernelFetcher {
+  /** Throws ArtifactMissingError when the store does not have the key (any more). */
   fetch(key: string): Promise<LocalKernel>;
 }
 
@@ -32,7 +34,11 @@ export function storeFetcher(client: StoreClient, disk: ArtifactDisk): KernelFet
         else inUse.delete(key);
       };
       try {
-        const manifest = await puller.ensure(key, { verify: true });
+        const manifest = await puller.ensure(key, { verify: true }).catch((err: unknown) => {
+          // Gone from the store (or a file of it evicted mid-download): a rebuild, not a retry, brings it back.
+          if (err instanceof StoreError && err.code === 'KBISECT_ERR_STORE_NOT_FOUND') throw new ArtifactMissingError(key, `kernel ${key.slice(0, 12)} is no longer in the artifact store: ${err.message}`);
+          throw err;
+        });
         const has = (name: string): boolean => manifest.files.some((f) => f.name === name);
         if (!has('bzImage')) throw new InfrastructureError(`artifact ${key} in the store has no bzImage`);
         return { bzImage: disk.filePath(key, 'bzImage'), ...(has('modules.tar.gz') ? { modules: disk.filePath(key, 'modules.tar.gz') } : {}), release };

@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_VERDICT_POLICY, assertMachinePaths, bootFetchMetrics, formatBootFetch, resolveSecret, runBootTest, runOnPool, type BootFileGrants, type MachineRegistry, type PoolEvent } from '@kbisect/lab';
 import { prepareInitramfs } from '@kbisect/reproducers';
-import { stepNames, type LabTestJob, type LogEvent, type MachineHistory, type MachineHistoryEntry } from '@kbisect/service';
+import { MAX_REBUILDS, stepNames, type BuildJob, type LabTestJob, type LogEvent, type MachineHistory, type MachineHistoryEntry } from '@kbisect/service';
 import { forcedReason } from '@kbisect/service/driver';
+import { ArtifactMissingError } from './artifact-missing-error.js';
 import { ConsoleThrottle } from './console-throttle.js';
 import { InfrastructureError } from './infrastructure-error.js';
 import type { KernelFetcher, LocalKernel } from './kernel-fetcher.js';
@@ -11,6 +12,7 @@ import { recordRunPlaced, recordVerdict } from './record-step.js';
 import { loadStep } from './step-context.js';
 import type { RequestTrust } from './request-trust.js';
 import type { StepStore } from './step-store.js';
+import { WorkerConfigError } from './worker-config.js';
 
 export interface LabJobDeps {
   readonly store: StepStore;
@@ -33,8 +35,13 @@ export interface LabJobDeps {
   readonly cancelPollMs?: number;
   /** @defaultValue 2000 */
   readonly consoleIntervalMs?: number;
-  /** Brings a kernel the build published (job.kernel.artifact) into this host's cache. @defaultValue none: the lab reads the build's paths (one host) */
+  /**
+   * Brings a kernel the build published (job.kernel.artifact) into this host's cache.
+   * @defaultValue none: the lab reads the build's paths (one host); a job naming an artifact then ends the bisection (KBISECT_STORE_URL is missing here)
+   */
   readonly kernels?: KernelFetcher;
+  /** Queues the run's build again, for a kernel the store lost (rebuild n of MAX_REBUILDS). @defaultValue none: a lost kernel fails like any infrastructure error */
+  readonly rebuild?: (job: BuildJob) => Promise<void>;
   /** Prepares the reproducer's initramfs. @defaultValue prepareInitramfs (cached under cacheDir) */
   readonly prepare?: typeof prepareInitramfs;
   /** Runs the boot test on a leased machine of the pool. @defaultValue runOnPool against `machines` */
@@ -43,7 +50,7 @@ export interface LabJobDeps {
   readonly bootFiles?: BootFileGrants;
 }
 
-export type LabJobOutcome = 'recorded' | 'duplicate' | 'stale' | 'cancelled' | 'aborted';
+export type LabJobOutcome = 'recorded' | 'duplicate' | 'stale' | 'cancelled' | 'aborted' | 'rebuilding';
 
 /**
  * The second half of a kernel-probe step: boot the built kernel with the
@@ -77,8 +84,20 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
   };
   // A download that fails its sha256 checks is retried by the store client, then throws: the job is retried, the kernel never booted.
   let local: LocalKernel | undefined;
-  if (kernel.artifact !== undefined && deps.kernels) {
-    local = await deps.kernels.fetch(kernel.artifact);
+  if (kernel.artifact !== undefined) {
+    // The build host's paths mean nothing here, and booting whatever lies there would test some other kernel.
+    if (!deps.kernels) throw new WorkerConfigError(`kernel ${kernel.artifact.slice(0, 12)} was published to an artifact store, but this lab worker has none: set KBISECT_STORE_URL and KBISECT_STORE_TOKEN_FILE (a lab credential)`);
+    try {
+      local = await deps.kernels.fetch(kernel.artifact);
+    } catch (err) {
+      if (!(err instanceof ArtifactMissingError) || !deps.rebuild || (job.rebuild ?? 0) >= MAX_REBUILDS) throw err;
+      const rebuild = (job.rebuild ?? 0) + 1;
+      progress('lab', `kernel ${kernel.artifact.slice(0, 12)} is no longer in the artifact store: building it again (${rebuild} of ${MAX_REBUILDS})`);
+      await chain;
+      const { kind: _kind, kernel: _kernel, ...run } = job;
+      await deps.rebuild({ ...run, kind: 'build', rebuild });
+      return 'rebuilding';
+    }
     progress('lab', `kernel ${kernel.artifact.slice(0, 12)} from the artifact store, every file's sha256 checked`);
   }
   const bzImage = local ? local.bzImage : kernel.bzImage;

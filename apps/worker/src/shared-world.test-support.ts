@@ -39,6 +39,8 @@ export interface World {
 export const testedHere = (w: World, id: string): string[] => (w.queued.get(id) ?? []).map((r) => r.commit);
 
 export interface SharedWorlds {
+  /** The test file's Redis namespace (its queues are named after it: queueNames). */
+  readonly namespace: string;
   readonly store: BisectionStore;
   /** The connection the store and the cache use, for reading what they wrote. */
   readonly redis: Redis;
@@ -119,7 +121,7 @@ export function sharedWorlds(label: string): SharedWorlds {
   const reusedRuns = async (id: string): Promise<string[]> => (await events(id)).flatMap((e) => (e.type === 'verdict' && e.reused ? [runKey(e)] : []));
 
   return {
-    store, redis, world, bisection, land, cached, runToEnd, events, reusedRuns,
+    namespace: ns, store, redis, world, bisection, land, cached, runToEnd, events, reusedRuns,
     close: async () => {
       redis.disconnect();
       await dropNamespace(ns);

@@ -6,13 +6,18 @@ import { NOT_STARTED } from './build-ahead-queue.js';
 import { failBisection } from './fail-bisection.js';
 import { finalFailure } from './final-failure.js';
 import { orchestrate } from './orchestrate.js';
+import { startPinRenewal } from './pin-renewal.js';
 import type { StartedRole } from './started-role.js';
 import { stepJobOptions } from './step-job-options.js';
 import type { WorkerContext } from './worker-context.js';
 
-/** The orchestrator role: each pass over a bisection asks the engine for the next runs and queues their builds and tests. */
+/**
+ * The orchestrator role: each pass over a bisection asks the engine for the
+ * next runs and queues their builds and tests; with an artifact store it
+ * also renews the running bisections' pins on a timer.
+ */
 export function startOrchestratorWorker(ctx: WorkerContext): StartedRole {
-  const { config, store, queues, releasePins } = ctx;
+  const { config, store, queues, releasePins, renewPins } = ctx;
   const w = new Worker(
     ctx.names.orchestrate,
     async (job: Job) => {
@@ -59,5 +64,7 @@ export function startOrchestratorWorker(ctx: WorkerContext): StartedRole {
     void failBisection({ store, now: () => new Date(), cacheDir: config.cacheDir, shared: ctx.shared, ...(releasePins ? { releasePins } : {}) }, job.data.bisectionId, err.message)
       .catch((e: unknown) => ctx.logger.error({ err: e }, 'could not record a failed orchestration'));
   });
-  return { worker: w };
+  // A running bisection keeps the kernels it built in the store however long it waits: every orchestrator renews the pins (renewing twice is harmless).
+  const renewal = renewPins ? startPinRenewal({ store, renewPins, intervalMs: config.pinRenewMinutes * 60_000, logger: ctx.logger }) : undefined;
+  return { worker: w, ...(renewal ? { withdraw: () => renewal.stop() } : {}) };
 }

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Value } from '@sinclair/typebox/value';
 import { ArtifactDisk } from '@kbisect/artifact-store';
-import { BootFileServer, formatBootFetch } from '@kbisect/lab';
+import { BootFileServer, formatBootFetch, unreachableBootServer } from '@kbisect/lab';
 import { TestQueueJobSchema, recordStepDuration } from '@kbisect/service';
 import { claimSlots } from './build-slots.js';
 import { failStepWhenRetriesRunOut } from './fail-step-when-retries-run-out.js';
 import { storeFetcher, type KernelFetcher } from './kernel-fetcher.js';
 import { runLabTestJob } from './lab-test-job.js';
+import { queueRebuild } from './queue-rebuild.js';
 import { endOnTerminalError } from './record-step.js';
 import { runTestJob } from './run-test-job.js';
 import type { StartedRole } from './started-role.js';
@@ -31,6 +32,11 @@ export async function startTestWorker(ctx: WorkerContext): Promise<StartedRole> 
     onFetch: (f) => (f.refused === undefined ? logger.info({ bootFetch: f }, formatBootFetch(f)) : logger.warn({ bootFetch: f }, formatBootFetch(f))),
   });
   logger.info({ listen: `${config.bootHttp.listenHost}:${bootFiles.port}`, machinesUse: bootFiles.baseUrl }, 'boot file server listening');
+  // A real machine told to boot over HTTP from loopback fails only as a boot timeout, a deadline later: said now.
+  await ctx.machines.list().then((machines) => {
+    const unreachable = unreachableBootServer(config.bootHttp.listenHost, machines);
+    if (unreachable) logger.warn(unreachable);
+  }, (err: unknown) => logger.warn({ err }, 'could not list the machines to check they reach the boot file server'));
   // Each concurrent command test gets its own slot: worktrees nobody else touches, kept between tests.
   const testSlots = await claimSlots(config.cacheDir, 'test-checkouts', config.concurrency.test).catch(async (err: unknown) => {
     await bootFiles.close();
@@ -52,9 +58,11 @@ export async function startTestWorker(ctx: WorkerContext): Promise<StartedRole> 
       const log = logger.child({ bisection: data.bisectionId, job: job.id, commit: data.commit });
       const started = Date.now();
       const now = (): Date => new Date();
+      // A kernel the store lost is built again by the build role, with this step's priority and retries.
+      const rebuild = queueRebuild(ctx.queues.build, { attempts: job.opts.attempts ?? 3, priority: job.opts.priority ?? 50 });
       const outcome = await endOnTerminalError(store, data, now, () =>
         data.kind === 'lab-test'
-          ? runLabTestJob(data, { store, trust, machines: ctx.machines, history: ctx.history, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter, ...(kernels ? { kernels } : {}), bootFiles })
+          ? runLabTestJob(data, { store, trust, machines: ctx.machines, history: ctx.history, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter, ...(kernels ? { kernels } : {}), rebuild, bootFiles })
           : runTestJob(data, { store, trust, openRepo: ctx.openRepo, checkouts, sandbox: ctx.sandbox, probeReadPaths: config.probeReadPaths, now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
       if (outcome === 'recorded') await recordStepDuration(ctx.redis, store.keys, (Date.now() - started) / 1000, 'verdict');
       await ctx.share(data);

@@ -286,6 +286,18 @@ describe('lab test job', () => {
     expect(store.events.some((e) => e.type === 'step-progress' && e.message.includes('from the artifact store'))).toBe(true);
   });
 
+  it('refuses to boot the build host\'s paths when the kernel was published to a store this worker has none of: the bisection ends naming KBISECT_STORE_URL', async () => {
+    const store = memoryStore({}, kernelProbe);
+    const job: LabTestJob = { ...(await firstJob(store)), kind: 'lab-test', kernel: { ...kernel, artifact: 'e'.repeat(64) } };
+    let boots = 0;
+    const onPool = (async () => { boots++; return { result: booted(), machineId: 'vm1', attempts: [] }; }) as unknown as NonNullable<LabJobDeps['onPool']>;
+    const thrown = await runLabTestJob(job, labDeps(store, onPool)).catch((e: unknown) => e);
+    expect(thrown).toMatchObject({ code: 'KBISECT_ERR_WORKER_CONFIG', category: 'configuration' });
+    expect(await endOnTerminalError(store, job, () => new Date(at), () => runLabTestJob(job, labDeps(store, onPool)))).toBe('aborted');
+    expect(store.events.at(-1)).toMatchObject({ type: 'failed', error: expect.stringContaining('KBISECT_STORE_URL') });
+    expect(boots).toBe(0);
+  });
+
   it('puts each fetch of the kernel and initramfs over HTTP into the evidence, the step log and the metrics', async () => {
     const store = memoryStore({}, kernelProbe);
     const job: LabTestJob = { ...(await firstJob(store)), kind: 'lab-test', kernel };

@@ -40,3 +40,19 @@ describe('the directory lists of a worker', () => {
     expect(() => workerConfigFromEnv(env, ['test'], { cacheDir: '/c' })).toThrow(message);
   });
 });
+
+describe('the artifact store settings of a worker', () => {
+  it('renews running bisections\' pins hourly unless told otherwise', () => {
+    expect(workerConfigFromEnv({}, ['orchestrator'], { cacheDir: '/c' }).pinRenewMinutes).toBe(60);
+    expect(workerConfigFromEnv({ KBISECT_STORE_PIN_RENEW_MINUTES: '15' }, ['orchestrator'], { cacheDir: '/c' }).pinRenewMinutes).toBe(15);
+  });
+
+  it.each([
+    [{ KBISECT_STORE_PIN_RENEW_MINUTES: '0' }, "KBISECT_STORE_PIN_RENEW_MINUTES: '0' is not a positive number of minutes"],
+    [{ KBISECT_STORE_PIN_RENEW_MINUTES: 'hourly' }, "KBISECT_STORE_PIN_RENEW_MINUTES: 'hourly' is not a number"],
+    [{ KBISECT_STORE_URL: 'http://store:8081' }, 'KBISECT_STORE_TOKEN_FILE: required with KBISECT_STORE_URL'],
+  ])('stops the worker at start on %o, naming the variable', (env, message) => {
+    expect(() => workerConfigFromEnv(env, ['orchestrator'], { cacheDir: '/c' })).toThrow(WorkerConfigError);
+    expect(() => workerConfigFromEnv(env, ['orchestrator'], { cacheDir: '/c' })).toThrow(message);
+  });
+});

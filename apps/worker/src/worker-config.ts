@@ -74,6 +74,14 @@ export const WorkerConfigSchema = Type.Object({
   /** Size limit of the lab worker's own copy of downloaded kernels (LRU; kernels being booted stay). @defaultValue 10 */
   storeCacheGb: Type.Number({ exclusiveMinimum: 0 }),
   /**
+   * How often the orchestrator role renews the artifact-store pins of every
+   * running bisection (KBISECT_STORE_PIN_RENEW_MINUTES); keep it well under
+   * the store's KBISECT_STORE_PIN_TTL_HOURS, so a bisection waiting for a
+   * machine keeps the kernels it built.
+   * @defaultValue 60
+   */
+  pinRenewMinutes: Type.Number({ exclusiveMinimum: 0 }),
+  /**
    * The test role's boot file server, from which machines with boot method
    * ipxe-http fetch kernel and initramfs through per-boot URLs
    * (KBISECT_BOOT_HTTP_LISTEN `<ip>:<port>`, KBISECT_BOOT_HTTP_HOST, KBISECT_BOOT_TOKEN_TTL_SEC).
@@ -88,8 +96,10 @@ export const WorkerConfigSchema = Type.Object({
 });
 export type WorkerConfig = Static<typeof WorkerConfigSchema>;
 
+/** A setting of this worker is wrong or missing: at start it stops the process; met by a job, it ends the bisection with the message (the operator's to fix). */
 export class WorkerConfigError extends Error {
   readonly code = 'KBISECT_ERR_WORKER_CONFIG';
+  readonly category = 'configuration' as const;
   constructor(message: string) {
     super(message);
     this.name = 'WorkerConfigError';
@@ -134,8 +144,10 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     buildAhead: env.KBISECT_BUILD_AHEAD === undefined || env.KBISECT_BUILD_AHEAD === '' || env.KBISECT_BUILD_AHEAD === 'on',
     ...(env.KBISECT_STORE_URL ? { store: { url: env.KBISECT_STORE_URL, tokenFile: env.KBISECT_STORE_TOKEN_FILE ?? '' } } : {}),
     storeCacheGb: num('KBISECT_STORE_CACHE_GB', 10),
+    pinRenewMinutes: num('KBISECT_STORE_PIN_RENEW_MINUTES', 60),
     bootHttp: bootHttpFromEnv(env),
   };
+  if (!(config.pinRenewMinutes > 0)) throw new WorkerConfigError(`KBISECT_STORE_PIN_RENEW_MINUTES: '${env.KBISECT_STORE_PIN_RENEW_MINUTES ?? ''}' is not a positive number of minutes`);
   if (config.store && !config.store.tokenFile) throw new WorkerConfigError('KBISECT_STORE_TOKEN_FILE: required with KBISECT_STORE_URL (this worker\'s store credential)');
   // Checked here, not only by the schema, so the error names the variable rather than /labRoots/0.
   if (config.labRoots.length === 0) throw new WorkerConfigError('KBISECT_LAB_ROOTS: no directory given (\':\'-separated absolute paths)');

@@ -37,6 +37,8 @@ export interface WorkerContext {
   readonly storeClient?: StoreClient;
   /** Releases a bisection's pins in the artifact store, when there is one. */
   readonly releasePins?: (bisectionId: string) => Promise<void>;
+  /** Renews a running bisection's pins in the artifact store, when there is one; how many keys it holds. */
+  readonly renewPins?: (bisectionId: string) => Promise<number>;
   /** After a step job: its verdict goes to the shared cache and whoever waited for the run is woken; never throws. */
   share(job: StepJob): Promise<void>;
   /** Queues the bisection's next orchestration pass. */
@@ -60,9 +62,10 @@ export async function openWorkerContext(config: WorkerConfig, deps: { openRepo: 
   if (!trust.key) logger.warn('no request key (KBISECT_REQUEST_KEY_FILE): bisections are not checked against the API\'s signature, and command probes are refused');
   // Every role runs tree code somewhere (builds, command probes, get_maintainer.pl at the end): probe once, before taking jobs.
   const { sandbox } = deps.sandbox ?? (await openWorkerSandbox(config, logger));
-  // The artifact store: builds go up (build role), kernels come down to this host (lab role), pins are released at the end.
+  // The artifact store: builds go up (build role), kernels come down to this host (lab role), pins are renewed while a bisection runs and released at its end.
   const storeClient = config.store ? await StoreClient.fromFiles(config.store.url, config.store.tokenFile) : undefined;
   const releasePins = storeClient ? async (id: string): Promise<void> => void (await storeClient.release(id)) : undefined;
+  const renewPins = storeClient ? (id: string): Promise<number> => storeClient.renew(id) : undefined;
   const redis = connectRedis(config.redisUrl);
   const names = queueNames(config.namespace);
   // Errors and reasons from git, make and the lab name this host's directories; readers see them as labels.
@@ -102,6 +105,7 @@ export async function openWorkerContext(config: WorkerConfig, deps: { openRepo: 
     shared,
     ...(storeClient ? { storeClient } : {}),
     ...(releasePins ? { releasePins } : {}),
+    ...(renewPins ? { renewPins } : {}),
     share: (job) => shareRun(store, shared, job).catch((err: unknown) => logger.error({ err, bisection: job.bisectionId }, 'could not share a run')),
     orchestrateNext: (bisectionId) => enqueueOrchestrate(queues.orchestrate, redis, store.keys, bisectionId),
     connection: () => {

@@ -10,4 +10,4 @@ export { StoreClient, readStoreToken, SHA256_HEADER, type StoreClientOptions } f
 export { storeConfigFromEnv, StoreConfigSchema, type StoreConfig } from './store-config.js';
 export { StoreCredentials, StoreTokenFileSchema, type StoreTokenFile, type StorePrincipal } from './store-credentials.js';
 export { StoreError, ArtifactIntegrityError, StoreConfigError, type StoreErrorCode } from './store-errors.js';
-export { startStore, type RunningStore } from './start-store.js';
+export { startStore, type RunningStore, type StartStoreOptions } from './start-store.js';

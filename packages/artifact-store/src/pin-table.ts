@@ -13,7 +13,8 @@ export const PIN_HOLDER_PATTERN = '^[A-Za-z0-9_.:-]{1,128}$';
  * Pins by holder (a bisection id), kept in one JSON file so they survive a
  * restart of the store. A holder that never releases (an orchestrator that
  * died before the end) loses its pins after `ttlMs` without renewal: every
- * pin renews its holder.
+ * pin renews its holder, and so does `renew` (the orchestrators call it for
+ * each running bisection, so a long wait between builds loses nothing).
  */
 export class PinTable {
   private pins: PinFile = {};
@@ -36,6 +37,20 @@ export class PinTable {
     const entry = this.pins[holder] ?? { keys: [], renewedAt: 0 };
     this.pins[holder] = { keys: entry.keys.includes(key) ? entry.keys : [...entry.keys, key], renewedAt: this.now() };
     await this.save();
+  }
+
+  /**
+   * Renews every pin of `holder` without adding one: a bisection still
+   * running keeps what it built however long it waits between builds. How
+   * many keys it holds; 0 for a holder with no pins (one released is not
+   * brought back).
+   */
+  async renew(holder: string): Promise<number> {
+    const entry = this.pins[holder];
+    if (!entry) return 0;
+    this.pins[holder] = { ...entry, renewedAt: this.now() };
+    await this.save();
+    return entry.keys.length;
   }
 
   /** Drops every pin of `holder`; how many keys it held. */

@@ -17,14 +17,21 @@ export interface RunningStore {
   close(): Promise<void>;
 }
 
+export interface StartStoreOptions {
+  readonly logger?: FastifyBaseLogger;
+  /** The pin table's clock (pins lapse by it). @defaultValue Date.now */
+  readonly now?: () => number;
+}
+
 /** Owns the port and graceful close; store-app.ts stays listen-free. */
-export async function startStore(config: StoreConfig, logger?: FastifyBaseLogger): Promise<RunningStore> {
+export async function startStore(config: StoreConfig, opts: StartStoreOptions = {}): Promise<RunningStore> {
+  const { logger } = opts;
   const raw = await readFile(config.credentialsFile, 'utf8').catch(() => {
     throw new StoreConfigError(`KBISECT_STORE_CREDENTIALS_FILE: ${config.credentialsFile} cannot be read`);
   });
   const credentials = StoreCredentials.parse(raw, config.credentialsFile);
   const disk = await ArtifactDisk.open(join(config.dir, 'artifacts'), config.limitBytes);
-  const pins = await PinTable.open(join(config.dir, 'pins.json'), config.pinTtlHours * 3_600_000);
+  const pins = await PinTable.open(join(config.dir, 'pins.json'), config.pinTtlHours * 3_600_000, opts.now);
   const upstream = config.upstream
     ? new ArtifactPuller(disk, await StoreClient.fromFiles(config.upstream.url, config.upstream.tokenFile), () => pins.pinned())
     : undefined;

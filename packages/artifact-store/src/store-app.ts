@@ -139,6 +139,10 @@ export async function buildStoreApp(deps: StoreAppDeps, opts: { logger?: Fastify
       return reply.status(204).send();
     });
 
+    r.put<{ Params: { holder: string } }>('/pins/:holder', { schema: { params: HolderParams }, preHandler: auth('build') }, async (request) => {
+      return { renewed: await deps.pins.renew(request.params.holder) };
+    });
+
     r.delete<{ Params: { holder: string } }>('/pins/:holder', { schema: { params: HolderParams }, preHandler: auth('build') }, async (request) => {
       const released = await deps.pins.release(request.params.holder);
       // What the holder kept may go now, if the store is over its limit.

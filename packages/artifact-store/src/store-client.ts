@@ -12,12 +12,30 @@ import { StoreError, StoreConfigError, type StoreErrorCode } from './store-error
 export const SHA256_HEADER = 'x-kbisect-sha256';
 
 export interface StoreClientOptions {
-  /** Attempts per download before it fails (each file checked by its sha256). @defaultValue 3 */
+  /** Attempts per upload or download before it fails (each file checked by its sha256). @defaultValue 3 */
   readonly attempts?: number;
   /** Delay between attempts. @defaultValue 500 */
   readonly retryDelayMs?: number;
   /** Per-request timeout. @defaultValue 600000 */
   readonly timeoutMs?: number;
+}
+
+/**
+ * What another attempt may cure: bytes altered or cut short on the way (the
+ * receiver's hash refuses them), a staged file gone before its commit, the far
+ * side failing, or a connection that broke (not a StoreError at all). Missing,
+ * refused, full, read-only or a bad name is the same the next time.
+ */
+const RETRYABLE: ReadonlySet<StoreErrorCode> = new Set(['KBISECT_ERR_STORE_DIGEST_MISMATCH', 'KBISECT_ERR_STORE_INCOMPLETE', 'KBISECT_ERR_STORE_UPSTREAM']);
+
+function retryable(err: unknown): boolean {
+  return !(err instanceof StoreError) || RETRYABLE.has(err.code);
+}
+
+/** The error a caller gets once the attempts ran out: a StoreError saying what failed (a broken connection becomes one naming the transfer). */
+function asStoreError(err: unknown, doing: string): StoreError {
+  if (err instanceof StoreError) return err;
+  return new StoreError('KBISECT_ERR_STORE_UPSTREAM', `artifact store: ${doing}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 }
 
 /** Reads a credential file (one bearer token, as deploy/make-secrets.sh writes it). */
@@ -30,7 +48,7 @@ export async function readStoreToken(file: string): Promise<string> {
 }
 
 /**
- * The artifact store over HTTP, for build workers (has, upload, pin, release)
+ * The artifact store over HTTP, for build workers (has, upload, pin, renew, release)
  * and lab hosts (pull into a local ArtifactDisk). Keys and names are checked
  * before they go into a URL.
  */
@@ -77,22 +95,33 @@ export class StoreClient {
     return body;
   }
 
-  /** Uploads the files (each with its sha256, which the store checks) and commits them as `key`. */
+  /**
+   * Uploads the files (each with its sha256, which the store checks as it
+   * streams) and commits them as `key`. A file refused by its hash, a commit
+   * that finds a file missing, or a broken connection starts the upload
+   * again, up to `attempts` times; then the StoreError names the file.
+   */
   async upload(key: string, files: readonly { name: string; path: string }[]): Promise<Manifest> {
-    const listed: ManifestFile[] = [];
-    for (const f of files) {
-      const { size, sha256 } = await digestFile(f.path);
-      const res = await this.request('PUT', `/artifacts/${checkedKey(key)}/files/${checkedFileName(f.name)}`, {
-        body: Readable.toWeb(createReadStream(f.path)) as ReadableStream<Uint8Array>,
-        headers: { 'content-type': 'application/octet-stream', 'content-length': String(size), [SHA256_HEADER]: sha256 },
-      });
-      if (!res.ok) return StoreClient.fail(res, `upload of ${f.name}`);
-      await res.body?.cancel();
-      listed.push({ name: f.name, size, sha256 });
-    }
-    const res = await this.request('PUT', `/artifacts/${key}`, { body: JSON.stringify({ files: listed }), headers: { 'content-type': 'application/json' } });
-    if (!res.ok) return StoreClient.fail(res, `commit of ${key}`);
-    return (await res.json()) as Manifest;
+    checkedKey(key);
+    // Hashed once: the files do not change between attempts, the bytes on the wire might.
+    const listed: (ManifestFile & { path: string })[] = [];
+    for (const f of files) listed.push({ name: checkedFileName(f.name), path: f.path, ...(await digestFile(f.path)) });
+    let doing = `upload of ${key}`;
+    return this.withAttempts(() => doing, async () => {
+      for (const f of listed) {
+        doing = `upload of ${f.name}`;
+        const res = await this.request('PUT', `/artifacts/${key}/files/${f.name}`, {
+          body: Readable.toWeb(createReadStream(f.path)) as ReadableStream<Uint8Array>,
+          headers: { 'content-type': 'application/octet-stream', 'content-length': String(f.size), [SHA256_HEADER]: f.sha256 },
+        });
+        if (!res.ok) return StoreClient.fail(res, `upload of ${f.name}`);
+        await res.body?.cancel();
+      }
+      doing = `commit of ${key}`;
+      const res = await this.request('PUT', `/artifacts/${key}`, { body: JSON.stringify({ files: listed.map(({ name, size, sha256 }) => ({ name, size, sha256 })) }), headers: { 'content-type': 'application/json' } });
+      if (!res.ok) return StoreClient.fail(res, `commit of ${key}`);
+      return (await res.json()) as Manifest;
+    });
   }
 
   /** Holds `key` for `holder` (a bisection id) until released: eviction passes it by. */
@@ -100,6 +129,13 @@ export class StoreClient {
     const res = await this.request('PUT', `/pins/${encodeURIComponent(holder)}/${checkedKey(key)}`);
     if (!res.ok) return StoreClient.fail(res, `pin of ${key}`);
     await res.body?.cancel();
+  }
+
+  /** Renews every pin of `holder` (its TTL starts again); how many keys it holds, 0 when none. */
+  async renew(holder: string): Promise<number> {
+    const res = await this.request('PUT', `/pins/${encodeURIComponent(holder)}`);
+    if (!res.ok) return StoreClient.fail(res, `renewal of ${holder}'s pins`);
+    return ((await res.json()) as { renewed: number }).renewed;
   }
 
   /** Drops every pin of `holder`; how many keys it held. */
@@ -115,25 +151,28 @@ export class StoreClient {
    * refused and the download tried again, up to `attempts` times.
    */
   async pull(key: string, disk: ArtifactDisk, keep: ReadonlySet<string>): Promise<Manifest> {
+    return this.withAttempts(() => `download of ${key}`, async () => {
+      const manifest = await this.manifest(key);
+      if (!manifest) throw new StoreError('KBISECT_ERR_STORE_NOT_FOUND', `artifact store: no artifact ${key}`);
+      for (const f of manifest.files) {
+        const res = await this.request('GET', `/artifacts/${key}/files/${checkedFileName(f.name)}`);
+        if (!res.ok || !res.body) return StoreClient.fail(res, `download of ${f.name}`);
+        await disk.receive(key, f.name, Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), { sha256: f.sha256, size: f.size });
+      }
+      return disk.commit(key, { files: manifest.files }, keep);
+    });
+  }
+
+  /** Runs one whole transfer up to `attempts` times while what failed is worth another try (RETRYABLE). */
+  private async withAttempts<T>(doing: () => string, once: () => Promise<T>): Promise<T> {
     const attempts = this.opts.attempts ?? 3;
-    let last: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       try {
-        const manifest = await this.manifest(key);
-        if (!manifest) throw new StoreError('KBISECT_ERR_STORE_NOT_FOUND', `artifact store: no artifact ${key}`);
-        for (const f of manifest.files) {
-          const res = await this.request('GET', `/artifacts/${key}/files/${checkedFileName(f.name)}`);
-          if (!res.ok || !res.body) return StoreClient.fail(res, `download of ${f.name}`);
-          await disk.receive(key, f.name, Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), { sha256: f.sha256, size: f.size });
-        }
-        return await disk.commit(key, { files: manifest.files }, keep);
+        return await once();
       } catch (err) {
-        // Missing, refused or full is the same on the next try; a bad or broken transfer is not.
-        if (err instanceof StoreError && ['KBISECT_ERR_STORE_NOT_FOUND', 'KBISECT_ERR_STORE_UNAUTHENTICATED', 'KBISECT_ERR_STORE_FORBIDDEN', 'KBISECT_ERR_STORE_FULL'].includes(err.code)) throw err;
-        last = err;
-        if (attempt < attempts) await new Promise((r) => setTimeout(r, this.opts.retryDelayMs ?? 500));
+        if (!retryable(err) || attempt >= attempts) throw asStoreError(err, doing());
+        await new Promise((r) => setTimeout(r, this.opts.retryDelayMs ?? 500));
       }
     }
-    throw last;
   }
 }

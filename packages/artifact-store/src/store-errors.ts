@@ -38,8 +38,8 @@ export class StoreError extends Error {
    * message; anything else (a broken transfer, a full store) is retried.
    */
   readonly category: 'configuration' | 'infrastructure';
-  constructor(readonly code: StoreErrorCode, message: string) {
-    super(message);
+  constructor(readonly code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'StoreError';
     this.statusCode = STATUS[code];
     this.category = code === 'KBISECT_ERR_STORE_UNAUTHENTICATED' || code === 'KBISECT_ERR_STORE_FORBIDDEN' ? 'configuration' : 'infrastructure';

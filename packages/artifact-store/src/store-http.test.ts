@@ -103,6 +103,65 @@ describe('the artifact store over HTTP', () => {
     expect(await readFile(local.filePath(KEY_A, 'bzImage'), 'utf8')).toBe('the whole kernel image');
   });
 
+  it('uploads again a file altered on its way to the store: refused by its hash, the second copy kept', async () => {
+    const real = globalThis.fetch;
+    let altered = 0;
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      if (init?.method !== 'PUT' || !String(input).endsWith('/files/bzImage') || altered++ > 0) return real(input, init);
+      // One bit flipped in transit: same length, other bytes, so only the hash can tell.
+      await (init.body as ReadableStream<Uint8Array>).cancel();
+      return real(input, { ...init, body: 'the real kernel'.replace('r', 's') });
+    });
+    const retrying = new StoreClient(t.url, BUILD_TOKEN, { retryDelayMs: 10 });
+    await retrying.upload(KEY_A, await artifactFiles(scratch, { bzImage: 'the real kernel', config: 'CONFIG_X=y\n' }));
+    expect(altered).toBe(2);
+    expect(spy.mock.calls.filter(([url, init]) => init?.method === 'PUT' && String(url).endsWith('/files/bzImage'))).toHaveLength(2);
+    spy.mockRestore();
+    const local = await ArtifactDisk.open(join(scratch, 'lab-cache'), 1024 ** 2);
+    await lab.pull(KEY_A, local, new Set());
+    expect(await readFile(local.filePath(KEY_A, 'bzImage'), 'utf8')).toBe('the real kernel');
+  });
+
+  it('gives up on an upload altered on every attempt with a StoreError naming the file, and commits nothing', async () => {
+    const real = globalThis.fetch;
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      if (init?.method !== 'PUT' || !String(input).endsWith('/files/bzImage')) return real(input, init);
+      await (init.body as ReadableStream<Uint8Array>).cancel();
+      return real(input, { ...init, body: 'the evil kernel' });
+    });
+    const retrying = new StoreClient(t.url, BUILD_TOKEN, { retryDelayMs: 10 });
+    const refused = await retrying.upload(KEY_A, await artifactFiles(scratch, { config: 'CONFIG_X=y\n', bzImage: 'the real kernel' })).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(StoreError);
+    expect(refused).toMatchObject({ code: 'KBISECT_ERR_STORE_DIGEST_MISMATCH', category: 'infrastructure', message: expect.stringContaining('upload of bzImage') });
+    expect(spy.mock.calls.filter(([url, init]) => init?.method === 'PUT' && String(url).endsWith('/files/bzImage'))).toHaveLength(3);
+    // No commit was asked for: the store has nothing under the key.
+    expect(spy.mock.calls.filter(([url, init]) => init?.method === 'PUT' && String(url).endsWith(`/artifacts/${KEY_A}`))).toHaveLength(0);
+    spy.mockRestore();
+    expect(await build.has(KEY_A)).toBe(false);
+  });
+
+  it('uploads again after a connection that broke mid-file, and names the file when it never gets through', async () => {
+    const real = globalThis.fetch;
+    let broken = 0;
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      if (init?.method !== 'PUT' || !String(input).endsWith('/files/bzImage') || broken++ > 0) return real(input, init);
+      await (init.body as ReadableStream<Uint8Array>).cancel();
+      throw new TypeError('fetch failed: other side closed');
+    });
+    await new StoreClient(t.url, BUILD_TOKEN, { retryDelayMs: 10 }).upload(KEY_A, await artifactFiles(scratch, { bzImage: 'the real kernel' }));
+    expect(broken).toBe(2);
+    expect(await build.has(KEY_A)).toBe(true);
+    vi.restoreAllMocks();
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      if (init?.method !== 'PUT' || !String(input).endsWith('/files/bzImage')) return real(input, init);
+      await (init.body as ReadableStream<Uint8Array>).cancel();
+      throw new TypeError('fetch failed: other side closed');
+    });
+    const KEY_B = 'b'.repeat(64);
+    await expect(new StoreClient(t.url, BUILD_TOKEN, { retryDelayMs: 10 }).upload(KEY_B, await artifactFiles(scratch, { bzImage: 'the real kernel' })))
+      .rejects.toMatchObject({ name: 'StoreError', code: 'KBISECT_ERR_STORE_UPSTREAM', message: 'artifact store: upload of bzImage: fetch failed: other side closed' });
+  });
+
   it('answers ranges and ETags: 206 with Content-Range, 304 on a matching If-None-Match, 416 past the end', async () => {
     await build.upload(KEY_A, await artifactFiles(scratch, { bzImage: '0123456789' }));
     const url = `${t.url}/store/v1/artifacts/${KEY_A}/files/bzImage`;
@@ -157,6 +216,35 @@ describe('the artifact store over HTTP', () => {
     expect(await build.release('bisection-1')).toBe(1);
     await upload(keys[4]!);
     expect(await Promise.all(keys.map((k) => build.has(k)))).toEqual([false, false, true, true, true]);
+  });
+
+  it('renews a holder\'s pins: renewed ones outlive the TTL, the others lapse and may be evicted; a released or unknown holder renews nothing', async () => {
+    await t.close();
+    let now = 0;
+    const minutes = (n: number): number => n * 60_000;
+    t = await startTestStore({ limitBytes: 2000, pinTtlHours: 1, now: () => now });
+    build = new StoreClient(t.url, BUILD_TOKEN);
+    lab = new StoreClient(t.url, LAB_TOKEN);
+    const [k1, k2, k3] = ['1', '2', '3'].map((c) => c.repeat(64)) as [string, string, string];
+    const upload = async (key: string) => {
+      await build.upload(key, await artifactFiles(await mkdtemp(join(scratch, 'a-')), { bzImage: Buffer.alloc(1000, key[0]) }));
+      await new Promise((r) => setTimeout(r, 20));
+    };
+    await upload(k1);
+    await build.pin('bisection-1', k1);
+    await upload(k2);
+    await build.pin('bisection-2', k2);
+    now = minutes(50);
+    expect(await build.renew('bisection-1')).toBe(1);
+    expect(await build.renew('nobody')).toBe(0);
+    expect((await lab.renew('bisection-1').catch((e: unknown) => e))).toMatchObject({ code: 'KBISECT_ERR_STORE_FORBIDDEN' });
+    // 90 minutes: bisection-2's pin (60 min) lapsed, bisection-1's renewed one holds until 110.
+    now = minutes(90);
+    await upload(k3);
+    // The least recently used (k1) stays, pinned; the lapsed k2 made room.
+    expect(await Promise.all([k1, k2, k3].map((k) => build.has(k)))).toEqual([true, false, true]);
+    expect(await build.release('bisection-1')).toBe(1);
+    expect(await build.renew('bisection-1')).toBe(0);
   });
 
   it('refuses to pin an artifact it does not hold; a refused credential is the operator\'s to fix, a missing artifact is retried', async () => {

@@ -15,18 +15,18 @@ export interface TestStore {
   close(): Promise<void>;
 }
 
-/** A real store on a loopback port, in its own temp dir, with one build and one lab credential. */
-export async function startTestStore(opts: { limitBytes?: number; upstream?: string } = {}): Promise<TestStore> {
+/** A real store on a loopback port, in its own temp dir, with one build and one lab credential; `now` is its pin table's clock. */
+export async function startTestStore(opts: { limitBytes?: number; upstream?: string; pinTtlHours?: number; now?: () => number } = {}): Promise<TestStore> {
   const dir = await mkdtemp(join(tmpdir(), 'kbisect-store-'));
   const credentialsFile = join(dir, 'store-tokens.json');
   await writeFile(credentialsFile, JSON.stringify({ tokens: [{ name: 'builder', role: 'build', sha256: hashToken(BUILD_TOKEN) }, { name: 'lab', role: 'lab', sha256: hashToken(LAB_TOKEN) }] }));
   const upstreamTokenFile = join(dir, 'upstream-token');
   await writeFile(upstreamTokenFile, LAB_TOKEN);
   const config: StoreConfig = {
-    dir: join(dir, 'store'), limitBytes: opts.limitBytes ?? 1024 ** 3, host: '127.0.0.1', port: 0, credentialsFile, pinTtlHours: 72,
+    dir: join(dir, 'store'), limitBytes: opts.limitBytes ?? 1024 ** 3, host: '127.0.0.1', port: 0, credentialsFile, pinTtlHours: opts.pinTtlHours ?? 72,
     ...(opts.upstream ? { upstream: { url: opts.upstream, tokenFile: upstreamTokenFile } } : {}),
   };
-  const store = await startStore(config);
+  const store = await startStore(config, opts.now ? { now: opts.now } : {});
   return {
     store, dir, url: store.url,
     async close() {

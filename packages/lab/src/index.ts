@@ -15,4 +15,4 @@ export { VirtualLab, isLive, type VirtualLabOptions } from './virtual-lab/virtua
 export { freePort } from './virtual-lab/free-port.js';
 export { type MachineRegistry, type NoMachine } from './machine-registry.js';
 export { runOnPool, type PoolRun, type PoolRunOptions, type PoolEvent, type PoolAttempt } from './run-on-pool.js';
-export { BootFileServer, bootHttpConfigFrom, DEFAULT_BOOT_HTTP, QEMU_USER_NET_HOST, BOOT_FILE_NAMES, bootFetchMetrics, formatBootFetch, type BootFileGrants, type BootGrant, type BootGrantRequest, type BootHttpConfig, type BootFetch, type BootFileName } from './boot-http/index.js';
+export { BootFileServer, bootHttpConfigFrom, unreachableBootServer, DEFAULT_BOOT_HTTP, QEMU_USER_NET_HOST, BOOT_FILE_NAMES, bootFetchMetrics, formatBootFetch, type BootFileGrants, type BootGrant, type BootGrantRequest, type BootHttpConfig, type BootFetch, type BootFileName } from './boot-http/index.js';

@@ -112,6 +112,11 @@ export class BisectionStore {
     await this.statuses.set(id, status);
   }
 
+  /** The ids of the bisections with this status now (the orchestrators renew the running ones' artifact pins). */
+  async idsWithStatus(status: BisectionStatus): Promise<string[]> {
+    return this.statuses.members(status);
+  }
+
   /** Every bisection by status, in O(statuses): /metrics. */
   async countByStatus(): Promise<Record<string, number>> {
     return this.statuses.counts();

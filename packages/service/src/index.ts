@@ -13,7 +13,7 @@ export { STATUSES, ANSWERED_STATUSES, isAnswered, type BisectionStatus } from '.
 export { BisectionStore, type Loaded, type ListedBisection, type ListOptions } from './bisection-store.js';
 export { BisectionViewSchema, toView, type BisectionView } from './bisection-view.js';
 export {
-  queueNames, jobIds, stepNames, type StepRun, OrchestrateJobSchema, BuildJobSchema, BuildAheadJobSchema, BuildQueueJobSchema, BUILD_AHEAD_PRIORITY_OFFSET, type BuildAheadJob, CommandTestJobSchema, LabTestJobSchema, TestQueueJobSchema, BuiltKernelSchema,
+  queueNames, jobIds, stepNames, type StepRun, OrchestrateJobSchema, BuildJobSchema, BuildAheadJobSchema, BuildQueueJobSchema, BUILD_AHEAD_PRIORITY_OFFSET, MAX_REBUILDS, type BuildAheadJob, CommandTestJobSchema, LabTestJobSchema, TestQueueJobSchema, BuiltKernelSchema,
   type QueueNames, type OrchestrateJob, type BuildJob, type CommandTestJob, type LabTestJob, type TestQueueJob, type StepJob, type BuiltKernel,
 } from './queues.js';
 export { ShaSchema, VerdictSchema, PurposeSchema, RunRefSchema, ProgressSchema, StatusSchema, FinishedStatusSchema, VerificationSchema, EndpointResultSchema, type VerificationView } from './shared-schemas.js';

@@ -29,8 +29,21 @@ const StepJobProperties = {
   progress: Type.Optional(ProgressSchema),
 };
 
+/**
+ * Times a run's kernel may be built and handed to the lab again because the
+ * artifact store no longer had it when the lab came to fetch it.
+ */
+export const MAX_REBUILDS = 3;
+
+/**
+ * A build (and the lab test it hands on) made again for a kernel the artifact
+ * store lost: the how-manieth. Part of the job ids, so the new jobs are not
+ * taken for the finished ones of the same run.
+ */
+const RebuildProperty = { rebuild: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_REBUILDS })) };
+
 /** Build a kernel for a kernel probe's step (build queue). */
-export const BuildJobSchema = Type.Object({ kind: Type.Literal('build'), ...StepJobProperties }, { additionalProperties: false });
+export const BuildJobSchema = Type.Object({ kind: Type.Literal('build'), ...StepJobProperties, ...RebuildProperty }, { additionalProperties: false });
 export type BuildJob = Static<typeof BuildJobSchema>;
 
 /**
@@ -76,7 +89,7 @@ export const BuiltKernelSchema = Type.Object(
 export type BuiltKernel = Static<typeof BuiltKernelSchema>;
 
 /** Boot a built kernel in the lab and run the reproducer (test queue). */
-export const LabTestJobSchema = Type.Object({ kind: Type.Literal('lab-test'), ...StepJobProperties, kernel: BuiltKernelSchema }, { additionalProperties: false });
+export const LabTestJobSchema = Type.Object({ kind: Type.Literal('lab-test'), ...StepJobProperties, ...RebuildProperty, kernel: BuiltKernelSchema }, { additionalProperties: false });
 export type LabTestJob = Static<typeof LabTestJobSchema>;
 
 /** Anything on the test queue. */
@@ -88,6 +101,11 @@ export type StepJob = BuildJob | TestQueueJob;
 /** A run of a bisection: what names its jobs (a step job is one). */
 export type StepRun = { readonly bisectionId: string } & RunFields;
 
+/** A step job's run, and whether it is a rebuild of a kernel the store lost. */
+type StepJobRun = StepRun & { readonly rebuild?: number | undefined };
+
+const rebuildSuffix = (job: StepJobRun): string => (job.rebuild !== undefined ? `-rebuild${job.rebuild}` : '');
+
 /**
  * Deterministic job ids: the same step of the same bisection always maps to
  * the same id, so a replayed orchestration cannot enqueue a step twice.
@@ -95,8 +113,8 @@ export type StepRun = { readonly bisectionId: string } & RunFields;
  */
 export const jobIds = {
   orchestrate: (bisectionId: string, logLength: number): string => `orch-${bisectionId}-${logLength}`,
-  build: (job: StepRun): string => `build-${job.bisectionId}-${runName(job)}`,
-  test: (job: StepRun): string => `test-${job.bisectionId}-${runName(job)}`,
+  build: (job: StepJobRun): string => `build-${job.bisectionId}-${runName(job)}${rebuildSuffix(job)}`,
+  test: (job: StepJobRun): string => `test-${job.bisectionId}-${runName(job)}${rebuildSuffix(job)}`,
   buildAhead: (job: StepRun): string => `ahead-${job.bisectionId}-${runName(job)}`,
 };
 

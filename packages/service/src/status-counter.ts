@@ -80,6 +80,12 @@ export class StatusCounter {
     if (counted.answered !== answered) await this.redis.eval(REBUILD_ANSWERED, 2 + sets.length, this.keys.index, this.keys.answered, ...sets);
   }
 
+  /** The ids of every bisection with `status` (the sets filled first for a store from before they existed). */
+  async members(status: BisectionStatus): Promise<string[]> {
+    await this.counts();
+    return this.redis.smembers(this.keys.byStatus(status));
+  }
+
   async counts(): Promise<Record<string, number>> {
     let counted = await this.read();
     if (counted.sum < counted.total) {

@@ -33,7 +33,7 @@ export async function storeCommand(argv: readonly string[], io: { out: (s: strin
   const env = { ...process.env, ...(values.port !== undefined ? { KBISECT_STORE_PORT: values.port } : {}), ...(values.host !== undefined ? { KBISECT_STORE_HOST: values.host } : {}) };
   const config = storeConfigFromEnv(env, { dir: join(stateDirFrom(values['state-dir'], process.env), 'store') });
   const logger = pino({ name: 'kbisect-store', level: process.env.KBISECT_LOG_LEVEL ?? 'info' });
-  const store = await startStore(config, logger);
+  const store = await startStore(config, { logger });
   io.err(`kbisect: artifact store on ${store.url}/store/v1 (${config.upstream ? `pull-through cache of ${config.upstream.url}` : 'primary'}, ${(config.limitBytes / 1024 ** 3).toFixed(1)} GB in ${config.dir})`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { LabConfigError } from '../lab-errors.js';
+import { isLoopback } from './unreachable-boot-server.js';
 
 /**
  * Where the lab worker's boot file server listens and how machines reach it.
@@ -40,7 +41,7 @@ export function bootHttpConfigFrom(settings: { listen?: string | undefined; mach
     if (port > 65_535) throw new LabConfigError(`KBISECT_BOOT_HTTP_LISTEN: port ${port} is above 65535`, 'KBISECT_BOOT_HTTP_LISTEN');
   }
   const wildcard = listenHost === '0.0.0.0' || listenHost === '::';
-  const loopback = listenHost.startsWith('127.') || listenHost === '::1';
+  const loopback = isLoopback(listenHost);
   let machineHost = settings.machineHost ?? '';
   if (machineHost === '') {
     // A wildcard listener has no single address machines could use: the operator must say which.
