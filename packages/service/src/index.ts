@@ -30,7 +30,7 @@ export { splitEnvList } from './env-list.js';
 export { pathRedactor, redactEvent, type ServerPath } from './path-redaction.js';
 export { connectRedis } from './redis-connection.js';
 export { formatReport } from './report.js';
-export { formatMail, mailSubject, mailFactsOf, REGRESSIONS_LIST, type MailOptions } from './report-mail.js';
+export { formatMail, mailSubject, mailFactsOf, REGRESSIONS_LIST, type MailOptions, type MailFold } from './report-mail.js';
 export { bisectionLinks } from './report-mail-body.js';
 export { parseAddress, formatAddress, MailAddressError, type MailAddress } from './mail-address.js';
 export { wrapText, mailSafe, MAIL_WIDTH } from './mail-text.js';
