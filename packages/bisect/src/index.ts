@@ -1,7 +1,7 @@
 export { isFullSha, validateGraph, OUTSIDE_RANGE, SHA_PATTERN, type CommitGraph } from './commit-graph.js';
 export { startBisection, next, type StartParams } from './reducer.js';
 export { toResult, type BisectResult } from './result.js';
-export { toBisectLog, parseBisectLog, type ParsedBisectLog, type ParseLogOutcome } from './bisect-log.js';
+export { toBisectLog, parseBisectLog, logStartEnds, type ParsedBisectLog, type ParseLogOutcome } from './bisect-log.js';
 export { estimateBisectSteps } from './progress.js';
 export { candidatesOf } from './inspect.js';
 export type {

@@ -1,5 +1,5 @@
-export { BisectionRequestSchema, CommandProbeSchema, KernelProbeSchema, ProbeSchema, RefSchema, ConfigSymbolSchema, BisectionOptionsSchema } from './request-schema.js';
-export type { BisectionRequest, BisectionOptions, CommandProbe, KernelProbe } from './request-schema.js';
+export { BisectionRequestSchema, BisectionSubmissionSchema, CommandProbeSchema, KernelProbeSchema, ProbeSchema, RefSchema, ConfigSymbolSchema, BisectionOptionsSchema } from './request-schema.js';
+export type { BisectionRequest, BisectionSubmission, BisectionOptions, CommandProbe, KernelProbe } from './request-schema.js';
 export { LogEventSchema, CommitInfoSchema, AnnotationSchema, type Annotation, type RoundRun, type LogEvent, type StoredLogEvent, type CommitInfo, ReportRecipientsSchema, type ReportRecipients } from './log-event.js';
 export { EventLog } from './event-log.js';
 export { ConsoleLog, CONSOLE_CAP, type ConsoleEvent } from './console-log.js';

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { next, toBisectLog } from '@kbisect/bisect';
-import { BisectionRequestSchema, BisectionViewSchema, ListItemSchema, listItemOf, toView, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, SubmissionQuota, VerdictSchema, formatMail, formatReport, mayRunCommandProbes, parseCursor, sealGrant } from '@kbisect/service';
-import { ImportLogError, checkImportLog, rangeProblem } from '@kbisect/service/driver';
+import { BisectionSubmissionSchema, BisectionViewSchema, ListItemSchema, listItemOf, toView, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, SubmissionQuota, VerdictSchema, formatMail, formatReport, mayRunCommandProbes, parseCursor, sealGrant } from '@kbisect/service';
+import { ImportLogError, checkImportLog, rangeProblem, submittedEnds } from '@kbisect/service/driver';
 import { ApiError } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
 import { errorResponses } from '../error-body.js';
@@ -53,11 +53,14 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       },
       schema: {
         summary: 'Submit a bisection',
-        body: BisectionRequestSchema,
+        body: BisectionSubmissionSchema,
         response: { 201: Type.Object({ id: Type.String(), status: Type.Literal('queued'), links: Type.Object({ self: Type.String(), events: Type.String(), report: Type.String() }) }), ...errorResponses },
       },
     }, async (request, reply) => {
-      const body = request.body;
+      // Ends left out come from the imported log's start, as `kbisect run --import-log` takes them.
+      const ends = submittedEnds(request.body);
+      if (!ends.ok) throw new ApiError('KBISECT_ERR_VALIDATION', ends.message, ends.field);
+      const body = ends.request;
       const source = await submittedRepo(body.repo, request.principal!, deps);
       const range = rangeProblem({ good: body.good, ...(body.options?.terms ? { terms: body.options.terms } : {}) });
       if (range) throw new ApiError('KBISECT_ERR_VALIDATION', `good: ${range}`, 'good');
