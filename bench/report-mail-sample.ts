@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BisectionStore, connectRedis, formatMail, sealGrant, stepNames, type BuildJob, type CommandTestJob } from '@kbisect/service';
+import { BisectionStore, connectRedis, formatMail, sealGrant, stepNames, toView, type BuildJob, type CommandTestJob } from '@kbisect/service';
 import { gitOpener, orchestrate } from '@kbisect/worker';
 import { unconfinedSandbox } from '@kbisect/sandbox';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../test/support/redis-namespace.js';
@@ -51,9 +51,8 @@ try {
       ...(job.purpose ? { purpose: job.purpose } : {}), ...(job.run ? { run: job.run } : {}),
     });
   }
-  const view = await store.view(id);
-  const log = await store.log.read(id);
-  process.stdout.write(formatMail(view, log, { baseUrl: 'https://kbisect.example.org', from: 'kbisect <kbisect@example.org>' }));
+  const { fold } = await store.load(id);
+  process.stdout.write(formatMail(toView(id, fold), fold, { baseUrl: 'https://kbisect.example.org', from: 'kbisect <kbisect@example.org>' }));
 } finally {
   redis.disconnect();
   await dropNamespace(ns);

@@ -79,6 +79,44 @@ describe('POST /api/v1/bisections', () => {
     });
   }
 
+  describe('with importLog, good and bad may be left out', () => {
+    const [B, G, X] = ['b', 'a', 'c'].map((c) => c.repeat(40)) as [string, string, string];
+    // As git writes it: the start line's ends resolved in comments before it, then the marks.
+    const gitLog = `# bad: [${B}] mm: the bug\n# good: [${G}] v4.4\ngit bisect start '${B}' '${G}'\n# bad: [${X}] mm: later\ngit bisect bad ${X}\n`;
+    const { good: _good, bad: _bad, ...noEnds } = good;
+    const post = (payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/api/v1/bisections', headers: auth('t-submit'), payload });
+    const errorOf = (res: Awaited<ReturnType<typeof post>>) => res.json<{ error: { field?: string; message: string } }>().error;
+
+    it("takes the ends from the log's start and stores them with the request", async () => {
+      const res = await post({ ...noEnds, importLog: gitLog });
+      expect(res.statusCode, res.body).toBe(201);
+      const view = await app.inject({ method: 'GET', url: `/api/v1/bisections/${res.json<{ id: string }>().id}`, headers: auth('t-read') });
+      expect(view.json()).toMatchObject({ good: [G], bad: B, status: 'queued' });
+    });
+
+    it('takes revisions as the start line names them when git wrote no comments, beside an end the request gives', async () => {
+      const res = await post({ ...noEnds, bad: 'v4.6-rc5', importLog: 'git bisect start v4.6-rc5 v4.4 v4.3\n' });
+      expect(res.statusCode, res.body).toBe(201);
+      const view = await app.inject({ method: 'GET', url: `/api/v1/bisections/${res.json<{ id: string }>().id}`, headers: auth('t-read') });
+      expect(view.json()).toMatchObject({ good: ['v4.4', 'v4.3'], bad: 'v4.6-rc5' });
+    });
+
+    const refused: [string, Record<string, unknown>, string, RegExp][] = [
+      ['no log and no good', { ...noEnds, bad: 'v4.6-rc5' }, 'good', /^good: required \(unless importLog/],
+      ['a log whose start names no bad end', { ...noEnds, importLog: `git bisect start\ngit bisect bad ${X}\n` }, 'bad', /^bad: required: the imported log's start line names no bad end$/],
+      ['a log whose start names no good end', { ...noEnds, importLog: `git bisect start ${B}\ngit bisect bad ${X}\n` }, 'good', /^good: required: the imported log's start line names no good end$/],
+      ['a fix bisection without its ends', { ...noEnds, options: { terms: 'fix' }, importLog: gitLog }, 'good', /^good: a fix bisection names both its ends/],
+      ['a log that is not one', { ...noEnds, importLog: 'rm -rf /\n' }, 'importLog', /^importLog: line 1: not a 'git bisect' command$/],
+    ];
+    for (const [name, payload, field, message] of refused) {
+      it(`refuses ${name} with a 400 naming ${field}`, async () => {
+        const res = await post(payload);
+        expect(res.statusCode, res.body).toBe(400);
+        expect(errorOf(res)).toMatchObject({ field, message: expect.stringMatching(message) });
+      });
+    }
+  });
+
   it('answers 401 without a token, 403 for a reader, and 403 for command probes from a plain submitter', async () => {
     expect((await app.inject({ method: 'POST', url: '/api/v1/bisections', payload: good })).statusCode).toBe(401);
     expect((await app.inject({ method: 'POST', url: '/api/v1/bisections', headers: auth('wrong'), payload: good })).statusCode).toBe(401);

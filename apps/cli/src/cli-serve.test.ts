@@ -235,7 +235,7 @@ describe('kbisect submit does what kbisect run does', () => {
     expect(report.stdout).not.toContain('Fixes:');
   }, 300_000);
 
-  it('--import-log carries on from a bisection begun by hand', async () => {
+  it('--import-log carries on from a bisection begun by hand, on the ends its start names (no --good/--bad, as run takes it)', async () => {
     // By hand: bad at 20, good at 10, then the maintainer hands over.
     const g = (args: string[]) => execa('git', ['-C', bug.repo, 'bisect', ...args]);
     await g(['start', bug.shas[23]!, bug.shas[0]!]);
@@ -244,10 +244,11 @@ describe('kbisect submit does what kbisect run does', () => {
     const handLog = join(bug.dir, 'hand.log');
     await writeFile(handLog, (await g(['log'])).stdout);
     await g(['reset']);
-    const sub = await long(['submit', '--repo', bug.repo, '--good', bug.shas[0]!, '--bad', bug.shas[23]!, '--test-cmd', 'test ! -f BUG', '--import-log', handLog, '--watch', '--json']);
+    const sub = await long(['submit', '--repo', bug.repo, '--test-cmd', 'test ! -f BUG', '--import-log', handLog, '--watch', '--json']);
     expect(sub.exitCode, `${sub.stderr}\n--- serve:\n${serveErr}`).toBe(0);
-    const result = JSON.parse(sub.stdout) as Result;
-    expect(result).toMatchObject({ status: 'found', culprit: bug.shas[17] });
+    const result = JSON.parse(sub.stdout) as Result & { good: string[]; bad: string };
+    // The service took the range from the log's start (git's resolved shas) and stored it with the request.
+    expect(result).toMatchObject({ status: 'found', culprit: bug.shas[17], good: [bug.shas[0]], bad: bug.shas[23] });
     expect(result.verdicts.filter((v) => v.source === 'log').map((v) => v.commit)).toEqual([bug.shas[20], bug.shas[10]]);
     // Every commit the service bisected lies between the hand-marked ends.
     const inside = new Set(bug.shas.slice(11, 20));
@@ -268,5 +269,14 @@ describe('kbisect submit does what kbisect run does', () => {
     const refused = await cli([...base, '--import-log', notLog]);
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr.trim()).toMatch(/^kbisect submit: --import-log: line 2: not a 'git bisect' command$/);
+    // A log begun with a bare `git bisect start` names its ends only as marks: the API names the end it lacks.
+    const bare = join(bug.dir, 'bare.log');
+    await writeFile(bare, `git bisect start\ngit bisect bad ${bug.shas[20]}\n`);
+    const noEnds = await cli(['submit', '--repo', bug.repo, '--test-cmd', 'true', '--import-log', bare]);
+    expect(noEnds.exitCode).not.toBe(0);
+    expect(noEnds.stderr.trim().split('\n')).toHaveLength(1);
+    expect(noEnds.stderr).toMatch(/bad: required: the imported log's start line names no bad end/);
+    const noGood = await cli(['submit', '--repo', bug.repo, '--bad', bug.shas[23]!, '--test-cmd', 'true']);
+    expect(noGood.stderr.trim()).toBe('kbisect submit: --good is required (repeat it for several good commits)');
   });
 });

@@ -1,4 +1,4 @@
-import { goodForRecheck, needsCannotRunRecheck, runKey, type BisectCommand, type BisectEvent, type BisectResult, type BisectState, type ProbeOutcome } from '@kbisect/bisect';
+import { goodForRecheck, needsCannotRunRecheck, runFields, runKey, runRef, type BisectCommand, type BisectEvent, type BisectResult, type BisectState, type ProbeOutcome } from '@kbisect/bisect';
 import type { Checkout } from '@kbisect/git';
 import { driverNext, driverResult, driverStartFor, forcedReason, openRange, startDriver, testsMergeBase, type DriverStep } from '@kbisect/service/driver';
 import { recheckAtGood } from './cannot-run-recheck.js';
@@ -103,7 +103,7 @@ async function testRun(
   deps: RunDeps,
 ): Promise<RunOutcome> {
   const { command, checkout } = run;
-  const purpose = command.purpose ?? 'bisect';
+  const { purpose, run: index } = runRef(command);
   // The checkout puts back this commit's exact tree, whatever the last test, revert or forced edit left.
   await run.checkoutTo(command.commit);
   if (command.revert) {
@@ -122,7 +122,7 @@ async function testRun(
   // git re-checks a first 126/127 at a good commit: the command may not run at all.
   if (needsCannotRunRecheck(outcome, run.step === 1)) outcome = await recheckAtGood(outcome, command.commit, run.good(), { checkout, probe: deps.probe });
   if (outcome.kind === 'abort') return { kind: 'abort', reason: `${command.commit}: ${outcome.reason}` };
-  return { kind: 'event', step: run.step, event: { type: 'verdict', commit: command.commit, verdict: outcome.verdict, reason: outcome.reason, ...(command.run ? { run: command.run } : {}), ...(purpose !== 'bisect' ? { purpose } : {}) } };
+  return { kind: 'event', step: run.step, event: { type: 'verdict', ...runFields({ commit: command.commit, purpose, run: index }), verdict: outcome.verdict, reason: outcome.reason } };
 }
 
 /**
@@ -145,10 +145,10 @@ function oneAtATime(): (checkout: Checkout, sha: string) => Promise<void> {
 
 /** What the terminal says beside a step that is not a plain first run. */
 function noteOf(command: Extract<BisectCommand, { type: 'test' }>): string | undefined {
-  const purpose = command.purpose ?? 'bisect';
-  if (purpose === 'narrow') return `narrowing, forced${command.run ? `, run ${command.run + 1}` : ''}`;
-  if (purpose === 'bisect') return command.run ? `run ${command.run + 1}` : undefined;
-  return `${purpose}${command.revert ? ` with ${command.revert.slice(0, 12)} reverted` : ''}, run ${(command.run ?? 0) + 1}`;
+  const { purpose, run, revert } = runRef(command);
+  if (purpose === 'narrow') return `narrowing, forced${run > 0 ? `, run ${run + 1}` : ''}`;
+  if (purpose === 'bisect') return run > 0 ? `run ${run + 1}` : undefined;
+  return `${purpose}${revert ? ` with ${revert.slice(0, 12)} reverted` : ''}, run ${run + 1}`;
 }
 
 function expectAccepted(d: DriverStep): void {

@@ -3,6 +3,7 @@ import { ApiFailure, send } from './api-client.js';
 import { h, replace } from './dom.js';
 import { errorNotice } from './error-notice.js';
 import { go } from './navigate.js';
+import { SHA_PATTERN } from './service-values.js';
 import { may } from './session.js';
 
 export interface Actions {
@@ -57,7 +58,7 @@ function annotationForm(id: string, status: HTMLElement, refresh: () => void): H
  */
 export function bisectionActions(view: BisectionView, refresh: () => void): Actions {
   const status = h('div', { 'aria-live': 'polite', id: 'action-status' });
-  const commit = h('input', { id: 'mv-commit', name: 'commit', size: 42, pattern: '[0-9a-f]{40}', required: true, placeholder: 'full sha, or pick one in the picture', 'aria-describedby': 'mv-commit-error' });
+  const commit = h('input', { id: 'mv-commit', name: 'commit', size: 42, pattern: SHA_PATTERN, required: true, placeholder: 'full sha, or pick one in the picture', 'aria-describedby': 'mv-commit-error' });
   const retry = may('submit') ? retryButton(view.id, status) : null;
   if (!may('maintain')) return { element: retry ? h('section', { id: 'actions' }, h('h2', {}, 'Actions'), retry, status) : h('div', { id: 'actions', 'data-readonly': 'true' }), pick: () => undefined };
   const commitError = h('span', { id: 'mv-commit-error', class: 'field-error' });

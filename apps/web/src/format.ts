@@ -1,8 +1,10 @@
+import { isFullSha } from './service-values.js';
+
 /** Small display helpers, pure. */
 export const shortSha = (sha: string): string => sha.slice(0, 12);
 
 /** A ref as typed, a full sha shortened: ranges stay readable at 800 px. */
-export const shortRef = (ref: string): string => (/^[0-9a-f]{40}$/.test(ref) ? ref.slice(0, 12) : ref);
+export const shortRef = (ref: string): string => (isFullSha(ref) ? ref.slice(0, 12) : ref);
 
 /** good..bad as `git log` would write it. */
 export const rangeText = (good: readonly string[], bad: string): string => `${good.map(shortRef).join(' ')}..${shortRef(bad)}`;

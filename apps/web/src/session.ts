@@ -1,5 +1,6 @@
 import type { SessionView } from '@kbisect/service';
 import { ApiFailure, getJson, send, setCsrfToken } from './api-client.js';
+import { ROLES } from './service-values.js';
 
 let current: SessionView | undefined;
 
@@ -7,8 +8,7 @@ export const session = (): SessionView | undefined => current;
 
 /** Whether the signed-in user holds at least `role`; the UI hides controls the API would refuse anyway. */
 export function may(role: SessionView['role']): boolean {
-  const order = ['read', 'submit', 'maintain', 'admin'];
-  return current !== undefined && order.indexOf(current.role) >= order.indexOf(role);
+  return current !== undefined && ROLES.indexOf(current.role) >= ROLES.indexOf(role);
 }
 
 export async function loadSession(): Promise<SessionView | undefined> {

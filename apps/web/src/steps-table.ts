@@ -2,6 +2,7 @@ import type { BisectionView, CommitInfo } from '@kbisect/service';
 import { h } from './dom.js';
 import { evidenceHref, type EvidenceLink } from './evidence-link.js';
 import { VERDICT_MARK, seconds, shortSha } from './format.js';
+import { runOf } from './service-values.js';
 
 type Verdict = BisectionView['verdicts'][number];
 
@@ -44,7 +45,7 @@ export function stepsTable(view: BisectionView, subjects: ReadonlyMap<string, st
   const infos = new Map<string, CommitInfo>((view.commits ?? []).map((c) => [c.sha, c]));
   // Runs of a commit for one purpose (a flaky policy tests a commit again): "2/3" is the second of three.
   const runsOf = new Map<string, number>();
-  const runKeyOf = (v: Verdict): string => `${v.commit}:${v.purpose ?? 'bisect'}`;
+  const runKeyOf = (v: Verdict): string => `${v.commit}:${runOf(v).purpose}`;
   for (const v of view.verdicts) runsOf.set(runKeyOf(v), (runsOf.get(runKeyOf(v)) ?? 0) + 1);
   const row = (v: Verdict, i: number): HTMLTableRowElement => {
     const reused = reusedLinks(v);
@@ -52,13 +53,13 @@ export function stepsTable(view: BisectionView, subjects: ReadonlyMap<string, st
       h('td', {}, i + 1),
       h('td', {}, h('code', { title: v.commit }, shortSha(v.commit))),
       h('td', { class: 'hide-narrow' }, infos.get(v.commit)?.subject ?? subjects.get(v.commit) ?? ''),
-      h('td', {}, v.purpose ?? 'bisect'),
+      h('td', {}, runOf(v).purpose),
       h('td', { class: `verdict-${v.verdict}` }, VERDICT_MARK[v.verdict] ?? v.verdict, v.source !== 'probe' ? ` (${v.source}${v.by ? ` by ${v.by}` : ''})` : '', reused ? h('br') : null, reused?.from),
       h('td', {}, v.reason),
       h('td', {}, v.machine ?? ''),
       h('td', { class: 'num build-time' }, seconds(v.buildSeconds)),
       bootCell(v),
-      h('td', { class: 'num' }, `${(v.run ?? 0) + 1}/${runsOf.get(runKeyOf(v)) ?? 1}`),
+      h('td', { class: 'num' }, `${runOf(v).run + 1}/${runsOf.get(runKeyOf(v)) ?? 1}`),
       h('td', { class: 'hide-narrow mono' }, Object.entries(v.metrics ?? {}).filter(([k]) => !TIMED.has(k)).map(([k, n]) => `${k}=${n}`).join(' ')),
       h('td', {},
         v.evidence ? h('button', { type: 'button', class: 'evidence-open', onclick: () => openEvidence(v.evidence!, 'console') }, 'output') : null,

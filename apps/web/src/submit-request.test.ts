@@ -21,6 +21,11 @@ describe('requestFromForm', () => {
     });
   });
 
+  it('leaves out ends left empty, so an imported log\'s start can name them (the API names a missing one otherwise)', () => {
+    const body = requestFromForm({ probeType: 'command', repo: 'linux', good: ' ', bad: '', command: 'make test', importLog: "git bisect start 'v6.2' 'v6.1'\n" });
+    expect(body).toEqual({ repo: 'linux', probe: { type: 'command', command: 'make test' }, importLog: "git bisect start 'v6.2' 'v6.1'" });
+  });
+
   it('passes a non-number through so the API names the field', () => {
     expect(requestFromForm({ probeType: 'command', command: 'true', priority: 'soon' }).options?.priority).toBeNaN();
   });

@@ -1,4 +1,4 @@
-import type { BisectionOptions, BisectionRequest } from '@kbisect/service';
+import type { BisectionOptions, BisectionSubmission } from '@kbisect/service';
 
 /** The submit form's values by control name: text fields as typed, check boxes as booleans. */
 export type FormValues = Readonly<Record<string, string | boolean | undefined>>;
@@ -21,10 +21,10 @@ function optional<K extends string, V>(key: K, value: V | undefined): Partial<Re
  * submit` would send; checking it is the API's job (its field errors are
  * shown next to the controls).
  */
-export function requestFromForm(f: FormValues): BisectionRequest {
+export function requestFromForm(f: FormValues): BisectionSubmission {
   const requireConfig = words(f.requireConfig);
   const untestable = text(f.untestable) as 'skip' | 'force' | 'narrow' | undefined;
-  const probe: BisectionRequest['probe'] = f.probeType === 'kernel'
+  const probe: BisectionSubmission['probe'] = f.probeType === 'kernel'
     ? {
       type: 'kernel',
       configFragments: words(f.configFragments),
@@ -59,8 +59,9 @@ export function requestFromForm(f: FormValues): BisectionRequest {
   };
   return {
     repo: text(f.repo) ?? '',
-    good: words(f.good),
-    bad: text(f.bad) ?? '',
+    // Left out when empty: with an imported log, the log's start names the ends (else the API says which is missing).
+    ...optional('good', words(f.good).length > 0 ? words(f.good) : undefined),
+    ...optional('bad', text(f.bad)),
     probe,
     ...(Object.keys(options).length > 0 ? { options } : {}),
     ...optional('importLog', text(f.importLog)),

@@ -15,7 +15,7 @@ import { execa } from 'execa';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRepo, validateRepoSource, type GitRepo } from '@kbisect/git';
-import { REGRESSIONS_LIST, formatMail, parseAddress, type BisectionView, type LogEvent } from '@kbisect/service';
+import { REGRESSIONS_LIST, foldAll, formatMail, parseAddress, type BisectionView, type LogEvent } from '@kbisect/service';
 import { openSandbox, unavailableSandbox, type Sandbox } from '@kbisect/sandbox';
 import { lookUpMaintainers } from './maintainers.js';
 
@@ -71,7 +71,7 @@ describe.skipIf(!haveSource)(`get_maintainer.pl of linux-source-6.1 on the demo 
       { type: 'report-facts', at: '2026-11-30T09:00:00.000Z', recipients },
       { type: 'finished', at: '2026-11-30T09:00:01.000Z', status: 'found', culprit },
     ];
-    const mbox = formatMail(view, log.map((event, i) => ({ id: `${i}-0`, event })), { baseUrl: 'http://127.0.0.1:8080', from: 'kbisect <kbisect@example.org>' });
+    const mbox = formatMail(view, foldAll(undefined, log), { baseUrl: 'http://127.0.0.1:8080', from: 'kbisect <kbisect@example.org>' });
     const mail = await simpleParser(mbox.slice(mbox.indexOf('\n') + 1));
     const expected = [...printed.map((l) => parseAddress(l, 'printed').email), REGRESSIONS_LIST];
     expect([...emails(mail.to), ...emails(mail.cc)].sort()).toEqual(expected.sort());

@@ -149,6 +149,18 @@ export interface ParsedBisectLog {
   readonly marks: readonly { readonly verdict: Verdict; readonly rev: string; readonly line: number }[];
 }
 
+/**
+ * The range's ends a log starts from, as revisions: git's resolved shas (its
+ * `# bad: [sha]` comments) where it wrote them, else the start line's
+ * revisions as typed. What the log leaves out is absent (a log begun with a
+ * bare `git bisect start` names its ends only as marks).
+ */
+export function logStartEnds(log: ParsedBisectLog): { readonly bad?: string; readonly goods: readonly string[] } {
+  const bad = log.startShas?.bad ?? log.startBad;
+  const goods = log.startShas && log.startShas.goods.length > 0 ? log.startShas.goods : log.startGoods;
+  return { ...(bad !== undefined ? { bad } : {}), goods };
+}
+
 export type ParseLogOutcome = { readonly ok: true; readonly log: ParsedBisectLog } | { readonly ok: false; readonly line: number; readonly message: string };
 
 const REV_RE = /^[A-Za-z0-9_][A-Za-z0-9_./~^@{}+-]*$/;

@@ -1,4 +1,4 @@
-import { isBisectRun } from './run-ref.js';
+import { isBisectRun, runRef } from './run-ref.js';
 import type { BisectState, Terms, Verdict, VerdictRecord } from './state.js';
 
 /**
@@ -60,7 +60,7 @@ export function bisectRunsOf(state: BisectState, commit: string): number {
 
 /** The lowest bisect run index of `commit` that no record of `records` has. */
 export function nextRunIndex(records: readonly VerdictRecord[], commit: string): number {
-  const used = new Set(records.filter((r) => r.commit === commit && isBisectRun(r)).map((r) => r.run ?? 0));
+  const used = new Set(records.filter((r) => r.commit === commit && isBisectRun(r)).map((r) => runRef(r).run));
   let run = 0;
   while (used.has(run)) run++;
   return run;

@@ -1,3 +1,5 @@
+import type { AnsweredStatus } from './answered-status.js';
+
 /**
  * What narrowing an untestable stretch found: the forced answer, given beside
  * the honest one (which stays the bisection's `status`/`candidates`). Forced
@@ -6,7 +8,7 @@
  */
 export interface NarrowedSummary {
   /** `found`: one forced culprit. `ambiguous`: forced runs too were skipped (e.g. the forced build failed). */
-  readonly status: 'found' | 'ambiguous';
+  readonly status: AnsweredStatus;
   readonly culprit?: string;
   readonly candidates?: readonly string[];
   /** The symbols whose blocking dependency was dropped, e.g. CONFIG_TRANSPARENT_HUGEPAGE. */

@@ -4,6 +4,7 @@ import { decidedVerdicts, engineVerdict } from './decided-verdicts.js';
 import { chooseLikeGit } from './git-choice.js';
 import type { GraphIndex } from './graph-index.js';
 import { estimateBisectSteps } from './progress.js';
+import { isBisectRun } from './run-ref.js';
 import type { NarrowedSummary } from './narrowed-summary.js';
 import type { BisectState, Progress, VerdictRecord } from './state.js';
 import { computeWeights } from './weights.js';
@@ -62,7 +63,7 @@ const UNTESTABLE_REASON = /(?:^|: )untestable: /;
 function untestableOf(state: BisectState): Set<string> {
   const out = new Set(Object.keys(state.untestable));
   for (const r of state.history) {
-    if (r.verdict === 'skip' && (r.purpose ?? 'bisect') === 'bisect' && (r.source === 'untestable' || UNTESTABLE_REASON.test(r.reason ?? ''))) out.add(r.commit);
+    if (r.verdict === 'skip' && isBisectRun(r) && (r.source === 'untestable' || UNTESTABLE_REASON.test(r.reason ?? ''))) out.add(r.commit);
   }
   return out;
 }

@@ -35,14 +35,21 @@ export interface RunFields {
   readonly revert?: string;
 }
 
+/**
+ * What `purpose` and `run` are when the wire leaves them out: a first bisect
+ * run. (The web UI, which loads no engine code, restates them typed as
+ * `typeof RUN_DEFAULTS`, so a change here fails its build.)
+ */
+export const RUN_DEFAULTS = { purpose: 'bisect', run: 0 } as const satisfies Pick<RunRef, 'purpose' | 'run'>;
+
 /** The one place the wire defaults are filled in. */
 export function runRef(fields: RunFields): RunRef {
-  return { commit: fields.commit, purpose: fields.purpose ?? 'bisect', run: fields.run ?? 0, ...(fields.revert !== undefined ? { revert: fields.revert } : {}) };
+  return { commit: fields.commit, purpose: fields.purpose ?? RUN_DEFAULTS.purpose, run: fields.run ?? RUN_DEFAULTS.run, ...(fields.revert !== undefined ? { revert: fields.revert } : {}) };
 }
 
 /** The compact wire form: defaults left out. */
 export function runFields(ref: RunRef): RunFields {
-  return { commit: ref.commit, ...(ref.purpose !== 'bisect' ? { purpose: ref.purpose } : {}), ...(ref.run !== 0 ? { run: ref.run } : {}), ...(ref.revert !== undefined ? { revert: ref.revert } : {}) };
+  return { commit: ref.commit, ...(ref.purpose !== RUN_DEFAULTS.purpose ? { purpose: ref.purpose } : {}), ...(ref.run !== RUN_DEFAULTS.run ? { run: ref.run } : {}), ...(ref.revert !== undefined ? { revert: ref.revert } : {}) };
 }
 
 /** Identifies a run (commit, purpose, run): two records with the same key are the same run. */
@@ -63,5 +70,5 @@ export function isBisectRun(fields: Pick<RunFields, 'purpose'>): boolean {
  */
 export function runName(fields: RunFields, separator = '-'): string {
   const r = runRef(fields);
-  return r.purpose === 'bisect' && r.run === 0 ? r.commit : [r.commit, r.purpose, String(r.run)].join(separator);
+  return r.purpose === RUN_DEFAULTS.purpose && r.run === RUN_DEFAULTS.run ? r.commit : [r.commit, r.purpose, String(r.run)].join(separator);
 }

@@ -1,3 +1,4 @@
+import type { AnsweredStatus } from './answered-status.js';
 import type { CommitGraph } from './commit-graph.js';
 import type { EndpointResult } from './endpoint-result.js';
 import type { NarrowedSummary } from './narrowed-summary.js';
@@ -36,7 +37,7 @@ export interface VerificationSummary {
     | { readonly outcome: 'unavailable'; readonly reason: string };
 }
 
-export type BisectStatus = 'running' | 'found' | 'ambiguous' | 'failed' | 'cancelled';
+export type BisectStatus = 'running' | AnsweredStatus | 'failed' | 'cancelled';
 
 /**
  * Everything a bisection is, as plain JSON: store it anywhere, resume it on

@@ -2,6 +2,7 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { isFullSha, type CommitGraph } from '@kbisect/bisect';
+import { assertShas } from './assert-shas.js';
 import { blobIdsAt, readBlobs } from './batch-objects.js';
 import { GitCommandError, GoodEqualsBadError, GoodNotAncestorError, UnknownRefError } from './errors/git-errors.js';
 import { ensureMirror, gitAt } from './mirror-cache.js';
@@ -294,8 +295,4 @@ export class GitRepo {
       },
     };
   }
-}
-
-function assertShas(shas: readonly string[]): void {
-  for (const s of shas) if (!isFullSha(s)) throw new GitCommandError('internal', `expected a full sha, got '${s.slice(0, 50)}'`);
 }

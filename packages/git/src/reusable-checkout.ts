@@ -1,11 +1,11 @@
 import { readFile, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
+import { assertShas } from './assert-shas.js';
 import { scanDirs, sweepDirs, type DirStamps } from './dir-stamps.js';
 import { GitCommandError } from './errors/git-errors.js';
 import { runHotGit } from './git-process.js';
 import { gitAt } from './mirror-cache.js';
 
-const SHA = /^[0-9a-f]{40}$/;
 /**
  * A file's times come from the kernel's coarse clock, up to one tick (1-10 ms)
  * behind the time the process reads; a change made after a checkout returned
@@ -66,7 +66,7 @@ export class ReusableCheckout implements Checkout {
   constructor(private readonly gitDir: string, readonly dir: string) {}
 
   async checkout(sha: string): Promise<void> {
-    if (!SHA.test(sha)) throw new GitCommandError('internal', `expected a full sha, got '${sha.slice(0, 50)}'`);
+    assertShas([sha]);
     if (this.state === 'disposed') throw new GitCommandError('checkout', `the worktree at ${this.dir} was already removed`);
     if (this.state === 'present' && !(await isFile(join(this.dir, '.git')))) {
       // The test removed (or replaced) the worktree's .git file: git could no
@@ -130,7 +130,7 @@ export class ReusableCheckout implements Checkout {
   }
 
   async revert(culprit: string): Promise<void> {
-    if (!SHA.test(culprit)) throw new GitCommandError('internal', `expected a full sha, got '${culprit.slice(0, 50)}'`);
+    assertShas([culprit]);
     if (this.state !== 'present') throw new GitCommandError('revert', 'nothing is checked out');
     // Explicit git dir, as in moveTo: a sandboxed test owns the worktree's files (so git's discovery
     // would call it dubious) and may have rewritten its .git file; neither may steer this git.

@@ -7,7 +7,7 @@ import { compareStreamIds, STREAM_START } from './stream-id.js';
 type Of<T extends LogEvent['type']> = Extract<LogEvent, { type: T }>;
 
 /** Bumped whenever the fold's shape or meaning changes, the engine state's included (BisectState, Step): a snapshot of another version is replayed from the start. */
-export const FOLD_VERSION = 6;
+export const FOLD_VERSION = 7;
 
 /**
  * Everything a bisection's log has said, folded: the engine's Step plus what
@@ -50,6 +50,8 @@ export interface BisectionFold {
   readonly rounds: readonly Of<'round'>[];
   /** Where each run is being tested or was tested, by runKey (a lab machine or a test worker's slot). */
   readonly placed: Readonly<Record<string, string>>;
+  /** What the report's mail needs that only a worker with the tree could learn (recipients, toolchain). */
+  readonly reportFacts?: Of<'report-facts'>;
 }
 
 export function emptyFold(): BisectionFold {
@@ -148,6 +150,9 @@ export function applyEntries(fold: BisectionFold, graph: CommitGraph | undefined
         break;
       case 'run-placed':
         f.placed = { ...f.placed, [runKey(event)]: event.machine };
+        break;
+      case 'report-facts':
+        f.reportFacts ??= event;
         break;
       default:
         break;

@@ -1,12 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { candidatesOf, runKey, runRef, type BisectState, type Progress, type RunFields, type VerificationSummary } from '@kbisect/bisect';
+import { candidatesOf, runFields, runKey, runRef, type BisectState, type Progress, type RunFields, type VerificationSummary } from '@kbisect/bisect';
 import type { BisectionFold } from './bisection-fold.js';
 import { driverResult } from './driver/driver-step.js';
-import { AnnotationSchema, CommitInfoSchema, ReusedSchema, type LogEvent } from './log-event.js';
+import { AnnotationSchema, CommitInfoSchema, RoundRunSchema, type LogEvent } from './log-event.js';
 import { replayedOf } from './replay.js';
 import { stepTimingsOf } from './step-timings.js';
 import { repoLabel } from './repo-label.js';
-import { EndpointResultSchema, ProgressSchema, PurposeSchema, ShaSchema as Sha, StatusSchema, VerdictSchema, VerificationSchema, type VerificationView } from './shared-schemas.js';
+import { EndpointResultSchema, ProgressSchema, ReusedSchema, RunRefSchema, ShaSchema as Sha, StatusSchema, VerdictSchema, VerificationSchema, type VerificationView } from './shared-schemas.js';
 import { NarrowedSchema, narrowedOf } from './untestable-mode.js';
 
 /** One round of a bisection as the view shows it. */
@@ -15,12 +15,7 @@ export const RoundViewSchema = Type.Object({
   k: Type.Integer({ description: 'how many tests the round could use (ready machines, capped by maxParallel)' }),
   at: Type.String(),
   runs: Type.Array(Type.Object({
-    commit: Sha,
-    purpose: Type.Optional(PurposeSchema),
-    run: Type.Optional(Type.Integer()),
-    via: Type.Union([Type.Literal('test'), Type.Literal('reused'), Type.Literal('shared')]),
-    from: Type.Optional(Type.String()),
-    disputed: Type.Optional(Type.String({ description: 'tested here although cached: why the cached verdict was not taken' })),
+    ...RoundRunSchema.properties,
     machine: Type.Optional(Type.String()),
     verdict: Type.Optional(VerdictSchema),
   })),
@@ -35,9 +30,8 @@ export const BisectionViewSchema = Type.Object({
   candidates: Type.Optional(Type.Array(Sha)),
   steps: Type.Integer(),
   verdicts: Type.Array(Type.Object({
-    commit: Sha, verdict: VerdictSchema, reason: Type.String(), source: Type.String(),
-    purpose: Type.Optional(Type.Union(PurposeSchema.anyOf, { description: 'check-bad, check-good (endpoint checks), verify-culprit, verify-parent, verify-bad, verify-revert (the bad end with the culprit reverted), calibrate, narrow (a forced run narrowing an untestable stretch); absent for a bisect step' })),
-    run: Type.Optional(Type.Integer({ description: 'which run of this commit for this purpose, when not the first' })),
+    ...RunRefSchema.properties,
+    verdict: VerdictSchema, reason: Type.String(), source: Type.String(),
     evidence: Type.Optional(Type.String({ description: 'GET …/evidence/<name>: the test output or console log' })),
     buildEvidence: Type.Optional(Type.String({ description: 'GET …/evidence/<name>: the build log (kernel probes)' })),
     metrics: Type.Optional(Type.Record(Type.String(), Type.Number())),
@@ -63,9 +57,7 @@ export const BisectionViewSchema = Type.Object({
   current: Type.Optional(Type.Object({ commit: Sha, progress: ProgressSchema })),
   maxParallel: Type.Optional(Type.Integer({ description: "Multisection: the most tests of this bisection at once now (the round's k: the lab's ready machines or test worker slots, capped by the request's maxParallel)" })),
   inFlight: Type.Optional(Type.Array(Type.Object({
-    commit: Sha,
-    purpose: Type.Optional(PurposeSchema),
-    run: Type.Optional(Type.Integer({ description: 'which run of this commit, when not the first' })),
+    ...RunRefSchema.properties,
     startedAt: Type.Optional(Type.String({ description: 'absent while the run waits in its queue' })),
     machine: Type.Optional(Type.String({ description: 'where it is being tested' })),
     sharedFrom: Type.Optional(Type.String({ description: "another bisection's test of the same run, waited for" })),
@@ -192,9 +184,7 @@ function inFlightOf(fold: BisectionFold, state: BisectState): NonNullable<Bisect
     const at = fold.starts[key];
     const machine = fold.placed[key];
     out.set(key, {
-      commit: ref.commit,
-      ...(ref.purpose !== 'bisect' ? { purpose: ref.purpose } : {}),
-      ...(ref.run !== 0 ? { run: ref.run } : {}),
+      ...runFields(ref),
       ...(at !== undefined ? { startedAt: at } : {}),
       ...(machine !== undefined ? { machine } : {}),
       ...(sharedFrom !== undefined ? { sharedFrom } : {}),

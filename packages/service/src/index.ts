@@ -1,6 +1,6 @@
-export { BisectionRequestSchema, CommandProbeSchema, KernelProbeSchema, ProbeSchema, RefSchema, ConfigSymbolSchema, BisectionOptionsSchema } from './request-schema.js';
-export type { BisectionRequest, BisectionOptions, CommandProbe, KernelProbe } from './request-schema.js';
-export { LogEventSchema, CommitInfoSchema, AnnotationSchema, type Annotation, type Reused, type RoundRun, type LogEvent, type StoredLogEvent, type CommitInfo, ReportRecipientsSchema, type ReportRecipients } from './log-event.js';
+export { BisectionRequestSchema, BisectionSubmissionSchema, CommandProbeSchema, KernelProbeSchema, ProbeSchema, RefSchema, ConfigSymbolSchema, BisectionOptionsSchema } from './request-schema.js';
+export type { BisectionRequest, BisectionSubmission, BisectionOptions, CommandProbe, KernelProbe } from './request-schema.js';
+export { LogEventSchema, CommitInfoSchema, AnnotationSchema, type Annotation, type RoundRun, type LogEvent, type StoredLogEvent, type CommitInfo, ReportRecipientsSchema, type ReportRecipients } from './log-event.js';
 export { EventLog } from './event-log.js';
 export { ConsoleLog, CONSOLE_CAP, type ConsoleEvent } from './console-log.js';
 export { parseCursor, formatCursor, advance, mergeEntries, readStreams, waitStreams, CURSOR_PATTERN, type StreamCursor, type StreamEntry } from './bisection-streams.js';
@@ -9,14 +9,15 @@ export { CorruptLogError } from './corrupt-log-error.js';
 export { keysFor, type Keys } from './keys.js';
 export { replay, replayedOf, foldAll, type Replayed } from './replay.js';
 export { applyEntries, emptyFold, FOLD_VERSION, type BisectionFold } from './bisection-fold.js';
-export { STATUSES, ANSWERED_STATUSES, isAnswered, type BisectionStatus } from './shared-schemas.js';
+export { STATUSES, isAnswered, type BisectionStatus } from './shared-schemas.js';
+export { ANSWERED_STATUSES, RUN_DEFAULTS, SHA_PATTERN, type RunFields, type RunPurpose } from '@kbisect/bisect';
 export { BisectionStore, type Loaded, type ListedBisection, type ListOptions } from './bisection-store.js';
 export { BisectionViewSchema, toView, type BisectionView } from './bisection-view.js';
 export {
   queueNames, jobIds, stepNames, type StepRun, OrchestrateJobSchema, BuildJobSchema, BuildAheadJobSchema, BuildQueueJobSchema, BUILD_AHEAD_PRIORITY_OFFSET, MAX_REBUILDS, type BuildAheadJob, CommandTestJobSchema, LabTestJobSchema, TestQueueJobSchema, BuiltKernelSchema,
   type QueueNames, type OrchestrateJob, type BuildJob, type CommandTestJob, type LabTestJob, type TestQueueJob, type StepJob, type BuiltKernel,
 } from './queues.js';
-export { ShaSchema, VerdictSchema, PurposeSchema, RunRefSchema, ProgressSchema, StatusSchema, FinishedStatusSchema, VerificationSchema, EndpointResultSchema, type VerificationView } from './shared-schemas.js';
+export { ShaSchema, VerdictSchema, PurposeSchema, RunRefSchema, AnsweredStatusSchema, runIndexSchema, ReusedSchema, type Reused, ProgressSchema, StatusSchema, FinishedStatusSchema, VerificationSchema, EndpointResultSchema, type VerificationView } from './shared-schemas.js';
 export { ROLES, roleAllows, isRole, STORE_ROLES, storeRoleAllows, type Role, type StoreRole } from './roles.js';
 export { findByHash, type HashedEntry } from './hashed-lookup.js';
 export { TokenRegistry, TokenFileSchema, TokenConfigError, hashToken, newToken, mayRunCommandProbes, type Principal, type TokenFile } from './token-registry.js';
@@ -29,7 +30,7 @@ export { splitEnvList } from './env-list.js';
 export { pathRedactor, redactEvent, type ServerPath } from './path-redaction.js';
 export { connectRedis } from './redis-connection.js';
 export { formatReport } from './report.js';
-export { formatMail, mailSubject, mailFactsOf, REGRESSIONS_LIST, type MailOptions } from './report-mail.js';
+export { formatMail, mailSubject, mailFactsOf, REGRESSIONS_LIST, type MailOptions, type MailFold } from './report-mail.js';
 export { bisectionLinks } from './report-mail-body.js';
 export { parseAddress, formatAddress, MailAddressError, type MailAddress } from './mail-address.js';
 export { wrapText, mailSafe, MAIL_WIDTH } from './mail-text.js';

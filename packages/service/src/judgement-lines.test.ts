@@ -2,7 +2,7 @@ import { fakeSha, graphOf, linearHistory } from '@kbisect/bisect/testing';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { toView } from './bisection-view.js';
-import type { LogEvent, StoredLogEvent } from './log-event.js';
+import type { LogEvent } from './log-event.js';
 import { foldAll } from './replay.js';
 import { formatMail } from './report-mail.js';
 import { formatReport } from './report.js';
@@ -24,8 +24,8 @@ const events: LogEvent[] = [
   { type: 'annotation', at: '2026-11-30T09:00:00.000Z', by: 'dave', kind: 'culprit-override', culprit: C1, reason: 'C2 only moved the bug: see the thread' },
   { type: 'annotation', at: '2026-11-30T09:30:00.000Z', by: 'erin', kind: 'invalid', reason: 'the reproducer\u001b[31m was broken' },
 ];
-const view = toView(ID, foldAll(graph, events));
-const stored: StoredLogEvent[] = events.map((event, i) => ({ id: `${i + 1}-0`, event }));
+const fold = foldAll(graph, events);
+const view = toView(ID, fold);
 
 describe('manual verdicts and annotations in the reports', () => {
   it('the view carries who and when of a manual verdict, and the build and boot times of a lab step', () => {
@@ -45,7 +45,7 @@ describe('manual verdicts and annotations in the reports', () => {
   });
 
   it('lists them in the mbox mail, control characters removed', async () => {
-    const mail = await simpleParser(formatMail(view, stored, { baseUrl: 'https://kbisect.example.org', from: 'ada@example.org' }).replace(/^From .*\n/, ''));
+    const mail = await simpleParser(formatMail(view, fold, { baseUrl: 'https://kbisect.example.org', from: 'ada@example.org' }).replace(/^From .*\n/, ''));
     const flat = (mail.text ?? '').replace(/\n\s+/g, ' ');
     expect(flat).toContain('Maintainers said (kept beside the result, which is not rewritten):');
     expect(flat).toContain(`2026-11-30 08:05 carol: marked ${C2.slice(0, 12)} BAD by hand - oops seen on my own box`);

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { BisectionRequestSchema } from './request-schema.js';
 import { GrantSchema } from './request-seal.js';
-import { FinishedStatusSchema, ProgressSchema, PurposeSchema, RunRefSchema, ShaSchema as Sha, VerdictSchema } from './shared-schemas.js';
+import { FinishedStatusSchema, ProgressSchema, ReusedSchema, RunRefSchema, ShaSchema as Sha, VerdictSchema } from './shared-schemas.js';
 import { TreeNameSchema } from './tree-schema.js';
 import { NarrowedSchema } from './untestable-mode.js';
 
@@ -27,16 +27,6 @@ export const ReportRecipientsSchema = Type.Object({
   addresses: Type.Array(Type.String({ maxLength: 512 }), { maxItems: 200 }),
   note: Type.Optional(Type.String({ maxLength: 2000, description: 'Why the list is what it is, in words for the mail' })),
 });
-
-/** A verdict taken from the shared verdict cache: the bisection whose run it was, and that run's evidence there. */
-export const ReusedSchema = Type.Object({
-  bisection: Type.String({ description: 'The bisection that tested this run; its evidence names are under that id' }),
-  run: Type.Integer({ minimum: 0, description: 'Which run of the commit it was there' }),
-  purpose: Type.Optional(Type.Union(PurposeSchema.anyOf, { description: 'Why it was run there, when not as a bisect step (check-bad, check-good, verify-…): a verdict counts for any run of the same kernel' })),
-  evidence: Type.Optional(Type.String()),
-  buildEvidence: Type.Optional(Type.String()),
-});
-export type Reused = Static<typeof ReusedSchema>;
 
 /** One run of a round: tested here, answered from the verdict cache, or waiting for another bisection's test of the same probe. */
 export const RoundRunSchema = Type.Object({

@@ -2,13 +2,13 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
-import { ShaSchema, VerdictSchema } from './shared-schemas.js';
+import { PurposeSchema, ShaSchema, VerdictSchema } from './shared-schemas.js';
 
 /** One thing that happened on a machine: a test that gave a verdict, an infrastructure failure, or an operator's drain or undrain. */
 export const MachineHistoryEntrySchema = Type.Union([
   Type.Object({
     kind: Type.Literal('test'), at: Type.String(), bisection: Type.String(), commit: ShaSchema, verdict: VerdictSchema, reason: Type.String({ maxLength: 500 }),
-    purpose: Type.Optional(Type.String()),
+    purpose: Type.Optional(PurposeSchema),
   }),
   Type.Object({
     kind: Type.Literal('infra-failure'), at: Type.String(), bisection: Type.String(), commit: ShaSchema,

@@ -1,7 +1,9 @@
 import { simpleParser, type AddressObject } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import type { BisectionView } from './bisection-view.js';
-import type { LogEvent, StoredLogEvent } from './log-event.js';
+import type { BisectionFold } from './bisection-fold.js';
+import type { LogEvent } from './log-event.js';
+import { foldAll } from './replay.js';
 import { MailAddressError } from './mail-address.js';
 import { REGRESSIONS_LIST, formatMail } from './report-mail.js';
 
@@ -16,14 +18,15 @@ const kernelRequest = {
   options: { requireConfig: ['CONFIG_VFIO'] },
 };
 
-function log(extra: LogEvent[]): StoredLogEvent[] {
+/** The fold of a kernel bisection's log with `extra` events before its end. */
+function folded(extra: LogEvent[]): BisectionFold {
   const events: LogEvent[] = [
     { type: 'created', at: '2026-11-30T08:00:00.000Z', by: 'alice', request: kernelRequest },
     { type: 'initialized', at: '2026-11-30T08:00:01.000Z', bad: BAD, goods: [GOOD], commits: 6, untestable: { [B]: 'untestable: CONFIG_TRANSPARENT_HUGEPAGE not set (depends on BROKEN)', [C]: 'untestable: CONFIG_TRANSPARENT_HUGEPAGE not set (depends on BROKEN)' } },
     ...extra,
     { type: 'finished', at: '2026-11-30T09:15:42.000Z', status: 'found' },
   ];
-  return events.map((event, i) => ({ id: `${i}-0`, event }));
+  return foldAll(undefined, events);
 }
 
 const facts = (addresses: string[]): LogEvent => ({ type: 'report-facts', at: '2026-11-30T09:15:41.000Z', recipients: { source: 'get_maintainer', commits: [CULPRIT], addresses }, toolchain: 'gcc-12-12.2.0' });
@@ -46,7 +49,7 @@ describe('the report as a mail', () => {
       ...base, status: 'found', culprit: CULPRIT, verification: { culprit: { outcome: 'confirmed', runs: 1, failures: 1 }, parents: { outcome: 'confirmed', runs: 1, failures: 0 } },
       commits: [{ sha: CULPRIT, subject: 'mm/memory: let fork share pages – without \u001b[31mDMA\u001b[0m pin checks', authorName: 'Jérôme Glisse', authorEmail: 'jglisse@example.org', authorDate: '2022-04-15T09:00:00Z' }],
     };
-    const text = formatMail(view, log([facts(['Andrew Morton <akpm@linux-foundation.org>', 'Zoë Maintainer <zoe@example.org>', 'linux-mm@kvack.org', 'linux-kernel@vger.kernel.org'])]), {
+    const text = formatMail(view, folded([facts(['Andrew Morton <akpm@linux-foundation.org>', 'Zoë Maintainer <zoe@example.org>', 'linux-mm@kvack.org', 'linux-kernel@vger.kernel.org'])]), {
       baseUrl: BASE, from: 'Ada Bisect <ada@example.org>', cc: ['extra@example.org'], inReplyTo: '<20160428.abc@example.org>',
     });
     expect(text.split('\n')[0]).toBe('From ada@example.org Mon Nov 30 09:15:42 2026');
@@ -94,7 +97,7 @@ describe('the report as a mail', () => {
       commits: [B, C, CULPRIT].map((s, i) => ({ sha: s, subject: `thp: refcount redesign, part ${i + 1}`, authorName: 'K', authorEmail: 'k@example.org', authorDate: '2022-04-15T09:00:00Z' })),
     };
     // Given newest first, as the engine may list them; the graph's rev-list order puts them oldest first.
-    const mail = await simpleParser(formatMail({ ...view, candidates: [CULPRIT, B, C] }, log([{ type: 'report-facts', at: '2026-11-30T09:15:41.000Z', recipients: { source: 'get_maintainer', commits: [B, C, CULPRIT], addresses: ['Andrew Morton <akpm@linux-foundation.org>', 'linux-mm@kvack.org'] } }]), { baseUrl: BASE, from: 'ada@example.org', order: [BAD, CULPRIT, C, B, A] }));
+    const mail = await simpleParser(formatMail({ ...view, candidates: [CULPRIT, B, C] }, folded([{ type: 'report-facts', at: '2026-11-30T09:15:41.000Z', recipients: { source: 'get_maintainer', commits: [B, C, CULPRIT], addresses: ['Andrew Morton <akpm@linux-foundation.org>', 'linux-mm@kvack.org'] } }]), { baseUrl: BASE, from: 'ada@example.org', order: [BAD, CULPRIT, C, B, A] }));
     expect(mail.subject).toBe('[kbisect] regression bisected to one of 3 commits: 333333333333..555555555555');
     expect(addresses(mail.to)).toEqual(['akpm@linux-foundation.org']);
     expect(addresses(mail.cc)).toEqual(['linux-mm@kvack.org', REGRESSIONS_LIST]);
@@ -112,7 +115,7 @@ describe('the report as a mail', () => {
       ...base, status: 'found', culprit: CULPRIT, terms: 'fix',
       commits: [{ sha: CULPRIT, subject: 'mm/gup: keep pinned pages exclusive across fork', authorName: 'F', authorEmail: 'f@example.org', authorDate: '2022-04-15T09:00:00Z' }],
     };
-    const mail = await simpleParser(formatMail(view, log([{ type: 'report-facts', at: '2026-11-30T09:15:41.000Z', recipients: { source: 'author-committer', commits: [CULPRIT], addresses: ['F <f@example.org>', 'Committer <c@example.org>'], note: 'the tree has no scripts/get_maintainer.pl' } }]), { baseUrl: BASE, from: 'ada@example.org', to: ['stable@vger.kernel.org'] }));
+    const mail = await simpleParser(formatMail(view, folded([{ type: 'report-facts', at: '2026-11-30T09:15:41.000Z', recipients: { source: 'author-committer', commits: [CULPRIT], addresses: ['F <f@example.org>', 'Committer <c@example.org>'], note: 'the tree has no scripts/get_maintainer.pl' } }]), { baseUrl: BASE, from: 'ada@example.org', to: ['stable@vger.kernel.org'] }));
     expect(mail.subject).toBe('[kbisect] fix bisected to: mm/gup: keep pinned pages exclusive across fork');
     expect(addresses(mail.to)).toEqual(['f@example.org', 'c@example.org', 'stable@vger.kernel.org']);
     expect(addresses(mail.cc)).toEqual([]);
@@ -127,14 +130,14 @@ describe('the report as a mail', () => {
 
   it('refuses a bad address or Message-ID with the field named', () => {
     const view: BisectionView = { ...base, status: 'found', culprit: CULPRIT };
-    expect(() => formatMail(view, log([]), { baseUrl: BASE, from: 'ada@example.org', cc: ['ok@example.org', 'x@y\nBcc: evil@example.org'] })).toThrow(MailAddressError);
-    expect(() => formatMail(view, log([]), { baseUrl: BASE, from: 'ada@example.org', cc: ['ok@example.org', 'not an address'] })).toThrow(/^cc\[1\]: 'not an address' is not a mail address/);
-    expect(() => formatMail(view, log([]), { baseUrl: BASE, from: 'ada@example.org', inReplyTo: 'no id' })).toThrow(/^inReplyTo: /);
+    expect(() => formatMail(view, folded([]), { baseUrl: BASE, from: 'ada@example.org', cc: ['ok@example.org', 'x@y\nBcc: evil@example.org'] })).toThrow(MailAddressError);
+    expect(() => formatMail(view, folded([]), { baseUrl: BASE, from: 'ada@example.org', cc: ['ok@example.org', 'not an address'] })).toThrow(/^cc\[1\]: 'not an address' is not a mail address/);
+    expect(() => formatMail(view, folded([]), { baseUrl: BASE, from: 'ada@example.org', inReplyTo: 'no id' })).toThrow(/^inReplyTo: /);
   });
 
   it('quotes body lines starting with "From " so mbox readers do not split the message', () => {
     const view: BisectionView = { ...base, status: 'found', culprit: CULPRIT, commits: [{ sha: CULPRIT, subject: 'x', authorName: 'From Someone', authorEmail: 'f@example.org', authorDate: 'd' }], repo: 'From here' };
-    const text = formatMail(view, log([]), { baseUrl: BASE, from: 'ada@example.org' });
+    const text = formatMail(view, folded([]), { baseUrl: BASE, from: 'ada@example.org' });
     expect(text.split('\n').filter((l) => l.startsWith('From '))).toHaveLength(1);
     expect(text).toContain('Recipients: no maintainer lookup was recorded for this bisection.');
   });

@@ -1,5 +1,7 @@
+import type { BisectionFold } from './bisection-fold.js';
 import type { BisectionView } from './bisection-view.js';
-import type { LogEvent, ReportRecipients, StoredLogEvent } from './log-event.js';
+import type { ReportRecipients } from './log-event.js';
+import type { BisectionRequest } from './request-schema.js';
 import { MailAddressError, encodeHeaderText, foldHeader, formatAddress, parseAddress, uniqueAddresses, type MailAddress } from './mail-address.js';
 import { mailSafe, wrapText } from './mail-text.js';
 import { mailBodyLines } from './report-mail-body.js';
@@ -22,14 +24,13 @@ export interface MailOptions {
   readonly order?: readonly string[];
 }
 
-/** The facts in a bisection's log that the mail needs beyond the view. */
-export function mailFactsOf(log: readonly StoredLogEvent[]): { request: Extract<LogEvent, { type: 'created' }>['request'] | undefined; recipients: ReportRecipients | undefined; toolchain: string | undefined; untestable: Record<string, string>; finishedAt: string | undefined } {
-  const events = log.map((s) => s.event);
-  const created = events.find((e): e is Extract<LogEvent, { type: 'created' }> => e.type === 'created');
-  const init = events.find((e): e is Extract<LogEvent, { type: 'initialized' }> => e.type === 'initialized');
-  const facts = events.find((e): e is Extract<LogEvent, { type: 'report-facts' }> => e.type === 'report-facts');
-  const finished = events.find((e): e is Extract<LogEvent, { type: 'finished' }> => e.type === 'finished');
-  return { request: created?.request, recipients: facts?.recipients, toolchain: facts?.toolchain, untestable: { ...(init?.untestable ?? {}) }, finishedAt: finished?.at };
+/** The part of a bisection's fold the mail reads beyond the view. */
+export type MailFold = Pick<BisectionFold, 'created' | 'initialized' | 'finished' | 'reportFacts'>;
+
+/** The facts the mail needs beyond the view, as the fold keeps them. */
+export function mailFactsOf(fold: MailFold): { request: BisectionRequest | undefined; recipients: ReportRecipients | undefined; toolchain: string | undefined; untestable: Record<string, string>; finishedAt: string | undefined } {
+  const { created, initialized, finished, reportFacts } = fold;
+  return { request: created?.request, recipients: reportFacts?.recipients, toolchain: reportFacts?.toolchain, untestable: { ...(initialized?.untestable ?? {}) }, finishedAt: finished?.at };
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -74,9 +75,9 @@ export function mailSubject(view: BisectionView): string {
  * list and whoever the user adds; UTF-8 headers encoded per RFC 2047; a plain
  * body wrapped at 72 columns with lines starting "From " quoted (mboxrd).
  */
-export function formatMail(given: BisectionView, log: readonly StoredLogEvent[], opts: MailOptions): string {
+export function formatMail(given: BisectionView, fold: MailFold, opts: MailOptions): string {
   const view = opts.order && given.candidates ? { ...given, candidates: oldestFirst(given.candidates, opts.order) } : given;
-  const facts = mailFactsOf(log);
+  const facts = mailFactsOf(fold);
   const from = parseAddress(opts.from, 'from');
   const userTo = (opts.to ?? []).map((a, i) => parseAddress(a, `to[${i}]`));
   const userCc = (opts.cc ?? []).map((a, i) => parseAddress(a, `cc[${i}]`));

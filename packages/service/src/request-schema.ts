@@ -75,7 +75,7 @@ export const BisectionOptionsSchema = Type.Object(
 export const BisectionRequestSchema = Type.Object(
   {
     repo: Type.String({ minLength: 1, maxLength: 2048, description: "A registered tree's name (GET /api/v1/trees) or its exact repo; an https/git/ssh URL only where the deployment allows open URLs (KBISECT_OPEN_REPOS)." }),
-    good: Type.Array(RefSchema, { minItems: 1, maxItems: 16 }),
+    good: Type.Array(RefSchema, { minItems: 1, maxItems: 16, description: "Commits without the bug (a fix bisection: the one later commit without it). On submission, good and bad may be left out where importLog's start line names them." }),
     bad: RefSchema,
     probe: ProbeSchema,
     options: Type.Optional(BisectionOptionsSchema),
@@ -84,7 +84,23 @@ export const BisectionRequestSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * What POST /bisections takes: a request whose `good` and `bad` may be left
+ * out when `importLog` is given and its start names them (as `kbisect run
+ * --import-log` takes them). The API fills them in before anything is
+ * stored, so every stored request has its ends.
+ */
+export const BisectionSubmissionSchema = Type.Object(
+  {
+    ...BisectionRequestSchema.properties,
+    good: Type.Optional(BisectionRequestSchema.properties.good),
+    bad: Type.Optional(BisectionRequestSchema.properties.bad),
+  },
+  { additionalProperties: false },
+);
+
 export type BisectionRequest = Static<typeof BisectionRequestSchema>;
+export type BisectionSubmission = Static<typeof BisectionSubmissionSchema>;
 export type CommandProbe = Static<typeof CommandProbeSchema>;
 export type KernelProbe = Static<typeof KernelProbeSchema>;
 export type BisectionOptions = Static<typeof BisectionOptionsSchema>;

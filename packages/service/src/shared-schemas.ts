@@ -1,5 +1,5 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { RUN_PURPOSES, SHA_PATTERN, type BisectStatus, type EndpointResult, type Progress, type RunFields, type RunPurpose, type Verdict, type VerificationSummary } from '@kbisect/bisect';
+import { Type, type Static, type TInteger, type TSchema } from '@sinclair/typebox';
+import { ANSWERED_STATUSES, RUN_PURPOSES, SHA_PATTERN, type AnsweredStatus, type BisectStatus, type EndpointResult, type Progress, type RunFields, type RunPurpose, type Verdict, type VerificationSummary } from '@kbisect/bisect';
 
 /**
  * The shapes events, jobs, views and routes share, each declared once. The
@@ -14,17 +14,38 @@ export const VerdictSchema = Type.Union([Type.Literal('good'), Type.Literal('bad
 /** Why a commit is tested: a bisect step, an endpoint check, a verification run, a calibration. */
 export const PurposeSchema = Type.Union(RUN_PURPOSES.map((p) => Type.Literal(p)));
 
+/** Which run of a commit for one purpose, from 0 (flaky policies run a commit several times). */
+export function runIndexSchema(description: string): TInteger {
+  return Type.Integer({ minimum: 0, description });
+}
+
 /**
  * A run of a commit on the wire (RunFields): `purpose` and `run` left out at
  * their defaults, as events written before they existed are. Spread its
- * `properties` into an event or job object.
+ * `properties` into an event, job or view object.
  */
 export const RunRefSchema = Type.Object({
   commit: ShaSchema,
-  purpose: Type.Optional(PurposeSchema),
-  run: Type.Optional(Type.Integer({ minimum: 0 })),
+  purpose: Type.Optional(Type.Union(PurposeSchema.anyOf, {
+    description: 'check-bad, check-good (endpoint checks), verify-culprit, verify-parent, verify-bad, verify-revert (the bad end with the culprit reverted), calibrate, narrow (a forced run narrowing an untestable stretch); absent for a bisect step',
+  })),
+  run: Type.Optional(runIndexSchema('which run of this commit for this purpose, when not the first')),
   revert: Type.Optional(ShaSchema),
 });
+
+/**
+ * A run as another bisection tested it (the shared verdict cache holds these;
+ * a verdict taken from it carries one): that bisection, which run of the
+ * commit it was there and why, and its evidence names under that id.
+ */
+export const ReusedSchema = Type.Object({
+  bisection: Type.String({ description: 'The bisection that tested this run; its evidence names are under that id' }),
+  run: runIndexSchema('Which run of the commit it was there'),
+  purpose: Type.Optional(Type.Union(PurposeSchema.anyOf, { description: 'Why it was run there, when not as a bisect step (check-bad, check-good, verify-…): a verdict counts for any run of the same kernel' })),
+  evidence: Type.Optional(Type.String()),
+  buildEvidence: Type.Optional(Type.String()),
+});
+export type Reused = Static<typeof ReusedSchema>;
 
 export const ProgressSchema = Type.Object({
   candidatesLeft: Type.Integer(),
@@ -33,7 +54,10 @@ export const ProgressSchema = Type.Object({
   tested: Type.Integer(),
 });
 
-const FINISHED = ['found', 'ambiguous', 'failed', 'cancelled'] as const;
+/** How a search with an answer ended (ANSWERED_STATUSES): a bisection's, or a narrowing's forced one. */
+export const AnsweredStatusSchema = Type.Union(ANSWERED_STATUSES.map((s) => Type.Literal(s)));
+
+const FINISHED = [...ANSWERED_STATUSES, 'failed', 'cancelled'] as const;
 /** How a bisection ended. */
 export const FinishedStatusSchema = Type.Union(FINISHED.map((s) => Type.Literal(s)));
 /** Every status a bisection can have (the meta hash's `status`): queued before the engine starts. */
@@ -41,9 +65,7 @@ export const STATUSES = ['queued', 'running', ...FINISHED] as const;
 export type BisectionStatus = (typeof STATUSES)[number];
 /** Where a bisection is, as the API lists it. */
 export const StatusSchema = Type.Union(STATUSES.map((s) => Type.Literal(s)));
-/** Statuses whose bisections name a culprit or candidates: the only ones the list's text search can match. */
-export const ANSWERED_STATUSES = ['found', 'ambiguous'] as const satisfies readonly BisectionStatus[];
-
+/** Whether bisections of this status name a culprit or candidates: the only ones the list's text search can match. */
 export function isAnswered(status: string): boolean {
   return (ANSWERED_STATUSES as readonly string[]).includes(status);
 }
@@ -92,6 +114,7 @@ agree<typeof VerdictSchema, Verdict>(true);
 agree<typeof ProgressSchema, Progress>(true);
 agree<typeof StatusSchema, BisectStatus | 'queued'>(true);
 agree<typeof RunRefSchema, RunFields>(true);
+agree<typeof AnsweredStatusSchema, AnsweredStatus>(true);
 agree<typeof EndpointResultSchema, EndpointResult>(true);
 // The view's verification is the engine's plus evidence on the revert check.
 const asView: (v: VerificationSummary) => VerificationView = (v) => v;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
-import { ANSWERED_STATUSES, STATUSES, isAnswered, type BisectionStatus } from './shared-schemas.js';
+import { ANSWERED_STATUSES } from '@kbisect/bisect';
+import { STATUSES, isAnswered, type BisectionStatus } from './shared-schemas.js';
 
 // KEYS: meta hash, then one set per status (STATUSES order), then the index and the answered index;
 // ARGV: id, new status index (1-based), the status, '1' when it is answered.

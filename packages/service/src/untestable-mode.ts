@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { RunPurpose } from '@kbisect/bisect';
-import { ShaSchema as Sha } from './shared-schemas.js';
+import type { NarrowedSummary, RunPurpose } from '@kbisect/bisect';
+import { AnsweredStatusSchema, ShaSchema as Sha } from './shared-schemas.js';
 
 /**
  * What to do with commits where a required config symbol cannot be enabled
@@ -18,7 +18,7 @@ export type UntestableMode = Static<typeof UntestableModeSchema>;
 
 /** The engine's NarrowedSummary as it travels in the log and the view. */
 export const NarrowedSchema = Type.Object({
-  status: Type.Union([Type.Literal('found'), Type.Literal('ambiguous')]),
+  status: AnsweredStatusSchema,
   culprit: Type.Optional(Sha),
   candidates: Type.Optional(Type.Array(Sha)),
   forced: Type.Array(Type.String(), { description: 'Symbols whose BROKEN dependency was dropped to build the narrowing runs' }),
@@ -67,7 +67,7 @@ export function narrowOf(probe: ProbeLike, options: { readonly requireConfig?: r
 }
 
 /** The engine's summary as the schema's (mutable) shape. */
-export function narrowedOf(n: { readonly status: 'found' | 'ambiguous'; readonly culprit?: string; readonly candidates?: readonly string[]; readonly forced: readonly string[]; readonly steps: number }): Static<typeof NarrowedSchema> {
+export function narrowedOf(n: NarrowedSummary): Static<typeof NarrowedSchema> {
   const { candidates, forced, ...rest } = n;
   return { ...rest, forced: [...forced], ...(candidates ? { candidates: [...candidates] } : {}) };
 }

@@ -2,21 +2,18 @@ import type { Redis } from 'ioredis';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Keys } from './keys.js';
-import { PurposeSchema } from './shared-schemas.js';
+import { ReusedSchema } from './shared-schemas.js';
 
-/** One run of a commit as another bisection may take it: the verdict and where its evidence is. */
+/**
+ * One run of a commit as another bisection may take it: the run as it was
+ * tested there (ReusedSchema: bisection, run, purpose, evidence names), its
+ * verdict, and the numbers and machine a reused verdict carries along.
+ */
 export const CachedRunSchema = Type.Object({
+  ...ReusedSchema.properties,
   verdict: Type.Union([Type.Literal('good'), Type.Literal('bad')]),
   reason: Type.String(),
-  /** The bisection that tested it: its evidence names are under that id. */
-  bisection: Type.String(),
-  /** Which run of the commit it was there. */
-  run: Type.Integer({ minimum: 0 }),
-  /** Why it was run there, when not as a bisect step (an endpoint check, a verification run): its evidence names say it too. */
-  purpose: Type.Optional(PurposeSchema),
   at: Type.String(),
-  evidence: Type.Optional(Type.String()),
-  buildEvidence: Type.Optional(Type.String()),
   metrics: Type.Optional(Type.Record(Type.String(), Type.Number())),
   machine: Type.Optional(Type.String()),
 });

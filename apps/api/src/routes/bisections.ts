@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { next, toBisectLog } from '@kbisect/bisect';
-import { BisectionRequestSchema, BisectionViewSchema, ListItemSchema, listItemOf, toView, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, SubmissionQuota, VerdictSchema, formatMail, formatReport, mayRunCommandProbes, parseCursor, sealGrant } from '@kbisect/service';
-import { ImportLogError, checkImportLog, rangeProblem } from '@kbisect/service/driver';
+import { BisectionSubmissionSchema, BisectionViewSchema, ListItemSchema, listItemOf, toView, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, SubmissionQuota, VerdictSchema, formatMail, formatReport, mayRunCommandProbes, parseCursor, sealGrant } from '@kbisect/service';
+import { ImportLogError, checkImportLog, rangeProblem, submittedEnds } from '@kbisect/service/driver';
 import { ApiError } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
 import { errorResponses } from '../error-body.js';
@@ -53,11 +53,14 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       },
       schema: {
         summary: 'Submit a bisection',
-        body: BisectionRequestSchema,
+        body: BisectionSubmissionSchema,
         response: { 201: Type.Object({ id: Type.String(), status: Type.Literal('queued'), links: Type.Object({ self: Type.String(), events: Type.String(), report: Type.String() }) }), ...errorResponses },
       },
     }, async (request, reply) => {
-      const body = request.body;
+      // Ends left out come from the imported log's start, as `kbisect run --import-log` takes them.
+      const ends = submittedEnds(request.body);
+      if (!ends.ok) throw new ApiError('KBISECT_ERR_VALIDATION', ends.message, ends.field);
+      const body = ends.request;
       const source = await submittedRepo(body.repo, request.principal!, deps);
       const range = rangeProblem({ good: body.good, ...(body.options?.terms ? { terms: body.options.terms } : {}) });
       if (range) throw new ApiError('KBISECT_ERR_VALIDATION', `good: ${range}`, 'good');
@@ -184,14 +187,15 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         if (q.from !== undefined || q.to !== undefined || q.cc !== undefined || q.inReplyTo !== undefined) throw new ApiError('KBISECT_ERR_VALIDATION', 'from, to, cc and inReplyTo only apply to format=mbox', 'format');
         return reply.type('text/plain; charset=utf-8').send(formatReport(await deps.store.view(id)));
       }
-      // A mail is rendered once per finished bisection: reading its whole log here is cheap enough.
-      const [view, log, graph] = await Promise.all([deps.store.view(id), deps.store.log.read(id), deps.store.loadGraph(id)]);
+      // The fold keeps what the mail needs beyond the view (the request, the recipients the workers found).
+      const [{ fold }, graph] = await Promise.all([deps.store.load(id), deps.store.loadGraph(id)]);
+      const view = toView(id, fold);
       if (view.status === 'queued' || view.status === 'running') throw new ApiError('KBISECT_ERR_NOT_READY', `the bisection is ${view.status}; its mail is ready when it ends`);
       // The mail's links must work for its readers: the configured public URL, else how this client reached us.
       const baseUrl = deps.publicUrl ?? `${request.protocol}://${request.host}`;
       const from = q.from ?? deps.mailFrom ?? `kbisect <kbisect@${new URL(baseUrl).hostname || 'localhost'}>`;
       try {
-        const mail = formatMail(view, log, { baseUrl, from, ...(graph ? { order: graph.commits } : {}), ...(q.to ? { to: q.to } : {}), ...(q.cc ? { cc: q.cc } : {}), ...(q.inReplyTo !== undefined ? { inReplyTo: q.inReplyTo } : {}) });
+        const mail = formatMail(view, fold, { baseUrl, from, ...(graph ? { order: graph.commits } : {}), ...(q.to ? { to: q.to } : {}), ...(q.cc ? { cc: q.cc } : {}), ...(q.inReplyTo !== undefined ? { inReplyTo: q.inReplyTo } : {}) });
         return await reply.type('application/mbox; charset=utf-8').send(mail);
       } catch (err) {
         if (err instanceof MailAddressError) throw new ApiError('KBISECT_ERR_VALIDATION', err.message, err.field.replace(/\[\d+\]$/, ''));

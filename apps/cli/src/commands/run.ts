@@ -9,7 +9,7 @@ import { commandProbe } from '../command-probe.js';
 import { untestableFlag } from '../untestable-flag.js';
 import { untestableWiring } from '../untestable-wiring.js';
 import { POLICY_OPTIONS, POLICY_USAGE, policyOptionsFrom } from '../policy-flags.js';
-import { RANGE_OPTIONS } from '../range-options.js';
+import { RANGE_OPTIONS, rangeEnds } from '../range-options.js';
 import { parallelFrom } from '../parallel-flag.js';
 import { parseOptions, requireOption } from '../parse-options.js';
 import { formatOutcome } from '../format-outcome.js';
@@ -80,9 +80,7 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
   const source = validateRepoSource(requireOption('run', 'repo', values.repo), '--repo');
   const importPath = values['import-log'];
   // With --import-log the log's start may supply the ends.
-  const badRef = importPath === undefined ? requireOption('run', 'bad', values.bad) : values.bad;
-  const goodRefs = values.good ?? [];
-  if (goodRefs.length === 0 && importPath === undefined) throw new UsageError('kbisect run: --good is required (repeat it for several good commits)');
+  const { good: goodRefs, bad: badRef } = rangeEnds('run', values);
   const testCmd = requireOption('run', 'test-cmd', values['test-cmd']);
   const policy = policyOptionsFrom('run', values);
   const required = values['require-config'] ?? [];
@@ -94,7 +92,6 @@ export async function runCommand(argv: readonly string[], io: { out: (s: string)
     throw new UsageError(`kbisect run: ${err instanceof Error ? err.message : String(err)}`);
   }
   const fix = policy.terms === 'fix';
-  if (fix && (goodRefs.length !== 1 || badRef === undefined)) throw new UsageError('kbisect run: --fix takes exactly one --good (the commit where the bug is gone)');
   const parallel = parallelFrom('run', values.parallel);
   const cacheDir = cacheDirFrom(values['cache-dir'], process.env);
 

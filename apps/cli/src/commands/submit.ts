@@ -1,8 +1,8 @@
-import { TREE_NAME_PATTERN, type Tree, type TreeDefaults } from '@kbisect/service';
+import { TREE_NAME_PATTERN, isAnswered, type Tree, type TreeDefaults } from '@kbisect/service';
 import { apiClientFromEnv, type ApiClient } from '../api-client.js';
 import { readLogFile } from '../import-log-file.js';
 import { POLICY_OPTIONS, POLICY_USAGE, policyOptionsFrom } from '../policy-flags.js';
-import { RANGE_OPTIONS } from '../range-options.js';
+import { RANGE_OPTIONS, rangeEnds } from '../range-options.js';
 import { parallelFrom } from '../parallel-flag.js';
 import { parseOptions, requireOption } from '../parse-options.js';
 import { untestableFlag } from '../untestable-flag.js';
@@ -21,7 +21,8 @@ kernel probe may leave out --config and --pool where the tree has defaults.
 What run takes, the service takes:
 ${POLICY_USAGE}
   --import-log FILE       a \`git bisect log\` begun by hand: the service carries on from its marks,
-                          in the log's --first-parent mode (ends that contradict its start are refused)
+                          on the log's own start (its good and bad ends, --first-parent): --good/--bad
+                          may then be omitted, and ends that contradict its start are refused
   --parallel K            at most K tests of this bisection at once (options.maxParallel; any policy);
                           unset, each round takes as many as the lab has ready (machines, or test
                           worker slots); 1 is git's path. Deterministic: multisection; bayes: a batch
@@ -90,20 +91,19 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`kbisect submit: unexpected argument '${positionals[0]}'`);
-  const good = values.good ?? [];
-  if (good.length === 0) throw new UsageError('kbisect submit: --good is required');
+  // With --import-log the log's start may supply the ends: the service fills them in, as run does.
+  const { good, bad } = rangeEnds('submit', values);
   const retries = intOption('retries', values.retries);
   const priority = intOption('priority', values.priority);
   const policy = policyOptionsFrom('submit', values);
   const parallel = parallelFrom('submit', values.parallel);
-  if (policy.terms === 'fix' && good.length !== 1) throw new UsageError('kbisect submit: --fix takes exactly one --good (the commit where the bug is gone)');
   const importLog = values['import-log'] !== undefined ? await readLogFile('submit', values['import-log']) : undefined;
   const repo = requireOption('submit', 'repo', values.repo);
   const client = await apiClientFromEnv(process.env);
   const body = {
     repo,
-    good,
-    bad: requireOption('submit', 'bad', values.bad),
+    ...(good.length > 0 ? { good } : {}),
+    ...(bad !== undefined ? { bad } : {}),
     probe: probeFrom(values, values.reproducer !== undefined ? await treeDefaults(client, repo) : undefined),
     ...(importLog !== undefined ? { importLog } : {}),
     options: {
@@ -130,7 +130,7 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
   const status = await watchBisection(client, created.id, io, { console: values.console ?? false });
   if (values.json) io.out((await client.request('GET', `/api/v1/bisections/${created.id}`)).text);
   else io.out((await client.request('GET', `/api/v1/bisections/${created.id}/report`, undefined, 'text/plain')).text.trimEnd());
-  return status === 'found' || status === 'ambiguous' ? 0 : 1;
+  return isAnswered(status) ? 0 : 1;
 }
 
 /** The kernel-probe defaults of the tree `repo` names, if it names one (a reader may list trees). */

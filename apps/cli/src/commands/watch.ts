@@ -1,3 +1,4 @@
+import { isAnswered } from '@kbisect/service';
 import { apiClientFromEnv, type ApiClient } from '../api-client.js';
 import { parseOptions } from '../parse-options.js';
 import { formatEta, progressBar } from '../progress-bar.js';
@@ -136,5 +137,5 @@ export async function watchCommand(argv: readonly string[], io: Io): Promise<num
   const client = await apiClientFromEnv(process.env);
   const status = await watchBisection(client, id, io, { console: values.console ?? false });
   io.out((await client.request('GET', `/api/v1/bisections/${id}/report`, undefined, 'text/plain')).text.trimEnd());
-  return status === 'found' || status === 'ambiguous' ? 0 : 1;
+  return isAnswered(status) ? 0 : 1;
 }

@@ -5,9 +5,9 @@ import { errorNotice } from '../error-notice.js';
 import { duration, percent, rangeText, shortSha, when } from '../format.js';
 import { go } from '../navigate.js';
 import type { PageContext } from '../page-context.js';
+import { STATUSES } from '../service-values.js';
 import { treeField } from '../tree-field.js';
 
-const STATUSES = ['', 'queued', 'running', 'found', 'ambiguous', 'failed', 'cancelled'];
 const REFRESH_MS = 3000;
 
 function culpritCell(item: ListItem): HTMLElement {
@@ -33,7 +33,7 @@ function row(item: ListItem): HTMLTableRowElement {
 /** Bisections, newest first, filtered and paged by the API (cursor); rows of unfinished ones refresh by themselves. */
 export async function listPage({ main, onLeave }: PageContext): Promise<void> {
   const params = new URLSearchParams(location.search);
-  const status = h('select', { id: 'f-status', name: 'status' }, ...STATUSES.map((s) => h('option', { value: s, ...(params.get('status') === s ? { selected: true } : {}) }, s || 'any')));
+  const status = h('select', { id: 'f-status', name: 'status' }, ...['', ...STATUSES].map((s) => h('option', { value: s, ...(params.get('status') === s ? { selected: true } : {}) }, s || 'any')));
   const tree = treeField('f-repo', params.get('repo') ?? '', false);
   const by = h('input', { id: 'f-by', name: 'submittedBy', value: params.get('submittedBy') ?? '', size: 12 });
   const text = h('input', { id: 'f-q', name: 'q', type: 'search', value: params.get('q') ?? '', size: 20, placeholder: 'subject or sha' });

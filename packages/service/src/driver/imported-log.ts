@@ -1,4 +1,4 @@
-import { engineVerdict, next, parseBisectLog, rangeFromImportedLog, startBisection, type ParsedBisectLog, type StartParams, type StartRange, type Step, type Verdict } from '@kbisect/bisect';
+import { engineVerdict, logStartEnds, next, parseBisectLog, rangeFromImportedLog, startBisection, type ParsedBisectLog, type StartParams, type StartRange, type Step, type Verdict } from '@kbisect/bisect';
 
 /** A mark of an imported `git bisect log`, resolved to a sha; `bad` is git's "new" (for a fix log, `fixed`). */
 export interface ImportedMark {
@@ -52,9 +52,11 @@ export async function importedStart(
   field: string,
 ): Promise<ImportedStart> {
   const log = checkImportLog(text, field);
-  const at = `${field} start line`;
-  const bad = log.startShas?.bad ?? (log.startBad !== undefined ? await git.resolveCommit(log.startBad, at) : undefined);
-  const goods = log.startShas && log.startShas.goods.length > 0 ? log.startShas.goods : await Promise.all(log.startGoods.map((g) => git.resolveCommit(g, at)));
+  const ends = logStartEnds(log);
+  // Resolved even where git wrote shas: one from another repository is named here, not as a contradiction later.
+  const sha = (rev: string): Promise<string> => git.resolveCommit(rev, `${field} start line`);
+  const bad = ends.bad !== undefined ? await sha(ends.bad) : undefined;
+  const goods = await Promise.all(ends.goods.map(sha));
   const outcome = rangeFromImportedLog({ firstParent: log.firstParent, ...(bad !== undefined ? { bad } : {}), goods }, given);
   if (!outcome.ok) throw new ImportLogError(outcome.message, field);
   return { range: outcome.range, marks: await resolveImportedLog(text, git, field) };

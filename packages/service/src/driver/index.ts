@@ -8,5 +8,6 @@ export { openRange, rangeProblem, InvalidRangeError, type RangeGit, type RangeRe
 export { policyFromOptions, startParams, driverStartFor } from './start-params.js';
 export { startDriver, driverNext, driverResult, testsMergeBase, type DriverStart, type DriverStep, type DriverOutcome, type MergeBasePhase, type MergeBaseVerdict } from './driver-step.js';
 export { checkImportLog, importedStart, resolveImportedLog, startWithImported, ImportLogError, type ImportedMark, type ImportedStart, type StartOutcome } from './imported-log.js';
+export { submittedEnds, type SubmittedEnds } from './submitted-ends.js';
 export { forcedReason } from './kernel-options.js';
 export { requiredSymbolsOf, untestableModeOf, narrowOf, forcesRun, probesUntestable, type UntestableMode } from '../untestable-mode.js';
