@@ -9,7 +9,10 @@ import { queuesPage } from './pages/queues-page.js';
 import { signInPage } from './pages/sign-in-page.js';
 import { submitPage } from './pages/submit-page.js';
 import { loadSession, may, session, signOut } from './session.js';
+import { BISECTION_ID } from './service-values.js';
 
+/** A bisection's page: /b/<id>. */
+const BISECTION_PATH = new RegExp(`^/b/(${BISECTION_ID})$`);
 const main = document.getElementById('main')!;
 const nav = document.getElementById('nav')!;
 const who = document.getElementById('who')!;
@@ -34,7 +37,7 @@ async function render(): Promise<void> {
     }
     drawChrome(path);
     replace(main, h('p', { class: 'muted' }, 'Loading…'));
-    const bisection = /^\/b\/([0-9a-f-]{36})$/.exec(path);
+    const bisection = BISECTION_PATH.exec(path);
     if (path === '/signin') await signInPage(ctx);
     else if (path === '/') await listPage(ctx);
     else if (bisection) await bisectionPage(ctx, bisection[1]!);

@@ -1,4 +1,4 @@
-import type { RunFields, RunPurpose, RUN_DEFAULTS as ServiceRunDefaults, ROLES as ServiceRoles, SHA_PATTERN as ServiceShaPattern, STATUSES as ServiceStatuses } from '@kbisect/service';
+import type { BISECTION_ID as ServiceBisectionId, RunFields, RunPurpose, RUN_DEFAULTS as ServiceRunDefaults, ROLES as ServiceRoles, SHA_PATTERN as ServiceShaPattern, STATUSES as ServiceStatuses } from '@kbisect/service';
 
 /*
  * Values the service declares, restated for the browser: the UI's modules are
@@ -18,6 +18,9 @@ export const ROLES: typeof ServiceRoles = ['read', 'submit', 'maintain', 'admin'
 export const SHA_PATTERN: typeof ServiceShaPattern = '^[0-9a-f]{40}$';
 const SHA_RE = new RegExp(SHA_PATTERN);
 export const isFullSha = (value: string): boolean => SHA_RE.test(value);
+
+/** A bisection's id, unanchored (the UI finds it in paths and lease names). */
+export const BISECTION_ID: typeof ServiceBisectionId = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
 const RUN_DEFAULTS: typeof ServiceRunDefaults = { purpose: 'bisect', run: 0 };
 

@@ -9,7 +9,7 @@ export { CorruptLogError } from './corrupt-log-error.js';
 export { keysFor, type Keys } from './keys.js';
 export { replay, replayedOf, foldAll, type Replayed } from './replay.js';
 export { applyEntries, emptyFold, FOLD_VERSION, type BisectionFold } from './bisection-fold.js';
-export { STATUSES, isAnswered, type BisectionStatus } from './shared-schemas.js';
+export { STATUSES, isAnswered, BISECTION_ID, BISECTION_ID_PATTERN, isBisectionId, BisectionIdSchema, type BisectionStatus } from './shared-schemas.js';
 export { ANSWERED_STATUSES, RUN_DEFAULTS, SHA_PATTERN, type RunFields, type RunPurpose } from '@kbisect/bisect';
 export { BisectionStore, type Loaded, type ListedBisection, type ListOptions } from './bisection-store.js';
 export { BisectionViewSchema, toView, type BisectionView } from './bisection-view.js';

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { runName, type RunFields } from '@kbisect/bisect';
-import { ProgressSchema, RunRefSchema } from './shared-schemas.js';
+import { BisectionIdSchema, ProgressSchema, RunRefSchema } from './shared-schemas.js';
 
 /** Queue names, per namespace so tests and deployments never share queues by accident. */
 export interface QueueNames {
@@ -13,9 +13,7 @@ export function queueNames(namespace: string): QueueNames {
   return { orchestrate: `${namespace}-orchestrate`, build: `${namespace}-build`, test: `${namespace}-test` };
 }
 
-const BisectionId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
-
-export const OrchestrateJobSchema = Type.Object({ bisectionId: BisectionId }, { additionalProperties: false });
+export const OrchestrateJobSchema = Type.Object({ bisectionId: BisectionIdSchema }, { additionalProperties: false });
 export type OrchestrateJob = Static<typeof OrchestrateJobSchema>;
 
 /**
@@ -23,7 +21,7 @@ export type OrchestrateJob = Static<typeof OrchestrateJobSchema>;
  * run, revert), the commit's subject and the engine's progress for display.
  */
 const StepJobProperties = {
-  bisectionId: BisectionId,
+  bisectionId: BisectionIdSchema,
   ...RunRefSchema.properties,
   subject: Type.Optional(Type.String()),
   progress: Type.Optional(ProgressSchema),
@@ -51,7 +49,7 @@ export type BuildJob = Static<typeof BuildJobSchema>;
  * run that may ask for it is tested (build queue, low priority): `after` is
  * that run, named for the event that says the kernel was built ahead.
  */
-export const BuildAheadJobSchema = Type.Object({ kind: Type.Literal('build-ahead'), bisectionId: BisectionId, ...RunRefSchema.properties, after: RunRefSchema }, { additionalProperties: false });
+export const BuildAheadJobSchema = Type.Object({ kind: Type.Literal('build-ahead'), bisectionId: BisectionIdSchema, ...RunRefSchema.properties, after: RunRefSchema }, { additionalProperties: false });
 export type BuildAheadJob = Static<typeof BuildAheadJobSchema>;
 
 /** Anything on the build queue. */

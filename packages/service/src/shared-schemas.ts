@@ -7,6 +7,14 @@ import { ANSWERED_STATUSES, RUN_PURPOSES, SHA_PATTERN, type AnsweredStatus, type
  * checks at the bottom fail the build when a schema and its engine type drift.
  */
 
+/** A bisection's id: a UUID as randomUUID writes it (unanchored, to build patterns from). */
+export const BISECTION_ID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+/** The same, anchored: an input's `pattern`. */
+export const BISECTION_ID_PATTERN = `^${BISECTION_ID}$` as const;
+const BISECTION_ID_RE = new RegExp(BISECTION_ID_PATTERN);
+export const isBisectionId = (value: string): boolean => BISECTION_ID_RE.test(value);
+export const BisectionIdSchema = Type.String({ pattern: BISECTION_ID_PATTERN, description: "A bisection's id" });
+
 export const ShaSchema = Type.String({ pattern: SHA_PATTERN, description: 'A full commit sha' });
 
 export const VerdictSchema = Type.Union([Type.Literal('good'), Type.Literal('bad'), Type.Literal('skip')]);

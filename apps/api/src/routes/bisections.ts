@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { next, toBisectLog } from '@kbisect/bisect';
-import { BisectionSubmissionSchema, BisectionViewSchema, ListItemSchema, listItemOf, toView, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, SubmissionQuota, VerdictSchema, formatMail, formatReport, mayRunCommandProbes, parseCursor, sealGrant } from '@kbisect/service';
+import { BISECTION_ID, BisectionSubmissionSchema, BisectionViewSchema, ListItemSchema, listItemOf, toView, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, SubmissionQuota, VerdictSchema, formatMail, formatReport, mayRunCommandProbes, parseCursor, sealGrant } from '@kbisect/service';
 import { ImportLogError, checkImportLog, rangeProblem, submittedEnds } from '@kbisect/service/driver';
 import { ApiError } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
@@ -108,7 +108,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           submittedBy: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only this submitter (token name)' })),
           q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Text in the culprit's (or a candidate's) subject, or a sha prefix" })),
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-          cursor: Type.Optional(Type.String({ pattern: '^[0-9]+:[0-9a-f-]{36}$', description: 'The `next` value of the previous page' })),
+          cursor: Type.Optional(Type.String({ pattern: `^[0-9]+:${BISECTION_ID}$`, description: 'The `next` value of the previous page' })),
         }, { additionalProperties: false }),
         response: { 200: Type.Object({ items: Type.Array(ListItemSchema), next: Type.Optional(Type.String()) }), ...errorResponses },
       },

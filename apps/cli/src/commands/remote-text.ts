@@ -1,3 +1,4 @@
+import { isBisectionId } from '@kbisect/service';
 import { apiClientFromEnv } from '../api-client.js';
 import { parseOptions } from '../parse-options.js';
 import { UsageError } from '../usage-error.js';
@@ -7,7 +8,7 @@ export async function remoteTextCommand(kind: 'log', argv: readonly string[], io
   const { positionals } = parseOptions(kind, argv, {});
   const id = positionals[0];
   if (!id || positionals.length > 1) throw new UsageError(`usage: kbisect ${kind} <id>`);
-  if (!/^[0-9a-f-]{36}$/.test(id)) throw new UsageError(`kbisect ${kind}: '${id}' is not a bisection id`);
+  if (!isBisectionId(id)) throw new UsageError(`kbisect ${kind}: '${id}' is not a bisection id`);
   const client = await apiClientFromEnv(process.env);
   const res = await client.request('GET', `/api/v1/bisections/${id}/${kind}`, undefined, 'text/plain');
   io.out(res.text.trimEnd());

@@ -1,3 +1,4 @@
+import { isBisectionId } from '@kbisect/service';
 import { apiClientFromEnv } from '../api-client.js';
 import { parseOptions } from '../parse-options.js';
 import { UsageError } from '../usage-error.js';
@@ -18,7 +19,7 @@ export async function reportCommand(argv: readonly string[], io: { out: (s: stri
   });
   const id = positionals[0];
   if (!id || positionals.length > 1) throw new UsageError(`usage: ${REPORT_USAGE.split('\n')[0]!}`);
-  if (!/^[0-9a-f-]{36}$/.test(id)) throw new UsageError(`kbisect report: '${id}' is not a bisection id`);
+  if (!isBisectionId(id)) throw new UsageError(`kbisect report: '${id}' is not a bisection id`);
   const mailOnly = ['from', 'to', 'cc', 'in-reply-to'].filter((k) => values[k as keyof typeof values] !== undefined);
   if (!values.mail && mailOnly.length > 0) throw new UsageError(`kbisect report: --${mailOnly[0]!} needs --mail`);
   const query = new URLSearchParams();

@@ -7,8 +7,12 @@ import { when } from '../format.js';
 import { machineRecent } from '../machine-recent.js';
 import type { PageContext } from '../page-context.js';
 import { may } from '../session.js';
+import { BISECTION_ID } from '../service-values.js';
 
 const REFRESH_MS = 5000;
+
+/** A lease names the bisection that holds the machine first. */
+const LEASE_BISECTION = new RegExp(`^${BISECTION_ID}`);
 
 /** GET /machines' items: the machine, its state and its latest tests. */
 type MachineView = Machine & { readonly recent?: readonly MachineHistoryEntry[] };
@@ -16,7 +20,7 @@ type MachineView = Machine & { readonly recent?: readonly MachineHistoryEntry[] 
 function leaseCell(m: Machine): HTMLElement {
   const lease = m.status.leasedBy;
   if (!lease) return h('td', { class: 'muted' }, 'idle');
-  const bisection = /^[0-9a-f-]{36}/.exec(lease)?.[0];
+  const bisection = LEASE_BISECTION.exec(lease)?.[0];
   return h('td', {}, 'leased → ', bisection ? h('a', { href: `/b/${bisection}`, 'data-nav': true }, lease) : lease);
 }
 
