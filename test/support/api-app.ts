@@ -16,6 +16,8 @@ export interface ApiTestApp {
   readonly enqueued: string[];
   /** Registers `repo` as a tree (submissions must name one) and returns its name. */
   registerTree(repo: string, name?: string): Promise<string>;
+  /** Listens on a loopback port (for a client in another process, e.g. the CLI) and returns the base URL. */
+  listen(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,9 @@ export async function apiTestApp(label: string, users: readonly { name: string; 
     async registerTree(repo, name = `tree-${++treeCount}`) {
       await trees.register({ name, repo });
       return name;
+    },
+    async listen() {
+      return app.listen({ host: '127.0.0.1', port: 0 });
     },
     async close() {
       await app.close();

@@ -40,7 +40,7 @@ export { MachineStore, MachineNotFoundError, MachineBusyError } from './machine-
 export { MachineHistory, MachineHistoryEntrySchema, MACHINE_HISTORY_CAP, type MachineHistoryEntry } from './machine-history.js';
 export { stepTimingsOf, type StepTimings } from './step-timings.js';
 export { UntestableModeSchema, NarrowedSchema, requiredSymbolsOf, untestableModeOf, narrowOf, narrowedOf, forcesRun, probesUntestable, type UntestableMode } from './untestable-mode.js';
-export { TreeSchema, TreeNameSchema, TreeDefaultsSchema, TREE_NAME_PATTERN, type Tree, type TreeDefaults } from './tree-schema.js';
+export { TreeSchema, TreeReadSchema, TreeNameSchema, TreeDefaultsSchema, TREE_NAME_PATTERN, treeAsSeenBy, type Tree, type TreeDefaults, type TreeRead } from './tree-schema.js';
 export { TreeStore, TreeNotFoundError } from './tree-store.js';
 export { chooseRepo, mayUseTree, withTreeDefaults, RepoRefusedError, type RepoChoice } from './tree-choice.js';
 export { checkTreeRegistration } from './tree-registration.js';

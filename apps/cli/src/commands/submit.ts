@@ -1,4 +1,4 @@
-import { TREE_NAME_PATTERN, type Tree, type TreeDefaults } from '@kbisect/service';
+import { TREE_NAME_PATTERN, type TreeDefaults, type TreeRead } from '@kbisect/service';
 import { apiClientFromEnv, type ApiClient } from '../api-client.js';
 import { readLogFile } from '../import-log-file.js';
 import { POLICY_OPTIONS, POLICY_USAGE, policyOptionsFrom } from '../policy-flags.js';
@@ -137,7 +137,7 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
 async function treeDefaults(client: ApiClient, repo: string): Promise<TreeDefaults | undefined> {
   if (!new RegExp(TREE_NAME_PATTERN).test(repo)) return undefined;
   const res = await client.request('GET', `/api/v1/trees/${repo}`).catch(() => undefined);
-  return res ? (JSON.parse(res.text) as Tree).defaults : undefined;
+  return res ? (JSON.parse(res.text) as TreeRead).defaults : undefined;
 }
 
 /** Exactly one probe; a kernel probe leaves out what the tree's defaults supply (no --config without them: tinyconfig alone). */
