@@ -19,7 +19,7 @@ export {
 export { ShaSchema, VerdictSchema, PurposeSchema, RunRefSchema, ProgressSchema, StatusSchema, FinishedStatusSchema, VerificationSchema, EndpointResultSchema, type VerificationView } from './shared-schemas.js';
 export { ROLES, roleAllows, isRole, STORE_ROLES, storeRoleAllows, type Role, type StoreRole } from './roles.js';
 export { findByHash, type HashedEntry } from './hashed-lookup.js';
-export { TokenRegistry, TokenFileSchema, TokenConfigError, hashToken, newToken, mayRunCommandProbes, type Principal, type TokenFile } from './token-registry.js';
+export { TokenRegistry, TokenFileSchema, TokenConfigError, hashToken, newToken, mayRunCommandProbes, mayUseProbeNetwork, type Principal, type TokenFile } from './token-registry.js';
 export { TokenLimitsSchema, TokenLimitOverridesSchema, DEFAULT_TOKEN_LIMITS, TokenLimitsError, tokenLimitsFromEnv, type TokenLimits, type TokenLimitOverrides } from './token-limits.js';
 export { SubmissionQuota, type Admission } from './submission-quota.js';
 export { GrantSchema, sealGrant, grantProblem, type Grant, type SealedFields } from './request-seal.js';
