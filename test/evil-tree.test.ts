@@ -2,8 +2,8 @@
  * The evil tree (issue 15): a repository shaped enough like a kernel tree
  * for the build path (a Makefile with VERSION/PATCHLEVEL whose tinyconfig
  * writes a .config, and a scripts/get_maintainer.pl) whose code tries to
- * read a token file, a BMC password file, a Redis data dir and the worker's
- * environment, connects to the API's port and to a listening port of the
+ * read a token file, a BMC password file, a Redis data dir, the request key
+ * the API and workers share, and the worker's environment, connects to the API's port and to a listening port of the
  * test, and leaves `setsid` sleepers. Submitted over the real API as a
  * kernel probe and built by the real build worker in its bwrap sandbox; the
  * bisection ends (every build is a planted compile error, so: ambiguous)
@@ -11,7 +11,7 @@
  * any evidence, error, log line or response, no connection was made, and
  * no process outlived the build. Real Redis, git, bwrap, make.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +78,10 @@ describe('an evil tree built as a kernel probe', () => {
 
   it('leaks nothing, connects nowhere and leaves no process behind', async () => {
     const apiPort = new URL(h.url).port;
+    // The harness's real secrets too: the request key the API signs with (a forger's prize), and Redis's password if it has one.
+    const keyFile = h.env.KBISECT_REQUEST_KEY_FILE!;
+    const redisPassword = new URL(REDIS_URL).password;
+    const checked: Record<string, string> = { ...SECRETS, requestKey: (await readFile(keyFile, 'utf8')).trim(), ...(redisPassword ? { redisPassword: decodeURIComponent(redisPassword) } : {}) };
     const trapPort = (trap.address() as { port: number }).port;
     const marker = `kbisect-evil-sleeper-${stamp}`;
     const attempts = [
@@ -85,6 +89,7 @@ describe('an evil tree built as a kernel probe', () => {
       `cat ${join(secrets, 'tokens.json')} 2>&1 || echo token:unreadable`,
       `cat ${join(secrets, 'bmc', 'vm1')} 2>&1 || echo bmc:unreadable`,
       `cat ${join(secrets, 'redis', 'appendonly.aof')} /var/lib/redis/* 2>&1 || echo redis:unreadable`,
+      `cat ${keyFile} 2>&1 || echo key:unreadable`,
       'env; cat /proc/1/environ /proc/*/environ 2>/dev/null | tr "\\0" "\\n"; echo env:dumped',
       `(exec 3<>/dev/tcp/127.0.0.1/${apiPort}) 2>/dev/null && echo api:connected || echo api:refused`,
       `(exec 3<>/dev/tcp/127.0.0.1/${trapPort}) 2>/dev/null && echo trap:connected || echo trap:refused`,
@@ -102,7 +107,7 @@ describe('an evil tree built as a kernel probe', () => {
     const maintainerScript = [
       'print "EVIL-MAINTAINER\\n";',
       'print "env:$_=$ENV{$_}\\n" for sort keys %ENV;',
-      ...[join(secrets, 'tokens.json'), join(secrets, 'bmc', 'vm1'), join(secrets, 'redis', 'appendonly.aof')].map((f) => `print "file:", (open(my $f, "<", "${f}") ? <$f> : "unreadable"), "\\n";`),
+      ...[join(secrets, 'tokens.json'), join(secrets, 'bmc', 'vm1'), join(secrets, 'redis', 'appendonly.aof'), keyFile].map((f) => `print "file:", (open(my $f, "<", "${f}") ? <$f> : "unreadable"), "\\n";`),
       'print "Evil Maintainer <evil\\@example.org>\\n";',
     ].join('\n');
 
@@ -153,7 +158,7 @@ describe('an evil tree built as a kernel probe', () => {
         expect(log).toContain('EVIL-RAN tinyconfig as ');
         expect(log).toContain('EVIL-RAN bzImage as ');
         expect(log).not.toMatch(/EVIL-RAN \w+ as 0\b/);
-        for (const refused of ['token:unreadable', 'bmc:unreadable', 'redis:unreadable', 'env:dumped', 'api:refused', 'trap:refused', 'sleeper:started']) expect(log).toContain(refused);
+        for (const refused of ['token:unreadable', 'bmc:unreadable', 'redis:unreadable', 'key:unreadable', 'env:dumped', 'api:refused', 'trap:refused', 'sleeper:started']) expect(log).toContain(refused);
         expect(log).not.toContain('REDIS_URL');
         texts.push(log);
       }
@@ -185,7 +190,7 @@ describe('an evil tree built as a kernel probe', () => {
       }
       texts.push(...logLines);
 
-      for (const [what, secret] of Object.entries(SECRETS)) {
+      for (const [what, secret] of Object.entries(checked)) {
         for (const t of texts) expect(t.includes(secret), `the ${what} secret leaked into: ${t.slice(0, 200)}`).toBe(false);
       }
       expect(trapConnections).toBe(0);

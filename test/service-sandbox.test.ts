@@ -7,7 +7,7 @@
  */
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSandbox, SANDBOX_OFF_NOTICE } from '@kbisect/sandbox';
+import { openSandbox, SANDBOX_OFF_NOTICE, unavailableSandbox, type OpenedSandbox } from '@kbisect/sandbox';
 import { gitOpener, startWorkers, workerConfigFromEnv } from '@kbisect/worker';
 import { oracleRepo, startHarness, type Harness } from './support/service-harness.js';
 
@@ -18,6 +18,19 @@ async function settle(h: Harness, id: string): Promise<View> {
     const { body } = await h.fetchJson<View>('GET', `/api/v1/bisections/${id}`);
     if (['found', 'ambiguous', 'failed', 'cancelled'].includes(body.status) || Date.now() > end) return body;
   }
+}
+
+/**
+ * A sandbox that cannot run. As root, the real start-up probe of a sandbox
+ * user that does not exist; a worker that is not root looks no user up (it
+ * maps its own uid), so there the same refusal is injected: what is tested
+ * here is what the worker does with it.
+ */
+async function unavailable(): Promise<OpenedSandbox> {
+  const user = 'kbisect-no-such-sandbox-user';
+  if (process.getuid?.() === 0) return openSandbox('on', user);
+  const reason = `sandbox user: no system user '${user}' (injected: not root)`;
+  return { status: 'unavailable', sandbox: unavailableSandbox(reason), reason };
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -33,7 +46,7 @@ describe('a worker and its sandbox setting', () => {
     cleanups.push(() => h.close());
     const repo = await oracleRepo(history, 5, []);
     cleanups.push(() => repo.cleanup());
-    const opened = await openSandbox('on', 'kbisect-no-such-sandbox-user');
+    const opened = await unavailable();
     expect(opened.status).toBe('unavailable');
     h.workers = await startWorkers(workerConfigFromEnv(h.env, ['orchestrator', 'test'], { cacheDir: h.cacheDir }), { openRepo: gitOpener(h.cacheDir), logger: pino({ level: 'silent' }), sandbox: opened });
     const created = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: await h.registerTree(repo.fx.dir), good: [repo.fx.shas[0]!], bad: 'main', probe: { type: 'command', command: `sh ${repo.script}` } });

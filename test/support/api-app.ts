@@ -16,6 +16,8 @@ export interface ApiTestApp {
   readonly enqueued: string[];
   /** Registers `repo` as a tree (submissions must name one) and returns its name. */
   registerTree(repo: string, name?: string): Promise<string>;
+  /** Listens on a loopback port (for a client in another process, e.g. the CLI) and returns the base URL. */
+  listen(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -24,7 +26,7 @@ export interface ApiTestApp {
  * `t-<name>` for each user given, signing submissions with a fresh request
  * key as a deployment does; `close()` drops the namespace.
  */
-export async function apiTestApp(label: string, users: readonly { name: string; role: Role; commandProbe?: boolean; limits?: TokenLimitOverrides }[], opts: { allowCommandProbe?: boolean; now?: () => Date; signInLimits?: SignInLimits } = {}): Promise<ApiTestApp> {
+export async function apiTestApp(label: string, users: readonly { name: string; role: Role; commandProbe?: boolean; network?: boolean; limits?: TokenLimitOverrides }[], opts: { allowCommandProbe?: boolean; now?: () => Date; signInLimits?: SignInLimits } = {}): Promise<ApiTestApp> {
   const ns = uniqueNamespace(label);
   const redis = connectRedis(REDIS_URL);
   const names = queueNames(ns);
@@ -33,7 +35,7 @@ export async function apiTestApp(label: string, users: readonly { name: string; 
   const trees = new TreeStore(redis, ns);
   const enqueued: string[] = [];
   let treeCount = 0;
-  const tokens = new TokenRegistry({ tokens: users.map((u) => ({ name: u.name, role: u.role, sha256: hashToken(`t-${u.name}`), ...(u.commandProbe ? { commandProbe: true } : {}), ...(u.limits ? { limits: u.limits } : {}) })) });
+  const tokens = new TokenRegistry({ tokens: users.map((u) => ({ name: u.name, role: u.role, sha256: hashToken(`t-${u.name}`), ...(u.commandProbe ? { commandProbe: true } : {}), ...(u.network ? { network: true } : {}), ...(u.limits ? { limits: u.limits } : {}) })) });
   const app = await buildApp({
     store, machines: new MachineStore(redis, ns), trees, redis, queues, tokens, requestKey: randomBytes(32),
     allowCommandProbe: opts.allowCommandProbe ?? false, bodyLimit: 8192, now: opts.now ?? (() => new Date()),
@@ -45,6 +47,9 @@ export async function apiTestApp(label: string, users: readonly { name: string; 
     async registerTree(repo, name = `tree-${++treeCount}`) {
       await trees.register({ name, repo });
       return name;
+    },
+    async listen() {
+      return app.listen({ host: '127.0.0.1', port: 0 });
     },
     async close() {
       await app.close();

@@ -26,6 +26,7 @@ const tokens = new TokenRegistry({
     { name: 'maintainer', role: 'maintain', sha256: hashToken('t-maintain'), commandProbe: true },
     { name: 'hasty', role: 'submit', sha256: hashToken('t-hasty'), limits: { submissionsPerMinute: 2 }, commandProbe: true },
     { name: 'busy', role: 'submit', sha256: hashToken('t-busy'), limits: { concurrentBisections: 1 }, commandProbe: true },
+    { name: 'fetcher', role: 'submit', sha256: hashToken('t-fetcher'), commandProbe: true, network: true },
   ],
 }, limits);
 const auth = (t: string) => ({ authorization: `Bearer ${t}` });
@@ -162,5 +163,26 @@ describe('signed submissions', () => {
     expect(grantProblem(key, { id, by: created.by, at: created.at, request: created.request }, created.grant)).toBeUndefined();
     expect(grantProblem(randomBytes(32), { id, by: created.by, at: created.at, request: created.request }, created.grant)).toContain('does not match');
     expect(grantProblem(key, { id, by: 'someone-else', at: created.at, request: created.request }, created.grant)).toContain('does not match');
+  });
+
+  it('takes probe.network only from a token allowed it (403 naming the field otherwise, nothing stored), and signs the permission', async () => {
+    const networked = { ...request, probe: { ...request.probe, network: true } };
+    const before = await redis.zcard(store.keys.index);
+    const refused = await app.inject({ method: 'POST', url: '/api/v1/bisections', headers: auth('t-submit'), payload: networked });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toEqual({ error: { code: 'KBISECT_ERR_FORBIDDEN', message: "probe.network: token 'submitter' may not give command probes the network", field: 'probe.network' } });
+    expect(await redis.zcard(store.keys.index)).toBe(before);
+
+    const accepted = await app.inject({ method: 'POST', url: '/api/v1/bisections', headers: auth('t-fetcher'), payload: networked });
+    expect(accepted.statusCode).toBe(201);
+    const id = accepted.json<{ id: string }>().id;
+    const created = (await store.log.read(id))[0]!.event as Extract<LogEvent, { type: 'created' }>;
+    expect(created.request.probe).toMatchObject({ type: 'command', network: true });
+    expect(created.grant).toMatchObject({ role: 'submit', commandProbe: true, network: true });
+    expect(grantProblem(key, { id, by: created.by, at: created.at, request: created.request }, created.grant)).toBeUndefined();
+    // A token without the permission gets it signed as false: a worker tells the two apart.
+    const plain = await app.inject({ method: 'POST', url: '/api/v1/bisections', headers: auth('t-submit'), payload: request });
+    const plainCreated = (await store.log.read(plain.json<{ id: string }>().id))[0]!.event as Extract<LogEvent, { type: 'created' }>;
+    expect(plainCreated.grant).toMatchObject({ network: false });
   });
 });

@@ -1,4 +1,4 @@
-import type { Tree } from '@kbisect/service';
+import type { TreeRead } from '@kbisect/service';
 import { getJson } from './api-client.js';
 import { h, replace } from './dom.js';
 
@@ -12,7 +12,7 @@ import { h, replace } from './dom.js';
  */
 export function treeField(id: string, value: string, required: boolean): HTMLSelectElement {
   const select = h('select', { id, name: 'repo', required }, h('option', { value: '' }, required ? 'loading trees…' : 'any'));
-  void getJson<{ items: Tree[] }>('/api/v1/trees').then(({ items }) => {
+  void getJson<{ items: TreeRead[] }>('/api/v1/trees').then(({ items }) => {
     const names = items.map((t) => t.name);
     if (value && !names.includes(value)) names.push(value);
     const first = required

@@ -22,6 +22,7 @@ import { runBuildAheadJob, type BuildAheadDeps } from './build-ahead-job.js';
 import { queueBuildsAhead } from './queue-builds-ahead.js';
 import { workerConfigFromEnv } from './worker-config.js';
 import type { OpenRepo, WorkerRepo } from './repo-port.js';
+import { UNSIGNED_KERNEL_PROBES } from './unsigned-trust.test-support.js';
 
 const ns = uniqueNamespace('build-ahead');
 const redis = connectRedis(REDIS_URL);
@@ -70,7 +71,7 @@ const buildMessages = async (id: string): Promise<string[]> => (await events(id)
 function deps(build: (signal: AbortSignal | undefined) => Promise<BuildOutcome>): BuildAheadDeps {
   const openRepo: OpenRepo = async () => ({}) as WorkerRepo;
   return {
-    store, trust: { allowCommandProbe: false }, queue: ahead, now: () => new Date(), pollMs: 50,
+    store, trust: UNSIGNED_KERNEL_PROBES, queue: ahead, now: () => new Date(), pollMs: 50,
     openRepo, cache: new ArtifactCache(join(work, 'cache'), 1e9), workDir: join(work, 'slot'), jobs: 1, ccacheDir: join(work, 'ccache'), sandbox: unavailableSandbox('the fake build replaces it'),
     build: async (_tree, _cache, _dir, req) => build(req.signal),
   };

@@ -19,6 +19,7 @@ import { BisectionStore, connectRedis, type BisectionRequest, type LabTestJob } 
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../test/support/redis-namespace.js';
 import { runBuildJob } from './build-step-job.js';
 import { gitOpener } from './git-repo-adapter.js';
+import { UNSIGNED_KERNEL_PROBES } from './unsigned-trust.test-support.js';
 
 const haveSource = existsSync('/usr/src/linux-source-6.1.tar.xz');
 const PROBE: BisectionRequest['probe'] = { type: 'kernel', configFragments: ['qemu-x86_64', 'iommu-vfio', 'thp'], pool: 'virtual', reproducer: { name: 'boot' } };
@@ -85,7 +86,7 @@ describe.skipIf(!haveSource)('a build slot shared by two trees', () => {
     const build = async (bisection: { id: string }, commit: string): Promise<{ compiled: number; fromCache: boolean }> => {
       const handed: LabTestJob[] = [];
       const outcome = await runBuildJob({ kind: 'build', bisectionId: bisection.id, commit }, {
-        store, trust: { allowCommandProbe: false }, sandbox, openRepo, cache, workDir: slot, jobs: 2, ccacheDir, now: () => new Date(), attempt: 1,
+        store, trust: UNSIGNED_KERNEL_PROBES, sandbox, openRepo, cache, workDir: slot, jobs: 2, ccacheDir, now: () => new Date(), attempt: 1,
         enqueueTest: async (job) => {
           handed.push(job);
         },

@@ -11,6 +11,7 @@ import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../test/support
 import { buildModeOf, runBuildJob } from './build-step-job.js';
 import type { OpenRepo, WorkerRepo } from './repo-port.js';
 import { unavailableSandbox } from '@kbisect/sandbox';
+import { UNSIGNED_KERNEL_PROBES } from './unsigned-trust.test-support.js';
 
 const ns = uniqueNamespace('build-job-narrow');
 const redis = connectRedis(REDIS_URL);
@@ -47,7 +48,7 @@ async function buildOnce(id: string, purpose: 'bisect' | 'narrow'): Promise<{ re
   const openRepo: OpenRepo = async () => ({}) as WorkerRepo;
   const commit = fakeSha(4);
   const outcome = await runBuildJob({ kind: 'build', bisectionId: id, commit, ...(purpose !== 'bisect' ? { purpose } : {}) }, {
-    store, trust: { allowCommandProbe: false }, openRepo, cache: new ArtifactCache(join(work, 'cache'), 1e9), workDir: join(work, 'slot'), jobs: 1, ccacheDir: join(work, 'ccache'), sandbox: unavailableSandbox('the fake build replaces it'),
+    store, trust: UNSIGNED_KERNEL_PROBES, openRepo, cache: new ArtifactCache(join(work, 'cache'), 1e9), workDir: join(work, 'slot'), jobs: 1, ccacheDir: join(work, 'ccache'), sandbox: unavailableSandbox('the fake build replaces it'),
     enqueueTest: async () => undefined, now: () => new Date(), attempt: 1,
     build: async (_tree, _cache, _dir, req) => {
       seen = req;

@@ -4,26 +4,44 @@ type Created = Extract<LogEvent, { type: 'created' }>;
 
 /** What this worker itself allows, from its own configuration; Redis cannot change it. */
 export interface RequestTrust {
-  /** The API's signing key (KBISECT_REQUEST_KEY_FILE); without it nothing can be verified and command probes are refused. */
+  /** The API's signing key (KBISECT_REQUEST_KEY_FILE); without it no signature can be checked, and command probes are refused. */
   readonly key?: Buffer;
+  /**
+   * Without a key: run unsigned kernel probes anyway (the operator's
+   * KBISECT_REQUIRE_SIGNED=0). Otherwise a keyless worker refuses every
+   * bisection, since it cannot tell one the API accepted from one written
+   * into Redis. Ignored when there is a key.
+   * @defaultValue false
+   */
+  readonly acceptUnsigned?: boolean;
   /** Whether this worker runs command probes at all (KBISECT_ALLOW_COMMAND_PROBE). */
   readonly allowCommandProbe: boolean;
+  /** Whether this worker gives a command probe that asks for it the network (KBISECT_PROBE_NETWORK=allow). @defaultValue false */
+  readonly allowProbeNetwork?: boolean;
 }
 
 /**
  * Why this worker will not act on a bisection, or undefined. Checked before
  * any step and before the range is opened: a bisection written straight into
  * Redis, or edited there, carries no valid signature; a command probe runs
- * only on a worker that allows them, for a token the API said may.
+ * only on a worker that allows them, for a token the API said may, and gets
+ * the network only where both the worker and the signed grant allow it.
  */
 export function trustProblem(id: string, created: Created, trust: RequestTrust): string | undefined {
   if (trust.key) {
     const problem = grantProblem(trust.key, { id, by: created.by, at: created.at, request: created.request }, created.grant);
     if (problem) return `refused by the worker: ${problem}`;
+  } else if (!trust.acceptUnsigned) {
+    return 'refused by the worker: it holds no request key (KBISECT_REQUEST_KEY_FILE), so it cannot check that the API accepted this request (an operator may set KBISECT_REQUIRE_SIGNED=0 to run unsigned kernel probes)';
   }
-  if (created.request.probe.type !== 'command') return undefined;
+  const { probe } = created.request;
+  if (probe.type !== 'command') return undefined;
   if (!trust.allowCommandProbe) return 'refused by the worker: this worker does not run command probes (KBISECT_ALLOW_COMMAND_PROBE is off)';
   if (!trust.key || !created.grant) return 'refused by the worker: a command probe needs a request the API signed, and this worker holds no request key (KBISECT_REQUEST_KEY_FILE)';
   if (!created.grant.commandProbe) return `refused by the worker: token '${created.by}' may not run command probes`;
+  if (probe.network === true) {
+    if (!trust.allowProbeNetwork) return "refused by the worker: the command probe asks for the network (probe.network) and this worker gives probes none (KBISECT_PROBE_NETWORK is not 'allow')";
+    if (created.grant.network !== true) return `refused by the worker: token '${created.by}' may not give command probes the network`;
+  }
   return undefined;
 }

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { cannotRunRecheck, goodForRecheck, needsCannotRunRecheck, verdictFromExit } from '@kbisect/bisect';
 import { dropBrokenDependencies } from '@kbisect/kbuild';
-import type { Sandbox, SandboxNetwork } from '@kbisect/sandbox';
+import type { Sandbox } from '@kbisect/sandbox';
 import { forcesRun, requiredSymbolsOf, stepNames, untestableModeOf, type CommandTestJob } from '@kbisect/service';
 import { forcedReason } from '@kbisect/service/driver';
 import { runShellCommand } from './command-runner.js';
@@ -29,8 +29,6 @@ export interface TestJobDeps {
   readonly attempt: number;
   /** Where the probe's command runs (the worker's bwrap sandbox). */
   readonly sandbox: Sandbox;
-  /** The probe's network. @defaultValue 'none' (the token flag that may allow 'host' is the API's to plumb) */
-  readonly network?: SandboxNetwork;
   /** Directories the probe may read besides its worktree. @defaultValue none */
   readonly probeReadPaths?: readonly string[];
   /** Runs the probe's command. @defaultValue runShellCommand (in `sandbox`) */
@@ -91,7 +89,8 @@ export async function runTestJob(job: CommandTestJob, deps: TestJobDeps): Promis
       sandbox: deps.sandbox,
       gitDir: repo.gitDir,
       readPaths: deps.probeReadPaths ?? [],
-      ...(deps.network ? { network: deps.network } : {}),
+      // Only a request that passed trustProblem gets here: the worker allows the network and the signed grant says the token may.
+      network: probe.network === true ? 'host' : 'none',
     });
     try {
       const result = await run(ref.commit);

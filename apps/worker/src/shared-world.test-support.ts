@@ -18,6 +18,7 @@ import type { OrchestratorDeps } from './orchestrate.js';
 import { orchestrate } from './orchestrate.js';
 import type { WorkerRepo } from './repo-port.js';
 import { shareRun } from './share-run.js';
+import { UNSIGNED_KERNEL_PROBES } from './unsigned-trust.test-support.js';
 
 /** Commit `i` of the linear history 0..16 (good 0, bad 16). */
 export const sha = (i: number): string => fakeSha(i);
@@ -74,7 +75,7 @@ export function sharedWorlds(label: string): SharedWorlds {
       queued.set(job.bisectionId, [...(queued.get(job.bisectionId) ?? []), runRef(job)]);
     };
     const deps: OrchestratorDeps = {
-      store, shared, trust: { allowCommandProbe: false }, now: () => new Date(), sandbox: unavailableSandbox('no maintainer lookup here'),
+      store, shared, trust: UNSIGNED_KERNEL_PROBES, now: () => new Date(), sandbox: unavailableSandbox('no maintainer lookup here'),
       // The range is initialized by the test; at the end only the answer's commit info is asked (none here).
       openRepo: async () => ({ commitInfo: async () => new Map() }) as unknown as WorkerRepo,
       enqueueBuild: queue, enqueueTest: queue,

@@ -27,10 +27,24 @@ export const WorkerConfigSchema = Type.Object({
   artifactCacheGb: Type.Number({ exclusiveMinimum: 0 }),
   /** ccache's directory, shared by every build slot (ccache is safe for concurrent use). @defaultValue $CCACHE_DIR, else <cacheDir>/ccache */
   ccacheDir: Type.String({ minLength: 1 }),
-  /** The API's request-signing key file (KBISECT_REQUEST_KEY_FILE, mode 0600); without it command probes are refused. */
+  /** The API's request-signing key file (KBISECT_REQUEST_KEY_FILE, mode 0600); without it the worker refuses every bisection (see requireSigned). */
   requestKeyFile: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * Without a request key, whether to refuse every bisection (it cannot check
+   * any signature) or to run unsigned kernel probes anyway
+   * (KBISECT_REQUIRE_SIGNED=0, logged at error level at start; command probes
+   * always need a signature). No effect on a worker with a key.
+   * @defaultValue true
+   */
+  requireSigned: Type.Boolean(),
   /** Whether this worker runs command probes at all (KBISECT_ALLOW_COMMAND_PROBE). @defaultValue false */
   allowCommandProbe: Type.Boolean(),
+  /**
+   * Whether this worker gives a command probe that asks for it (`probe.network`, signed
+   * for a token allowed it) the worker's network (KBISECT_PROBE_NETWORK=allow|deny).
+   * @defaultValue false (deny)
+   */
+  allowProbeNetwork: Type.Boolean(),
   /**
    * Directories a machine's BMC password file, console file and TFTP root must lie under (KBISECT_LAB_ROOTS, ':'-separated absolute paths).
    * @defaultValue the cache dir, /var/lib/kbisect, /srv/tftp and /etc/kbisect
@@ -135,6 +149,8 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     quarantineAfter: int('KBISECT_QUARANTINE_AFTER', 3),
     labRoots: env.KBISECT_LAB_ROOTS ? splitEnvList(env.KBISECT_LAB_ROOTS, ':') : [env.KBISECT_CACHE_DIR ?? defaults.cacheDir, '/var/lib/kbisect', '/srv/tftp', '/etc/kbisect'],
     allowCommandProbe: env.KBISECT_ALLOW_COMMAND_PROBE === '1' || env.KBISECT_ALLOW_COMMAND_PROBE === 'true',
+    allowProbeNetwork: env.KBISECT_PROBE_NETWORK === 'allow',
+    requireSigned: env.KBISECT_REQUIRE_SIGNED !== '0',
     ...(env.KBISECT_REQUEST_KEY_FILE ? { requestKeyFile: env.KBISECT_REQUEST_KEY_FILE } : {}),
     // Absolute: the sandbox binds it at the same path.
     ccacheDir: resolve(env.CCACHE_DIR ?? join(env.KBISECT_CACHE_DIR ?? defaults.cacheDir, 'ccache')),
@@ -154,6 +170,8 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
   for (const p of config.labRoots) if (!isAbsolute(p)) throw new WorkerConfigError(`KBISECT_LAB_ROOTS: '${p}' is not an absolute path`);
   for (const p of config.probeReadPaths) if (!isAbsolute(p) || p.split('/').includes('..')) throw new WorkerConfigError(`KBISECT_PROBE_READ_PATHS: '${p}' is not an absolute path without '..'`);
   if (![undefined, '', 'on', 'off'].includes(env.KBISECT_BUILD_AHEAD)) throw new WorkerConfigError(`KBISECT_BUILD_AHEAD: '${env.KBISECT_BUILD_AHEAD ?? ''}' is neither 'on' nor 'off'`);
+  if (![undefined, '', 'allow', 'deny'].includes(env.KBISECT_PROBE_NETWORK)) throw new WorkerConfigError(`KBISECT_PROBE_NETWORK: '${env.KBISECT_PROBE_NETWORK ?? ''}' is neither 'allow' nor 'deny'`);
+  if (![undefined, '', '0', '1'].includes(env.KBISECT_REQUIRE_SIGNED)) throw new WorkerConfigError(`KBISECT_REQUIRE_SIGNED: '${env.KBISECT_REQUIRE_SIGNED ?? ''}' is neither '1' nor '0' (0: a worker without a request key runs unsigned kernel probes)`);
   if (config.sandbox !== 'on' && config.sandbox !== 'off') throw new WorkerConfigError(`KBISECT_SANDBOX: '${config.sandbox}' is neither 'on' nor 'off'`);
   if (!Value.Check(WorkerConfigSchema, config)) {
     const first = Value.Errors(WorkerConfigSchema, config).First();

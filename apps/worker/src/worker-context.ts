@@ -4,11 +4,12 @@ import type { Logger } from 'pino';
 import { StoreClient } from '@kbisect/artifact-store';
 import { DEFAULT_TOOLCHAIN, DEFAULT_TOOLCHAINS } from '@kbisect/kbuild';
 import type { OpenedSandbox, Sandbox } from '@kbisect/sandbox';
-import { BisectionStore, MachineHistory, MachineStore, TestWorkerRegistry, VerdictCache, connectRedis, enqueueOrchestrate, pathRedactor, queueNames, readRequestKey, recheckOrchestrate, toolchainIdentity, wakeOrchestrate, type QueueNames, type StepJob } from '@kbisect/service';
+import { BisectionStore, MachineHistory, MachineStore, TestWorkerRegistry, VerdictCache, connectRedis, enqueueOrchestrate, pathRedactor, queueNames, recheckOrchestrate, toolchainIdentity, wakeOrchestrate, type QueueNames, type StepJob } from '@kbisect/service';
 import { buildAheadQueue, type BuildAheadQueue } from './build-ahead-queue.js';
 import type { SharedResults } from './dispatch-round.js';
 import type { OpenRepo } from './repo-port.js';
 import type { RequestTrust } from './request-trust.js';
+import { openRequestTrust } from './worker-trust.js';
 import { shareRun } from './share-run.js';
 import type { WorkerConfig } from './worker-config.js';
 import { openWorkerSandbox } from './worker-sandbox.js';
@@ -58,8 +59,7 @@ export interface OpenedWorkerContext {
 /** Opens what the roles share: request trust, sandbox, artifact store client, Redis, queues and stores. */
 export async function openWorkerContext(config: WorkerConfig, deps: { openRepo: OpenRepo; logger: Logger; sandbox?: OpenedSandbox }): Promise<OpenedWorkerContext> {
   const { logger } = deps;
-  const trust: RequestTrust = { allowCommandProbe: config.allowCommandProbe, ...(config.requestKeyFile !== undefined ? { key: await readRequestKey(config.requestKeyFile) } : {}) };
-  if (!trust.key) logger.warn('no request key (KBISECT_REQUEST_KEY_FILE): bisections are not checked against the API\'s signature, and command probes are refused');
+  const trust = await openRequestTrust(config, logger);
   // Every role runs tree code somewhere (builds, command probes, get_maintainer.pl at the end): probe once, before taking jobs.
   const { sandbox } = deps.sandbox ?? (await openWorkerSandbox(config, logger));
   // The artifact store: builds go up (build role), kernels come down to this host (lab role), pins are renewed while a bisection runs and released at its end.

@@ -20,7 +20,7 @@ export {
 export { ShaSchema, VerdictSchema, PurposeSchema, RunRefSchema, AnsweredStatusSchema, runIndexSchema, ReusedSchema, type Reused, ProgressSchema, StatusSchema, FinishedStatusSchema, VerificationSchema, EndpointResultSchema, type VerificationView } from './shared-schemas.js';
 export { ROLES, roleAllows, isRole, STORE_ROLES, storeRoleAllows, type Role, type StoreRole } from './roles.js';
 export { findByHash, type HashedEntry } from './hashed-lookup.js';
-export { TokenRegistry, TokenFileSchema, TokenConfigError, hashToken, newToken, mayRunCommandProbes, type Principal, type TokenFile } from './token-registry.js';
+export { TokenRegistry, TokenFileSchema, TokenConfigError, hashToken, newToken, mayRunCommandProbes, mayUseProbeNetwork, type Principal, type TokenFile } from './token-registry.js';
 export { TokenLimitsSchema, TokenLimitOverridesSchema, DEFAULT_TOKEN_LIMITS, TokenLimitsError, tokenLimitsFromEnv, type TokenLimits, type TokenLimitOverrides } from './token-limits.js';
 export { SubmissionQuota, type Admission } from './submission-quota.js';
 export { GrantSchema, sealGrant, grantProblem, type Grant, type SealedFields } from './request-seal.js';
@@ -41,7 +41,7 @@ export { MachineStore, MachineNotFoundError, MachineBusyError } from './machine-
 export { MachineHistory, MachineHistoryEntrySchema, MACHINE_HISTORY_CAP, type MachineHistoryEntry } from './machine-history.js';
 export { stepTimingsOf, type StepTimings } from './step-timings.js';
 export { UntestableModeSchema, NarrowedSchema, requiredSymbolsOf, untestableModeOf, narrowOf, narrowedOf, forcesRun, probesUntestable, type UntestableMode } from './untestable-mode.js';
-export { TreeSchema, TreeNameSchema, TreeDefaultsSchema, TREE_NAME_PATTERN, type Tree, type TreeDefaults } from './tree-schema.js';
+export { TreeSchema, TreeReadSchema, TreeNameSchema, TreeDefaultsSchema, TREE_NAME_PATTERN, treeAsSeenBy, type Tree, type TreeDefaults, type TreeRead } from './tree-schema.js';
 export { TreeStore, TreeNotFoundError } from './tree-store.js';
 export { chooseRepo, mayUseTree, withTreeDefaults, RepoRefusedError, type RepoChoice } from './tree-choice.js';
 export { checkTreeRegistration } from './tree-registration.js';

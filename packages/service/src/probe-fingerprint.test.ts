@@ -47,6 +47,13 @@ describe('probeFingerprint', () => {
     expect(probeFingerprint({ ...command, request: { ...command.request, options: { policy: 'repeat', priority: 10, maxParallel: 3 } } })).toBe(probeFingerprint(command));
   });
 
+  it('changes when a command probe has the network (a test that fetches shows something else), and not for network: false', () => {
+    const networked = { ...command, request: { ...command.request, probe: { type: 'command' as const, command: 'make check', network: true } } };
+    expect(probeFingerprint(networked)).not.toBe(probeFingerprint(command));
+    // Verdicts cached before the option existed keep their key.
+    expect(probeFingerprint({ ...command, request: { ...command.request, probe: { type: 'command', command: 'make check', network: false } } })).toBe(probeFingerprint(command));
+  });
+
   it("leaves 'narrow' and 'skip' alike: narrow forces only its own runs, which are never shared", () => {
     expect(probeFingerprint(withProbe({ untestable: 'narrow' }))).toBe(probeFingerprint(withProbe({ untestable: 'skip' })));
   });

@@ -15,7 +15,8 @@ export interface FingerprintInputs {
  * The probe fingerprint of the shared verdict cache: the tree (its registered
  * name and the repo it is pinned to), the config inputs (fragments, required
  * symbols, whether runs are built with BROKEN dropped), the toolchain, the
- * reproducer or command with its arguments, and the pool. Everything else a
+ * reproducer or command with its arguments (and whether the command had the
+ * network), and the pool. Everything else a
  * request says (policy, priority, range, terms) changes which runs are asked
  * for, never what one run of a commit shows, so it is left out: a later
  * bisection over an overlapping range with another policy still reuses runs.
@@ -26,7 +27,7 @@ export function probeFingerprint(inputs: FingerprintInputs): string {
   // Bisect runs are forced (BROKEN dropped) only under 'force'; 'narrow' forces only its own runs, which are never shared.
   const forced = required.length > 0 && untestableModeOf(probe) === 'force';
   const what = probe.type === 'command'
-    ? { type: 'command', command: probe.command }
+    ? { type: 'command', command: probe.command, ...(probe.network ? { network: true } : {}) }
     : {
         type: 'kernel',
         fragments: probe.configFragments,

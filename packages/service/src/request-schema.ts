@@ -21,6 +21,7 @@ export const CommandProbeSchema = Type.Object(
     command: Type.String({ minLength: 1, maxLength: 4096, description: "Shell command run in the commit's worktree; git bisect run's exit-code protocol." }),
     timeoutSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, description: 'Per-run timeout; a timed-out run is an infrastructure failure and is retried.' })),
     untestable: Type.Optional(UntestableModeSchema),
+    network: Type.Optional(Type.Boolean({ description: "Run the command with the worker's network instead of none (default false). Needs a token allowed to (`network` in its entry, or admin) and a worker that allows it (KBISECT_PROBE_NETWORK=allow); otherwise refused." })),
   },
   { additionalProperties: false },
 );

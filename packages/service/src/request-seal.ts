@@ -13,6 +13,8 @@ export const GrantSchema = Type.Object({
   role: Type.Union([Type.Literal('read'), Type.Literal('submit'), Type.Literal('maintain'), Type.Literal('admin')]),
   commandProbe: Type.Boolean({ description: 'The token may run command probes' }),
   maxRangeCommits: Type.Integer({ minimum: 1, description: "The token's range-size cap, enforced once the graph is known" }),
+  /** Absent in grants signed before the network permission existed: those mean no network, and verify as they were signed. */
+  network: Type.Optional(Type.Boolean({ description: 'The token may give command probes the network' })),
   sig: Type.String({ pattern: '^[0-9a-f]{64}$' }),
 });
 export type Grant = Static<typeof GrantSchema>;
@@ -26,7 +28,10 @@ export interface SealedFields {
 
 function mac(key: Buffer, fields: SealedFields, grant: Omit<Grant, 'sig'>): string {
   // An array keeps the order fixed; the request keeps its key order through Redis (JSON in, JSON out).
-  const text = JSON.stringify([fields.id, fields.by, fields.at, grant.role, grant.commandProbe, grant.maxRangeCommits, fields.request]);
+  // `network` is appended only when the grant has it, so a grant signed before it existed still verifies;
+  // the API always writes it now, so dropping it from a new grant breaks the signature.
+  const signed = [fields.id, fields.by, fields.at, grant.role, grant.commandProbe, grant.maxRangeCommits, fields.request, ...(grant.network !== undefined ? [grant.network] : [])];
+  const text = JSON.stringify(signed);
   return createHmac('sha256', key).update(text, 'utf8').digest('hex');
 }
 

@@ -15,6 +15,8 @@ export const TokenFileSchema = Type.Object({
       sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
       /** May submit `command` probes (a shell command run on a worker) when the operator allows them at all. */
       commandProbe: Type.Optional(Type.Boolean()),
+      /** May give its command probes the worker's network (`probe.network: true`), where the worker allows it (KBISECT_PROBE_NETWORK=allow). */
+      network: Type.Optional(Type.Boolean()),
       /** This token's own limits; each missing one is the deployment's default (KBISECT_LIMIT_*). */
       limits: Type.Optional(TokenLimitOverridesSchema),
     }),
@@ -22,16 +24,25 @@ export const TokenFileSchema = Type.Object({
 });
 export type TokenFile = Static<typeof TokenFileSchema>;
 
+/** The permissions KBISECT_TOKENS may add after role:name:sha256. */
+const TOKEN_FLAGS = ['command', 'network'];
+
 export interface Principal {
   readonly name: string;
   readonly role: Role;
   readonly commandProbe: boolean;
+  readonly network: boolean;
   readonly limits: TokenLimits;
 }
 
 /** Whether a principal may submit command probes (when the deployment accepts them at all): the token says so, or it is an admin's. */
 export function mayRunCommandProbes(p: Pick<Principal, 'role' | 'commandProbe'>): boolean {
   return p.commandProbe || p.role === 'admin';
+}
+
+/** Whether a principal may ask for the network in a command probe (when a worker allows it at all): the token says so, or it is an admin's. */
+export function mayUseProbeNetwork(p: Pick<Principal, 'role' | 'network'>): boolean {
+  return p.network || p.role === 'admin';
 }
 
 export class TokenConfigError extends Error {
@@ -62,7 +73,7 @@ export class TokenRegistry {
       if (names.has(t.name)) throw new TokenConfigError(`tokens: the name '${t.name}' is used twice`);
       names.add(t.name);
     }
-    this.entries = file.tokens.map((t) => ({ hash: Buffer.from(t.sha256, 'hex'), principal: { name: t.name, role: t.role, commandProbe: t.commandProbe ?? false, limits: { ...defaults, ...t.limits } } }));
+    this.entries = file.tokens.map((t) => ({ hash: Buffer.from(t.sha256, 'hex'), principal: { name: t.name, role: t.role, commandProbe: t.commandProbe ?? false, network: t.network ?? false, limits: { ...defaults, ...t.limits } } }));
   }
 
   static parse(json: string, source: string, defaults: TokenLimits = DEFAULT_TOKEN_LIMITS): TokenRegistry {
@@ -79,15 +90,18 @@ export class TokenRegistry {
     return new TokenRegistry(parsed, defaults);
   }
 
-  /** KBISECT_TOKENS="role:name:sha256[:command],…" for deployments that configure by environment. */
+  /** KBISECT_TOKENS="role:name:sha256[:command][:network],…" for deployments that configure by environment. */
   static fromEnv(value: string, defaults: TokenLimits = DEFAULT_TOKEN_LIMITS): TokenRegistry {
     const tokens: TokenFile['tokens'] = [];
     for (const item of splitEnvList(value)) {
-      const [role, name, sha256, flag] = item.split(':');
+      const [role, name, sha256, ...flags] = item.split(':');
       if (!role || !isRole(role) || !name || !sha256 || !/^[0-9a-f]{64}$/.test(sha256)) {
-        throw new TokenConfigError(`KBISECT_TOKENS: '${item.slice(0, 40)}' is not role:name:sha256[:command]`);
+        throw new TokenConfigError(`KBISECT_TOKENS: '${item.slice(0, 40)}' is not role:name:sha256[:command][:network]`);
       }
-      tokens.push({ name, role, sha256, ...(flag === 'command' ? { commandProbe: true } : {}) });
+      // An unknown flag is refused rather than ignored: a misspelt permission must not silently be none.
+      const unknown = flags.find((f) => !TOKEN_FLAGS.includes(f));
+      if (unknown !== undefined) throw new TokenConfigError(`KBISECT_TOKENS: token '${name}': unknown flag '${unknown.slice(0, 20)}' (${TOKEN_FLAGS.join(', ')})`);
+      tokens.push({ name, role, sha256, ...(flags.includes('command') ? { commandProbe: true } : {}), ...(flags.includes('network') ? { network: true } : {}) });
     }
     return new TokenRegistry({ tokens }, defaults);
   }

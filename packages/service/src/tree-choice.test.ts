@@ -50,7 +50,7 @@ describe('mayUseTree', () => {
     ['a lower role, not named', trees[1]!, { name: 'bob', role: 'submit' as const }, false],
     ['an admin, always', trees[1]!, { name: 'root', role: 'admin' as const }, true],
   ])('%s', (_what, tree, principal, allowed) => {
-    expect(mayUseTree(tree, { ...principal, commandProbe: false, limits: DEFAULT_TOKEN_LIMITS })).toBe(allowed);
+    expect(mayUseTree(tree, { ...principal, commandProbe: false, network: false, limits: DEFAULT_TOKEN_LIMITS })).toBe(allowed);
   });
 });
 

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { next, toBisectLog } from '@kbisect/bisect';
-import { BISECTION_ID, BisectionSubmissionSchema, BisectionViewSchema, ListItemSchema, listItemOf, toView, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, SubmissionQuota, VerdictSchema, formatMail, formatReport, mayRunCommandProbes, parseCursor, sealGrant } from '@kbisect/service';
+import { BISECTION_ID, BisectionSubmissionSchema, BisectionViewSchema, ListItemSchema, listItemOf, toView, CURSOR_PATTERN, MailAddressError, ShaSchema as Sha, StatusSchema, SubmissionQuota, VerdictSchema, formatMail, formatReport, mayRunCommandProbes, mayUseProbeNetwork, parseCursor, sealGrant } from '@kbisect/service';
 import { ImportLogError, checkImportLog, rangeProblem, submittedEnds } from '@kbisect/service/driver';
 import { ApiError } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
@@ -76,6 +76,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         if (!deps.allowCommandProbe) throw new ApiError('KBISECT_ERR_COMMAND_PROBE_DISABLED', "probe.type 'command' runs a shell command on a worker; this deployment does not accept it over the API", 'probe');
         const p = request.principal!;
         if (!mayRunCommandProbes(p)) throw new ApiError('KBISECT_ERR_COMMAND_PROBE_DISABLED', `token '${p.name}' may not submit command probes`, 'probe');
+        if (body.probe.network === true && !mayUseProbeNetwork(p)) throw new ApiError('KBISECT_ERR_FORBIDDEN', `probe.network: token '${p.name}' may not give command probes the network`, 'probe.network');
         const mode = body.probe.untestable ?? 'skip';
         if (mode !== 'skip' && (body.options?.requireConfig ?? []).length === 0) throw new ApiError('KBISECT_ERR_VALIDATION', `body.probe.untestable: '${mode}' needs options.requireConfig (the symbols whose BROKEN dependency to drop)`, 'probe.untestable');
       } else {
@@ -90,7 +91,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       // Last, so a refused request costs no quota.
       const id = await admit(quota, principal, deps.now());
       const stored = withinLimits({ ...body, repo: source.repo, probe, options: { checkEndpoints: true, ...body.options } }, principal);
-      const grant = { role: principal.role, commandProbe: mayRunCommandProbes(principal), maxRangeCommits: principal.limits.maxRangeCommits };
+      const grant = { role: principal.role, commandProbe: mayRunCommandProbes(principal), maxRangeCommits: principal.limits.maxRangeCommits, network: mayUseProbeNetwork(principal) };
       const key = deps.requestKey;
       await deps.store.create(stored, principal.name, deps.now(), { id, ...(source.tree !== undefined ? { tree: source.tree } : {}), ...(key ? { grant: (fields) => sealGrant(key, fields, grant) } : {}) });
       await deps.enqueueOrchestrate(id);

@@ -59,16 +59,24 @@ afterAll(async () => {
 });
 
 describe('/api/v1/trees', () => {
-  it('admins register, replace and remove trees; readers list them; others may not register', async () => {
+  it('admins register, replace and remove trees; readers list them by name, never the repo behind it; others may not register', async () => {
     const tree = { name: 'linux', repo: '/srv/linux', defaults: { pool: 'virtual' } };
     const first = await closed.inject({ method: 'POST', url: '/api/v1/trees', headers: auth('t-admin'), payload: tree });
     expect(first.statusCode).toBe(201);
     expect(first.json()).toEqual(tree);
     expect((await closed.inject({ method: 'POST', url: '/api/v1/trees', headers: auth('t-admin'), payload: { ...tree, roles: ['maintain'] } })).statusCode).toBe(200);
     expect((await closed.inject({ method: 'POST', url: '/api/v1/trees', headers: auth('t-maintain'), payload: { name: 'x', repo: '/srv/x' } })).statusCode).toBe(403);
-    const listed = await closed.inject({ method: 'GET', url: '/api/v1/trees', headers: auth('t-read') });
-    expect(listed.json()).toEqual({ items: [{ ...tree, roles: ['maintain'] }] });
-    expect((await closed.inject({ method: 'GET', url: '/api/v1/trees/linux', headers: auth('t-read') })).json()).toMatchObject({ name: 'linux' });
+    const { repo: _repo, ...seen } = { ...tree, roles: ['maintain'] };
+    for (const token of ['t-read', 't-alice', 't-maintain']) {
+      const listed = await closed.inject({ method: 'GET', url: '/api/v1/trees', headers: auth(token) });
+      expect(listed.json(), token).toEqual({ items: [seen] });
+      expect(listed.body, token).not.toContain('/srv/linux');
+      const one = await closed.inject({ method: 'GET', url: '/api/v1/trees/linux', headers: auth(token) });
+      expect(one.json(), token).toEqual(seen);
+    }
+    // The admin who registered it sees the repo.
+    expect((await closed.inject({ method: 'GET', url: '/api/v1/trees', headers: auth('t-admin') })).json()).toEqual({ items: [{ ...tree, roles: ['maintain'] }] });
+    expect((await closed.inject({ method: 'GET', url: '/api/v1/trees/linux', headers: auth('t-admin') })).json()).toEqual({ ...tree, roles: ['maintain'] });
     expect((await closed.inject({ method: 'GET', url: '/api/v1/trees' })).statusCode).toBe(401);
     expect((await closed.inject({ method: 'DELETE', url: '/api/v1/trees/linux', headers: auth('t-admin') })).statusCode).toBe(204);
     const gone = await closed.inject({ method: 'DELETE', url: '/api/v1/trees/linux', headers: auth('t-admin') });

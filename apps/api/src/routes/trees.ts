@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { RepoRefusedError, TreeNameSchema, TreeNotFoundError, TreeSchema, checkTreeRegistration } from '@kbisect/service';
+import { RepoRefusedError, TreeNameSchema, TreeNotFoundError, TreeReadSchema, TreeSchema, checkTreeRegistration, treeAsSeenBy } from '@kbisect/service';
 import { ApiError } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
 import { errorResponses } from '../error-body.js';
@@ -10,8 +10,9 @@ const TreeNameParams = Type.Object({ name: TreeNameSchema });
 
 /**
  * Admins register the kernel trees submissions may name; everyone who may
- * read lists them. A tree's repo never carries credentials (refused here),
- * so no response can contain one.
+ * read lists them by name, and only admins see the repo behind a name (a
+ * path or host of the workers). A tree's repo never carries credentials
+ * (refused here), so no response can contain one.
  */
 export function treeRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -20,16 +21,16 @@ export function treeRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
 
     app.get('/trees', {
       onRequest: read,
-      schema: { summary: 'List registered trees', response: { 200: Type.Object({ items: Type.Array(TreeSchema) }), ...errorResponses } },
-    }, async () => ({ items: await deps.trees.list() }));
+      schema: { summary: 'List registered trees (the repo behind each name: admins only)', response: { 200: Type.Object({ items: Type.Array(TreeReadSchema) }), ...errorResponses } },
+    }, async (request) => ({ items: (await deps.trees.list()).map((t) => treeAsSeenBy(t, request.principal!.role)) }));
 
     app.get('/trees/:name', {
       onRequest: read,
-      schema: { summary: 'One registered tree', params: TreeNameParams, response: { 200: TreeSchema, ...errorResponses } },
+      schema: { summary: 'One registered tree (its repo: admins only)', params: TreeNameParams, response: { 200: TreeReadSchema, ...errorResponses } },
     }, async (request) => {
       const tree = await deps.trees.get(request.params.name);
       if (!tree) throw new ApiError('KBISECT_ERR_NOT_FOUND', `no tree ${request.params.name}`, 'name');
-      return tree;
+      return treeAsSeenBy(tree, request.principal!.role);
     });
 
     app.post('/trees', {

@@ -1,4 +1,4 @@
-import { TREE_NAME_PATTERN, isAnswered, type Tree, type TreeDefaults } from '@kbisect/service';
+import { TREE_NAME_PATTERN, isAnswered, type TreeDefaults, type TreeRead } from '@kbisect/service';
 import { apiClientFromEnv, type ApiClient } from '../api-client.js';
 import { readLogFile } from '../import-log-file.js';
 import { POLICY_OPTIONS, POLICY_USAGE, policyOptionsFrom } from '../policy-flags.js';
@@ -10,7 +10,7 @@ import { UsageError } from '../usage-error.js';
 import { watchBisection } from './watch.js';
 
 export const SUBMIT_USAGE = `usage: kbisect submit --repo <tree> --good <ref> [--good <ref>…] --bad <ref>
-                     (--test-cmd '<shell>' | --reproducer NAME --pool POOL --config FRAGMENT…)
+                     (--test-cmd '<shell>' [--network] | --reproducer NAME --pool POOL --config FRAGMENT…)
                      [--first-parent] [--retries N] [--priority N] [--skip-endpoint-check] [--verify] [--verify-revert]
                      [--parallel K] [--no-reuse]
                      [--policy deterministic|repeat|bayes] [--confidence P] [--max-runs N] [--detection P]
@@ -29,6 +29,9 @@ ${POLICY_USAGE}
                           chosen for the most information together; repeat: runs shared over commits
   --no-reuse              test every run here: take no verdict from earlier bisections with the same
                           probe, share no test with a running one (options.reuse: false)
+  --network               run --test-cmd with the worker's network (probe.network); needs a token
+                          allowed to (its \`network\` permission, or admin) and workers with
+                          KBISECT_PROBE_NETWORK=allow, else refused. Without it a probe has none
 Kernel probes (build, boot on a lab machine, run a reproducer):
   --config FRAGMENT       a kernel-configs/ fragment (repeatable), e.g. qemu-x86_64
   --require-config CONFIG_X  commits where it cannot be enabled are untestable (repeatable)
@@ -74,6 +77,7 @@ const OPTIONS = {
   'import-log': { type: 'string' },
   parallel: { type: 'string' },
   'no-reuse': { type: 'boolean' },
+  network: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -137,17 +141,19 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
 async function treeDefaults(client: ApiClient, repo: string): Promise<TreeDefaults | undefined> {
   if (!new RegExp(TREE_NAME_PATTERN).test(repo)) return undefined;
   const res = await client.request('GET', `/api/v1/trees/${repo}`).catch(() => undefined);
-  return res ? (JSON.parse(res.text) as Tree).defaults : undefined;
+  return res ? (JSON.parse(res.text) as TreeRead).defaults : undefined;
 }
 
 /** Exactly one probe; a kernel probe leaves out what the tree's defaults supply (no --config without them: tinyconfig alone). */
-function probeFrom(values: { 'test-cmd'?: string; reproducer?: string; pool?: string; config?: string[]; 'require-config'?: string[]; untestable?: string; 'reproducer-arg'?: string[]; timeout?: string; 'crashes-count'?: boolean }, defaults?: TreeDefaults): Record<string, unknown> {
+function probeFrom(values: { 'test-cmd'?: string; network?: boolean; reproducer?: string; pool?: string; config?: string[]; 'require-config'?: string[]; untestable?: string; 'reproducer-arg'?: string[]; timeout?: string; 'crashes-count'?: boolean }, defaults?: TreeDefaults): Record<string, unknown> {
   if (values['test-cmd'] !== undefined && values.reproducer !== undefined) throw new UsageError('kbisect submit: give --test-cmd or --reproducer, not both');
   untestableFlag('submit', values.untestable);
   if (values.reproducer === undefined) {
     if (values.untestable !== undefined && values.untestable !== 'skip' && !values['require-config']) throw new UsageError(`kbisect submit: --untestable ${values.untestable} needs --require-config`);
-    return { type: 'command', command: requireOption('submit', 'test-cmd', values['test-cmd']), ...(values.untestable ? { untestable: values.untestable } : {}) };
+    return { type: 'command', command: requireOption('submit', 'test-cmd', values['test-cmd']), ...(values.untestable ? { untestable: values.untestable } : {}), ...(values.network ? { network: true } : {}) };
   }
+  // A kernel probe's reproducer runs on a lab machine, not in the worker's sandbox: there is no network to give it.
+  if (values.network) throw new UsageError('kbisect submit: --network applies to --test-cmd only (a kernel probe runs on a lab machine)');
   const timeoutSec = intOption('timeout', values.timeout);
   return {
     type: 'kernel',

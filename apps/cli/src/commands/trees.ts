@@ -1,5 +1,5 @@
 import { validateRepoSource } from '@kbisect/git';
-import { ROLES, isRole, type Role, type Tree } from '@kbisect/service';
+import { ROLES, isRole, type Role, type Tree, type TreeRead } from '@kbisect/service';
 import { apiClientFromEnv } from '../api-client.js';
 import { parseOptions } from '../parse-options.js';
 import { UsageError } from '../usage-error.js';
@@ -40,7 +40,7 @@ export async function treesCommand(argv: readonly string[], io: { out: (s: strin
     case undefined:
     case 'list': {
       if (name !== undefined) throw new UsageError(`kbisect trees: unexpected argument '${name}'`);
-      const { items } = await (await apiClientFromEnv(process.env)).json<{ items: Tree[] }>('GET', '/api/v1/trees');
+      const { items } = await (await apiClientFromEnv(process.env)).json<{ items: TreeRead[] }>('GET', '/api/v1/trees');
       if (values.json) {
         io.out(JSON.stringify(items, null, 2));
         return 0;
@@ -50,7 +50,8 @@ export async function treesCommand(argv: readonly string[], io: { out: (s: strin
         const who = [...(t.roles ?? []).map((r) => `role ${r}`), ...(t.tokens ?? []).map((n) => `token ${n}`)].join(', ') || 'every submitter';
         const d = t.defaults;
         const defaults = d ? [d.configFragments ? `fragments ${d.configFragments.join(',') || '(none)'}` : '', d.requireConfig ? `requires ${d.requireConfig.join(',')}` : '', d.pool ? `pool ${d.pool}` : ''].filter(Boolean).join('; ') : '';
-        io.out(`${t.name.padEnd(16)} ${t.repo}  (${who})${defaults ? `  defaults: ${defaults}` : ''}`);
+        // Only an admin's listing carries the repo behind the name.
+        io.out(`${t.name.padEnd(16)} ${t.repo !== undefined ? `${t.repo}  ` : ''}(${who})${defaults ? `  defaults: ${defaults}` : ''}`);
       }
       return 0;
     }
