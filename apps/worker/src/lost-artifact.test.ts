@@ -19,6 +19,7 @@ import { BuildJobSchema, MAX_REBUILDS, jobIds, queueNames, type BuildJob, type L
 import { unavailableSandbox } from '@kbisect/sandbox';
 import { BUILD_TOKEN, LAB_TOKEN, startTestStore, type TestStore } from '../../../packages/artifact-store/src/store.test-support.js';
 import { ArtifactMissingError } from './artifact-missing-error.js';
+import { UNSIGNED_KERNEL_PROBES } from './unsigned-trust.test-support.js';
 import { runBuildJob, type BuildJobDeps } from './build-step-job.js';
 import { storeFetcher } from './kernel-fetcher.js';
 import { storePublisher } from './kernel-publisher.js';
@@ -31,7 +32,7 @@ const { namespace, store, redis, world, bisection, events, close } = sharedWorld
 afterAll(close);
 
 const KEY = '7'.repeat(64);
-const trust = { allowCommandProbe: false };
+const trust = UNSIGNED_KERNEL_PROBES;
 const booted: BootTestResult = {
   machineId: 'vm1', verdict: 'good', reason: 'test reported good', consoleLog: '/nonexistent/console.log', cancelled: false, bootFetches: [],
   outcome: { kind: 'result', verdict: 'good', metrics: {}, line: 'KBISECT-RESULT {"verdict":"good"}' }, timings: { totalSec: 3 },
