@@ -59,7 +59,8 @@ describe.skipIf(!haveSource)('a build slot shared by two trees', () => {
     redis.disconnect();
     await dropNamespace(ns);
     await rm(scratch, { recursive: true, force: true });
-  });
+    // Two kernel trees' worktrees and build dirs: removing them took over a minute on a loaded machine.
+  }, 600_000);
 
   it('builds every commit of either tree in the same slot, and the second build of each tree is incremental', async () => {
     const openRepo = gitOpener(join(scratch, 'cache'));
