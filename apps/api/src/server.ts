@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { BisectionStore, MachineStore, TokenRegistry, TreeStore, connectRedis, enqueueOrchestrate, queueNames, readRequestKey, tokenLimitsFromEnv } from '@kbisect/service';
+import { BisectionStore, DEFAULT_REPRODUCER_TIMEOUT_SEC, MachineStore, TokenRegistry, TreeStore, connectRedis, enqueueOrchestrate, queueNames, readRequestKey, tokenLimitsFromEnv } from '@kbisect/service';
 import type { ApiConfig } from './api-config.js';
 import { buildApp } from './app.js';
 
@@ -39,6 +39,7 @@ export async function startApi(config: ApiConfig, tokens: TokenRegistry, logger:
       allowCommandProbe: config.allowCommandProbe,
       bodyLimit: config.bodyLimit,
       sseTotalStreams: config.sseTotalStreams,
+      probeTimeoutDefaults: { commandSec: config.defaultTestTimeoutSec, reproducerSec: DEFAULT_REPRODUCER_TIMEOUT_SEC },
       ...(requestKey ? { requestKey } : {}),
       ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
       ...(config.mailFrom !== undefined ? { mailFrom: config.mailFrom } : {}),
