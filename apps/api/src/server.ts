@@ -25,7 +25,8 @@ export async function startApi(config: ApiConfig, tokens: TokenRegistry, logger:
   const requestKey = config.requestKeyFile !== undefined ? await readRequestKey(config.requestKeyFile) : undefined;
   const redis = connectRedis(config.redisUrl);
   const names = queueNames(config.namespace);
-  const store = new BisectionStore(redis, config.namespace);
+  // A big range's engine steps are the orchestrator's: reads take its fold instead of stalling this event loop.
+  const store = new BisectionStore(redis, config.namespace, { awaitOrchestrator: {} });
   const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), build: new Queue(names.build, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
   const app = await buildApp(
     {
