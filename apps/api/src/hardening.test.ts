@@ -138,8 +138,8 @@ describe('per-token limits', () => {
     // The worker would give a command probe 3600 s and a reproducer 900 s; this token may use 600.
     expect((await createdOf(request)).request.probe).toMatchObject({ type: 'command', timeoutSec: 600 });
     await new MachineStore(redis, ns).register({
-      id: 'vm-01', pool: 'virtual', mac: '52:54:00:AB:CD:01',
-      bmc: { host: '127.0.0.1', user: 'admin', password: { env: 'VM01_BMC_PASSWORD' } }, console: { type: 'sol' }, pxe: { tftpRoot: '/srv/tftp' },
+      id: 'vm-01', pool: 'virtual', arch: 'x86_64', mac: '52:54:00:AB:CD:01', cmdline: 'console=ttyS0',
+      bmc: { host: '127.0.0.1', port: 623, user: 'admin', password: { env: 'VM01_BMC_PASSWORD' } }, console: { type: 'sol' }, pxe: { tftpRoot: '/srv/tftp', loader: 'ipxe' },
     });
     const kernel = { ...request, probe: { type: 'kernel', configFragments: ['qemu-x86_64'], pool: 'virtual', reproducer: { name: 'boot' } } };
     expect((await createdOf(kernel)).request.probe).toMatchObject({ type: 'kernel', reproducer: { name: 'boot', timeoutSec: 600 } });
