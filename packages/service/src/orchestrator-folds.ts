@@ -16,8 +16,8 @@ export interface OrchestratorFoldOptions {
 
 /**
  * How the API reads a bisection whose range is big. The engine's step after
- * an event costs O(range) (tens of ms at the range cap on an idle core,
- * seconds on a loaded one), and the orchestrator takes it anyway, on its pass
+ * an event costs O(range) (up to hundreds of ms at the range cap, more on a
+ * loaded machine), and the orchestrator takes it anyway, on its pass
  * after the event, and saves the fold. So a read that finds events the engine
  * must hear waits — without blocking the event loop — for the orchestrator's
  * stored fold that covers them and takes it, instead of taking the step again

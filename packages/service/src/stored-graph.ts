@@ -16,24 +16,22 @@ export function parseStoredGraph(id: string, raw: string): CommitGraph {
  * first step. Until then the JSON text is kept: smaller than the graph.
  */
 export function lazyStoredGraph(id: string, raw: string): CommitGraph {
-  let text: string | undefined = raw;
-  let parsed: CommitGraph | undefined;
-  const graph = (): CommitGraph => {
-    if (!parsed) {
-      parsed = parseStoredGraph(id, text ?? '');
-      text = undefined;
-    }
-    return parsed;
+  const lazy = {};
+  // Once parsed, the fields become plain values: the engine's loops read them without a getter.
+  const parse = (): CommitGraph => {
+    const graph = parseStoredGraph(id, raw);
+    Object.defineProperties(lazy, {
+      commits: { value: graph.commits, enumerable: true },
+      parents: { value: graph.parents, enumerable: true },
+      subjects: { value: graph.subjects, enumerable: true },
+    });
+    return graph;
   };
-  const lazy = {
-    get commits(): CommitGraph['commits'] {
-      return graph().commits;
-    },
-    get parents(): CommitGraph['parents'] {
-      return graph().parents;
-    },
-  };
-  // Optional in the type: a getter answering undefined reads as absent to every reader (none asks `in`).
-  Object.defineProperty(lazy, 'subjects', { get: () => graph().subjects, enumerable: true });
-  return lazy;
+  // `subjects` is optional in the type: a field answering undefined reads as absent to every reader (none asks `in`).
+  Object.defineProperties(lazy, {
+    commits: { get: () => parse().commits, enumerable: true, configurable: true },
+    parents: { get: () => parse().parents, enumerable: true, configurable: true },
+    subjects: { get: () => parse().subjects, enumerable: true, configurable: true },
+  });
+  return lazy as CommitGraph;
 }
