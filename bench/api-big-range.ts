@@ -6,46 +6,51 @@
  *   --concurrency C clients (default 16), --streams K SSE streams for the
  *   last part (default 500), --event-ms M between appended events (default
  *   20: build progress, with the steps' starts and verdicts spread over each
- *   measurement).
- * Output, in one run, each line with req/s, median and p99 latency and the
- *   p99's ratio to the baseline's; each measurement on a new big bisection
- *   (created, graph stored, initialized, folded once by the "orchestrator")
- *   that advances meanwhile (events appended by a second connection, as a
- *   worker does), so every window holds verdicts the API must fold:
+ *   measurement), --merges (a merge-heavy range, 20 % forks and 20 % merges,
+ *   instead of a linear one).
+ * Output, in one run (after a 2 s warm-up of /healthz), each line with req/s, median and p99 latency, the
+ *   p99's ratio to the baseline's, and the API process's event-loop delay
+ *   (p99 and max: how long it was blocked); each measurement on a new big
+ *   bisection (created, graph stored, initialized, folded once by the
+ *   "orchestrator") that advances meanwhile, so every window holds verdicts:
+ *   a second process (bench/big-range-orchestrator.ts) appends events as
+ *   workers do and folds each verdict as the orchestrator's pass does;
  *   1. GET /healthz with nothing else going on (the baseline), then the
  *      orchestrator's first fold and the API's first GET of a big one;
  *   2. GET /healthz while a big bisection advances;
  *   3. GET /bisections/:id of the big bisection while it advances, then
- *      /healthz and that GET at once (half the clients each: the API folds
- *      each new verdict once, on the first read after it), and the first
- *      read of it by a new API process (fold snapshot and graph);
+ *      /healthz and that GET at once (half the clients each), and the first
+ *      read of it by a new API process (its stored fold and graph);
  *   4. GET /healthz with K SSE streams open on a big bisection while it
  *      advances, and the Redis clients the API holds for them (CLIENT LIST).
  * Redis at REDIS_URL (else 127.0.0.1:6379) under a throwaway namespace. The
- * verdicts are computed before the measurements, so the engine's work is
- * not on the API's event loop (in a deployment it runs on a worker).
+ * verdicts are computed before the measurements.
  */
+import { fork } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { buildApp } from '@kbisect/api';
-import { next, startBisection } from '@kbisect/bisect';
-import { fakeSha, graphOf } from '@kbisect/bisect/testing';
-import { BisectionStore, MachineStore, TreeStore, TokenRegistry, connectRedis, hashToken, queueNames, type LogEvent } from '@kbisect/service';
+import { BisectionStore, MachineStore, TreeStore, TokenRegistry, connectRedis, hashToken, queueNames } from '@kbisect/service';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../test/support/redis-namespace.js';
+import { bigRange } from './big-range.js';
 import { numberFlag } from './flags.js';
 import { runLoad, type LoadResult } from './latency.js';
+import { median } from './median.js';
 
 const commits = numberFlag('commits', 200_000);
 const seconds = numberFlag('seconds', 5);
 const concurrency = numberFlag('concurrency', 16);
 const streams = numberFlag('streams', 500);
 const eventMs = numberFlag('event-ms', 20);
+const merges = process.argv.includes('--merges');
 
 const ns = uniqueNamespace('bench-big');
 const readerName = `${ns}-sse`;
 const redis = connectRedis(REDIS_URL);
-const store = new BisectionStore(redis, ns);
+// As startApi makes it: a big range's engine steps are the orchestrator's.
+const store = new BisectionStore(redis, ns, { awaitOrchestrator: {} });
 const names = queueNames(ns);
 const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), build: new Queue(names.build, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
 const token = 'bench-token';
@@ -59,25 +64,11 @@ const app = await buildApp(
 );
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
 
-// A linear range of `commits` commits, the culprit at 40 %; its verdicts computed up front.
-const { graph, good, bad } = graphOf({ parents: Array.from({ length: commits }, (_, i) => (i === 0 ? [] : [i - 1])), tip: commits - 1 });
-const culprit = Math.floor(commits * 0.4);
-const index = new Map(graph.commits.map((c, i) => [c, i]));
+// The big range and its steps' events, computed up front.
+const { graph, good, bad, steps } = bigRange(commits, merges ? 'merge-heavy' : 'linear');
 const at = (): string => new Date().toISOString();
-const steps: LogEvent[][] = [];
-let state = startBisection({ graph, bad, goods: [good] });
-while (state.commands[0]?.type === 'test') {
-  const test = state.commands[0];
-  // graph.commits is newest first: position k is commit number commits-1-k.
-  const verdict = commits - 1 - (index.get(test.commit) ?? 0) >= culprit ? 'bad' : 'good';
-  steps.push([
-    { type: 'step-started', at: at(), commit: test.commit, progress: test.progress, attempt: 1 },
-    { type: 'verdict', at: at(), commit: test.commit, verdict, reason: 'bench', source: 'probe', durationMs: 1000 },
-  ]);
-  state = next(state.state, { type: 'verdict', commit: test.commit, verdict });
-}
 const headers = { authorization: `Bearer ${token}` };
-console.log(`kbisect API, ${commits}-commit bisections (${steps.length} steps to the culprit), ${concurrency} clients, ${seconds}s per measurement; each measurement while one advances`);
+console.log(`kbisect API, ${graph.commits.length}-commit ${merges ? 'merge-heavy' : 'linear'} bisections (${steps.length} steps to the culprit), ${concurrency} clients, ${seconds}s per measurement; each measurement while one advances`);
 
 /**
  * A new big bisection, as the API and the orchestrator leave it: created,
@@ -95,58 +86,66 @@ async function seed(report: boolean): Promise<string> {
   await (await fetch(`${url}/api/v1/bisections/${id}`, { headers })).arrayBuffer();
   if (report) {
     console.log(`graph stored in ${(t1 - t0).toFixed(0)} ms; the orchestrator's first fold (engine started, snapshot saved; a worker's time) ${(t2 - t1).toFixed(0)} ms;`);
-    console.log(`the API's first GET (fold snapshot + stored graph, parsed once) ${(performance.now() - t2).toFixed(0)} ms`);
+    console.log(`the API's first GET of it (its stored fold and graph) ${(performance.now() - t2).toFixed(0)} ms`);
   }
   return id;
 }
 
-/**
- * Appends to `id` as a worker would, on its own connection, for about one
- * measurement: build progress every tick, the steps' starts and verdicts
- * spread evenly over the measurement, so every window holds verdicts.
- */
-function advance(id: string): { stop: () => Promise<number> } {
-  const writerRedis = connectRedis(REDIS_URL);
-  const writer = new BisectionStore(writerRedis, ns);
-  const every = Math.max(2, Math.floor((seconds * 1000) / eventMs / steps.length));
-  let stop = false;
-  let appended = 0;
-  const run = (async () => {
-    for (let tick = 0; !stop; tick++) {
-      const step = steps[Math.floor(tick / every)];
-      if (step && tick % every === 0) await writer.log.append(id, step[0]!);
-      else if (step && tick % every === every - 1) await writer.log.appendOnce(id, `verdict:${tick}`, step[1]!);
-      else await writer.log.append(id, { type: 'step-progress', at: at(), commit: fakeSha(tick % commits), phase: 'build', message: `CC mm/file-${tick}.o` });
-      appended++;
-      await new Promise((r) => setTimeout(r, eventMs));
-    }
-  })();
+// The workers' side: appends and the orchestrator's folds, in a process of its own.
+const orchestrator = fork(new URL('./big-range-orchestrator.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+
+/** Starts appending to `id` as workers would, the orchestrator folding each verdict, for about one measurement; resolves once it appends. */
+async function advance(id: string): Promise<{ stop: () => Promise<number> }> {
+  const reply = <T>(type: string): Promise<T> => new Promise((resolve) => {
+    const on = (m: { type: string }): void => {
+      if (m.type !== type) return;
+      orchestrator.off('message', on);
+      resolve(m as T);
+    };
+    orchestrator.on('message', on);
+  });
+  const ready = reply('ready');
+  orchestrator.send({ type: 'advance', namespace: ns, id, steps, seconds, eventMs });
+  await ready;
   return {
     async stop() {
-      stop = true;
-      await run;
-      writerRedis.disconnect();
-      return appended;
+      const stopped = reply<{ appended: number; foldMs: number[] }>('stopped');
+      orchestrator.send({ type: 'stop' });
+      const m = await stopped;
+      if (m.foldMs.length > 0) console.log(`(the orchestrator folded ${m.foldMs.length} verdicts, median ${median(m.foldMs).toFixed(0)} ms, max ${Math.max(...m.foldMs).toFixed(0)} ms, in its own process)`);
+      return m.appended;
     },
   };
 }
 
-function print(name: string, m: LoadResult, baseline?: LoadResult): LoadResult {
+/** How long the API's event loop was blocked meanwhile (p99 and max of its delay, ms). */
+type LoopDelay = { readonly p99: number; readonly max: number };
+
+async function measured<T>(f: () => Promise<T>): Promise<[T, LoopDelay]> {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  const out = await f();
+  h.disable();
+  return [out, { p99: h.percentile(99) / 1e6, max: h.max / 1e6 }];
+}
+
+function print(name: string, m: LoadResult, loop: LoopDelay, baseline?: LoadResult): LoadResult {
   const ratio = baseline ? `   p99 ${(m.p99 / baseline.p99).toFixed(2)}x the baseline's` : '';
-  console.log(`${name.padEnd(58)} ${m.rate.toFixed(0).padStart(6)} req/s   median ${m.median.toFixed(2).padStart(6)} ms   p99 ${m.p99.toFixed(2).padStart(7)} ms   errors ${m.errors}${ratio}`);
+  console.log(`${name.padEnd(58)} ${m.rate.toFixed(0).padStart(6)} req/s   median ${m.median.toFixed(2).padStart(6)} ms   p99 ${m.p99.toFixed(2).padStart(7)} ms   errors ${m.errors}${ratio}   loop delay p99 ${loop.p99.toFixed(0)} ms, max ${loop.max.toFixed(0)} ms`);
   return m;
 }
 
 async function load(name: string, path: string, baseline?: LoadResult): Promise<LoadResult> {
-  return print(name, await runLoad(() => fetch(`${url}${path}`, { headers }), seconds, concurrency), baseline);
+  const [m, loop] = await measured(() => runLoad(() => fetch(`${url}${path}`, { headers }), seconds, concurrency));
+  return print(name, m, loop, baseline);
 }
 
 /** Two loads at once, half the clients each: /healthz measured while readers make the API fold the advancing bisection. */
 async function loadBoth(a: [string, string], b: [string, string], baseline: LoadResult): Promise<void> {
   const half = Math.max(1, concurrency >> 1);
-  const [ma, mb] = await Promise.all([a, b].map(([, path]) => runLoad(() => fetch(`${url}${path}`, { headers }), seconds, half)));
-  print(a[0], ma!, baseline);
-  print(b[0], mb!, baseline);
+  const [[ma, mb], loop] = await measured(() => Promise.all([a, b].map(([, path]) => runLoad(() => fetch(`${url}${path}`, { headers }), seconds, half))));
+  print(a[0], ma!, loop, baseline);
+  print(b[0], mb!, loop, baseline);
 }
 
 /** Opens one SSE stream; resolves once its headers arrived. */
@@ -165,30 +164,32 @@ function openStream(id: string): Promise<{ status: number; close: () => void; re
   });
 }
 
+// Warm-up (JIT, connections), not measured: the baseline is what a warm API answers.
+await runLoad(() => fetch(`${url}/healthz`, { headers }), 2, concurrency);
 const baseline = await load('GET /healthz (baseline, idle)', '/healthz');
 let id = await seed(true);
-let advancing = advance(id);
+let advancing = await advance(id);
 await load('GET /healthz, a big bisection advancing', '/healthz', baseline);
 console.log(`(${await advancing.stop()} events appended meanwhile)`);
 id = await seed(false);
-advancing = advance(id);
+advancing = await advance(id);
 await load('GET /bisections/:id of the big one, advancing', `/api/v1/bisections/${id}`, baseline);
 console.log(`(${await advancing.stop()} events appended meanwhile)`);
 id = await seed(false);
-advancing = advance(id);
+advancing = await advance(id);
 await loadBoth(['GET /healthz, advancing, while others GET the big one', '/healthz'], ['GET /bisections/:id of the big one, at the same time', `/api/v1/bisections/${id}`], baseline);
 console.log(`(${await advancing.stop()} events appended meanwhile)`);
-// What a restarted API pays once per big bisection: the fold snapshot and the graph from Redis, no replay.
+// What a restarted API pays once per big bisection: the stored fold (and graph) from Redis, no replay.
 const warm = performance.now();
-await new BisectionStore(redis, ns).viewJson(id);
-console.log(`first GET in a new process (fold snapshot + stored graph): ${(performance.now() - warm).toFixed(0)} ms`);
+await new BisectionStore(redis, ns, { awaitOrchestrator: {} }).viewJson(id);
+console.log(`first GET in a new process (its stored fold and graph): ${(performance.now() - warm).toFixed(0)} ms`);
 
 id = await seed(false);
 const open = [];
 for (let k = 0; k < streams; k++) open.push(await openStream(id));
 const refused = open.filter((s) => s.status !== 200).length;
 const clients = ((await redis.client('LIST')) as string).split('\n').filter((l) => l.includes(` name=${readerName} `)).length;
-advancing = advance(id);
+advancing = await advance(id);
 await load(`GET /healthz, ${streams} SSE streams open, advancing`, '/healthz', baseline);
 const appended = await advancing.stop();
 await new Promise((r) => setTimeout(r, 500));
@@ -196,6 +197,7 @@ const got = open.map((s) => s.received()).sort((a, b) => a - b);
 console.log(`${streams} streams (${refused} refused): ${clients} Redis reader connection(s) for them; events received per stream: min ${got[0]} median ${got[got.length >> 1]} (${appended} appended + the backlog of 2)`);
 for (const s of open) s.close();
 
+orchestrator.disconnect();
 await app.close();
 await Promise.all([queues.orchestrate.close(), queues.build.close(), queues.test.close()]);
 redis.disconnect();

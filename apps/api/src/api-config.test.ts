@@ -12,3 +12,11 @@ describe('the open-URL opt-in in the API configuration', () => {
     expect(() => apiConfigFromEnv({ KBISECT_OPEN_REPOS: 'https' })).toThrow(/KBISECT_REPO_HOSTS/);
   });
 });
+
+describe("the workers' command timeout in the API configuration", () => {
+  it('defaults to the workers\' 3600 s and follows KBISECT_TEST_TIMEOUT_SEC, which it checks', () => {
+    expect(apiConfigFromEnv({}).defaultTestTimeoutSec).toBe(3600);
+    expect(apiConfigFromEnv({ KBISECT_TEST_TIMEOUT_SEC: '900' }).defaultTestTimeoutSec).toBe(900);
+    expect(() => apiConfigFromEnv({ KBISECT_TEST_TIMEOUT_SEC: 'soon' })).toThrow(/^KBISECT_TEST_TIMEOUT_SEC: 'soon' is not a whole number/);
+  });
+});

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { OpenRepoPolicyError, OpenRepoPolicySchema, openRepoPolicyFromEnv, parseAddress, redisUrlFromEnv } from '@kbisect/service';
+import { DEFAULT_COMMAND_TIMEOUT_SEC, OpenRepoPolicyError, OpenRepoPolicySchema, openRepoPolicyFromEnv, parseAddress, redisUrlFromEnv } from '@kbisect/service';
 
 export const ApiConfigSchema = Type.Object({
   redisUrl: Type.String({ minLength: 1 }),
@@ -22,6 +22,13 @@ export const ApiConfigSchema = Type.Object({
   requestKeyFile: Type.Optional(Type.String({ minLength: 1 })),
   /** Event streams open at once on this process (KBISECT_LIMIT_SSE_TOTAL); per token see KBISECT_LIMIT_SSE_PER_TOKEN. @defaultValue 1000 */
   sseTotalStreams: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+  /**
+   * A command probe's timeout on the workers when the request names none
+   * (KBISECT_TEST_TIMEOUT_SEC, the workers' setting): a token whose
+   * `maxTimeoutSec` is lower gets its limit written into the request instead.
+   * @defaultValue 3600
+   */
+  defaultTestTimeoutSec: Type.Integer({ minimum: 1, maximum: 86_400 }),
   /** @defaultValue 65536 */
   bodyLimit: Type.Integer({ minimum: 1024 }),
   /**
@@ -69,6 +76,7 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<ApiC
     ...(env.KBISECT_PUBLIC_URL !== undefined ? { publicUrl: env.KBISECT_PUBLIC_URL.replace(/\/+$/, '') } : {}),
     allowCommandProbe: env.KBISECT_ALLOW_COMMAND_PROBE === '1' || env.KBISECT_ALLOW_COMMAND_PROBE === 'true',
     bodyLimit: env.KBISECT_BODY_LIMIT ? Number(env.KBISECT_BODY_LIMIT) : 65536,
+    defaultTestTimeoutSec: env.KBISECT_TEST_TIMEOUT_SEC ? Number(env.KBISECT_TEST_TIMEOUT_SEC) : DEFAULT_COMMAND_TIMEOUT_SEC,
     sseTotalStreams: env.KBISECT_LIMIT_SSE_TOTAL ? Number(env.KBISECT_LIMIT_SSE_TOTAL) : 1000,
     ...(env.KBISECT_REQUEST_KEY_FILE ? { requestKeyFile: env.KBISECT_REQUEST_KEY_FILE } : {}),
     ...(env.KBISECT_TOKENS_FILE ? { tokensFile: env.KBISECT_TOKENS_FILE } : {}),
@@ -77,6 +85,9 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<ApiC
   };
   if (config.publicUrl !== undefined && !Value.Check(ApiConfigSchema.properties.publicUrl, config.publicUrl)) {
     throw new ApiConfigError('KBISECT_PUBLIC_URL: expected an http(s) URL such as https://kbisect.example.org (no query or fragment)');
+  }
+  if (!Value.Check(ApiConfigSchema.properties.defaultTestTimeoutSec, config.defaultTestTimeoutSec)) {
+    throw new ApiConfigError(`KBISECT_TEST_TIMEOUT_SEC: '${env.KBISECT_TEST_TIMEOUT_SEC}' is not a whole number of seconds from 1 to 86400`);
   }
   if (typeof config.mailFrom === 'string') {
     try {

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { SignInLimits } from './session/sign-in-limit.js';
 import type { UiAsset } from './web-ui/ui-assets.js';
-import type { BisectionStore, MachineStore, OpenRepoPolicy, TokenRegistry, TreeStore } from '@kbisect/service';
+import type { BisectionStore, MachineStore, OpenRepoPolicy, ProbeTimeoutDefaults, TokenRegistry, TreeStore } from '@kbisect/service';
 
 /** What the API is built from; the composition root (server or tests) supplies it. */
 export interface AppDeps {
@@ -36,4 +36,6 @@ export interface AppDeps {
   readonly requestKey?: Buffer;
   /** Sign-in attempts per client address and per token tried, per window. @defaultValue DEFAULT_SIGN_IN_LIMITS (20 and 10 a minute) */
   readonly signInLimits?: SignInLimits;
+  /** The timeouts workers give a probe that names none; a token whose limit is lower gets its limit written into the request. @defaultValue 3600 s command (KBISECT_TEST_TIMEOUT_SEC), 900 s reproducer */
+  readonly probeTimeoutDefaults?: ProbeTimeoutDefaults;
 }

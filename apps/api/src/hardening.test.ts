@@ -130,6 +130,39 @@ describe('per-token limits', () => {
     expect(created.request.options?.maxRuns).toBe(50);
   });
 
+  it("writes the token's timeout limit into a probe that names none when the worker's default is longer, so no run outlasts the limit", async () => {
+    const createdOf = async (body: Record<string, unknown>) => {
+      const res = await submit('t-submit', body);
+      expect(res.statusCode).toBe(201);
+      return (await store.log.read(res.json<{ id: string }>().id))[0]!.event as Extract<LogEvent, { type: 'created' }>;
+    };
+    // The worker would give a command probe 3600 s and a reproducer 900 s; this token may use 600.
+    expect((await createdOf(request)).request.probe).toMatchObject({ type: 'command', timeoutSec: 600 });
+    await new MachineStore(redis, ns).register({
+      id: 'vm-01', pool: 'virtual', arch: 'x86_64', mac: '52:54:00:AB:CD:01', cmdline: 'console=ttyS0',
+      bmc: { host: '127.0.0.1', port: 623, user: 'admin', password: { env: 'VM01_BMC_PASSWORD' } }, console: { type: 'sol' }, pxe: { tftpRoot: '/srv/tftp', loader: 'ipxe' },
+    });
+    const kernel = { ...request, probe: { type: 'kernel', configFragments: ['qemu-x86_64'], pool: 'virtual', reproducer: { name: 'boot' } } };
+    expect((await createdOf(kernel)).request.probe).toMatchObject({ type: 'kernel', reproducer: { name: 'boot', timeoutSec: 600 } });
+    // A timeout the request names stays as it is.
+    expect((await createdOf({ ...request, probe: { ...request.probe, timeoutSec: 30 } })).request.probe).toMatchObject({ timeoutSec: 30 });
+  });
+
+  it("leaves a probe without a timeout to the worker's default when the token's limit is above it", async () => {
+    const roomy = await buildApp({
+      store, machines: new MachineStore(redis, ns), trees: new TreeStore(redis, ns), redis, queues, requestKey: key, allowCommandProbe: true, bodyLimit: 8192, now: () => now, enqueueOrchestrate: async () => undefined,
+      tokens: new TokenRegistry({ tokens: [{ name: 'roomy', role: 'submit', sha256: hashToken('t-roomy'), commandProbe: true, limits: { maxTimeoutSec: 3600 } }] }, limits),
+    });
+    try {
+      const res = await roomy.inject({ method: 'POST', url: '/api/v1/bisections', headers: auth('t-roomy'), payload: request });
+      expect(res.statusCode).toBe(201);
+      const created = (await store.log.read(res.json<{ id: string }>().id))[0]!.event as Extract<LogEvent, { type: 'created' }>;
+      expect(created.request.probe).toEqual(request.probe);
+    } finally {
+      await roomy.close();
+    }
+  });
+
   it('answers submissions over the per-minute rate with a 429, Retry-After and the documented body; a minute later it admits again', async () => {
     expect((await submit('t-hasty')).statusCode).toBe(201);
     now = new Date(now.getTime() + 20_000);

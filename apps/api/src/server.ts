@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { BisectionStore, MachineStore, TokenRegistry, TreeStore, connectRedis, enqueueOrchestrate, queueNames, readRequestKey, tokenLimitsFromEnv } from '@kbisect/service';
+import { BisectionStore, DEFAULT_REPRODUCER_TIMEOUT_SEC, MachineStore, TokenRegistry, TreeStore, connectRedis, enqueueOrchestrate, queueNames, readRequestKey, tokenLimitsFromEnv } from '@kbisect/service';
 import type { ApiConfig } from './api-config.js';
 import { buildApp } from './app.js';
 
@@ -25,7 +25,8 @@ export async function startApi(config: ApiConfig, tokens: TokenRegistry, logger:
   const requestKey = config.requestKeyFile !== undefined ? await readRequestKey(config.requestKeyFile) : undefined;
   const redis = connectRedis(config.redisUrl);
   const names = queueNames(config.namespace);
-  const store = new BisectionStore(redis, config.namespace);
+  // A big range's engine steps are the orchestrator's: reads take its fold instead of stalling this event loop.
+  const store = new BisectionStore(redis, config.namespace, { awaitOrchestrator: {} });
   const queues = { orchestrate: new Queue(names.orchestrate, { connection: redis }), build: new Queue(names.build, { connection: redis }), test: new Queue(names.test, { connection: redis }) };
   const app = await buildApp(
     {
@@ -39,6 +40,7 @@ export async function startApi(config: ApiConfig, tokens: TokenRegistry, logger:
       allowCommandProbe: config.allowCommandProbe,
       bodyLimit: config.bodyLimit,
       sseTotalStreams: config.sseTotalStreams,
+      probeTimeoutDefaults: { commandSec: config.defaultTestTimeoutSec, reproducerSec: DEFAULT_REPRODUCER_TIMEOUT_SEC },
       ...(requestKey ? { requestKey } : {}),
       ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
       ...(config.mailFrom !== undefined ? { mailFrom: config.mailFrom } : {}),

@@ -48,6 +48,8 @@ export async function failBisection(deps: FailDeps, id: string, message: string)
   // Before the start the fold reads the first `failed` as the reason it never started; after it, as the engine's failure.
   await deps.store.log.appendOnce(id, replayed.phase === 'bisecting' ? 'failed-job' : 'failed-start', { type: 'failed', at, error });
   await deps.store.log.appendOnce(id, 'finished', { type: 'finished', at, status: 'failed', error });
+  // Folded (and the fold stored) here, as an orchestration pass would: the API leaves a big range's engine steps to us.
+  await deps.store.load(id);
   await deps.store.setStatus(id, 'failed');
   await releaseClaimsOf(deps, id);
   await releasePinsOf(deps, id);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_VERDICT_POLICY, assertMachinePaths, bootFetchMetrics, formatBootFetch, resolveSecret, runBootTest, runOnPool, type BootFileGrants, type MachineRegistry, type PoolEvent } from '@kbisect/lab';
 import { prepareInitramfs } from '@kbisect/reproducers';
-import { MAX_REBUILDS, stepNames, type BuildJob, type LabTestJob, type LogEvent, type MachineHistory, type MachineHistoryEntry } from '@kbisect/service';
+import { DEFAULT_REPRODUCER_TIMEOUT_SEC, MAX_REBUILDS, stepNames, type BuildJob, type LabTestJob, type LogEvent, type MachineHistory, type MachineHistoryEntry } from '@kbisect/service';
 import { forcedReason } from '@kbisect/service/driver';
 import { ArtifactMissingError } from './artifact-missing-error.js';
 import { ConsoleThrottle } from './console-throttle.js';
@@ -135,7 +135,7 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
         kernel: bzImage,
         initrd: initrd.path,
         cmdline: `kbisect.test=${probe.reproducer.name}${machine.pciAddress ? ` kbisect.pci=${machine.pciAddress}` : ''}`,
-        deadlineSec: probe.reproducer.timeoutSec ?? 900,
+        deadlineSec: probe.reproducer.timeoutSec ?? DEFAULT_REPRODUCER_TIMEOUT_SEC,
         evidenceDir: join(deps.cacheDir, 'evidence', job.bisectionId),
         policy: { ...DEFAULT_VERDICT_POLICY, crashesCount: probe.reproducer.crashesCount ?? false },
         onConsole: (chunk) => {

@@ -11,7 +11,6 @@ import { failBisection, releaseClaimsOf, releasePinsOf } from './fail-bisection.
 import type { OpenRepo } from './repo-port.js';
 import { recordReportFacts } from './report-facts.js';
 import { reuseContradiction } from './reuse-contradiction.js';
-import { RangeTooLargeError } from './range-too-large-error.js';
 import { trustProblem, type RequestTrust } from './request-trust.js';
 import { UntrustedRequestError } from './untrusted-request-error.js';
 
@@ -66,9 +65,8 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps, p
       // Before anything is cloned: a request the API did not vouch for never reaches git.
       const untrusted = trustProblem(bisectionId, created, deps.trust);
       if (untrusted) throw new UntrustedRequestError(untrusted);
-      const initialized = await initialize(request, deps);
-      const cap = created.grant?.maxRangeCommits;
-      if (cap !== undefined && initialized.graph.commits.length > cap) throw new RangeTooLargeError(initialized.graph.commits.length, cap);
+      // The token's range cap (signed by the API) is checked on the count, before the graph is read.
+      const initialized = await initialize(request, created.grant?.maxRangeCommits, deps);
       await deps.store.saveGraph(bisectionId, initialized.graph);
       await deps.store.log.appendOnce(bisectionId, 'initialized', { type: 'initialized', at: deps.now().toISOString(), ...initialized.event });
     } catch (err) {
@@ -202,9 +200,13 @@ async function completeEnding(deps: OrchestratorDeps, id: string, status: Extrac
  * Kconfig probe, resolves an imported bisect log and checks that the driver
  * accepts the start, so replays never meet a refused start.
  */
-async function initialize(request: BisectionRequest, deps: OrchestratorDeps): Promise<{ graph: Awaited<ReturnType<typeof openRange>>['graph']; event: Omit<Extract<LogEvent, { type: 'initialized' }>, 'type' | 'at'> }> {
+async function initialize(request: BisectionRequest, maxCommits: number | undefined, deps: OrchestratorDeps): Promise<{ graph: Awaited<ReturnType<typeof openRange>>['graph']; event: Omit<Extract<LogEvent, { type: 'initialized' }>, 'type' | 'at'> }> {
   const repo = await deps.openRepo(request.repo);
-  const range = await openRange(repo, { bad: request.bad, good: request.good, ...(request.options?.terms ? { terms: request.options.terms } : {}), fields: { bad: 'bad', good: (i) => `good[${i}]` } });
+  const range = await openRange(repo, {
+    bad: request.bad, good: request.good, fields: { bad: 'bad', good: (i) => `good[${i}]` },
+    ...(request.options?.terms ? { terms: request.options.terms } : {}),
+    ...(maxCommits !== undefined ? { maxCommits } : {}),
+  });
   // The cheap Kconfig probe: commits where a required symbol cannot be enabled are never tested
   // (unless the probe forces them: then they are built with BROKEN dropped; 'narrow' forces
   // only its own runs, after the honest search stepped around them).

@@ -1,13 +1,10 @@
-import type { CommitGraph } from '@kbisect/bisect';
 import type { Checkout } from '@kbisect/git';
 import type { BuildTree } from '@kbisect/kbuild';
+import type { RangeGit } from '@kbisect/service/driver';
 import type { MaintainerRepo } from './maintainers.js';
 
 /** The git operations workers need (kernel builds included); @kbisect/git's GitRepo provides them, tests may fake them. */
-export interface WorkerRepo extends BuildTree, MaintainerRepo {
-  resolveCommit(ref: string, field: string): Promise<string>;
-  mergeBasesToCheck(bad: string, goods: readonly string[], goodRefs?: readonly string[]): Promise<string[]>;
-  readGraph(bad: string, goods: readonly string[]): Promise<CommitGraph>;
+export interface WorkerRepo extends RangeGit, BuildTree, MaintainerRepo {
   commitInfo(shas: readonly string[]): Promise<ReadonlyMap<string, { readonly subject: string; readonly authorName: string; readonly authorEmail: string; readonly authorDate: string }>>;
   /** One worktree at `dir`, moved from commit to commit (nothing is written until its first checkout). */
   openCheckout(dir: string): Checkout;

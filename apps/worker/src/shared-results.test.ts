@@ -87,6 +87,16 @@ describe('two bisections sharing a run: whoever waits is never left hanging', ()
     expect(await redis.hget(store.keys.meta(owner), 'status')).toBe('cancelled');
   });
 
+  it("a bisection failed for good has its end folded and the fold stored: the API leaves a big range's engine steps to the workers", async () => {
+    const w = world();
+    const { owner } = await ownerAndWaiter(w);
+    await failBisection(w.deps, owner, 'the tree is gone');
+    // A stored fold starts with the id of the last entry it applied (FoldSnapshots).
+    const last = (await store.log.read(owner)).at(-1)!;
+    expect(last.event.type).toBe('finished');
+    expect(await redis.getrange(store.keys.fold(owner), 0, 63)).toMatch(new RegExp(`^${last.id}\\n`));
+  });
+
   it('the owner ended in a pass that crashed before letting go, and nothing retries it: the waiter\'s recheck takes the run over', async () => {
     const w = world();
     const { owner, waiter } = await ownerAndWaiter(w);

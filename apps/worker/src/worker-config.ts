@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { bootHttpConfigFrom, LabConfigError } from '@kbisect/lab';
-import { redisUrlFromEnv, splitEnvList } from '@kbisect/service';
+import { DEFAULT_COMMAND_TIMEOUT_SEC, redisUrlFromEnv, splitEnvList } from '@kbisect/service';
 
 export const WorkerRoleSchema = Type.Union([Type.Literal('orchestrator'), Type.Literal('build'), Type.Literal('test')]);
 export type WorkerRole = Static<typeof WorkerRoleSchema>;
@@ -143,7 +143,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv, roles: readonly stri
     cacheDir: env.KBISECT_CACHE_DIR ?? defaults.cacheDir,
     concurrency: { orchestrator: int('KBISECT_ORCHESTRATOR_CONCURRENCY', 8), build: int('KBISECT_BUILD_CONCURRENCY', 1), test: int('KBISECT_TEST_CONCURRENCY', 2) },
     lockDurationMs: int('KBISECT_LOCK_DURATION_MS', 30_000),
-    defaultTestTimeoutSec: int('KBISECT_TEST_TIMEOUT_SEC', 3600),
+    defaultTestTimeoutSec: int('KBISECT_TEST_TIMEOUT_SEC', DEFAULT_COMMAND_TIMEOUT_SEC),
     buildJobs: int('KBISECT_BUILD_JOBS', availableParallelism()),
     artifactCacheGb: num('KBISECT_ARTIFACT_CACHE_GB', 20),
     quarantineAfter: int('KBISECT_QUARANTINE_AFTER', 3),

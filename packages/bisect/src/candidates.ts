@@ -12,12 +12,29 @@ export interface CandidateSet {
 const REACHABLE = 1;
 const UNINTERESTING = 2;
 
+// The last few sets by graph index, memoised like the index itself: a step computes the set for its
+// bounds and the fold counts the same set right after (candidateCount); each is O(range). Shared, so
+// callers only read them.
+const recent = new WeakMap<GraphIndex, { readonly key: string; readonly set: CandidateSet }[]>();
+const RECENT = 4;
+
 /**
  * Candidates for `bad` and `goods` (indices; goods outside the range are
  * simply absent). In first-parent mode only bad's first-parent chain counts,
- * as with `git bisect start --first-parent`.
+ * as with `git bisect start --first-parent`. The set is shared: read it only.
  */
 export function computeCandidates(index: GraphIndex, bad: number, goods: readonly number[], firstParent: boolean): CandidateSet {
+  // The goods' order does not change the set.
+  const key = `${firstParent ? 'fp' : 'all'}:${bad}:${[...goods].sort((a, b) => a - b).join(',')}`;
+  const sets = recent.get(index) ?? [];
+  const hit = sets.find((s) => s.key === key);
+  if (hit) return hit.set;
+  const set = candidatesFor(index, bad, goods, firstParent);
+  recent.set(index, [{ key, set }, ...sets].slice(0, RECENT));
+  return set;
+}
+
+function candidatesFor(index: GraphIndex, bad: number, goods: readonly number[], firstParent: boolean): CandidateSet {
   const flags = new Uint8Array(index.n);
   markAncestors(index, goods, flags, UNINTERESTING);
   if (firstParent) {

@@ -3,7 +3,7 @@ export { startBisection, next, type StartParams } from './reducer.js';
 export { toResult, type BisectResult } from './result.js';
 export { toBisectLog, parseBisectLog, logStartEnds, type ParsedBisectLog, type ParseLogOutcome } from './bisect-log.js';
 export { estimateBisectSteps } from './progress.js';
-export { candidatesOf } from './inspect.js';
+export { candidateCount, candidatesOf } from './inspect.js';
 export type {
   Verdict, VerdictSource, VerdictRecord, BisectStatus, BisectState, BisectEvent, Progress, RejectionCode, BisectCommand, Step,
 } from './state.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { next, startBisection } from './reducer.js';
 import { toBisectLog, parseBisectLog } from './bisect-log.js';
-import { candidatesOf } from './inspect.js';
+import { candidateCount, candidatesOf } from './inspect.js';
 import { toResult } from './result.js';
 import type { BisectState, Step } from './state.js';
 import { fakeSha, generateHistory, graphOf, seededRandom, simulate, type GeneratedHistory, linearHistory as linear, deterministicOracle as oracleFor } from './testing/index.js';
@@ -113,6 +113,7 @@ describe('verdicts from people and replays', () => {
     expect(next(s2.state, { type: 'verdict', commit: fakeSha(3), verdict: 'bad' }).commands[0]).toMatchObject({ code: 'KBISECT_ERR_CONTRADICTS_HISTORY' });
     expect(next(s2.state, { type: 'verdict', commit: 'f'.repeat(40), verdict: 'bad' }).commands[0]).toMatchObject({ code: 'KBISECT_ERR_UNKNOWN_COMMIT' });
     expect(candidatesOf(s2.state)).toEqual(range(6, 10).reverse().map(fakeSha));
+    expect(candidateCount(s2.state)).toBe(candidatesOf(s2.state).length);
   });
 
   it('refuses events once finished, and cancels', () => {

@@ -64,6 +64,18 @@ describe('GitRepo on a real repository', () => {
     expect(graph.subjects?.[0]).toBe(`commit ${history.tip}`);
   });
 
+  it('counts a range as readGraph reads it, with several good ends, without reading it', async () => {
+    const bad = fx.shas[history.tip]!;
+    // Goods on different branches of the merge-heavy history: each excludes its own ancestors.
+    for (const goods of [[fx.shas[0]!], [fx.shas[10]!, fx.shas[40]!, fx.shas[70]!]]) {
+      const count = await repo.countRange(bad, goods);
+      expect(count).toBe((await repo.readGraph(bad, goods)).commits.length);
+      expect(count).toBe(Number((await execa('git', ['-C', fx.dir, 'rev-list', '--count', bad, '--not', ...goods])).stdout));
+    }
+    expect(await repo.countRange(bad, [bad])).toBe(0);
+    await expect(repo.countRange('main', [fx.shas[0]!])).rejects.toThrow(/sha/);
+  });
+
   it('resolves symbolic refs and refuses unknown and dangerous ones without running them', async () => {
     expect(await repo.resolveCommit('main', '--bad')).toBe(fx.shas[history.tip]);
     expect(await repo.resolveCommit('main~0', '--bad')).toBe(fx.shas[history.tip]);

@@ -98,6 +98,14 @@ export class GitRepo {
     return bases;
   }
 
+  /** How many commits the range `bad --not goods…` has: what {@link readGraph} would read, counted by git without printing them. */
+  async countRange(bad: string, goods: readonly string[]): Promise<number> {
+    assertShas([bad, ...goods]);
+    const out = await this.git.raw(['rev-list', '--count', bad, '--not', ...goods]);
+    if (!/^\d+$/.test(out.trim())) throw new GitCommandError('rev-list --count', `printed '${out.trim()}', not a count`);
+    return Number(out.trim());
+  }
+
   /**
    * The range `bad --not goods…` as the engine's graph, from one
    * `git rev-list` in git's default order (the order git bisect breaks ties by).

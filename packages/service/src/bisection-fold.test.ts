@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { candidatesOf } from '@kbisect/bisect';
 import { applyEntries, emptyFold } from './bisection-fold.js';
 import { toView } from './bisection-view.js';
 import { scenario } from './fold-scenario.test-support.js';
@@ -7,6 +8,28 @@ import type { LogEvent, StoredLogEvent } from './log-event.js';
 import { foldAll, replay, replayedOf } from './replay.js';
 
 const stored = (events: readonly LogEvent[]): StoredLogEvent[] => events.map((event, i) => ({ id: `${i + 1}-0`, event }));
+
+describe('what the fold derives for the view', () => {
+  it('counts the candidates left at every engine step, as candidatesOf does, so the view never walks the graph', () => {
+    let checked = 0;
+    for (const seed of [3, 11, 29, 41, 57]) {
+      const { graph, events } = scenario(seed, 30);
+      let fold = emptyFold();
+      for (const entry of stored(events)) {
+        fold = applyEntries(fold, graph, [entry]);
+        const state = fold.step?.state;
+        if (state?.status !== 'running') {
+          expect(fold.candidatesLeft).toBeUndefined();
+          continue;
+        }
+        expect(fold.candidatesLeft).toBe(candidatesOf(state).length);
+        expect(toView('b', fold).candidatesLeft).toBe(fold.candidatesLeft);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+});
 
 describe('the incremental fold equals the fold of the whole log', () => {
   it('when split in two at every point (property over generated logs)', () => {

@@ -1,4 +1,4 @@
-import { runFields, runKey, runRef, type BisectEvent, type CommitGraph, type Step } from '@kbisect/bisect';
+import { candidateCount, runFields, runKey, runRef, type BisectEvent, type CommitGraph, type Step } from '@kbisect/bisect';
 import { driverNext, type MergeBasePhase } from './driver/driver-step.js';
 import type { LogEvent, StoredLogEvent } from './log-event.js';
 import { driverStartOf, startStep } from './start-step.js';
@@ -7,7 +7,7 @@ import { compareStreamIds, STREAM_START } from './stream-id.js';
 type Of<T extends LogEvent['type']> = Extract<LogEvent, { type: T }>;
 
 /** Bumped whenever the fold's shape or meaning changes, the engine state's included (BisectState, Step): a snapshot of another version is replayed from the start. */
-export const FOLD_VERSION = 7;
+export const FOLD_VERSION = 8;
 
 /**
  * Everything a bisection's log has said, folded: the engine's Step plus what
@@ -32,6 +32,12 @@ export interface BisectionFold {
   readonly pending: readonly LogEvent[];
   /** The engine, once `initialized` and the graph are known (during the merge-base phase: the merge base to test). */
   readonly step?: Step;
+  /**
+   * While the engine runs: how many commits may still be the first bad one.
+   * Derived once per engine step, where the step is taken, so rendering the
+   * view never walks the graph (O(range): seconds at the range cap).
+   */
+  readonly candidatesLeft?: number;
   /** The merge bases tested before the range when a good is not an ancestor of bad (the driver's phase before the engine's). */
   readonly mergeBase?: MergeBasePhase;
   /** Events the engine refused while running (a late conflicting manual verdict). */
@@ -56,6 +62,11 @@ export interface BisectionFold {
 
 export function emptyFold(): BisectionFold {
   return { version: FOLD_VERSION, lastId: STREAM_START, viewId: STREAM_START, cancelRequested: false, pending: [], ignored: [], runs: {}, starts: {}, annotations: [], rounds: [], placed: {} };
+}
+
+/** Whether folding `event` runs the engine: it starts it (`initialized`) or is an event it hears. O(range) at worst. */
+export function runsEngine(event: LogEvent): boolean {
+  return event.type === 'initialized' || engineEvent(event) !== undefined;
 }
 
 /** What the engine hears of a log event; undefined for events that only inform. */
@@ -161,6 +172,10 @@ export function applyEntries(fold: BisectionFold, graph: CommitGraph | undefined
       if (f.step) drive(f, ignored, event);
       else pending.push(event);
     }
+  }
+  if (f.step !== fold.step) {
+    if (f.step?.state.status === 'running') f.candidatesLeft = candidateCount(f.step.state);
+    else delete f.candidatesLeft;
   }
   f.ignored = ignored;
   f.pending = pending;

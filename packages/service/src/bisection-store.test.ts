@@ -90,12 +90,14 @@ describe('the bisection store folds incrementally, on real Redis', () => {
     const { id, rest } = await seeded(store, 11);
     for (const event of rest) await store.log.append(id, event);
     await store.load(id);
-    const saved = JSON.parse((await redis.get(store.keys.fold(id)))!) as { lastId: string; created: { by: string }; step?: { state: { graph: unknown } } };
+    const [at, json] = (await redis.get(store.keys.fold(id)))!.split('\n') as [string, string];
+    const saved = JSON.parse(json) as { lastId: string; created: { by: string }; step?: { state: { graph: unknown } } };
     expect(saved.lastId).toBe((await store.log.read(id)).at(-1)!.id);
+    expect(at).toBe(saved.lastId);
     expect(saved.step?.state.graph).toBeNull();
     const replayed = (await new BisectionStore(redis, ns).load(id)).fold;
     // A new process takes the snapshot as it is (here marked), then folds what came after it.
-    await redis.set(store.keys.fold(id), JSON.stringify({ ...saved, created: { ...saved.created, by: 'from-the-snapshot' } }));
+    await redis.set(store.keys.fold(id), `${at}\n${JSON.stringify({ ...saved, created: { ...saved.created, by: 'from-the-snapshot' } })}`);
     const verdict = rest.find((e) => e.type === 'verdict')!;
     await store.log.append(id, { type: 'step-progress', at: verdict.at, commit: 'a'.repeat(40), phase: 'boot', message: 'booting' });
     const next = await new BisectionStore(redis, ns).load(id);
@@ -103,8 +105,25 @@ describe('the bisection store folds incrementally, on real Redis', () => {
     expect(next.fold.lastId).not.toBe(saved.lastId);
     expect(next.fold.step?.state).toEqual(replayed.step?.state);
     // A snapshot of another version is ignored: the log is replayed from its start.
-    await redis.set(store.keys.fold(id), JSON.stringify({ ...saved, version: 0, created: { ...saved.created, by: 'stale' } }));
+    await redis.set(store.keys.fold(id), `${at}\n${JSON.stringify({ ...saved, version: 0, created: { ...saved.created, by: 'stale' } })}`);
     expect((await new BisectionStore(redis, ns).load(id)).fold.created?.by).toBe('alice');
+    // So is one stored before snapshots began with their position (a fold's JSON alone).
+    await redis.set(store.keys.fold(id), JSON.stringify({ ...saved, created: { ...saved.created, by: 'stale' } }));
+    expect((await new BisectionStore(redis, ns).load(id)).fold.created?.by).toBe('alice');
+  });
+
+  it('shows a bisection from its stored fold in a new process without parsing the graph, which is parsed when first read', async () => {
+    const { ns, store } = fresh();
+    const { id, rest } = await seeded(store, 11);
+    for (const event of rest) await store.log.append(id, event);
+    const view = await store.view(id);
+    // A graph that does not parse as one: only reading it can tell.
+    await redis.set(store.keys.graph(id), JSON.stringify({ commits: ['not-a-sha'], parents: [] }));
+    const next = new BisectionStore(redis, ns);
+    expect(JSON.parse((await next.viewJson(id))!)).toEqual(view);
+    const { replayed } = await next.load(id);
+    if (replayed.phase !== 'bisecting') throw new Error(`expected a bisecting fold, got ${replayed.phase}`);
+    expect(() => replayed.state.graph.commits).toThrow(`stored graph of ${id} is invalid`);
   });
 
   it('answers no view for a bisection without a log, and keeps no fold for it', async () => {

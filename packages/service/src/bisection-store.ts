@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { validateGraph, type CommitGraph } from '@kbisect/bisect';
+import type { CommitGraph } from '@kbisect/bisect';
 import { redactUrlCredentials } from '@kbisect/git';
 import type { Redis } from 'ioredis';
-import { applyEntries, emptyFold, type BisectionFold } from './bisection-fold.js';
+import { applyEntries, emptyFold, runsEngine, type BisectionFold } from './bisection-fold.js';
 import { toView, type BisectionView } from './bisection-view.js';
 import { ConsoleLog } from './console-log.js';
 import { EventLog } from './event-log.js';
 import { FoldSnapshots } from './fold-snapshot.js';
 import { keysFor, type Keys } from './keys.js';
 import type { LogEvent } from './log-event.js';
+import { OrchestratorFolds, type OrchestratorFoldOptions } from './orchestrator-folds.js';
 import { replayedOf, type Replayed } from './replay.js';
 import { SEARCH_FIELD, SearchSummaries } from './search-summaries.js';
 import { matchesSearch, parseSearchSummary, searchSummaryOf, type SearchSummary } from './search-summary.js';
@@ -17,7 +18,8 @@ import type { BisectionRequest } from './request-schema.js';
 import type { Grant, SealedFields } from './request-seal.js';
 import { isAnswered, type BisectionStatus } from './shared-schemas.js';
 import { StatusCounter } from './status-counter.js';
-import { STREAM_START } from './stream-id.js';
+import { lazyStoredGraph, parseStoredGraph } from './stored-graph.js';
+import { compareStreamIds, STREAM_START } from './stream-id.js';
 
 /** Cap on stored test output per step: evidence, not an archive. */
 const EVIDENCE_LIMIT = 256 * 1024;
@@ -74,15 +76,21 @@ export class BisectionStore {
   private readonly statuses: StatusCounter;
   private readonly snapshots: FoldSnapshots;
   private readonly search: SearchSummaries;
+  private readonly orchestrator: OrchestratorFolds | undefined;
 
-  /** `opts.redact`: what a worker's store does to reader-facing texts before storing them (its own paths). */
-  constructor(readonly redis: Redis, namespace: string, opts: { redact?: (text: string) => string } = {}) {
+  /**
+   * `opts.redact`: what a worker's store does to reader-facing texts before storing them (its own paths).
+   * `opts.awaitOrchestrator`: the API's store: a big range's engine steps are read from the orchestrator's
+   * fold instead of taken on this process's event loop (OrchestratorFolds). @defaultValue every step taken here
+   */
+  constructor(readonly redis: Redis, namespace: string, opts: { redact?: (text: string) => string; awaitOrchestrator?: OrchestratorFoldOptions } = {}) {
     this.keys = keysFor(namespace);
     this.log = new EventLog(redis, this.keys, opts.redact);
     this.console = new ConsoleLog(redis, this.keys);
     this.statuses = new StatusCounter(redis, this.keys);
     this.snapshots = new FoldSnapshots(redis, this.keys);
     this.search = new SearchSummaries(redis, this.keys);
+    this.orchestrator = opts.awaitOrchestrator ? new OrchestratorFolds(this.snapshots, opts.awaitOrchestrator) : undefined;
   }
 
   /**
@@ -211,11 +219,13 @@ export class BisectionStore {
 
   async loadGraph(id: string): Promise<CommitGraph | undefined> {
     const raw = await this.redis.get(this.keys.graph(id));
-    if (raw === null) return undefined;
-    const graph = JSON.parse(raw) as CommitGraph;
-    const problems = validateGraph(graph);
-    if (problems.length > 0) throw new Error(`stored graph of ${id} is invalid: ${problems[0]}`);
-    return graph;
+    return raw === null ? undefined : parseStoredGraph(id, raw);
+  }
+
+  /** The stored graph, parsed when first read: what a fold that may never run the engine here carries. */
+  private async lazyGraph(id: string): Promise<CommitGraph | undefined> {
+    const raw = await this.redis.get(this.keys.graph(id));
+    return raw === null ? undefined : lazyStoredGraph(id, raw);
   }
 
   // Folds kept in this process, least recently used first. A load applies
@@ -237,20 +247,31 @@ export class BisectionStore {
   }
 
   private async fold(id: string): Promise<BisectionFold> {
-    const known = this.folds.get(id) ?? (await this.snapshots.load(id, () => this.loadGraph(id))) ?? emptyFold();
-    const entries = await this.log.read(id, known.lastId === STREAM_START ? undefined : known.lastId);
+    let known = this.folds.get(id) ?? (await this.snapshots.load(id, () => this.lazyGraph(id))) ?? emptyFold();
+    let entries = await this.log.read(id, known.lastId === STREAM_START ? undefined : known.lastId);
+    const target = this.orchestrator?.target(known, entries);
+    if (target !== undefined) {
+      const graph = known.step?.state.graph;
+      const theirs = await this.orchestrator!.covering(id, target, async () => graph ?? (await this.lazyGraph(id)));
+      if (theirs) {
+        known = theirs;
+        entries = entries.filter((e) => compareStreamIds(e.id, theirs.lastId) > 0);
+      }
+    }
     // The graph matters only until the engine starts; the orchestrator stores it before `initialized`.
     const needsGraph = !known.step && (known.initialized !== undefined || entries.some((e) => e.event.type === 'initialized'));
     const graph = needsGraph ? await this.loadGraph(id) : undefined;
-    // Another load of this id may have advanced the fold meanwhile: applyEntries skips what it has.
-    const latest = this.folds.get(id) ?? known;
+    // Another load of this id may have advanced the fold meanwhile (applyEntries skips what it has), or be behind the orchestrator's.
+    const cached = this.folds.get(id);
+    const latest = cached && compareStreamIds(cached.lastId, known.lastId) > 0 ? cached : known;
     const folded = entries.length === 0 ? latest : applyEntries(latest, graph, entries);
     this.touch(id, folded);
     const unsaved = (this.unsaved.get(id) ?? 0) + entries.length;
-    // Right after the engine starts, too: starting it is the one step that costs O(range) (seconds at the
-    // range cap), and the orchestrator's fold then spares every API process that cost on its first read.
+    // After every engine step too: each costs O(range) (seconds at the range cap when it starts), and the
+    // orchestrator's fold then spares the API that cost (OrchestratorFolds) and every new process a replay.
     const started = !known.step && folded.step !== undefined;
-    if ((unsaved >= SNAPSHOT_AFTER || started) && folded.lastId !== STREAM_START) {
+    const stepped = entries.some((e) => runsEngine(e.event) && compareStreamIds(e.id, latest.lastId) > 0);
+    if ((unsaved >= SNAPSHOT_AFTER || started || stepped) && folded.lastId !== STREAM_START) {
       this.unsaved.delete(id);
       await this.snapshots.save(id, folded);
     } else if (this.folds.has(id)) {

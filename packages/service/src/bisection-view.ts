@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { candidatesOf, runFields, runKey, runRef, type BisectState, type Progress, type RunFields, type VerificationSummary } from '@kbisect/bisect';
+import { runFields, runKey, runRef, type BisectState, type Progress, type RunFields, type VerificationSummary } from '@kbisect/bisect';
 import type { BisectionFold } from './bisection-fold.js';
 import { driverResult } from './driver/driver-step.js';
 import { AnnotationSchema, CommitInfoSchema, RoundRunSchema, type LogEvent } from './log-event.js';
@@ -152,7 +152,8 @@ export function toView(id: string, fold: BisectionFold): BisectionView {
   if (state.status === 'running') {
     const progress: Progress | undefined = lastStart && lastStart.commit === state.next ? lastStart.progress : undefined;
     if (state.next && progress) view.current = { commit: state.next, progress };
-    view.candidatesLeft = candidatesOf(state).length;
+    // Derived where the engine's step was taken: rendering never walks the graph.
+    if (fold.candidatesLeft !== undefined) view.candidatesLeft = fold.candidatesLeft;
   }
   return view;
 }

@@ -12,7 +12,7 @@ import type { BisectionRequest } from './request-schema.js';
 export const GrantSchema = Type.Object({
   role: Type.Union([Type.Literal('read'), Type.Literal('submit'), Type.Literal('maintain'), Type.Literal('admin')]),
   commandProbe: Type.Boolean({ description: 'The token may run command probes' }),
-  maxRangeCommits: Type.Integer({ minimum: 1, description: "The token's range-size cap, enforced once the graph is known" }),
+  maxRangeCommits: Type.Integer({ minimum: 1, description: "The token's range-size cap, enforced on the range's count before its graph is read" }),
   /** Absent in grants signed before the network permission existed: those mean no network, and verify as they were signed. */
   network: Type.Optional(Type.Boolean({ description: 'The token may give command probes the network' })),
   sig: Type.String({ pattern: '^[0-9a-f]{64}$' }),

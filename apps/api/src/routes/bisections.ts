@@ -14,7 +14,7 @@ import { cursorProblem } from './cursor-range.js';
 import { checkKernelProbe } from './kernel-probe-check.js';
 import { probeProblem } from './probe-problem.js';
 import { admit } from './admission.js';
-import { limitProblem, withinLimits } from './submission-limits.js';
+import { WORKER_TIMEOUT_DEFAULTS, limitProblem, withinLimits } from './submission-limits.js';
 import { submittedRepo, withDefaultsOfNamedTree } from './submitted-repo.js';
 
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Bisection id' }) });
@@ -90,7 +90,7 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       if (over) throw new ApiError('KBISECT_ERR_OVER_LIMIT', over.message, over.field);
       // Last, so a refused request costs no quota.
       const id = await admit(quota, principal, deps.now());
-      const stored = withinLimits({ ...body, repo: source.repo, probe, options: { checkEndpoints: true, ...body.options } }, principal);
+      const stored = withinLimits({ ...body, repo: source.repo, probe, options: { checkEndpoints: true, ...body.options } }, principal, deps.probeTimeoutDefaults ?? WORKER_TIMEOUT_DEFAULTS);
       const grant = { role: principal.role, commandProbe: mayRunCommandProbes(principal), maxRangeCommits: principal.limits.maxRangeCommits, network: mayUseProbeNetwork(principal) };
       const key = deps.requestKey;
       await deps.store.create(stored, principal.name, deps.now(), { id, ...(source.tree !== undefined ? { tree: source.tree } : {}), ...(key ? { grant: (fields) => sealGrant(key, fields, grant) } : {}) });

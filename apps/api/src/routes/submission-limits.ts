@@ -1,9 +1,11 @@
-import { roleAllows, type BisectionRequest, type Principal } from '@kbisect/service';
+import { DEFAULT_COMMAND_TIMEOUT_SEC, DEFAULT_REPRODUCER_TIMEOUT_SEC, probeTimeoutOf, roleAllows, withProbeTimeout, type BisectionRequest, type Principal, type ProbeTimeoutDefaults } from '@kbisect/service';
 
 /** The priority every submitter gets; a lower number (runs sooner) needs the maintain role. */
 export const DEFAULT_PRIORITY = 50;
 /** bayes's run budget when the request names none (packages/bisect). */
 const BAYES_DEFAULT_RUNS = 300;
+/** What a worker applies to a probe without a timeout, unless the API is told otherwise (KBISECT_TEST_TIMEOUT_SEC). */
+export const WORKER_TIMEOUT_DEFAULTS: ProbeTimeoutDefaults = { commandSec: DEFAULT_COMMAND_TIMEOUT_SEC, reproducerSec: DEFAULT_REPRODUCER_TIMEOUT_SEC };
 
 export interface LimitProblem {
   readonly field: string;
@@ -25,20 +27,22 @@ export function limitProblem(request: BisectionRequest, principal: Principal): L
   for (const [field, value] of runs) {
     if (value !== undefined && value > limits.maxRuns) return { field, message: `${field}: ${value} is over this token's run limit of ${limits.maxRuns}` };
   }
-  const timeout = request.probe.type === 'command' ? ['probe.timeoutSec', request.probe.timeoutSec] as const : ['probe.reproducer.timeoutSec', request.probe.reproducer.timeoutSec] as const;
-  if (timeout[1] !== undefined && timeout[1] > limits.maxTimeoutSec) return { field: timeout[0], message: `${timeout[0]}: ${timeout[1]} s is over this token's timeout limit of ${limits.maxTimeoutSec} s` };
+  const timeout = probeTimeoutOf(request);
+  if (timeout.sec !== undefined && timeout.sec > limits.maxTimeoutSec) return { field: timeout.field, message: `${timeout.field}: ${timeout.sec} s is over this token's timeout limit of ${limits.maxTimeoutSec} s` };
   return undefined;
 }
 
 /**
  * What the request becomes under the token's caps where it left a choice to
- * a default: bayes's run budget, so the engine's default never exceeds what
- * the token may use. (A probe without a timeout gets the worker's, which the
- * operator sets: KBISECT_TEST_TIMEOUT_SEC.)
+ * a default, so the stored request says what will be applied: bayes's run
+ * budget, and a probe timeout the worker's default (`defaults`) would set
+ * above the token's limit.
  */
-export function withinLimits(request: BisectionRequest, principal: Principal): BisectionRequest {
+export function withinLimits(request: BisectionRequest, principal: Principal, defaults: ProbeTimeoutDefaults): BisectionRequest {
   const { limits } = principal;
   const o = request.options ?? {};
   const options = o.policy === 'bayes' && o.maxRuns === undefined && limits.maxRuns < BAYES_DEFAULT_RUNS ? { ...o, maxRuns: limits.maxRuns } : o;
-  return options === o ? request : { ...request, options };
+  const runsCapped = options === o ? request : { ...request, options };
+  const workerDefault = request.probe.type === 'command' ? defaults.commandSec : defaults.reproducerSec;
+  return probeTimeoutOf(request).sec === undefined && limits.maxTimeoutSec < workerDefault ? withProbeTimeout(runsCapped, limits.maxTimeoutSec) : runsCapped;
 }

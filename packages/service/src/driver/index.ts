@@ -5,6 +5,7 @@
  * `@kbisect/service/driver` without loading the service's stores.
  */
 export { openRange, rangeProblem, InvalidRangeError, type RangeGit, type RangeRequest, type OpenedRange } from './open-range.js';
+export { RangeTooLargeError } from './range-too-large-error.js';
 export { policyFromOptions, startParams, driverStartFor } from './start-params.js';
 export { startDriver, driverNext, driverResult, testsMergeBase, type DriverStart, type DriverStep, type DriverOutcome, type MergeBasePhase, type MergeBaseVerdict } from './driver-step.js';
 export { checkImportLog, importedStart, resolveImportedLog, startWithImported, ImportLogError, type ImportedMark, type ImportedStart, type StartOutcome } from './imported-log.js';

@@ -1,4 +1,4 @@
-/** The range is larger than the submitting token may bisect: known only once the graph is. */
+/** The range is larger than the submitting token may bisect: counted before its graph is read. */
 export class RangeTooLargeError extends Error {
   readonly code = 'KBISECT_ERR_RANGE_TOO_LARGE';
   readonly category = 'user' as const;

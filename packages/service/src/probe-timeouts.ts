@@ -1,0 +1,32 @@
+import type { BisectionRequest } from './request-schema.js';
+
+/**
+ * A command probe's per-run timeout when the request names none. Workers and
+ * the API both read KBISECT_TEST_TIMEOUT_SEC over it: the worker applies it,
+ * the API caps it by the submitter's token.
+ * @defaultValue 3600
+ */
+export const DEFAULT_COMMAND_TIMEOUT_SEC = 3600;
+/** A kernel probe's reproducer deadline when the request names none. */
+export const DEFAULT_REPRODUCER_TIMEOUT_SEC = 900;
+
+/** The defaults a worker fills in for a probe without a timeout. */
+export interface ProbeTimeoutDefaults {
+  readonly commandSec: number;
+  readonly reproducerSec: number;
+}
+
+/** The request's probe timeout as a field name and its value (undefined: the worker's default applies). */
+export function probeTimeoutOf(request: BisectionRequest): { readonly field: 'probe.timeoutSec' | 'probe.reproducer.timeoutSec'; readonly sec: number | undefined } {
+  return request.probe.type === 'command'
+    ? { field: 'probe.timeoutSec', sec: request.probe.timeoutSec }
+    : { field: 'probe.reproducer.timeoutSec', sec: request.probe.reproducer.timeoutSec };
+}
+
+/** The request with `sec` as its probe's timeout. */
+export function withProbeTimeout(request: BisectionRequest, sec: number): BisectionRequest {
+  const probe = request.probe.type === 'command'
+    ? { ...request.probe, timeoutSec: sec }
+    : { ...request.probe, reproducer: { ...request.probe.reproducer, timeoutSec: sec } };
+  return { ...request, probe };
+}
