@@ -12,7 +12,7 @@ local ms, seq = string.match(head, '^(%d+)%-(%d+)\\n')
 if ms then
   local nms, nseq = string.match(ARGV[1], '^(%d+)%-(%d+)$')
   ms, seq, nms, nseq = tonumber(ms), tonumber(seq), tonumber(nms), tonumber(nseq)
-  if ms > nms or (ms == nms and seq >= nseq) then return 0 end
+  if ms > nms or (ms == nms and seq > nseq) then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[1] .. '\\n' .. ARGV[2])
 return 1`;

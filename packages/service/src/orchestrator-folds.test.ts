@@ -65,6 +65,17 @@ describe("reads of a big range take the orchestrator's engine steps", () => {
     expect(view).toEqual(await new BisectionStore(redis, ns).view(id));
   });
 
+  it('do not wait on a stored fold that is far enough but unusable (another version): they fold at once and store theirs', async () => {
+    const { ns, orchestrator, reader, id, verdict } = await started({ fromCommits: 10, waitMs: 60_000, pollMs: 10 });
+    const entryId = await orchestrator.log.append(id, verdict);
+    // What a process of an older FOLD_VERSION left at the log's head: no pass will come to replace it.
+    await redis.set(keysFor(ns).fold(id), `${entryId}\n${JSON.stringify({ ...emptyFold(), version: -1, lastId: entryId })}`);
+    const view = await within(reader.view(id), 5000);
+    expect(view).not.toBe('pending');
+    expect(view).toEqual(await new BisectionStore(redis, ns).view(id));
+    expect((await new FoldSnapshots(redis, keysFor(ns)).load(id, () => orchestrator.loadGraph(id)))?.lastId).toBe(entryId);
+  });
+
   it('are folded by the reader at once below the size where the orchestrator takes over', async () => {
     const { orchestrator, reader, id, verdict } = await started({ fromCommits: 1_000_000, waitMs: 60_000 });
     await orchestrator.log.append(id, verdict);
@@ -86,6 +97,11 @@ describe('stored folds', () => {
     expect(await snapshots.lastIdOf(id)).toBe('1700000000000-2');
     await snapshots.save(id, { ...emptyFold(), lastId: '1700000000001-0' });
     expect(await snapshots.lastIdOf(id)).toBe('1700000000001-0');
+    expect((await snapshots.load(id, async () => undefined))?.lastId).toBe('1700000000001-0');
+    // A fold at the same position replaces the stored one (it may be of another version that no one can load).
+    await redis.set(keysFor(ns).fold(id), `1700000000001-0\n${JSON.stringify({ ...emptyFold(), version: -1, lastId: '1700000000001-0' })}`);
+    expect(await snapshots.load(id, async () => undefined)).toBeUndefined();
+    await snapshots.save(id, { ...emptyFold(), lastId: '1700000000001-0' });
     expect((await snapshots.load(id, async () => undefined))?.lastId).toBe('1700000000001-0');
   });
 });

@@ -66,7 +66,8 @@ export class OrchestratorFolds {
     for (;;) {
       if (covers(await this.snapshots.lastIdOf(id), target)) {
         const fold = await this.snapshots.load(id, graphOf);
-        if (fold && covers(fold.lastId, target)) return fold;
+        // Far enough but unusable (another FOLD_VERSION, no graph, unparseable): no later save will mend it, so fold here now.
+        return fold && covers(fold.lastId, target) ? fold : undefined;
       }
       if (Date.now() >= deadline) return undefined;
       await new Promise((r) => setTimeout(r, this.pollMs));
