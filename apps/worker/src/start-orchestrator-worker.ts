@@ -2,7 +2,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Value } from '@sinclair/typebox/value';
 import { OrchestrateJobSchema, jobIds } from '@kbisect/service';
 import { stillUseful } from './build-ahead-plan.js';
-import { NOT_STARTED } from './build-ahead-queue.js';
+import { dropWaitingSteps } from './drop-waiting-steps.js';
 import { failBisection } from './fail-bisection.js';
 import { finalFailure } from './final-failure.js';
 import { orchestrate } from './orchestrate.js';
@@ -39,15 +39,7 @@ export function startOrchestratorWorker(ctx: WorkerContext): StartedRole {
         enqueueBuild: async (data, opts) => {
           await queues.build.add('build', data, { jobId: jobIds.build(data), ...stepJobOptions(opts) });
         },
-        dropWaiting: async (run) => {
-          let dropped = false;
-          for (const [queue, id] of [[queues.build, jobIds.build(run)], [queues.test, jobIds.test(run)]] as const) {
-            const waiting = await queue.getJob(id);
-            // Only a job nobody has picked up: removing an active one would orphan its lock.
-            if (waiting && NOT_STARTED.includes(await waiting.getState())) dropped = (await waiting.remove().then(() => true, () => false)) || dropped;
-          }
-          return dropped;
-        },
+        dropWaiting: (run) => dropWaitingSteps(queues, run),
         dropMootBuildsAhead: async (id, state) => {
           const dropped = await ctx.ahead.dropMoot(id, () => stillUseful(state));
           if (dropped.length > 0) log.info({ dropped: dropped.map((r) => r.commit) }, 'dropped moot builds ahead');
