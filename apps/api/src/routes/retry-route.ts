@@ -34,7 +34,9 @@ export function retryRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         const value = request.headers[name];
         if (typeof value === 'string') headers[name] = value;
       }
-      const res = await app.inject({ method: 'POST', url: '/api/v1/bisections', headers, payload: fold.created.request });
+      // By the tree's name, as submitted: its path is for admins' eyes only (an error about it would show it), and a re-pointed tree is retried where it points now.
+      const { request: stored, tree } = fold.created;
+      const res = await app.inject({ method: 'POST', url: '/api/v1/bisections', headers, payload: tree !== undefined ? { ...stored, repo: tree } : stored });
       if (res.statusCode !== 201) {
         // The submission's own error, field and all (e.g. this user may not submit command probes).
         const { error } = res.json<{ error: { code: string; message: string; field?: string } }>();
