@@ -68,6 +68,8 @@ describe('a command probe and the network', () => {
     const open = await bisect(h, true);
     expect(open.view).toMatchObject({ status: 'found', culprit: repo.fx.shas[5] });
     const openEvidence = await evidenceOf(h, open.id, open.view);
+    // Tested here, not reused from the closed run (a network probe is another kernel of the cache's key).
+    expect(openEvidence.length).toBeGreaterThan(0);
     for (const e of openEvidence) expect(e).toContain('net:connected');
     // One connection per run, each seen by the host's listener.
     expect(connections).toBe(openEvidence.length);
