@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_VERDICT_POLICY, assertMachinePaths, bootFetchMetrics, formatBootFetch, resolveSecret, runBootTest, runOnPool, type BootFileGrants, type MachineRegistry, type PoolEvent } from '@kbisect/lab';
 import { prepareInitramfs } from '@kbisect/reproducers';
-import { DEFAULT_REPRODUCER_TIMEOUT_SEC, MAX_REBUILDS, stepNames, type BuildJob, type LabTestJob, type LogEvent, type MachineHistory, type MachineHistoryEntry } from '@kbisect/service';
+import { DEFAULT_REPRODUCER_TIMEOUT_SEC, MAX_REBUILDS, appliedTimeoutSec, stepNames, type BuildJob, type LabTestJob, type LogEvent, type MachineHistory, type MachineHistoryEntry } from '@kbisect/service';
 import { forcedReason } from '@kbisect/service/driver';
 import { ArtifactMissingError } from './artifact-missing-error.js';
 import { ConsoleThrottle } from './console-throttle.js';
@@ -61,7 +61,7 @@ export type LabJobOutcome = 'recorded' | 'duplicate' | 'stale' | 'cancelled' | '
 export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<LabJobOutcome> {
   const step = await loadStep(deps.store, job, deps.trust);
   if (step.kind !== 'ready') return step.kind;
-  const { request } = step;
+  const { request, grant } = step;
   if (request.probe.type !== 'kernel') throw new InfrastructureError('a lab job for a bisection without a kernel probe');
   const probe = request.probe;
   const kernel = job.kernel;
@@ -135,7 +135,7 @@ export async function runLabTestJob(job: LabTestJob, deps: LabJobDeps): Promise<
         kernel: bzImage,
         initrd: initrd.path,
         cmdline: `kbisect.test=${probe.reproducer.name}${machine.pciAddress ? ` kbisect.pci=${machine.pciAddress}` : ''}`,
-        deadlineSec: probe.reproducer.timeoutSec ?? DEFAULT_REPRODUCER_TIMEOUT_SEC,
+        deadlineSec: appliedTimeoutSec(request, grant, DEFAULT_REPRODUCER_TIMEOUT_SEC),
         evidenceDir: join(deps.cacheDir, 'evidence', job.bisectionId),
         policy: { ...DEFAULT_VERDICT_POLICY, crashesCount: probe.reproducer.crashesCount ?? false },
         onConsole: (chunk) => {

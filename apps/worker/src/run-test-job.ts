@@ -3,7 +3,7 @@ import { basename, dirname } from 'node:path';
 import { cannotRunRecheck, goodForRecheck, needsCannotRunRecheck, verdictFromExit } from '@kbisect/bisect';
 import { dropBrokenDependencies } from '@kbisect/kbuild';
 import type { Sandbox } from '@kbisect/sandbox';
-import { forcesRun, requiredSymbolsOf, stepNames, untestableModeOf, type CommandTestJob } from '@kbisect/service';
+import { appliedTimeoutSec, forcesRun, requiredSymbolsOf, stepNames, untestableModeOf, type CommandTestJob } from '@kbisect/service';
 import { forcedReason } from '@kbisect/service/driver';
 import { runShellCommand } from './command-runner.js';
 import { InfrastructureError } from './infrastructure-error.js';
@@ -44,7 +44,7 @@ export type TestJobOutcome = 'recorded' | 'duplicate' | 'stale' | 'cancelled' | 
 export async function runTestJob(job: CommandTestJob, deps: TestJobDeps): Promise<TestJobOutcome> {
   const step = await loadStep(deps.store, job, deps.trust);
   if (step.kind !== 'ready') return step.kind;
-  const { request, ref } = step;
+  const { request, grant, ref } = step;
   if (request.probe.type !== 'command') throw new InfrastructureError('a command test job for a bisection without a command probe');
   const probe = request.probe;
   const at = (): string => deps.now().toISOString();
@@ -83,7 +83,7 @@ export async function runTestJob(job: CommandTestJob, deps: TestJobDeps): Promis
     }, deps.cancelPollMs ?? 1000);
     const run = (commit: string): ReturnType<typeof runShellCommand> => (deps.runCommand ?? runShellCommand)(probe.command, {
       cwd: dir,
-      timeoutMs: (probe.timeoutSec ?? deps.defaultTimeoutSec) * 1000,
+      timeoutMs: appliedTimeoutSec(request, grant, deps.defaultTimeoutSec) * 1000,
       signal: controller.signal,
       env: { KBISECT_COMMIT: commit, KBISECT_BISECTION: job.bisectionId },
       sandbox: deps.sandbox,

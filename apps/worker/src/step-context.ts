@@ -1,12 +1,12 @@
 import { runKey, runRef, type RunRef } from '@kbisect/bisect';
-import type { BisectionRequest, Loaded, StepJob } from '@kbisect/service';
+import type { BisectionRequest, Grant, Loaded, StepJob } from '@kbisect/service';
 import { trustProblem, type RequestTrust } from './request-trust.js';
 import { UntrustedRequestError } from './untrusted-request-error.js';
 import type { StepStore } from './step-store.js';
 
 export type StepContext =
   | { readonly kind: 'stale' | 'duplicate' }
-  | { readonly kind: 'ready'; readonly loaded: Loaded; readonly request: BisectionRequest; readonly ref: RunRef };
+  | { readonly kind: 'ready'; readonly loaded: Loaded; readonly request: BisectionRequest; readonly grant: Grant | undefined; readonly ref: RunRef };
 
 /**
  * Whether a step job still has work to do: the bisection is running and this
@@ -24,5 +24,5 @@ export async function loadStep(store: StepStore, job: StepJob, trust: RequestTru
   // Every step re-checks what the API vouched for: a job or log written straight into Redis does not run.
   const untrusted = trustProblem(job.bisectionId, created, trust);
   if (untrusted) throw new UntrustedRequestError(untrusted);
-  return { kind: 'ready', loaded, request: created.request, ref };
+  return { kind: 'ready', loaded, request: created.request, grant: created.grant, ref };
 }

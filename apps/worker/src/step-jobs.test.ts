@@ -32,9 +32,9 @@ const kernelProbe = { type: 'kernel' as const, configFragments: ['qemu-x86_64'],
 const key = randomBytes(32);
 const trust = { key, allowCommandProbe: true };
 
-function memoryStore(options: Record<string, unknown> = {}, probe: typeof commandProbe | typeof kernelProbe = commandProbe, signed = true): StepStore & { events: LogEvent[]; evidence: Map<string, string> } {
+function memoryStore(options: Record<string, unknown> = {}, probe: typeof commandProbe | typeof kernelProbe = commandProbe, signed = true, maxTimeoutSec?: number): StepStore & { events: LogEvent[]; evidence: Map<string, string> } {
   const request = { repo: '/r', good: ['v1'], bad: 'v2', probe, options };
-  const grant = sealGrant(key, { id, by: 't', at, request }, { role: 'submit', commandProbe: true, maxRangeCommits: 1000 });
+  const grant = sealGrant(key, { id, by: 't', at, request }, { role: 'submit', commandProbe: true, maxRangeCommits: 1000, ...(maxTimeoutSec !== undefined ? { maxTimeoutSec } : {}) });
   const events: LogEvent[] = [
     { type: 'created', at, by: 't', request, ...(signed ? { grant } : {}) },
     { type: 'initialized', at, bad, goods: [good], commits: graph.commits.length, untestable: {} },
@@ -137,6 +137,20 @@ describe('command test job', () => {
     expect(store.evidence.get(`test-${job.commit}`)).toBe('BUG\n');
     expect(await runTestJob(job, deps(store, exited(0)))).toBe('duplicate');
     expect(store.events.filter((e) => e.type === 'verdict')).toHaveLength(1);
+  });
+
+  it("runs the probe no longer than the token's signed cap, though this worker's default is longer", async () => {
+    const timeouts: number[] = [];
+    const capture = async (_command: string, opts: { timeoutMs: number }): Promise<CommandRun> => {
+      timeouts.push(opts.timeoutMs);
+      return exited(0)();
+    };
+    const capped = memoryStore({}, commandProbe, true, 30);
+    expect(await runTestJob(await firstJob(capped), { ...deps(capped, exited(0)), runCommand: capture })).toBe('recorded');
+    const uncapped = memoryStore();
+    expect(await runTestJob(await firstJob(uncapped), { ...deps(uncapped, exited(0)), runCommand: capture })).toBe('recorded');
+    // The worker's default here is 60 s.
+    expect(timeouts).toEqual([30_000, 60_000]);
   });
 
   it('names a later run by its purpose and run number, in the verdict and its evidence', async () => {

@@ -51,6 +51,6 @@ export { ListItemSchema, listItemOf, reproducerLine, type ListItem } from './lis
 export { SearchSummarySchema, searchSummaryOf, matchesSearch, type SearchSummary } from './search-summary.js';
 export { RangeSchema, QueueStateSchema, SessionViewSchema, type RangeView, type QueueState, type SessionView } from './ui-schemas.js';
 export { probeFingerprint, toolchainIdentity, type FingerprintInputs } from './probe-fingerprint.js';
-export { DEFAULT_COMMAND_TIMEOUT_SEC, DEFAULT_REPRODUCER_TIMEOUT_SEC, probeTimeoutOf, withProbeTimeout, type ProbeTimeoutDefaults } from './probe-timeouts.js';
+export { DEFAULT_COMMAND_TIMEOUT_SEC, DEFAULT_REPRODUCER_TIMEOUT_SEC, appliedTimeoutSec, probeTimeoutOf, withProbeTimeout, type ProbeTimeoutDefaults } from './probe-timeouts.js';
 export { VerdictCache, CachedRunSchema, CLAIM_TTL_MS, type CachedRun, type Claim, type RunSlot, type VerdictCacheOptions } from './verdict-cache.js';
 export { TestWorkerRegistry } from './test-worker-registry.js';

@@ -1,4 +1,5 @@
 import type { BisectionRequest } from './request-schema.js';
+import type { Grant } from './request-seal.js';
 
 /**
  * A command probe's per-run timeout when the request names none. Workers and
@@ -29,4 +30,14 @@ export function withProbeTimeout(request: BisectionRequest, sec: number): Bisect
     ? { ...request.probe, timeoutSec: sec }
     : { ...request.probe, reproducer: { ...request.probe.reproducer, timeoutSec: sec } };
   return { ...request, probe };
+}
+
+/**
+ * The timeout a worker applies to a run of the request's probe: the one it
+ * names, else the worker's own default, never above the cap the API signed
+ * into the grant (the API caps what it stores, but only knows the workers'
+ * default if it is told the same KBISECT_TEST_TIMEOUT_SEC).
+ */
+export function appliedTimeoutSec(request: BisectionRequest, grant: Pick<Grant, 'maxTimeoutSec'> | undefined, workerDefaultSec: number): number {
+  return Math.min(probeTimeoutOf(request).sec ?? workerDefaultSec, grant?.maxTimeoutSec ?? Number.POSITIVE_INFINITY);
 }

@@ -34,4 +34,15 @@ describe('the signed grant', () => {
     const grant = sealGrant(key, { ...fields, request }, { ...base, network: false });
     expect(grantProblem(key, { ...fields, request: { ...request, probe: { ...request.probe, network: true } } }, grant)).toMatch(/does not match/);
   });
+
+  it('signs the timeout cap: raising, dropping or adding it in Redis breaks the signature; grants without it still verify', () => {
+    const grant = sealGrant(key, fields, { ...base, network: true, maxTimeoutSec: 600 });
+    expect(grantProblem(key, fields, grant)).toBeUndefined();
+    expect(grantProblem(key, fields, { ...grant, maxTimeoutSec: 86_400 })).toMatch(/does not match/);
+    const { maxTimeoutSec: _dropped, ...stripped } = grant;
+    expect(grantProblem(key, fields, stripped)).toMatch(/does not match/);
+    const without = sealGrant(key, fields, { ...base, network: true });
+    expect(grantProblem(key, fields, without)).toBeUndefined();
+    expect(grantProblem(key, fields, { ...without, maxTimeoutSec: 600 })).toMatch(/does not match/);
+  });
 });

@@ -15,6 +15,8 @@ export const GrantSchema = Type.Object({
   maxRangeCommits: Type.Integer({ minimum: 1, description: "The token's range-size cap, enforced on the range's count before its graph is read" }),
   /** Absent in grants signed before the network permission existed: those mean no network, and verify as they were signed. */
   network: Type.Optional(Type.Boolean({ description: 'The token may give command probes the network' })),
+  /** The token's timeout cap, which workers apply too (their own default may be longer than the API knows); absent in older grants. */
+  maxTimeoutSec: Type.Optional(Type.Integer({ minimum: 1, description: "The token's cap on a probe's timeout" })),
   sig: Type.String({ pattern: '^[0-9a-f]{64}$' }),
 });
 export type Grant = Static<typeof GrantSchema>;
@@ -30,7 +32,12 @@ function mac(key: Buffer, fields: SealedFields, grant: Omit<Grant, 'sig'>): stri
   // An array keeps the order fixed; the request keeps its key order through Redis (JSON in, JSON out).
   // `network` is appended only when the grant has it, so a grant signed before it existed still verifies;
   // the API always writes it now, so dropping it from a new grant breaks the signature.
-  const signed = [fields.id, fields.by, fields.at, grant.role, grant.commandProbe, grant.maxRangeCommits, fields.request, ...(grant.network !== undefined ? [grant.network] : [])];
+  const signed = [
+    fields.id, fields.by, fields.at, grant.role, grant.commandProbe, grant.maxRangeCommits, fields.request,
+    ...(grant.network !== undefined ? [grant.network] : []),
+    // Tagged, so it can never read as another optional field's value.
+    ...(grant.maxTimeoutSec !== undefined ? [['maxTimeoutSec', grant.maxTimeoutSec]] : []),
+  ];
   const text = JSON.stringify(signed);
   return createHmac('sha256', key).update(text, 'utf8').digest('hex');
 }
