@@ -20,6 +20,12 @@ export interface RequestTrust {
   readonly allowProbeNetwork?: boolean;
 }
 
+/** Why this worker will not act on a bisection, and whether only its own settings stand in the way (another worker may take it). */
+export interface TrustRefusal {
+  readonly reason: string;
+  readonly byThisWorker: boolean;
+}
+
 /**
  * Why this worker will not act on a bisection, or undefined. Checked before
  * any step and before the range is opened: a bisection written straight into
@@ -27,21 +33,28 @@ export interface RequestTrust {
  * only on a worker that allows them, for a token the API said may, and gets
  * the network only where both the worker and the signed grant allow it.
  */
-export function trustProblem(id: string, created: Created, trust: RequestTrust): string | undefined {
+export function trustRefusal(id: string, created: Created, trust: RequestTrust): TrustRefusal | undefined {
+  const request = (reason: string): TrustRefusal => ({ reason: `refused by the worker: ${reason}`, byThisWorker: false });
+  const worker = (reason: string): TrustRefusal => ({ reason: `refused by the worker: ${reason}`, byThisWorker: true });
   if (trust.key) {
     const problem = grantProblem(trust.key, { id, by: created.by, at: created.at, request: created.request }, created.grant);
-    if (problem) return `refused by the worker: ${problem}`;
+    if (problem) return request(problem);
   } else if (!trust.acceptUnsigned) {
-    return 'refused by the worker: it holds no request key (KBISECT_REQUEST_KEY_FILE), so it cannot check that the API accepted this request (an operator may set KBISECT_REQUIRE_SIGNED=0 to run unsigned kernel probes)';
+    return worker('it holds no request key (KBISECT_REQUEST_KEY_FILE), so it cannot check that the API accepted this request (an operator may set KBISECT_REQUIRE_SIGNED=0 to run unsigned kernel probes)');
   }
   const { probe } = created.request;
   if (probe.type !== 'command') return undefined;
-  if (!trust.allowCommandProbe) return 'refused by the worker: this worker does not run command probes (KBISECT_ALLOW_COMMAND_PROBE is off)';
-  if (!trust.key || !created.grant) return 'refused by the worker: a command probe needs a request the API signed, and this worker holds no request key (KBISECT_REQUEST_KEY_FILE)';
-  if (!created.grant.commandProbe) return `refused by the worker: token '${created.by}' may not run command probes`;
+  if (!trust.allowCommandProbe) return worker('this worker does not run command probes (KBISECT_ALLOW_COMMAND_PROBE is off)');
+  if (!trust.key || !created.grant) return worker('a command probe needs a request the API signed, and this worker holds no request key (KBISECT_REQUEST_KEY_FILE)');
+  if (!created.grant.commandProbe) return request(`token '${created.by}' may not run command probes`);
   if (probe.network === true) {
-    if (!trust.allowProbeNetwork) return "refused by the worker: the command probe asks for the network (probe.network) and this worker gives probes none (KBISECT_PROBE_NETWORK is not 'allow')";
-    if (created.grant.network !== true) return `refused by the worker: token '${created.by}' may not give command probes the network`;
+    if (!trust.allowProbeNetwork) return worker("the command probe asks for the network (probe.network) and this worker gives probes none (KBISECT_PROBE_NETWORK is not 'allow')");
+    if (created.grant.network !== true) return request(`token '${created.by}' may not give command probes the network`);
   }
   return undefined;
+}
+
+/** The reason alone, for whoever ends the bisection on any refusal (the orchestrator, before the range is opened). */
+export function trustProblem(id: string, created: Created, trust: RequestTrust): string | undefined {
+  return trustRefusal(id, created, trust)?.reason;
 }

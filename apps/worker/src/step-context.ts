@@ -1,7 +1,8 @@
 import { runKey, runRef, type RunRef } from '@kbisect/bisect';
 import type { BisectionRequest, Grant, Loaded, StepJob } from '@kbisect/service';
-import { trustProblem, type RequestTrust } from './request-trust.js';
+import { trustRefusal, type RequestTrust } from './request-trust.js';
 import { UntrustedRequestError } from './untrusted-request-error.js';
+import { WorkerRefusalError } from './worker-refusal-error.js';
 import type { StepStore } from './step-store.js';
 
 export type StepContext =
@@ -22,7 +23,7 @@ export async function loadStep(store: StepStore, job: StepJob, trust: RequestTru
   const { created } = loaded.fold;
   if (!created) return { kind: 'stale' };
   // Every step re-checks what the API vouched for: a job or log written straight into Redis does not run.
-  const untrusted = trustProblem(job.bisectionId, created, trust);
-  if (untrusted) throw new UntrustedRequestError(untrusted);
+  const refused = trustRefusal(job.bisectionId, created, trust);
+  if (refused) throw refused.byThisWorker ? new WorkerRefusalError(refused.reason) : new UntrustedRequestError(refused.reason);
   return { kind: 'ready', loaded, request: created.request, grant: created.grant, ref };
 }

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { categoryOf } from '@kbisect/bisect';
 import { graphOf } from '@kbisect/bisect/testing';
 import { GitCommandError, GoodNotAncestorError } from '@kbisect/git';
 import { LabConfigError, LabInfraError, type BootTestResult, type MachineRegistry, type PoolEvent } from '@kbisect/lab';
@@ -19,6 +20,8 @@ import { runLabTestJob, type LabJobDeps } from './lab-test-job.js';
 import type { ArtifactCache } from '@kbisect/kbuild';
 import { unavailableSandbox } from '@kbisect/sandbox';
 import type { StepStore } from './step-store.js';
+import type { RequestTrust } from './request-trust.js';
+import { WorkerRefusalError } from './worker-refusal-error.js';
 
 const history = { parents: Array.from({ length: 8 }, (_, i) => (i === 0 ? [] : [i - 1])), tip: 7 };
 const { graph, good, bad } = graphOf(history);
@@ -108,12 +111,23 @@ describe('command test job', () => {
     expect(store.events.at(-1)).toMatchObject({ type: 'failed', error: expect.stringContaining('no signature from the API') });
   });
 
-  it('refuses a signed command probe on a worker that does not allow command probes', async () => {
-    const store = memoryStore();
-    const job = await firstJob(store);
-    const outcome = await endOnTerminalError(store, job, () => new Date(at), () => runTestJob(job, { ...deps(store, exited(0)), trust: { key, allowCommandProbe: false } }));
-    expect(outcome).toBe('aborted');
-    expect(store.events.at(-1)).toMatchObject({ type: 'failed', error: expect.stringContaining('does not run command probes') });
+  it("leaves a signed command probe to another worker when this one's own settings refuse it (retried, the bisection goes on)", async () => {
+    const refusing: { trust: RequestTrust; says: string }[] = [
+      { trust: { key, allowCommandProbe: false }, says: 'does not run command probes' },
+      { trust: { allowCommandProbe: true, acceptUnsigned: false }, says: 'holds no request key' },
+    ];
+    for (const { trust: own, says } of refusing) {
+      const store = memoryStore();
+      const job = await firstJob(store);
+      let ran = false;
+      const run = endOnTerminalError(store, job, () => new Date(at), () => runTestJob(job, { ...deps(store, async () => {
+        ran = true;
+        return exited(0)();
+      }), trust: own }));
+      await expect(run).rejects.toSatisfy((e: unknown) => e instanceof WorkerRefusalError && categoryOf(e) === 'infrastructure' && e.message.includes(says));
+      expect(ran).toBe(false);
+      expect(store.events.some((e) => e.type === 'failed' || e.type === 'verdict')).toBe(false);
+    }
   });
 
   it('refuses a request edited in Redis after the API signed it', async () => {
