@@ -8,6 +8,7 @@ const TSX = resolve(import.meta.dirname, '../node_modules/.bin/tsx');
 
 /** Runs a load's clients in a child process (bench/load-client.ts); the result is measured there. */
 export async function runLoadInChild(spec: LoadSpec): Promise<LoadResult> {
-  const { stdout } = await execa(TSX, [CLIENT, JSON.stringify(spec)]);
+  // The load's own seconds plus a start-up allowance: a client that hangs fails the bench instead of stalling it.
+  const { stdout } = await execa(TSX, [CLIENT, JSON.stringify(spec)], { timeout: (spec.seconds + 60) * 1000 });
   return JSON.parse(stdout) as LoadResult;
 }
