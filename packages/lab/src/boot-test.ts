@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { classifyConsole, CRASH_SIGNATURES, DEFAULT_VERDICT_POLICY, judge, type BootOutcome, type VerdictPolicy } from './console-classifier.js';
 import { openConsole, type ConsoleCapture } from './console-capture.js';
+import { FirstMatchClock } from './first-match-clock.js';
 import { IpmiClient, type IpmiOptions } from './ipmi-client.js';
 import type { BootFetch } from './boot-http/boot-fetch.js';
 import type { BootFileGrants, BootGrant } from './boot-http/boot-file-server.js';
@@ -75,6 +76,7 @@ export async function runBootTest(machine: MachineSpec, password: string, req: B
   let capture: ConsoleCapture | undefined;
   let grant: BootGrant | undefined;
   const fetches = (): readonly BootFetch[] => grant?.fetches() ?? [];
+  const resultClock = new FirstMatchClock(RESULT_OR_END);
   try {
     await powerOffVerified(ipmi, machine.id);
     if (bootMethodOf(machine) === 'ipxe-http') {
@@ -86,20 +88,22 @@ export async function runBootTest(machine: MachineSpec, password: string, req: B
       cmdline: `${machine.cmdline} ${req.cmdline ?? ''}`.trim(), ...(grant ? { httpUrls: grant.urls } : {}),
     });
     await ipmi.setBootPxe();
-    capture = await openConsole(machine.console, { logFile: consoleLog, ipmi, ...(req.onConsole ? { onText: req.onConsole } : {}) }).catch((err: unknown) => {
+    capture = await openConsole(machine.console, { logFile: consoleLog, ipmi, onText: (chunk) => { resultClock.feed(chunk); req.onConsole?.(chunk); } }).catch((err: unknown) => {
       throw new LabInfraError('console-unavailable', `cannot open the console of ${machine.id}: ${(err as Error).message}`, machine.id);
     });
     await ipmi.powerOn();
     const poweredOnAt = Date.now();
-    const watched = await watch(ipmi, capture, req, tuning, poweredOnAt);
+    const watched = await watch(ipmi, capture, resultClock, req, tuning, poweredOnAt);
     await powerOffVerified(ipmi, machine.id);
+    // Read after the power-off: the result line may land between the last poll and the machine turning itself off.
+    const resultAt = resultClock.at;
     const text = capture.text();
     const outcome = classifyConsole(text, { deadlinePassed: watched.deadlinePassed });
     const totalSec = (Date.now() - started) / 1000;
     const firstConsole = capture.firstByteAfterSec();
     const timings = {
       totalSec,
-      ...(watched.resultAt !== undefined ? { resultSec: (watched.resultAt - poweredOnAt) / 1000 } : {}),
+      ...(resultAt !== undefined ? { resultSec: Math.max(0, resultAt - poweredOnAt) / 1000 } : {}),
       ...(firstConsole !== undefined ? { firstConsoleSec: Math.max(0, firstConsole - (poweredOnAt - started) / 1000) } : {}),
     };
     if (watched.cancelled) return { machineId: machine.id, outcome, verdict: 'skip', reason: 'cancelled', consoleLog, cancelled: true, bootFetches: fetches(), timings };
@@ -131,29 +135,25 @@ function refusedFetches(fetches: readonly BootFetch[]): string {
 interface Watched {
   readonly deadlinePassed: boolean;
   readonly cancelled: boolean;
-  readonly resultAt?: number;
 }
 
-async function watch(ipmi: IpmiClient, capture: ConsoleCapture, req: BootTestRequest, tuning: BootTestTuning, poweredOnAt: number): Promise<Watched> {
+async function watch(ipmi: IpmiClient, capture: ConsoleCapture, resultClock: FirstMatchClock, req: BootTestRequest, tuning: BootTestTuning, poweredOnAt: number): Promise<Watched> {
   const deadline = poweredOnAt + req.deadlineSec * 1000;
   const powerPoll = tuning.powerPollMs ?? 2000;
   const grace = tuning.graceMs ?? 5000;
-  let resultAt: number | undefined;
   let settleBy: number | undefined;
   let lastPowerCheck = Date.now();
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 250));
     const now = Date.now();
-    const text = capture.text();
-    if (resultAt === undefined && RESULT_OR_END.test(text)) resultAt = now;
-    if (settleBy === undefined && (resultAt !== undefined || CRASH_SIGNATURES.some((s) => s.re.test(text)))) settleBy = now + grace;
-    if (req.cancelled?.()) return { deadlinePassed: false, cancelled: true, ...(resultAt !== undefined ? { resultAt } : {}) };
+    if (settleBy === undefined && (resultClock.at !== undefined || CRASH_SIGNATURES.some((s) => s.re.test(capture.text())))) settleBy = now + grace;
+    if (req.cancelled?.()) return { deadlinePassed: false, cancelled: true };
     if (now - lastPowerCheck >= powerPoll || (settleBy !== undefined && now >= settleBy)) {
       lastPowerCheck = now;
-      if ((await ipmi.powerStatus()) === 'off') return { deadlinePassed: false, cancelled: false, ...(resultAt !== undefined ? { resultAt } : {}) };
+      if ((await ipmi.powerStatus()) === 'off') return { deadlinePassed: false, cancelled: false };
     }
-    if (settleBy !== undefined && now >= settleBy) return { deadlinePassed: false, cancelled: false, ...(resultAt !== undefined ? { resultAt } : {}) };
-    if (now >= deadline) return { deadlinePassed: true, cancelled: false, ...(resultAt !== undefined ? { resultAt } : {}) };
+    if (settleBy !== undefined && now >= settleBy) return { deadlinePassed: false, cancelled: false };
+    if (now >= deadline) return { deadlinePassed: true, cancelled: false };
   }
 }
 
