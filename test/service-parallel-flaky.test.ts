@@ -27,7 +27,7 @@ describe('kbisect service: maxParallel with a flaky policy', () => {
     const countsDir = join(repo.scratch, 'counts');
     await mkdir(countsDir);
     const script = join(repo.scratch, 'flaky.sh');
-    await writeFile(script, alternatingOracleScript({ badFile: join(repo.scratch, 'bad.txt'), countsDir, log }, 0.3), { mode: 0o755 });
+    await writeFile(script, alternatingOracleScript({ badFile: join(repo.scratch, 'bad.txt'), countsDir, log }, 0.3, 2), { mode: 0o755 });
     const id = await submitCommand(s, `sh ${script}`, { policy: 'bayes', maxParallel: 3 });
     const view = await waitForEnd<View>(h, id, 240_000);
     expect(view, JSON.stringify(view)).toMatchObject({ status: 'found', culprit: repo.fx.shas[99], maxParallel: 3 });

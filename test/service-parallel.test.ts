@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { gitBisectRun } from './support/git-fixture.js';
 import { startHarness, TOKEN, waitForEnd } from './support/service-harness.js';
 import { maxConcurrent } from './support/concurrency.js';
+import { startBarrier } from './support/start-barrier.js';
 import { probeLog, startParallelService, submitCommand } from './support/parallel-service.js';
 
 interface View { status: string; culprit?: string; steps: number; verdicts: { commit: string }[]; maxParallel?: number; inFlight?: { commit: string; startedAt?: string }[]; cancelled?: string[] }
@@ -27,7 +28,7 @@ describe('kbisect service with maxParallel', () => {
     const s = await startParallelService('parallel', { slots: 4, seed: 44, commits: 500, culprit: 321 }, cleanups);
     const { h, history, repo, log } = s;
     const timed = join(repo.scratch, 'timed.sh');
-    await writeFile(timed, `#!/bin/sh\necho "start $(date +%s%3N) $KBISECT_COMMIT" >> ${log}\nsleep 0.5\nsh ${repo.script}; code=$?\necho "end $(date +%s%3N) $KBISECT_COMMIT" >> ${log}\nexit $code\n`, { mode: 0o755 });
+    await writeFile(timed, `#!/bin/sh\necho "start $(date +%s%3N) $KBISECT_COMMIT" >> ${log}\n${startBarrier(log, 3)}sleep 0.5\nsh ${repo.script}; code=$?\necho "end $(date +%s%3N) $KBISECT_COMMIT" >> ${log}\nexit $code\n`, { mode: 0o755 });
     const git = await gitBisectRun(repo.fx.dir, { bad: repo.fx.shas[history.tip]!, good: repo.fx.shas[0]!, badSet: repo.badSet, skipSet: repo.skipSet, scratch: repo.scratch });
     const id = await submitCommand(s, `sh ${timed}`, { maxParallel: 3 });
     // The most runs the view ever showed in flight and started.

@@ -37,7 +37,7 @@ async function flakyTest(name: string): Promise<{ script: string; log: string }>
   await mkdir(countsDir);
   const log = join(work, `${name}.log`);
   const script = join(work, `${name}.sh`);
-  await writeFile(script, alternatingOracleScript({ badFile: join(work, 'bad.txt'), countsDir, log }, 0.2), { mode: 0o755 });
+  await writeFile(script, alternatingOracleScript({ badFile: join(work, 'bad.txt'), countsDir, log }, 0.2, 3), { mode: 0o755 });
   return { script, log };
 }
 

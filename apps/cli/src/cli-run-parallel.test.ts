@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { descendantsOf, generateHistory, seededRandom } from '@kbisect/bisect/testing';
 import { gitBisectRun, oracleScript, writeGitHistory, type GitFixture } from '../../../test/support/git-fixture.js';
 import { maxConcurrent } from '../../../test/support/concurrency.js';
+import { startBarrier } from '../../../test/support/start-barrier.js';
 
 const BIN = resolve(import.meta.dirname, '../bin/kbisect.js');
 const history = generateHistory(seededRandom(31), { commits: 400, forkRate: 0.1, mergeRate: 0.1 });
@@ -19,11 +20,11 @@ const culprit = 233;
 let fx: GitFixture;
 let work: string;
 
-/** Logs "start|end <ms> <worktree> <commit>" around a 0.4 s test that asks the oracle. $1: the log; $2: the oracle. */
+/** Logs "start|end <ms> <worktree> <commit>" around a 0.4 s test that asks the oracle, the first three held until all three started. $1: the log; $2: the oracle. */
 const TIMED = `#!/bin/sh
 h=$(git rev-parse HEAD)
 echo "start $(date +%s%3N) $(pwd) $h" >> "$1"
-sleep 0.4
+${startBarrier('"$1"', 3)}sleep 0.4
 sh "$2"; code=$?
 echo "end $(date +%s%3N) $(pwd) $h" >> "$1"
 exit $code
