@@ -23,7 +23,8 @@ describe('startBarrier', () => {
     await Promise.all(runs);
     const started = Date.now();
     await execa('sh', ['-c', script, 'sh', 'd', log]);
-    expect(Date.now() - started).toBeLessThan(1000);
+    // A wait would last the 60 s default; the margin is for a loaded machine's process start.
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(maxConcurrent((await readFile(log, 'utf8')).split('\n').filter(Boolean))).toBe(3);
   }, 30_000);
 
@@ -34,7 +35,7 @@ describe('startBarrier', () => {
     await execa('sh', ['-c', startBarrier(`'${log}'`, 2, { only: '"$1"', maxSec: 1 }), 'sh', 'mine']);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     const quick = Date.now();
-    await execa('sh', ['-c', startBarrier(`'${log}'`, 2, { only: '"$1"', maxSec: 5 }), 'sh', 'other']);
-    expect(Date.now() - quick).toBeLessThan(900);
+    await execa('sh', ['-c', startBarrier(`'${log}'`, 2, { only: '"$1"', maxSec: 30 }), 'sh', 'other']);
+    expect(Date.now() - quick).toBeLessThan(10_000);
   }, 30_000);
 });
