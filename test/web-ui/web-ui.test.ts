@@ -17,6 +17,9 @@ import { bugFileRepo, type BugFileRepo } from '../support/bug-file-repo.js';
 import { startServe, type ServeProcess } from '../support/serve-process.js';
 import { serveRedis } from '../support/serve-redis.js';
 
+/** iPXE's line for a download longer than a second. */
+const IPXE_SLOW_FETCH = 'http://10.0.2.2:8080/boot/t/vmlinuz... 17%\b\b\b\b    \b\b\b\b ok';
+
 const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
 const ADMIN = 'ui-test-admin-token';
 const READER = 'ui-test-reader-token';
@@ -235,7 +238,8 @@ describe('the web UI against kbisect serve', () => {
       const verdict = kernelVerdict(commit);
       const at = nowIso();
       await store.console.append(origin.id, { type: 'step-progress', at, commit, phase: 'console', message: '2 console line(s)', lines: [`[    0.000000] Linux version 6.1.0 (${commit.slice(0, 12)})`, `KBISECT-RESULT {"verdict":"${verdict}"}`] });
-      const evidence = await store.putEvidence(origin.id, `console-${commit}`, `console of ${commit}\nKBISECT-RESULT {"verdict":"${verdict}"}\n`);
+      // As a serial console carries it: iPXE's screen reset, a download's percentages rubbed out with backspaces, CRLF.
+      const evidence = await store.putEvidence(origin.id, `console-${commit}`, `console of ${commit}\n\x1bc\x1b[?7l\x1b[2JSeaBIOS (version 1.16.2)\r\n${IPXE_SLOW_FETCH}\r\nKBISECT-RESULT {"verdict":"${verdict}"}\n`);
       const buildEvidence = await store.putEvidence(origin.id, `build-${commit}`, '  CC      mm/gup.o\n');
       await store.log.append(origin.id, { type: 'verdict', at, commit, verdict, reason: `test reported ${verdict}`, source: 'probe', evidence, buildEvidence, machine: 'vm1' });
       await cache.record({ fingerprint, commit, run: 0 }, { verdict, reason: `test reported ${verdict}`, bisection: origin.id, run: 0, at, evidence, buildEvidence, machine: 'vm1' });
@@ -277,6 +281,11 @@ describe('the web UI against kbisect serve', () => {
     await page.waitForURL((u) => u.pathname === `/b/${origin.id}`);
     await expect.poll(() => page.locator('#evidence .log-line').first().textContent(), { timeout: 20_000 }).toBe(`console of ${first.commit}`);
     expect(await page.locator('#evidence h3').textContent()).toContain(`console-${first.commit}`);
+    // Drawn as the terminal showed it; the raw file keeps every byte.
+    expect(await page.locator('#evidence .log-line').evaluateAll((lines) => lines.slice(1, 3).map((l) => l.textContent))).toEqual(['SeaBIOS (version 1.16.2)', 'http://10.0.2.2:8080/boot/t/vmlinuz... ok']);
+    const rawHref = await page.locator('#evidence a.raw-log').getAttribute('href');
+    expect(rawHref).toBe(`/api/v1/bisections/${origin.id}/evidence/console-${first.commit}`);
+    expect(await page.evaluate(async (href) => (await fetch(href, { credentials: 'same-origin' })).text(), rawHref!)).toContain(IPXE_SLOW_FETCH);
     await expect.poll(() => page.locator('#range-focus').textContent()).toContain(first.commit.slice(0, 12));
 
     // The original has ended: its event stream replays the consoles its steps streamed, and none of them is called live.

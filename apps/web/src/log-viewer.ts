@@ -1,5 +1,6 @@
 import { h, replace } from './dom.js';
 import { classifyLine, type LineClass } from './log-classes.js';
+import { screenLine } from './screen-line.js';
 
 const LINE_H = 18;
 const OVERSCAN = 30;
@@ -26,9 +27,10 @@ export interface LogView {
  * console can grow for an hour. Marked lines (crashes, the result line, a
  * build's errors) are listed as buttons that jump to them; a build log
  * opens at its first error. Repaints wait for the next frame, so a burst of
- * appended batches costs one paint.
+ * appended batches costs one paint. Lines are drawn as a terminal showed
+ * them (screenLine); the raw file link serves every byte.
  */
-export function logView(kind: 'console' | 'build', initialTitle: string, opts: { readonly live?: boolean } = {}): LogView {
+export function logView(kind: 'console' | 'build', initialTitle: string, opts: { readonly live?: boolean; readonly rawHref?: string } = {}): LogView {
   let title = initialTitle;
   let live = opts.live === true;
   const lines: string[] = [];
@@ -88,7 +90,8 @@ export function logView(kind: 'console' | 'build', initialTitle: string, opts: {
   };
   const append = (more: readonly string[]): void => {
     const marksBefore = markCount;
-    for (const line of more) {
+    for (const raw of more) {
+      const line = screenLine(raw);
       const c = classifyLine(line, kind);
       if (c) {
         if (marks.length < MAX_MARKS) marks.push(lines.length);
@@ -101,7 +104,9 @@ export function logView(kind: 'console' | 'build', initialTitle: string, opts: {
     // The marks are what a reader looks for first: a new one is drawn at once, not a frame later.
     if (markCount !== marksBefore && markCount <= SHOWN_MARKS) drawMarks();
   };
-  const element = h('section', { class: 'evidence', 'data-kind': kind, ...(opts.live ? { 'data-live': 'true' } : {}) }, heading, markList, box);
+  // The file as stored, every byte (escape sequences, backspaces): what the viewer cleaned up for reading.
+  const raw = opts.rawHref ? h('a', { href: opts.rawHref, class: 'raw-log', target: '_blank', rel: 'noopener' }, 'Raw file') : null;
+  const element = h('section', { class: 'evidence', 'data-kind': kind, ...(opts.live ? { 'data-live': 'true' } : {}) }, heading, raw, markList, box);
   const flush = (): void => {
     if (frame !== 0) cancelAnimationFrame(frame);
     redraw();
@@ -123,9 +128,9 @@ export function logView(kind: 'console' | 'build', initialTitle: string, opts: {
   return { element, append, flush, jumpToFirstMark, setLive, get lineCount() { return lines.length; } };
 }
 
-/** A stored log, drawn whole at once; a build log opens at its first error. */
-export function replaceWithLog(target: HTMLElement, text: string, kind: 'console' | 'build', title: string): void {
-  const view = logView(kind, title);
+/** A stored log, drawn whole at once; a build log opens at its first error. `rawHref` links the file as stored. */
+export function replaceWithLog(target: HTMLElement, text: string, kind: 'console' | 'build', title: string, rawHref?: string): void {
+  const view = logView(kind, title, rawHref !== undefined ? { rawHref } : {});
   view.append(text.split('\n'));
   view.flush();
   replace(target, view.element);

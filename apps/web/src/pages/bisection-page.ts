@@ -61,8 +61,9 @@ export async function bisectionPage({ main, onLeave }: PageContext, id: string):
   const openEvidence = (name: string, kind: 'console' | 'build'): void => {
     setHashParams({ evidence: name, kind: kind === 'build' ? 'build' : undefined });
     replace(evidence, h('p', { class: 'muted' }, `Loading ${name}…`));
-    getText(`/api/v1/bisections/${id}/evidence/${encodeURIComponent(name)}`).then((text) => {
-      replaceWithLog(evidence, text, kind, name);
+    const url = `/api/v1/bisections/${id}/evidence/${encodeURIComponent(name)}`;
+    getText(url).then((text) => {
+      replaceWithLog(evidence, text, kind, name, url);
       // User Timing marks: bench/ui.ts reads how long after navigation the page was usable.
       performance.mark('kbisect:evidence-drawn');
     }, (err: unknown) => replace(evidence, errorNotice(err)));
