@@ -2,12 +2,21 @@
  * A command probe's network, end to end (real API, Redis, git, bwrap): a
  * probe that asks for it (`probe.network: true`, submitted by a token that
  * may) on a worker with KBISECT_PROBE_NETWORK=allow connects to a TCP
- * listener of the host; the same probe without asking cannot; and a worker
- * that does not allow it refuses the bisection with the reason, before any
- * probe runs.
+ * listener of the host; the same probe without asking cannot; in a fleet
+ * where only another test worker allows it, the step waits for that worker
+ * (back in the queue, no attempt used); and where no live test worker allows
+ * it, the bisection fails with the reason before any probe runs.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestWorkerRegistry, connectRedis, keysFor, queueNames } from '@kbisect/service';
+import { gitOpener, startWorkers, workerConfigFromEnv } from '@kbisect/worker';
+import { REDIS_URL } from './support/redis-namespace.js';
 import { TOKEN, oracleRepo, startHarness, waitForEnd, type Harness, type OracleRepo } from './support/service-harness.js';
 
 interface View { status: string; error?: string; culprit?: string; steps: number; verdicts: { evidence?: string }[] }
@@ -47,10 +56,15 @@ async function evidenceOf(h: Harness, id: string, view: View): Promise<string[]>
   return Promise.all(names.map(async (name) => (await fetch(`${h.url}/api/v1/bisections/${id}/evidence/${name}`, { headers: { authorization: `Bearer ${TOKEN}` } })).text()));
 }
 
-async function bisect(h: Harness, network: boolean): Promise<{ id: string; view: View }> {
-  const created = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: await h.registerTree(repo.fx.dir), good: [repo.fx.shas[0]!], bad: 'main', probe: probe(network) });
+async function submit(h: Harness, network: boolean, options: Record<string, unknown> = {}): Promise<string> {
+  const created = await h.fetchJson<{ id: string }>('POST', '/api/v1/bisections', { repo: await h.registerTree(repo.fx.dir), good: [repo.fx.shas[0]!], bad: 'main', probe: probe(network), options });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
-  return { id: created.body.id, view: await waitForEnd<View>(h, created.body.id, 60_000) };
+  return created.body.id;
+}
+
+async function bisect(h: Harness, network: boolean): Promise<{ id: string; view: View }> {
+  const id = await submit(h, network);
+  return { id, view: await waitForEnd<View>(h, id, 60_000) };
 }
 
 describe('a command probe and the network', () => {
@@ -75,13 +89,47 @@ describe('a command probe and the network', () => {
     expect(connections).toBeGreaterThanOrEqual(openEvidence.length);
   }, 120_000);
 
-  it('on a worker that does not allow it: the bisection fails with the reason, and no probe runs', async () => {
+  it('in a fleet where only another test worker allows it: each step waits for that worker, no attempt used, and the culprit is found', async () => {
+    // This harness's orchestrator and test worker give probes no network.
+    const h = await startHarness('probe-network-fleet');
+    harnesses.push(h);
+    const redis = connectRedis(REDIS_URL);
+    const registry = new TestWorkerRegistry(redis, keysFor(h.namespace));
+    const queue = new Queue(queueNames(h.namespace).test, { connection: redis });
+    const dir = await mkdtemp(join(tmpdir(), 'kbisect-network-worker-'));
+    try {
+      // A worker that allows it, busy elsewhere for now: announced, taking no job yet.
+      await registry.announce('busy-network-worker', 1, 60_000, ['requests', 'command', 'network']);
+      // No retries: a refusal that used an attempt would end the step, and the bisection with it.
+      const id = await submit(h, true, { retries: 0 });
+      await expect.poll(() => queue.getDelayedCount(), { timeout: 30_000, interval: 100 }).toBeGreaterThan(0);
+      expect((await h.fetchJson<View>('GET', `/api/v1/bisections/${id}`)).body.status).toBe('running');
+      // The network worker comes: the refused steps are its.
+      const other = await startWorkers(workerConfigFromEnv({ ...h.env, KBISECT_PROBE_NETWORK: 'allow', KBISECT_CACHE_DIR: dir }, ['test'], { cacheDir: dir }), { openRepo: gitOpener(dir), logger: pino({ level: 'silent' }) });
+      await registry.withdraw('busy-network-worker');
+      try {
+        const view = await waitForEnd<View>(h, id, 90_000);
+        expect(view, JSON.stringify(view)).toMatchObject({ status: 'found', culprit: repo.fx.shas[5] });
+        const evidence = await evidenceOf(h, id, view);
+        expect(evidence.length).toBeGreaterThan(0);
+        for (const e of evidence) expect(e).toContain('net:connected');
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await queue.close();
+      redis.disconnect();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
+
+  it('where no live test worker allows it: the bisection fails with the reason, and no probe runs', async () => {
     const h = await startHarness('probe-network-deny');
     harnesses.push(h);
     const before = connections;
     const { view } = await bisect(h, true);
     expect(view.status).toBe('failed');
-    expect(view.error).toBe("refused by the worker: the command probe asks for the network (probe.network) and this worker gives probes none (KBISECT_PROBE_NETWORK is not 'allow')");
+    expect(view.error).toBe("refused by the worker: the command probe asks for the network (probe.network) and this worker gives probes none (KBISECT_PROBE_NETWORK is not 'allow'); no live test worker can run it");
     expect(view.steps).toBe(0);
     expect(connections).toBe(before);
   }, 90_000);

@@ -2,7 +2,7 @@ import { runKey, runRef, type RunRef } from '@kbisect/bisect';
 import type { BuildAheadJob } from '@kbisect/service';
 import { stillUseful } from './build-ahead-plan.js';
 import type { BuildAheadQueue } from './build-ahead-queue.js';
-import { trustProblem, type RequestTrust } from './request-trust.js';
+import { gateProblem, type RequestTrust } from './request-trust.js';
 import { buildRunKernel, type KernelBuildSlot } from './run-kernel-build.js';
 import type { StepStore } from './step-store.js';
 import { UntrustedRequestError } from './untrusted-request-error.js';
@@ -48,7 +48,7 @@ async function buildAhead(job: BuildAheadJob, deps: BuildAheadDeps): Promise<Bui
   const { request } = created;
   if (request.probe.type !== 'kernel') return 'stale';
   // The tree's Makefile runs here too: the same check as a step's.
-  const untrusted = trustProblem(job.bisectionId, created, deps.trust);
+  const untrusted = gateProblem(job.bisectionId, created, deps.trust);
   if (untrusted) throw new UntrustedRequestError(untrusted);
   const ref = runRef(job);
   if (loaded.replayed.state.status !== 'running') return 'stale';

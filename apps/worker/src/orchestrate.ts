@@ -11,7 +11,7 @@ import { failBisection, releaseClaimsOf, releasePinsOf } from './fail-bisection.
 import type { OpenRepo } from './repo-port.js';
 import { recordReportFacts } from './report-facts.js';
 import { reuseContradiction } from './reuse-contradiction.js';
-import { trustProblem, type RequestTrust } from './request-trust.js';
+import { gateProblem, type RequestTrust } from './request-trust.js';
 import { UntrustedRequestError } from './untrusted-request-error.js';
 
 export interface OrchestratorDeps {
@@ -63,7 +63,7 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps, p
     }
     try {
       // Before anything is cloned: a request the API did not vouch for never reaches git.
-      const untrusted = trustProblem(bisectionId, created, deps.trust);
+      const untrusted = gateProblem(bisectionId, created, deps.trust);
       if (untrusted) throw new UntrustedRequestError(untrusted);
       // The token's range cap (signed by the API) is checked on the count, before the graph is read.
       const initialized = await initialize(request, created.grant?.maxRangeCommits, deps);
@@ -88,7 +88,7 @@ export async function orchestrate(bisectionId: string, deps: OrchestratorDeps, p
   await deps.dropMootBuildsAhead?.(bisectionId, state);
   if (state.status === 'running') {
     // Re-checked on every pass: an 'initialized' event written into Redis does not get a step enqueued.
-    const untrusted = loaded.fold.created ? trustProblem(bisectionId, loaded.fold.created, deps.trust) : 'no created event';
+    const untrusted = loaded.fold.created ? gateProblem(bisectionId, loaded.fold.created, deps.trust) : 'no created event';
     if (untrusted) {
       await deps.store.log.appendOnce(bisectionId, 'untrusted', { type: 'failed', at: deps.now().toISOString(), error: untrusted });
       // The failure ends the engine's run: the next pass finishes the bisection with the reason.

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sealGrant, type BisectionRequest, type Grant, type LogEvent } from '@kbisect/service';
-import { trustProblem, type RequestTrust } from './request-trust.js';
+import { capabilitiesOf, gateProblem, needsOf, trustRefusal, type RequestTrust } from './request-trust.js';
 
 type Created = Extract<LogEvent, { type: 'created' }>;
 
@@ -45,10 +45,42 @@ const scenarios: [string, Created, RequestTrust, RegExp | undefined][] = [
   ['a probe whose network request was added in Redis after signing', { ...signed(command, { network: true }), request: networked }, keyed, /does not match/],
 ];
 
-describe('trustProblem', () => {
+describe('trustRefusal', () => {
   it.each(scenarios)('%s', (_what, created, trust, refused) => {
-    const problem = trustProblem(id, created, trust);
+    const problem = trustRefusal(id, created, trust)?.reason;
     if (refused === undefined) expect(problem).toBeUndefined();
     else expect(problem).toMatch(new RegExp(`^refused by the worker: .*${refused.source}`));
+  });
+});
+
+describe('gateProblem (the orchestrator, builds ahead: they run no probe)', () => {
+  it.each([
+    ['a command probe, the gate not running command probes itself', signed(command), { key, allowCommandProbe: false }, undefined],
+    ['a network probe, the gate giving probes no network itself', signed(networked, { network: true }), { key, allowCommandProbe: false, allowProbeNetwork: false }, undefined],
+    ['a command probe of a token that may not', signed(command, { commandProbe: false }), { key, allowCommandProbe: false }, /token 'ci' may not run command probes/],
+    ['a network probe of a token that may not', signed(networked, { network: false }), { key, allowCommandProbe: false }, /may not give command probes the network/],
+    ['a request written into Redis', unsigned(command), { key, allowCommandProbe: false }, /carries no signature/],
+    ['any probe at a keyless gate', signed(kernel), { allowCommandProbe: false }, /holds no request key/],
+  ] as [string, Created, RequestTrust, RegExp | undefined][])('%s', (_what, created, trust, refused) => {
+    const problem = gateProblem(id, created, trust);
+    if (refused === undefined) expect(problem).toBeUndefined();
+    else expect(problem).toMatch(refused);
+  });
+});
+
+describe('capabilitiesOf and needsOf', () => {
+  // Every worker setting, and requests the API accepted: a worker refuses by its own settings exactly when it lacks something the probe needs.
+  const settings = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].map((bits): RequestTrust => ({
+    ...(bits & 1 ? { key } : {}), acceptUnsigned: (bits & 2) !== 0, allowCommandProbe: (bits & 4) !== 0, allowProbeNetwork: (bits & 8) !== 0,
+  }));
+  const accepted: [string, Created][] = [['kernel', signed(kernel)], ['unsigned kernel', unsigned(kernel)], ['command', signed(command)], ['network', signed(networked, { network: true })]];
+  it.each(accepted)('agree with trustRefusal on a %s probe under all 16 worker settings', (_what, created) => {
+    for (const trust of settings) {
+      const refused = trustRefusal(id, created, trust);
+      // An unsigned request on a keyed worker is the request's fault, not the worker's: no capability makes it runnable.
+      if (refused && !refused.byThisWorker) continue;
+      const capable = needsOf(created.request.probe).every((n) => capabilitiesOf(trust).includes(n));
+      expect({ trust: { ...trust, key: trust.key !== undefined }, capable }).toEqual({ trust: { ...trust, key: trust.key !== undefined }, capable: refused === undefined });
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { grantProblem, type LogEvent } from '@kbisect/service';
+import { grantProblem, type BisectionRequest, type LogEvent, type TestWorkerCapability } from '@kbisect/service';
 
 type Created = Extract<LogEvent, { type: 'created' }>;
 
@@ -54,7 +54,28 @@ export function trustRefusal(id: string, created: Created, trust: RequestTrust):
   return undefined;
 }
 
-/** The reason alone, for whoever ends the bisection on any refusal (the orchestrator, before the range is opened). */
-export function trustProblem(id: string, created: Created, trust: RequestTrust): string | undefined {
-  return trustRefusal(id, created, trust)?.reason;
+/**
+ * What a worker that opens the range and schedules steps, but runs no probe
+ * itself (the orchestrator; builds ahead), refuses: the request itself, or
+ * one it cannot vouch for (no request key). Which probes it would run is the
+ * test workers' to say: an orchestrator without KBISECT_ALLOW_COMMAND_PROBE
+ * must not end the command probes its fleet's test workers run.
+ */
+export function gateProblem(id: string, created: Created, trust: RequestTrust): string | undefined {
+  return trustRefusal(id, created, { ...trust, allowCommandProbe: true, allowProbeNetwork: true })?.reason;
+}
+
+/** What this worker's own settings let it run (announced with its test slots). */
+export function capabilitiesOf(trust: RequestTrust): TestWorkerCapability[] {
+  const capabilities: TestWorkerCapability[] = [];
+  if (trust.key || trust.acceptUnsigned === true) capabilities.push('requests');
+  if (trust.key && trust.allowCommandProbe) capabilities.push('command');
+  if (trust.key && trust.allowCommandProbe && trust.allowProbeNetwork === true) capabilities.push('network');
+  return capabilities;
+}
+
+/** What a worker must be able to run for this probe: a request it can vouch for, command probes, the network. */
+export function needsOf(probe: BisectionRequest['probe']): TestWorkerCapability[] {
+  if (probe.type !== 'command') return ['requests'];
+  return probe.network === true ? ['requests', 'command', 'network'] : ['requests', 'command'];
 }

@@ -89,7 +89,7 @@ export async function runTestJob(job: CommandTestJob, deps: TestJobDeps): Promis
       sandbox: deps.sandbox,
       gitDir: repo.gitDir,
       readPaths: deps.probeReadPaths ?? [],
-      // Only a request that passed trustProblem gets here: the worker allows the network and the signed grant says the token may.
+      // Only a request that passed trustRefusal gets here: the worker allows the network and the signed grant says the token may.
       network: probe.network === true ? 'host' : 'none',
     });
     try {

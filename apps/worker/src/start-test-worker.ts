@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Value } from '@sinclair/typebox/value';
 import { ArtifactDisk } from '@kbisect/artifact-store';
 import { BootFileServer, formatBootFetch, unreachableBootServer } from '@kbisect/lab';
@@ -11,19 +11,24 @@ import { failStepWhenRetriesRunOut } from './fail-step-when-retries-run-out.js';
 import { storeFetcher, type KernelFetcher } from './kernel-fetcher.js';
 import { runLabTestJob } from './lab-test-job.js';
 import { queueRebuild } from './queue-rebuild.js';
-import { endOnTerminalError } from './record-step.js';
+import { endOnTerminalError, recordStepFailed } from './record-step.js';
+import { handOnRefusedStep } from './refused-step.js';
+import { capabilitiesOf } from './request-trust.js';
 import { runTestJob } from './run-test-job.js';
 import type { StartedRole } from './started-role.js';
 import { testCheckouts } from './test-checkouts.js';
 import type { WorkerContext } from './worker-context.js';
+import { WorkerRefusalError } from './worker-refusal-error.js';
 
 /** How long a test worker counts without renewing its announcement (it renews every third of it). */
 const TEST_WORKER_TTL_MS = 30_000;
 
 /**
  * The test role: command probes in per-slot checkouts, lab tests on machines
- * that boot kernels from this host's boot file server. Announced while alive,
- * so a command probe's round takes as many tests as there are live slots.
+ * that boot kernels from this host's boot file server. Announced while alive
+ * with what it may run, so a command probe's round takes as many tests as
+ * there are live slots, and a step this worker refuses waits for one that
+ * can run it.
  */
 export async function startTestWorker(ctx: WorkerContext): Promise<StartedRole> {
   const { config, logger, store, trust } = ctx;
@@ -50,9 +55,10 @@ export async function startTestWorker(ctx: WorkerContext): Promise<StartedRole> 
       throw err;
     }))
     : undefined;
+  const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const w = new Worker(
     ctx.names.test,
-    async (job: Job) => {
+    async (job: Job, token?: string) => {
       if (!Value.Check(TestQueueJobSchema, job.data)) throw new UnrecoverableError('test job data does not match its schema');
       const data = job.data;
       const log = logger.child({ bisection: data.bisectionId, job: job.id, commit: data.commit });
@@ -63,7 +69,19 @@ export async function startTestWorker(ctx: WorkerContext): Promise<StartedRole> 
       const outcome = await endOnTerminalError(store, data, now, () =>
         data.kind === 'lab-test'
           ? runLabTestJob(data, { store, trust, machines: ctx.machines, history: ctx.history, labRoots: config.labRoots, cacheDir: config.cacheDir, now, attempt: job.attemptsMade + 1, quarantineAfter: config.quarantineAfter, ...(kernels ? { kernels } : {}), rebuild, bootFiles })
-          : runTestJob(data, { store, trust, openRepo: ctx.openRepo, checkouts, sandbox: ctx.sandbox, probeReadPaths: config.probeReadPaths, now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }));
+          : runTestJob(data, { store, trust, openRepo: ctx.openRepo, checkouts, sandbox: ctx.sandbox, probeReadPaths: config.probeReadPaths, now, defaultTimeoutSec: config.defaultTestTimeoutSec, attempt: job.attemptsMade + 1 }))
+        .catch(async (err: unknown) => {
+          if (!(err instanceof WorkerRefusalError)) throw err;
+          const handed = await handOnRefusedStep(err, {
+            testWorkers: ctx.testWorkers,
+            requeue: (delayMs) => job.moveToDelayed(Date.now() + delayMs, token),
+            fail: (message) => recordStepFailed(store, data, message, now().toISOString()),
+          });
+          if (handed === 'aborted') return 'aborted' as const;
+          log.info({ needs: err.needs }, 'refused here (this worker\'s settings); back in the queue for a worker that can run it');
+          // BullMQ's signal that the processor moved the job to the delayed set itself: no attempt is counted.
+          throw new DelayedError();
+        });
       if (outcome === 'recorded') await recordStepDuration(ctx.redis, store.keys, (Date.now() - started) / 1000, 'verdict');
       await ctx.share(data);
       await ctx.orchestrateNext(data.bisectionId);
@@ -73,8 +91,8 @@ export async function startTestWorker(ctx: WorkerContext): Promise<StartedRole> 
     { connection: ctx.connection(), concurrency: config.concurrency.test, ...ctx.workerOptions },
   );
   failStepWhenRetriesRunOut(w, 'testing', ctx);
-  const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const announce = (): Promise<void> => ctx.testWorkers.announce(workerId, config.concurrency.test, TEST_WORKER_TTL_MS).catch((err: unknown) => logger.error({ err }, 'could not announce the test worker'));
+  const capabilities = capabilitiesOf(trust);
+  const announce = (): Promise<void> => ctx.testWorkers.announce(workerId, config.concurrency.test, TEST_WORKER_TTL_MS, capabilities).catch((err: unknown) => logger.error({ err }, 'could not announce the test worker'));
   await announce();
   const renewal = setInterval(() => void announce(), TEST_WORKER_TTL_MS / 3);
   return {

@@ -1,6 +1,6 @@
 import { runKey, runRef, type RunRef } from '@kbisect/bisect';
 import type { BisectionRequest, Grant, Loaded, StepJob } from '@kbisect/service';
-import { trustRefusal, type RequestTrust } from './request-trust.js';
+import { needsOf, trustRefusal, type RequestTrust } from './request-trust.js';
 import { UntrustedRequestError } from './untrusted-request-error.js';
 import { WorkerRefusalError } from './worker-refusal-error.js';
 import type { StepStore } from './step-store.js';
@@ -24,6 +24,6 @@ export async function loadStep(store: StepStore, job: StepJob, trust: RequestTru
   if (!created) return { kind: 'stale' };
   // Every step re-checks what the API vouched for: a job or log written straight into Redis does not run.
   const refused = trustRefusal(job.bisectionId, created, trust);
-  if (refused) throw refused.byThisWorker ? new WorkerRefusalError(refused.reason) : new UntrustedRequestError(refused.reason);
+  if (refused) throw refused.byThisWorker ? new WorkerRefusalError(refused.reason, needsOf(created.request.probe)) : new UntrustedRequestError(refused.reason);
   return { kind: 'ready', loaded, request: created.request, grant: created.grant, ref };
 }

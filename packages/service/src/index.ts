@@ -53,4 +53,4 @@ export { RangeSchema, QueueStateSchema, SessionViewSchema, type RangeView, type 
 export { probeFingerprint, toolchainIdentity, type FingerprintInputs } from './probe-fingerprint.js';
 export { DEFAULT_COMMAND_TIMEOUT_SEC, DEFAULT_REPRODUCER_TIMEOUT_SEC, appliedTimeoutSec, probeTimeoutOf, withProbeTimeout, type ProbeTimeoutDefaults } from './probe-timeouts.js';
 export { VerdictCache, CachedRunSchema, CLAIM_TTL_MS, type CachedRun, type Claim, type RunSlot, type VerdictCacheOptions } from './verdict-cache.js';
-export { TestWorkerRegistry } from './test-worker-registry.js';
+export { TEST_WORKER_CAPABILITIES, TestWorkerRegistry, type TestWorkerCapability } from './test-worker-registry.js';

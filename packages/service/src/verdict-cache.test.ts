@@ -199,4 +199,26 @@ describe('the live test worker slots on real Redis', () => {
     await registry.withdraw('w1');
     expect(await registry.liveSlots()).toBe(0);
   });
+
+  it('knows what each live test worker may run: a step waits only for a worker with every capability it needs', async () => {
+    const ns = uniqueNamespace('workers-caps');
+    namespaces.push(ns);
+    let now = 1_000;
+    const registry = new TestWorkerRegistry(redis, keysFor(ns), () => now);
+    await registry.announce('command-only', 4, 30_000, ['requests', 'command']);
+    await registry.announce('network', 1, 10_000, ['requests', 'command', 'network']);
+    await registry.announce('kernels-only', 2, 30_000, ['requests']);
+    await registry.announce('nothing', 2, 30_000, []);
+    expect(await registry.liveCapable(['requests', 'command', 'network'])).toBe(1);
+    expect(await registry.liveCapable(['requests', 'command'])).toBe(2);
+    expect(await registry.liveCapable(['requests'])).toBe(3);
+    expect(await registry.liveSlots()).toBe(9);
+    now += 20_000;
+    // The network worker's entry expired (it died without withdrawing): nothing can run a network probe now.
+    expect(await registry.liveCapable(['requests', 'command', 'network'])).toBe(0);
+    // A worker from before capabilities were announced ("slots until") is taken as able to run anything.
+    await redis.hset(keysFor(ns).testWorkers, 'older', `1 ${now + 30_000}`);
+    expect(await registry.liveCapable(['requests', 'command', 'network'])).toBe(1);
+    expect(await registry.liveSlots()).toBe(9);
+  });
 });
