@@ -29,7 +29,7 @@ interface Entry {
 export class TestWorkerRegistry {
   constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly now: () => number = Date.now) {}
 
-  async announce(workerId: string, slots: number, ttlMs: number, capabilities: readonly TestWorkerCapability[] = TEST_WORKER_CAPABILITIES): Promise<void> {
+  async announce(workerId: string, slots: number, ttlMs: number, capabilities: readonly TestWorkerCapability[]): Promise<void> {
     await this.redis.hset(this.keys.testWorkers, workerId, `${slots} ${this.now() + ttlMs} ${capabilities.length > 0 ? capabilities.join(',') : '-'}`);
   }
 

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, dropNamespace, uniqueNamespace } from '../../../test/support/redis-namespace.js';
 import { keysFor } from './keys.js';
 import { connectRedis } from './redis-connection.js';
-import { TestWorkerRegistry } from './test-worker-registry.js';
+import { TEST_WORKER_CAPABILITIES, TestWorkerRegistry } from './test-worker-registry.js';
 import { VerdictCache, type CachedRun } from './verdict-cache.js';
 
 const redis = connectRedis(REDIS_URL);
@@ -191,8 +191,8 @@ describe('the live test worker slots on real Redis', () => {
     let now = 1_000;
     const registry = new TestWorkerRegistry(redis, keysFor(ns), () => now);
     expect(await registry.liveSlots()).toBe(0);
-    await registry.announce('w1', 4, 30_000);
-    await registry.announce('w2', 2, 10_000);
+    await registry.announce('w1', 4, 30_000, TEST_WORKER_CAPABILITIES);
+    await registry.announce('w2', 2, 10_000, TEST_WORKER_CAPABILITIES);
     expect(await registry.liveSlots()).toBe(6);
     now += 20_000;
     expect(await registry.liveSlots()).toBe(4);
