@@ -6,7 +6,7 @@
  * Input: commits, shape. Output: the graph, its ends and the steps.
  */
 import { next, startBisection, type CommitGraph } from '@kbisect/bisect';
-import { descendantsOf, fakeSha, generateHistory, graphOf, seededRandom } from '@kbisect/bisect/testing';
+import { descendantsOf, fakeSha, generateHistory, graphOf, linearHistory, seededRandom } from '@kbisect/bisect/testing';
 import type { LogEvent } from '@kbisect/service';
 
 export type RangeShape = 'linear' | 'merge-heavy';
@@ -22,7 +22,7 @@ export interface BigRange {
 export function bigRange(commits: number, shape: RangeShape): BigRange {
   const history = shape === 'merge-heavy'
     ? generateHistory(seededRandom(15), { commits, forkRate: 0.2, mergeRate: 0.2 })
-    : { parents: Array.from({ length: commits }, (_, i) => (i === 0 ? [] : [i - 1])), tip: commits - 1 };
+    : linearHistory(commits);
   const { graph, good, bad } = graphOf(history);
   const badSet = new Set([...descendantsOf(history, Math.floor(history.parents.length * 0.4))].map((i) => fakeSha(i)));
   const at = new Date().toISOString();

@@ -9,13 +9,14 @@ import { NOT_STARTED } from './build-ahead-queue.js';
  * orphan its lock.
  */
 export async function dropWaitingSteps(queues: { readonly build: Queue; readonly test: Queue }, run: StepRun): Promise<boolean> {
-  let dropped = false;
-  for (const rebuild of [undefined, ...Array.from({ length: MAX_REBUILDS }, (_, i) => i + 1)]) {
+  const lookups = [undefined, ...Array.from({ length: MAX_REBUILDS }, (_, i) => i + 1)].flatMap((rebuild) => {
     const job = { ...run, rebuild };
-    for (const [queue, id] of [[queues.build, jobIds.build(job)], [queues.test, jobIds.test(job)]] as const) {
-      const waiting = await queue.getJob(id);
-      if (waiting && NOT_STARTED.includes(await waiting.getState())) dropped = (await waiting.remove().then(() => true, () => false)) || dropped;
-    }
-  }
-  return dropped;
+    return [[queues.build, jobIds.build(job)], [queues.test, jobIds.test(job)]] as const;
+  });
+  // One moot run's eight possible jobs are looked up at once (each a round trip), not one after another.
+  const removed = await Promise.all(lookups.map(async ([queue, id]) => {
+    const waiting = await queue.getJob(id);
+    return waiting !== undefined && NOT_STARTED.includes(await waiting.getState()) && (await waiting.remove().then(() => true, () => false));
+  }));
+  return removed.includes(true);
 }

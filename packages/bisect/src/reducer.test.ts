@@ -113,7 +113,7 @@ describe('verdicts from people and replays', () => {
     expect(next(s2.state, { type: 'verdict', commit: fakeSha(3), verdict: 'bad' }).commands[0]).toMatchObject({ code: 'KBISECT_ERR_CONTRADICTS_HISTORY' });
     expect(next(s2.state, { type: 'verdict', commit: 'f'.repeat(40), verdict: 'bad' }).commands[0]).toMatchObject({ code: 'KBISECT_ERR_UNKNOWN_COMMIT' });
     expect(candidatesOf(s2.state)).toEqual(range(6, 10).reverse().map(fakeSha));
-    expect(candidateCount(s2.state)).toBe(candidatesOf(s2.state).length);
+    expect(candidateCount(s2.state)).toBe(range(6, 10).length);
   });
 
   it('refuses events once finished, and cancels', () => {

@@ -2,7 +2,6 @@ import type { CommitGraph } from '@kbisect/bisect';
 import { runsEngine, type BisectionFold } from './bisection-fold.js';
 import { covers, type FoldSnapshots } from './fold-snapshot.js';
 import type { StoredLogEvent } from './log-event.js';
-import { compareStreamIds } from './stream-id.js';
 
 /** When a reader leaves a big range's engine steps to the orchestrator, and how long it waits for one. */
 export interface OrchestratorFoldOptions {
@@ -39,14 +38,15 @@ export class OrchestratorFolds {
 
   /**
    * The entry the orchestrator's fold must cover before `entries` (the log
-   * after `known`) can be read without running the engine here: the last one
-   * the engine hears, on a big range; undefined: fold them here.
+   * after `known`, every one newer than it) can be read without running the
+   * engine here: the last one the engine hears, on a big range; undefined:
+   * fold them here.
    */
   target(known: BisectionFold, entries: readonly StoredLogEvent[]): string | undefined {
     const initialized = known.initialized ?? entries.find((e) => e.event.type === 'initialized')?.event;
     if (initialized?.type !== 'initialized' || initialized.commits < this.fromCommits) return undefined;
     let target: string | undefined;
-    for (const e of entries) if (runsEngine(e.event) && compareStreamIds(e.id, known.lastId) > 0) target = e.id;
+    for (const e of entries) if (runsEngine(e.event)) target = e.id;
     return target;
   }
 
