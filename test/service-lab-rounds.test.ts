@@ -81,7 +81,7 @@ describe('rounds follow the lab, results are shared', () => {
     expect(first.culprit).toBe(git.culprit);
     expect(first.maxParallel).toBe(4);
     const lines = (await readFile(log, 'utf8')).split('\n').filter((l) => l.endsWith(id));
-    expect(maxConcurrent(lines)).toBeGreaterThanOrEqual(3);
+    expect(maxConcurrent(lines), lines.join('\n')).toBeGreaterThanOrEqual(3);
     expect(first.rounds!.some((r) => r.k === 4 && r.runs.length >= 2)).toBe(true);
     // Each run tested here ran on a named slot of a test worker.
     expect(first.rounds!.flatMap((r) => r.runs).filter((r) => r.via === 'test').every((r) => r.machine === undefined || /\/slot-\d+$/.test(r.machine))).toBe(true);

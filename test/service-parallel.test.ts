@@ -28,7 +28,7 @@ describe('kbisect service with maxParallel', () => {
     const s = await startParallelService('parallel', { slots: 4, seed: 44, commits: 500, culprit: 321 }, cleanups);
     const { h, history, repo, log } = s;
     const timed = join(repo.scratch, 'timed.sh');
-    await writeFile(timed, `#!/bin/sh\necho "start $(date +%s%3N) $KBISECT_COMMIT" >> ${log}\n${startBarrier(log, 3)}sleep 0.5\nsh ${repo.script}; code=$?\necho "end $(date +%s%3N) $KBISECT_COMMIT" >> ${log}\nexit $code\n`, { mode: 0o755 });
+    await writeFile(timed, `#!/bin/sh\necho "start $(date +%s%3N) $KBISECT_COMMIT" >> ${log}\n${startBarrier(log, 3, '$KBISECT_COMMIT')}sleep 0.5\nsh ${repo.script}; code=$?\necho "end $(date +%s%3N) $KBISECT_COMMIT" >> ${log}\nexit $code\n`, { mode: 0o755 });
     const git = await gitBisectRun(repo.fx.dir, { bad: repo.fx.shas[history.tip]!, good: repo.fx.shas[0]!, badSet: repo.badSet, skipSet: repo.skipSet, scratch: repo.scratch });
     const id = await submitCommand(s, `sh ${timed}`, { maxParallel: 3 });
     // The most runs the view ever showed in flight and started.

@@ -14,7 +14,7 @@ describe('startBarrier', () => {
   it('makes three runs started a second apart overlap, and a fourth started after them not wait', async () => {
     const log = join(dir, 'runs.log');
     await writeFile(log, '');
-    const script = `echo "start $(date +%s%3N) $1" >> "$2"\n${startBarrier('"$2"', 3)}echo "end $(date +%s%3N) $1" >> "$2"\n`;
+    const script = `echo "start $(date +%s%3N) $1" >> "$2"\n${startBarrier('"$2"', 3, '$1')}echo "end $(date +%s%3N) $1" >> "$2"\n`;
     const runs = [];
     for (const name of ['a', 'b', 'c']) {
       runs.push(execa('sh', ['-c', script, 'sh', name, log]));
@@ -32,10 +32,10 @@ describe('startBarrier', () => {
     const log = join(dir, 'mixed.log');
     await writeFile(log, 'start 1 x other\nstart 2 y other\nstart 3 z mine\n');
     const started = Date.now();
-    await execa('sh', ['-c', startBarrier(`'${log}'`, 2, { only: '"$1"', maxSec: 1 }), 'sh', 'mine']);
+    await execa('sh', ['-c', startBarrier(`'${log}'`, 2, 'z', { only: '"$1"', maxSec: 1 }), 'sh', 'mine']);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     const quick = Date.now();
-    await execa('sh', ['-c', startBarrier(`'${log}'`, 2, { only: '"$1"', maxSec: 30 }), 'sh', 'other']);
+    await execa('sh', ['-c', startBarrier(`'${log}'`, 2, 'y', { only: '"$1"', maxSec: 30 }), 'sh', 'other']);
     expect(Date.now() - quick).toBeLessThan(10_000);
   }, 30_000);
 });

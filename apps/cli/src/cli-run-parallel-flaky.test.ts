@@ -52,7 +52,7 @@ describe('kbisect run --parallel with a flaky test', () => {
     const result = JSON.parse(res.stdout) as { status: string; culprit?: string };
     expect(result).toMatchObject({ status: 'found', culprit: fx.shas[culprit] });
     const lines = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
-    expect(maxConcurrent(lines)).toBe(3);
+    expect(maxConcurrent(lines), lines.join('\n')).toBe(3);
     // Some commit ran more than once at the same time.
     const commits = new Set(lines.map((l) => l.split(' ')[2]));
     expect([...commits].some((c) => maxConcurrent(lines.filter((l) => l.split(' ')[2] === c)) > 1)).toBe(true);

@@ -20,11 +20,11 @@ const culprit = 233;
 let fx: GitFixture;
 let work: string;
 
-/** Logs "start|end <ms> <worktree> <commit>" around a 0.4 s test that asks the oracle, the first three held until all three started. $1: the log; $2: the oracle. */
+/** Logs "start|released|end <ms> <worktree> <commit>" around a 0.4 s test that asks the oracle, the first three held until all three started. $1: the log; $2: the oracle. */
 const TIMED = `#!/bin/sh
 h=$(git rev-parse HEAD)
 echo "start $(date +%s%3N) $(pwd) $h" >> "$1"
-${startBarrier('"$1"', 3)}sleep 0.4
+${startBarrier('"$1"', 3, '$(pwd) $h')}sleep 0.4
 sh "$2"; code=$?
 echo "end $(date +%s%3N) $(pwd) $h" >> "$1"
 exit $code
@@ -65,7 +65,7 @@ describe('kbisect run --parallel', () => {
     expect(result).toMatchObject({ status: 'found', culprit: git.culprit });
     expect(git.culprit).toBe(fx.shas[culprit]);
     const lines = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
-    expect(maxConcurrent(lines)).toBe(3);
+    expect(maxConcurrent(lines), lines.join('\n')).toBe(3);
     const dirs = new Set(lines.map((l) => l.split(' ')[2]));
     expect(dirs.size).toBe(3);
     for (const d of dirs) expect(d).toMatch(/\/worktrees\/[0-9a-f-]{36}(-[12])?$/);
