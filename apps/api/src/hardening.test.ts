@@ -137,7 +137,9 @@ describe('per-token limits', () => {
       return (await store.log.read(res.json<{ id: string }>().id))[0]!.event as Extract<LogEvent, { type: 'created' }>;
     };
     // The worker would give a command probe 3600 s and a reproducer 900 s; this token may use 600.
-    expect((await createdOf(request)).request.probe).toMatchObject({ type: 'command', timeoutSec: 600 });
+    const filled = await createdOf(request);
+    expect(filled.request.probe).toMatchObject({ type: 'command', timeoutSec: 600 });
+    expect(filled.filled).toEqual(['probe.timeoutSec']);
     await new MachineStore(redis, ns).register({
       id: 'vm-01', pool: 'virtual', arch: 'x86_64', mac: '52:54:00:AB:CD:01', cmdline: 'console=ttyS0',
       bmc: { host: '127.0.0.1', port: 623, user: 'admin', password: { env: 'VM01_BMC_PASSWORD' } }, console: { type: 'sol' }, pxe: { tftpRoot: '/srv/tftp', loader: 'ipxe' },
@@ -145,7 +147,9 @@ describe('per-token limits', () => {
     const kernel = { ...request, probe: { type: 'kernel', configFragments: ['qemu-x86_64'], pool: 'virtual', reproducer: { name: 'boot' } } };
     expect((await createdOf(kernel)).request.probe).toMatchObject({ type: 'kernel', reproducer: { name: 'boot', timeoutSec: 600 } });
     // A timeout the request names stays as it is.
-    expect((await createdOf({ ...request, probe: { ...request.probe, timeoutSec: 30 } })).request.probe).toMatchObject({ timeoutSec: 30 });
+    const named = await createdOf({ ...request, probe: { ...request.probe, timeoutSec: 30 } });
+    expect(named.request.probe).toMatchObject({ timeoutSec: 30 });
+    expect(named.filled).toBeUndefined();
   });
 
   it("leaves a probe without a timeout to the worker's default when the token's limit is above it", async () => {

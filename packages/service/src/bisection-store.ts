@@ -8,6 +8,7 @@ import { ConsoleLog } from './console-log.js';
 import { EventLog } from './event-log.js';
 import { FoldSnapshots } from './fold-snapshot.js';
 import { keysFor, type Keys } from './keys.js';
+import type { LimitFill } from './limit-fills.js';
 import type { LogEvent } from './log-event.js';
 import { OrchestratorFolds, type OrchestratorFoldOptions } from './orchestrator-folds.js';
 import { replayedOf, type Replayed } from './replay.js';
@@ -97,11 +98,12 @@ export class BisectionStore {
    * `opts.id`: an id chosen (and admitted) before; `opts.grant`: what the API vouches for, signed over the id, sender, time and request;
    * `opts.tree`: the registered tree the request's repo came from (shown instead of the repo).
    */
-  async create(request: BisectionRequest, by: string, now: Date, opts: { id?: string; tree?: string; grant?: (fields: SealedFields) => Grant } = {}): Promise<string> {
+  async create(request: BisectionRequest, by: string, now: Date, opts: { id?: string; tree?: string; grant?: (fields: SealedFields) => Grant; filled?: readonly LimitFill[] } = {}): Promise<string> {
     const id = opts.id ?? randomUUID();
     const at = now.toISOString();
     const grant = opts.grant?.({ id, by, at, request });
-    const event: LogEvent = { type: 'created', at, by, request, ...(grant ? { grant } : {}), ...(opts.tree !== undefined ? { tree: opts.tree } : {}) };
+    const filled = opts.filled !== undefined && opts.filled.length > 0 ? { filled: [...opts.filled] } : {};
+    const event: LogEvent = { type: 'created', at, by, request, ...(grant ? { grant } : {}), ...(opts.tree !== undefined ? { tree: opts.tree } : {}), ...filled };
     await this.log.appendOnce(id, 'created', event);
     await this.redis
       .multi()

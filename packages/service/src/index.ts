@@ -51,6 +51,7 @@ export { ListItemSchema, listItemOf, reproducerLine, type ListItem } from './lis
 export { SearchSummarySchema, searchSummaryOf, matchesSearch, type SearchSummary } from './search-summary.js';
 export { RangeSchema, QueueStateSchema, SessionViewSchema, type RangeView, type QueueState, type SessionView } from './ui-schemas.js';
 export { probeFingerprint, toolchainIdentity, type FingerprintInputs } from './probe-fingerprint.js';
+export { LimitFillSchema, withoutLimitFills, type LimitFill } from './limit-fills.js';
 export { DEFAULT_COMMAND_TIMEOUT_SEC, DEFAULT_REPRODUCER_TIMEOUT_SEC, appliedTimeoutSec, probeTimeoutOf, withProbeTimeout, type ProbeTimeoutDefaults } from './probe-timeouts.js';
 export { VerdictCache, CachedRunSchema, CLAIM_TTL_MS, type CachedRun, type Claim, type RunSlot, type VerdictCacheOptions } from './verdict-cache.js';
 export { TEST_WORKER_CAPABILITIES, TestWorkerRegistry, type TestWorkerCapability } from './test-worker-registry.js';

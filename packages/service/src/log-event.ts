@@ -3,6 +3,7 @@ import { BisectionRequestSchema } from './request-schema.js';
 import { GrantSchema } from './request-seal.js';
 import { FinishedStatusSchema, ProgressSchema, ReusedSchema, RunRefSchema, ShaSchema as Sha, VerdictSchema } from './shared-schemas.js';
 import { TreeNameSchema } from './tree-schema.js';
+import { LimitFillSchema } from './limit-fills.js';
 import { NarrowedSchema } from './untestable-mode.js';
 
 /** What a maintainer says of a result: it is invalid, or the culprit is another commit; always who and why. */
@@ -45,8 +46,9 @@ export const LogEventSchema = Type.Union([
   /**
    * `grant`: what the API vouched for, signed (request-seal.ts); workers refuse a bisection whose grant does not verify.
    * `tree`: the registered tree the submission named; `request.repo` is then that tree's repo, pinned for the bisection's life.
+   * `filled`: the request's fields the API wrote from the submitter's limits (limit-fills.ts); a retry leaves them out.
    */
-  Type.Object({ type: Type.Literal('created'), at: Type.String(), by: Type.String(), request: BisectionRequestSchema, grant: Type.Optional(GrantSchema), tree: Type.Optional(TreeNameSchema) }),
+  Type.Object({ type: Type.Literal('created'), at: Type.String(), by: Type.String(), request: BisectionRequestSchema, grant: Type.Optional(GrantSchema), tree: Type.Optional(TreeNameSchema), filled: Type.Optional(Type.Array(LimitFillSchema)) }),
   /**
    * The range in engine terms (for a fix bisection, `bad` is the fixed end), the marks of an imported bisect
    * log resolved to shas, the merge bases tested first when a good is not an ancestor of bad (as git does), and

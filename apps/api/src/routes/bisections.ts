@@ -90,10 +90,10 @@ export function bisectionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       if (over) throw new ApiError('KBISECT_ERR_OVER_LIMIT', over.message, over.field);
       // Last, so a refused request costs no quota.
       const id = await admit(quota, principal, deps.now());
-      const stored = withinLimits({ ...body, repo: source.repo, probe, options: { checkEndpoints: true, ...body.options } }, principal, deps.probeTimeoutDefaults ?? WORKER_TIMEOUT_DEFAULTS);
+      const { request: stored, filled } = withinLimits({ ...body, repo: source.repo, probe, options: { checkEndpoints: true, ...body.options } }, principal, deps.probeTimeoutDefaults ?? WORKER_TIMEOUT_DEFAULTS);
       const grant = { role: principal.role, commandProbe: mayRunCommandProbes(principal), maxRangeCommits: principal.limits.maxRangeCommits, network: mayUseProbeNetwork(principal), maxTimeoutSec: principal.limits.maxTimeoutSec };
       const key = deps.requestKey;
-      await deps.store.create(stored, principal.name, deps.now(), { id, ...(source.tree !== undefined ? { tree: source.tree } : {}), ...(key ? { grant: (fields) => sealGrant(key, fields, grant) } : {}) });
+      await deps.store.create(stored, principal.name, deps.now(), { id, ...(source.tree !== undefined ? { tree: source.tree } : {}), filled, ...(key ? { grant: (fields) => sealGrant(key, fields, grant) } : {}) });
       await deps.enqueueOrchestrate(id);
       const self = `/api/v1/bisections/${id}`;
       return reply.status(201).send({ id, status: 'queued', links: { self, events: `${self}/events`, report: `${self}/report` } });

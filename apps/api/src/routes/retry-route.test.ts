@@ -10,7 +10,7 @@ let t: ApiTestApp;
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
 
 beforeAll(async () => {
-  t = await apiTestApp('retry', [{ name: 'sam', role: 'submit', commandProbe: true }, { name: 'pat', role: 'submit' }, { name: 'rita', role: 'read' }, { name: 'lou', role: 'submit', commandProbe: true, limits: { concurrentBisections: 1 } }], { allowCommandProbe: true });
+  t = await apiTestApp('retry', [{ name: 'sam', role: 'submit', commandProbe: true }, { name: 'pat', role: 'submit' }, { name: 'rita', role: 'read' }, { name: 'lou', role: 'submit', commandProbe: true, limits: { concurrentBisections: 1 } }, { name: 'tess', role: 'submit', commandProbe: true, limits: { maxTimeoutSec: 600, maxRuns: 40 } }, { name: 'tim', role: 'submit', commandProbe: true, limits: { maxTimeoutSec: 300, maxRuns: 20 } }], { allowCommandProbe: true });
 });
 
 afterAll(() => t.close());
@@ -65,6 +65,34 @@ describe('POST /bisections/:id/retry', () => {
     const res = await t.app.inject({ method: 'POST', url: `/api/v1/bisections/${original}/retry`, headers: as('t-pat') });
     expect(res.statusCode).toBe(403);
     expect(res.json()).toMatchObject({ error: { code: 'KBISECT_ERR_COMMAND_PROBE_DISABLED', field: 'probe' } });
+  });
+
+  it("re-submits what the user sent, not what the first submitter's limits filled in: the retrier's own limits fill it again", async () => {
+    const payload = { repo: 'linux', good: ['v1'], bad: 'v2', probe: { type: 'command', command: 'make check' }, options: { policy: 'bayes' } };
+    const sub = await t.app.inject({ method: 'POST', url: '/api/v1/bisections', headers: as('t-tess'), payload });
+    expect(sub.statusCode, sub.body).toBe(201);
+    const first = sub.json<{ id: string }>().id;
+    const requestOf = async (id: string) => (await t.store.load(id)).fold.created?.request;
+    expect(await requestOf(first)).toMatchObject({ probe: { timeoutSec: 600 }, options: { maxRuns: 40 } });
+    // A lower limit than tess's 600 s: re-posting the 600 the API wrote for tess was a 403 naming probe.timeoutSec.
+    const lower = await t.app.inject({ method: 'POST', url: `/api/v1/bisections/${first}/retry`, headers: as('t-tim') });
+    expect(lower.statusCode, lower.body).toBe(201);
+    expect(await requestOf(lower.json<{ id: string }>().id)).toMatchObject({ probe: { timeoutSec: 300 }, options: { maxRuns: 20 } });
+    // A roomier token gets the worker's default and bayes's own budget, as if it had submitted the request itself.
+    const roomy = await t.app.inject({ method: 'POST', url: `/api/v1/bisections/${first}/retry`, headers: as('t-sam') });
+    expect(roomy.statusCode, roomy.body).toBe(201);
+    const retried = await requestOf(roomy.json<{ id: string }>().id);
+    expect(retried?.probe).not.toHaveProperty('timeoutSec');
+    expect(retried?.options).not.toHaveProperty('maxRuns');
+    expect(retried?.options).toMatchObject({ policy: 'bayes' });
+  });
+
+  it('still refuses a timeout the user named that is over the retrier\'s limit, naming the field', async () => {
+    const sub = await t.app.inject({ method: 'POST', url: '/api/v1/bisections', headers: as('t-tess'), payload: { repo: 'linux', good: ['v1'], bad: 'v2', probe: { type: 'command', command: 'make check', timeoutSec: 500 } } });
+    expect(sub.statusCode, sub.body).toBe(201);
+    const res = await t.app.inject({ method: 'POST', url: `/api/v1/bisections/${sub.json<{ id: string }>().id}/retry`, headers: as('t-tim') });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ error: { code: 'KBISECT_ERR_OVER_LIMIT', field: 'probe.timeoutSec' } });
   });
 
   it('needs the submit role and an existing bisection', async () => {

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { withoutLimitFills } from '@kbisect/service';
 import { API_ERRORS, ApiError, type ApiErrorCode } from '../api-errors.js';
 import type { AppDeps } from '../app-deps.js';
 import { errorResponses } from '../error-body.js';
@@ -35,8 +36,10 @@ export function retryRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         if (typeof value === 'string') headers[name] = value;
       }
       // By the tree's name, as submitted: its path is for admins' eyes only (an error about it would show it), and a re-pointed tree is retried where it points now.
-      const { request: stored, tree } = fold.created;
-      const res = await app.inject({ method: 'POST', url: '/api/v1/bisections', headers, payload: tree !== undefined ? { ...stored, repo: tree } : stored });
+      // Without what the API filled from the first submitter's limits: the retrier's own limits fill those in, or nothing does.
+      const { request: stored, tree, filled } = fold.created;
+      const submitted = withoutLimitFills(stored, filled ?? []);
+      const res = await app.inject({ method: 'POST', url: '/api/v1/bisections', headers, payload: tree !== undefined ? { ...submitted, repo: tree } : submitted });
       if (res.statusCode !== 201) {
         // The submission's own error, field and all (e.g. this user may not submit command probes).
         const { error } = res.json<{ error: { code: string; message: string; field?: string } }>();

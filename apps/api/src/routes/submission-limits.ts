@@ -1,4 +1,4 @@
-import { DEFAULT_COMMAND_TIMEOUT_SEC, DEFAULT_REPRODUCER_TIMEOUT_SEC, probeTimeoutOf, roleAllows, withProbeTimeout, type BisectionRequest, type Principal, type ProbeTimeoutDefaults } from '@kbisect/service';
+import { DEFAULT_COMMAND_TIMEOUT_SEC, DEFAULT_REPRODUCER_TIMEOUT_SEC, probeTimeoutOf, roleAllows, withProbeTimeout, type BisectionRequest, type LimitFill, type Principal, type ProbeTimeoutDefaults } from '@kbisect/service';
 
 /** The priority every submitter gets; a lower number (runs sooner) needs the maintain role. */
 export const DEFAULT_PRIORITY = 50;
@@ -36,13 +36,23 @@ export function limitProblem(request: BisectionRequest, principal: Principal): L
  * What the request becomes under the token's caps where it left a choice to
  * a default, so the stored request says what will be applied: bayes's run
  * budget, and a probe timeout the worker's default (`defaults`) would set
- * above the token's limit.
+ * above the token's limit. `filled` names the fields written so, for the
+ * created event (a retry leaves them out again).
  */
-export function withinLimits(request: BisectionRequest, principal: Principal, defaults: ProbeTimeoutDefaults): BisectionRequest {
+export function withinLimits(request: BisectionRequest, principal: Principal, defaults: ProbeTimeoutDefaults): { readonly request: BisectionRequest; readonly filled: readonly LimitFill[] } {
   const { limits } = principal;
+  const filled: LimitFill[] = [];
   const o = request.options ?? {};
-  const options = o.policy === 'bayes' && o.maxRuns === undefined && limits.maxRuns < BAYES_DEFAULT_RUNS ? { ...o, maxRuns: limits.maxRuns } : o;
-  const runsCapped = options === o ? request : { ...request, options };
+  let out = request;
+  if (o.policy === 'bayes' && o.maxRuns === undefined && limits.maxRuns < BAYES_DEFAULT_RUNS) {
+    out = { ...out, options: { ...o, maxRuns: limits.maxRuns } };
+    filled.push('options.maxRuns');
+  }
   const workerDefault = request.probe.type === 'command' ? defaults.commandSec : defaults.reproducerSec;
-  return probeTimeoutOf(request).sec === undefined && limits.maxTimeoutSec < workerDefault ? withProbeTimeout(runsCapped, limits.maxTimeoutSec) : runsCapped;
+  const timeout = probeTimeoutOf(request);
+  if (timeout.sec === undefined && limits.maxTimeoutSec < workerDefault) {
+    out = withProbeTimeout(out, limits.maxTimeoutSec);
+    filled.push(timeout.field);
+  }
+  return { request: out, filled };
 }
