@@ -123,7 +123,7 @@ describe('the web UI against kbisect serve', () => {
     await page.locator('#s-repo').selectOption(TREE);
     await page.getByLabel(/Good ref/).fill(repo.shas[0]!);
     await page.getByLabel('Bad ref').fill('-x');
-    await page.getByLabel(/Test command/).fill('sleep 1; test ! -e BUG');
+    await page.getByLabel(/Test command/).fill("sleep 1; if test -e BUG; then echo 'BUG is here: pinned pages moved'; exit 1; fi; echo 'no BUG file'");
     await page.getByRole('button', { name: 'Submit bisection' }).click();
     await expect.poll(() => page.locator('#s-bad-error').textContent()).toMatch(/bad/);
     await shot(page, 'submit');
@@ -158,6 +158,7 @@ describe('the web UI against kbisect serve', () => {
     await expect.poll(() => page.locator('#culprit').textContent()).toContain(repo.shas[17]!);
     await expect.poll(() => page.locator('#fixes').textContent()).toBe(`Fixes: ${repo.shas[17]!.slice(0, 12)} ("mm: break pinning")`);
     expect(await page.locator('#steps tbody tr[data-verdict="bad"]').count()).toBeGreaterThan(0);
+    expect(await page.locator('#range-summary').textContent()).toMatch(/^22 commits; .*; 1 candidate left\.$/);
     // A command probe boots nothing: its Boot cell says how long the command ran (each sleeps 1 s).
     expect(await page.locator('#steps tbody tr td.boot-time').first().textContent()).toMatch(/^run \d+(\.\d)? s$/);
     await expect.poll(() => page.locator('#report').textContent()).toContain('Fixes:');
@@ -186,10 +187,14 @@ describe('the web UI against kbisect serve', () => {
   }, 60_000);
 
   it("opens a verdict's evidence in the viewer", async () => {
+    // The first step checks the bad end, where the command prints the bug and nothing else.
     await page.locator('#steps button.evidence-open').first().click();
     await page.locator('#evidence .log-line').first().waitFor();
     expect(page.url()).toMatch(/#evidence=/);
-    expect(await page.locator('#evidence h3').textContent()).toMatch(/lines\)/);
+    expect(await page.locator('#evidence h3').textContent()).toMatch(/-check-bad-0 \(1 line\)$/);
+    expect(await page.locator('#evidence .log-line').allTextContents()).toEqual(['BUG is here: pinned pages moved']);
+    // The box fits its one line, not the 420 px a long log gets.
+    expect((await page.locator('#evidence .log').boundingBox())!.height).toBeLessThan(60);
     await shot(page, 'evidence');
   }, 60_000);
 
@@ -484,6 +489,11 @@ describe('the web UI against kbisect serve', () => {
     expect(await page.locator('#posterior').textContent()).toMatch(/\d+(\.\d+)?%/);
     await expect.poll(() => page.locator('#posterior').textContent(), { timeout: 120_000 }).toMatch(/\d+ of \d+ runs failed/);
     await shot(page, 'posterior');
+    // Its command prints nothing: the viewer says the output is empty rather than drawing an empty box.
+    await page.locator('#steps button.evidence-open').first().click();
+    await expect.poll(() => page.locator('#evidence h3').textContent()).toMatch(/\(empty\)$/);
+    expect(await page.locator('#evidence .empty-log').textContent()).toBe('Empty: nothing was printed.');
+    expect(await page.locator('#evidence .log').isHidden()).toBe(true);
   }, 240_000);
 
   it('shows a read-only user no action controls', async () => {

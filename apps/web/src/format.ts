@@ -6,6 +6,9 @@ export const shortSha = (sha: string): string => sha.slice(0, 12);
 /** A ref as typed, a full sha shortened: ranges stay readable at 800 px. */
 export const shortRef = (ref: string): string => (isFullSha(ref) ? ref.slice(0, 12) : ref);
 
+/** "1 line", "3 lines": a count with its noun, plural unless one. */
+export const counted = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** good..bad as `git log` would write it. */
 export const rangeText = (good: readonly string[], bad: string): string => `${good.map(shortRef).join(' ')}..${shortRef(bad)}`;
 

@@ -1,8 +1,12 @@
 import { h, replace } from './dom.js';
 import { classifyLine, type LineClass } from './log-classes.js';
+import { lineCountText, linesOfText } from './log-lines.js';
 import { screenLine } from './screen-line.js';
 
 const LINE_H = 18;
+/** The box's full height (app.css's .log). */
+const BOX_H = 420;
+const SCROLLBAR_H = 18;
 const OVERSCAN = 30;
 const MAX_MARKS = 100;
 const SHOWN_MARKS = 12;
@@ -44,7 +48,7 @@ export function logView(kind: 'console' | 'build', initialTitle: string, opts: {
   let shown = '';
   const paint = (): void => {
     const first = Math.max(0, Math.floor(box.scrollTop / LINE_H) - OVERSCAN);
-    const last = Math.min(lines.length, Math.ceil((box.scrollTop + (box.clientHeight || 420)) / LINE_H) + OVERSCAN);
+    const last = Math.min(lines.length, Math.ceil((box.scrollTop + (box.clientHeight || BOX_H)) / LINE_H) + OVERSCAN);
     const key = `${first}:${last}`;
     if (key === shown) return;
     shown = key;
@@ -78,12 +82,23 @@ export function logView(kind: 'console' | 'build', initialTitle: string, opts: {
     if (live) follow = box.scrollTop + box.clientHeight >= box.scrollHeight - 2 * LINE_H;
     paint();
   }, { passive: true });
+  const label = (): void => {
+    const count = live && lines.length === 0 ? 'no lines yet' : lineCountText(lines.length);
+    heading.textContent = `${title} (${count})`;
+    box.setAttribute('aria-label', `${title}: ${count}`);
+  };
   const redraw = (): void => {
     frame = 0;
     inner.style.height = `${lines.length * LINE_H}px`;
-    heading.textContent = `${title} (${lines.length} lines)`;
-    box.setAttribute('aria-label', `${title}: ${lines.length} lines`);
-    drawMarks();
+    label();
+    // A stored file with nothing in it says so; an empty box read as a viewer that failed to load.
+    const empty = lines.length === 0 && !live;
+    box.hidden = empty;
+    // A stored log's box fits it up to the full height (room left for a horizontal scrollbar); a live one keeps
+    // the full height so the page does not move as lines arrive.
+    box.style.height = live ? '' : `${Math.min(BOX_H, lines.length * LINE_H + SCROLLBAR_H)}px`;
+    if (empty) replace(markList, h('span', { class: 'muted empty-log' }, kind === 'console' ? 'Empty: nothing was printed.' : 'Empty: the build printed nothing.'));
+    else drawMarks();
     shown = '';
     if (follow) box.scrollTop = box.scrollHeight;
     paint();
@@ -122,8 +137,7 @@ export function logView(kind: 'console' | 'build', initialTitle: string, opts: {
     title = nowTitle;
     if (live) element.dataset.live = 'true';
     else delete element.dataset.live;
-    heading.textContent = `${title} (${lines.length} lines)`;
-    box.setAttribute('aria-label', `${title}: ${lines.length} lines`);
+    redraw();
   };
   return { element, append, flush, jumpToFirstMark, setLive, get lineCount() { return lines.length; } };
 }
@@ -131,7 +145,7 @@ export function logView(kind: 'console' | 'build', initialTitle: string, opts: {
 /** A stored log, drawn whole at once; a build log opens at its first error. `rawHref` links the file as stored. */
 export function replaceWithLog(target: HTMLElement, text: string, kind: 'console' | 'build', title: string, rawHref?: string): void {
   const view = logView(kind, title, rawHref !== undefined ? { rawHref } : {});
-  view.append(text.split('\n'));
+  view.append(linesOfText(text));
   view.flush();
   replace(target, view.element);
   // Once attached (clientHeight is 0 before), the lines in view are painted for the real height.

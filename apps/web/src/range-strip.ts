@@ -1,5 +1,5 @@
 import { h, replace } from './dom.js';
-import { shortSha } from './format.js';
+import { counted, shortSha } from './format.js';
 import type { LaidCommit, Mark, RangeLayout } from './range-layout.js';
 
 const LANE_H = 16;
@@ -109,8 +109,9 @@ export function rangeStrip(onPick: (commit: LaidCommit) => void): RangeStrip {
       layout = next;
       const c = next.counts;
       const stretch = next.untestableReasons.map((r) => `${r.count} untestable: ${r.reason}`).join('; ');
-      replace(summary, `${next.commits.length} commits; tested ${c.good} good, ${c.bad} bad, ${c.skip} skipped; ${next.commits.filter((x) => x.candidate).length} candidates left${stretch ? `; ${stretch}` : ''}.`);
-      summary.setAttribute('data-candidates', String(next.commits.filter((x) => x.candidate).length));
+      const left = next.commits.filter((x) => x.candidate).length;
+      replace(summary, `${counted(next.commits.length, 'commit')}; tested ${c.good} good, ${c.bad} bad, ${c.skip} skipped; ${counted(left, 'candidate')} left${stretch ? `; ${stretch}` : ''}.`);
+      summary.setAttribute('data-candidates', String(left));
       summary.setAttribute('data-tested', String(c.good + c.bad + c.skip));
       draw();
     },
