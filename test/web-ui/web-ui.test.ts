@@ -362,7 +362,8 @@ describe('the web UI against kbisect serve', () => {
     await expect.poll(() => page.locator('#live-console h3').last().textContent(), { timeout: 60_000 }).toContain(`(${total} lines)`);
     const t0 = Date.now();
     expect(await page.locator('#live-console .log-line').count()).toBeLessThan(200);
-    expect(Date.now() - t0).toBeLessThan(1000);
+    // The DOM count is the guard; the time bound catches a frozen tab while leaving a loaded CI machine's round trip room.
+    expect(Date.now() - t0).toBeLessThan(5000);
     // Following the tail: the newest line is in view.
     await expect.poll(() => page.locator('#live-console .log-line').last().textContent()).toContain(`DMA map ${total - 6} pages`);
     expect(await page.evaluate(() => (globalThis as unknown as { consoleOnce?: boolean }).consoleOnce)).toBe(true);
