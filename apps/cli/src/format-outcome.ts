@@ -1,4 +1,5 @@
 import type { BisectResult } from '@kbisect/bisect';
+import { counted } from './counted.js';
 
 export interface CommitInfoSource {
   commitInfo(shas: readonly string[]): Promise<ReadonlyMap<string, { readonly subject: string; readonly authorName: string; readonly authorEmail: string; readonly authorDate: string }>>;
@@ -9,7 +10,7 @@ export async function formatOutcome(result: BisectResult, repo: CommitInfoSource
   // git's words for a fix search (--term-new=fixed).
   const first = terms === 'fix' ? 'first fixed commit' : 'first bad commit';
   const skipped = result.verdicts.filter((v) => v.source === 'untestable').length;
-  const tail = `\n${result.steps} commit${result.steps === 1 ? '' : 's'} tested${skipped ? `; ${skipped} untestable commit${skipped === 1 ? '' : 's'} stepped around without a build` : ''}.`;
+  const tail = `\n${counted(result.steps, 'commit')} tested${skipped ? `; ${counted(skipped, 'untestable commit')} stepped around without a build` : ''}.`;
   if (result.status === 'found' && result.culprit) {
     const info = (await repo.commitInfo([result.culprit])).get(result.culprit);
     const lines = [`${result.culprit} is the ${first}`];
@@ -34,7 +35,7 @@ async function formatNarrowed(result: BisectResult, repo: CommitInfoSource, firs
   const n = result.narrowed;
   if (!n) return '';
   const how = `${n.forced.join(', ')} with its BROKEN dependency dropped`;
-  const head = `\nNarrowed among those candidates by building them forced (${how}), ${n.steps} forced test${n.steps === 1 ? '' : 's'}:`;
+  const head = `\nNarrowed among those candidates by building them forced (${how}), ${counted(n.steps, 'forced test')}:`;
   const shas = n.culprit ? [n.culprit] : [...(n.candidates ?? [])];
   const infos = await repo.commitInfo(shas);
   if (n.culprit) return `${head}\n${n.culprit} is the ${first} (forced)\n    ${infos.get(n.culprit)?.subject ?? ''}\n`;

@@ -1,4 +1,5 @@
 import type { Progress, Verdict } from '@kbisect/bisect';
+import { counted } from './counted.js';
 import type { RunReporter } from './run-bisection.js';
 
 const short = (sha: string): string => sha.slice(0, 12);
@@ -9,7 +10,7 @@ export function terminalReporter(write: (line: string) => void): RunReporter {
     stepStarted(step: number, commit: string, subject: string | undefined, p: Progress, note?: string) {
       const title = subject ? ` ${JSON.stringify(subject)}` : '';
       const what = note ? ` (${note})` : '';
-      write(`[step ${step}] testing ${short(commit)}${title}${what}: ${p.candidatesLeft} candidates left (${p.testableLeft} testable), roughly ${p.stepsLeft} steps after this`);
+      write(`[step ${step}] testing ${short(commit)}${title}${what}: ${counted(p.candidatesLeft, 'candidate')} left (${p.testableLeft} testable), roughly ${counted(p.stepsLeft, 'step')} after this`);
     },
     stepFinished(step: number, commit: string, verdict: Verdict, reason: string) {
       write(`[step ${step}] ${short(commit)} is ${verdict} (${reason})`);

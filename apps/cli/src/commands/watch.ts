@@ -1,5 +1,6 @@
 import { isAnswered } from '@kbisect/service';
 import { apiClientFromEnv, type ApiClient } from '../api-client.js';
+import { counted } from '../counted.js';
 import { parseOptions } from '../parse-options.js';
 import { formatEta, progressBar } from '../progress-bar.js';
 import { SseParser } from '../sse-parser.js';
@@ -82,7 +83,7 @@ export function describeEvent(event: string, d: Record<string, unknown>, tested:
       // Endpoint checks and verification are not bisect steps: no candidate count to show.
       if (label) return `${progressBar(p.tested ?? tested, p.stepsLeft)} ${label}: testing ${short(d.commit)}${d.subject ? ` ${JSON.stringify(d.subject)}` : ''}${typeof d.revert === 'string' ? ` with ${short(d.revert)} reverted` : ''}`;
       const forced = d.purpose === 'narrow' ? ' (narrowing, forced: BROKEN dropped)' : '';
-      return `${progressBar(p.tested ?? tested, p.stepsLeft)} step ${p.tested + 1}${forced}: testing ${short(d.commit)}${d.subject ? ` ${JSON.stringify(d.subject)}` : ''}: ${p.candidatesLeft} candidates, ~${p.stepsLeft} steps after this${formatEta(typeof d.etaSeconds === 'number' ? d.etaSeconds : undefined)}`;
+      return `${progressBar(p.tested ?? tested, p.stepsLeft)} step ${p.tested + 1}${forced}: testing ${short(d.commit)}${d.subject ? ` ${JSON.stringify(d.subject)}` : ''}: ${counted(p.candidatesLeft, 'candidate')}, ~${counted(p.stepsLeft, 'step')} after this${formatEta(typeof d.etaSeconds === 'number' ? d.etaSeconds : undefined)}`;
     }
     case 'verdict':
       // A command probe's reason already says forced; a kernel's lab verdict does not.
