@@ -469,6 +469,8 @@ describe('the web UI against kbisect serve', () => {
     expect(await page.locator(`#bisections tr[data-id="${firstId}"]`).textContent()).toContain('mm: break pinning');
     // The tree column shows the registered name, never the path behind it.
     expect(await page.locator(`#bisections tr[data-id="${firstId}"] td`).nth(1).textContent()).toBe(TREE);
+    // Its culprit was overridden on its page: the row says so beside the engine's answer.
+    expect(await page.locator(`#bisections tr[data-id="${firstId}"] .judgement`).textContent()).toBe(`culprit overridden to ${repo.shas[18]!.slice(0, 12)} by alice`);
     await shot(page, 'bisections');
     await page.setViewportSize({ width: 800, height: 900 });
     await shot(page, 'bisections-800');

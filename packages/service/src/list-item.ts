@@ -20,6 +20,12 @@ export const ListItemSchema = Type.Object({
   candidates: Type.Optional(Type.Integer({ description: 'When ambiguous: how many commits could be the culprit' })),
   candidatesLeft: Type.Optional(Type.Integer({ description: 'While running: commits still in the range' })),
   confidence: Type.Optional(Type.Number()),
+  judgement: Type.Optional(Type.Object({
+    kind: Type.Union([Type.Literal('invalid'), Type.Literal('culprit-override')]),
+    culprit: Type.Optional(Type.String()),
+    by: Type.String(),
+    at: Type.String(),
+  }, { description: "A maintainer's latest judgement of the result (the bisection page has every one, with the reasons): the list shows it beside the culprit" })),
 });
 export type ListItem = Static<typeof ListItemSchema>;
 
@@ -47,5 +53,13 @@ export function listItemOf(view: BisectionView, request: BisectionRequest | unde
     ...(view.candidates ? { candidates: view.candidates.length } : {}),
     ...(view.candidatesLeft !== undefined ? { candidatesLeft: view.candidatesLeft } : {}),
     ...(view.confidence !== undefined ? { confidence: view.confidence } : {}),
+    ...judgementOf(view),
   };
+}
+
+/** The latest annotation, without its reason (free text stays on the bisection's own page and report). */
+function judgementOf(view: BisectionView): Pick<ListItem, 'judgement'> {
+  const latest = view.annotations?.at(-1);
+  if (latest === undefined) return {};
+  return { judgement: { kind: latest.kind, ...(latest.culprit !== undefined ? { culprit: latest.culprit } : {}), by: latest.by, at: latest.at } };
 }

@@ -19,9 +19,13 @@ afterAll(() => t.close());
 const post = (token: string, payload: Record<string, unknown>) => t.app.inject({ method: 'POST', url: `/api/v1/bisections/${id}/annotations`, headers: as(token), payload });
 
 describe('POST /bisections/:id/annotations', () => {
-  it('keeps an override and an invalid mark with who, when and why, in the view and the report', async () => {
+  it('keeps an override and an invalid mark with who, when and why, in the view and the report; the list row carries the latest, without the reason', async () => {
+    const listed = async () => (await t.app.inject({ method: 'GET', url: '/api/v1/bisections', headers: as('t-sam') })).json<{ items: { id: string; judgement?: unknown }[] }>().items.find((i) => i.id === id);
+    expect(await listed()).not.toHaveProperty('judgement');
     expect((await post('t-mia', { kind: 'culprit-override', culprit: inRange, reason: 'the real change' })).statusCode).toBe(201);
+    expect((await listed())?.judgement).toEqual({ kind: 'culprit-override', culprit: inRange, by: 'mia', at: '2026-11-30T12:00:00.000Z' });
     expect((await post('t-mia', { kind: 'invalid', reason: 'flaky lab' })).statusCode).toBe(201);
+    expect((await listed())?.judgement).toEqual({ kind: 'invalid', by: 'mia', at: '2026-11-30T12:00:00.000Z' });
     const view = (await t.app.inject({ method: 'GET', url: `/api/v1/bisections/${id}`, headers: as('t-mia') })).json<{ annotations: unknown[] }>();
     expect(view.annotations).toEqual([
       { at: '2026-11-30T12:00:00.000Z', by: 'mia', kind: 'culprit-override', culprit: inRange, reason: 'the real change' },

@@ -10,7 +10,22 @@ import { treeField } from '../tree-field.js';
 
 const REFRESH_MS = 3000;
 
+/** A maintainer's latest word on the result, so the list never shows a culprit someone has disowned as if it stood. */
+function judgementTag(item: ListItem): HTMLElement | null {
+  const j = item.judgement;
+  if (j === undefined) return null;
+  const text = j.kind === 'invalid' ? `marked invalid by ${j.by}` : `culprit overridden to ${j.culprit !== undefined ? shortSha(j.culprit) : '?'} by ${j.by}`;
+  return h('span', { class: 'judgement', 'data-kind': j.kind, title: `${when(j.at)}; the bisection's page says why` }, text);
+}
+
 function culpritCell(item: ListItem): HTMLElement {
+  const tag = judgementTag(item);
+  const cell = answerCell(item);
+  if (tag) cell.append(' ', tag);
+  return cell;
+}
+
+function answerCell(item: ListItem): HTMLElement {
   if (item.culprit) return h('td', {}, h('code', {}, shortSha(item.culprit)), ' ', item.culpritSubject ?? '');
   if (item.candidates !== undefined) return h('td', {}, `could be any of ${item.candidates}`);
   if (item.candidatesLeft !== undefined) return h('td', { class: 'muted' }, `${item.candidatesLeft} commits left`);
@@ -23,7 +38,8 @@ function row(item: ListItem): HTMLTableRowElement {
     h('td', { class: 'mono' }, item.repo),
     h('td', { class: 'mono' }, rangeText(item.good ?? [], item.bad ?? '')),
     h('td', {}, item.submittedBy),
-    h('td', { class: 'mono hide-narrow' }, item.reproducer ?? ''),
+    // A real test command runs long: one line, cut, the whole of it on hover (and on the bisection's page).
+    h('td', { class: 'mono hide-narrow clip', title: item.reproducer ?? '' }, item.reproducer ?? ''),
     h('td', { class: 'hide-narrow' }, when(item.createdAt)),
     h('td', {}, duration(item.createdAt, item.finishedAt)),
     culpritCell(item),
