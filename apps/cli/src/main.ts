@@ -1,4 +1,6 @@
+import { ACTIONS_USAGE, annotateCommand, cancelCommand, retryCommand, verdictCommand } from './commands/bisection-actions.js';
 import { demoCommand } from './commands/demo.js';
+import { listCommand, LIST_USAGE } from './commands/list.js';
 import { machinesCommand, MACHINES_USAGE } from './commands/machines.js';
 import { remoteTextCommand } from './commands/remote-text.js';
 import { reportCommand, REPORT_USAGE } from './commands/report.js';
@@ -18,9 +20,14 @@ commands:
   serve     run the API and all workers in one process (private Redis when REDIS_URL is unset)
   store     run the HTTP artifact store alone (build hosts upload kernels, lab hosts download)
   submit    submit a bisection to a running API (--watch to follow it)
+  list      the bisections, newest first, filtered by status, tree, submitter or culprit text
   watch     follow a bisection's progress: kbisect watch <id>
   log       print a bisection as a git bisect log: kbisect log <id>
   report    print a plain-text report for a mailing-list reply, or (--mail) the mail itself
+  cancel    stop a bisection: kbisect cancel <id>
+  verdict   record a verdict by hand: kbisect verdict <id> <commit> good|bad|skip
+  annotate  mark a result invalid, or name the real culprit, with a reason
+  retry     submit a bisection's request again as a new bisection
   machines  list, register, drain and undrain lab machines
   trees     list, register and remove the kernel trees submissions name
 
@@ -36,7 +43,11 @@ ${MACHINES_USAGE}
 
 ${TREES_USAGE}
 
-${REPORT_USAGE}`;
+${REPORT_USAGE}
+
+${LIST_USAGE}
+
+${ACTIONS_USAGE}`;
 
 function isCoded(err: unknown): err is Error & { code: string } {
   if (!(err instanceof Error)) return false;
@@ -74,6 +85,16 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await remoteTextCommand(command, rest, io);
       case 'report':
         return await reportCommand(rest, io);
+      case 'list':
+        return await listCommand(rest, io);
+      case 'cancel':
+        return await cancelCommand(rest, io);
+      case 'verdict':
+        return await verdictCommand(rest, io);
+      case 'annotate':
+        return await annotateCommand(rest, io);
+      case 'retry':
+        return await retryCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

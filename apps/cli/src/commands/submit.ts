@@ -1,4 +1,4 @@
-import { TREE_NAME_PATTERN, isAnswered, type TreeDefaults, type TreeRead } from '@kbisect/service';
+import { TREE_NAME_PATTERN, type TreeDefaults, type TreeRead } from '@kbisect/service';
 import { apiClientFromEnv, type ApiClient } from '../api-client.js';
 import { readLogFile } from '../import-log-file.js';
 import { POLICY_OPTIONS, POLICY_USAGE, policyOptionsFrom } from '../policy-flags.js';
@@ -7,7 +7,7 @@ import { parallelFrom } from '../parallel-flag.js';
 import { parseOptions, requireOption } from '../parse-options.js';
 import { untestableFlag } from '../untestable-flag.js';
 import { UsageError } from '../usage-error.js';
-import { watchBisection } from './watch.js';
+import { printNewBisection } from './print-new-bisection.js';
 
 export const SUBMIT_USAGE = `usage: kbisect submit --repo <tree> --good <ref> [--good <ref>…] --bad <ref>
                      (--test-cmd '<shell>' [--network] | --reproducer NAME --pool POOL --config FRAGMENT…)
@@ -126,15 +126,7 @@ export async function submitCommand(argv: readonly string[], io: { out: (s: stri
     },
   };
   const created = await client.json<{ id: string }>('POST', '/api/v1/bisections', body);
-  if (!values.watch) {
-    io.out(values.json ? JSON.stringify(created) : created.id);
-    return 0;
-  }
-  io.err(`kbisect: submitted ${created.id}`);
-  const status = await watchBisection(client, created.id, io, { console: values.console ?? false });
-  if (values.json) io.out((await client.request('GET', `/api/v1/bisections/${created.id}`)).text);
-  else io.out((await client.request('GET', `/api/v1/bisections/${created.id}/report`, undefined, 'text/plain')).text.trimEnd());
-  return isAnswered(status) ? 0 : 1;
+  return printNewBisection(client, created, io, { watch: values.watch === true, console: values.console === true, json: values.json === true });
 }
 
 /** The kernel-probe defaults of the tree `repo` names, if it names one (a reader may list trees). */
