@@ -12,7 +12,7 @@ describe('maxConcurrent', () => {
     // c was released once a, b and c had started (one millisecond), then killed as moot.
     const mooted = ['start 10 a', 'start 12 b', 'start 15 c', 'released 15 c', 'released 16 a', 'released 16 b', 'end 420 a', 'end 430 b'];
     expect(maxConcurrent(mooted)).toBe(3);
-    // The old reading left c out: 2.
+    // The old reading counted only runs with an end line, as if c had never run: 2.
     expect(maxConcurrent(mooted.filter((l) => !l.endsWith(' c')))).toBe(2);
   });
 

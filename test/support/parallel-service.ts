@@ -19,7 +19,7 @@ export interface ParallelService {
   readonly h: Harness;
   readonly history: GeneratedHistory;
   readonly repo: OracleRepo;
-  /** The probes' shared log ("start|end <ms> <run…>" lines), empty at first. */
+  /** The probes' shared log ("start|released|end <ms> <run…>" lines), empty at first. */
   readonly log: string;
 }
 

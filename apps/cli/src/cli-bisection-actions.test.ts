@@ -59,7 +59,7 @@ describe('kbisect list', () => {
   it('ends a longer list with the command for its next page, filters kept, which lists the rest', async () => {
     const first = await cli('rita', ['list', '--limit', '1', '--repo', 'linux']);
     const more = first.stdout.split('\n').at(-1)!;
-    expect(more).toMatch(/^more: kbisect list --repo linux --limit 1 --cursor \S+$/);
+    expect(more).toMatch(/^more: kbisect list --repo=linux --limit=1 --cursor=\S+$/);
     const next = await cli('rita', more.replace(/^more: kbisect /, '').split(' '));
     expect(next.stdout.split(' ')[0]).toBe(running);
   });
@@ -91,7 +91,7 @@ describe('kbisect verdict, annotate, cancel, retry', () => {
   it('refuses a commit outside the range, an unknown verdict, and a reader, each in one line', async () => {
     const outside = await cli('mia', ['verdict', running, 'beef', 'bad']);
     expect(outside.exitCode).toBe(2);
-    expect(outside.stderr.trim()).toBe("kbisect verdict: <commit>: no commit of the bisection's range starts with beef");
+    expect(outside.stderr.trim()).toBe("kbisect verdict: <commit>: no commit of the bisection's range starts with beef (a good end is not in the range: give its full sha)");
     const word = await cli('mia', ['verdict', running, graph.commits[2]!.slice(0, 8), 'broken']);
     expect(word.exitCode).toBe(2);
     expect(word.stderr).toContain("'broken' is not a verdict (good, bad or skip)");

@@ -12,7 +12,7 @@ describe('commitByPrefix', () => {
 
   it.each([
     ['abcd', "COMMIT: abcd is ambiguous in the bisection's range (abcd12340000, abcd56781111)"],
-    ['beef', "COMMIT: no commit of the bisection's range starts with beef"],
+    ['beef', "COMMIT: no commit of the bisection's range starts with beef (a good end is not in the range: give its full sha)"],
     ['abc', "COMMIT: 'abc' is not a commit sha or a prefix of one (4 to 40 hex digits)"],
     ['HEAD~1', "COMMIT: 'HEAD~1' is not a commit sha or a prefix of one (4 to 40 hex digits)"],
   ])('refuses %j naming the argument', (given, message) => {

@@ -1,13 +1,14 @@
+import { isFullSha } from '@kbisect/bisect';
 import type { ListItem } from '@kbisect/service';
+import { counted } from './counted.js';
 
-const isFullSha = (s: string): boolean => /^[0-9a-f]{40}$/.test(s);
 const ref = (s: string): string => (isFullSha(s) ? s.slice(0, 12) : s);
 
 /** What a row answers so far: the culprit, the candidate count, or the commits left. */
 function answerOf(item: ListItem): string {
   if (item.culprit) return `${item.culprit.slice(0, 12)}${item.culpritSubject ? ` ${item.culpritSubject}` : ''}`;
   if (item.candidates !== undefined) return `could be any of ${item.candidates}`;
-  if (item.candidatesLeft !== undefined) return `${item.candidatesLeft} commits left`;
+  if (item.candidatesLeft !== undefined) return `${counted(item.candidatesLeft, 'commit')} left`;
   return '';
 }
 
@@ -35,4 +36,25 @@ export function listLines(items: readonly ListItem[]): string[] {
     i.submittedBy.padEnd(w.by),
     answerOf(i) + judgementOf(i),
   ].join('  ').trimEnd());
+}
+
+/** The list filters `kbisect list` takes, by flag name. */
+export type ListFilters = Readonly<Partial<Record<'status' | 'repo' | 'by' | 'grep' | 'limit', string | undefined>>>;
+
+/**
+ * The command for the next page: the same filters and the API's cursor, as
+ * `--flag=value` (strict option parsing refuses a separate value that starts
+ * with '-') and quoted for a POSIX shell. Pure.
+ */
+export function nextPageCommand(filters: ListFilters, cursor: string): string {
+  const flags = (['status', 'repo', 'by', 'grep', 'limit'] as const).flatMap((flag) => {
+    const value = filters[flag];
+    return value !== undefined ? [`--${flag}=${shellWord(value)}`] : [];
+  });
+  return `kbisect list ${[...flags, `--cursor=${shellWord(cursor)}`].join(' ')}`;
+}
+
+/** A word as a POSIX shell reads it back: plain when it is safe, else single-quoted. */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9_./:@=+-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
 }

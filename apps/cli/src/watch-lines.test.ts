@@ -8,6 +8,7 @@ const progress = { candidatesLeft: 1, stepsLeft: 1, tested: 6 };
 describe('kbisect watch lines', () => {
   it('shows a bisect step with its candidates', () => {
     expect(describeEvent('step-started', { commit: bad, progress: { candidatesLeft: 17, stepsLeft: 3, tested: 0 } }, 0, false)).toMatch(/ step 1: testing aaaaaaaaaaaa: 17 candidates, ~3 steps after this$/);
+    expect(describeEvent('step-started', { commit: bad, progress: { candidatesLeft: 2, stepsLeft: 1, tested: 5 } }, 0, false)).toMatch(/ step 6: testing aaaaaaaaaaaa: 2 candidates, ~1 step after this$/);
   });
   it('names endpoint checks and verification runs instead of counting them as steps', () => {
     expect(describeEvent('step-started', { commit: bad, progress, purpose: 'check-bad' }, 0, false)).toMatch(/ checking the bad end: testing aaaaaaaaaaaa$/);

@@ -61,7 +61,10 @@ export function liveConsole(): LiveConsole {
       if (views.size > KEPT_CONSOLES) views.delete(views.keys().next().value!);
       element.hidden = false;
       labelAll();
+      // Its lines first: a replayed (not live) console drawn before them would read "Empty" for a frame.
+      view.append(lines);
       show(commit);
+      return;
     }
     view.append(lines);
   };

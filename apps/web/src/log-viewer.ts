@@ -7,6 +7,8 @@ const LINE_H = 18;
 /** The box's full height (app.css's .log). */
 const BOX_H = 420;
 const SCROLLBAR_H = 18;
+/** app.css's .log border, top and bottom. */
+const BORDER_H = 2;
 const OVERSCAN = 30;
 const MAX_MARKS = 100;
 const SHOWN_MARKS = 12;
@@ -96,7 +98,7 @@ export function logView(kind: 'console' | 'build', initialTitle: string, opts: {
     box.hidden = empty;
     // A stored log's box fits it up to the full height (room left for a horizontal scrollbar); a live one keeps
     // the full height so the page does not move as lines arrive.
-    box.style.height = live ? '' : `${Math.min(BOX_H, lines.length * LINE_H + SCROLLBAR_H)}px`;
+    box.style.height = live ? '' : `${Math.min(BOX_H, lines.length * LINE_H + SCROLLBAR_H + BORDER_H)}px`;
     if (empty) replace(markList, h('span', { class: 'muted empty-log' }, kind === 'console' ? 'Empty: nothing was printed.' : 'Empty: the build printed nothing.'));
     else drawMarks();
     shown = '';
@@ -137,7 +139,7 @@ export function logView(kind: 'console' | 'build', initialTitle: string, opts: {
     title = nowTitle;
     if (live) element.dataset.live = 'true';
     else delete element.dataset.live;
-    redraw();
+    flush();
   };
   return { element, append, flush, jumpToFirstMark, setLive, get lineCount() { return lines.length; } };
 }

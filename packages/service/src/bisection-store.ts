@@ -96,7 +96,8 @@ export class BisectionStore {
 
   /**
    * `opts.id`: an id chosen (and admitted) before; `opts.grant`: what the API vouches for, signed over the id, sender, time and request;
-   * `opts.tree`: the registered tree the request's repo came from (shown instead of the repo).
+   * `opts.tree`: the registered tree the request's repo came from (shown instead of the repo);
+   * `opts.filled`: the request's fields the API wrote from the submitter's limits (a retry leaves them out).
    */
   async create(request: BisectionRequest, by: string, now: Date, opts: { id?: string; tree?: string; grant?: (fields: SealedFields) => Grant; filled?: readonly LimitFill[] } = {}): Promise<string> {
     const id = opts.id ?? randomUUID();

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { BisectionView } from './bisection-view.js';
+import { AnnotationSchema } from './log-event.js';
 import type { BisectionRequest } from './request-schema.js';
 import { culpritSubjectOf } from './search-summary.js';
 
@@ -20,12 +21,7 @@ export const ListItemSchema = Type.Object({
   candidates: Type.Optional(Type.Integer({ description: 'When ambiguous: how many commits could be the culprit' })),
   candidatesLeft: Type.Optional(Type.Integer({ description: 'While running: commits still in the range' })),
   confidence: Type.Optional(Type.Number()),
-  judgement: Type.Optional(Type.Object({
-    kind: Type.Union([Type.Literal('invalid'), Type.Literal('culprit-override')]),
-    culprit: Type.Optional(Type.String()),
-    by: Type.String(),
-    at: Type.String(),
-  }, { description: "A maintainer's latest judgement of the result (the bisection page has every one, with the reasons): the list shows it beside the culprit" })),
+  judgement: Type.Optional(Type.Composite([Type.Pick(AnnotationSchema, ['kind', 'culprit', 'by']), Type.Object({ at: Type.String() })], { description: "A maintainer's latest judgement of the result (the bisection page has every one, with the reasons): the list shows it beside the culprit" })),
 });
 export type ListItem = Static<typeof ListItemSchema>;
 

@@ -1,9 +1,11 @@
+import { isFullSha } from '@kbisect/bisect';
 import { isBisectionId } from '@kbisect/service';
 import { apiClientFromEnv, type ApiClient } from '../api-client.js';
 import { commitByPrefix } from '../commit-prefix.js';
 import { parseOptions } from '../parse-options.js';
 import { UsageError } from '../usage-error.js';
 import { printNewBisection } from './print-new-bisection.js';
+import type { CliIo } from '../cli-io.js';
 
 export const ACTIONS_USAGE = `usage: kbisect cancel <id> [--reason TEXT]          stop a bisection and its running work (maintain)
        kbisect verdict <id> <commit> good|bad|skip [--reason TEXT]
@@ -18,7 +20,13 @@ export const ACTIONS_USAGE = `usage: kbisect cancel <id> [--reason TEXT]        
 <commit> is a sha or a unique prefix of one (4 or more hex digits) in the bisection's range.
 Talks to a running API (KBISECT_URL, KBISECT_TOKEN).`;
 
-type Io = { out: (s: string) => void; err: (s: string) => void; isTty: boolean };
+
+const HELP = { type: 'boolean', short: 'h' } as const;
+
+function usage(io: CliIo): number {
+  io.out(ACTIONS_USAGE);
+  return 0;
+}
 
 function bisectionId(command: string, id: string | undefined): string {
   if (id === undefined) throw new UsageError(`kbisect ${command}: give the bisection's id`);
@@ -42,14 +50,15 @@ function reasonOf(command: string, reason: string | undefined, required: boolean
  * bisection's range (GET …/range lists its commits).
  */
 async function rangeCommit(client: ApiClient, id: string, given: string, what: string): Promise<string> {
-  if (/^[0-9a-fA-F]{40}$/.test(given)) return given.toLowerCase();
+  if (isFullSha(given.toLowerCase())) return given.toLowerCase();
   const { commits } = await client.json<{ commits: string[] }>('GET', `/api/v1/bisections/${id}/range`);
   return commitByPrefix(commits, given, what);
 }
 
 /** `kbisect cancel <id> [--reason TEXT]`. */
-export async function cancelCommand(argv: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseOptions('cancel', argv, { reason: { type: 'string' } });
+export async function cancelCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseOptions('cancel', argv, { reason: { type: 'string' }, help: HELP });
+  if (values.help) return usage(io);
   if (positionals.length > 1) throw new UsageError(`kbisect cancel: unexpected argument '${positionals[1]!}'`);
   const id = bisectionId('cancel', positionals[0]);
   const reason = reasonOf('cancel', values.reason, false);
@@ -61,8 +70,9 @@ export async function cancelCommand(argv: readonly string[], io: Io): Promise<nu
 const VERDICTS = ['good', 'bad', 'skip'] as const;
 
 /** `kbisect verdict <id> <commit> good|bad|skip [--reason TEXT]`. */
-export async function verdictCommand(argv: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseOptions('verdict', argv, { reason: { type: 'string' } });
+export async function verdictCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseOptions('verdict', argv, { reason: { type: 'string' }, help: HELP });
+  if (values.help) return usage(io);
   const [rawId, commit, verdict, extra] = positionals;
   const id = bisectionId('verdict', rawId);
   if (commit === undefined || verdict === undefined) throw new UsageError('kbisect verdict: give the commit and the verdict: kbisect verdict <id> <commit> good|bad|skip');
@@ -77,8 +87,9 @@ export async function verdictCommand(argv: readonly string[], io: Io): Promise<n
 }
 
 /** `kbisect annotate <id> --invalid|--culprit <commit> --reason TEXT`. */
-export async function annotateCommand(argv: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseOptions('annotate', argv, { invalid: { type: 'boolean' }, culprit: { type: 'string' }, reason: { type: 'string' } });
+export async function annotateCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseOptions('annotate', argv, { invalid: { type: 'boolean' }, culprit: { type: 'string' }, reason: { type: 'string' }, help: HELP });
+  if (values.help) return usage(io);
   if (positionals.length > 1) throw new UsageError(`kbisect annotate: unexpected argument '${positionals[1]!}'`);
   const id = bisectionId('annotate', positionals[0]);
   if ((values.invalid === true) === (values.culprit !== undefined)) throw new UsageError('kbisect annotate: give one of --invalid or --culprit <commit>');
@@ -96,8 +107,9 @@ export async function annotateCommand(argv: readonly string[], io: Io): Promise<
 }
 
 /** `kbisect retry <id> [--watch [--console]] [--json]`: as `submit` prints a new bisection. */
-export async function retryCommand(argv: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseOptions('retry', argv, { watch: { type: 'boolean' }, console: { type: 'boolean' }, json: { type: 'boolean' } });
+export async function retryCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseOptions('retry', argv, { watch: { type: 'boolean' }, console: { type: 'boolean' }, json: { type: 'boolean' }, help: HELP });
+  if (values.help) return usage(io);
   if (positionals.length > 1) throw new UsageError(`kbisect retry: unexpected argument '${positionals[1]!}'`);
   const id = bisectionId('retry', positionals[0]);
   if (values.console && !values.watch) throw new UsageError('kbisect retry: --console needs --watch');

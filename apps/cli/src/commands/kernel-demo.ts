@@ -11,6 +11,7 @@ import { ensureLocalAdminToken } from '../local-tokens.js';
 import { startPrivateRedis, type PrivateRedis } from '../private-redis.js';
 import { allowVirtualLabFiles, startVirtualLab } from '../virtual-lab-service.js';
 import { watchBisection } from './watch.js';
+import type { CliIo } from '../cli-io.js';
 
 /** One line for the user, like every other kbisect error. */
 export class DemoError extends Error {
@@ -21,7 +22,6 @@ export class DemoError extends Error {
   }
 }
 
-type Io = { out: (s: string) => void; err: (s: string) => void; isTty: boolean };
 
 /** The probe the demo submits: the regression shows in fork mode (see the fixture script). */
 /** The name the demo registers its fixture tree under. */
@@ -44,7 +44,7 @@ export const DEMO_PROBE = {
  * (with verification: the culprit and its parent again, the bad end built
  * with the culprit reverted), followed live, and its report printed.
  */
-export async function kernelDemo(io: Io, dirs: { cacheDir: string; stateDir: string }, after?: (client: ApiClient, id: string) => Promise<void>): Promise<number> {
+export async function kernelDemo(io: CliIo, dirs: { cacheDir: string; stateDir: string }, after?: (client: ApiClient, id: string) => Promise<void>): Promise<number> {
   io.out('kbisect demo: a real kernel bisection on the virtual lab');
   io.out('  history:    Debian linux-source-6.1 + 17 commits: a stretch where THP "depends on BROKEN", and one commit');
   io.out('              that lets fork share DMA-pinned pages (the parent\'s next write moves a pinned page)');

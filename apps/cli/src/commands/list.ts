@@ -1,6 +1,6 @@
 import { STATUSES, type ListItem } from '@kbisect/service';
 import { apiClientFromEnv } from '../api-client.js';
-import { listLines } from '../list-lines.js';
+import { listLines, nextPageCommand } from '../list-lines.js';
 import { parseOptions } from '../parse-options.js';
 import { UsageError } from '../usage-error.js';
 
@@ -42,15 +42,7 @@ export async function listCommand(argv: readonly string[], io: { out: (s: string
   }
   if (page.items.length === 0) io.out('no bisections match');
   for (const line of listLines(page.items)) io.out(line);
-  if (page.next !== undefined) {
-    // The same filters, quoted for a shell, and the next page's cursor.
-    const flags = ([['status', values.status], ['repo', values.repo], ['by', values.by], ['grep', values.grep], ['limit', values.limit]] as const).flatMap(([flag, value]) => (value !== undefined ? [`--${flag} ${shellWord(value)}`] : []));
-    io.out(`more: kbisect list ${[...flags, `--cursor ${page.next}`].join(' ')}`);
-  }
+  if (page.next !== undefined) io.out(`more: ${nextPageCommand({ status: values.status, repo: values.repo, by: values.by, grep: values.grep, limit: values.limit }, page.next)}`);
   return 0;
 }
 
-/** A word as a POSIX shell reads it back: plain when it is safe, else single-quoted. */
-function shellWord(value: string): string {
-  return /^[A-Za-z0-9_./:@=+-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
-}

@@ -1,8 +1,8 @@
 import { isAnswered } from '@kbisect/service';
 import type { ApiClient } from '../api-client.js';
 import { watchBisection } from './watch.js';
+import type { CliIo } from '../cli-io.js';
 
-type Io = { out: (s: string) => void; err: (s: string) => void; isTty: boolean };
 
 /**
  * What `submit` and `retry` print for the bisection they created: its id (or
@@ -10,7 +10,7 @@ type Io = { out: (s: string) => void; err: (s: string) => void; isTty: boolean }
  * then its report (or view JSON). The exit code: 0 unless a watched
  * bisection ended without an answer.
  */
-export async function printNewBisection(client: ApiClient, created: { readonly id: string }, io: Io, opts: { readonly watch?: boolean; readonly console?: boolean; readonly json?: boolean; readonly note?: string }): Promise<number> {
+export async function printNewBisection(client: ApiClient, created: { readonly id: string }, io: CliIo, opts: { readonly watch?: boolean; readonly console?: boolean; readonly json?: boolean; readonly note?: string }): Promise<number> {
   if (!opts.watch) {
     io.out(opts.json ? JSON.stringify(created) : created.id);
     return 0;

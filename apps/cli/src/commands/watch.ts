@@ -6,8 +6,8 @@ import { formatEta, progressBar } from '../progress-bar.js';
 import { SseParser } from '../sse-parser.js';
 import { terminalSafeDeep } from '../terminal-safe.js';
 import { UsageError } from '../usage-error.js';
+import type { CliIo } from '../cli-io.js';
 
-type Io = { out: (s: string) => void; err: (s: string) => void; isTty: boolean };
 
 const short = (s: unknown): string => (typeof s === 'string' ? s.slice(0, 12) : '?');
 
@@ -16,7 +16,7 @@ const short = (s: unknown): string => (typeof s === 'string' ? s.slice(0, 12) : 
  * bar on a terminal (a line per event otherwise). A dropped connection is
  * resumed with Last-Event-ID, so no event is missed or shown twice.
  */
-export async function watchBisection(client: ApiClient, id: string, io: Io, opts: { console?: boolean } = {}): Promise<string> {
+export async function watchBisection(client: ApiClient, id: string, io: CliIo, opts: { console?: boolean } = {}): Promise<string> {
   let lastId: string | undefined;
   let status = 'unknown';
   let tested = 0;
@@ -131,7 +131,7 @@ function roundLine(d: Record<string, unknown>): string {
   return `round ${String(d.n)} (k=${String(d.k)}): ${parts.join('; ')}`;
 }
 
-export async function watchCommand(argv: readonly string[], io: Io): Promise<number> {
+export async function watchCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions('watch', argv, { console: { type: 'boolean' } } as const);
   const id = positionals[0];
   if (!id || positionals.length > 1) throw new UsageError('usage: kbisect watch <id> [--console]');

@@ -2,7 +2,7 @@ import type { ListItem } from '@kbisect/service';
 import { getJson } from '../api-client.js';
 import { h, replace } from '../dom.js';
 import { errorNotice } from '../error-notice.js';
-import { duration, percent, rangeText, shortSha, when } from '../format.js';
+import { counted, duration, percent, rangeText, shortSha, when } from '../format.js';
 import { go } from '../navigate.js';
 import type { PageContext } from '../page-context.js';
 import { STATUSES } from '../service-values.js';
@@ -28,7 +28,7 @@ function culpritCell(item: ListItem): HTMLElement {
 function answerCell(item: ListItem): HTMLElement {
   if (item.culprit) return h('td', {}, h('code', {}, shortSha(item.culprit)), ' ', item.culpritSubject ?? '');
   if (item.candidates !== undefined) return h('td', {}, `could be any of ${item.candidates}`);
-  if (item.candidatesLeft !== undefined) return h('td', { class: 'muted' }, `${item.candidatesLeft} commits left`);
+  if (item.candidatesLeft !== undefined) return h('td', { class: 'muted' }, `${counted(item.candidatesLeft, 'commit')} left`);
   return h('td', {});
 }
 
