@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { probeTimeoutOf, withoutProbeTimeout } from './probe-timeouts.js';
 import type { BisectionRequest } from './request-schema.js';
 
 /**
@@ -18,21 +19,8 @@ export function withoutLimitFills(request: BisectionRequest, fills: readonly Lim
 }
 
 function without(request: BisectionRequest, fill: LimitFill): BisectionRequest {
-  switch (fill) {
-    case 'options.maxRuns': {
-      if (request.options === undefined) return request;
-      const { maxRuns: _, ...options } = request.options;
-      return { ...request, options };
-    }
-    case 'probe.timeoutSec': {
-      if (request.probe.type !== 'command') return request;
-      const { timeoutSec: _, ...probe } = request.probe;
-      return { ...request, probe };
-    }
-    case 'probe.reproducer.timeoutSec': {
-      if (request.probe.type !== 'kernel') return request;
-      const { timeoutSec: _, ...reproducer } = request.probe.reproducer;
-      return { ...request, probe: { ...request.probe, reproducer } };
-    }
-  }
+  if (fill !== 'options.maxRuns') return probeTimeoutOf(request).field === fill ? withoutProbeTimeout(request) : request;
+  if (request.options === undefined) return request;
+  const { maxRuns: _, ...options } = request.options;
+  return { ...request, options };
 }

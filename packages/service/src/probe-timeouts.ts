@@ -32,6 +32,16 @@ export function withProbeTimeout(request: BisectionRequest, sec: number): Bisect
   return { ...request, probe };
 }
 
+/** The request with no probe timeout of its own: the worker's default (under the grant's cap) applies. */
+export function withoutProbeTimeout(request: BisectionRequest): BisectionRequest {
+  if (request.probe.type === 'command') {
+    const { timeoutSec: _, ...probe } = request.probe;
+    return { ...request, probe };
+  }
+  const { timeoutSec: _, ...reproducer } = request.probe.reproducer;
+  return { ...request, probe: { ...request.probe, reproducer } };
+}
+
 /**
  * The timeout a worker applies to a run of the request's probe: the one it
  * names, else the worker's own default, never above the cap the API signed

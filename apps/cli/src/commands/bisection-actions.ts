@@ -1,4 +1,4 @@
-import { isFullSha } from '@kbisect/bisect';
+import { isFullSha, type Verdict } from '@kbisect/bisect';
 import { isBisectionId } from '@kbisect/service';
 import { apiClientFromEnv, type ApiClient } from '../api-client.js';
 import { commitByPrefix } from '../commit-prefix.js';
@@ -20,12 +20,17 @@ export const ACTIONS_USAGE = `usage: kbisect cancel <id> [--reason TEXT]        
 <commit> is a sha or a unique prefix of one (4 or more hex digits) in the bisection's range.
 Talks to a running API (KBISECT_URL, KBISECT_TOKEN).`;
 
-
 const HELP = { type: 'boolean', short: 'h' } as const;
 
 function usage(io: CliIo): number {
   io.out(ACTIONS_USAGE);
   return 0;
+}
+
+/** The one positional argument of cancel, annotate and retry: a bisection id. */
+function onlyBisectionId(command: string, positionals: readonly string[]): string {
+  if (positionals.length > 1) throw new UsageError(`kbisect ${command}: unexpected argument '${positionals[1]!}'`);
+  return bisectionId(command, positionals[0]);
 }
 
 function bisectionId(command: string, id: string | undefined): string {
@@ -39,8 +44,8 @@ function reasonOf(command: string, reason: string | undefined, required: boolean
     if (required) throw new UsageError(`kbisect ${command}: --reason is required (it is kept with the judgement, and the report shows it)`);
     return undefined;
   }
+  // Its length is the API's to judge (one line naming the field).
   if (reason.trim() === '') throw new UsageError(`kbisect ${command}: --reason is empty`);
-  if (reason.length > 500) throw new UsageError(`kbisect ${command}: --reason is longer than 500 characters`);
   return reason;
 }
 
@@ -59,15 +64,14 @@ async function rangeCommit(client: ApiClient, id: string, given: string, what: s
 export async function cancelCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions('cancel', argv, { reason: { type: 'string' }, help: HELP });
   if (values.help) return usage(io);
-  if (positionals.length > 1) throw new UsageError(`kbisect cancel: unexpected argument '${positionals[1]!}'`);
-  const id = bisectionId('cancel', positionals[0]);
+  const id = onlyBisectionId('cancel', positionals);
   const reason = reasonOf('cancel', values.reason, false);
   await (await apiClientFromEnv(process.env)).request('POST', `/api/v1/bisections/${id}/cancel`, reason !== undefined ? { reason } : {});
   io.out(`cancel requested for ${id}`);
   return 0;
 }
 
-const VERDICTS = ['good', 'bad', 'skip'] as const;
+const VERDICTS = ['good', 'bad', 'skip'] as const satisfies readonly Verdict[];
 
 /** `kbisect verdict <id> <commit> good|bad|skip [--reason TEXT]`. */
 export async function verdictCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -90,8 +94,7 @@ export async function verdictCommand(argv: readonly string[], io: CliIo): Promis
 export async function annotateCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions('annotate', argv, { invalid: { type: 'boolean' }, culprit: { type: 'string' }, reason: { type: 'string' }, help: HELP });
   if (values.help) return usage(io);
-  if (positionals.length > 1) throw new UsageError(`kbisect annotate: unexpected argument '${positionals[1]!}'`);
-  const id = bisectionId('annotate', positionals[0]);
+  const id = onlyBisectionId('annotate', positionals);
   if ((values.invalid === true) === (values.culprit !== undefined)) throw new UsageError('kbisect annotate: give one of --invalid or --culprit <commit>');
   const reason = reasonOf('annotate', values.reason, true)!;
   const client = await apiClientFromEnv(process.env);
@@ -110,8 +113,7 @@ export async function annotateCommand(argv: readonly string[], io: CliIo): Promi
 export async function retryCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions('retry', argv, { watch: { type: 'boolean' }, console: { type: 'boolean' }, json: { type: 'boolean' }, help: HELP });
   if (values.help) return usage(io);
-  if (positionals.length > 1) throw new UsageError(`kbisect retry: unexpected argument '${positionals[1]!}'`);
-  const id = bisectionId('retry', positionals[0]);
+  const id = onlyBisectionId('retry', positionals);
   if (values.console && !values.watch) throw new UsageError('kbisect retry: --console needs --watch');
   const client = await apiClientFromEnv(process.env);
   const created = await client.json<{ id: string; retryOf: string }>('POST', `/api/v1/bisections/${id}/retry`);
